@@ -1,0 +1,240 @@
+import { z } from "zod";
+import {
+  catalogueDefaults,
+  NOTIFICATION_TYPE_IDS,
+  perNotificationType,
+} from "./catalogue.ts";
+import { LOCAL_TIME_PATTERN } from "./local_time.ts";
+import type { Preferences, TypePreference } from "./preferences.ts";
+import { canonicalTimeZone } from "./time_zone.ts";
+import { inWeekOrder, WEEKDAYS } from "./weekday.ts";
+
+/**
+ * Each time becomes its own QStash schedule, and schedules are a scarce quota,
+ * so one user cannot ask for an unbounded number of them.
+ */
+export const MAX_TIMES_PER_TYPE = 24;
+
+type Path = readonly PropertyKey[];
+
+/** "types.morningDigest.times[0]": the form clients and logs show. */
+function formatPath(path: Path): string {
+  let formatted = "";
+  for (const key of path) {
+    if (typeof key === "number") formatted += `[${key}]`;
+    else formatted += formatted === "" ? String(key) : `.${String(key)}`;
+  }
+  return formatted;
+}
+
+function quote(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+function subject(path: Path | undefined): string {
+  return path && path.length > 0
+    ? `Field "${formatPath(path)}"`
+    : "Preferences";
+}
+
+function describe(input: unknown): string {
+  if (input === null) return "null";
+  if (Array.isArray(input)) return "an array";
+  if (typeof input === "object") return "an object";
+  return quote(input);
+}
+
+const EXPECTED: Readonly<Record<string, string>> = {
+  boolean: "true or false",
+  string: "a string",
+  array: "an array",
+  object: "an object",
+  record: "an object",
+};
+
+// Zod's own messages ("Invalid input: expected boolean, received string") do
+// not say which field; these do, so a client can show them as they are. The
+// messages live on the schemas rather than in the parse call so that anything
+// validating with these schemas directly gets the same wording.
+const structureError: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code === "invalid_type") {
+    if (issue.input === undefined) return `${subject(issue.path)} is required`;
+    const expected = EXPECTED[issue.expected] ?? issue.expected;
+    return `${subject(issue.path)} must be ${expected}, not ${
+      describe(issue.input)
+    }`;
+  }
+  if (issue.code === "unrecognized_keys") {
+    const fields = issue.keys.map((key) =>
+      `"${formatPath([...(issue.path ?? []), key])}"`
+    );
+    return `Unknown field${fields.length > 1 ? "s" : ""} ${fields.join(", ")}`;
+  }
+  return undefined;
+};
+
+const typesError: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code !== "unrecognized_keys") return structureError(issue);
+  const plural = issue.keys.length > 1 ? "s" : "";
+  const names = issue.keys.map(quote).join(", ");
+  const known = NOTIFICATION_TYPE_IDS.join(", ");
+  return `Unknown notification type${plural} ${names}; known types are ${known}`;
+};
+
+const flag = z.boolean({ error: structureError });
+
+const localTime = z.string({ error: structureError }).regex(
+  LOCAL_TIME_PATTERN,
+  {
+    error: (issue) =>
+      `Time ${quote(issue.input)} must be HH:MM between 00:00 and 23:59`,
+  },
+);
+
+/** Flags every repeat after the first, at the repeat's own index. */
+function listedOnce(what: string) {
+  return (items: readonly string[], ctx: z.RefinementCtx) => {
+    const seen = new Set<string>();
+    items.forEach((item, index) => {
+      if (seen.has(item)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [index],
+          input: item,
+          message: `${what} ${quote(item)} is listed more than once`,
+        });
+      }
+      seen.add(item);
+    });
+  };
+}
+
+const times = z.array(localTime, { error: structureError })
+  .min(1, { error: "At least one time is required" })
+  .max(MAX_TIMES_PER_TYPE, {
+    error:
+      `At most ${MAX_TIMES_PER_TYPE} times are allowed per notification type`,
+  })
+  .superRefine(listedOnce("Time"))
+  // "HH:MM" sorts as text in time order.
+  .transform((list) => [...list].sort());
+
+const weekday = z.enum(WEEKDAYS, {
+  error: (issue) =>
+    `Day ${quote(issue.input)} must be one of ${WEEKDAYS.join(", ")}`,
+});
+
+const days = z.array(weekday, { error: structureError })
+  .min(1, { error: "At least one day is required" })
+  .superRefine(listedOnce("Day"))
+  .transform(inWeekOrder);
+
+const timeZone = z.string({ error: structureError }).transform((name, ctx) => {
+  const zone = canonicalTimeZone(name);
+  if (zone === null) {
+    ctx.addIssue({
+      code: "custom",
+      input: name,
+      message: `Time zone ${quote(name)} is not a known IANA time zone`,
+    });
+    return z.NEVER;
+  }
+  return zone;
+});
+
+// A window that starts and ends at the same minute is either empty or the
+// whole day; neither is what anyone means, so it is refused, not guessed at.
+const quietHours = z.strictObject({ start: localTime, end: localTime }, {
+  error: structureError,
+}).superRefine((window, ctx) => {
+  if (window.start === window.end) {
+    ctx.addIssue({
+      code: "custom",
+      input: window,
+      message: `Quiet hours must start and end at different times (both are ${
+        quote(window.start)
+      })`,
+    });
+  }
+});
+
+const typePut = z.strictObject({
+  enabled: flag,
+  times,
+  days: days.optional(),
+}, { error: structureError }).transform((type): TypePreference => ({
+  enabled: type.enabled,
+  times: type.times,
+  days: type.days ?? [...WEEKDAYS],
+}));
+
+const typeKey = z.enum(NOTIFICATION_TYPE_IDS);
+
+/**
+ * A full replacement. Types left out are switched off rather than reset to
+ * their catalogue default, so what the client sent is all that will fire.
+ */
+export const preferencesPutSchema = z.strictObject({
+  enabled: flag,
+  timezone: timeZone,
+  quietHours: quietHours.nullable().optional(),
+  types: z.partialRecord(typeKey, typePut, { error: typesError }),
+}, { error: structureError }).transform((put): Preferences => ({
+  enabled: put.enabled,
+  timezone: put.timezone,
+  quietHours: put.quietHours ?? null,
+  types: perNotificationType((type) =>
+    put.types[type.id] ?? { ...catalogueDefaults(type), enabled: false }
+  ),
+}));
+
+const typePatch = z.strictObject({
+  enabled: flag.optional(),
+  times: times.optional(),
+  days: days.optional(),
+}, { error: structureError });
+
+/**
+ * A field-by-field change; see applyPatch. Quiet hours are one value here
+ * (both ends, or null to clear): patching one end alone could leave a window
+ * with no other end, or with equal ends, and the merge must never fail.
+ */
+export const preferencesPatchSchema = z.strictObject({
+  enabled: flag.optional(),
+  timezone: timeZone.optional(),
+  quietHours: quietHours.nullable().optional(),
+  types: z.partialRecord(typeKey, typePatch, { error: typesError }).optional(),
+}, { error: structureError });
+
+export type PreferencesPatch = z.output<typeof preferencesPatchSchema>;
+
+export interface ValidationIssue {
+  /** Where the problem is, e.g. "types.morningDigest.times[0]"; "" for the whole body. */
+  path: string;
+  message: string;
+}
+
+export type ParseResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; issues: ValidationIssue[] };
+
+function toResult<T>(result: z.ZodSafeParseResult<T>): ParseResult<T> {
+  if (result.success) return { ok: true, value: result.data };
+  return {
+    ok: false,
+    issues: result.error.issues.map((issue) => ({
+      path: formatPath(issue.path),
+      message: issue.message,
+    })),
+  };
+}
+
+export function parsePreferencesPut(input: unknown): ParseResult<Preferences> {
+  return toResult(preferencesPutSchema.safeParse(input));
+}
+
+export function parsePreferencesPatch(
+  input: unknown,
+): ParseResult<PreferencesPatch> {
+  return toResult(preferencesPatchSchema.safeParse(input));
+}

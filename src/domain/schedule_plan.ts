@@ -1,0 +1,154 @@
+import { NOTIFICATION_TYPE_IDS, type NotificationTypeId } from "./catalogue.ts";
+import { hourAndMinute, isLocalTime } from "./local_time.ts";
+import { decodeBase64Url, encodeBase64Url } from "./base64url.ts";
+import type { Preferences, TypePreference } from "./preferences.ts";
+import { cronDayNumber, type Weekday, WEEKDAYS } from "./weekday.ts";
+
+/** A QStash schedule Herald wants to exist, with what it was derived from. */
+export interface DesiredSchedule {
+  id: string;
+  userId: string;
+  type: NotificationTypeId;
+  /** "HH:MM" in the user's zone. */
+  localTime: string;
+  cron: string;
+  destination: string;
+  body: string;
+}
+
+export interface PlanOptions {
+  /** The webhook URL QStash calls when a schedule fires. */
+  destination: string;
+}
+
+/**
+ * How one user's preferences become schedules. Reconciliation only needs
+ * desired schedules to diff against held ones, so a second placement — shared
+ * time-slot schedules, one per (zone, local time) fanning out to its members —
+ * can replace planUserSchedules without changing anything above it.
+ */
+export type SchedulePlacement = (
+  userId: string,
+  prefs: Preferences,
+  opts: PlanOptions,
+) => DesiredSchedule[];
+
+// "herald." marks schedules Herald owns (system jobs can use another kind);
+// "u." is this placement, one schedule per user, type and time.
+const USER_SCHEDULE_PREFIX = "herald.u.";
+const USER_SCHEDULE_ID =
+  /^herald\.u\.([A-Za-z0-9_-]+)\.([A-Za-z][A-Za-z0-9]*)\.(\d\d)(\d\d)$/;
+
+/**
+ * A deterministic id in QStash's id alphabet [A-Za-z0-9-_.], so reconciling
+ * can upsert and delete by id. User ids may be emails or any Unicode text, so
+ * they are base64url-encoded; the dots stay unambiguous separators.
+ */
+export function scheduleIdFor(
+  userId: string,
+  type: NotificationTypeId,
+  localTime: string,
+): string {
+  // An empty id would not decode to a user, and unpaired surrogates would not
+  // survive UTF-8: both would break the round trip through scheduleOwner.
+  if (userId === "" || !userId.isWellFormed()) {
+    throw new RangeError(
+      `User id ${JSON.stringify(userId)} cannot name a schedule`,
+    );
+  }
+  if (!isLocalTime(localTime)) {
+    throw new RangeError(`Local time "${localTime}" is not HH:MM`);
+  }
+  return `${USER_SCHEDULE_PREFIX}${encodeBase64Url(userId)}.${type}.${
+    localTime.replace(":", "")
+  }`;
+}
+
+/**
+ * The inverse of scheduleIdFor, or null for any id Herald did not make this
+ * way — so reconciling one user never touches anyone else's schedules, nor
+ * schedules that belong to other systems sharing the QStash account.
+ */
+export function scheduleOwner(
+  id: string,
+): { userId: string; type: string; localTime: string } | null {
+  const match = USER_SCHEDULE_ID.exec(id);
+  if (!match) return null;
+  const [, encodedUser = "", type = "", hour = "", minute = ""] = match;
+  const userId = decodeBase64Url(encodedUser);
+  const localTime = `${hour}:${minute}`;
+  if (userId === null || userId === "" || !isLocalTime(localTime)) return null;
+  return { userId, type, localTime };
+}
+
+/** Day-of-week field: "*" for every day, else cron numbers (sun=0) ascending. */
+function cronDays(days: readonly Weekday[]): string {
+  const unique = new Set(days);
+  if (WEEKDAYS.every((day) => unique.has(day))) return "*";
+  return [...unique].map(cronDayNumber).sort((a, b) => a - b).join(",");
+}
+
+/**
+ * QStash evaluates CRON_TZ like robfig/cron, following the zone's daylight
+ * saving rules, so the same local time stays right all year.
+ */
+function cronFor(
+  timezone: string,
+  localTime: string,
+  days: readonly Weekday[],
+): string {
+  const { hour, minute } = hourAndMinute(localTime);
+  return `CRON_TZ=${timezone} ${minute} ${hour} * * ${cronDays(days)}`;
+}
+
+/**
+ * The payload QStash sends back when the schedule fires. It names only what
+ * the schedule's id already names, deliberately not the timezone or a
+ * preferences version: the delivery handler reads current preferences, and an
+ * unrelated change must not rewrite every schedule the user has.
+ */
+function bodyFor(
+  userId: string,
+  type: NotificationTypeId,
+  localTime: string,
+): string {
+  return JSON.stringify({ kind: "user-schedule", userId, type, localTime });
+}
+
+function byId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * One schedule per enabled type and local time; nothing when the user has
+ * switched notifications off. Sorted by id.
+ */
+export function planUserSchedules(
+  userId: string,
+  prefs: Preferences,
+  opts: PlanOptions,
+): DesiredSchedule[] {
+  if (!prefs.enabled) return [];
+  // Saved preferences may predate a catalogue type (see applyPatch).
+  const types: Partial<Record<NotificationTypeId, TypePreference>> =
+    prefs.types;
+  const schedules: DesiredSchedule[] = [];
+  for (const type of NOTIFICATION_TYPE_IDS) {
+    const pref = types[type];
+    // No days means it never fires; validation forbids it, but an empty cron
+    // field would be worse than no schedule.
+    if (!pref?.enabled || pref.days.length === 0) continue;
+    for (const localTime of new Set(pref.times)) {
+      schedules.push({
+        id: scheduleIdFor(userId, type, localTime),
+        userId,
+        type,
+        localTime,
+        cron: cronFor(prefs.timezone, localTime, pref.days),
+        destination: opts.destination,
+        body: bodyFor(userId, type, localTime),
+      });
+    }
+  }
+  return schedules.sort(byId);
+}
