@@ -1,0 +1,17 @@
+import type { Dispatcher } from "./dispatcher.ts";
+import type { ScheduleBook } from "./schedule_book.ts";
+import type { QStashState } from "./state.ts";
+import type { VirtualClock } from "./virtual_clock.ts";
+
+/** What the HTTP routes work with; built once by `startQStashDevServer`. */
+export interface AppDeps {
+  state: QStashState;
+  book: ScheduleBook;
+  dispatcher: Dispatcher;
+  clock: VirtualClock;
+  /** Resolves once the current state is durable (no-op when in memory). */
+  persist(): Promise<void>;
+}
+
+/** Hono environment: the publisher's address travels in as a binding. */
+export type DevEnv = { Bindings: { callerIp: string } };

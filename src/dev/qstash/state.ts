@@ -1,0 +1,61 @@
+import type {
+  DedupRecord,
+  DlqEntry,
+  StateSnapshot,
+  StoredMessage,
+  StoredSchedule,
+} from "./state_model.ts";
+
+/**
+ * The dev server's memory. Maps keep insertion order, which doubles as the
+ * tie-break when two messages fall due at the same instant (first published,
+ * first delivered). Every mutation calls `changed()` so persistence can
+ * follow; callers mutate the stored objects in place and then call it.
+ */
+export class QStashState {
+  readonly messages = new Map<string, StoredMessage>();
+  readonly schedules = new Map<string, StoredSchedule>();
+  readonly dlq = new Map<string, DlqEntry>();
+  readonly dedup = new Map<string, DedupRecord>();
+  clockOffsetMs = 0;
+  #onChange: () => void;
+
+  constructor(onChange: () => void = () => {}) {
+    this.#onChange = onChange;
+  }
+
+  changed(): void {
+    this.#onChange();
+  }
+
+  /** Forgets deduplication ids whose window has passed. */
+  expireDedup(nowMs: number): void {
+    let removed = false;
+    for (const [key, record] of this.dedup) {
+      if (record.expiresAt <= nowMs) {
+        this.dedup.delete(key);
+        removed = true;
+      }
+    }
+    if (removed) this.changed();
+  }
+
+  toSnapshot(): StateSnapshot {
+    return {
+      version: 1,
+      clockOffsetMs: this.clockOffsetMs,
+      messages: [...this.messages.values()],
+      schedules: [...this.schedules.values()],
+      dlq: [...this.dlq.values()],
+      dedup: [...this.dedup.values()],
+    };
+  }
+
+  load(snapshot: StateSnapshot): void {
+    this.clockOffsetMs = snapshot.clockOffsetMs;
+    for (const m of snapshot.messages) this.messages.set(m.messageId, m);
+    for (const s of snapshot.schedules) this.schedules.set(s.scheduleId, s);
+    for (const d of snapshot.dlq) this.dlq.set(d.dlqId, d);
+    for (const r of snapshot.dedup) this.dedup.set(r.key, r);
+  }
+}
