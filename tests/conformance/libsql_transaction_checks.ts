@@ -1,0 +1,113 @@
+/**
+ * Interactive transactions across streams: isolation, waiting for the write
+ * lock instead of failing, sqld's answer to a stale snapshot, and expiry of a
+ * stream left idle in the middle of a transaction.
+ */
+import assert from "node:assert/strict";
+import { libsqlTest, rejectsWithCode, sleep } from "./libsql_harness.ts";
+
+export function registerTransactionTests(): void {
+  libsqlTest(
+    "transaction('write') commits; other connections see nothing before that",
+    async (fx) => {
+      const db = fx.client();
+      const other = fx.client();
+      await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+
+      const tx = await db.transaction("write");
+      await tx.execute("INSERT INTO t (id) VALUES (1)");
+      assert.equal(
+        (await tx.execute("SELECT count(*) AS n FROM t")).rows[0]?.n,
+        1,
+      );
+      assert.equal(
+        (await other.execute("SELECT count(*) AS n FROM t")).rows[0]?.n,
+        0,
+      );
+      await tx.commit();
+      assert.equal(
+        (await other.execute("SELECT count(*) AS n FROM t")).rows[0]?.n,
+        1,
+      );
+    },
+  );
+
+  libsqlTest("transaction rollback() discards its writes", async (fx) => {
+    const db = fx.client();
+    await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+    const tx = await db.transaction("write");
+    await tx.batch([
+      "INSERT INTO t (id) VALUES (1)",
+      "INSERT INTO t (id) VALUES (2)",
+    ]);
+    await tx.rollback();
+    assert.equal(
+      (await db.execute("SELECT count(*) AS n FROM t")).rows[0]?.n,
+      0,
+    );
+  });
+
+  libsqlTest(
+    "write transactions on different streams wait for each other instead of failing",
+    async (fx) => {
+      const first = fx.client();
+      const second = fx.client();
+      await first.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT)");
+
+      const tx1 = await first.transaction("write");
+      await tx1.execute("INSERT INTO t (who) VALUES ('first')");
+      const tx2 = await second.transaction("write");
+      // BEGIN IMMEDIATE on the second stream has to wait for the first commit.
+      const blocked = tx2.execute("INSERT INTO t (who) VALUES ('second')");
+      await sleep(100);
+      await tx1.commit();
+      await blocked;
+      await tx2.commit();
+      const rs = await first.execute("SELECT who FROM t ORDER BY id");
+      assert.deepEqual(rs.rows.map((row) => row.who), ["first", "second"]);
+    },
+  );
+
+  libsqlTest(
+    "a transaction idle past streamIdleMs fails with STREAM_EXPIRED and frees its lock",
+    async (fx) => {
+      const db = fx.client();
+      await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+      const tx = await db.transaction("write");
+      await tx.execute("INSERT INTO t (id) VALUES (1)");
+      await sleep(400);
+      await rejectsWithCode(tx.execute("SELECT 1"), "STREAM_EXPIRED");
+      tx.close();
+
+      // The expired transaction was rolled back and no longer holds the write lock.
+      const other = fx.client();
+      await other.execute("INSERT INTO t (id) VALUES (2)");
+      const rs = await other.execute("SELECT id FROM t");
+      assert.deepEqual(rs.rows.map((row) => row.id), [2]);
+    },
+    { streamIdleMs: 150 },
+  );
+
+  libsqlTest(
+    "a deferred transaction with a stale snapshot gets SQLITE_BUSY, then carries on",
+    async (fx) => {
+      const db = fx.client();
+      const other = fx.client();
+      await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+
+      const tx = await db.transaction("deferred");
+      await tx.execute("SELECT count(*) FROM t");
+      await other.execute("INSERT INTO t (id) VALUES (1)");
+      // Like SQLite under sqld: the snapshot predates the other commit.
+      await rejectsWithCode(
+        tx.execute("INSERT INTO t (id) VALUES (2)"),
+        "SQLITE_BUSY",
+      );
+      await tx.execute("INSERT INTO t (id) VALUES (3)");
+      await tx.commit();
+
+      const rs = await other.execute("SELECT id FROM t ORDER BY id");
+      assert.deepEqual(rs.rows.map((row) => row.id), [1, 3]);
+    },
+  );
+}
