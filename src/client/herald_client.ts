@@ -1,0 +1,180 @@
+import {
+  backoffDelay,
+  type BackoffOptions,
+  DEFAULT_BACKOFF,
+} from "./backoff.ts";
+import { RecentIds } from "./recent_ids.ts";
+import {
+  notificationId,
+  parsePayload,
+  type Payload,
+  streamUrl,
+  unreadCount,
+} from "./stream_events.ts";
+
+export type { BackoffOptions } from "./backoff.ts";
+export type { Payload } from "./stream_events.ts";
+
+export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
+
+/** The part of EventSource the client uses (a seam for tests). */
+export interface EventSourceLike {
+  addEventListener(type: string, listener: (event: MessageEvent) => void): void;
+  close(): void;
+}
+
+export interface HeraldClientOptions {
+  /** Herald's origin (and path prefix, if any), e.g. "https://herald.example". */
+  baseUrl: string;
+  /** A fresh short-lived stream token from your app, for every connect. */
+  getStreamToken: () => Promise<string>;
+  /** Each notification once, even when replayed or sent via two channels. */
+  onNotification?: (notification: Payload) => void;
+  /** The unread count, pushed on every change. */
+  onCount?: (unread: number) => void;
+  onState?: (state: ConnectionState) => void;
+  /**
+   * The stream could not replay what was missed (too long away): refetch
+   * the inbox. Also called on a first connect that carried a stale id.
+   */
+  onReset?: () => void;
+  backoff?: Partial<BackoffOptions>;
+  /** Notification ids remembered for dropping duplicates. */
+  dedupeWindow?: number;
+  /** Opens the stream; `new EventSource(url)` unless given (tests). */
+  openSource?: (url: string) => EventSourceLike;
+  /** Math.random unless given (tests). */
+  random?: () => number;
+}
+
+/**
+ * Herald's live stream in the browser: one EventSource to `/v1/stream`,
+ * resumed after every drop from the last event id, so nothing is missed
+ * and nothing is shown twice.
+ *
+ * Reconnecting is done here, not by EventSource: its own retry would reuse
+ * the URL, and with it an expired token. On any error the EventSource is
+ * closed and a new one opened with a new token and the last id, after an
+ * exponential, fully jittered delay that resets once a connection is up.
+ */
+export class HeraldClient {
+  readonly #options: HeraldClientOptions;
+  readonly #backoff: BackoffOptions;
+  readonly #recent: RecentIds;
+  readonly #openSource: (url: string) => EventSourceLike;
+  #source: EventSourceLike | null = null;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #attempt = 0;
+  #state: ConnectionState = "connecting";
+  #lastEventId: string | null = null;
+  #unread: number | null = null;
+
+  constructor(options: HeraldClientOptions) {
+    this.#options = options;
+    this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.#recent = new RecentIds(options.dedupeWindow);
+    this.#openSource = options.openSource ?? ((url) => new EventSource(url));
+    this.#options.onState?.(this.#state);
+    void this.#connect();
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** The last unread count received, or null before the first. */
+  get unread(): number | null {
+    return this.#unread;
+  }
+
+  /** Where the next connection resumes from. */
+  get lastEventId(): string | null {
+    return this.#lastEventId;
+  }
+
+  /**
+   * Drops the current connection and reconnects the way it would after a
+   * network error: a new token, resumed from the last id, after a backoff
+   * delay. For apps that know the network changed; the console's "Drop
+   * connection" uses it to show a resume.
+   */
+  reconnect(): void {
+    if (this.#state === "closed") return;
+    this.#source?.close();
+    this.#source = null;
+    if (this.#timer === null) this.#retry();
+  }
+
+  close(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#source?.close();
+    this.#source = null;
+    this.#setState("closed");
+  }
+
+  async #connect(): Promise<void> {
+    let token: string;
+    try {
+      token = await this.#options.getStreamToken();
+    } catch {
+      this.#retry();
+      return;
+    }
+    if (this.#state === "closed") return;
+    const source = this.#openSource(
+      streamUrl(this.#options.baseUrl, token, this.#lastEventId),
+    );
+    this.#source = source;
+    const on = (type: string, handle: (payload: Payload) => void) =>
+      source.addEventListener(type, (event) => {
+        if (source !== this.#source) return; // a late event from a closed one
+        if (event.lastEventId) this.#lastEventId = event.lastEventId;
+        const payload = parsePayload(event.data);
+        if (payload) handle(payload);
+      });
+    on("connected", () => {
+      this.#attempt = 0;
+      this.#setState("open");
+    });
+    on("notification", (payload) => {
+      const id = notificationId(payload);
+      if (id !== null && this.#recent.seen(id)) return;
+      this.#options.onNotification?.(payload);
+    });
+    on("count", (payload) => {
+      const unread = unreadCount(payload);
+      if (unread === null) return;
+      this.#unread = unread;
+      this.#options.onCount?.(unread);
+    });
+    on("reset", () => this.#options.onReset?.());
+    // An error event with no data: a dropped connection, a 401 or a 429.
+    source.addEventListener("error", () => {
+      if (source !== this.#source) return;
+      source.close();
+      this.#source = null;
+      this.#retry();
+    });
+  }
+
+  #retry(): void {
+    if (this.#state === "closed") return;
+    this.#setState("reconnecting");
+    const delay = backoffDelay(
+      this.#attempt++,
+      this.#backoff,
+      this.#options.random,
+    );
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.#connect();
+    }, delay);
+  }
+
+  #setState(state: ConnectionState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#options.onState?.(state);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Reading what the stream sends, without trusting it: payloads are parsed
+ * and checked by hand (the client has no dependencies, so no zod), and
+ * anything unexpected is ignored rather than thrown into the page.
+ */
+
+export type Payload = Record<string, unknown>;
+
+/** The JSON object in an event's data, or null. */
+export function parsePayload(data: unknown): Payload | null {
+  if (typeof data !== "string") return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return null;
+  }
+  return Object.fromEntries(Object.entries(value));
+}
+
+/** A notification's id (`data.id`), the key duplicates are dropped by. */
+export function notificationId(payload: Payload): string | null {
+  const id = payload.id;
+  if (typeof id === "string" && id !== "") return id;
+  if (typeof id === "number" && Number.isFinite(id)) return String(id);
+  return null;
+}
+
+/** The unread count of a `count` event (`{unread}`), or null. */
+export function unreadCount(payload: Payload): number | null {
+  const unread = payload.unread;
+  return typeof unread === "number" && Number.isInteger(unread) && unread >= 0
+    ? unread
+    : null;
+}
+
+/**
+ * The stream URL for one attempt: a fresh short-lived token each time, and
+ * the last event id to resume from (EventSource cannot set headers, and a
+ * new EventSource starts without one, so it goes in the query).
+ */
+export function streamUrl(
+  baseUrl: string,
+  token: string,
+  lastEventId: string | null,
+): string {
+  // A relative base ("/herald") resolves against the page, as fetch would.
+  const page = typeof document === "undefined" ? undefined : document.baseURI;
+  const base = new URL(baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`, page);
+  const url = new URL("v1/stream", base);
+  url.searchParams.set("token", token);
+  if (lastEventId) url.searchParams.set("lastEventId", lastEventId);
+  return url.href;
+}

@@ -1,0 +1,99 @@
+/**
+ * The composite cursor carried in every SSE `id:`: where one connection
+ * stands in each of its channels, so a reconnect replays exactly what it
+ * missed.
+ *
+ *   cursor = "1" ( "." part )*          e.g. "1.Xk3_a9Qb2s.Yt7-p0Lm0"
+ *   part   = epoch seq
+ *   epoch  = 8 chars of [A-Za-z0-9_-]   (48 random bits per channel log)
+ *   seq    = base-36 [0-9a-z]{1,11}     (last seq seen in that channel)
+ *
+ * Parts name their channel by the channel log's random *epoch*, not by the
+ * channel's name: ids stay short, they reveal nothing, and a log that was
+ * wiped or belongs to another deployment (a new epoch) can never be mistaken
+ * for the one the client saw — its part simply does not match, which means
+ * "position unknown" → reset. Parts are matched by epoch, not by index, so a
+ * connection whose channel list changes (a role granted) keeps its other
+ * positions. The leading version digit keeps the id non-empty even with no
+ * parts (an empty `id:` would make EventSource forget its last id), and
+ * leaves room for another encoding later. Every character is URL-unreserved,
+ * so the id travels in a `lastEventId` query parameter untouched.
+ */
+
+export interface CursorPart {
+  epoch: string;
+  seq: number;
+}
+
+const VERSION = "1";
+const EPOCH_LENGTH = 8;
+const PART = /^([A-Za-z0-9_-]{8})([0-9a-z]{1,11})$/;
+/** Bounds the work a hostile id can cause: no connection has more channels. */
+export const MAX_CURSOR_PARTS = 64;
+const MAX_CURSOR_LENGTH = 1 + MAX_CURSOR_PARTS * (1 + EPOCH_LENGTH + 11);
+
+/** A fresh epoch for a new channel log: 6 random bytes as base64url. */
+export function newEpoch(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-")
+    .replaceAll("/", "_");
+}
+
+export function isEpoch(text: string): boolean {
+  return /^[A-Za-z0-9_-]{8}$/.test(text);
+}
+
+export function formatPart(part: CursorPart): string {
+  return part.epoch + part.seq.toString(36);
+}
+
+/** Parts in the order given; each is a `formatPart` string. */
+export function joinCursor(parts: readonly string[]): string {
+  let cursor = VERSION;
+  for (const part of parts) cursor += "." + part;
+  return cursor;
+}
+
+/**
+ * The parts of a cursor, or null when it is not one this codec wrote
+ * (wrong version, malformed or non-canonical part, an epoch twice, too long).
+ */
+export function decodeCursor(text: string): CursorPart[] | null {
+  if (text.length > MAX_CURSOR_LENGTH) return null;
+  const [version, ...raw] = text.split(".");
+  if (version !== VERSION || raw.length > MAX_CURSOR_PARTS) return null;
+  const parts: CursorPart[] = [];
+  const epochs = new Set<string>();
+  for (const piece of raw) {
+    const match = PART.exec(piece);
+    if (!match?.[1] || match[2] === undefined) return null;
+    const seq = parseInt(match[2], 36);
+    // Canonical only ("01" is not 1) and exact (no float rounding).
+    if (!Number.isSafeInteger(seq) || seq.toString(36) !== match[2]) {
+      return null;
+    }
+    if (epochs.has(match[1])) return null;
+    epochs.add(match[1]);
+    parts.push({ epoch: match[1], seq });
+  }
+  return parts;
+}
+
+/** The seq a cursor records for the channel log `epoch`, or null. */
+export function seqFor(parts: readonly CursorPart[], epoch: string) {
+  return parts.find((part) => part.epoch === epoch)?.seq ?? null;
+}
+
+/**
+ * The one part of a single-channel cursor (what a channel writes in its
+ * ids), or null when it has none (the channel is awaiting a reset). Used by
+ * the merge on ids a channel wrote, so it checks the shape, not the epoch.
+ */
+export function singlePart(cursor: string): string | null {
+  const parts = decodeCursor(cursor);
+  if (!parts || parts.length > 1) {
+    throw new Error(`Channel id "${cursor}" is not a single-channel cursor`);
+  }
+  const [part] = parts;
+  return part ? formatPart(part) : null;
+}

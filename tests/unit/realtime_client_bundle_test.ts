@@ -1,0 +1,21 @@
+import assert from "node:assert/strict";
+import { buildClientBundle, BUNDLE_PATH } from "../../src/client/build.ts";
+import { HERALD_CLIENT_JS } from "../../src/client/herald_client.bundle.ts";
+
+Deno.test("the committed browser bundle is what build.ts makes from the client today", async () => {
+  const fresh = await buildClientBundle();
+  const committed = await Deno.readTextFile(BUNDLE_PATH);
+  assert.ok(
+    fresh === committed,
+    "src/client/herald_client.bundle.ts is stale: run `deno run -A src/client/build.ts`",
+  );
+});
+
+Deno.test("the browser bundle is a self-contained ES module exporting HeraldClient", async () => {
+  assert.doesNotMatch(HERALD_CLIENT_JS, /\bimport\s*[{("']/);
+  const url = `data:text/javascript;base64,${
+    btoa(String.fromCharCode(...new TextEncoder().encode(HERALD_CLIENT_JS)))
+  }`;
+  const module: Record<string, unknown> = await import(url);
+  assert.deepEqual(typeof module.HeraldClient, "function");
+});
