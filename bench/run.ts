@@ -1,0 +1,24 @@
+/**
+ * `deno task bench`: builds the Worker, then runs each benchmark in its own
+ * process (so one's servers never skew another's figures). Figures land in
+ * bench/results/*.json; README quotes them.
+ */
+const BENCHES = ["stack.ts", "reconcile.ts"];
+const only = Deno.args.length ? Deno.args : BENCHES;
+
+const build = await new Deno.Command(Deno.execPath(), {
+  args: ["task", "build"],
+  stdout: "inherit",
+  stderr: "inherit",
+}).output();
+if (!build.success) Deno.exit(1);
+
+for (const bench of only) {
+  console.log(`\n== bench/${bench}`);
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(bench, import.meta.url).pathname],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!result.success) Deno.exit(result.code || 1);
+}

@@ -1,0 +1,139 @@
+import { z } from "zod";
+import { isNotificationTypeId } from "./domain/catalogue.ts";
+
+/**
+ * Herald's configuration, parsed once per runtime from its environment
+ * (Worker bindings, `Deno.env`). Anything missing or malformed fails closed
+ * with a message that names the variable, never the value.
+ */
+const optionalUrl = z.url().optional();
+
+const configSchema = z.object({
+  API_KEY: z.string().min(16, "must be at least 16 characters"),
+  JWT_SECRET: z.string().min(32, "must be at least 32 characters"),
+  PUBLIC_URL: z.url(),
+  LIBSQL_URL: z.string().min(1),
+  LIBSQL_AUTH_TOKEN: z.string().optional(),
+  QSTASH_URL: z.url().default("https://qstash.upstash.io"),
+  QSTASH_TOKEN: z.string().min(1),
+  QSTASH_CURRENT_SIGNING_KEY: z.string().min(1),
+  QSTASH_NEXT_SIGNING_KEY: z.string().min(1),
+  UPSTASH_REDIS_REST_URL: optionalUrl,
+  UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
+  DEFAULT_TIMEZONE: z.string().default("UTC"),
+  HEARTBEAT_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
+  CORS_ORIGINS: z.string().default(""),
+  WEBHOOK_SECRET: z.string().min(32, "must be at least 32 characters")
+    .optional(),
+  CONTENT_WEBHOOKS: z.string().default("{}"),
+  CONTENT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000)
+    .default(3_000),
+});
+
+const contentWebhooksSchema = z.record(
+  z.string().refine(isNotificationTypeId, "is not a notification type"),
+  z.url(),
+);
+
+export interface Config {
+  apiKey: string;
+  jwtSecret: string;
+  publicUrl: string;
+  /** Where QStash delivers every Herald schedule and message. */
+  callbackUrl: string;
+  libsql: { url: string; authToken?: string };
+  qstash: {
+    url: string;
+    token: string;
+    currentSigningKey: string;
+    nextSigningKey: string;
+  };
+  redis: { url: string; token: string } | null;
+  defaultTimezone: string;
+  heartbeatMs: number;
+  corsOrigins: string[];
+  /** HMAC key for outgoing webhooks; the host app already holds JWT_SECRET. */
+  webhookSecret: string;
+  /** Notification type → the host app's content webhook. */
+  contentWebhooks: Record<string, string>;
+  contentWebhookTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads only string values: Worker envs also carry bindings (DOs, KV). */
+function stringEntries(env: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (typeof value === "string" && value !== "") out[key] = value;
+  }
+  return out;
+}
+
+export function parseConfig(env: Record<string, unknown>): Config {
+  const parsed = configSchema.safeParse(stringEntries(env));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = issue.path.join(".");
+      return issue.code === "invalid_type"
+        ? `${name} is missing`
+        : `${name} ${issue.message}`;
+    });
+    throw new ConfigError(
+      `Herald's configuration is invalid: ${problems.join("; ")}`,
+    );
+  }
+  const e = parsed.data;
+  const redisUrl = e.UPSTASH_REDIS_REST_URL;
+  const redisToken = e.UPSTASH_REDIS_REST_TOKEN;
+  if (Boolean(redisUrl) !== Boolean(redisToken)) {
+    throw new ConfigError(
+      "Herald's configuration is invalid: UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together",
+    );
+  }
+  const publicUrl = e.PUBLIC_URL.replace(/\/+$/, "");
+  const contentWebhooks = parseContentWebhooks(e.CONTENT_WEBHOOKS);
+  return {
+    apiKey: e.API_KEY,
+    jwtSecret: e.JWT_SECRET,
+    publicUrl,
+    callbackUrl: `${publicUrl}/v1/qstash/callback`,
+    libsql: { url: e.LIBSQL_URL, authToken: e.LIBSQL_AUTH_TOKEN },
+    qstash: {
+      url: e.QSTASH_URL.replace(/\/+$/, ""),
+      token: e.QSTASH_TOKEN,
+      currentSigningKey: e.QSTASH_CURRENT_SIGNING_KEY,
+      nextSigningKey: e.QSTASH_NEXT_SIGNING_KEY,
+    },
+    redis: redisUrl && redisToken ? { url: redisUrl, token: redisToken } : null,
+    defaultTimezone: e.DEFAULT_TIMEZONE,
+    heartbeatMs: e.HEARTBEAT_MS,
+    corsOrigins: e.CORS_ORIGINS.split(",").map((s) => s.trim()).filter(Boolean),
+    webhookSecret: e.WEBHOOK_SECRET ?? e.JWT_SECRET,
+    contentWebhooks,
+    contentWebhookTimeoutMs: e.CONTENT_WEBHOOK_TIMEOUT_MS,
+  };
+}
+
+function parseContentWebhooks(text: string): Record<string, string> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigError(
+      "Herald's configuration is invalid: CONTENT_WEBHOOKS is not JSON",
+    );
+  }
+  const parsed = contentWebhooksSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(
+      `Herald's configuration is invalid: CONTENT_WEBHOOKS ${
+        issue?.path.join(".") ?? ""
+      } ${issue?.message ?? ""}`,
+    );
+  }
+  return parsed.data;
+}

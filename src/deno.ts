@@ -1,0 +1,85 @@
+import { createClient } from "@libsql/client";
+import { Redis } from "@upstash/redis";
+import { createApp } from "./app.ts";
+import { ConfigError, parseConfig } from "./config.ts";
+import type { AppDeps } from "./deps.ts";
+import { openDatabase } from "./ports/database.ts";
+import { createLogger } from "./ports/logger.ts";
+import { createQStashScheduler } from "./ports/qstash_scheduler.ts";
+import {
+  createLocalLimiter,
+  createRefreshLimiter,
+} from "./ports/refresh_limiter.ts";
+import { createUnreadCache } from "./ports/unread_cache.ts";
+import { createWebhookClient } from "./ports/webhook_client.ts";
+import { createInProcessChannels } from "./realtime/in_process_channels.ts";
+import { runMaintenance } from "./services/maintenance.ts";
+
+/**
+ * Herald on Deno (Deno Deploy or a plain server): the same app, with libSQL
+ * as a `file:` database or a remote URL. `PORT` defaults to 8000.
+ */
+let config;
+try {
+  config = parseConfig(Deno.env.toObject());
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    Deno.exit(1);
+  }
+  throw error;
+}
+
+const client = createClient({
+  url: config.libsql.url,
+  authToken: config.libsql.authToken,
+});
+const log = createLogger();
+const now = () => Date.now();
+const redis = config.redis
+  ? new Redis({
+    url: config.redis.url,
+    token: config.redis.token,
+    retry: { retries: 1, backoff: () => 50 },
+  })
+  : null;
+// One process: the channels hub lives here, in memory.
+const channels = createInProcessChannels();
+const deps: AppDeps = {
+  config,
+  db: openDatabase(client),
+  scheduler: createQStashScheduler(config.qstash),
+  redis,
+  cache: createUnreadCache(redis, log),
+  refreshLimiter: createRefreshLimiter(
+    redis,
+    createLocalLimiter(now),
+    log,
+    now,
+  ),
+  channels,
+  webhooks: createWebhookClient(config.webhookSecret, now),
+  log,
+  now,
+};
+const app = createApp(deps);
+
+// The Worker's cron trigger, here: every minute.
+const sweep = setInterval(() => {
+  void runMaintenance(deps, (task) => {
+    task.catch(() => log.error("background.failed", {}));
+  });
+}, 60_000);
+
+const port = Number(Deno.env.get("PORT") ?? 8000);
+const server = Deno.serve({ hostname: "0.0.0.0", port }, app.fetch);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, async () => {
+    clearInterval(sweep);
+    // Open SSE streams would keep shutdown waiting forever.
+    channels.close();
+    await server.shutdown();
+    client.close();
+    Deno.exit(0);
+  });
+}

@@ -1,0 +1,30 @@
+import type { Redis } from "@upstash/redis";
+import type { Config } from "./config.ts";
+import type { Database } from "./ports/database.ts";
+import type { Logger } from "./ports/logger.ts";
+import type { ChannelsPort } from "./ports/channels.ts";
+import type { RefreshLimiter } from "./ports/refresh_limiter.ts";
+import type { SchedulerPort } from "./ports/scheduler.ts";
+import type { UnreadCache } from "./ports/unread_cache.ts";
+import type { WebhookClient } from "./ports/webhook_client.ts";
+
+/**
+ * Keeps work alive after the response is sent: `ctx.waitUntil` on Workers, a
+ * detached promise on Deno (the process outlives the request there).
+ */
+export type Background = (task: Promise<unknown>) => void;
+
+/** Everything the app needs, built by one composition root per runtime. */
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  scheduler: SchedulerPort;
+  /** Null when Redis is not configured: Herald runs from libSQL alone. */
+  redis: Redis | null;
+  cache: UnreadCache;
+  refreshLimiter: RefreshLimiter;
+  channels: ChannelsPort;
+  webhooks: WebhookClient;
+  log: Logger;
+  now: () => number;
+}

@@ -1,0 +1,52 @@
+/**
+ * The one error type routes and services throw. Its code decides the HTTP
+ * status; its message is safe to show (never an internal error's text).
+ */
+export type ErrorCode =
+  | "bad_request"
+  | "validation_failed"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  | "payload_too_large"
+  | "rate_limited"
+  | "unavailable"
+  | "internal";
+
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503;
+
+export class AppError extends Error {
+  override name = "AppError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+export function statusOf(code: ErrorCode): ErrorStatus {
+  switch (code) {
+    case "bad_request":
+    case "validation_failed":
+      return 400;
+    case "unauthorized":
+      return 401;
+    case "forbidden":
+      return 403;
+    case "not_found":
+      return 404;
+    case "conflict":
+      return 409;
+    case "payload_too_large":
+      return 413;
+    case "rate_limited":
+      return 429;
+    case "unavailable":
+      return 503;
+    case "internal":
+      return 500;
+  }
+}

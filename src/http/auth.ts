@@ -1,0 +1,134 @@
+import type { MiddlewareHandler } from "hono";
+import { sign, verify } from "hono/jwt";
+import { z } from "zod";
+import { AppError } from "../errors.ts";
+import type { HonoEnv, Principal } from "./env.ts";
+
+const claimsSchema = z.object({
+  sub: z.string().min(1),
+  roles: z.array(z.string().min(1)).optional(),
+  topics: z.array(z.string().min(1)).optional(),
+  typ: z.string().optional(),
+});
+
+/** The `typ` of the short-lived tokens `POST /v1/stream/token` issues. */
+const STREAM_TOKEN_TYPE = "herald-stream";
+
+export function bearer(header: string | undefined): string | null {
+  const match = header?.match(/^Bearer\s+(\S+)$/i);
+  return match?.[1] ?? null;
+}
+
+/** Compares without leaking where the strings differ. */
+export function timingSafeEqual(a: string, b: string): boolean {
+  const ea = new TextEncoder().encode(a);
+  const eb = new TextEncoder().encode(b);
+  let diff = ea.length ^ eb.length;
+  for (let i = 0; i < Math.max(ea.length, eb.length); i++) {
+    diff |= (ea[i] ?? 0) ^ (eb[i] ?? 0);
+  }
+  return diff === 0;
+}
+
+async function userFromJwt(
+  token: string,
+  jwtSecret: string,
+  wantStreamToken: boolean,
+): Promise<Principal | null> {
+  try {
+    const claims = claimsSchema.safeParse(
+      await verify(token, jwtSecret, "HS256"),
+    );
+    if (!claims.success) return null;
+    // A stream token is only good for opening a stream (it travels in URLs),
+    // and a user's long-lived JWT never belongs in one.
+    if ((claims.data.typ === STREAM_TOKEN_TYPE) !== wantStreamToken) {
+      return null;
+    }
+    return {
+      kind: "user",
+      userId: claims.data.sub,
+      roles: claims.data.roles ?? [],
+      topics: claims.data.topics ?? [],
+    };
+  } catch {
+    return null;
+  }
+}
+
+export async function principalFromToken(
+  token: string,
+  apiKey: string,
+  jwtSecret: string,
+): Promise<Principal | null> {
+  if (timingSafeEqual(token, apiKey)) return { kind: "admin" };
+  return await userFromJwt(token, jwtSecret, false);
+}
+
+export function principalFromStreamToken(
+  token: string,
+  jwtSecret: string,
+): Promise<Principal | null> {
+  return userFromJwt(token, jwtSecret, true);
+}
+
+/** A token for `GET /v1/stream?token=…`, valid for `ttlSeconds`. */
+export async function issueStreamToken(
+  user: { userId: string; roles: string[]; topics: string[] },
+  jwtSecret: string,
+  now: number,
+  ttlSeconds: number,
+): Promise<{ token: string; expiresAt: string }> {
+  const iat = Math.floor(now / 1000);
+  const token = await sign(
+    {
+      sub: user.userId,
+      roles: user.roles,
+      topics: user.topics,
+      typ: STREAM_TOKEN_TYPE,
+      iat,
+      exp: iat + ttlSeconds,
+    },
+    jwtSecret,
+    "HS256",
+  );
+  return {
+    token,
+    expiresAt: new Date((iat + ttlSeconds) * 1000).toISOString(),
+  };
+}
+
+/** Sets `principal` from `Authorization: Bearer` (admin key or user JWT). */
+export const authenticate: MiddlewareHandler<HonoEnv> = async (c, next) => {
+  const token = bearer(c.req.header("authorization"));
+  if (!token) throw new AppError("unauthorized", "Missing bearer token");
+  const { config } = c.get("deps");
+  const principal = await principalFromToken(
+    token,
+    config.apiKey,
+    config.jwtSecret,
+  );
+  if (!principal) throw new AppError("unauthorized", "Invalid credentials");
+  c.set("principal", principal);
+  await next();
+};
+
+export const requireAdmin: MiddlewareHandler<HonoEnv> = async (c, next) => {
+  if (c.get("principal").kind !== "admin") {
+    throw new AppError("forbidden", "This route needs the admin key");
+  }
+  await next();
+};
+
+/** The admin, or the user named by the `:userId` path parameter. */
+export const requireSelfOrAdmin: MiddlewareHandler<HonoEnv> = async (
+  c,
+  next,
+) => {
+  const principal = c.get("principal");
+  const userId = c.req.param("userId");
+  if (principal.kind === "user" && principal.userId !== userId) {
+    throw new AppError("forbidden", "You may only access your own data");
+  }
+  await next();
+};

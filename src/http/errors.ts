@@ -1,0 +1,47 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { AppError, type ErrorCode, statusOf } from "../errors.ts";
+import type { HonoEnv } from "./env.ts";
+
+export function errorBody(
+  code: ErrorCode,
+  message: string,
+  requestId: string,
+  details?: Record<string, unknown>,
+) {
+  return { error: { code, message, requestId, ...details } };
+}
+
+/**
+ * The one place errors become responses. AppErrors carry a safe message;
+ * anything else is logged with the request id and answered opaquely.
+ */
+export function handleError(err: Error, c: Context<HonoEnv>): Response {
+  const requestId = c.get("requestId") ?? "unknown";
+  if (err instanceof AppError) {
+    const retryAfter = err.details?.retryAfter;
+    if (err.code === "rate_limited" && typeof retryAfter === "number") {
+      c.header("Retry-After", String(retryAfter));
+    }
+    return c.json(
+      errorBody(err.code, err.message, requestId, err.details),
+      statusOf(err.code),
+    );
+  }
+  if (err instanceof HTTPException && err.status < 500) {
+    // Hono's own 4xx (e.g. a body over the size limit).
+    const code: ErrorCode = err.status === 413
+      ? "payload_too_large"
+      : "bad_request";
+    return c.json(
+      errorBody(code, err.message || "Bad request", requestId),
+      statusOf(code),
+    );
+  }
+  c.get("deps")?.log.error("request.failed", {
+    requestId,
+    path: c.req.path,
+    error: err.name,
+  });
+  return c.json(errorBody("internal", "Internal error", requestId), 500);
+}

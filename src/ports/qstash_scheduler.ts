@@ -1,0 +1,110 @@
+import { Client, QstashError } from "@upstash/qstash";
+import {
+  type HeldScheduleInfo,
+  type MessageSpec,
+  SchedulerError,
+  type SchedulerPort,
+  type ScheduleSpec,
+} from "./scheduler.ts";
+
+export interface QStashSchedulerOptions {
+  url: string;
+  token: string;
+  /** Extra attempts on network errors; reconcile has its own retries. */
+  retries?: number;
+}
+
+/** Number of delivery retries QStash makes for each fired schedule. */
+const DELIVERY_RETRIES = 3;
+
+export function createQStashScheduler(
+  opts: QStashSchedulerOptions,
+): SchedulerPort {
+  const client = new Client({
+    baseUrl: opts.url,
+    token: opts.token,
+    // devMode would try to download and spawn QStash's dev binary.
+    devMode: false,
+    enableTelemetry: false,
+    retry: opts.retries === 0 ? false : {
+      retries: opts.retries ?? 1,
+      backoff: (n) => 50 * 2 ** n,
+    },
+  });
+
+  return {
+    async publishMessage(spec: MessageSpec) {
+      const result = await call("publish", () =>
+        client.publish({
+          url: spec.destination,
+          body: spec.body,
+          headers: { "Content-Type": "application/json" },
+          retries: DELIVERY_RETRIES,
+          notBefore: spec.notBefore === undefined
+            ? undefined
+            : Math.ceil(spec.notBefore / 1000),
+          deduplicationId: spec.deduplicationId,
+        }));
+      return { messageId: result.messageId };
+    },
+    async upsertSchedule(spec: ScheduleSpec) {
+      await call("create schedule", () =>
+        client.schedules.create({
+          scheduleId: spec.id,
+          destination: spec.destination,
+          cron: spec.cron,
+          body: spec.body,
+          headers: { "Content-Type": "application/json" },
+          retries: DELIVERY_RETRIES,
+        }));
+    },
+    async deleteSchedule(id: string) {
+      try {
+        await client.schedules.delete(id);
+      } catch (error) {
+        if (statusOf(error) === 404) return;
+        throw toSchedulerError("delete schedule", error);
+      }
+    },
+    async listSchedules(): Promise<HeldScheduleInfo[]> {
+      const list = await call("list schedules", () => client.schedules.list());
+      return list.map((s) => ({
+        id: s.scheduleId,
+        cron: s.cron,
+        destination: s.destination,
+        body: s.body ?? "",
+        paused: s.isPaused,
+        nextRun: s.nextScheduleTime ?? null,
+      }));
+    },
+    async ping(signal: AbortSignal) {
+      // GET /v2/keys is cheap and exists on QStash and its dev servers.
+      const res = await fetch(`${opts.url}/v2/keys`, {
+        headers: { authorization: `Bearer ${opts.token}` },
+        signal,
+      });
+      await res.body?.cancel();
+      if (!res.ok) {
+        throw new SchedulerError(`QStash answered ${res.status}`, res.status);
+      }
+    },
+  };
+}
+
+async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw toSchedulerError(what, error);
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  return error instanceof QstashError ? error.status : undefined;
+}
+
+function toSchedulerError(what: string, error: unknown): SchedulerError {
+  const status = statusOf(error);
+  const reason = status ? `status ${status}` : "no answer";
+  return new SchedulerError(`QStash could not ${what} (${reason})`, status);
+}

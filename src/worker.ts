@@ -1,0 +1,120 @@
+import type {
+  DurableObjectNamespace,
+  ExecutionContext,
+  ScheduledController,
+} from "@cloudflare/workers-types";
+import { createClient } from "@libsql/client/web";
+import { Redis } from "@upstash/redis/cloudflare";
+import { type App, createApp } from "./app.ts";
+import { ConfigError, parseConfig } from "./config.ts";
+import type { AppDeps } from "./deps.ts";
+import { openDatabase } from "./ports/database.ts";
+import { createLogger } from "./ports/logger.ts";
+import { createQStashScheduler } from "./ports/qstash_scheduler.ts";
+import {
+  createLocalLimiter,
+  createRefreshLimiter,
+} from "./ports/refresh_limiter.ts";
+import { createUnreadCache } from "./ports/unread_cache.ts";
+import { createWebhookClient } from "./ports/webhook_client.ts";
+import { createDurableChannels } from "./realtime/durable_channels.ts";
+import { runMaintenance } from "./services/maintenance.ts";
+
+export { ChannelObject } from "./realtime/channel_object.ts";
+export { RealtimeDirectory } from "./realtime/directory_object.ts";
+
+/** Worker bindings: the DO namespaces plus string vars and secrets. */
+export interface WorkerEnv extends Record<string, unknown> {
+  CHANNELS: DurableObjectNamespace;
+  REALTIME_DIRECTORY: DurableObjectNamespace;
+}
+
+interface Built {
+  env: WorkerEnv;
+  app: App;
+  deps: () => AppDeps;
+}
+
+// Built once per isolate (the env object is stable for an isolate's life):
+// configuration is parsed and the router compiled once. Clients that hold
+// I/O are made per request, because Workers forbid sharing I/O objects
+// between requests; the channels port makes its stubs per call.
+let built: Built | null = null;
+
+function build(env: WorkerEnv): Built {
+  if (built?.env === env) return built;
+  const config = parseConfig(env);
+  const log = createLogger();
+  const now = () => Date.now();
+  const channels = createDurableChannels(env.CHANNELS, env.REALTIME_DIRECTORY);
+  const localLimiter = createLocalLimiter(now);
+  const deps = (): AppDeps => {
+    const redis = config.redis
+      ? new Redis({
+        url: config.redis.url,
+        token: config.redis.token,
+        // Redis only accelerates; a dead one must not stall requests.
+        retry: { retries: 1, backoff: () => 50 },
+      })
+      : null;
+    return {
+      config,
+      db: openDatabase(createClient({
+        url: config.libsql.url,
+        authToken: config.libsql.authToken,
+      })),
+      scheduler: createQStashScheduler(config.qstash),
+      redis,
+      cache: createUnreadCache(redis, log),
+      refreshLimiter: createRefreshLimiter(redis, localLimiter, log, now),
+      channels,
+      webhooks: createWebhookClient(config.webhookSecret, now),
+      log,
+      now,
+    };
+  };
+  built = { env, deps, app: createApp(deps) };
+  return built;
+}
+
+function misconfigured(error: ConfigError): Response {
+  // The message names variables only, never their values.
+  console.error(
+    JSON.stringify({
+      level: "error",
+      event: "config.invalid",
+      message: error.message,
+    }),
+  );
+  return Response.json(
+    {
+      error: {
+        code: "misconfigured",
+        message: error.message,
+        requestId: crypto.randomUUID(),
+      },
+    },
+    { status: 503 },
+  );
+}
+
+export default {
+  fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext) {
+    let app: App;
+    try {
+      app = build(env).app;
+    } catch (error) {
+      if (error instanceof ConfigError) return misconfigured(error);
+      throw error;
+    }
+    return app.fetch(request, env, ctx);
+  },
+  scheduled(
+    _controller: ScheduledController,
+    env: WorkerEnv,
+    ctx: ExecutionContext,
+  ) {
+    const deps = build(env).deps();
+    ctx.waitUntil(runMaintenance(deps, (task) => ctx.waitUntil(task)));
+  },
+};

@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { Receiver } from "@upstash/qstash";
+import {
+  DEV_QSTASH_CURRENT_SIGNING_KEY,
+  DEV_QSTASH_NEXT_SIGNING_KEY,
+} from "../../src/dev/qstash/credentials.ts";
+import { fireSchedule, qstashClient } from "../support/qstash.ts";
+import { integrationSuite } from "../support/suite.ts";
+import { errorBody, healthBody, read } from "../support/bodies.ts";
+import { startTestStack } from "../support/test_stack.ts";
+
+const suite = integrationSuite("the Worker on the local stack");
+const { test } = suite;
+
+test("GET /health reports libSQL, QStash and Redis reached, with latencies", async () => {
+  const res = await fetch(`${suite.stack.url}/health`);
+  assert.deepEqual(res.status, 200);
+  const body = await read(res, healthBody);
+  assert.deepEqual(body.status, "ok");
+  for (const part of Object.values(body.checks)) {
+    assert.deepEqual(part.ok, true);
+    assert.ok(part.latencyMs >= 0);
+  }
+  assert.match(res.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+});
+
+test("with redis-server stopped, health is degraded and then recovers", async () => {
+  await suite.stack.standIns.stopRedis();
+  try {
+    const res = await fetch(`${suite.stack.url}/health`);
+    assert.deepEqual(res.status, 200);
+    const body = await read(res, healthBody);
+    assert.deepEqual(body.status, "degraded");
+    assert.deepEqual(body.checks.redis.ok, false);
+    assert.deepEqual(body.checks.libsql.ok, true);
+  } finally {
+    await suite.stack.standIns.startRedis();
+  }
+  const again = await read(
+    await fetch(`${suite.stack.url}/health`),
+    healthBody,
+  );
+  assert.deepEqual(again.status, "ok");
+});
+
+test("with QStash stopped, health is down (503)", async () => {
+  await suite.stack.standIns.stopQStash();
+  try {
+    const res = await fetch(`${suite.stack.url}/health`);
+    assert.deepEqual(res.status, 503);
+    const body = await read(res, healthBody);
+    assert.deepEqual(body.status, "down");
+    assert.deepEqual(body.checks.qstash.ok, false);
+  } finally {
+    await suite.stack.standIns.startQStash();
+  }
+});
+
+test("unknown routes get the error envelope", async () => {
+  const res = await fetch(`${suite.stack.url}/nope`);
+  assert.deepEqual(res.status, 404);
+  const body = await read(res, errorBody);
+  assert.deepEqual(body.error.code, "not_found");
+  assert.deepEqual(typeof body.error.requestId, "string");
+});
+
+test("a schedule fired by QStash reaches the callback with a signature the official Receiver accepts", async () => {
+  const qstash = qstashClient(suite.stack);
+  // A receiver beside the Worker sees exactly what QStash sends.
+  const seen: Promise<boolean> = new Promise((resolve) => {
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      async (req) => {
+        const receiver = new Receiver({
+          currentSigningKey: DEV_QSTASH_CURRENT_SIGNING_KEY,
+          nextSigningKey: DEV_QSTASH_NEXT_SIGNING_KEY,
+        });
+        const ok = await receiver.verify({
+          signature: req.headers.get("upstash-signature") ?? "",
+          body: await req.text(),
+          url: req.url,
+        }).catch(() => false);
+        resolve(ok);
+        queueMicrotask(() => server.shutdown());
+        return new Response("ok");
+      },
+    );
+    const port = server.addr.port;
+    qstash.schedules.create({
+      scheduleId: "receiver-probe",
+      destination: `http://127.0.0.1:${port}/hook`,
+      cron: "0 0 1 1 *",
+      body: "{}",
+    }).then(() => fireSchedule(suite.stack, "receiver-probe"));
+  });
+  assert.deepEqual(await seen, true);
+  await qstash.schedules.delete("receiver-probe");
+
+  // And the Worker's own callback accepts the same kind of delivery.
+  await qstash.schedules.create({
+    scheduleId: "worker-probe",
+    destination: `${suite.stack.url}/v1/qstash/callback`,
+    cron: "0 0 1 1 *",
+    body: JSON.stringify({
+      kind: "user-schedule",
+      userId: "nobody",
+      type: "taskReminder",
+      localTime: "09:00",
+    }),
+  });
+  const fired = await fireSchedule(suite.stack, "worker-probe");
+  assert.deepEqual(fired.status, 200);
+  await qstash.schedules.delete("worker-probe");
+});
+
+test("a forged or tampered callback is refused with 401", async () => {
+  const unsigned = await fetch(`${suite.stack.url}/v1/qstash/callback`, {
+    method: "POST",
+    body: "{}",
+  });
+  assert.deepEqual(unsigned.status, 401);
+  await unsigned.body?.cancel();
+  const forged = await fetch(`${suite.stack.url}/v1/qstash/callback`, {
+    method: "POST",
+    headers: { "upstash-signature": "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl" },
+    body: "{}",
+  });
+  assert.deepEqual(forged.status, 401);
+  await forged.body?.cancel();
+});
+
+suite.run();
+
+Deno.test("a Worker missing configuration answers 503 naming the variable, not its value", async () => {
+  const stack = await startTestStack({ vars: { JWT_SECRET: "" } });
+  try {
+    const res = await fetch(`${stack.url}/health`);
+    assert.deepEqual(res.status, 503);
+    const body = await read(res, errorBody);
+    assert.deepEqual(body.error.code, "misconfigured");
+    assert.match(body.error.message, /JWT_SECRET is missing/);
+    assert.ok(!JSON.stringify(body).includes(stack.apiKey));
+  } finally {
+    await stack.close();
+  }
+});

@@ -1,0 +1,54 @@
+import { Client, type Schedule } from "@upstash/qstash";
+import { scheduleOwner } from "../../src/domain/schedule_plan.ts";
+import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
+import type { TestStack } from "./test_stack.ts";
+
+/** The official client, pointed at the stack's QStash dev server. */
+export function qstashClient(stack: TestStack): Client {
+  return new Client({
+    baseUrl: stack.standIns.qstashUrl,
+    token: DEV_QSTASH_TOKEN,
+    devMode: false,
+    enableTelemetry: false,
+    retry: false,
+  });
+}
+
+/** Schedules QStash holds for one user (Herald's id scheme), by id. */
+export async function schedulesOf(
+  client: Client,
+  userId: string,
+): Promise<Map<string, Schedule>> {
+  const all = await client.schedules.list();
+  return new Map(
+    all.filter((s) => scheduleOwner(s.scheduleId)?.userId === userId)
+      .map((s) => [s.scheduleId, s]),
+  );
+}
+
+/** How many API calls the QStash dev server has answered (dev route). */
+export async function qstashCalls(stack: TestStack): Promise<number> {
+  const res = await fetch(`${stack.standIns.qstashUrl}/v2/dev/stats`, {
+    headers: { authorization: `Bearer ${DEV_QSTASH_TOKEN}` },
+  });
+  const body = await res.json() as { requests: number };
+  return body.requests;
+}
+
+/** Fires a schedule now through the dev server; returns the delivery status. */
+export async function fireSchedule(
+  stack: TestStack,
+  scheduleId: string,
+): Promise<{ messageId: string; status: number }> {
+  const res = await fetch(
+    `${stack.standIns.qstashUrl}/v2/dev/schedules/${scheduleId}/fire`,
+    {
+      method: "POST",
+      headers: { authorization: `Bearer ${DEV_QSTASH_TOKEN}` },
+    },
+  );
+  if (!res.ok) {
+    throw new Error(`fire ${scheduleId}: ${res.status} ${await res.text()}`);
+  }
+  return await res.json();
+}
