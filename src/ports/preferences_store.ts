@@ -1,0 +1,160 @@
+import { and, eq, isNull, lt, lte, or, sql } from "drizzle-orm";
+import type { Database } from "./database.ts";
+import { schema } from "./database.ts";
+
+const { preferences } = schema;
+
+export interface StoredPreferences {
+  userId: string;
+  version: number;
+  data: string;
+  syncedVersion: number;
+  syncStatus: "synced" | "pending";
+}
+
+const columns = {
+  userId: preferences.userId,
+  version: preferences.version,
+  data: preferences.data,
+  syncedVersion: preferences.syncedVersion,
+  syncStatus: preferences.syncStatus,
+};
+
+export async function readStoredPreferences(
+  db: Database,
+  userId: string,
+): Promise<StoredPreferences | null> {
+  const rows = await db.select(columns).from(preferences)
+    .where(eq(preferences.userId, userId)).limit(1);
+  return rows[0] ?? null;
+}
+
+export interface PreferencesWrite {
+  userId: string;
+  data: string;
+  active: boolean;
+  now: number;
+}
+
+/**
+ * Saves a new version only if the row is still at `expectedVersion` (0 when
+ * there is none yet), marking it pending reconcile in the same statement.
+ * Returns the new version, or null when another write got there first.
+ */
+export async function writePreferences(
+  db: Database,
+  write: PreferencesWrite,
+  expectedVersion: number,
+): Promise<number | null> {
+  if (expectedVersion === 0) {
+    const rows = await db.insert(preferences).values({
+      userId: write.userId,
+      version: 1,
+      data: write.data,
+      active: write.active,
+      updatedAt: write.now,
+      syncStatus: "pending",
+    }).onConflictDoNothing().returning({ version: preferences.version });
+    return rows[0]?.version ?? null;
+  }
+  const rows = await db.update(preferences).set({
+    version: sql`${preferences.version} + 1`,
+    data: write.data,
+    active: write.active,
+    updatedAt: write.now,
+    syncStatus: "pending",
+    nextSyncAt: null,
+  }).where(and(
+    eq(preferences.userId, write.userId),
+    eq(preferences.version, expectedVersion),
+  )).returning({ version: preferences.version });
+  return rows[0]?.version ?? null;
+}
+
+/**
+ * Takes the user's reconcile lease when nobody holds it (or the holder's
+ * lease ran out) and returns the row as of that moment. One statement, so
+ * two reconcilers can never both win.
+ */
+export async function acquireReconcileLease(
+  db: Database,
+  userId: string,
+  leaseId: string,
+  now: number,
+  leaseMs: number,
+): Promise<StoredPreferences | null> {
+  const rows = await db.update(preferences).set({
+    leaseId,
+    leaseUntil: now + leaseMs,
+  }).where(and(
+    eq(preferences.userId, userId),
+    or(isNull(preferences.leaseUntil), lt(preferences.leaseUntil, now)),
+  )).returning(columns);
+  return rows[0] ?? null;
+}
+
+/**
+ * Releases the lease after QStash was brought to `version`. The row is
+ * synced only if no newer version was saved meanwhile; otherwise it stays
+ * pending and the caller goes round again.
+ */
+export async function releaseLeaseSynced(
+  db: Database,
+  userId: string,
+  leaseId: string,
+  version: number,
+): Promise<"synced" | "pending" | "lost"> {
+  const rows = await db.update(preferences).set({
+    leaseId: null,
+    leaseUntil: null,
+    syncedVersion: version,
+    syncStatus:
+      sql`case when ${preferences.version} = ${version} then 'synced' else 'pending' end`,
+    syncAttempts: 0,
+    syncError: null,
+    nextSyncAt: null,
+  }).where(and(
+    eq(preferences.userId, userId),
+    eq(preferences.leaseId, leaseId),
+  )).returning({ syncStatus: preferences.syncStatus });
+  return rows[0]?.syncStatus ?? "lost";
+}
+
+/** Releases the lease after a failed attempt and sets when to try again. */
+export async function releaseLeaseFailed(
+  db: Database,
+  userId: string,
+  leaseId: string,
+  error: string,
+  retryAt: (attempts: number) => number,
+): Promise<void> {
+  const row = await db.select({ attempts: preferences.syncAttempts })
+    .from(preferences).where(eq(preferences.userId, userId)).limit(1);
+  const attempts = (row[0]?.attempts ?? 0) + 1;
+  await db.update(preferences).set({
+    leaseId: null,
+    leaseUntil: null,
+    syncStatus: "pending",
+    syncAttempts: attempts,
+    syncError: error,
+    nextSyncAt: retryAt(attempts),
+  }).where(and(
+    eq(preferences.userId, userId),
+    eq(preferences.leaseId, leaseId),
+  ));
+}
+
+/** Users whose reconcile is due: pending, retry time reached, lease free. */
+export async function duePendingUsers(
+  db: Database,
+  now: number,
+  limit: number,
+): Promise<string[]> {
+  const rows = await db.select({ userId: preferences.userId })
+    .from(preferences).where(and(
+      eq(preferences.syncStatus, "pending"),
+      or(isNull(preferences.nextSyncAt), lte(preferences.nextSyncAt, now)),
+      or(isNull(preferences.leaseUntil), lt(preferences.leaseUntil, now)),
+    )).orderBy(preferences.nextSyncAt).limit(limit);
+  return rows.map((r) => r.userId);
+}
