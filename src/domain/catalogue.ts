@@ -4,7 +4,7 @@ import { type Weekday, WEEKDAYS } from "./weekday.ts";
 /**
  * One kind of notification the operator offers. The defaults are what a user
  * gets before saving any preferences; the templates are rendered at delivery
- * with placeholders such as {{name}} and {{localDate}}.
+ * with placeholders such as {{localDate}}, {{localTime}} and {{weekday}}.
  */
 interface NotificationTypeDefinition {
   readonly id: string;
@@ -32,7 +32,7 @@ export const NOTIFICATION_TYPES = [
     times: ["08:00"],
     days: WEEKDAYS,
     template: {
-      title: "Good morning {{name}}",
+      title: "Good morning",
       body: "Your digest for {{localDate}}",
     },
   },
@@ -54,7 +54,7 @@ export const NOTIFICATION_TYPES = [
     times: ["18:00"],
     days: WEEKDAYS,
     template: {
-      title: "Your day, {{name}}",
+      title: "Your day at {{localTime}}",
       body: "Here is what happened on {{localDate}}",
     },
   },

@@ -1,0 +1,90 @@
+import { Ratelimit } from "@upstash/ratelimit";
+import type { Redis } from "@upstash/redis";
+import type { Logger } from "./logger.ts";
+
+export interface LimitResult {
+  allowed: boolean;
+  /** Seconds until the caller may try again (when not allowed). */
+  retryAfter: number;
+}
+
+export interface RefreshLimiter {
+  limit(userId: string): Promise<LimitResult>;
+}
+
+export interface RefreshLimits {
+  /** Requests per window with Redis. */
+  requests: number;
+  windowSeconds: number;
+}
+
+export const DEFAULT_REFRESH_LIMITS: RefreshLimits = {
+  requests: 5,
+  windowSeconds: 60,
+};
+
+/**
+ * Rate limits the forced recount with @upstash/ratelimit (sliding window).
+ * Without Redis, or while it is down, `fallback` (see `createLocalLimiter`)
+ * decides instead: conservative, never unlimited.
+ */
+export function createRefreshLimiter(
+  redis: Redis | null,
+  fallback: RefreshLimiter,
+  log: Logger,
+  now: () => number,
+  limits: RefreshLimits = DEFAULT_REFRESH_LIMITS,
+): RefreshLimiter {
+  const local = fallback;
+  if (!redis) return local;
+  const ratelimit = new Ratelimit({
+    redis,
+    limiter: Ratelimit.slidingWindow(
+      limits.requests,
+      `${limits.windowSeconds} s`,
+    ),
+    prefix: "herald:refresh",
+    analytics: false,
+  });
+  return {
+    async limit(userId) {
+      try {
+        const result = await ratelimit.limit(userId);
+        return {
+          allowed: result.success,
+          retryAfter: Math.max(1, Math.ceil((result.reset - now()) / 1000)),
+        };
+      } catch {
+        log.warn("ratelimit.fallback", { reason: "redis unavailable" });
+        return await local.limit(userId);
+      }
+    },
+  };
+}
+
+/**
+ * One request per window per user, in memory. Build it once per process or
+ * isolate (not per request) so its memory spans requests.
+ */
+export function createLocalLimiter(
+  now: () => number,
+  windowSeconds = DEFAULT_REFRESH_LIMITS.windowSeconds,
+): RefreshLimiter {
+  const last = new Map<string, number>();
+  const windowMs = windowSeconds * 1000;
+  return {
+    limit(userId) {
+      const t = now();
+      const previous = last.get(userId);
+      if (previous !== undefined && t - previous < windowMs) {
+        return Promise.resolve({
+          allowed: false,
+          retryAfter: Math.ceil((windowMs - (t - previous)) / 1000),
+        });
+      }
+      last.set(userId, t);
+      if (last.size > 10_000) last.clear(); // bounded memory per isolate
+      return Promise.resolve({ allowed: true, retryAfter: 0 });
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Signed JSON POSTs to the host app (content webhooks, job webhooks). The
+ * signature header is `Herald-Signature: t=<unix s>,v1=<hex HMAC-SHA256 of
+ * "<t>.<body>">`, so the receiver can check origin and freshness.
+ */
+export interface WebhookClient {
+  /** Resolves with the parsed JSON reply; throws on timeout or non-2xx. */
+  post(url: string, payload: unknown, timeoutMs: number): Promise<unknown>;
+}
+
+export class WebhookError extends Error {
+  override name = "WebhookError";
+}
+
+export async function signWebhook(
+  secret: string,
+  timestamp: number,
+  body: string,
+): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    key,
+    new TextEncoder().encode(`${timestamp}.${body}`),
+  );
+  const hex = Array.from(
+    new Uint8Array(mac),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  return `t=${timestamp},v1=${hex}`;
+}
+
+export function createWebhookClient(
+  secret: string,
+  now: () => number,
+): WebhookClient {
+  return {
+    async post(url, payload, timeoutMs) {
+      const body = JSON.stringify(payload);
+      const signature = await signWebhook(
+        secret,
+        Math.floor(now() / 1000),
+        body,
+      );
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "herald-signature": signature,
+          },
+          body,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        const timedOut = error instanceof DOMException &&
+          error.name === "TimeoutError";
+        throw new WebhookError(timedOut ? "timed out" : "unreachable");
+      }
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new WebhookError(`answered ${res.status}`);
+      }
+      try {
+        return await res.json();
+      } catch {
+        throw new WebhookError("answered with invalid JSON");
+      }
+    },
+  };
+}

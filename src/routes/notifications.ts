@@ -1,0 +1,109 @@
+import { Hono } from "hono";
+import { zValidator } from "@hono/zod-validator";
+import { z } from "zod";
+import { createNotificationSchema } from "../domain/notification.ts";
+import { AppError } from "../errors.ts";
+import {
+  authenticate,
+  requireAdmin,
+  requireSelfOrAdmin,
+} from "../http/auth.ts";
+import type { HonoEnv } from "../http/env.ts";
+import { validationHook } from "../http/validation.ts";
+import { createNotification } from "../services/create_notification.ts";
+import {
+  listNotifications,
+  readAllNotifications,
+  readNotification,
+  refreshUnreadCount,
+} from "../services/inbox.ts";
+import { claimedChannels, syncMemberships } from "../services/memberships.ts";
+import { unreadCount } from "../services/unread_count.ts";
+import type { MiddlewareHandler } from "hono";
+
+const listQuery = z.strictObject({
+  cursor: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  unread: z.enum(["true", "false"]).optional(),
+});
+
+const idempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/);
+
+/**
+ * A user reading their own inbox brings their token's roles and topics
+ * along, so broadcasts to those land in it. The admin reads what is stored.
+ */
+const syncClaims: MiddlewareHandler<HonoEnv> = async (c, next) => {
+  const principal = c.get("principal");
+  if (principal.kind === "user") {
+    await syncMemberships(
+      c.get("deps"),
+      principal.userId,
+      claimedChannels(principal.roles, principal.topics),
+    );
+  }
+  await next();
+};
+
+const inbox = "/v1/users/:userId/notifications";
+
+/** Create-and-notify, and each user's inbox. */
+export const notificationRoutes = new Hono<HonoEnv>()
+  .post(
+    "/v1/notifications",
+    authenticate,
+    requireAdmin,
+    zValidator("json", createNotificationSchema, validationHook),
+    async (c) => {
+      const header = c.req.header("idempotency-key");
+      if (header !== undefined && !idempotencyKey.safeParse(header).success) {
+        throw new AppError(
+          "validation_failed",
+          `"Idempotency-Key": must be 1–200 visible ASCII characters`,
+          { fields: [{ path: "Idempotency-Key", message: "Invalid key" }] },
+        );
+      }
+      const result = await createNotification(
+        c.get("deps"),
+        c.req.valid("json"),
+        header ?? null,
+        c.get("background"),
+      );
+      return c.json(result, result.created ? 201 : 200);
+    },
+  )
+  .use(`${inbox}`, authenticate, requireSelfOrAdmin, syncClaims)
+  .use(`${inbox}/*`, authenticate, requireSelfOrAdmin, syncClaims)
+  .get(inbox, zValidator("query", listQuery, validationHook), async (c) => {
+    const q = c.req.valid("query");
+    return c.json(
+      await listNotifications(c.get("deps"), c.req.param("userId"), {
+        cursor: q.cursor ?? null,
+        limit: q.limit,
+        unreadOnly: q.unread === "true",
+      }),
+    );
+  })
+  .get(`${inbox}/count`, async (c) => {
+    const unread = await unreadCount(c.get("deps"), c.req.param("userId"));
+    return c.json({ unread });
+  })
+  .post(`${inbox}/read-all`, async (c) => {
+    return c.json(
+      await readAllNotifications(c.get("deps"), c.req.param("userId")),
+    );
+  })
+  .post(`${inbox}/refresh`, async (c) => {
+    return c.json(
+      await refreshUnreadCount(c.get("deps"), c.req.param("userId")),
+    );
+  })
+  .post(`${inbox}/:id/read`, async (c) => {
+    return c.json(
+      await readNotification(
+        c.get("deps"),
+        c.req.param("userId"),
+        c.req.param("id"),
+      ),
+    );
+  });

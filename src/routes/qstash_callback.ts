@@ -1,0 +1,58 @@
+import { Hono } from "hono";
+import { Receiver } from "@upstash/qstash";
+import { callbackBodySchema } from "../domain/callback_body.ts";
+import { AppError } from "../errors.ts";
+import type { HonoEnv } from "../http/env.ts";
+import { deliverOccurrence } from "../services/deliver_occurrence.ts";
+
+/**
+ * The destination of every Herald schedule and message. The signature is
+ * checked on the exact raw body and against the public callback URL, with
+ * the current and the next signing key (the Receiver tries both); only then
+ * is the body parsed.
+ */
+export const qstashCallbackRoutes = new Hono<HonoEnv>()
+  .post("/v1/qstash/callback", async (c) => {
+    const deps = c.get("deps");
+    const signature = c.req.header("upstash-signature");
+    if (!signature) {
+      throw new AppError("unauthorized", "Missing Upstash-Signature");
+    }
+    const raw = await c.req.text();
+    const receiver = new Receiver({
+      currentSigningKey: deps.config.qstash.currentSigningKey,
+      nextSigningKey: deps.config.qstash.nextSigningKey,
+    });
+    const valid = await receiver.verify({
+      signature,
+      body: raw,
+      url: deps.config.callbackUrl,
+    }).catch(() => false);
+    if (!valid) throw new AppError("unauthorized", "Invalid signature");
+
+    deps.log.info("delivery.received", {
+      requestId: c.get("requestId"),
+      messageId: c.req.header("upstash-message-id") ?? null,
+      scheduleId: c.req.header("upstash-schedule-id") ?? null,
+      retried: Number(c.req.header("upstash-retried") ?? 0),
+    });
+    const body = callbackBodySchema.safeParse(parseJson(raw));
+    if (!body.success) {
+      // Signed but not ours to read: a 4xx leaves it to QStash's DLQ.
+      throw new AppError("bad_request", "Unrecognised callback body");
+    }
+    const outcome = await deliverOccurrence(
+      deps,
+      body.data,
+      c.get("background"),
+    );
+    return c.json(outcome);
+  });
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,106 @@
+import { Hono } from "hono";
+import type { ChannelRef } from "../domain/channel.ts";
+import { AppError } from "../errors.ts";
+import {
+  authenticate,
+  bearer,
+  issueStreamToken,
+  principalFromStreamToken,
+  principalFromToken,
+} from "../http/auth.ts";
+import { corsHeadersFor } from "../http/cors.ts";
+import type { HonoEnv, Principal } from "../http/env.ts";
+import { claimedChannels, syncMemberships } from "../services/memberships.ts";
+
+/** Stream tokens travel in URLs (EventSource cannot set headers): keep them short-lived. */
+export const STREAM_TOKEN_TTL_SECONDS = 120;
+
+/**
+ * The SSE stream and the short-lived tokens browsers open it with. A stream
+ * carries the user's own channel and the roles and topics in their token —
+ * nothing else is reachable.
+ */
+export const streamRoutes = new Hono<HonoEnv>()
+  .post("/v1/stream/token", authenticate, async (c) => {
+    const principal = c.get("principal");
+    if (principal.kind !== "user") {
+      throw new AppError(
+        "forbidden",
+        "Stream tokens are issued to users, not the admin key",
+      );
+    }
+    const deps = c.get("deps");
+    const issued = await issueStreamToken(
+      principal,
+      deps.config.jwtSecret,
+      deps.now(),
+      STREAM_TOKEN_TTL_SECONDS,
+    );
+    return c.json({
+      ...issued,
+      url: `${deps.config.publicUrl}/v1/stream?token=${issued.token}`,
+    });
+  })
+  .get("/v1/stream", async (c) => {
+    const deps = c.get("deps");
+    const principal = await streamPrincipal(
+      c.req.header("authorization"),
+      c.req.query("token"),
+      deps.config,
+    );
+    if (principal.kind !== "user") {
+      throw new AppError(
+        "forbidden",
+        "Streams belong to users; use a user token",
+      );
+    }
+    const memberships = claimedChannels(principal.roles, principal.topics);
+    await syncMemberships(deps, principal.userId, memberships);
+    const channels: ChannelRef[] = [
+      { kind: "user", name: principal.userId },
+      ...principal.roles.map((name) => ({ kind: "role" as const, name })),
+      ...principal.topics.map((name) => ({ kind: "topic" as const, name })),
+    ];
+    return await deps.channels.openStream({
+      channels: dedupe(channels),
+      lastEventId: c.req.header("last-event-id") ??
+        c.req.query("lastEventId") ?? null,
+      heartbeatMs: deps.config.heartbeatMs,
+      headers: {
+        ...corsHeadersFor(c.req.header("origin"), deps.config.corsOrigins),
+        "X-Request-Id": c.get("requestId"),
+      },
+    });
+  });
+
+async function streamPrincipal(
+  authorization: string | undefined,
+  queryToken: string | undefined,
+  config: { apiKey: string; jwtSecret: string },
+): Promise<Principal> {
+  const header = bearer(authorization);
+  const principal = header
+    ? await principalFromToken(header, config.apiKey, config.jwtSecret)
+    : queryToken
+    ? await principalFromStreamToken(queryToken, config.jwtSecret)
+    : null;
+  if (!principal) {
+    throw new AppError(
+      "unauthorized",
+      header || queryToken
+        ? "Invalid credentials"
+        : "Missing bearer token or stream token",
+    );
+  }
+  return principal;
+}
+
+function dedupe(refs: ChannelRef[]): ChannelRef[] {
+  const seen = new Set<string>();
+  return refs.filter((r) => {
+    const key = `${r.kind}:${r.name}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

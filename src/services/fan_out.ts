@@ -1,0 +1,116 @@
+import type { ChannelRef } from "../domain/channel.ts";
+import type { AppDeps, Background } from "../deps.ts";
+import { membersOf } from "../ports/membership_store.ts";
+import {
+  clearOutbox,
+  dueOutbox,
+  getNotification,
+  postponeOutbox,
+  type StoredNotification,
+  toView,
+} from "../ports/notification_store.ts";
+import { pushUnreadCount } from "./unread_count.ts";
+
+type Deps = Pick<AppDeps, "db" | "cache" | "channels" | "log" | "now">;
+
+/** How long an in-flight fan-out owns its outbox row before the sweep may. */
+export const FANOUT_GRACE_MS = 30_000;
+const MEMBER_PAGE = 200;
+
+function parseAudience(audience: string): ChannelRef {
+  const colon = audience.indexOf(":");
+  const kind = audience.slice(0, colon);
+  if (kind !== "user" && kind !== "role" && kind !== "topic") {
+    throw new Error(`Unknown audience kind in "${audience}"`);
+  }
+  return { kind, name: audience.slice(colon + 1) };
+}
+
+/**
+ * Hands a stored notification to each of its channels, keyed by its id so a
+ * repeat (a retried request, the sweep) is dropped by the channel, then
+ * clears its outbox row. Unread counts follow in the background: the
+ * notification event must not wait for them.
+ */
+export async function fanOut(
+  deps: Deps,
+  n: StoredNotification,
+  background: Background,
+): Promise<void> {
+  const view = toView(n, null);
+  const refs = n.audiences.map(parseAudience);
+  // Caches first, so a client that refetches on the event is not served
+  // the old count.
+  await Promise.all([
+    deps.cache.invalidate(
+      refs.filter((r) => r.kind === "user").map((r) => r.name),
+    ),
+    deps.cache.bump(n.audiences.filter((a) => !a.startsWith("user:"))),
+  ]);
+  await Promise.all(
+    refs.map((ref) =>
+      deps.channels.publish(ref, {
+        event: "notification",
+        data: view,
+        key: n.id,
+      })
+    ),
+  );
+  await clearOutbox(deps.db, n.id);
+  deps.log.info("notification.sent", {
+    notification: n.id,
+    type: n.type,
+    audiences: refs.length,
+  });
+  background(pushCounts(deps, refs));
+}
+
+async function pushCounts(deps: Deps, refs: ChannelRef[]): Promise<void> {
+  for (const ref of refs) {
+    if (ref.kind === "user") {
+      await pushUnreadCount(deps, ref.name);
+      continue;
+    }
+    // A broadcast changes every member's count; page through them.
+    let after: string | null = null;
+    for (;;) {
+      const members: string[] = await membersOf(
+        deps.db,
+        `${ref.kind}:${ref.name}`,
+        after,
+        MEMBER_PAGE,
+      );
+      for (const userId of members) await pushUnreadCount(deps, userId);
+      if (members.length < MEMBER_PAGE) break;
+      after = members[members.length - 1] ?? null;
+    }
+  }
+}
+
+/**
+ * Finishes fan-outs whose request died before clearing the outbox (run by
+ * the cron trigger). Each is retried with backoff; nothing is sent twice.
+ */
+export async function retryFanOuts(
+  deps: Deps,
+  background: Background,
+  limit = 100,
+): Promise<number> {
+  const ids = await dueOutbox(deps.db, deps.now(), limit);
+  let done = 0;
+  for (const id of ids) {
+    const n = await getNotification(deps.db, id);
+    if (!n) {
+      await clearOutbox(deps.db, id);
+      continue;
+    }
+    try {
+      await fanOut(deps, n, background);
+      done++;
+    } catch {
+      deps.log.warn("fanout.retry_failed", { notification: id });
+      await postponeOutbox(deps.db, id, deps.now() + FANOUT_GRACE_MS);
+    }
+  }
+  return done;
+}

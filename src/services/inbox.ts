@@ -1,0 +1,126 @@
+import type { NotificationView } from "../domain/notification.ts";
+import { AppError } from "../errors.ts";
+import type { AppDeps } from "../deps.ts";
+import {
+  listInbox,
+  markAllRead,
+  markRead,
+} from "../ports/notification_store.ts";
+import {
+  audiencesOfUser,
+  pushUnreadCount,
+  unreadCount,
+} from "./unread_count.ts";
+
+type Deps = Pick<
+  AppDeps,
+  "db" | "cache" | "channels" | "refreshLimiter" | "log" | "now"
+>;
+
+export interface InboxQuery {
+  cursor: string | null;
+  limit: number;
+  unreadOnly: boolean;
+}
+
+export interface InboxPageView {
+  items: NotificationView[];
+  nextCursor: string | null;
+}
+
+/** Cursors are opaque to clients: base64url of "createdAt.id". */
+export function encodeCursor(at: { createdAt: number; id: string }): string {
+  return btoa(`${at.createdAt}.${at.id}`).replaceAll("+", "-")
+    .replaceAll("/", "_").replaceAll("=", "");
+}
+
+export function decodeCursor(
+  cursor: string,
+): { createdAt: number; id: string } {
+  try {
+    const text = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+    const dot = text.indexOf(".");
+    const createdAt = Number(text.slice(0, dot));
+    const id = text.slice(dot + 1);
+    if (dot > 0 && Number.isSafeInteger(createdAt) && id.startsWith("ntf_")) {
+      return { createdAt, id };
+    }
+  } catch {
+    // Fall through to the error below.
+  }
+  throw new AppError(
+    "validation_failed",
+    `"cursor": is not a cursor this API issued`,
+    {
+      fields: [{ path: "cursor", message: "Not a valid cursor" }],
+    },
+  );
+}
+
+export async function listNotifications(
+  deps: Deps,
+  userId: string,
+  q: InboxQuery,
+): Promise<InboxPageView> {
+  const page = await listInbox(deps.db, {
+    userId,
+    audiences: await audiencesOfUser(deps, userId),
+    unreadOnly: q.unreadOnly,
+    before: q.cursor === null ? null : decodeCursor(q.cursor),
+    limit: q.limit,
+  });
+  return {
+    items: page.items,
+    nextCursor: page.next ? encodeCursor(page.next) : null,
+  };
+}
+
+/** Marks one read; pushes the new count when something changed. */
+export async function readNotification(
+  deps: Deps,
+  userId: string,
+  notificationId: string,
+): Promise<{ unread: number }> {
+  const result = await markRead(
+    deps.db,
+    userId,
+    notificationId,
+    await audiencesOfUser(deps, userId),
+    deps.now(),
+  );
+  if (!result.found) {
+    throw new AppError(
+      "not_found",
+      `No notification "${notificationId}" for this user`,
+    );
+  }
+  if (!result.changed) return { unread: await unreadCount(deps, userId) };
+  return { unread: await pushUnreadCount(deps, userId) };
+}
+
+export async function readAllNotifications(
+  deps: Deps,
+  userId: string,
+): Promise<{ marked: number; unread: number }> {
+  const marked = await markAllRead(
+    deps.db,
+    userId,
+    await audiencesOfUser(deps, userId),
+    deps.now(),
+  );
+  return { marked, unread: await pushUnreadCount(deps, userId) };
+}
+
+/** A forced recount, pushed to the user's streams; rate limited. */
+export async function refreshUnreadCount(
+  deps: Deps,
+  userId: string,
+): Promise<{ unread: number }> {
+  const limit = await deps.refreshLimiter.limit(userId);
+  if (!limit.allowed) {
+    throw new AppError("rate_limited", "Too many refreshes; try again later", {
+      retryAfter: limit.retryAfter,
+    });
+  }
+  return { unread: await pushUnreadCount(deps, userId) };
+}

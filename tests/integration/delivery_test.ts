@@ -1,0 +1,386 @@
+import assert from "node:assert/strict";
+import { createClient } from "@libsql/client/web";
+import { z } from "zod";
+import { DEV_QSTASH_NEXT_SIGNING_KEY } from "../../src/dev/qstash/credentials.ts";
+import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
+import { localParts } from "../../src/domain/zoned_time.ts";
+import { deliver, signedDelivery } from "../support/deliveries.ts";
+import { fireSchedule, qstashClient } from "../support/qstash.ts";
+import { SseStream } from "../support/sse.ts";
+import { integrationSuite } from "../support/suite.ts";
+import { freePort } from "../support/free_port.ts";
+import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
+
+// The host app's content webhook: answers per user, so one suite covers the
+// good reply, a failure and a timeout.
+const webhookPort = freePort();
+const webhookCalls: { userId: string; signature: string | null }[] = [];
+const webhook = Deno.serve(
+  { hostname: "127.0.0.1", port: webhookPort, onListen() {} },
+  async (req) => {
+    const payload = z.object({ userId: z.string() }).parse(await req.json());
+    webhookCalls.push({
+      userId: payload.userId,
+      signature: req.headers.get("herald-signature"),
+    });
+    if (payload.userId.startsWith("broken")) {
+      return new Response("no", { status: 500 });
+    }
+    if (payload.userId.startsWith("slow")) {
+      await new Promise((r) => setTimeout(r, 1_500));
+    }
+    return Response.json({
+      title: `Evening, ${payload.userId}`,
+      body: "From the host app",
+      data: { tasks: 3 },
+    });
+  },
+);
+
+const suite = integrationSuite("delivery of fired schedules", {
+  vars: {
+    CONTENT_WEBHOOKS: JSON.stringify({
+      eveningSummary: `http://127.0.0.1:${webhookPort}/content`,
+    }),
+    CONTENT_WEBHOOK_TIMEOUT_MS: "400",
+  },
+});
+const { test } = suite;
+let n = 0;
+const newUser = (prefix = "dl") => `${prefix}-${++n}`;
+
+const inboxItem = z.object({
+  id: z.string(),
+  type: z.string(),
+  title: z.string(),
+  body: z.string(),
+  severity: z.string(),
+  data: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: z.string(),
+  readAt: z.string().nullable(),
+});
+const inboxPage = z.object({
+  items: z.array(inboxItem),
+  nextCursor: z.string().nullable(),
+});
+
+async function inbox(userId: string) {
+  const res = await suite.stack.admin(`/v1/users/${userId}/notifications`);
+  assert.equal(res.status, 200);
+  return inboxPage.parse(await res.json()).items;
+}
+
+/** Saves preferences with one type at one time (UTC unless given). */
+async function save(
+  userId: string,
+  type: string,
+  time: string,
+  extra: Record<string, unknown> = {},
+) {
+  const res = await suite.stack.admin(`/v1/users/${userId}/preferences`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      enabled: true,
+      timezone: "UTC",
+      types: { [type]: { enabled: true, times: [time] } },
+      ...extra,
+    }),
+  });
+  assert.equal(res.status, 200, await res.text());
+}
+
+const scheduleBody = (userId: string, type: string, localTime: string) =>
+  JSON.stringify({ kind: "user-schedule", userId, type, localTime });
+
+test("a fired schedule reaches the user's open SSE stream and inbox", async () => {
+  const user = newUser();
+  await save(user, "taskReminder", "14:00");
+  const token = await suite.stack.userToken(user);
+  const stream = await SseStream.open(`${suite.stack.url}/v1/stream`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  try {
+    assert.equal((await stream.next()).event, "connected");
+    const fired = await fireSchedule(
+      suite.stack,
+      scheduleIdFor(user, "taskReminder", "14:00"),
+    );
+    assert.equal(fired.status, 200);
+    const [notification] = await stream.until("notification");
+    const event = (await stream.drain(0)).length === 0
+      ? notification
+      : notification;
+    assert.ok(event);
+    const data = inboxItem.parse(JSON.parse(event.data));
+    assert.equal(data.type, "taskReminder");
+    assert.equal(data.title, "Tasks waiting for you");
+    assert.match(data.body, /^You have open tasks for \d{4}-\d{2}-\d{2}$/);
+    const count = await stream.until("count");
+    assert.deepEqual(JSON.parse(count.at(-1)!.data), { unread: 1 });
+    const items = await inbox(user);
+    assert.equal(items.length, 1);
+    assert.equal(items[0]!.id, data.id);
+  } finally {
+    await stream.close();
+  }
+});
+
+test("the same message delivered three times makes one notification", async () => {
+  const user = newUser();
+  await save(user, "taskReminder", "09:15");
+  const d = await signedDelivery(
+    suite.stack,
+    scheduleBody(user, "taskReminder", "09:15"),
+  );
+  const responses = await Promise.all([deliver(d), deliver(d), deliver(d)]);
+  const outcomes = await Promise.all(responses.map(async (r) => {
+    assert.equal(r.status, 200);
+    return z.object({ status: z.string() }).parse(await r.json()).status;
+  }));
+  assert.deepEqual(outcomes.sort(), ["duplicate", "duplicate", "sent"]);
+  assert.equal((await inbox(user)).length, 1);
+  // A later retry of the same occurrence (QStash re-fires it) is also dropped.
+  await fireSchedule(suite.stack, scheduleIdFor(user, "taskReminder", "09:15"));
+  assert.equal((await inbox(user)).length, 1);
+});
+
+test("a delivery signed with the next signing key is accepted", async () => {
+  const user = newUser();
+  await save(user, "taskReminder", "10:00");
+  const d = await signedDelivery(
+    suite.stack,
+    scheduleBody(user, "taskReminder", "10:00"),
+    DEV_QSTASH_NEXT_SIGNING_KEY,
+  );
+  assert.equal((await deliver(d)).status, 200);
+  assert.equal((await inbox(user)).length, 1);
+});
+
+test("forged, tampered and wrong-URL callbacks get 401 and write nothing", async () => {
+  const user = newUser();
+  await save(user, "taskReminder", "11:00");
+  const good = await signedDelivery(
+    suite.stack,
+    scheduleBody(user, "taskReminder", "11:00"),
+  );
+  const tampered = { ...good, body: good.body.replace("11:00", "11:00 ") };
+  const forged = await signedDelivery(
+    suite.stack,
+    good.body,
+    "sig_not_the_key_at_all_000000",
+  );
+  // A genuine QStash signature, but minted for another app's endpoint.
+  const otherUrl = await signedDelivery(
+    suite.stack,
+    good.body,
+    undefined,
+    "https://other-app.example/webhook",
+  );
+  for (const [what, d] of Object.entries({ tampered, forged, otherUrl })) {
+    const res = await deliver(d);
+    assert.equal(res.status, 401, what);
+    await res.body?.cancel();
+  }
+  const unsigned = await fetch(good.url, { method: "POST", body: good.body });
+  assert.equal(unsigned.status, 401);
+  await unsigned.body?.cancel();
+  assert.equal((await inbox(user)).length, 0);
+});
+
+test("a first attempt that died before its fan-out is finished by the retry, once", async () => {
+  const user = newUser();
+  await save(user, "taskReminder", "12:00");
+  // Stand in for an attempt that stored the notification and then died: the
+  // row and its outbox entry exist, nothing was published.
+  const db = createClient({ url: suite.stack.standIns.libsqlUrl });
+  const today = localParts(Date.now() + 5 * 60_000, "UTC");
+  const date = today.time >= "12:00"
+    ? today.date
+    : new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const id = `ntf_halfway${n}`;
+  await db.batch([
+    {
+      sql:
+        `insert into notifications (id, type, title, body, severity, data, source, idempotency_key, created_at)
+            values (?, 'taskReminder', 'Half way', '', 'medium', null, 'schedule', ?, ?)`,
+      args: [id, `occ:${user}:taskReminder:${date}T12:00`, Date.now()],
+    },
+    {
+      sql: "insert into notification_audiences values (?, ?, ?)",
+      args: [id, `user:${user}`, Date.now()],
+    },
+    {
+      sql: "insert into fanout_outbox values (?, 0, ?, ?)",
+      args: [id, Date.now() + 60_000, Date.now()],
+    },
+  ], "write");
+  const token = await suite.stack.userToken(user);
+  const stream = await SseStream.open(`${suite.stack.url}/v1/stream`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  try {
+    await stream.next(); // connected
+    const d = await signedDelivery(
+      suite.stack,
+      scheduleBody(user, "taskReminder", "12:00"),
+    );
+    const res = await deliver(d);
+    assert.deepEqual(await res.json(), {
+      status: "duplicate",
+      notificationId: id,
+    });
+    const events = await stream.until("notification");
+    assert.equal(JSON.parse(events.at(-1)!.data).id, id);
+    // A second retry finds the outbox cleared and publishes nothing more.
+    await deliver(
+      await signedDelivery(
+        suite.stack,
+        scheduleBody(user, "taskReminder", "12:00"),
+      ),
+    );
+    const later = await stream.drain(300);
+    assert.equal(later.filter((e) => e.event === "notification").length, 0);
+    const left = await db.execute({
+      sql: "select count(*) as n from fanout_outbox where notification_id = ?",
+      args: [id],
+    });
+    assert.equal(Number(left.rows[0]!.n), 0);
+  } finally {
+    await stream.close();
+    db.close();
+  }
+});
+
+test("a callback for a type or user switched off since produces nothing", async () => {
+  const user = newUser();
+  await save(user, "taskReminder", "13:00");
+  const d = await signedDelivery(
+    suite.stack,
+    scheduleBody(user, "taskReminder", "13:00"),
+  );
+  await suite.stack.admin(`/v1/users/${user}/preferences`, {
+    method: "PATCH",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ types: { taskReminder: { enabled: false } } }),
+  }).then((r) => r.body?.cancel());
+  const res = await deliver(d);
+  assert.deepEqual(await res.json(), {
+    status: "skipped",
+    reason: "type switched off",
+  });
+  await suite.stack.admin(`/v1/users/${user}/preferences`, {
+    method: "PATCH",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      enabled: false,
+      types: { taskReminder: { enabled: true } },
+    }),
+  }).then((r) => r.body?.cancel());
+  const again = await deliver(await signedDelivery(suite.stack, d.body));
+  assert.deepEqual(await again.json(), {
+    status: "skipped",
+    reason: "notifications switched off",
+  });
+  assert.equal((await inbox(user)).length, 0);
+});
+
+test("an occurrence inside quiet hours is deferred to their end, not dropped", async () => {
+  const user = newUser();
+  const now = new Date();
+  const hh = (h: number) => String((h + 24) % 24).padStart(2, "0");
+  const time = `${hh(now.getUTCHours())}:${
+    String(now.getUTCMinutes()).padStart(2, "0")
+  }`;
+  const quietHours = {
+    start: `${hh(now.getUTCHours() - 1)}:00`,
+    end: `${hh(now.getUTCHours() + 2)}:00`,
+  };
+  await save(user, "taskReminder", time, { quietHours });
+  const res = await deliver(
+    await signedDelivery(suite.stack, scheduleBody(user, "taskReminder", time)),
+  );
+  const outcome = z.object({ status: z.literal("deferred"), until: z.string() })
+    .parse(await res.json());
+  assert.ok(Date.parse(outcome.until) > Date.now());
+  assert.equal((await inbox(user)).length, 0);
+  // QStash holds the deferred message; moving its clock past the end delivers it.
+  const advanced = await fetch(
+    `${suite.stack.standIns.qstashUrl}/v2/dev/clock`,
+    {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${DEV_QSTASH_TOKEN}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ advance: 3 * 3_600_000 }),
+    },
+  );
+  const delivered = z.object({
+    delivered: z.array(z.object({ status: z.number(), url: z.string() })),
+  })
+    .parse(await advanced.json()).delivered.filter((d) =>
+      d.url.endsWith("/v1/qstash/callback")
+    );
+  assert.ok(delivered.some((d) => d.status === 200));
+  const items = await inbox(user);
+  assert.equal(items.length, 1);
+  assert.equal(items[0]!.type, "taskReminder");
+});
+
+test("content comes from the host app's webhook, signed, with the template as fallback", async () => {
+  const good = newUser("good");
+  const broken = newUser("broken");
+  const slow = newUser("slow");
+  for (const user of [good, broken, slow]) {
+    await save(user, "eveningSummary", "18:00");
+    const res = await deliver(
+      await signedDelivery(
+        suite.stack,
+        scheduleBody(user, "eveningSummary", "18:00"),
+      ),
+    );
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+  }
+  const [fromHost] = await inbox(good);
+  assert.equal(fromHost?.title, `Evening, ${good}`);
+  assert.equal(fromHost?.data?.tasks, 3);
+  for (const user of [broken, slow]) {
+    const [fallback] = await inbox(user);
+    assert.equal(fallback?.title, "Your day at 18:00");
+  }
+  const call = webhookCalls.find((c) => c.userId === good);
+  assert.match(call?.signature ?? "", /^t=\d+,v1=[0-9a-f]{64}$/);
+});
+
+test("a schedule firing at its cron time under QStash's clock lands in the inbox", async () => {
+  const user = newUser();
+  await save(user, "weeklyReport", "09:00");
+  const id = scheduleIdFor(user, "weeklyReport", "09:00");
+  const schedule = await qstashClient(suite.stack).schedules.get(id);
+  assert.equal(schedule.destination, `${suite.stack.url}/v1/qstash/callback`);
+  assert.equal(schedule.cron, "CRON_TZ=UTC 0 9 * * *");
+  assert.ok(schedule.nextScheduleTime);
+  const res = await fetch(`${suite.stack.standIns.qstashUrl}/v2/dev/clock`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${DEV_QSTASH_TOKEN}`,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({ set: schedule.nextScheduleTime }),
+  });
+  const fired = z.object({
+    delivered: z.array(
+      z.object({ scheduleId: z.string().optional(), status: z.number() }),
+    ),
+  })
+    .parse(await res.json()).delivered.filter((d) => d.scheduleId === id);
+  assert.deepEqual(fired.map((d) => d.status), [200]);
+  const items = await inbox(user);
+  assert.equal(items.length, 1);
+  assert.equal(items[0]!.title, "Your weekly report");
+});
+
+suite.onClose(() => webhook.shutdown());
+suite.run();
