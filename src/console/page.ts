@@ -34,7 +34,7 @@ export const CONSOLE_HTML = `<!doctype html>
 </head>
 <body>
 <h1>Herald console <span id="state" data-state="closed">closed</span>
-  <span title="unread">🔔 <span id="unread">0</span></span></h1>
+  <span class="meta">unread</span> <span id="unread">0</span></h1>
 <fieldset>
   <legend>Connect as a user</legend>
   <label>User token (JWT signed with JWT_SECRET, <code>sub</code> = user id)

@@ -1,3 +1,4 @@
+import { sign } from "hono/jwt";
 import { ensureDevVars, randomSecret } from "./dev_vars.ts";
 import { DEV_PORTS, startStandIns } from "./stand_ins.ts";
 import { DEV_QSTASH_TOKEN } from "./qstash/credentials.ts";
@@ -77,6 +78,17 @@ wrangler.status.then((s) => {
 });
 
 await waitForWorker(`${publicUrl}/health`);
+// A user token to paste into the console (or use as `Authorization: Bearer`).
+const demoToken = await sign(
+  {
+    sub: "demo",
+    roles: ["ops"],
+    topics: ["news"],
+    exp: Math.floor(Date.now() / 1000) + 30 * 86_400,
+  },
+  vars.JWT_SECRET ?? "",
+  "HS256",
+);
 console.log(banner());
 
 async function waitForWorker(url: string) {
@@ -99,11 +111,13 @@ function banner(): string {
     "",
     "Herald local stack is up",
     `  Worker (wrangler dev)  ${publicUrl}   health: ${publicUrl}/health`,
+    `  Console                ${publicUrl}/console`,
     `  libSQL (Hrana HTTP)    ${standIns.libsqlUrl}   file: ${STATE_DIR}/herald.db`,
     `  QStash dev server      ${standIns.qstashUrl}   token: ${DEV_QSTASH_TOKEN}`,
     `  Upstash Redis REST     ${redisLine}`,
     `  Admin API key          ${vars.API_KEY}   (Authorization: Bearer …)`,
     `  JWT secret (HS256)     ${vars.JWT_SECRET}`,
+    `  Demo user token        ${demoToken}   (sub "demo", role "ops", topic "news", 30 days)`,
     "Press Ctrl-C to stop.",
     "",
   ].join("\n");

@@ -2,6 +2,7 @@ import { NOTIFICATION_TYPE_IDS, type NotificationTypeId } from "./catalogue.ts";
 import { hourAndMinute, isLocalTime } from "./local_time.ts";
 import { decodeBase64Url, encodeBase64Url } from "./base64url.ts";
 import type { Preferences, TypePreference } from "./preferences.ts";
+import { nextGapFor } from "./dst_gap.ts";
 import { cronDayNumber, type Weekday, WEEKDAYS } from "./weekday.ts";
 
 /** A QStash schedule Herald wants to exist, with what it was derived from. */
@@ -19,6 +20,8 @@ export interface DesiredSchedule {
 export interface PlanOptions {
   /** The webhook URL QStash calls when a schedule fires. */
   destination: string;
+  /** Planning time, for DST gap twins (see below); defaults to the clock. */
+  now?: number;
 }
 
 /**
@@ -37,7 +40,9 @@ export type SchedulePlacement = (
 // "u." is this placement, one schedule per user, type and time.
 const USER_SCHEDULE_PREFIX = "herald.u.";
 const USER_SCHEDULE_ID =
-  /^herald\.u\.([A-Za-z0-9_-]+)\.([A-Za-z][A-Za-z0-9]*)\.(\d\d)(\d\d)$/;
+  /^herald\.u\.([A-Za-z0-9_-]+)\.([A-Za-z][A-Za-z0-9]*)\.(\d\d)(\d\d)(?:\.dst)?$/;
+/** Suffix of the one-date twin that covers a slot's DST gap day. */
+const GAP_TWIN_SUFFIX = ".dst";
 
 /**
  * A deterministic id in QStash's id alphabet [A-Za-z0-9-_.], so reconciling
@@ -115,6 +120,34 @@ function bodyFor(
   return JSON.stringify({ kind: "user-schedule", userId, type, localTime });
 }
 
+/**
+ * QStash does not fire a local time that falls inside a spring-forward gap
+ * (robfig/cron semantics), so on that one date the occurrence would be lost.
+ * The twin is a schedule pinned to that date (day and month fields) at the
+ * first wall time after the gap, with the SAME body: delivery derives the
+ * same occurrence key, so even a QStash that did fire the original could
+ * not double it. Re-planning after the date moves the twin to next year's.
+ */
+function gapTwin(
+  slot: DesiredSchedule,
+  timezone: string,
+  days: readonly Weekday[],
+  now: number,
+): DesiredSchedule | null {
+  const gap = nextGapFor(timezone, slot.localTime, now);
+  if (!gap) return null;
+  const [y, m, d] = gap.date.split("-").map(Number);
+  const weekday =
+    WEEKDAYS[(new Date(Date.UTC(y!, m! - 1, d!)).getUTCDay() + 6) % 7]!;
+  if (!days.includes(weekday)) return null;
+  const { hour, minute } = hourAndMinute(gap.shiftedTime);
+  return {
+    ...slot,
+    id: slot.id + GAP_TWIN_SUFFIX,
+    cron: `CRON_TZ=${timezone} ${minute} ${hour} ${d} ${m} *`,
+  };
+}
+
 function byId(a: { id: string }, b: { id: string }): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
@@ -139,7 +172,7 @@ export function planUserSchedules(
     // field would be worse than no schedule.
     if (!pref?.enabled || pref.days.length === 0) continue;
     for (const localTime of new Set(pref.times)) {
-      schedules.push({
+      const slot = {
         id: scheduleIdFor(userId, type, localTime),
         userId,
         type,
@@ -147,7 +180,15 @@ export function planUserSchedules(
         cron: cronFor(prefs.timezone, localTime, pref.days),
         destination: opts.destination,
         body: bodyFor(userId, type, localTime),
-      });
+      };
+      schedules.push(slot);
+      const twin = gapTwin(
+        slot,
+        prefs.timezone,
+        pref.days,
+        opts.now ?? Date.now(),
+      );
+      if (twin) schedules.push(twin);
     }
   }
   return schedules.sort(byId);

@@ -48,7 +48,7 @@ export function localParts(instant: number, timeZone: string): LocalParts {
 }
 
 /** Offset of `timeZone` from UTC at `instant`, in ms (Paris in summer: +2 h). */
-function offsetAt(instant: number, timeZone: string): number {
+export function offsetAt(instant: number, timeZone: string): number {
   const f = fields(instant, timeZone);
   const asUtc = Date.UTC(
     Number(f.year),

@@ -4,6 +4,7 @@ import { callbackBodySchema } from "../domain/callback_body.ts";
 import { AppError } from "../errors.ts";
 import type { HonoEnv } from "../http/env.ts";
 import { deliverOccurrence } from "../services/deliver_occurrence.ts";
+import { reconcileUser } from "../services/reconcile_user.ts";
 
 /**
  * The destination of every Herald schedule and message. The signature is
@@ -46,6 +47,11 @@ export const qstashCallbackRoutes = new Hono<HonoEnv>()
       body.data,
       c.get("background"),
     );
+    // A DST gap twin fires once, on its date: re-plan so it moves to the
+    // next gap (the planner only looks ahead of now).
+    if (c.req.header("upstash-schedule-id")?.endsWith(".dst")) {
+      c.get("background")(reconcileUser(deps, body.data.userId));
+    }
     return c.json(outcome);
   });
 

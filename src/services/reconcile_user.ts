@@ -124,6 +124,7 @@ async function applyOnce(
   const prefs = decodeStoredPreferences(row.data);
   const desired = planUserSchedules(row.userId, prefs, {
     destination: deps.config.callbackUrl,
+    now: deps.now(),
   });
   const held: HeldSchedule[] = await heldSchedulesOf(deps.db, row.userId);
   const diff = diffSchedules(desired, held);

@@ -1,5 +1,3 @@
-// node:assert ships with Deno; @std/assert would have to come from JSR, which
-// this project's machines cannot reach.
 import assert from "node:assert/strict";
 import { NOTIFICATION_TYPE_IDS } from "../../src/domain/catalogue.ts";
 import {
@@ -298,4 +296,52 @@ Deno.test("scheduleIdFor() refuses user ids that could not round-trip", () => {
     () => scheduleIdFor("alice", "morningDigest", "9:30"),
     RangeError,
   );
+});
+
+Deno.test("planUserSchedules() adds a one-date twin for a time inside the next DST gap", () => {
+  const prefs = preferences({
+    enabled: true,
+    timezone: "Europe/Paris",
+    types: { taskReminder: { enabled: true, times: ["02:30", "09:00"] } },
+  });
+  const now = Date.parse("2026-11-21T12:00:00Z");
+  const planned = planUserSchedules("ada", prefs, {
+    destination: "https://h/cb",
+    now,
+  });
+  const ids = planned.map((s) => s.id);
+  const base = scheduleIdFor("ada", "taskReminder", "02:30");
+  assert.deepEqual(ids, [
+    base,
+    `${base}.dst`,
+    scheduleIdFor("ada", "taskReminder", "09:00"),
+  ]);
+  const twin = planned[1]!;
+  // Paris skips 02:00–03:00 on 2027-03-28: the twin fires at 03:30 that day.
+  assert.equal(twin.cron, "CRON_TZ=Europe/Paris 30 3 28 3 *");
+  assert.equal(twin.body, planned[0]!.body, "same occurrence, same body");
+  assert.deepEqual(scheduleOwner(twin.id), {
+    userId: "ada",
+    type: "taskReminder",
+    localTime: "02:30",
+  });
+});
+
+Deno.test("planUserSchedules() adds no twin when the gap date is not one of the user's days", () => {
+  const prefs = preferences({
+    enabled: true,
+    timezone: "Europe/Paris",
+    types: {
+      taskReminder: {
+        enabled: true,
+        times: ["02:30"],
+        days: ["mon", "tue", "wed", "thu", "fri"],
+      },
+    },
+  });
+  const planned = planUserSchedules("ada", prefs, {
+    destination: "https://h/cb",
+    now: Date.parse("2026-11-21T12:00:00Z"),
+  });
+  assert.equal(planned.length, 1);
 });
