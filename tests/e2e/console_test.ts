@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { startTestStack, type TestStack } from "../support/test_stack.ts";
+
+/**
+ * The console page end to end, in Debian's headless Chromium: the page
+ * shows a notification sent through the API, keeps the unread badge right,
+ * and after a forced disconnect shows what was sent meanwhile, once each.
+ */
+const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
+// On CI a missing browser is a failure, not a skip: .ci/run installs it.
+const skip = !hasChromium && Deno.env.get("CI") !== "true";
+
+async function send(stack: TestStack, userId: string, title: string) {
+  const res = await stack.admin("/v1/notifications", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      userId,
+      type: "e2e.test",
+      title,
+      body: "from the test",
+    }),
+  });
+  assert.equal(res.status, 201, await res.text());
+}
+
+const titles = (page: Page) =>
+  page.locator("#notifications li .title").allTextContents();
+
+async function waitForState(page: Page, state: string) {
+  await page.waitForFunction(
+    (s) => document.getElementById("state")?.dataset.state === s,
+    state,
+    { timeout: 10_000 },
+  );
+}
+
+Deno.test({
+  name:
+    "the console shows live notifications and resumes after a forced disconnect",
+  ignore: skip,
+  // Chromium's own pipes and timers outlive a test's bookkeeping.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const stack = await startTestStack();
+    let browser: Browser | null = null;
+    try {
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+        ],
+      });
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+
+      const user = "e2e-ada";
+      await page.goto(`${stack.url}/console`);
+      await page.fill("#token", await stack.userToken(user));
+      await page.click("#connect");
+      await waitForState(page, "open");
+      assert.equal(await page.textContent("#user"), user);
+
+      await send(stack, user, "First live one");
+      await page.locator("#notifications li", { hasText: "First live one" })
+        .waitFor({ timeout: 10_000 });
+      await page.waitForFunction(() =>
+        document.getElementById("unread")?.textContent === "1"
+      );
+
+      // Marking it read updates the badge through the API and the stream.
+      await page.click("#notifications li .mark-read");
+      await page.waitForFunction(() =>
+        document.getElementById("unread")?.textContent === "0"
+      );
+
+      // A forced disconnect: new stream connections are refused and the
+      // live one is dropped, so the client must resume from its last id.
+      // (Chromium's offline emulation leaves loopback streams open.)
+      const blockStreams = "**/v1/stream?*";
+      await context.route(
+        blockStreams,
+        (route) => route.abort("connectionreset"),
+      );
+      await page.click("#drop");
+      await waitForState(page, "reconnecting");
+      await send(stack, user, "Missed one");
+      await send(stack, user, "Missed two");
+      // Let at least one reconnect attempt fail against the block.
+      await new Promise((r) => setTimeout(r, 700));
+      assert.deepEqual(
+        (await titles(page)).filter((t) => t.startsWith("Missed")),
+        [],
+        "nothing arrives while disconnected",
+      );
+      await context.unroute(blockStreams);
+      await waitForState(page, "open");
+      for (const title of ["Missed one", "Missed two"]) {
+        await page.locator("#notifications li", { hasText: title })
+          .waitFor({ timeout: 15_000 });
+      }
+      // Give any duplicate a chance to show up before counting.
+      await new Promise((r) => setTimeout(r, 500));
+      const shown = await titles(page);
+      for (const title of ["First live one", "Missed one", "Missed two"]) {
+        assert.equal(
+          shown.filter((t) => t === title).length,
+          1,
+          `${title} once`,
+        );
+      }
+      await page.waitForFunction(() =>
+        document.getElementById("unread")?.textContent === "2"
+      );
+
+      // The console's own "send a test notification" uses the admin key.
+      await page.fill("#apiKey", stack.apiKey);
+      await page.fill("#title", "From the console form");
+      await page.click("#send");
+      await page.locator("#notifications li", {
+        hasText: "From the console form",
+      })
+        .waitFor({ timeout: 10_000 });
+
+      const shot = Deno.env.get("E2E_SCREENSHOT");
+      if (shot) await page.screenshot({ path: shot, fullPage: true });
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser?.close();
+      await stack.close();
+    }
+  },
+});
