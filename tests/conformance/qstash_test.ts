@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   DEV_QSTASH_CURRENT_SIGNING_KEY,
   DEV_QSTASH_NEXT_SIGNING_KEY,
+  DEV_QSTASH_TOKEN,
 } from "../../src/dev/qstash/credentials.ts";
 import { startQStashDevServer } from "../../src/dev/qstash/server.ts";
 import {
@@ -341,6 +342,51 @@ Deno.test("batch publishes every message with its own options", async () => {
       ]],
     );
     assert.equal(destination.deliveries[1]?.headers.get("x-kind"), "b");
+  });
+});
+
+Deno.test("flow control keeps at most `parallelism` deliveries of one key in flight", async () => {
+  let inFlight = 0;
+  let peak = 0;
+  const reply = async (delivery: { url: string }) => {
+    if (!delivery.url.endsWith("/limited")) return new Response("ok");
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    await new Promise((r) => setTimeout(r, 30));
+    inFlight--;
+    return new Response("ok");
+  };
+  await withStack(async ({ client, destination }) => {
+    const limited = Array.from({ length: 12 }, (_, i) => ({
+      url: destination.url("/limited"),
+      body: { i },
+      flowControl: { key: "herald-test", parallelism: 2 },
+    }));
+    await client.batchJSON([
+      ...limited,
+      { url: destination.url("/free"), body: { free: true } },
+    ]);
+    await destination.waitFor(13);
+    assert.equal(peak, 2);
+    // The message without a key was not queued behind the limited ones.
+    const order = destination.deliveries.map((d) => new URL(d.url).pathname);
+    assert.ok(order.indexOf("/free") < 3, order.join(","));
+  }, { reply });
+});
+
+Deno.test("a flow-control value without parallelism or rate is refused", async () => {
+  await withStack(async ({ server, destination }) => {
+    const res = await fetch(`${server.url}/v2/publish/${destination.url()}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${DEV_QSTASH_TOKEN}`,
+        "upstash-flow-control-key": "k",
+        "upstash-flow-control-value": "period=1s",
+      },
+      body: "x",
+    });
+    assert.equal(res.status, 400);
+    await res.body?.cancel();
   });
 });
 

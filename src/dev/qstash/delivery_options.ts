@@ -1,6 +1,7 @@
 import { badRequest } from "./api_error.ts";
 import { parseDurationMs } from "./duration.ts";
 import { canonicalHeaderName, type HeaderMap } from "./header_map.ts";
+import { type FlowControl, readFlowControl } from "./flow_control.ts";
 import { compileRetryDelay } from "./retry_delay_expression.ts";
 
 /**
@@ -17,6 +18,7 @@ export interface DeliveryOptions {
   failureCallback?: string;
   timeoutMs?: number;
   labels?: string[];
+  flowControl?: FlowControl;
 }
 
 const DEFAULT_RETRIES = 3;
@@ -54,6 +56,8 @@ export function readDeliveryOptions(headers: Headers): DeliveryOptions {
     const labels = label.split(",").map((l) => l.trim()).filter(Boolean);
     if (labels.length > 0) options.labels = labels;
   }
+  const flowControl = readFlowControl(headers);
+  if (flowControl) options.flowControl = flowControl;
   return options;
 }
 

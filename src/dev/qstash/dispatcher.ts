@@ -1,6 +1,7 @@
 import { type Outcome, settleAttempt } from "./attempt_outcome.ts";
 import { attemptDelivery } from "./delivery.ts";
-import { nextDueMessage } from "./message_queue.ts";
+import { type FlowControl, FlowGate } from "./flow_control.ts";
+import { dueMessages, nextDueMessage } from "./message_queue.ts";
 import type { ScheduleBook } from "./schedule_book.ts";
 import type { QStashState } from "./state.ts";
 import type { StoredMessage } from "./state_model.ts";
@@ -14,7 +15,9 @@ import type { VirtualClock } from "./virtual_clock.ts";
  *   occurrence and message attempt up to the target one at a time, in time
  *   order, with the clock frozen at each event, and reports what it did.
  * A message is never attempted twice at once: `#busy` holds the ones in
- * flight, whichever path started them.
+ * flight, whichever path started them. Flow-control keys limit how many
+ * messages of one key the loop has in flight (advances are sequential, so
+ * they already respect any limit).
  */
 export interface DeliveryReport {
   messageId: string;
@@ -51,11 +54,19 @@ const DEFAULT_TIMEOUT_MS = 15 * 60_000;
 // A destination that publishes on every delivery could otherwise keep an
 // advance busy forever at one instant.
 const MAX_EVENTS_PER_ADVANCE = 100_000;
+// A tick scans every pending message; with tens of thousands queued, ticking
+// on every wake would spend the server's time scanning instead of serving,
+// so ticks are spaced by queue length (1 ms per 2,000 messages, ≤ 100 ms).
+const BUSY_QUEUE = 1_000;
+const MESSAGES_PER_SPACING_MS = 2_000;
+const MAX_TICK_SPACING_MS = 100;
 
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
   readonly #busy = new Set<string>();
   readonly #running = new Set<Promise<unknown>>();
+  readonly #flows = new FlowGate();
+  #lastTick = 0;
   readonly #shutdown = new AbortController();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #onHold = false;
@@ -75,7 +86,15 @@ export class Dispatcher {
   wake(): void {
     if (this.#closed) return;
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#tick(), 0);
+    const queued = this.#deps.state.messages.size;
+    const gap = Math.min(
+      MAX_TICK_SPACING_MS,
+      queued / MESSAGES_PER_SPACING_MS,
+    );
+    const spacing = queued > BUSY_QUEUE
+      ? Math.max(0, this.#lastTick + gap - performance.now())
+      : 0;
+    this.#timer = setTimeout(() => this.#tick(), spacing);
   }
 
   advanceTo(targetMs: number): Promise<AdvanceResult> {
@@ -102,18 +121,20 @@ export class Dispatcher {
   #tick(): void {
     this.#timer = undefined;
     if (this.#closed) return;
+    this.#lastTick = performance.now();
     const { book, clock, state } = this.#deps;
     if (!this.#onHold) {
       const now = clock.now();
       for (let s = book.nextDue(now); s; s = book.nextDue(now)) {
         book.fire(s, s.nextScheduleTime ?? now, true);
       }
-      for (
-        let m = nextDueMessage(state, now, this.#busy);
-        m;
-        m = nextDueMessage(state, now, this.#busy)
-      ) {
+      const room = (flow: FlowControl) => this.#flows.room(flow, now);
+      for (const m of dueMessages(state, now, this.#busy, room)) {
+        if (!this.#flows.canStart(m.flowControl, now)) continue;
+        this.#flows.started(m.flowControl, now);
+        const flow = m.flowControl;
         this.#track(this.#attempt(m, () => clock.now()))
+          .finally(() => this.#flows.finished(flow))
           .then(() => this.wake())
           .catch((error) => this.#deps.log(`delivery crashed: ${error}`));
       }

@@ -1,3 +1,4 @@
+import type { FlowControl } from "./flow_control.ts";
 import { newMessageId } from "./ids.ts";
 import type { PublishDraft } from "./publish_request.ts";
 import type { QStashState } from "./state.ts";
@@ -48,7 +49,7 @@ export function publish(
   const message = newMessage({ ...plan, createdAt: nowMs });
   state.messages.set(message.messageId, message);
   if (dedupKey !== undefined) {
-    state.dedup.set(dedupKey, {
+    state.rememberDedup({
       key: dedupKey,
       messageId: message.messageId,
       expiresAt: nowMs + DEDUP_WINDOW_MS,
@@ -56,6 +57,37 @@ export function publish(
   }
   state.changed();
   return { messageId: message.messageId, url: draft.url, deduplicated: false };
+}
+
+/**
+ * Messages due at or before `untilMs` that are not `busy`, earliest first
+ * (publish order among equals): one pass, so a tick over a long queue costs
+ * one scan instead of one scan per message started. `room` says how many
+ * more messages of a flow-control key may start; the rest of that key are
+ * left out here, so a queue held back by its key is not sorted every tick.
+ */
+export function dueMessages(
+  state: QStashState,
+  untilMs: number,
+  busy: ReadonlySet<string>,
+  room: (flow: FlowControl) => number = () => Infinity,
+): StoredMessage[] {
+  const due: StoredMessage[] = [];
+  const taken = new Map<string, number>();
+  for (const message of state.messages.values()) {
+    if (busy.has(message.messageId) || message.nextAttemptAt > untilMs) {
+      continue;
+    }
+    const flow = message.flowControl;
+    if (flow) {
+      const count = taken.get(flow.key) ?? 0;
+      if (count >= room(flow)) continue;
+      taken.set(flow.key, count + 1);
+    }
+    due.push(message);
+  }
+  // Array.prototype.sort is stable: equal times keep publish order.
+  return due.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt);
 }
 
 /** The earliest message due at or before `untilMs` that is not `busy`. */

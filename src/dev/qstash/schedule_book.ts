@@ -141,5 +141,8 @@ function optional(schedule: StoredSchedule): Partial<StoredMessage> {
   }
   if (schedule.timeoutMs !== undefined) extra.timeoutMs = schedule.timeoutMs;
   if (schedule.labels !== undefined) extra.labels = schedule.labels;
+  if (schedule.flowControl !== undefined) {
+    extra.flowControl = schedule.flowControl;
+  }
   return extra;
 }

@@ -19,6 +19,8 @@ export class QStashState {
   readonly dedup = new Map<string, DedupRecord>();
   clockOffsetMs = 0;
   #onChange: () => void;
+  /** No dedup record expires before this, so most publishes skip the scan. */
+  #earliestDedupExpiry = Infinity;
 
   constructor(onChange: () => void = () => {}) {
     this.#onChange = onChange;
@@ -30,14 +32,25 @@ export class QStashState {
 
   /** Forgets deduplication ids whose window has passed. */
   expireDedup(nowMs: number): void {
+    if (nowMs < this.#earliestDedupExpiry) return;
     let removed = false;
+    let earliest = Infinity;
     for (const [key, record] of this.dedup) {
       if (record.expiresAt <= nowMs) {
         this.dedup.delete(key);
         removed = true;
-      }
+      } else earliest = Math.min(earliest, record.expiresAt);
     }
+    this.#earliestDedupExpiry = earliest;
     if (removed) this.changed();
+  }
+
+  rememberDedup(record: DedupRecord): void {
+    this.dedup.set(record.key, record);
+    this.#earliestDedupExpiry = Math.min(
+      this.#earliestDedupExpiry,
+      record.expiresAt,
+    );
   }
 
   toSnapshot(): StateSnapshot {
@@ -56,6 +69,6 @@ export class QStashState {
     for (const m of snapshot.messages) this.messages.set(m.messageId, m);
     for (const s of snapshot.schedules) this.schedules.set(s.scheduleId, s);
     for (const d of snapshot.dlq) this.dlq.set(d.dlqId, d);
-    for (const r of snapshot.dedup) this.dedup.set(r.key, r);
+    for (const r of snapshot.dedup) this.rememberDedup(r);
   }
 }

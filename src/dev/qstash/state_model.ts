@@ -28,6 +28,12 @@ const deliveryPlan = {
   timeoutMs: z.number().int().positive().optional(),
   callerIp: z.string(),
   labels: z.array(z.string()).optional(),
+  flowControl: z.object({
+    key: z.string(),
+    parallelism: z.number().int().positive().optional(),
+    rate: z.number().int().positive().optional(),
+    periodMs: z.number().positive().optional(),
+  }).optional(),
 };
 
 export const storedMessage = z.object({
