@@ -1,3 +1,4 @@
+import { writeResult } from "../tests/support/bodies.ts";
 import { qstashCalls } from "../tests/support/qstash.ts";
 import { startTestStack } from "../tests/support/test_stack.ts";
 import { report, summarize, timed } from "./stats.ts";
@@ -20,7 +21,7 @@ const write = async (method: string, userId: string, body: unknown) => {
   if (res.status !== 200) {
     throw new Error(`${method} ${res.status}: ${await res.text()}`);
   }
-  const result = await res.json();
+  const result = writeResult.parse(await res.json());
   if (result.reconcile.status !== "synced") {
     throw new Error("reconcile pending");
   }

@@ -8,6 +8,9 @@ import { errorBody, handleError } from "./http/errors.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { corsMiddleware } from "./http/cors.ts";
 import { consoleRoutes } from "./routes/console.ts";
+import { jobRoutes } from "./routes/jobs.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
+import { schedulerRoutes } from "./routes/scheduler.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
 import { preferencesRoutes } from "./routes/preferences.ts";
 import { qstashCallbackRoutes } from "./routes/qstash_callback.ts";
@@ -31,14 +34,24 @@ export type DepsSource = AppDeps | (() => AppDeps);
 export function createApp(source: DepsSource) {
   const app = new Hono<HonoEnv>();
   app.use(async (c, next) => {
-    const deps = typeof source === "function" ? source() : source;
+    const shared = typeof source === "function" ? source() : source;
     const requestId = c.req.header("x-request-id")?.slice(0, 64) ||
       crypto.randomUUID();
+    // Every log line of this request carries its id.
+    const deps = { ...shared, log: shared.log.child({ requestId }) };
     c.set("requestId", requestId);
     c.set("deps", deps);
-    c.set("background", backgroundFor(c, deps));
+    const background = backgroundFor(c, deps);
+    c.set("background", background);
     c.header("x-request-id", requestId);
     await next();
+    deps.metrics.count("herald_http_requests_total", {
+      status: `${Math.floor(c.res.status / 100)}xx`,
+    });
+    // Counters reach libSQL off the response path (ports/metrics.ts).
+    if (deps.metrics.flushDue(deps.now())) {
+      background(deps.metrics.flush(deps.db, deps.now()));
+    }
   });
   app.use(bodyLimit({
     maxSize: MAX_BODY_BYTES,
@@ -56,6 +69,9 @@ export function createApp(source: DepsSource) {
   app.route("/", streamRoutes);
   app.route("/", realtimeRoutes);
   app.route("/", qstashCallbackRoutes);
+  app.route("/", schedulerRoutes);
+  app.route("/", jobRoutes);
+  app.route("/", metricsRoutes);
   app.route("/", consoleRoutes);
   app.notFound((c) =>
     c.json(

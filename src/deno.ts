@@ -4,7 +4,10 @@ import { createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import type { AppDeps } from "./deps.ts";
 import { openDatabase } from "./ports/database.ts";
+import { countedScheduler } from "./ports/counted_scheduler.ts";
 import { createLogger } from "./ports/logger.ts";
+import { createMetricsRecorder } from "./ports/metrics.ts";
+import { countingLogger } from "./ports/metrics_logger.ts";
 import { createQStashScheduler } from "./ports/qstash_scheduler.ts";
 import {
   createLocalLimiter,
@@ -14,6 +17,7 @@ import { createUnreadCache } from "./ports/unread_cache.ts";
 import { createWebhookClient } from "./ports/webhook_client.ts";
 import { createInProcessChannels } from "./realtime/in_process_channels.ts";
 import { runMaintenance } from "./services/maintenance.ts";
+import { runStartupJobs } from "./services/startup_jobs.ts";
 
 /**
  * Herald on Deno (Deno Deploy or a plain server): the same app, with libSQL
@@ -34,7 +38,8 @@ const client = createClient({
   url: config.libsql.url,
   authToken: config.libsql.authToken,
 });
-const log = createLogger();
+const metrics = createMetricsRecorder();
+const log = countingLogger(createLogger(), metrics);
 const now = () => Date.now();
 const redis = config.redis
   ? new Redis({
@@ -48,7 +53,7 @@ const channels = createInProcessChannels();
 const deps: AppDeps = {
   config,
   db: openDatabase(client),
-  scheduler: createQStashScheduler(config.qstash),
+  scheduler: countedScheduler(createQStashScheduler(config.qstash), metrics),
   redis,
   cache: createUnreadCache(redis, log),
   refreshLimiter: createRefreshLimiter(
@@ -60,9 +65,18 @@ const deps: AppDeps = {
   channels,
   webhooks: createWebhookClient(config.webhookSecret, now),
   log,
+  metrics,
   now,
 };
 const app = createApp(deps);
+
+// Start-up jobs: once per deployment on Deno Deploy (every isolate shares
+// DENO_DEPLOYMENT_ID), once per process start elsewhere.
+const deployment = Deno.env.get("DENO_DEPLOYMENT_ID");
+runStartupJobs(
+  deps,
+  deployment ? `deno:${deployment}` : `deno:${crypto.randomUUID()}`,
+).catch(() => log.error("startup.failed", {}));
 
 // The Worker's cron trigger, here: every minute.
 const sweep = setInterval(() => {
@@ -79,6 +93,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     // Open SSE streams would keep shutdown waiting forever.
     channels.close();
     await server.shutdown();
+    await metrics.flush(deps.db, now()).catch(() => {});
     client.close();
     Deno.exit(0);
   });

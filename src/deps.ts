@@ -2,6 +2,7 @@ import type { Redis } from "@upstash/redis";
 import type { Config } from "./config.ts";
 import type { Database } from "./ports/database.ts";
 import type { Logger } from "./ports/logger.ts";
+import type { MetricsRecorder } from "./ports/metrics.ts";
 import type { ChannelsPort } from "./ports/channels.ts";
 import type { RefreshLimiter } from "./ports/refresh_limiter.ts";
 import type { SchedulerPort } from "./ports/scheduler.ts";
@@ -26,5 +27,7 @@ export interface AppDeps {
   channels: ChannelsPort;
   webhooks: WebhookClient;
   log: Logger;
+  /** In-memory counter deltas, flushed to libSQL in the background. */
+  metrics: MetricsRecorder;
   now: () => number;
 }

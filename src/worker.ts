@@ -9,7 +9,11 @@ import { type App, createApp } from "./app.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import type { AppDeps } from "./deps.ts";
 import { openDatabase } from "./ports/database.ts";
+import { z } from "zod";
+import { countedScheduler } from "./ports/counted_scheduler.ts";
 import { createLogger } from "./ports/logger.ts";
+import { createMetricsRecorder } from "./ports/metrics.ts";
+import { countingLogger } from "./ports/metrics_logger.ts";
 import { createQStashScheduler } from "./ports/qstash_scheduler.ts";
 import {
   createLocalLimiter,
@@ -19,6 +23,7 @@ import { createUnreadCache } from "./ports/unread_cache.ts";
 import { createWebhookClient } from "./ports/webhook_client.ts";
 import { createDurableChannels } from "./realtime/durable_channels.ts";
 import { runMaintenance } from "./services/maintenance.ts";
+import { runStartupJobs } from "./services/startup_jobs.ts";
 
 export { ChannelObject } from "./realtime/channel_object.ts";
 export { RealtimeDirectory } from "./realtime/directory_object.ts";
@@ -33,6 +38,8 @@ interface Built {
   env: WorkerEnv;
   app: App;
   deps: () => AppDeps;
+  /** Whether this isolate has checked for a new deployment's start-up jobs. */
+  startupChecked: boolean;
 }
 
 // Built once per isolate (the env object is stable for an isolate's life):
@@ -44,7 +51,9 @@ let built: Built | null = null;
 function build(env: WorkerEnv): Built {
   if (built?.env === env) return built;
   const config = parseConfig(env);
-  const log = createLogger();
+  // Counter deltas live per isolate and are flushed to libSQL.
+  const metrics = createMetricsRecorder();
+  const log = countingLogger(createLogger(), metrics);
   const now = () => Date.now();
   const channels = createDurableChannels(env.CHANNELS, env.REALTIME_DIRECTORY);
   const localLimiter = createLocalLimiter(now);
@@ -63,18 +72,45 @@ function build(env: WorkerEnv): Built {
         url: config.libsql.url,
         authToken: config.libsql.authToken,
       })),
-      scheduler: createQStashScheduler(config.qstash),
+      scheduler: countedScheduler(
+        createQStashScheduler(config.qstash),
+        metrics,
+      ),
       redis,
       cache: createUnreadCache(redis, log),
       refreshLimiter: createRefreshLimiter(redis, localLimiter, log, now),
       channels,
       webhooks: createWebhookClient(config.webhookSecret, now),
       log,
+      metrics,
       now,
     };
   };
-  built = { env, deps, app: createApp(deps) };
+  built = { env, deps, app: createApp(deps), startupChecked: false };
   return built;
+}
+
+const versionMetadata = z.object({ id: z.string().min(1) });
+
+/**
+ * Workers have no start-up hook: a deployment's first request or cron tick
+ * in each isolate offers the version id (the `CF_VERSION_METADATA` binding)
+ * as the start-up marker, and libSQL lets exactly one claim it.
+ */
+function checkStartup(b: Built, ctx: ExecutionContext): void {
+  if (b.startupChecked) return;
+  b.startupChecked = true;
+  const version = versionMetadata.safeParse(b.env.CF_VERSION_METADATA);
+  const deps = b.deps();
+  if (!version.success) {
+    deps.log.warn("startup.skipped", { reason: "no version metadata" });
+    return;
+  }
+  ctx.waitUntil(
+    runStartupJobs(deps, `worker:${version.data.id}`).catch(() =>
+      deps.log.error("startup.failed", {})
+    ),
+  );
 }
 
 function misconfigured(error: ConfigError): Response {
@@ -100,21 +136,24 @@ function misconfigured(error: ConfigError): Response {
 
 export default {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext) {
-    let app: App;
+    let b: Built;
     try {
-      app = build(env).app;
+      b = build(env);
     } catch (error) {
       if (error instanceof ConfigError) return misconfigured(error);
       throw error;
     }
-    return app.fetch(request, env, ctx);
+    checkStartup(b, ctx);
+    return b.app.fetch(request, env, ctx);
   },
   scheduled(
     _controller: ScheduledController,
     env: WorkerEnv,
     ctx: ExecutionContext,
   ) {
-    const deps = build(env).deps();
+    const b = build(env);
+    checkStartup(b, ctx);
+    const deps = b.deps();
     ctx.waitUntil(runMaintenance(deps, (task) => ctx.waitUntil(task)));
   },
 };

@@ -29,7 +29,8 @@ export const preferences = sqliteTable("preferences", {
   leaseUntil: integer("lease_until"),
 }, (t) => [
   index("preferences_sync_idx").on(t.syncStatus, t.nextSyncAt),
-  index("preferences_active_idx").on(t.active),
+  // Fan-out jobs page through active users by id: one range scan.
+  index("preferences_active_idx").on(t.active, t.userId),
 ]);
 
 /**
@@ -39,12 +40,15 @@ export const preferences = sqliteTable("preferences", {
  */
 export const schedules = sqliteTable("schedules", {
   id: text("id").primaryKey(),
+  /** Null for a system job's schedule (`type` is then "job"). */
   userId: text("user_id"),
   type: text("type").notNull(),
   localTime: text("local_time"),
   cron: text("cron").notNull(),
   destination: text("destination").notNull(),
   body: text("body").notNull(),
+  /** Paused in QStash (the scheduler is stopped). */
+  paused: integer("paused", { mode: "boolean" }).notNull().default(false),
   updatedAt: integer("updated_at").notNull(),
 }, (t) => [index("schedules_user_idx").on(t.userId)]);
 
@@ -64,7 +68,10 @@ export const notifications = sqliteTable("notifications", {
   source: text("source", { enum: ["api", "schedule", "job"] }).notNull(),
   idempotencyKey: text("idempotency_key").unique(),
   createdAt: integer("created_at").notNull(),
-});
+}, (t) => [
+  // Retention clean-up and daily stats read notifications by age.
+  index("notifications_created_idx").on(t.createdAt),
+]);
 
 /**
  * Who a notification is for, as channel names ("user:ada", "role:ops").
@@ -84,7 +91,11 @@ export const notificationReads = sqliteTable("notification_reads", {
   userId: text("user_id").notNull(),
   notificationId: text("notification_id").notNull(),
   readAt: integer("read_at").notNull(),
-}, (t) => [primaryKey({ columns: [t.userId, t.notificationId] })]);
+}, (t) => [
+  primaryKey({ columns: [t.userId, t.notificationId] }),
+  index("reads_notification_idx").on(t.notificationId),
+  index("reads_time_idx").on(t.readAt),
+]);
 
 /**
  * The role and topic channels a user holds, as their token last said. Lets
@@ -110,3 +121,130 @@ export const fanoutOutbox = sqliteTable("fanout_outbox", {
   nextAttemptAt: integer("next_attempt_at").notNull(),
   createdAt: integer("created_at").notNull(),
 }, (t) => [index("outbox_due_idx").on(t.nextAttemptAt)]);
+
+/**
+ * Scheduler-wide state, one row (id 1): whether Herald's schedules should be
+ * running or paused in QStash. Reconciles read it to create paused schedules
+ * while the scheduler is stopped.
+ */
+export const schedulerState = sqliteTable("scheduler_state", {
+  id: integer("id").primaryKey(),
+  running: integer("running", { mode: "boolean" }).notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * A restart, stop or start over every schedule, done in pages. The cursor
+ * and counts are saved after each page, so a failed or interrupted
+ * operation resumes where it stopped; the lease keeps two runners apart.
+ */
+export const schedulerOperations = sqliteTable("scheduler_operations", {
+  id: text("id").primaryKey(),
+  kind: text("kind", { enum: ["restart", "stop", "start"] }).notNull(),
+  status: text("status", {
+    enum: ["running", "done", "failed", "superseded"],
+  }).notNull(),
+  phase: text("phase").notNull(),
+  cursor: text("cursor"),
+  pages: integer("pages").notNull().default(0),
+  users: integer("users").notNull().default(0),
+  created: integer("created").notNull().default(0),
+  updated: integer("updated").notNull().default(0),
+  deleted: integer("deleted").notNull().default(0),
+  unchanged: integer("unchanged").notNull().default(0),
+  paused: integer("paused").notNull().default(0),
+  resumed: integer("resumed").notNull().default(0),
+  ledgerFixed: integer("ledger_fixed").notNull().default(0),
+  error: text("error"),
+  leaseUntil: integer("lease_until"),
+  startedAt: integer("started_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  finishedAt: integer("finished_at"),
+}, (t) => [index("operations_kind_idx").on(t.kind, t.startedAt)]);
+
+/**
+ * Operator-defined system jobs. `trigger` and `target` are the validated
+ * JSON definitions (domain/job_definition.ts); each job is one QStash
+ * schedule `herald.j.<id>`, kept in the ledger like user schedules.
+ */
+export const jobs = sqliteTable("jobs", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  trigger: text("trigger").notNull(),
+  target: text("target").notNull(),
+  runAtStartup: integer("run_at_startup", { mode: "boolean" }).notNull(),
+  syncStatus: text("sync_status", { enum: ["synced", "pending"] }).notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * One run of a job. A run started by a QStash message takes its id from the
+ * message id, so a redelivery finds its run instead of starting another.
+ * The fan-out counters are updated by concurrent page and user requests.
+ */
+export const jobRuns = sqliteTable("job_runs", {
+  id: text("id").primaryKey(),
+  jobId: text("job_id").notNull(),
+  trigger: text("trigger", { enum: ["schedule", "manual", "startup"] })
+    .notNull(),
+  status: text("status", { enum: ["running", "succeeded", "failed"] })
+    .notNull(),
+  attempts: integer("attempts").notNull().default(1),
+  leaseUntil: integer("lease_until"),
+  startedAt: integer("started_at").notNull(),
+  finishedAt: integer("finished_at"),
+  result: text("result"),
+  error: text("error"),
+  pages: integer("pages").notNull().default(0),
+  /** Page number of the last page, once a page found no more users. */
+  lastPage: integer("last_page"),
+  published: integer("published").notNull().default(0),
+  delivered: integer("delivered").notNull().default(0),
+  failed: integer("failed").notNull().default(0),
+}, (t) => [index("job_runs_job_idx").on(t.jobId, t.startedAt)]);
+
+/** Fan-out pages already published, so a retried page counts once. */
+export const jobRunPages = sqliteTable("job_run_pages", {
+  runId: text("run_id").notNull(),
+  page: integer("page").notNull(),
+  users: integer("users").notNull(),
+}, (t) => [primaryKey({ columns: [t.runId, t.page] })]);
+
+/** Users a fan-out could not serve yet (cleared when a retry succeeds). */
+export const jobRunFailures = sqliteTable("job_run_failures", {
+  runId: text("run_id").notNull(),
+  userId: text("user_id").notNull(),
+  attempts: integer("attempts").notNull(),
+  error: text("error").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+}, (t) => [primaryKey({ columns: [t.runId, t.userId] })]);
+
+/**
+ * Counters shared by every isolate and process: each adds its in-memory
+ * deltas here with `value = value + ?` (ports/metrics.ts).
+ */
+export const metrics = sqliteTable("metrics", {
+  name: text("name").notNull(),
+  labels: text("labels").notNull(),
+  value: integer("value").notNull(),
+}, (t) => [primaryKey({ columns: [t.name, t.labels] })]);
+
+/** What the `stats` job counted for one day and notification type. */
+export const dailyStats = sqliteTable("daily_stats", {
+  day: text("day").notNull(),
+  type: text("type").notNull(),
+  sent: integer("sent").notNull(),
+  read: integer("read").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+}, (t) => [primaryKey({ columns: [t.day, t.type] })]);
+
+/**
+ * Deployments (Workers version ids) or process starts that already ran the
+ * `runAtStartup` jobs: the first request, cron tick or process start that
+ * inserts the row runs them, nobody else.
+ */
+export const startupMarks = sqliteTable("startup_marks", {
+  marker: text("marker").primaryKey(),
+  createdAt: integer("created_at").notNull(),
+});

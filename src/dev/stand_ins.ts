@@ -5,7 +5,7 @@ import {
   DEV_QSTASH_TOKEN,
 } from "./qstash/credentials.ts";
 import { type QStashDevServer, startQStashDevServer } from "./qstash/server.ts";
-import { startLibsqlDevServer } from "./libsql/server.ts";
+import { type LibsqlDevServer, startLibsqlDevServer } from "./libsql/server.ts";
 import { findRedisServer, startRedisServer } from "./redis/redis_server.ts";
 import { startRedisRestProxy } from "./redis/proxy.ts";
 import { applyMigrations } from "./migrate.ts";
@@ -48,6 +48,9 @@ export interface StandIns {
   /** Takes QStash away (its state is kept when persisting) and back. */
   stopQStash(): Promise<void>;
   startQStash(): Promise<void>;
+  /** Takes libSQL away and back, on the same port and file. */
+  stopLibsql(): Promise<void>;
+  startLibsql(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,13 +65,21 @@ export async function startStandIns(opts: StandInsOptions): Promise<StandIns> {
     for (const closer of closers.reverse()) await closer().catch(() => {});
   };
   try {
-    const libsql = await startLibsqlDevServer({
+    const libsqlOptions = {
       port: opts.ports.libsql,
       file: join(opts.dir, "herald.db"),
       log: opts.log,
+    };
+    let libsql: LibsqlDevServer | null = await startLibsqlDevServer(
+      libsqlOptions,
+    );
+    const libsqlPort = libsql.port;
+    const libsqlUrl = libsql.url;
+    closers.push(async () => {
+      await libsql?.close();
+      libsql = null;
     });
-    closers.push(() => libsql.close());
-    await applyMigrations(libsql.url);
+    await applyMigrations(libsqlUrl);
 
     const qstashOptions = {
       port: opts.ports.qstash,
@@ -87,7 +98,7 @@ export async function startStandIns(opts: StandInsOptions): Promise<StandIns> {
 
     const redis = await startRedisStandIn(opts, closers);
     const env: Record<string, string> = {
-      LIBSQL_URL: libsql.url,
+      LIBSQL_URL: libsqlUrl,
       QSTASH_URL: qstashUrl,
       QSTASH_TOKEN: DEV_QSTASH_TOKEN,
       QSTASH_CURRENT_SIGNING_KEY: DEV_QSTASH_CURRENT_SIGNING_KEY,
@@ -98,7 +109,7 @@ export async function startStandIns(opts: StandInsOptions): Promise<StandIns> {
       env.UPSTASH_REDIS_REST_TOKEN = opts.redisToken;
     }
     return {
-      libsqlUrl: libsql.url,
+      libsqlUrl,
       qstashUrl,
       redis: redis.handle,
       redisMissing: redis.missing,
@@ -113,6 +124,16 @@ export async function startStandIns(opts: StandInsOptions): Promise<StandIns> {
         qstash ??= await startQStashDevServer({
           ...qstashOptions,
           port: qstashPort,
+        });
+      },
+      async stopLibsql() {
+        await libsql?.close();
+        libsql = null;
+      },
+      async startLibsql() {
+        libsql ??= await startLibsqlDevServer({
+          ...libsqlOptions,
+          port: libsqlPort,
         });
       },
       close,

@@ -24,9 +24,46 @@ export const callbackBodySchema = z.discriminatedUnion("kind", [
     localDate,
     localTime,
   }),
+  // A system job's schedule fired, or a start-up run was queued.
+  z.object({
+    kind: z.literal("job-run"),
+    jobId: z.string().min(1),
+    trigger: z.enum(["schedule", "startup"]).default("schedule"),
+  }),
+  // One page of a fan-out job's run: the active users after `after`.
+  z.object({
+    kind: z.literal("job-page"),
+    jobId: z.string().min(1),
+    runId: z.string().min(1),
+    page: z.number().int().min(0),
+    after: z.string().nullable(),
+  }),
+  // One user of a fan-out job's run.
+  z.object({
+    kind: z.literal("job-user"),
+    jobId: z.string().min(1),
+    runId: z.string().min(1),
+    userId: z.string().min(1),
+  }),
+  // The next pages of a restart, stop or start.
+  z.object({
+    kind: z.literal("scheduler-op"),
+    operationId: z.string().min(1),
+  }),
 ]);
 
 export type CallbackBody = z.infer<typeof callbackBodySchema>;
+/** The kinds that are a user's occurrence (deliver_occurrence.ts). */
+export type OccurrenceBody = Extract<
+  CallbackBody,
+  { kind: "user-schedule" | "deferred" }
+>;
+/** The kinds that belong to system jobs and scheduler operations. */
+export type SystemBody = Exclude<CallbackBody, OccurrenceBody>;
+
+export function operationBody(operationId: string): string {
+  return JSON.stringify({ kind: "scheduler-op", operationId });
+}
 
 /** A stable JSON body (key order fixed) for a deferred occurrence. */
 export function deferredBody(o: {

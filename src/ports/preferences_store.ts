@@ -1,4 +1,15 @@
-import { and, eq, isNull, lt, lte, or, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  eq,
+  gt,
+  inArray,
+  isNull,
+  lt,
+  lte,
+  or,
+  sql,
+} from "drizzle-orm";
 import type { Database } from "./database.ts";
 import { schema } from "./database.ts";
 
@@ -157,4 +168,48 @@ export async function duePendingUsers(
       or(isNull(preferences.leaseUntil), lt(preferences.leaseUntil, now)),
     )).orderBy(preferences.nextSyncAt).limit(limit);
   return rows.map((r) => r.userId);
+}
+
+/** One page of preferences rows by user id (restart, drift). */
+export async function preferencesPage(
+  db: Database,
+  afterUserId: string | null,
+  limit: number,
+): Promise<StoredPreferences[]> {
+  return await db.select(columns).from(preferences)
+    .where(
+      afterUserId === null ? undefined : gt(preferences.userId, afterUserId),
+    )
+    .orderBy(asc(preferences.userId)).limit(limit);
+}
+
+/** One page of active users' ids (fan-out jobs), from the `active` index. */
+export async function activeUsersPage(
+  db: Database,
+  afterUserId: string | null,
+  limit: number,
+): Promise<string[]> {
+  const rows = await db.select({ userId: preferences.userId })
+    .from(preferences).where(and(
+      eq(preferences.active, true),
+      afterUserId === null ? undefined : gt(preferences.userId, afterUserId),
+    )).orderBy(asc(preferences.userId)).limit(limit);
+  return rows.map((r) => r.userId);
+}
+
+export async function countActiveUsers(db: Database): Promise<number> {
+  const rows = await db.select({ n: sql<number>`count(*)` }).from(preferences)
+    .where(eq(preferences.active, true));
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Which of `userIds` have saved preferences. */
+export async function usersWithPreferences(
+  db: Database,
+  userIds: readonly string[],
+): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const rows = await db.select({ userId: preferences.userId })
+    .from(preferences).where(inArray(preferences.userId, [...userIds]));
+  return new Set(rows.map((r) => r.userId));
 }

@@ -1,4 +1,4 @@
-import { Client, QstashError } from "@upstash/qstash";
+import { Client, QstashError, type Schedule } from "@upstash/qstash";
 import {
   type HeldScheduleInfo,
   type MessageSpec,
@@ -47,6 +47,28 @@ export function createQStashScheduler(
         }));
       return { messageId: result.messageId };
     },
+    async publishBatch(specs: readonly MessageSpec[]) {
+      if (specs.length === 0) return [];
+      const results = await call(
+        "publish a batch",
+        () =>
+          client.batch(specs.map((spec) => ({
+            url: spec.destination,
+            body: spec.body,
+            headers: { "Content-Type": "application/json" },
+            retries: DELIVERY_RETRIES,
+            notBefore: spec.notBefore === undefined
+              ? undefined
+              : Math.ceil(spec.notBefore / 1000),
+            deduplicationId: spec.deduplicationId,
+            flowControl: spec.flowControl,
+          }))),
+      );
+      return results.map((result) => ({
+        messageId: "messageId" in result ? result.messageId : "",
+        deduplicated: "deduplicated" in result && result.deduplicated === true,
+      }));
+    },
     async upsertSchedule(spec: ScheduleSpec) {
       await call("create schedule", () =>
         client.schedules.create({
@@ -66,16 +88,29 @@ export function createQStashScheduler(
         throw toSchedulerError("delete schedule", error);
       }
     },
+    async pauseSchedule(id: string) {
+      await call(
+        "pause schedule",
+        () => client.schedules.pause({ schedule: id }),
+      );
+    },
+    async resumeSchedule(id: string) {
+      await call(
+        "resume schedule",
+        () => client.schedules.resume({ schedule: id }),
+      );
+    },
+    async getSchedule(id: string): Promise<HeldScheduleInfo | null> {
+      try {
+        return heldInfo(await client.schedules.get(id));
+      } catch (error) {
+        if (statusOf(error) === 404) return null;
+        throw toSchedulerError("get schedule", error);
+      }
+    },
     async listSchedules(): Promise<HeldScheduleInfo[]> {
       const list = await call("list schedules", () => client.schedules.list());
-      return list.map((s) => ({
-        id: s.scheduleId,
-        cron: s.cron,
-        destination: s.destination,
-        body: s.body ?? "",
-        paused: s.isPaused,
-        nextRun: s.nextScheduleTime ?? null,
-      }));
+      return list.map(heldInfo);
     },
     async ping(signal: AbortSignal) {
       // GET /v2/keys is cheap and exists on QStash and its dev servers.
@@ -88,6 +123,17 @@ export function createQStashScheduler(
         throw new SchedulerError(`QStash answered ${res.status}`, res.status);
       }
     },
+  };
+}
+
+function heldInfo(s: Schedule): HeldScheduleInfo {
+  return {
+    id: s.scheduleId,
+    cron: s.cron,
+    destination: s.destination,
+    body: s.body ?? "",
+    paused: s.isPaused,
+    nextRun: s.nextScheduleTime ?? null,
   };
 }
 

@@ -1,30 +1,35 @@
-import { eq } from "drizzle-orm";
-import type { HeldSchedule } from "../domain/reconcile_diff.ts";
+import { and, asc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
+import type { HeldWithPause } from "../domain/drift.ts";
+import type { DesiredJobSchedule } from "../domain/job_schedule.ts";
 import type { DesiredSchedule } from "../domain/schedule_plan.ts";
 import type { Database } from "./database.ts";
 import { schema } from "./database.ts";
 
-const { schedules } = schema;
+const { schedules, preferences, jobs } = schema;
+
+const heldColumns = {
+  id: schedules.id,
+  cron: schedules.cron,
+  destination: schedules.destination,
+  body: schedules.body,
+  paused: schedules.paused,
+};
 
 /** What Herald last confirmed QStash holds for one user. */
 export async function heldSchedulesOf(
   db: Database,
   userId: string,
-): Promise<HeldSchedule[]> {
-  return await db.select({
-    id: schedules.id,
-    cron: schedules.cron,
-    destination: schedules.destination,
-    body: schedules.body,
-  }).from(schedules).where(eq(schedules.userId, userId))
-    .orderBy(schedules.id);
+): Promise<HeldWithPause[]> {
+  return await db.select(heldColumns).from(schedules)
+    .where(eq(schedules.userId, userId)).orderBy(schedules.id);
 }
 
-/** Records a schedule QStash just accepted. */
+/** Records a schedule QStash just accepted (and, when stopped, paused). */
 export async function recordHeld(
   db: Database,
   s: DesiredSchedule,
   now: number,
+  paused = false,
 ): Promise<void> {
   const row = {
     cron: s.cron,
@@ -33,6 +38,28 @@ export async function recordHeld(
     type: s.type,
     localTime: s.localTime,
     userId: s.userId,
+    paused,
+    updatedAt: now,
+  };
+  await db.insert(schedules).values({ id: s.id, ...row })
+    .onConflictDoUpdate({ target: schedules.id, set: row });
+}
+
+/** Records a system job's schedule (no user; type "job"). */
+export async function recordJobHeld(
+  db: Database,
+  s: DesiredJobSchedule,
+  now: number,
+  paused: boolean,
+): Promise<void> {
+  const row = {
+    cron: s.cron,
+    destination: s.destination,
+    body: s.body,
+    type: "job",
+    localTime: null,
+    userId: null,
+    paused,
     updatedAt: now,
   };
   await db.insert(schedules).values({ id: s.id, ...row })
@@ -42,4 +69,117 @@ export async function recordHeld(
 /** Forgets a schedule QStash just deleted. */
 export async function forgetHeld(db: Database, id: string): Promise<void> {
   await db.delete(schedules).where(eq(schedules.id, id));
+}
+
+/**
+ * Makes the ledger say exactly `rows` for one user, in one batch: used after
+ * a reconcile against QStash's own list, when the ledger itself had drifted.
+ */
+export async function replaceLedgerOf(
+  db: Database,
+  userId: string,
+  rows: readonly { schedule: DesiredSchedule; paused: boolean }[],
+  now: number,
+): Promise<void> {
+  await db.batch([
+    db.delete(schedules).where(eq(schedules.userId, userId)),
+    ...rows.map(({ schedule: s, paused }) =>
+      db.insert(schedules).values({
+        id: s.id,
+        userId: s.userId,
+        type: s.type,
+        localTime: s.localTime,
+        cron: s.cron,
+        destination: s.destination,
+        body: s.body,
+        paused,
+        updatedAt: now,
+      }).onConflictDoNothing()
+    ),
+  ]);
+}
+
+export async function setLedgerPaused(
+  db: Database,
+  ids: readonly string[],
+  paused: boolean,
+): Promise<void> {
+  if (ids.length === 0) return;
+  await db.update(schedules).set({ paused })
+    .where(inArray(schedules.id, [...ids]));
+}
+
+export interface LedgerRow extends HeldWithPause {
+  userId: string | null;
+  type: string;
+  localTime: string | null;
+}
+
+/**
+ * Ledger rows of the users in (`afterUserId`, `lastUserId`]: a page of
+ * preferences rows, read in one range scan of the user index.
+ */
+export async function ledgerOfUserRange(
+  db: Database,
+  afterUserId: string | null,
+  lastUserId: string,
+): Promise<LedgerRow[]> {
+  return await db.select({
+    ...heldColumns,
+    userId: schedules.userId,
+    type: schedules.type,
+    localTime: schedules.localTime,
+  }).from(schedules).where(and(
+    afterUserId === null ? undefined : gt(schedules.userId, afterUserId),
+    lte(schedules.userId, lastUserId),
+  ));
+}
+
+/** One page of the ledger by id, optionally for one user (status). */
+export async function ledgerPage(
+  db: Database,
+  q: { userId: string | null; after: string | null; limit: number },
+): Promise<LedgerRow[]> {
+  return await db.select({
+    ...heldColumns,
+    userId: schedules.userId,
+    type: schedules.type,
+    localTime: schedules.localTime,
+  }).from(schedules).where(and(
+    q.userId === null ? undefined : eq(schedules.userId, q.userId),
+    q.after === null ? undefined : gt(schedules.id, q.after),
+  )).orderBy(asc(schedules.id)).limit(q.limit);
+}
+
+/** Schedules the ledger says are running in QStash. */
+export async function countActiveSchedules(db: Database): Promise<number> {
+  const rows = await db.select({ n: sql<number>`count(*)` }).from(schedules)
+    .where(eq(schedules.paused, false));
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** System jobs' schedules in the ledger. */
+export async function jobLedger(db: Database): Promise<LedgerRow[]> {
+  return await db.select({
+    ...heldColumns,
+    userId: schedules.userId,
+    type: schedules.type,
+    localTime: schedules.localTime,
+  }).from(schedules).where(isNull(schedules.userId));
+}
+
+/**
+ * Forgets ledger rows nobody wants any more: users without preferences and
+ * jobs that were deleted (after restart removed their QStash schedules).
+ */
+export async function forgetUnownedLedgerRows(db: Database): Promise<number> {
+  const [users, jobRows] = await db.batch([
+    db.run(sql`delete from ${schedules} where ${schedules.userId} is not null
+      and not exists (select 1 from ${preferences}
+        where ${preferences.userId} = ${schedules.userId})`),
+    db.run(sql`delete from ${schedules} where ${schedules.userId} is null
+      and not exists (select 1 from ${jobs}
+        where 'herald.j.' || ${jobs.id} = ${schedules.id})`),
+  ]);
+  return users.rowsAffected + jobRows.rowsAffected;
 }

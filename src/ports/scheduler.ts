@@ -22,14 +22,29 @@ export interface MessageSpec {
   notBefore?: number;
   /** QStash drops a second message with the same id. */
   deduplicationId?: string;
+  /** At most `parallelism` messages sharing `key` are delivered at once. */
+  flowControl?: { key: string; parallelism: number };
 }
 
 export interface SchedulerPort {
   /** One delayed or immediate message (a deferred occurrence, a job run). */
   publishMessage(spec: MessageSpec): Promise<{ messageId: string }>;
+  /**
+   * Up to 100 messages in one call (QStash's batch endpoint). A message
+   * whose deduplication id was seen comes back with `deduplicated: true`.
+   */
+  publishBatch(
+    specs: readonly MessageSpec[],
+  ): Promise<{ messageId: string; deduplicated: boolean }[]>;
+  /** Creates or overwrites (unpaused, as QStash does) a schedule. */
   upsertSchedule(spec: ScheduleSpec): Promise<void>;
   /** Deleting a schedule that is already gone succeeds. */
   deleteSchedule(id: string): Promise<void>;
+  /** Pausing or resuming a schedule that is gone is a SchedulerError (404). */
+  pauseSchedule(id: string): Promise<void>;
+  resumeSchedule(id: string): Promise<void>;
+  /** One schedule, or null when QStash does not hold it. */
+  getSchedule(id: string): Promise<HeldScheduleInfo | null>;
   listSchedules(): Promise<HeldScheduleInfo[]>;
   ping(signal: AbortSignal): Promise<void>;
 }

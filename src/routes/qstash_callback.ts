@@ -4,6 +4,7 @@ import { callbackBodySchema } from "../domain/callback_body.ts";
 import { AppError } from "../errors.ts";
 import type { HonoEnv } from "../http/env.ts";
 import { deliverOccurrence } from "../services/deliver_occurrence.ts";
+import { handleSystemCallback } from "../services/handle_system_callback.ts";
 import { reconcileUser } from "../services/reconcile_user.ts";
 
 /**
@@ -42,15 +43,20 @@ export const qstashCallbackRoutes = new Hono<HonoEnv>()
       // Signed but not ours to read: a 4xx leaves it to QStash's DLQ.
       throw new AppError("bad_request", "Unrecognised callback body");
     }
-    const outcome = await deliverOccurrence(
-      deps,
-      body.data,
-      c.get("background"),
-    );
+    const data = body.data;
+    if (data.kind !== "user-schedule" && data.kind !== "deferred") {
+      return c.json(
+        await handleSystemCallback(deps, data, {
+          messageId: c.req.header("upstash-message-id") ?? null,
+          background: c.get("background"),
+        }),
+      );
+    }
+    const outcome = await deliverOccurrence(deps, data, c.get("background"));
     // A DST gap twin fires once, on its date: re-plan so it moves to the
     // next gap (the planner only looks ahead of now).
     if (c.req.header("upstash-schedule-id")?.endsWith(".dst")) {
-      c.get("background")(reconcileUser(deps, body.data.userId));
+      c.get("background")(reconcileUser(deps, data.userId));
     }
     return c.json(outcome);
   });

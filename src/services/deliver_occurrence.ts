@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { CallbackBody } from "../domain/callback_body.ts";
+import type { OccurrenceBody } from "../domain/callback_body.ts";
 import { deferredBody } from "../domain/callback_body.ts";
 import {
   isNotificationTypeId,
@@ -53,7 +53,7 @@ type Deps = Pick<
  */
 export async function deliverOccurrence(
   deps: Deps,
-  body: CallbackBody,
+  body: OccurrenceBody,
   background: Background,
 ): Promise<DeliveryOutcome> {
   const user = shortId(body.userId);

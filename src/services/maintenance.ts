@@ -1,11 +1,14 @@
 import type { AppDeps, Background } from "../deps.ts";
 import { retryFanOuts } from "./fan_out.ts";
 import { reconcilePending } from "./reconcile_pending.ts";
+import { resumeStalledOperation } from "./scheduler_operations.ts";
+import { syncPendingJobs } from "./system_jobs.ts";
 
 /**
  * What the cron trigger (Workers) or the timer (Deno) runs every minute:
- * reconciles left pending and fan-outs left unfinished. Each part runs even
- * if the other fails.
+ * reconciles left pending, fan-outs left unfinished, system jobs whose
+ * schedule QStash has not confirmed, a scheduler operation whose runner
+ * died, and this isolate's counters. Each part runs even if another fails.
  */
 export async function runMaintenance(
   deps: AppDeps,
@@ -14,6 +17,9 @@ export async function runMaintenance(
   const results = await Promise.allSettled([
     reconcilePending(deps),
     retryFanOuts(deps, background),
+    syncPendingJobs(deps),
+    resumeStalledOperation(deps),
+    deps.metrics.flush(deps.db, deps.now()),
   ]);
   for (const result of results) {
     if (result.status === "rejected") {

@@ -1,4 +1,5 @@
-import { diffSchedules, type HeldSchedule } from "../domain/reconcile_diff.ts";
+import type { HeldWithPause } from "../domain/drift.ts";
+import { diffSchedules } from "../domain/reconcile_diff.ts";
 import { planUserSchedules } from "../domain/schedule_plan.ts";
 import type { AppDeps } from "../deps.ts";
 import { shortId } from "../ports/logger.ts";
@@ -12,8 +13,10 @@ import {
   forgetHeld,
   heldSchedulesOf,
   recordHeld,
+  replaceLedgerOf,
 } from "../ports/schedule_ledger.ts";
 import { SchedulerError } from "../ports/scheduler.ts";
+import { pauseTracker } from "./pause_tracker.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 
 export interface ReconcileOutcome {
@@ -30,6 +33,14 @@ export type ReconcileDeps = Pick<
   AppDeps,
   "db" | "scheduler" | "log" | "now" | "config"
 >;
+
+export interface ReconcileOptions {
+  /**
+   * What QStash really holds for this user (its list or gets), used instead
+   * of the ledger for the first round: drift repair and restart.
+   */
+  held?: readonly HeldWithPause[];
+}
 
 /** A holder that dies keeps the lease this long at most. */
 const LEASE_MS = 30_000;
@@ -53,6 +64,7 @@ export function retryDelayMs(attempts: number): number {
 export async function reconcileUser(
   deps: ReconcileDeps,
   userId: string,
+  opts: ReconcileOptions = {},
 ): Promise<ReconcileOutcome> {
   const outcome: ReconcileOutcome = {
     status: "pending",
@@ -70,9 +82,12 @@ export async function reconcileUser(
       deps.now(),
       LEASE_MS,
     );
-    if (!row) return { ...outcome, reason: "in_progress" };
+    if (!row) {
+      deps.log.info("reconcile.busy", { user: shortId(userId) });
+      return { ...outcome, reason: "in_progress" };
+    }
     try {
-      await applyOnce(deps, row, outcome);
+      await applyOnce(deps, row, outcome, round === 0 ? opts.held : undefined);
     } catch (error) {
       if (!(error instanceof SchedulerError)) {
         await releaseLeaseFailed(
@@ -105,6 +120,12 @@ export async function reconcileUser(
     );
     if (status === "synced") {
       outcome.status = "synced";
+      deps.log.info("reconcile.synced", {
+        user: shortId(userId),
+        created: outcome.created.length,
+        updated: outcome.updated.length,
+        deleted: outcome.deleted.length,
+      });
       return outcome;
     }
     // A newer version was saved while we worked: go round again for it.
@@ -120,14 +141,25 @@ async function applyOnce(
   deps: ReconcileDeps,
   row: StoredPreferences,
   outcome: ReconcileOutcome,
+  truth: readonly HeldWithPause[] | undefined,
 ): Promise<void> {
   const prefs = decodeStoredPreferences(row.data);
   const desired = planUserSchedules(row.userId, prefs, {
     destination: deps.config.callbackUrl,
     now: deps.now(),
   });
-  const held: HeldSchedule[] = await heldSchedulesOf(deps.db, row.userId);
+  const held = truth ?? await heldSchedulesOf(deps.db, row.userId);
   const diff = diffSchedules(desired, held);
+  const pauses = pauseTracker(deps);
+  // With QStash's own list as the truth every kept schedule's paused state
+  // is checked; with the ledger, only those it says are paused (running
+  // schedules of a stopped scheduler are the stop operation's job).
+  const unchanged = new Set(diff.unchanged);
+  for (const h of held) {
+    if (unchanged.has(h.id) && (truth || h.paused)) {
+      pauses.track(h.id, h.paused);
+    }
+  }
   // Sequential on purpose: QStash rate-limits its management API in bursts.
   for (const schedule of diff.delete) {
     await deps.scheduler.deleteSchedule(schedule.id);
@@ -146,13 +178,27 @@ async function applyOnce(
   ) {
     for (const schedule of list) {
       await deps.scheduler.upsertSchedule(schedule);
-      await recordHeld(deps.db, schedule, deps.now());
+      const paused = await pauses.afterUpsert(schedule.id);
+      await recordHeld(deps.db, schedule, deps.now(), paused);
       note(outcome[kind], schedule.id);
       deps.log.info(`schedule.${kind}`, {
         user: shortId(row.userId),
         schedule: schedule.id,
       });
     }
+  }
+  await pauses.settle();
+  if (truth) {
+    // The ledger had drifted from QStash: make it say what QStash now holds.
+    await replaceLedgerOf(
+      deps.db,
+      row.userId,
+      desired.map((schedule) => ({
+        schedule,
+        paused: pauses.pausedOf(schedule.id) ?? false,
+      })),
+      deps.now(),
+    );
   }
   const touched = new Set([...outcome.created, ...outcome.updated]);
   outcome.unchanged = diff.unchanged.filter((id) => !touched.has(id));

@@ -1,4 +1,5 @@
 import { Client, type Schedule } from "@upstash/qstash";
+import { z } from "zod";
 import { scheduleOwner } from "../../src/domain/schedule_plan.ts";
 import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
 import type { TestStack } from "./test_stack.ts";
@@ -51,4 +52,30 @@ export async function fireSchedule(
     throw new Error(`fire ${scheduleId}: ${res.status} ${await res.text()}`);
   }
   return await res.json();
+}
+
+/** The dev server's call counts, in total and by route shape. */
+export async function qstashStats(
+  stack: TestStack,
+): Promise<{ requests: number; byRoute: Record<string, number> }> {
+  const res = await fetch(`${stack.standIns.qstashUrl}/v2/dev/stats`, {
+    headers: { authorization: `Bearer ${DEV_QSTASH_TOKEN}` },
+  });
+  return z.object({
+    requests: z.number(),
+    byRoute: z.record(z.string(), z.number()),
+  }).parse(await res.json());
+}
+
+/** What changed between two stats snapshots, by route. */
+export function callsBetween(
+  before: { byRoute: Record<string, number> },
+  after: { byRoute: Record<string, number> },
+): Record<string, number> {
+  const delta: Record<string, number> = {};
+  for (const [route, n] of Object.entries(after.byRoute)) {
+    const d = n - (before.byRoute[route] ?? 0);
+    if (d) delta[route] = d;
+  }
+  return delta;
 }

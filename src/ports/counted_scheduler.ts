@@ -1,0 +1,38 @@
+import type { MetricsRecorder } from "./metrics.ts";
+import type { SchedulerPort } from "./scheduler.ts";
+
+/**
+ * The scheduler port with every QStash API call counted by kind and outcome
+ * (`herald_qstash_calls_total{call,outcome}`): the figure an operator
+ * watches against QStash's quotas and burst limits.
+ */
+export function countedScheduler(
+  inner: SchedulerPort,
+  metrics: MetricsRecorder,
+): SchedulerPort {
+  const counted = <A extends unknown[], R>(
+    call: string,
+    fn: (...args: A) => Promise<R>,
+  ) =>
+  async (...args: A): Promise<R> => {
+    try {
+      const result = await fn(...args);
+      metrics.count("herald_qstash_calls_total", { call, outcome: "ok" });
+      return result;
+    } catch (error) {
+      metrics.count("herald_qstash_calls_total", { call, outcome: "error" });
+      throw error;
+    }
+  };
+  return {
+    publishMessage: counted("publish", (s) => inner.publishMessage(s)),
+    publishBatch: counted("batch", (s) => inner.publishBatch(s)),
+    upsertSchedule: counted("upsert", (s) => inner.upsertSchedule(s)),
+    deleteSchedule: counted("delete", (id) => inner.deleteSchedule(id)),
+    pauseSchedule: counted("pause", (id) => inner.pauseSchedule(id)),
+    resumeSchedule: counted("resume", (id) => inner.resumeSchedule(id)),
+    getSchedule: counted("get", (id) => inner.getSchedule(id)),
+    listSchedules: counted("list", () => inner.listSchedules()),
+    ping: counted("ping", (signal) => inner.ping(signal)),
+  };
+}

@@ -1,0 +1,74 @@
+import type { LogFields, Logger, LogLevel } from "./logger.ts";
+import type { MetricsRecorder } from "./metrics.ts";
+
+/**
+ * Most counters are the stable log events, counted: services already log
+ * every reconcile, delivery, duplicate, notification and job run under a
+ * fixed name, so counting them here keeps metrics out of every service's
+ * signature and guarantees the two never disagree. This table is the
+ * contract: renaming an event renames its metric.
+ */
+type Rule = (fields: LogFields) => {
+  name: string;
+  labels?: Record<string, string>;
+};
+
+const RULES: Record<string, Rule> = {
+  "preferences.updated": () => ({ name: "herald_preference_updates_total" }),
+  "reconcile.synced": () => ({
+    name: "herald_reconciles_total",
+    labels: { outcome: "synced" },
+  }),
+  "reconcile.pending": () => ({
+    name: "herald_reconciles_total",
+    labels: { outcome: "pending" },
+  }),
+  "reconcile.busy": () => ({
+    name: "herald_reconciles_total",
+    labels: { outcome: "in_progress" },
+  }),
+  "schedule.created": () => schedule("created"),
+  "schedule.updated": () => schedule("updated"),
+  "schedule.deleted": () => schedule("deleted"),
+  "schedule.paused": () => schedule("paused"),
+  "schedule.resumed": () => schedule("resumed"),
+  "delivery.received": () => ({ name: "herald_deliveries_total" }),
+  "delivery.duplicate": () => ({
+    name: "herald_duplicates_dropped_total",
+    labels: { source: "delivery" },
+  }),
+  "notification.duplicate": () => ({
+    name: "herald_duplicates_dropped_total",
+    labels: { source: "api" },
+  }),
+  "notification.sent": () => ({ name: "herald_notifications_sent_total" }),
+  "job.run": (fields) => ({
+    name: "herald_job_runs_total",
+    labels: { status: String(fields.status ?? "unknown") },
+  }),
+};
+
+function schedule(action: string) {
+  return { name: "herald_schedule_writes_total", labels: { action } };
+}
+
+export function countingLogger(
+  inner: Logger,
+  metrics: MetricsRecorder,
+): Logger {
+  const log = (level: LogLevel, event: string, fields: LogFields = {}) => {
+    const rule = RULES[event];
+    if (rule) {
+      const { name, labels } = rule(fields);
+      metrics.count(name, labels);
+    }
+    inner.log(level, event, fields);
+  };
+  return {
+    log,
+    info: (event, fields) => log("info", event, fields),
+    warn: (event, fields) => log("warn", event, fields),
+    error: (event, fields) => log("error", event, fields),
+    child: (fields) => countingLogger(inner.child(fields), metrics),
+  };
+}

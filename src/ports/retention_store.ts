@@ -1,0 +1,40 @@
+import { asc, inArray, lt } from "drizzle-orm";
+import type { Database } from "./database.ts";
+import { schema } from "./database.ts";
+
+const {
+  notifications,
+  notificationAudiences,
+  notificationReads,
+  fanoutOutbox,
+} = schema;
+
+/**
+ * Deletes up to `limit` notifications created before `cutoff`, oldest
+ * first, with their audiences, reads and outbox rows, in one batch (one
+ * transaction). Returns the audiences they had, for cache invalidation.
+ */
+export async function deleteExpiredNotifications(
+  db: Database,
+  cutoff: number,
+  limit: number,
+): Promise<{ deleted: number; audiences: string[] }> {
+  const rows = await db.select({ id: notifications.id }).from(notifications)
+    .where(lt(notifications.createdAt, cutoff))
+    .orderBy(asc(notifications.createdAt)).limit(limit);
+  const ids = rows.map((r) => r.id);
+  if (ids.length === 0) return { deleted: 0, audiences: [] };
+  const audiences = await db.selectDistinct({
+    audience: notificationAudiences.audience,
+  }).from(notificationAudiences)
+    .where(inArray(notificationAudiences.notificationId, ids));
+  await db.batch([
+    db.delete(notificationReads)
+      .where(inArray(notificationReads.notificationId, ids)),
+    db.delete(notificationAudiences)
+      .where(inArray(notificationAudiences.notificationId, ids)),
+    db.delete(fanoutOutbox).where(inArray(fanoutOutbox.notificationId, ids)),
+    db.delete(notifications).where(inArray(notifications.id, ids)),
+  ]);
+  return { deleted: ids.length, audiences: audiences.map((a) => a.audience) };
+}

@@ -1,0 +1,75 @@
+import {
+  formatPrometheus,
+  type MetricFamily,
+  type Sample,
+} from "../domain/prometheus.ts";
+import type { AppDeps } from "../deps.ts";
+import { readCounters } from "../ports/metrics.ts";
+
+type Deps = Pick<AppDeps, "db" | "metrics" | "channels" | "now" | "log">;
+
+/** Every counter Herald keeps, with its help text (see metrics_logger.ts). */
+const COUNTERS: Record<string, string> = {
+  herald_http_requests_total: "HTTP requests answered, by status class.",
+  herald_preference_updates_total: "Preference writes that saved a version.",
+  herald_reconciles_total: "Per-user reconciles, by outcome.",
+  herald_schedule_writes_total: "QStash schedule writes, by action.",
+  herald_qstash_calls_total: "QStash API calls, by call and outcome.",
+  herald_deliveries_total: "Signed QStash callbacks received.",
+  herald_duplicates_dropped_total:
+    "Duplicate deliveries or requests dropped, by source.",
+  herald_notifications_sent_total: "Notifications handed to their channels.",
+  herald_job_runs_total: "System job runs, by status.",
+};
+
+/**
+ * `GET /metrics`: this isolate's pending deltas are flushed first, so what
+ * it just counted is included; then libSQL's totals (every isolate's and
+ * process's) plus the live gauges read from the channels.
+ */
+export async function prometheusText(deps: Deps): Promise<string> {
+  await deps.metrics.flush(deps.db, deps.now());
+  const [stored, live] = await Promise.all([
+    readCounters(deps.db),
+    deps.channels.status().catch(() => {
+      deps.log.warn("metrics.channels_unavailable");
+      return null;
+    }),
+  ]);
+  const byName = new Map<string, Sample[]>();
+  for (const sample of stored) {
+    const list = byName.get(sample.name) ?? [];
+    list.push(sample);
+    byName.set(sample.name, list);
+  }
+  const families: MetricFamily[] = Object.entries(COUNTERS).map((
+    [name, help],
+  ) => ({
+    name,
+    help,
+    type: "counter",
+    samples: byName.get(name) ?? [],
+  }));
+  if (live) {
+    families.push({
+      name: "herald_live_subscribers",
+      help: "SSE subscribers connected now.",
+      type: "gauge",
+      samples: [{
+        name: "herald_live_subscribers",
+        labels: {},
+        value: live.subscribers,
+      }],
+    }, {
+      name: "herald_live_channels",
+      help: "Channels with at least one subscriber now.",
+      type: "gauge",
+      samples: [{
+        name: "herald_live_channels",
+        labels: {},
+        value: live.channels.length,
+      }],
+    });
+  }
+  return formatPrometheus(families);
+}

@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { createLogger } from "../../src/ports/logger.ts";
+import type { MetricsRecorder } from "../../src/ports/metrics.ts";
+import { countingLogger } from "../../src/ports/metrics_logger.ts";
+
+function recorder() {
+  const counted: string[] = [];
+  const metrics: MetricsRecorder = {
+    count: (name, labels = {}) =>
+      void counted.push(`${name}${JSON.stringify(labels)}`),
+    flushDue: () => false,
+    flush: () => Promise.resolve(),
+  };
+  return { counted, metrics };
+}
+
+Deno.test("countingLogger() counts the stable events and still logs every line", () => {
+  const lines: string[] = [];
+  const { counted, metrics } = recorder();
+  const log = countingLogger(createLogger((l) => lines.push(l)), metrics);
+  log.info("reconcile.synced", { user: "u_1" });
+  log.warn("reconcile.pending", { user: "u_1" });
+  log.info("job.run", { job: "daily", status: "failed" });
+  log.child({ requestId: "r1" }).info("notification.sent", {});
+  log.info("something.else");
+  assert.deepEqual(counted, [
+    'herald_reconciles_total{"outcome":"synced"}',
+    'herald_reconciles_total{"outcome":"pending"}',
+    'herald_job_runs_total{"status":"failed"}',
+    "herald_notifications_sent_total{}",
+  ]);
+  assert.equal(lines.length, 5);
+  assert.equal(JSON.parse(lines[3]!).requestId, "r1");
+});
