@@ -1,20 +1,13 @@
 import { createClient } from "@libsql/client";
 import { Redis } from "@upstash/redis";
 import { createApp } from "./app.ts";
+import { composeDeps, REDIS_RETRY } from "./compose.ts";
 import { ConfigError, parseConfig } from "./config.ts";
-import type { AppDeps } from "./deps.ts";
 import { openDatabase } from "./ports/database.ts";
-import { countedScheduler } from "./ports/counted_scheduler.ts";
 import { createLogger } from "./ports/logger.ts";
 import { createMetricsRecorder } from "./ports/metrics.ts";
 import { countingLogger } from "./ports/metrics_logger.ts";
-import { createQStashScheduler } from "./ports/qstash_scheduler.ts";
-import {
-  createLocalLimiter,
-  createRefreshLimiter,
-} from "./ports/refresh_limiter.ts";
-import { createUnreadCache } from "./ports/unread_cache.ts";
-import { createWebhookClient } from "./ports/webhook_client.ts";
+import { createLocalLimiter } from "./ports/refresh_limiter.ts";
 import { createInProcessChannels } from "./realtime/in_process_channels.ts";
 import { runMaintenance } from "./services/maintenance.ts";
 import { runStartupJobs } from "./services/startup_jobs.ts";
@@ -42,32 +35,20 @@ const metrics = createMetricsRecorder();
 const log = countingLogger(createLogger(), metrics);
 const now = () => Date.now();
 const redis = config.redis
-  ? new Redis({
-    url: config.redis.url,
-    token: config.redis.token,
-    retry: { retries: 1, backoff: () => 50 },
-  })
+  ? new Redis({ ...config.redis, retry: REDIS_RETRY })
   : null;
 // One process: the channels hub lives here, in memory.
 const channels = createInProcessChannels();
-const deps: AppDeps = {
+const deps = composeDeps({
   config,
   db: openDatabase(client),
-  scheduler: countedScheduler(createQStashScheduler(config.qstash), metrics),
   redis,
-  cache: createUnreadCache(redis, log),
-  refreshLimiter: createRefreshLimiter(
-    redis,
-    createLocalLimiter(now),
-    log,
-    now,
-  ),
   channels,
-  webhooks: createWebhookClient(config.webhookSecret, now),
-  log,
   metrics,
+  log,
+  localLimiter: createLocalLimiter(now),
   now,
-};
+});
 const app = createApp(deps);
 
 // Start-up jobs: once per deployment on Deno Deploy (every isolate shares

@@ -6,21 +6,15 @@ import type {
 import { createClient } from "@libsql/client/web";
 import { Redis } from "@upstash/redis/cloudflare";
 import { type App, createApp } from "./app.ts";
+import { composeDeps, REDIS_RETRY } from "./compose.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import type { AppDeps } from "./deps.ts";
 import { openDatabase } from "./ports/database.ts";
 import { z } from "zod";
-import { countedScheduler } from "./ports/counted_scheduler.ts";
 import { createLogger } from "./ports/logger.ts";
 import { createMetricsRecorder } from "./ports/metrics.ts";
 import { countingLogger } from "./ports/metrics_logger.ts";
-import { createQStashScheduler } from "./ports/qstash_scheduler.ts";
-import {
-  createLocalLimiter,
-  createRefreshLimiter,
-} from "./ports/refresh_limiter.ts";
-import { createUnreadCache } from "./ports/unread_cache.ts";
-import { createWebhookClient } from "./ports/webhook_client.ts";
+import { createLocalLimiter } from "./ports/refresh_limiter.ts";
 import { createDurableChannels } from "./realtime/durable_channels.ts";
 import { runMaintenance } from "./services/maintenance.ts";
 import { runStartupJobs } from "./services/startup_jobs.ts";
@@ -59,32 +53,21 @@ function build(env: WorkerEnv): Built {
   const localLimiter = createLocalLimiter(now);
   const deps = (): AppDeps => {
     const redis = config.redis
-      ? new Redis({
-        url: config.redis.url,
-        token: config.redis.token,
-        // Redis only accelerates; a dead one must not stall requests.
-        retry: { retries: 1, backoff: () => 50 },
-      })
+      ? new Redis({ ...config.redis, retry: REDIS_RETRY })
       : null;
-    return {
+    return composeDeps({
       config,
       db: openDatabase(createClient({
         url: config.libsql.url,
         authToken: config.libsql.authToken,
       })),
-      scheduler: countedScheduler(
-        createQStashScheduler(config.qstash),
-        metrics,
-      ),
       redis,
-      cache: createUnreadCache(redis, log),
-      refreshLimiter: createRefreshLimiter(redis, localLimiter, log, now),
       channels,
-      webhooks: createWebhookClient(config.webhookSecret, now),
-      log,
       metrics,
+      log,
+      localLimiter,
       now,
-    };
+    });
   };
   built = { env, deps, app: createApp(deps), startupChecked: false };
   return built;

@@ -1,0 +1,52 @@
+import type { Redis } from "@upstash/redis";
+import type { Config } from "./config.ts";
+import type { AppDeps } from "./deps.ts";
+import type { ChannelsPort } from "./ports/channels.ts";
+import { countedScheduler } from "./ports/counted_scheduler.ts";
+import type { Database } from "./ports/database.ts";
+import type { Logger } from "./ports/logger.ts";
+import type { MetricsRecorder } from "./ports/metrics.ts";
+import { createQStashScheduler } from "./ports/qstash_scheduler.ts";
+import {
+  createRefreshLimiter,
+  type RefreshLimiter,
+} from "./ports/refresh_limiter.ts";
+import { createUnreadCache } from "./ports/unread_cache.ts";
+import { createWebhookClient } from "./ports/webhook_client.ts";
+
+/** What a runtime provides: the parts that differ between Workers and Deno. */
+export interface RuntimeParts {
+  config: Config;
+  db: Database;
+  /** Built with the runtime's own `@upstash/redis` entry, or null. */
+  redis: Redis | null;
+  channels: ChannelsPort;
+  metrics: MetricsRecorder;
+  log: Logger;
+  /** Lives as long as the process or isolate, not the request. */
+  localLimiter: RefreshLimiter;
+  now: () => number;
+}
+
+/** The rest of AppDeps is the same everywhere. */
+export function composeDeps(r: RuntimeParts): AppDeps {
+  return {
+    config: r.config,
+    db: r.db,
+    scheduler: countedScheduler(
+      createQStashScheduler(r.config.qstash),
+      r.metrics,
+    ),
+    redis: r.redis,
+    cache: createUnreadCache(r.redis, r.log),
+    refreshLimiter: createRefreshLimiter(r.redis, r.localLimiter, r.log, r.now),
+    channels: r.channels,
+    webhooks: createWebhookClient(r.config.webhookSecret, r.now),
+    log: r.log,
+    metrics: r.metrics,
+    now: r.now,
+  };
+}
+
+/** Redis only accelerates: one quick retry, so a dead one cannot stall requests. */
+export const REDIS_RETRY = { retries: 1, backoff: () => 50 };
