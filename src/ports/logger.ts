@@ -1,3 +1,7 @@
+import { scheduleOwner } from "../domain/schedule_plan.ts";
+
+const USER_SCHEDULE_PREFIX = "herald.u.";
+
 /**
  * Structured JSON logs with stable event names. Callers pass plain fields;
  * user ids go through `shortId()` and bodies or secrets are never passed.
@@ -33,7 +37,7 @@ export function createLogger(
       level,
       event,
       ...base,
-      ...fields,
+      ...redactScheduleIds(fields),
     }));
   };
   return {
@@ -43,6 +47,29 @@ export function createLogger(
     error: (event, fields) => log("error", event, fields),
     child: (fields) => createLogger(sink, { ...base, ...fields }, minLevel),
   };
+}
+
+/**
+ * User schedule ids embed the user id (base64url, reversible). Any field
+ * value that is one is logged with that part replaced by `shortId()`, so no
+ * caller can leak a user id through a schedule id.
+ */
+function redactScheduleIds(fields: LogFields): LogFields {
+  const out: LogFields = {};
+  for (const [key, value] of Object.entries(fields)) {
+    out[key] =
+      typeof value === "string" && value.startsWith(USER_SCHEDULE_PREFIX)
+        ? redactScheduleId(value)
+        : value;
+  }
+  return out;
+}
+
+export function redactScheduleId(id: string): string {
+  const owner = scheduleOwner(id);
+  if (!owner) return id;
+  const rest = id.slice(id.indexOf(".", USER_SCHEDULE_PREFIX.length));
+  return `${USER_SCHEDULE_PREFIX}${shortId(owner.userId)}${rest}`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { createLogger } from "../../src/ports/logger.ts";
+import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
+import { createLogger, redactScheduleId } from "../../src/ports/logger.ts";
 import type { MetricsRecorder } from "../../src/ports/metrics.ts";
 import { countingLogger } from "../../src/ports/metrics_logger.ts";
 
@@ -31,4 +32,17 @@ Deno.test("countingLogger() counts the stable events and still logs every line",
   ]);
   assert.equal(lines.length, 5);
   assert.equal(JSON.parse(lines[3]!).requestId, "r1");
+});
+
+Deno.test("the logger never writes a user id hidden in a schedule id", () => {
+  const lines: string[] = [];
+  const log = createLogger((line) => lines.push(line));
+  const id = scheduleIdFor("ada@example.com", "taskReminder", "09:30");
+  log.info("schedule.created", { schedule: id });
+  log.info("schedule.deleted", { schedule: `${id}.dst` });
+  const text = lines.join("\n");
+  assert.ok(!text.includes(id), text);
+  assert.match(text, /herald\.u\.u_[0-9a-f]{8}\.taskReminder\.0930"/);
+  assert.match(text, /herald\.u\.u_[0-9a-f]{8}\.taskReminder\.0930\.dst"/);
+  assert.equal(redactScheduleId("herald.j.cleanup"), "herald.j.cleanup");
 });
