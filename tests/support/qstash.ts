@@ -38,7 +38,7 @@ export async function qstashCalls(stack: TestStack): Promise<number> {
 
 /** Fires a schedule now through the dev server; returns the delivery status. */
 export async function fireSchedule(
-  stack: TestStack,
+  stack: { standIns: { qstashUrl: string } },
   scheduleId: string,
 ): Promise<{ messageId: string; status: number }> {
   const res = await fetch(
