@@ -51,7 +51,7 @@ try {
       name: "Daily generation",
       trigger: {
         type: "cron",
-        expression: "0 6 * * *",
+        cron: "0 6 * * *",
         timezone: "Africa/Lome",
       },
       target: {

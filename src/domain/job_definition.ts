@@ -27,7 +27,7 @@ export const jobTriggerSchema = z.discriminatedUnion("type", [
   }),
   z.strictObject({
     type: z.literal("cron"),
-    expression: z.string().min(1).max(200),
+    cron: z.string().min(1).max(200),
     /** Defaults to DEFAULT_TIMEZONE when saved. */
     timezone: timezone.optional(),
   }),
@@ -111,7 +111,7 @@ export interface JobDefinition {
   name: string;
   trigger:
     | { type: "interval"; every: string }
-    | { type: "cron"; expression: string; timezone: string };
+    | { type: "cron"; cron: string; timezone: string };
   target: JobTarget;
   runAtStartup: boolean;
 }

@@ -8,11 +8,11 @@ import { Cron } from "croner";
  */
 export type JobTrigger =
   | { type: "interval"; every: string }
-  | { type: "cron"; expression: string; timezone: string };
+  | { type: "cron"; cron: string; timezone: string };
 
 export type TriggerResult =
   | { ok: true; cron: string }
-  | { ok: false; field: "every" | "expression"; message: string };
+  | { ok: false; field: "every" | "cron"; message: string };
 
 const INTERVAL = /^(\d{1,6})(s|m|h|d|w)$/;
 const MINUTES_PER: Record<string, number> = {
@@ -92,7 +92,7 @@ export function checkCronExpression(
 ): TriggerResult {
   const refuse = (message: string): TriggerResult => ({
     ok: false,
-    field: "expression",
+    field: "cron",
     message,
   });
   const text = expression.trim();
@@ -121,7 +121,7 @@ export function checkCronExpression(
 export function triggerCron(trigger: JobTrigger): TriggerResult {
   return trigger.type === "interval"
     ? intervalToCron(trigger.every)
-    : checkCronExpression(trigger.expression, trigger.timezone);
+    : checkCronExpression(trigger.cron, trigger.timezone);
 }
 
 /** The zone a trigger is read in. */

@@ -19,7 +19,7 @@ type Deps = Pick<AppDeps, "db" | "now" | "config">;
 
 type Trigger =
   | { type: "interval"; every: string }
-  | { type: "cron"; expression: string; timezone: string };
+  | { type: "cron"; cron: string; timezone: string };
 
 export interface StatusJob {
   id: string;
@@ -96,7 +96,7 @@ function statusJob(
     nextRun: next === null ? null : new Date(next).toISOString(),
     paused: row.paused,
   };
-  const asCron: Trigger = { type: "cron", expression: pattern, timezone: zone };
+  const asCron: Trigger = { type: "cron", cron: pattern, timezone: zone };
   const jobId = jobOwner(row.id);
   if (jobId !== null) {
     const job = jobs.get(jobId);

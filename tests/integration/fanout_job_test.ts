@@ -50,7 +50,7 @@ async function putJob(id: string, target: unknown) {
       name: "Daily generation",
       trigger: {
         type: "cron",
-        expression: "0 6 * * *",
+        cron: "0 6 * * *",
         timezone: "Africa/Lome",
       },
       target,

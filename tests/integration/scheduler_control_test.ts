@@ -308,7 +308,7 @@ test("status lists schedules with their trigger and next run in their zone, by u
   assert.equal(digest.userId, user);
   assert.deepEqual(digest.trigger, {
     type: "cron",
-    expression: "30 9 * * *",
+    cron: "30 9 * * *",
     timezone: "Europe/Paris",
   });
   assert.ok(digest.nextRun);

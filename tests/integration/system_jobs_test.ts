@@ -91,7 +91,7 @@ test("a job's timing is in QStash at once, and changes at run time", async () =>
 
   const moved = await putJob("alerts", {
     name: "Regenerate alerts",
-    trigger: { type: "cron", expression: "0 6 * * *", timezone: "Africa/Lome" },
+    trigger: { type: "cron", cron: "0 6 * * *", timezone: "Africa/Lome" },
     target: { webhook: hostUrl("/alerts") },
   });
   assert.equal(moved.status, 200);
@@ -104,7 +104,7 @@ test("a job's timing is in QStash at once, and changes at run time", async () =>
     name: "Regenerate alerts",
     trigger: {
       type: "cron",
-      expression: "0 9-17 * * 1-5",
+      cron: "0 9-17 * * 1-5",
       timezone: "Europe/Paris",
     },
     target: { webhook: hostUrl("/alerts") },
@@ -134,7 +134,7 @@ test("a job's timing is in QStash at once, and changes at run time", async () =>
     name: "Regenerate alerts, renamed",
     trigger: {
       type: "cron",
-      expression: "0 9-17 * * 1-5",
+      cron: "0 9-17 * * 1-5",
       timezone: "Europe/Paris",
     },
     target: { webhook: hostUrl("/alerts-v2") },
@@ -245,7 +245,7 @@ test("cleanup deletes notifications past retention with their audiences and read
     name: "Clean up",
     trigger: {
       type: "cron",
-      expression: "0 2 * * *",
+      cron: "0 2 * * *",
       timezone: "Europe/Paris",
     },
     target: { builtin: "cleanup", retentionDays: 90 },
@@ -291,7 +291,7 @@ test("stats counts a day's notifications sent and read per type, stores and retu
   assert.equal(readAll.status, 200);
   await putJob("stats", {
     name: "Daily stats",
-    trigger: { type: "cron", expression: "0 0 * * *", timezone: "UTC" },
+    trigger: { type: "cron", cron: "0 0 * * *", timezone: "UTC" },
     target: { builtin: "stats", day: "today" },
   });
   const run = await trigger("stats");
@@ -437,13 +437,13 @@ const INVALID: [string, Record<string, unknown>, string][] = [
     trigger: { type: "interval", every: "soon" },
   }, "trigger.every"],
   ["a six-field cron", {
-    trigger: { type: "cron", expression: "0 0 6 * * *" },
-  }, "trigger.expression"],
+    trigger: { type: "cron", cron: "0 0 6 * * *" },
+  }, "trigger.cron"],
   ["a cron with its zone inside", {
-    trigger: { type: "cron", expression: "CRON_TZ=UTC 0 6 * * *" },
-  }, "trigger.expression"],
+    trigger: { type: "cron", cron: "CRON_TZ=UTC 0 6 * * *" },
+  }, "trigger.cron"],
   ["an unknown zone", {
-    trigger: { type: "cron", expression: "0 6 * * *", timezone: "Mars/Base" },
+    trigger: { type: "cron", cron: "0 6 * * *", timezone: "Mars/Base" },
   }, "trigger.timezone"],
   ["an unknown trigger type", {
     trigger: { type: "sometimes" },

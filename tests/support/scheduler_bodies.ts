@@ -30,7 +30,7 @@ const trigger = z.union([
   z.object({ type: z.literal("interval"), every: z.string() }),
   z.object({
     type: z.literal("cron"),
-    expression: z.string(),
+    cron: z.string(),
     timezone: z.string(),
   }),
 ]);

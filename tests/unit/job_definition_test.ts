@@ -68,22 +68,22 @@ Deno.test("jobPutSchema names the offending field of a target, built-in or webho
 Deno.test("jobPutSchema names the trigger's field and canonicalises the zone", () => {
   assert.equal(
     firstPath({ ...base, trigger: { type: "cron" } }),
-    "trigger.expression",
+    "trigger.cron",
   );
   assert.equal(
     firstPath({
       ...base,
-      trigger: { type: "cron", expression: "0 6 * * *", timezone: "Nowhere" },
+      trigger: { type: "cron", cron: "0 6 * * *", timezone: "Nowhere" },
     }),
     "trigger.timezone",
   );
   const parsed = jobPutSchema.parse({
     ...base,
-    trigger: { type: "cron", expression: "0 6 * * *", timezone: "africa/lome" },
+    trigger: { type: "cron", cron: "0 6 * * *", timezone: "africa/lome" },
   });
   assert.deepEqual(parsed.trigger, {
     type: "cron",
-    expression: "0 6 * * *",
+    cron: "0 6 * * *",
     timezone: "Africa/Lome",
   });
 });
@@ -94,7 +94,7 @@ Deno.test("a stored job reads back as it was saved", () => {
     name: "Daily",
     trigger: JSON.stringify({
       type: "cron",
-      expression: "0 6 * * *",
+      cron: "0 6 * * *",
       timezone: "Africa/Lome",
     }),
     target: JSON.stringify({ webhook: "https://app.example/jobs/daily" }),

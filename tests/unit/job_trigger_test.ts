@@ -80,7 +80,7 @@ Deno.test("checkCronExpression() refuses what QStash would not run", () => {
   ) {
     const result = checkCronExpression(expression, "UTC");
     assert.equal(result.ok, false, expression);
-    if (!result.ok) assert.equal(result.field, "expression");
+    if (!result.ok) assert.equal(result.field, "cron");
   }
 });
 
@@ -90,7 +90,7 @@ Deno.test("triggerCron() reads intervals in UTC and crons in their zone", () => 
     cron: "*/5 * * * *",
   });
   assert.deepEqual(
-    triggerCron({ type: "cron", expression: "0 0 * * *", timezone: "UTC" }),
+    triggerCron({ type: "cron", cron: "0 0 * * *", timezone: "UTC" }),
     { ok: true, cron: "CRON_TZ=UTC 0 0 * * *" },
   );
 });
