@@ -43,7 +43,7 @@ export async function insertNotification(
   // batch inserted; a key conflict leaves the batch writing nothing.
   const exists =
     sql`exists (select 1 from ${notifications} where ${notifications.id} = ${n.id})`;
-  await db.batch([
+  const [inserted] = await db.batch([
     db.insert(notifications).values(row).onConflictDoNothing(),
     ...audiences.map((audience) =>
       db.run(sql`insert into ${notificationAudiences}
@@ -54,7 +54,8 @@ export async function insertNotification(
       (notification_id, attempts, next_attempt_at, created_at)
       select ${n.id}, 0, ${fanoutRetryAt}, ${n.createdAt} where ${exists}`),
   ]);
-  if (n.idempotencyKey !== null) {
+  // Only a conflict (nothing inserted) needs the earlier row looked up.
+  if (n.idempotencyKey !== null && inserted.rowsAffected === 0) {
     const existing = await findByIdempotencyKey(db, n.idempotencyKey);
     if (existing && existing.id !== n.id) {
       return { notification: existing, created: false };

@@ -39,23 +39,22 @@ export async function fanOut(
 ): Promise<void> {
   const view = toView(n, null);
   const refs = n.audiences.map(parseAudience);
-  // Caches first, so a client that refetches on the event is not served
-  // the old count.
+  // Cached counts are invalidated alongside the publish, and both are done
+  // before the caller answers; the `count` event that follows carries the
+  // fresh number to live clients either way.
   await Promise.all([
     deps.cache.invalidate(
       refs.filter((r) => r.kind === "user").map((r) => r.name),
     ),
     deps.cache.bump(n.audiences.filter((a) => !a.startsWith("user:"))),
-  ]);
-  await Promise.all(
-    refs.map((ref) =>
+    ...refs.map((ref) =>
       deps.channels.publish(ref, {
         event: "notification",
         data: view,
         key: n.id,
       })
     ),
-  );
+  ]);
   await clearOutbox(deps.db, n.id);
   deps.log.info("notification.sent", {
     notification: n.id,
