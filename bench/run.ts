@@ -3,7 +3,15 @@
  * process (so one's servers never skew another's figures). Figures land in
  * bench/results/*.json; README quotes them.
  */
-const BENCHES = ["stack.ts", "reconcile.ts", "restart.ts", "fanout_job.ts"];
+const BENCHES = [
+  "stack.ts",
+  "reconcile.ts",
+  "restart.ts",
+  "fanout_job.ts",
+  "latency.ts",
+  "fanout.ts",
+  "memory.ts",
+];
 const only = Deno.args.length ? Deno.args : BENCHES;
 
 const build = await new Deno.Command(Deno.execPath(), {

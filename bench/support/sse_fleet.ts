@@ -1,0 +1,342 @@
+/**
+ * Many SSE subscribers on raw loopback TCP, kept as lean as a load generator
+ * on a 2-core machine must be: one `Deno.connect` and one 4 KiB read buffer
+ * per subscriber, a hand-written HTTP/1.1 GET, and no parsing at all — each
+ * read is only scanned for the one marker a round is waiting for (a unique
+ * string in the event's payload). Chunked transfer framing is never decoded:
+ * servers write an event in one chunk, and a marker split across two reads
+ * is still found (the scan carries the previous read's last bytes).
+ *
+ * The same code subscribes to Herald and to the nchan peer, so the client's
+ * own cost is in both figures alike.
+ */
+
+const encoder = new TextEncoder();
+const READ_BUFFER_BYTES = 4096;
+
+export interface SubscriberSpec {
+  /** Path and query, e.g. "/v1/stream" or "/sub?c=u1,r1". */
+  path: string;
+  headers?: Record<string, string>;
+}
+
+export interface OpenOptions {
+  hostname: string;
+  port: number;
+  /** Bytes that show a subscriber is live (e.g. "event: connected"). */
+  readyMarker: string;
+  /** Connections being opened at once. */
+  concurrency?: number;
+  /** For the whole open. */
+  timeoutMs?: number;
+}
+
+/** Arrival times (performance.now(), ms) of one marker, by member order. */
+export interface Arrivals {
+  /** Per member; NaN for one that never got it (only after a timeout). */
+  at: Float64Array;
+  received: number;
+}
+
+interface Sub {
+  conn: Deno.TcpConn;
+  buf: Uint8Array;
+  /** Last bytes of the previous read, for a marker split across reads. */
+  carry: Uint8Array;
+  /** Index in the current expectation's members, or -1. */
+  slot: number;
+  /** Not yet seen the HTTP status line. */
+  fresh: boolean;
+  closed: boolean;
+}
+
+interface Expectation {
+  pattern: Uint8Array;
+  at: Float64Array;
+  pending: number;
+  done: PromiseWithResolvers<void>;
+}
+
+export class SseFleet {
+  readonly #subs: Sub[] = [];
+  #expecting: Expectation | null = null;
+  #lastByteAt = performance.now();
+  #bytes = 0;
+  #reads = 0;
+  #closedUnexpectedly = 0;
+  #closing = false;
+
+  private constructor() {}
+
+  /**
+   * Opens one subscriber per spec and resolves once every one of them has
+   * answered 200 and sent `readyMarker`. Throws (and closes what it opened)
+   * on the first refusal, with the status line and the start of the body.
+   */
+  static async open(
+    specs: readonly SubscriberSpec[],
+    options: OpenOptions,
+  ): Promise<SseFleet> {
+    const fleet = new SseFleet();
+    try {
+      await fleet.add(specs, options);
+    } catch (error) {
+      fleet.close();
+      throw error;
+    }
+    return fleet;
+  }
+
+  get size(): number {
+    return this.#subs.length;
+  }
+
+  /** Bytes read so far, over all subscribers. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Reads that returned data, over all subscribers (after opening). */
+  get reads(): number {
+    return this.#reads;
+  }
+
+  /** Subscribers whose server closed the stream (never expected). */
+  get closedUnexpectedly(): number {
+    return this.#closedUnexpectedly;
+  }
+
+  /** Opens more subscribers; their indices follow the existing ones. */
+  async add(specs: readonly SubscriberSpec[], options: OpenOptions) {
+    const concurrency = options.concurrency ?? 32;
+    const deadline = performance.now() + (options.timeoutMs ?? 120_000);
+    let next = 0;
+    const worker = async () => {
+      while (next < specs.length) {
+        const spec = specs[next++]!;
+        if (this.#closing) return;
+        if (performance.now() > deadline) {
+          throw new Error(`Opening subscribers timed out at ${this.size}`);
+        }
+        await this.#openOne(spec, options);
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, specs.length) }, worker),
+    );
+  }
+
+  /**
+   * Starts waiting for `marker` on `members` (indices; all by default).
+   * Call it BEFORE sending what produces the marker. Resolves when every
+   * member has it; after `timeoutMs` it resolves with what arrived (NaN
+   * for the rest) so a bench can report a loss instead of hanging.
+   */
+  expect(
+    marker: string,
+    members: readonly number[] | null = null,
+    timeoutMs = 30_000,
+  ): Promise<Arrivals> {
+    if (this.#expecting) throw new Error("One expectation at a time");
+    const list = members ?? this.#subs.map((_, i) => i);
+    const expectation: Expectation = {
+      pattern: encoder.encode(marker),
+      at: new Float64Array(list.length).fill(NaN),
+      pending: list.length,
+      done: Promise.withResolvers<void>(),
+    };
+    list.forEach((index, slot) => {
+      const sub = this.#subs[index];
+      if (!sub) throw new Error(`No subscriber ${index}`);
+      sub.slot = slot;
+      sub.carry = new Uint8Array(0);
+    });
+    this.#expecting = expectation;
+    if (list.length === 0) expectation.done.resolve();
+    const timer = setTimeout(() => expectation.done.resolve(), timeoutMs);
+    return expectation.done.promise.then(() => {
+      clearTimeout(timer);
+      this.#expecting = null;
+      for (const index of list) this.#subs[index]!.slot = -1;
+      return {
+        at: expectation.at,
+        received: list.length - expectation.pending,
+      };
+    });
+  }
+
+  /**
+   * Waits until no subscriber has read anything for `quietMs` (background
+   * work of the previous round — unread counts, say — has gone out), or
+   * `maxMs` passed. Returns how long it waited.
+   */
+  async quiet(quietMs: number, maxMs = 10_000): Promise<number> {
+    const started = performance.now();
+    for (;;) {
+      const now = performance.now();
+      const idle = now - this.#lastByteAt;
+      if (idle >= quietMs || now - started >= maxMs) return now - started;
+      await new Promise((r) => setTimeout(r, Math.max(1, quietMs - idle)));
+    }
+  }
+
+  close(): void {
+    this.#closing = true;
+    for (const sub of this.#subs) {
+      if (sub.closed) continue;
+      sub.closed = true;
+      try {
+        sub.conn.close();
+      } catch {
+        // Already closed by the peer.
+      }
+    }
+  }
+
+  async #openOne(spec: SubscriberSpec, options: OpenOptions): Promise<void> {
+    const conn = await Deno.connect({
+      hostname: options.hostname,
+      port: options.port,
+    });
+    conn.setNoDelay(true);
+    const sub: Sub = {
+      conn,
+      buf: new Uint8Array(READ_BUFFER_BYTES),
+      carry: new Uint8Array(0),
+      slot: -1,
+      fresh: true,
+      closed: false,
+    };
+    let head =
+      `GET ${spec.path} HTTP/1.1\r\nHost: ${options.hostname}:${options.port}\r\n` +
+      `Accept: text/event-stream\r\nCache-Control: no-cache\r\n`;
+    for (const [name, value] of Object.entries(spec.headers ?? {})) {
+      head += `${name}: ${value}\r\n`;
+    }
+    await writeAll(conn, encoder.encode(head + "\r\n"));
+    // Until it is live, read here (no marker race with rounds: none run).
+    const ready = encoder.encode(options.readyMarker);
+    let seen: Uint8Array = new Uint8Array(0);
+    for (;;) {
+      const n = await conn.read(sub.buf);
+      if (n === null) {
+        conn.close();
+        throw new Error(
+          `Subscriber closed before ready: ${preview(seen)}`,
+        );
+      }
+      seen = concatBytes(seen, sub.buf.subarray(0, n));
+      if (sub.fresh && seen.byteLength >= 12) {
+        sub.fresh = false;
+        const status = new TextDecoder().decode(seen.subarray(0, 12));
+        if (status !== "HTTP/1.1 200") {
+          // Let the rest of a short error body arrive for the message.
+          await new Promise((r) => setTimeout(r, 50));
+          const more = await Promise.race([
+            conn.read(sub.buf).then((m) => m ?? 0),
+            new Promise<number>((r) => setTimeout(() => r(0), 200)),
+          ]);
+          seen = concatBytes(seen, sub.buf.subarray(0, more));
+          conn.close();
+          throw new Error(`Subscriber refused: ${preview(seen)}`);
+        }
+      }
+      if (indexOf(seen, ready, 0) >= 0) break;
+      if (seen.byteLength > 64 * 1024) {
+        conn.close();
+        throw new Error(`No ready marker in 64 KiB: ${preview(seen)}`);
+      }
+    }
+    if (this.#closing) {
+      // The fleet was closed (another open failed) while this one opened.
+      conn.close();
+      return;
+    }
+    this.#subs.push(sub);
+    void this.#pump(sub);
+  }
+
+  async #pump(sub: Sub): Promise<void> {
+    for (;;) {
+      let n: number | null;
+      try {
+        n = await sub.conn.read(sub.buf);
+      } catch {
+        n = null;
+      }
+      if (n === null) {
+        if (!sub.closed && !this.#closing) this.#closedUnexpectedly++;
+        if (!sub.closed) {
+          sub.closed = true;
+          try {
+            sub.conn.close();
+          } catch {
+            // Gone already.
+          }
+        }
+        return;
+      }
+      const now = performance.now();
+      this.#lastByteAt = now;
+      this.#bytes += n;
+      this.#reads++;
+      const expecting = this.#expecting;
+      if (expecting && sub.slot >= 0 && Number.isNaN(expecting.at[sub.slot]!)) {
+        if (this.#scan(sub, expecting.pattern, n)) {
+          expecting.at[sub.slot] = now;
+          if (--expecting.pending === 0) expecting.done.resolve();
+        }
+      }
+    }
+  }
+
+  /** The pattern in this read, or straddling the previous one. */
+  #scan(sub: Sub, pattern: Uint8Array, n: number): boolean {
+    const chunk = sub.buf.subarray(0, n);
+    if (indexOf(chunk, pattern, 0) >= 0) return true;
+    const keep = pattern.byteLength - 1;
+    if (sub.carry.byteLength > 0) {
+      const edge = concatBytes(sub.carry, chunk.subarray(0, keep));
+      if (indexOf(edge, pattern, 0) >= 0) return true;
+    }
+    sub.carry = chunk.slice(Math.max(0, n - keep));
+    return false;
+  }
+}
+
+async function writeAll(conn: Deno.TcpConn, bytes: Uint8Array) {
+  let off = 0;
+  while (off < bytes.byteLength) off += await conn.write(bytes.subarray(off));
+}
+
+/** First index of `needle` in `hay` at or after `from`, or -1. */
+export function indexOf(
+  hay: Uint8Array,
+  needle: Uint8Array,
+  from: number,
+): number {
+  const first = needle[0];
+  if (first === undefined) return from;
+  const last = hay.byteLength - needle.byteLength;
+  let i = from;
+  while (i <= last) {
+    i = hay.indexOf(first, i);
+    if (i < 0 || i > last) return -1;
+    let j = 1;
+    while (j < needle.byteLength && hay[i + j] === needle[j]) j++;
+    if (j === needle.byteLength) return i;
+    i++;
+  }
+  return -1;
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a, 0);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+function preview(bytes: Uint8Array): string {
+  return JSON.stringify(new TextDecoder().decode(bytes.subarray(0, 400)));
+}
