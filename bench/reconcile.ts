@@ -11,7 +11,8 @@ import { report, summarize, timed } from "./stats.ts";
 const USERS = Number(Deno.env.get("BENCH_USERS") ?? 50);
 const CHANGES_PER_USER = Number(Deno.env.get("BENCH_CHANGES") ?? 6);
 
-const stack = await startTestStack();
+// In-memory stand-ins: what is measured is Herald, not the dev servers' disk.
+const stack = await startTestStack({ persist: false });
 const write = async (method: string, userId: string, body: unknown) => {
   const res = await stack.admin(`/v1/users/${userId}/preferences`, {
     method,

@@ -94,14 +94,25 @@ export async function acquireReconcileLease(
   now: number,
   leaseMs: number,
 ): Promise<StoredPreferences | null> {
-  const rows = await db.update(preferences).set({
+  const rows = await acquireLeaseQuery(db, userId, leaseId, now, leaseMs);
+  return rows[0] ?? null;
+}
+
+/** The statement behind acquireReconcileLease, for a batch. */
+export function acquireLeaseQuery(
+  db: Database,
+  userId: string,
+  leaseId: string,
+  now: number,
+  leaseMs: number,
+) {
+  return db.update(preferences).set({
     leaseId,
     leaseUntil: now + leaseMs,
   }).where(and(
     eq(preferences.userId, userId),
     or(isNull(preferences.leaseUntil), lt(preferences.leaseUntil, now)),
   )).returning(columns);
-  return rows[0] ?? null;
 }
 
 /**
@@ -115,7 +126,24 @@ export async function releaseLeaseSynced(
   leaseId: string,
   version: number,
 ): Promise<"synced" | "pending" | "lost"> {
-  const rows = await db.update(preferences).set({
+  const rows = await releaseSyncedQuery(db, userId, leaseId, version);
+  return rows[0]?.syncStatus ?? "lost";
+}
+
+/**
+ * The statement behind releaseLeaseSynced, for a batch. With `whenRunning`
+ * it only releases while the scheduler's running state is still that one
+ * (nothing comes back otherwise), so a reconcile can release in the same
+ * batch as its ledger writes unless a stop or start landed meanwhile.
+ */
+export function releaseSyncedQuery(
+  db: Database,
+  userId: string,
+  leaseId: string,
+  version: number,
+  whenRunning?: boolean,
+) {
+  return db.update(preferences).set({
     leaseId: null,
     leaseUntil: null,
     syncedVersion: version,
@@ -127,8 +155,12 @@ export async function releaseLeaseSynced(
   }).where(and(
     eq(preferences.userId, userId),
     eq(preferences.leaseId, leaseId),
+    whenRunning === undefined
+      ? undefined
+      : sql`coalesce((select ${schema.schedulerState.running} from ${schema.schedulerState} where ${schema.schedulerState.id} = 1), 1) = ${
+        whenRunning ? 1 : 0
+      }`,
   )).returning({ syncStatus: preferences.syncStatus });
-  return rows[0]?.syncStatus ?? "lost";
 }
 
 /** Releases the lease after a failed attempt and sets when to try again. */

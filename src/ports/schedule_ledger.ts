@@ -20,7 +20,12 @@ export async function heldSchedulesOf(
   db: Database,
   userId: string,
 ): Promise<HeldWithPause[]> {
-  return await db.select(heldColumns).from(schedules)
+  return await heldQuery(db, userId);
+}
+
+/** The statement behind heldSchedulesOf, for a batch. */
+export function heldQuery(db: Database, userId: string) {
+  return db.select(heldColumns).from(schedules)
     .where(eq(schedules.userId, userId)).orderBy(schedules.id);
 }
 
@@ -31,6 +36,16 @@ export async function recordHeld(
   now: number,
   paused = false,
 ): Promise<void> {
+  await recordHeldQuery(db, s, now, paused);
+}
+
+/** The statement behind recordHeld, for a batch. */
+export function recordHeldQuery(
+  db: Database,
+  s: DesiredSchedule,
+  now: number,
+  paused: boolean,
+) {
   const row = {
     cron: s.cron,
     destination: s.destination,
@@ -41,7 +56,7 @@ export async function recordHeld(
     paused,
     updatedAt: now,
   };
-  await db.insert(schedules).values({ id: s.id, ...row })
+  return db.insert(schedules).values({ id: s.id, ...row })
     .onConflictDoUpdate({ target: schedules.id, set: row });
 }
 
@@ -68,7 +83,12 @@ export async function recordJobHeld(
 
 /** Forgets a schedule QStash just deleted. */
 export async function forgetHeld(db: Database, id: string): Promise<void> {
-  await db.delete(schedules).where(eq(schedules.id, id));
+  await forgetHeldQuery(db, id);
+}
+
+/** The statement behind forgetHeld, for a batch. */
+export function forgetHeldQuery(db: Database, id: string) {
+  return db.delete(schedules).where(eq(schedules.id, id));
 }
 
 /**
@@ -81,7 +101,18 @@ export async function replaceLedgerOf(
   rows: readonly { schedule: DesiredSchedule; paused: boolean }[],
   now: number,
 ): Promise<void> {
-  await db.batch([
+  const [first, ...rest] = replaceLedgerQueries(db, userId, rows, now);
+  if (first) await db.batch([first, ...rest]);
+}
+
+/** The statements behind replaceLedgerOf, for a batch. */
+export function replaceLedgerQueries(
+  db: Database,
+  userId: string,
+  rows: readonly { schedule: DesiredSchedule; paused: boolean }[],
+  now: number,
+) {
+  return [
     db.delete(schedules).where(eq(schedules.userId, userId)),
     ...rows.map(({ schedule: s, paused }) =>
       db.insert(schedules).values({
@@ -96,7 +127,7 @@ export async function replaceLedgerOf(
         updatedAt: now,
       }).onConflictDoNothing()
     ),
-  ]);
+  ];
 }
 
 export async function setLedgerPaused(

@@ -7,8 +7,16 @@ const ROW = 1;
 
 /** Whether Herald's schedules should be running; true until first stopped. */
 export async function readSchedulerRunning(db: Database): Promise<boolean> {
-  const rows = await db.select({ running: schedulerState.running })
+  return runningOf(await runningQuery(db));
+}
+
+/** The statement behind readSchedulerRunning, for a batch. */
+export function runningQuery(db: Database) {
+  return db.select({ running: schedulerState.running })
     .from(schedulerState).where(eq(schedulerState.id, ROW)).limit(1);
+}
+
+export function runningOf(rows: readonly { running: boolean }[]): boolean {
   return rows[0]?.running ?? true;
 }
 

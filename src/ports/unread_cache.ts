@@ -6,10 +6,11 @@ import type { Logger } from "./logger.ts";
  * Unread counts cached in Redis. Redis only accelerates: every failure is
  * logged and reads as a miss, so counts come from libSQL (correct, slower).
  *
- * A broadcast changes the count of every member of a role or topic. Rather
- * than delete thousands of keys, each broadcast channel has a version that
- * the broadcast increments; a cached count remembers the versions of its
- * user's channels and is a miss once any of them moved.
+ * Every change bumps a version: the user's own channel's for a direct change,
+ * the role's or topic's for a broadcast (one INCR however many members). A
+ * cached count carries the versions of its user's channels as they were
+ * BEFORE it was counted, and is a miss once any of them moved — so a count
+ * taken before a change is never served after it, however writers race.
  */
 export interface UnreadCache {
   /** Versions to stamp a count with: read them BEFORE counting. */
@@ -96,6 +97,12 @@ export function createUnreadCache(
       failed(nx ? "fill" : "put");
     }
   }
+  async function bump(channels: readonly string[]): Promise<void> {
+    if (!channels.length) return;
+    const p = client.pipeline();
+    for (const c of channels) p.incr(versionKey(c));
+    await p.exec().then(() => {}, () => failed("bump"));
+  }
   return {
     versions,
     async get(userId) {
@@ -114,18 +121,7 @@ export function createUnreadCache(
     },
     put: (userId, count, stamp) => store(userId, count, stamp, false),
     fill: (userId, count, stamp) => store(userId, count, stamp, true),
-    async invalidate(userIds) {
-      if (!userIds.length) return;
-      await client.del(...userIds.map(countKey)).then(
-        () => {},
-        () => failed("invalidate"),
-      );
-    },
-    async bump(channels) {
-      if (!channels.length) return;
-      const p = client.pipeline();
-      for (const c of channels) p.incr(versionKey(c));
-      await p.exec().then(() => {}, () => failed("bump"));
-    },
+    invalidate: (userIds) => bump(userIds.map((id) => `user:${id}`)),
+    bump,
   };
 }

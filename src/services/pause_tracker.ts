@@ -17,14 +17,25 @@ export interface PauseTracker {
   afterUpsert(id: string): Promise<boolean>;
   /** A schedule left alone whose paused state is known (and may be wrong). */
   track(id: string, paused: boolean): void;
-  /** Call after the last write: moves every tracked id to the state. */
-  settle(): Promise<void>;
+  /**
+   * Call after the last write: moves every tracked id to the state (read
+   * now, unless the caller read it already and passes it).
+   */
+  settle(nowRunning?: boolean): Promise<void>;
+  /** Whether any id is tracked, i.e. whether settle() could move anything. */
+  readonly tracking: boolean;
+  /** Whether settle() would move something were the state `running`. */
+  needsMove(running: boolean): boolean;
   /** The paused state of a tracked id after settle(). */
   pausedOf(id: string): boolean | undefined;
 }
 
-export function pauseTracker(deps: Deps): PauseTracker {
-  let running: boolean | null = null;
+export function pauseTracker(
+  deps: Deps,
+  /** The state before the first write, when the caller already read it. */
+  runningAtStart?: boolean,
+): PauseTracker {
+  let running: boolean | null = runningAtStart ?? null;
   const written = new Map<string, boolean>();
   return {
     async afterUpsert(id) {
@@ -43,9 +54,15 @@ export function pauseTracker(deps: Deps): PauseTracker {
     pausedOf(id) {
       return written.get(id);
     },
-    async settle() {
+    get tracking() {
+      return written.size > 0;
+    },
+    needsMove(running) {
+      return [...written.values()].some((paused) => paused === running);
+    },
+    async settle(nowRunning) {
       if (written.size === 0) return;
-      const nowPaused = !(await readSchedulerRunning(deps.db));
+      const nowPaused = !(nowRunning ?? await readSchedulerRunning(deps.db));
       const moved = [...written].filter(([, p]) => p !== nowPaused)
         .map(([id]) => id);
       for (const id of moved) {

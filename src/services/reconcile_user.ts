@@ -1,22 +1,27 @@
 import type { HeldWithPause } from "../domain/drift.ts";
 import { diffSchedules } from "../domain/reconcile_diff.ts";
-import { planUserSchedules } from "../domain/schedule_plan.ts";
+import {
+  type DesiredSchedule,
+  planUserSchedules,
+} from "../domain/schedule_plan.ts";
 import type { AppDeps } from "../deps.ts";
 import { shortId } from "../ports/logger.ts";
 import {
-  acquireReconcileLease,
+  acquireLeaseQuery,
   releaseLeaseFailed,
   releaseLeaseSynced,
+  releaseSyncedQuery,
   type StoredPreferences,
 } from "../ports/preferences_store.ts";
 import {
-  forgetHeld,
-  heldSchedulesOf,
-  recordHeld,
-  replaceLedgerOf,
+  forgetHeldQuery,
+  heldQuery,
+  recordHeldQuery,
+  replaceLedgerQueries,
 } from "../ports/schedule_ledger.ts";
 import { SchedulerError } from "../ports/scheduler.ts";
-import { pauseTracker } from "./pause_tracker.ts";
+import { runningOf, runningQuery } from "../ports/scheduler_state_store.ts";
+import { type PauseTracker, pauseTracker } from "./pause_tracker.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 
 export interface ReconcileOutcome {
@@ -75,49 +80,100 @@ export async function reconcileUser(
   };
   const leaseId = crypto.randomUUID();
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const row = await acquireReconcileLease(
-      deps.db,
-      userId,
-      leaseId,
-      deps.now(),
-      LEASE_MS,
-    );
+    // One round trip: the lease, the ledger and the scheduler's state.
+    const [leased, ledger, state] = await deps.db.batch([
+      acquireLeaseQuery(deps.db, userId, leaseId, deps.now(), LEASE_MS),
+      heldQuery(deps.db, userId),
+      runningQuery(deps.db),
+    ]);
+    const row = leased[0];
     if (!row) {
       deps.log.info("reconcile.busy", { user: shortId(userId) });
       return { ...outcome, reason: "in_progress" };
     }
+    const runningAtStart = runningOf(state);
+    const truth = round === 0 ? opts.held : undefined;
+    // Ledger writes wait for the end of the round and go out in one batch.
+    // Until then the ledger may trail QStash, which only ever costs a
+    // repeated upsert or a delete of something already gone.
+    const writes: LedgerWrite[] = [];
+    let applied: Applied;
     try {
-      await applyOnce(deps, row, outcome, round === 0 ? opts.held : undefined);
+      applied = await applyOnce(
+        deps,
+        row,
+        outcome,
+        truth ?? ledger,
+        truth !== undefined,
+        runningAtStart,
+        writes,
+      );
     } catch (error) {
-      if (!(error instanceof SchedulerError)) {
-        await releaseLeaseFailed(
-          deps.db,
-          userId,
-          leaseId,
-          "internal",
-          retryAt(deps),
-        );
-        throw error;
-      }
+      await flush(deps, writes);
+      const message = error instanceof SchedulerError
+        ? error.message
+        : "internal";
       await releaseLeaseFailed(
         deps.db,
         userId,
         leaseId,
-        error.message,
+        message,
         retryAt(deps),
       );
+      if (!(error instanceof SchedulerError)) throw error;
       deps.log.warn("reconcile.pending", {
         user: shortId(userId),
         status: error.status ?? null,
       });
       return { ...outcome, status: "pending", reason: "scheduler_unavailable" };
     }
-    const status = await releaseLeaseSynced(
-      deps.db,
-      userId,
-      leaseId,
-      row.version,
-    );
+    const ledgerTruth = () =>
+      truth === undefined ? [] : replaceLedgerQueries(
+        deps.db,
+        userId,
+        applied.desired.map((schedule) => ({
+          schedule,
+          paused: applied.pauses.pausedOf(schedule.id) ?? false,
+        })),
+        deps.now(),
+      );
+    let status: "synced" | "pending" | "lost" | undefined;
+    if (applied.pauses.needsMove(runningAtStart)) {
+      // Rare (drift repair, a stop racing this write): schedules in the
+      // wrong paused state. Ledger first, then move them, then release.
+      await flush(deps, writes);
+      await applied.pauses.settle();
+      const [released] = await deps.db.batch([
+        releaseSyncedQuery(deps.db, userId, leaseId, row.version),
+        ...ledgerTruth(),
+      ]);
+      status = released[0]?.syncStatus ?? "lost";
+    } else {
+      // The common path: ledger writes and the release in one round trip.
+      // The release is conditional on the scheduler's state being what this
+      // round saw; if a stop or start landed meanwhile, settle and release.
+      const [released] = await deps.db.batch([
+        releaseSyncedQuery(
+          deps.db,
+          userId,
+          leaseId,
+          row.version,
+          applied.pauses.tracking ? runningAtStart : undefined,
+        ),
+        ...writes,
+        ...ledgerTruth(),
+      ]);
+      status = released[0]?.syncStatus;
+      if (status === undefined && applied.pauses.tracking) {
+        await applied.pauses.settle();
+        status = await releaseLeaseSynced(
+          deps.db,
+          userId,
+          leaseId,
+          row.version,
+        );
+      }
+    }
     if (status === "synced") {
       outcome.status = "synced";
       deps.log.info("reconcile.synced", {
@@ -133,6 +189,21 @@ export async function reconcileUser(
   return { ...outcome, reason: "in_progress" };
 }
 
+interface Applied {
+  pauses: PauseTracker;
+  desired: DesiredSchedule[];
+}
+
+type LedgerWrite =
+  | ReturnType<typeof recordHeldQuery>
+  | ReturnType<typeof forgetHeldQuery>
+  | ReturnType<typeof replaceLedgerQueries>[number];
+
+async function flush(deps: ReconcileDeps, writes: LedgerWrite[]) {
+  const [first, ...rest] = writes;
+  if (first) await deps.db.batch([first, ...rest]);
+}
+
 function retryAt(deps: ReconcileDeps) {
   return (attempts: number) => deps.now() + retryDelayMs(attempts);
 }
@@ -141,67 +212,76 @@ async function applyOnce(
   deps: ReconcileDeps,
   row: StoredPreferences,
   outcome: ReconcileOutcome,
-  truth: readonly HeldWithPause[] | undefined,
-): Promise<void> {
+  held: readonly HeldWithPause[],
+  heldIsTruth: boolean,
+  runningAtStart: boolean,
+  writes: LedgerWrite[],
+): Promise<Applied> {
   const prefs = decodeStoredPreferences(row.data);
   const desired = planUserSchedules(row.userId, prefs, {
     destination: deps.config.callbackUrl,
     now: deps.now(),
   });
-  const held = truth ?? await heldSchedulesOf(deps.db, row.userId);
   const diff = diffSchedules(desired, held);
-  const pauses = pauseTracker(deps);
+  const pauses = pauseTracker(deps, runningAtStart);
   // With QStash's own list as the truth every kept schedule's paused state
   // is checked; with the ledger, only those it says are paused (running
   // schedules of a stopped scheduler are the stop operation's job).
   const unchanged = new Set(diff.unchanged);
   for (const h of held) {
-    if (unchanged.has(h.id) && (truth || h.paused)) {
+    if (unchanged.has(h.id) && (heldIsTruth || h.paused)) {
       pauses.track(h.id, h.paused);
     }
   }
-  // Sequential on purpose: QStash rate-limits its management API in bursts.
-  for (const schedule of diff.delete) {
-    await deps.scheduler.deleteSchedule(schedule.id);
-    await forgetHeld(deps.db, schedule.id);
-    note(outcome.deleted, schedule.id);
-    deps.log.info("schedule.deleted", {
-      user: shortId(row.userId),
-      schedule: schedule.id,
-    });
-  }
-  for (
-    const [list, kind] of [[diff.create, "created"], [
-      diff.update,
-      "updated",
-    ]] as const
-  ) {
-    for (const schedule of list) {
-      await deps.scheduler.upsertSchedule(schedule);
-      const paused = await pauses.afterUpsert(schedule.id);
-      await recordHeld(deps.db, schedule, deps.now(), paused);
-      note(outcome[kind], schedule.id);
-      deps.log.info(`schedule.${kind}`, {
-        user: shortId(row.userId),
-        schedule: schedule.id,
-      });
-    }
-  }
-  await pauses.settle();
-  if (truth) {
-    // The ledger had drifted from QStash: make it say what QStash now holds.
-    await replaceLedgerOf(
-      deps.db,
-      row.userId,
-      desired.map((schedule) => ({
-        schedule,
-        paused: pauses.pausedOf(schedule.id) ?? false,
-      })),
-      deps.now(),
-    );
+  const user = shortId(row.userId);
+  const calls: (() => Promise<void>)[] = [
+    ...diff.delete.map((schedule) => async () => {
+      await deps.scheduler.deleteSchedule(schedule.id);
+      writes.push(forgetHeldQuery(deps.db, schedule.id));
+      note(outcome.deleted, schedule.id);
+      deps.log.info("schedule.deleted", { user, schedule: schedule.id });
+    }),
+    ...([[diff.create, "created"], [diff.update, "updated"]] as const)
+      .flatMap(([list, kind]) =>
+        list.map((schedule) => async () => {
+          await deps.scheduler.upsertSchedule(schedule);
+          const paused = await pauses.afterUpsert(schedule.id);
+          writes.push(recordHeldQuery(deps.db, schedule, deps.now(), paused));
+          note(outcome[kind], schedule.id);
+          deps.log.info(`schedule.${kind}`, { user, schedule: schedule.id });
+        })
+      ),
+  ];
+  await inSmallGroups(calls);
+  for (const list of [outcome.created, outcome.updated, outcome.deleted]) {
+    list.sort();
   }
   const touched = new Set([...outcome.created, ...outcome.updated]);
   outcome.unchanged = diff.unchanged.filter((id) => !touched.has(id));
+  return { pauses, desired };
+}
+
+/**
+ * One user's QStash calls, a few at a time: a one-slot change (delete the
+ * old slot, create the new) costs one round trip instead of two, while
+ * QStash's burst limit on its management API is never pushed (a restart
+ * reconciles users one after another). Every call is allowed to finish, so
+ * each confirmed one reaches the ledger even when another failed; then the
+ * first failure is thrown.
+ */
+const CALLS_AT_ONCE = 4;
+
+async function inSmallGroups(calls: (() => Promise<void>)[]): Promise<void> {
+  let failure: unknown = null;
+  for (let i = 0; i < calls.length; i += CALLS_AT_ONCE) {
+    const settled = await Promise.allSettled(
+      calls.slice(i, i + CALLS_AT_ONCE).map((call) => call()),
+    );
+    for (const result of settled) {
+      if (result.status === "rejected") failure ??= result.reason;
+    }
+    if (failure !== null) throw failure;
+  }
 }
 
 function note(list: string[], id: string) {

@@ -14,12 +14,12 @@ export async function audiencesOfUser(
 }
 
 /**
- * Counts in libSQL, stamped with the broadcast versions read before the
- * count, so a broadcast racing the count makes the stored value a miss.
+ * Counts in libSQL, stamped with the user's channel versions read before
+ * the count, so any change racing the count makes the stored value a miss.
  */
 async function freshCount(deps: Deps, userId: string) {
   const memberships = await membershipsOf(deps.db, userId);
-  const stamp = await deps.cache.versions(memberships);
+  const stamp = await deps.cache.versions([`user:${userId}`, ...memberships]);
   const count = await countUnread(
     deps.db,
     userId,
