@@ -124,3 +124,24 @@ Deno.test("renderTemplate() fills placeholders and blanks unknown ones", () => {
     "Hi Ada, 2026-07-01",
   );
 });
+
+Deno.test("occurrenceAt() gives a fall-back hour's two firings one key", () => {
+  // New York repeats 01:00–02:00 on 2026-11-01: 01:30 happens at 05:30Z and
+  // again at 06:30Z. Both deliveries name the same occurrence.
+  const first = occurrenceAt(
+    Date.parse("2026-11-01T05:30:00Z"),
+    "ada",
+    "taskReminder",
+    "01:30",
+    "America/New_York",
+  );
+  const second = occurrenceAt(
+    Date.parse("2026-11-01T06:30:00Z"),
+    "ada",
+    "taskReminder",
+    "01:30",
+    "America/New_York",
+  );
+  assert.equal(occurrenceKey(first), occurrenceKey(second));
+  assert.equal(first.localDate, "2026-11-01");
+});
