@@ -9,6 +9,7 @@ import { createMetricsRecorder } from "./ports/metrics.ts";
 import { countingLogger } from "./ports/metrics_logger.ts";
 import { createLocalLimiter } from "./ports/refresh_limiter.ts";
 import { createInProcessChannels } from "./realtime/in_process_channels.ts";
+import { shardBroadcasts } from "./realtime/sharded_channels.ts";
 import { runMaintenance } from "./services/maintenance.ts";
 import { runStartupJobs } from "./services/startup_jobs.ts";
 
@@ -38,12 +39,12 @@ const redis = config.redis
   ? new Redis({ ...config.redis, retry: REDIS_RETRY })
   : null;
 // One process: the channels hub lives here, in memory.
-const channels = createInProcessChannels();
+const hub = createInProcessChannels();
 const deps = composeDeps({
   config,
   db: openDatabase(client),
   redis,
-  channels,
+  channels: shardBroadcasts(hub),
   metrics,
   log,
   localLimiter: createLocalLimiter(now),
@@ -72,7 +73,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
     clearInterval(sweep);
     // Open SSE streams would keep shutdown waiting forever.
-    channels.close();
+    hub.close();
     await server.shutdown();
     await metrics.flush(deps.db, now()).catch(() => {});
     client.close();

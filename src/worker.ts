@@ -16,6 +16,7 @@ import { createMetricsRecorder } from "./ports/metrics.ts";
 import { countingLogger } from "./ports/metrics_logger.ts";
 import { createLocalLimiter } from "./ports/refresh_limiter.ts";
 import { createDurableChannels } from "./realtime/durable_channels.ts";
+import { shardBroadcasts } from "./realtime/sharded_channels.ts";
 import { runMaintenance } from "./services/maintenance.ts";
 import { runStartupJobs } from "./services/startup_jobs.ts";
 
@@ -49,7 +50,9 @@ function build(env: WorkerEnv): Built {
   const metrics = createMetricsRecorder();
   const log = countingLogger(createLogger(), metrics);
   const now = () => Date.now();
-  const channels = createDurableChannels(env.CHANNELS, env.REALTIME_DIRECTORY);
+  const channels = shardBroadcasts(
+    createDurableChannels(env.CHANNELS, env.REALTIME_DIRECTORY),
+  );
   const localLimiter = createLocalLimiter(now);
   const deps = (): AppDeps => {
     const redis = config.redis
