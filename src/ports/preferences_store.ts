@@ -35,9 +35,14 @@ export async function readStoredPreferences(
   db: Database,
   userId: string,
 ): Promise<StoredPreferences | null> {
-  const rows = await db.select(columns).from(preferences)
-    .where(eq(preferences.userId, userId)).limit(1);
+  const rows = await readPreferencesQuery(db, userId);
   return rows[0] ?? null;
+}
+
+/** The statement behind readStoredPreferences, for a batch. */
+export function readPreferencesQuery(db: Database, userId: string) {
+  return db.select(columns).from(preferences)
+    .where(eq(preferences.userId, userId)).limit(1);
 }
 
 export interface PreferencesWrite {
@@ -57,8 +62,18 @@ export async function writePreferences(
   write: PreferencesWrite,
   expectedVersion: number,
 ): Promise<number | null> {
+  const rows = await writePreferencesQuery(db, write, expectedVersion);
+  return rows[0]?.version ?? null;
+}
+
+/** The statement behind writePreferences, for a batch. */
+export function writePreferencesQuery(
+  db: Database,
+  write: PreferencesWrite,
+  expectedVersion: number,
+) {
   if (expectedVersion === 0) {
-    const rows = await db.insert(preferences).values({
+    return db.insert(preferences).values({
       userId: write.userId,
       version: 1,
       data: write.data,
@@ -66,9 +81,8 @@ export async function writePreferences(
       updatedAt: write.now,
       syncStatus: "pending",
     }).onConflictDoNothing().returning({ version: preferences.version });
-    return rows[0]?.version ?? null;
   }
-  const rows = await db.update(preferences).set({
+  return db.update(preferences).set({
     version: sql`${preferences.version} + 1`,
     data: write.data,
     active: write.active,
@@ -79,7 +93,6 @@ export async function writePreferences(
     eq(preferences.userId, write.userId),
     eq(preferences.version, expectedVersion),
   )).returning({ version: preferences.version });
-  return rows[0]?.version ?? null;
 }
 
 /**
@@ -98,13 +111,20 @@ export async function acquireReconcileLease(
   return rows[0] ?? null;
 }
 
-/** The statement behind acquireReconcileLease, for a batch. */
+/**
+ * The statement behind acquireReconcileLease, for a batch. With
+ * `afterOwnWrite` it must directly follow writePreferencesQuery in the batch
+ * and takes the lease only if that write changed the row (SQLite's
+ * `changes()` still names the previous statement while this one's WHERE is
+ * evaluated): a failed compare-and-set must not lease someone else's write.
+ */
 export function acquireLeaseQuery(
   db: Database,
   userId: string,
   leaseId: string,
   now: number,
   leaseMs: number,
+  afterOwnWrite = false,
 ) {
   return db.update(preferences).set({
     leaseId,
@@ -112,6 +132,7 @@ export function acquireLeaseQuery(
   }).where(and(
     eq(preferences.userId, userId),
     or(isNull(preferences.leaseUntil), lt(preferences.leaseUntil, now)),
+    afterOwnWrite ? sql`changes() = 1` : undefined,
   )).returning(columns);
 }
 

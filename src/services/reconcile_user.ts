@@ -39,7 +39,20 @@ export type ReconcileDeps = Pick<
   "db" | "scheduler" | "log" | "now" | "config"
 >;
 
+/** A first round already leased by the caller, with what it read. */
+export interface LeasedStart {
+  leaseId: string;
+  row: StoredPreferences;
+  ledger: HeldWithPause[];
+  running: boolean;
+}
+
 export interface ReconcileOptions {
+  /**
+   * The preference write took the lease and read the ledger and the
+   * scheduler's state in its own batch: round one skips that round trip.
+   */
+  leased?: LeasedStart;
   /**
    * What QStash really holds for this user (its list or gets), used instead
    * of the ledger for the first round: drift repair and restart.
@@ -48,7 +61,7 @@ export interface ReconcileOptions {
 }
 
 /** A holder that dies keeps the lease this long at most. */
-const LEASE_MS = 30_000;
+export const LEASE_MS = 30_000;
 /** Rounds one caller makes while newer versions keep arriving. */
 const MAX_ROUNDS = 64;
 
@@ -78,20 +91,17 @@ export async function reconcileUser(
     deleted: [],
     unchanged: [],
   };
-  const leaseId = crypto.randomUUID();
+  const leaseId = opts.leased?.leaseId ?? crypto.randomUUID();
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    // One round trip: the lease, the ledger and the scheduler's state.
-    const [leased, ledger, state] = await deps.db.batch([
-      acquireLeaseQuery(deps.db, userId, leaseId, deps.now(), LEASE_MS),
-      heldQuery(deps.db, userId),
-      runningQuery(deps.db),
-    ]);
-    const row = leased[0];
-    if (!row) {
+    const start = round === 0 && opts.leased
+      ? opts.leased
+      : await leaseRound(deps, userId, leaseId);
+    if (!start) {
       deps.log.info("reconcile.busy", { user: shortId(userId) });
       return { ...outcome, reason: "in_progress" };
     }
-    const runningAtStart = runningOf(state);
+    const { row, ledger } = start;
+    const runningAtStart = start.running;
     const truth = round === 0 ? opts.held : undefined;
     // Ledger writes wait for the end of the round and go out in one batch.
     // Until then the ledger may trail QStash, which only ever costs a
@@ -192,6 +202,21 @@ export async function reconcileUser(
 interface Applied {
   pauses: PauseTracker;
   desired: DesiredSchedule[];
+}
+
+/** One round trip: the lease, the ledger and the scheduler's state. */
+async function leaseRound(
+  deps: ReconcileDeps,
+  userId: string,
+  leaseId: string,
+): Promise<LeasedStart | null> {
+  const [leased, ledger, state] = await deps.db.batch([
+    acquireLeaseQuery(deps.db, userId, leaseId, deps.now(), LEASE_MS),
+    heldQuery(deps.db, userId),
+    runningQuery(deps.db),
+  ]);
+  const row = leased[0];
+  return row ? { leaseId, row, ledger, running: runningOf(state) } : null;
 }
 
 type LedgerWrite =

@@ -10,11 +10,17 @@ import { AppError } from "../errors.ts";
 import type { AppDeps } from "../deps.ts";
 import { shortId } from "../ports/logger.ts";
 import {
-  readStoredPreferences,
-  writePreferences,
+  acquireLeaseQuery,
+  readPreferencesQuery,
+  writePreferencesQuery,
 } from "../ports/preferences_store.ts";
-import { heldSchedulesOf } from "../ports/schedule_ledger.ts";
-import { type ReconcileOutcome, reconcileUser } from "./reconcile_user.ts";
+import { heldQuery } from "../ports/schedule_ledger.ts";
+import { runningOf, runningQuery } from "../ports/scheduler_state_store.ts";
+import {
+  LEASE_MS,
+  type ReconcileOutcome,
+  reconcileUser,
+} from "./reconcile_user.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 
 export type PreferencesUpdate =
@@ -46,7 +52,12 @@ export async function updatePreferences(
   update: PreferencesUpdate,
 ): Promise<PreferencesUpdateResult> {
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-    const stored = await readStoredPreferences(deps.db, userId);
+    // The ledger comes along: a no-op write answers from it, in one trip.
+    const [storedRows, held] = await deps.db.batch([
+      readPreferencesQuery(deps.db, userId),
+      heldQuery(deps.db, userId),
+    ]);
+    const stored = storedRows[0] ?? null;
     const current = stored
       ? decodeStoredPreferences(stored.data)
       : defaultPreferences();
@@ -59,7 +70,7 @@ export async function updatePreferences(
 
     if (stored && changes.length === 0) {
       const reconcile = stored.syncStatus === "synced"
-        ? await unchangedOutcome(deps, userId)
+        ? unchangedOutcome(held)
         : await reconcileUser(deps, userId);
       return {
         userId,
@@ -70,12 +81,22 @@ export async function updatePreferences(
       };
     }
 
-    const version = await writePreferences(deps.db, {
-      userId,
-      data: JSON.stringify(next),
-      active: isActive(next),
-      now: deps.now(),
-    }, stored?.version ?? 0);
+    // The write, the reconcile lease (only if this write went in), the
+    // ledger and the scheduler's state: one round trip.
+    const now = deps.now();
+    const leaseId = crypto.randomUUID();
+    const [written, leased, ledger, state] = await deps.db.batch([
+      writePreferencesQuery(deps.db, {
+        userId,
+        data: JSON.stringify(next),
+        active: isActive(next),
+        now,
+      }, stored?.version ?? 0),
+      acquireLeaseQuery(deps.db, userId, leaseId, now, LEASE_MS, true),
+      heldQuery(deps.db, userId),
+      runningQuery(deps.db),
+    ]);
+    const version = written[0]?.version ?? null;
     if (version === null) {
       // Someone saved first: merge onto theirs. Jitter spreads the retries.
       await new Promise((r) => setTimeout(r, Math.random() * 4));
@@ -86,7 +107,12 @@ export async function updatePreferences(
       version,
       changes: changes.length,
     });
-    const reconcile = await reconcileUser(deps, userId);
+    const row = leased[0];
+    const reconcile = await reconcileUser(deps, userId, {
+      leased: row
+        ? { leaseId, row, ledger, running: runningOf(state) }
+        : undefined,
+    });
     return { userId, preferences: next, version, changes, reconcile };
   }
   throw new AppError(
@@ -100,11 +126,7 @@ export function isActive(prefs: Preferences): boolean {
   return prefs.enabled && Object.values(prefs.types).some((t) => t.enabled);
 }
 
-async function unchangedOutcome(
-  deps: Deps,
-  userId: string,
-): Promise<ReconcileOutcome> {
-  const held = await heldSchedulesOf(deps.db, userId);
+function unchangedOutcome(held: readonly { id: string }[]): ReconcileOutcome {
   return {
     status: "synced",
     created: [],
