@@ -1,18 +1,19 @@
 import { writeResult } from "../tests/support/bodies.ts";
-import { qstashCalls } from "../tests/support/qstash.ts";
-import { startTestStack } from "../tests/support/test_stack.ts";
+import { startRemoteStack } from "./support/remote_stack.ts";
 import { report, summarize, timed } from "./stats.ts";
 
 /**
  * Preference writes through the API, each including its reconcile, on the
- * local stack (workerd + stand-ins): latency and QStash calls per write for a
- * one-time change, a no-op and a full disable. Needs `deno task build`.
+ * local stack (workerd + stand-ins, in a process of their own): latency and
+ * QStash calls per write for a one-time change, a no-op and a full disable.
+ * Needs `deno task build`.
  */
 const USERS = Number(Deno.env.get("BENCH_USERS") ?? 50);
 const CHANGES_PER_USER = Number(Deno.env.get("BENCH_CHANGES") ?? 6);
 
-// In-memory stand-ins: what is measured is Herald, not the dev servers' disk.
-const stack = await startTestStack({ persist: false });
+// The stack runs in its own process (in-memory stand-ins): this process is
+// only the client, measuring each write from outside as an app would.
+const stack = await startRemoteStack();
 const write = async (method: string, userId: string, body: unknown) => {
   const res = await stack.admin(`/v1/users/${userId}/preferences`, {
     method,
@@ -49,7 +50,7 @@ async function measure(
   method = "PATCH",
 ) {
   const latencies: number[] = [];
-  const before = await qstashCalls(stack);
+  const before = await stack.qstashCalls();
   for (let round = 0; round < rounds; round++) {
     for (let u = 0; u < USERS; u++) {
       const user = `bench-${u}`;
@@ -58,7 +59,7 @@ async function measure(
       );
     }
   }
-  const calls = (await qstashCalls(stack)) - before;
+  const calls = (await stack.qstashCalls()) - before;
   return {
     label,
     writes: latencies.length,
