@@ -1,27 +1,23 @@
-/** One parsed SSE event (comments and `retry:` are kept apart). */
+import { SseReader } from "./sse_reader.ts";
+
+/** One SSE event as a client sees it. */
 export interface SseEvent {
-  id: string | undefined;
+  id: string | null;
   event: string;
   data: string;
 }
 
 /**
- * A minimal SSE client over fetch for tests: it parses the wire format
- * itself, so tests see exactly what a browser would (ids, retry, comments).
+ * An SSE connection for integration tests: `fetch` plus the project's one
+ * test-side parser (`SseReader`), with the helpers these tests want.
  */
 export class SseStream {
   readonly response: Response;
-  readonly comments: string[] = [];
-  retry: number | undefined;
-  #reader: ReadableStreamDefaultReader<string>;
-  #buffer = "";
-  #queue: SseEvent[] = [];
-  #closed = false;
+  readonly #reader: SseReader;
 
-  private constructor(response: Response) {
+  private constructor(response: Response, body: ReadableStream<Uint8Array>) {
     this.response = response;
-    this.#reader = response.body!.pipeThrough(new TextDecoderStream())
-      .getReader();
+    this.#reader = new SseReader(body);
   }
 
   static async open(url: string, init: RequestInit = {}): Promise<SseStream> {
@@ -30,31 +26,14 @@ export class SseStream {
       const text = await response.text();
       throw new Error(`SSE open failed: ${response.status} ${text}`);
     }
-    return new SseStream(response);
+    return new SseStream(response, response.body);
   }
 
-  /** The next event, or an error after `timeoutMs`. */
+  /** The next event, or an error after `timeoutMs` or at the stream's end. */
   async next(timeoutMs = 5_000): Promise<SseEvent> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.#queue.length === 0) {
-      const left = deadline - Date.now();
-      if (left <= 0 || this.#closed) {
-        throw new Error(`No SSE event within ${timeoutMs} ms`);
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const chunk = await Promise.race([
-        this.#reader.read(),
-        new Promise<null>((r) => timer = setTimeout(() => r(null), left)),
-      ]);
-      clearTimeout(timer);
-      if (chunk === null) continue;
-      if (chunk.done) {
-        this.#closed = true;
-        continue;
-      }
-      this.#feed(chunk.value);
-    }
-    return this.#queue.shift()!;
+    const item = await this.#reader.nextEvent(timeoutMs);
+    if (item === null) throw new Error("The SSE stream ended");
+    return { id: item.id, event: item.event, data: item.data };
   }
 
   /** Events until one named `event` arrives (that one included). */
@@ -81,40 +60,7 @@ export class SseStream {
     return out;
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
-    await this.#reader.cancel().catch(() => {});
-  }
-
-  #feed(text: string) {
-    this.#buffer += text;
-    for (;;) {
-      const end = this.#buffer.search(/\r?\n\r?\n/);
-      if (end < 0) return;
-      const block = this.#buffer.slice(0, end);
-      this.#buffer = this.#buffer.slice(end).replace(/^\r?\n\r?\n/, "");
-      this.#parseBlock(block);
-    }
-  }
-
-  #parseBlock(block: string) {
-    let id: string | undefined;
-    let event = "message";
-    const data: string[] = [];
-    let hasField = false;
-    for (const line of block.split(/\r?\n/)) {
-      if (line.startsWith(":")) {
-        this.comments.push(line.slice(1).trim());
-        continue;
-      }
-      const colon = line.indexOf(":");
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-      if (field === "retry") this.retry = Number(value);
-      else if (field === "id") (id = value, hasField = true);
-      else if (field === "event") (event = value, hasField = true);
-      else if (field === "data") (data.push(value), hasField = true);
-    }
-    if (hasField) this.#queue.push({ id, event, data: data.join("\n") });
+  close(): Promise<void> {
+    return this.#reader.cancel();
   }
 }
