@@ -1,3 +1,4 @@
+import { fnv1a32 } from "../domain/fnv1a.ts";
 import { scheduleOwner } from "../domain/schedule_plan.ts";
 
 const USER_SCHEDULE_PREFIX = "herald.u.";
@@ -77,10 +78,5 @@ export function redactScheduleId(id: string): string {
  * enough to follow one user through the logs without writing their id.
  */
 export function shortId(id: string): string {
-  let hash = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(id)) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return `u_${hash.toString(16).padStart(8, "0")}`;
+  return `u_${fnv1a32(id).toString(16).padStart(8, "0")}`;
 }

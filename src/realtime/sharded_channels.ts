@@ -1,3 +1,4 @@
+import { fnv1a32 } from "../domain/fnv1a.ts";
 import type {
   ChannelRef,
   ChannelsPort,
@@ -16,16 +17,10 @@ import type {
  * User channels are never split. The split lives here, over any
  * ChannelsPort, so callers keep naming plain roles and topics.
  */
-export const DEFAULT_BROADCAST_SHARDS = 8;
+const DEFAULT_BROADCAST_SHARDS = 8;
 
 export function shardOf(userId: string, shards: number): number {
-  // FNV-1a: stable across runtimes and deployments.
-  let hash = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(userId)) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % shards;
+  return fnv1a32(userId) % shards;
 }
 
 function shardRef(ref: ChannelRef, shard: number): ChannelRef {
