@@ -18,7 +18,7 @@ import { realtimeRoutes } from "./routes/realtime.ts";
 import { streamRoutes } from "./routes/stream.ts";
 
 /** Request bodies larger than this are refused before parsing. */
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * Where a request's deps come from: one shared set (Deno), or a fresh set per

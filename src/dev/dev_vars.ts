@@ -18,7 +18,7 @@ export function parseDevVars(text: string): DevVars {
   return vars;
 }
 
-export function formatDevVars(vars: DevVars): string {
+function formatDevVars(vars: DevVars): string {
   return Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
 }
 

@@ -3,7 +3,7 @@ import { migrate } from "drizzle-orm/libsql/migrator";
 import { fileURLToPath } from "node:url";
 import { openDatabase } from "../ports/database.ts";
 
-export const MIGRATIONS_FOLDER = fileURLToPath(
+const MIGRATIONS_FOLDER = fileURLToPath(
   new URL("../db/migrations", import.meta.url),
 );
 

@@ -20,7 +20,7 @@ const timezone = z.string().min(1).transform((name, ctx) => {
   return zone;
 });
 
-export const jobTriggerSchema = z.discriminatedUnion("type", [
+const jobTriggerSchema = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("interval"),
     every: z.string().min(1).max(20),
@@ -74,7 +74,7 @@ const webhookTargetSchema = z.strictObject({
  * `{"builtin": …}` or `{"webhook": …}`: the key present picks the schema, so
  * an error names the offending field rather than "no union member matched".
  */
-export const jobTargetSchema = z.unknown().transform((value, ctx) => {
+const jobTargetSchema = z.unknown().transform((value, ctx) => {
   const schema = typeof value === "object" && value !== null &&
       "webhook" in value && !("builtin" in value)
     ? webhookTargetSchema

@@ -55,18 +55,8 @@ export interface PreferencesWrite {
 /**
  * Saves a new version only if the row is still at `expectedVersion` (0 when
  * there is none yet), marking it pending reconcile in the same statement.
- * Returns the new version, or null when another write got there first.
+ * Returns the new version's row, or none when another write got there first.
  */
-export async function writePreferences(
-  db: Database,
-  write: PreferencesWrite,
-  expectedVersion: number,
-): Promise<number | null> {
-  const rows = await writePreferencesQuery(db, write, expectedVersion);
-  return rows[0]?.version ?? null;
-}
-
-/** The statement behind writePreferences, for a batch. */
 export function writePreferencesQuery(
   db: Database,
   write: PreferencesWrite,
@@ -99,22 +89,9 @@ export function writePreferencesQuery(
  * Takes the user's reconcile lease when nobody holds it (or the holder's
  * lease ran out) and returns the row as of that moment. One statement, so
  * two reconcilers can never both win.
- */
-export async function acquireReconcileLease(
-  db: Database,
-  userId: string,
-  leaseId: string,
-  now: number,
-  leaseMs: number,
-): Promise<StoredPreferences | null> {
-  const rows = await acquireLeaseQuery(db, userId, leaseId, now, leaseMs);
-  return rows[0] ?? null;
-}
-
-/**
- * The statement behind acquireReconcileLease, for a batch. With
- * `afterOwnWrite` it must directly follow writePreferencesQuery in the batch
- * and takes the lease only if that write changed the row (SQLite's
+ *
+ * With `afterOwnWrite` it must directly follow writePreferencesQuery in a
+ * batch and takes the lease only if that write changed the row (SQLite's
  * `changes()` still names the previous statement while this one's WHERE is
  * evaluated): a failed compare-and-set must not lease someone else's write.
  */

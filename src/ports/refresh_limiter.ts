@@ -18,7 +18,7 @@ export interface RefreshLimits {
   windowSeconds: number;
 }
 
-export const DEFAULT_REFRESH_LIMITS: RefreshLimits = {
+const DEFAULT_REFRESH_LIMITS: RefreshLimits = {
   requests: 5,
   windowSeconds: 60,
 };

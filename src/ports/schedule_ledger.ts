@@ -30,16 +30,6 @@ export function heldQuery(db: Database, userId: string) {
 }
 
 /** Records a schedule QStash just accepted (and, when stopped, paused). */
-export async function recordHeld(
-  db: Database,
-  s: DesiredSchedule,
-  now: number,
-  paused = false,
-): Promise<void> {
-  await recordHeldQuery(db, s, now, paused);
-}
-
-/** The statement behind recordHeld, for a batch. */
 export function recordHeldQuery(
   db: Database,
   s: DesiredSchedule,

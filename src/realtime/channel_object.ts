@@ -23,8 +23,7 @@ import { sseResponse } from "./stream_response.ts";
  * Everything with rules in it (numbering, dedupe, replay, fan-out, dead
  * subscriber detection) lives in `channel.ts` and below, unit-tested.
  *
- * Routes (from `durable_channels.ts` only): POST /publish, GET /subscribe,
- * and GET /ping for the health check.
+ * Routes (from `durable_channels.ts` only): POST /publish, GET /subscribe.
  */
 export class ChannelObject {
   readonly #state: DurableObjectState;
@@ -40,12 +39,6 @@ export class ChannelObject {
 
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    if (url.pathname === "/ping") {
-      // A real query: proves the SQLite backend is bound, not just the class.
-      const row = this.#state.storage.sql.exec<{ ok: number }>("select 1 as ok")
-        .one();
-      return Response.json({ ok: row.ok === 1 });
-    }
     const log = await this.#ready();
     switch (`${request.method} ${url.pathname}`) {
       case "POST /publish": {

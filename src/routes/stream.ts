@@ -13,7 +13,7 @@ import type { HonoEnv, Principal } from "../http/env.ts";
 import { claimedChannels, syncMemberships } from "../services/memberships.ts";
 
 /** Stream tokens travel in URLs (EventSource cannot set headers): keep them short-lived. */
-export const STREAM_TOKEN_TTL_SECONDS = 120;
+const STREAM_TOKEN_TTL_SECONDS = 120;
 
 /**
  * The SSE stream and the short-lived tokens browsers open it with. A stream

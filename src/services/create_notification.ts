@@ -16,7 +16,7 @@ import { fanOut, FANOUT_GRACE_MS } from "./fan_out.ts";
 
 type Deps = Pick<AppDeps, "db" | "cache" | "channels" | "log" | "now">;
 
-export function newNotificationId(now: number): string {
+function newNotificationId(now: number): string {
   // Time-ordered (base36 ms) then random, so ids sort roughly by creation.
   const random = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   return `ntf_${now.toString(36)}${random}`;

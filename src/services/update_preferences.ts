@@ -122,7 +122,7 @@ export async function updatePreferences(
 }
 
 /** A user is active when on globally with at least one type on. */
-export function isActive(prefs: Preferences): boolean {
+function isActive(prefs: Preferences): boolean {
   return prefs.enabled && Object.values(prefs.types).some((t) => t.enabled);
 }
 
