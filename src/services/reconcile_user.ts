@@ -1,4 +1,5 @@
 import type { HeldWithPause } from "../domain/drift.ts";
+import type { Preferences } from "../domain/preferences.ts";
 import { diffSchedules } from "../domain/reconcile_diff.ts";
 import {
   type DesiredSchedule,
@@ -45,6 +46,8 @@ export interface LeasedStart {
   row: StoredPreferences;
   ledger: HeldWithPause[];
   running: boolean;
+  /** The row's preferences when the caller has them parsed already. */
+  preferences?: Preferences;
 }
 
 export interface ReconcileOptions {
@@ -101,6 +104,7 @@ export async function reconcileUser(
       return { ...outcome, reason: "in_progress" };
     }
     const { row, ledger } = start;
+    const prefs = start.preferences ?? decodeStoredPreferences(row.data);
     const runningAtStart = start.running;
     const truth = round === 0 ? opts.held : undefined;
     // Ledger writes wait for the end of the round and go out in one batch.
@@ -111,7 +115,8 @@ export async function reconcileUser(
     try {
       applied = await applyOnce(
         deps,
-        row,
+        row.userId,
+        prefs,
         outcome,
         truth ?? ledger,
         truth !== undefined,
@@ -235,15 +240,15 @@ function retryAt(deps: ReconcileDeps) {
 
 async function applyOnce(
   deps: ReconcileDeps,
-  row: StoredPreferences,
+  userId: string,
+  prefs: Preferences,
   outcome: ReconcileOutcome,
   held: readonly HeldWithPause[],
   heldIsTruth: boolean,
   runningAtStart: boolean,
   writes: LedgerWrite[],
 ): Promise<Applied> {
-  const prefs = decodeStoredPreferences(row.data);
-  const desired = planUserSchedules(row.userId, prefs, {
+  const desired = planUserSchedules(userId, prefs, {
     destination: deps.config.callbackUrl,
     now: deps.now(),
   });
@@ -258,7 +263,7 @@ async function applyOnce(
       pauses.track(h.id, h.paused);
     }
   }
-  const user = shortId(row.userId);
+  const user = shortId(userId);
   const calls: (() => Promise<void>)[] = [
     ...diff.delete.map((schedule) => async () => {
       await deps.scheduler.deleteSchedule(schedule.id);

@@ -110,7 +110,13 @@ export async function updatePreferences(
     const row = leased[0];
     const reconcile = await reconcileUser(deps, userId, {
       leased: row
-        ? { leaseId, row, ledger, running: runningOf(state) }
+        ? {
+          leaseId,
+          row,
+          ledger,
+          running: runningOf(state),
+          preferences: next,
+        }
         : undefined,
     });
     return { userId, preferences: next, version, changes, reconcile };
