@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Context } from "hono";
 import type { AppDeps, Background } from "./deps.ts";
+import { withLogger } from "./compose.ts";
 import { AppError } from "./errors.ts";
 import type { HonoEnv } from "./http/env.ts";
 import { errorBody, handleError } from "./http/errors.ts";
@@ -38,7 +39,7 @@ export function createApp(source: DepsSource) {
     const requestId = c.req.header("x-request-id")?.slice(0, 64) ||
       crypto.randomUUID();
     // Every log line of this request carries its id.
-    const deps = { ...shared, log: shared.log.child({ requestId }) };
+    const deps = withLogger(shared, shared.log.child({ requestId }));
     c.set("requestId", requestId);
     c.set("deps", deps);
     const background = backgroundFor(c, deps);

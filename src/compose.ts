@@ -18,8 +18,12 @@ import { createWebhookClient } from "./ports/webhook_client.ts";
 export interface RuntimeParts {
   config: Config;
   db: Database;
-  /** Built with the runtime's own `@upstash/redis` entry, or null. */
-  redis: Redis | null;
+  /**
+   * Makes the Redis client (with the runtime's own `@upstash/redis` entry),
+   * or null without Redis. Called at most once per composed deps, and only
+   * by a request that uses Redis: most do not, and a client is costly to make.
+   */
+  redis: () => Redis | null;
   channels: ChannelsPort;
   metrics: MetricsRecorder;
   log: Logger;
@@ -30,6 +34,15 @@ export interface RuntimeParts {
 
 /** The rest of AppDeps is the same everywhere. */
 export function composeDeps(r: RuntimeParts): AppDeps {
+  const lazy = <T>(make: () => T) => {
+    let made: { value: T } | undefined;
+    return () => (made ??= { value: make() }).value;
+  };
+  const redis = lazy(r.redis);
+  const cache = lazy(() => createUnreadCache(redis(), r.log));
+  const refreshLimiter = lazy(() =>
+    createRefreshLimiter(redis(), r.localLimiter, r.log, r.now)
+  );
   return {
     config: r.config,
     db: r.db,
@@ -37,9 +50,15 @@ export function composeDeps(r: RuntimeParts): AppDeps {
       createQStashScheduler(r.config.qstash),
       r.metrics,
     ),
-    redis: r.redis,
-    cache: createUnreadCache(r.redis, r.log),
-    refreshLimiter: createRefreshLimiter(r.redis, r.localLimiter, r.log, r.now),
+    get redis() {
+      return redis();
+    },
+    get cache() {
+      return cache();
+    },
+    get refreshLimiter() {
+      return refreshLimiter();
+    },
     channels: r.channels,
     webhooks: createWebhookClient(r.config.webhookSecret, r.now),
     log: r.log,
@@ -50,3 +69,15 @@ export function composeDeps(r: RuntimeParts): AppDeps {
 
 /** Redis only accelerates: one quick retry, so a dead one cannot stall requests. */
 export const REDIS_RETRY = { retries: 1, backoff: () => 50 };
+
+/**
+ * The same deps with another logger (a request's, carrying its id). Lazy
+ * parts stay lazy: a spread would make every one of them.
+ */
+export function withLogger(deps: AppDeps, log: Logger): AppDeps {
+  const copy = Object.getOwnPropertyDescriptors(deps);
+  return Object.defineProperties({} as AppDeps, {
+    ...copy,
+    log: { ...copy.log, value: log },
+  });
+}

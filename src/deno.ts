@@ -43,7 +43,7 @@ const hub = createInProcessChannels();
 const deps = composeDeps({
   config,
   db: openDatabase(client),
-  redis,
+  redis: () => redis,
   channels: shardBroadcasts(hub),
   metrics,
   log,

@@ -54,24 +54,21 @@ function build(env: WorkerEnv): Built {
     createDurableChannels(env.CHANNELS, env.REALTIME_DIRECTORY),
   );
   const localLimiter = createLocalLimiter(now);
-  const deps = (): AppDeps => {
-    const redis = config.redis
-      ? new Redis({ ...config.redis, retry: REDIS_RETRY })
-      : null;
-    return composeDeps({
+  const { redis } = config;
+  const deps = (): AppDeps =>
+    composeDeps({
       config,
       db: openDatabase(createClient({
         url: config.libsql.url,
         authToken: config.libsql.authToken,
       })),
-      redis,
+      redis: () => redis && new Redis({ ...redis, retry: REDIS_RETRY }),
       channels,
       metrics,
       log,
       localLimiter,
       now,
     });
-  };
   built = { env, deps, app: createApp(deps), startupChecked: false };
   return built;
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "../../src/config.ts";
+import { VALID_ENV } from "../support/config_env.ts";
 
 function configError(env: Record<string, unknown>): ConfigError {
   try {
@@ -11,18 +12,8 @@ function configError(env: Record<string, unknown>): ConfigError {
   throw new Error("parseConfig() accepted an invalid configuration");
 }
 
-const VALID = {
-  API_KEY: "k".repeat(24),
-  JWT_SECRET: "s".repeat(40),
-  PUBLIC_URL: "https://herald.example/",
-  LIBSQL_URL: "libsql://db.example",
-  QSTASH_TOKEN: "token",
-  QSTASH_CURRENT_SIGNING_KEY: "sig_current",
-  QSTASH_NEXT_SIGNING_KEY: "sig_next",
-};
-
 Deno.test("parseConfig() derives the callback URL from PUBLIC_URL", () => {
-  const config = parseConfig(VALID);
+  const config = parseConfig(VALID_ENV);
   assert.deepEqual(config.publicUrl, "https://herald.example");
   assert.deepEqual(
     config.callbackUrl,
@@ -34,27 +25,31 @@ Deno.test("parseConfig() derives the callback URL from PUBLIC_URL", () => {
 });
 
 Deno.test("parseConfig() names every missing variable and never a value", () => {
-  const error = configError({ ...VALID, API_KEY: undefined, QSTASH_TOKEN: "" });
+  const error = configError({
+    ...VALID_ENV,
+    API_KEY: undefined,
+    QSTASH_TOKEN: "",
+  });
   assert.deepEqual(error.message.includes("API_KEY is missing"), true);
   assert.deepEqual(error.message.includes("QSTASH_TOKEN is missing"), true);
-  const short = configError({ ...VALID, JWT_SECRET: "tooshort-secret" });
+  const short = configError({ ...VALID_ENV, JWT_SECRET: "tooshort-secret" });
   assert.deepEqual(short.message.includes("JWT_SECRET"), true);
   assert.deepEqual(short.message.includes("tooshort-secret"), false);
 });
 
 Deno.test("parseConfig() ignores non-string bindings such as Durable Object namespaces", () => {
-  const config = parseConfig({ ...VALID, CHANNELS: { idFromName() {} } });
-  assert.deepEqual(config.apiKey, VALID.API_KEY);
+  const config = parseConfig({ ...VALID_ENV, CHANNELS: { idFromName() {} } });
+  assert.deepEqual(config.apiKey, VALID_ENV.API_KEY);
 });
 
 Deno.test("parseConfig() wants the Redis URL and token together", () => {
   const alone = configError({
-    ...VALID,
+    ...VALID_ENV,
     UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079",
   });
   assert.match(alone.message, /must be set together/);
   const config = parseConfig({
-    ...VALID,
+    ...VALID_ENV,
     UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079",
     UPSTASH_REDIS_REST_TOKEN: "t",
   });

@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { Redis } from "@upstash/redis";
+import { createClient } from "@libsql/client";
+import { composeDeps, withLogger } from "../../src/compose.ts";
+import { parseConfig } from "../../src/config.ts";
+import { VALID_ENV } from "../support/config_env.ts";
+import { openDatabase } from "../../src/ports/database.ts";
+import { createLogger } from "../../src/ports/logger.ts";
+import { createMetricsRecorder } from "../../src/ports/metrics.ts";
+import { createLocalLimiter } from "../../src/ports/refresh_limiter.ts";
+import { createInProcessChannels } from "../../src/realtime/in_process_channels.ts";
+
+function composed(lines: string[]) {
+  let made = 0;
+  const client = createClient({ url: ":memory:" });
+  const now = () => 0;
+  const deps = composeDeps({
+    config: parseConfig(VALID_ENV),
+    db: openDatabase(client),
+    redis: () => {
+      made++;
+      return new Redis({ url: "http://127.0.0.1:9", token: "t" });
+    },
+    channels: createInProcessChannels(),
+    metrics: createMetricsRecorder(),
+    log: createLogger((line) => lines.push(line)),
+    localLimiter: createLocalLimiter(now),
+    now,
+  });
+  return { deps, made: () => made, close: () => client.close() };
+}
+
+Deno.test("composeDeps() makes the Redis client only for a request that uses it, once", () => {
+  const { deps, made, close } = composed([]);
+  try {
+    assert.equal(made(), 0);
+    const { db, scheduler } = deps;
+    assert.ok(db && scheduler);
+    assert.equal(made(), 0);
+    assert.ok(deps.cache);
+    assert.ok(deps.refreshLimiter);
+    assert.equal(made(), 1);
+    assert.equal(deps.redis, deps.redis);
+    assert.equal(made(), 1);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("withLogger() swaps the logger and keeps the lazy parts lazy", () => {
+  const base: string[] = [];
+  const { deps, made, close } = composed(base);
+  try {
+    const request: string[] = [];
+    const scoped = withLogger(deps, createLogger((line) => request.push(line)));
+    assert.equal(made(), 0);
+    scoped.log.info("scoped.event", {});
+    assert.equal(request.length, 1);
+    assert.equal(base.length, 0);
+    assert.equal(scoped.db, deps.db);
+    assert.equal(scoped.redis, deps.redis);
+    assert.equal(made(), 1);
+  } finally {
+    close();
+  }
+});
