@@ -1,8 +1,7 @@
 import { Client } from "@upstash/qstash";
 import { createClient } from "@libsql/client/web";
 import { Redis } from "@upstash/redis";
-import { randomSecret } from "../src/dev/dev_vars.ts";
-import { startStandIns } from "../src/dev/stand_ins.ts";
+import { startScratchStandIns } from "../tests/support/scratch_stand_ins.ts";
 import { DEV_QSTASH_TOKEN } from "../src/dev/qstash/credentials.ts";
 import { report, summarize, timed } from "./stats.ts";
 
@@ -13,13 +12,7 @@ import { report, summarize, timed } from "./stats.ts";
  */
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 300);
 
-const dir = await Deno.makeTempDir({ prefix: "herald-bench-" });
-const standIns = await startStandIns({
-  dir,
-  ports: { libsql: 0, qstash: 0, redisRest: 0, redis: 0 },
-  redisToken: randomSecret(16),
-  persist: false,
-});
+const standIns = await startScratchStandIns();
 
 try {
   // QStash: publish, and stop the clock when the receiver gets the message.
@@ -83,5 +76,4 @@ try {
   });
 } finally {
   await standIns.close();
-  await Deno.remove(dir, { recursive: true });
 }

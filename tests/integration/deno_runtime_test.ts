@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { sign } from "hono/jwt";
 import { randomSecret } from "../../src/dev/dev_vars.ts";
 import { applyMigrations } from "../../src/dev/migrate.ts";
-import { startStandIns } from "../../src/dev/stand_ins.ts";
+import { startScratchStandIns } from "../support/scratch_stand_ins.ts";
 import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
 import { freePort } from "../support/free_port.ts";
 import { fireSchedule } from "../support/qstash.ts";
@@ -18,14 +18,8 @@ const ENTRY = fileURLToPath(new URL("../../src/deno.ts", import.meta.url));
  * channels in-process. Started as its own process, as it would be deployed.
  */
 Deno.test("Herald runs on Deno with a file: database and in-process channels", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "herald-deno-" });
-  const standIns = await startStandIns({
-    dir,
-    ports: { libsql: 0, qstash: 0, redisRest: 0, redis: 0 },
-    redisToken: randomSecret(16),
-    persist: false,
-  });
-  const dbUrl = `file:${join(dir, "deno-runtime.db")}`;
+  const standIns = await startScratchStandIns();
+  const dbUrl = `file:${join(standIns.dir, "deno-runtime.db")}`;
   await applyMigrations(dbUrl);
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -87,7 +81,6 @@ Deno.test("Herald runs on Deno with a file: database and in-process channels", a
       await new Response(child.stderr).arrayBuffer(),
     );
     await standIns.close();
-    await Deno.remove(dir, { recursive: true });
     assert.equal(status.code, 0, `src/deno.ts exited badly: ${stderr}`);
   }
 });

@@ -4,7 +4,8 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { sign } from "hono/jwt";
 import { randomSecret } from "../../src/dev/dev_vars.ts";
-import { type StandIns, startStandIns } from "../../src/dev/stand_ins.ts";
+import type { StandIns } from "../../src/dev/stand_ins.ts";
+import { startScratchStandIns } from "./scratch_stand_ins.ts";
 import { freePort } from "./free_port.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -20,18 +21,22 @@ const wranglerSchema = z.object({
   version_metadata: z.object({ binding: z.string() }).optional(),
 });
 
-export interface TestStack {
+/** The bundled Worker running in workerd, with its credentials. */
+export interface TestWorker {
   /** The Worker's base URL (workerd via Miniflare). */
   url: string;
   apiKey: string;
   jwtSecret: string;
-  standIns: StandIns;
   /** Runs the Worker's cron trigger once, as Cloudflare would each minute. */
   runCron(): Promise<void>;
   userToken(userId: string, roles?: string[]): Promise<string>;
   /** fetch against the Worker with the admin key. */
   admin(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
+}
+
+export interface TestStack extends TestWorker {
+  standIns: StandIns;
 }
 
 export interface TestStackOptions {
@@ -53,14 +58,34 @@ export async function startTestStack(
   opts: TestStackOptions = {},
 ): Promise<TestStack> {
   await assertBundle();
-  const dir = await Deno.makeTempDir({ prefix: "herald-test-" });
-  const redisToken = randomSecret(16);
-  const standIns = await startStandIns({
-    dir,
-    ports: { libsql: 0, qstash: 0, redisRest: 0, redis: 0 },
-    redisToken,
+  const standIns = await startScratchStandIns({
     persist: opts.persist ?? true,
   });
+  try {
+    const worker = await startTestWorker(standIns.env, opts.vars);
+    return {
+      ...worker,
+      standIns,
+      async close() {
+        await worker.close();
+        await standIns.close();
+      },
+    };
+  } catch (error) {
+    await standIns.close();
+    throw error;
+  }
+}
+
+/**
+ * The bundled Worker in workerd, reaching stand-ins through `standInsEnv`
+ * (`StandIns.env`), which may live in another process.
+ */
+export async function startTestWorker(
+  standInsEnv: Record<string, string>,
+  vars: Record<string, string> = {},
+): Promise<TestWorker> {
+  await assertBundle();
   const apiKey = randomSecret(24);
   const jwtSecret = randomSecret(32);
   const port = freePort();
@@ -70,12 +95,12 @@ export async function startTestStack(
   );
   const bindings: Record<string, string> = {
     ...wrangler.vars,
-    ...standIns.env,
+    ...standInsEnv,
     API_KEY: apiKey,
     JWT_SECRET: jwtSecret,
     PUBLIC_URL: url,
   };
-  for (const [key, value] of Object.entries(opts.vars ?? {})) {
+  for (const [key, value] of Object.entries(vars)) {
     if (value === "") delete bindings[key];
     else bindings[key] = value;
   }
@@ -103,7 +128,6 @@ export async function startTestStack(
     url,
     apiKey,
     jwtSecret,
-    standIns,
     async runCron() {
       // Miniflare's trigger route runs the scheduled handler to completion.
       const res = await fetch(
@@ -129,8 +153,6 @@ export async function startTestStack(
     },
     async close() {
       await mf.dispose();
-      await standIns.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
 }
