@@ -1,14 +1,10 @@
 import { z } from "zod";
 import { fileURLToPath } from "node:url";
 import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
+import { startChild } from "./child_process.ts";
 
-const SERVER = fileURLToPath(new URL("./stack_process.ts", import.meta.url));
-
-const handshake = z.object({
-  url: z.string(),
-  apiKey: z.string(),
-  qstashUrl: z.string(),
-});
+const script = (name: string) =>
+  fileURLToPath(new URL(`./${name}`, import.meta.url));
 
 export interface RemoteStack {
   url: string;
@@ -20,36 +16,30 @@ export interface RemoteStack {
 }
 
 /**
- * Starts `stack_process.ts` (workerd + stand-ins) as a child process, so the
- * benchmark's client measures Herald from outside, as an app would, without
- * sharing an event loop with the servers.
+ * The local stack laid out as `deno task dev` lays it out: the stand-ins in
+ * one process, the Worker's workerd (and the Miniflare host driving it) in
+ * another, and the benchmark's client in a third. So the client measures
+ * Herald from outside, as an app would, and no two parts share an event loop.
  */
 export async function startRemoteStack(): Promise<RemoteStack> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", SERVER],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  let info: z.infer<typeof handshake> | null = null;
-  while (!info) {
-    const chunk = await lines.read();
-    if (chunk.done) throw new Error("The stack process ended before starting");
-    buffer += chunk.value;
-    for (const line of buffer.split("\n")) {
-      const parsed = line.startsWith("{")
-        ? handshake.safeParse(JSON.parse(line))
-        : null;
-      if (parsed?.success) info = parsed.data;
-    }
+  const standIns = await startChild(
+    script("standins_process.ts"),
+    [],
+    z.record(z.string(), z.string()),
+  );
+  let worker;
+  try {
+    worker = await startChild(
+      script("stack_process.ts"),
+      [JSON.stringify(standIns.info)],
+      z.object({ url: z.string(), apiKey: z.string() }),
+    );
+  } catch (error) {
+    await standIns.stop();
+    throw error;
   }
-  // Keep draining the Worker's logs so the child never blocks on a full pipe.
-  const drained = (async () => {
-    while (!(await lines.read()).done) { /* discard */ }
-  })();
-  const { url, apiKey, qstashUrl } = info;
+  const { url, apiKey } = worker.info;
+  const qstashUrl = z.string().parse(standIns.info.QSTASH_URL);
   return {
     url,
     admin(path, init = {}) {
@@ -65,9 +55,8 @@ export async function startRemoteStack(): Promise<RemoteStack> {
         .requests;
     },
     async close() {
-      await child.stdin.close();
-      await child.status;
-      await drained;
+      await worker.stop();
+      await standIns.stop();
     },
   };
 }

@@ -1,18 +1,14 @@
-import { startTestStack } from "../../tests/support/test_stack.ts";
+import { z } from "zod";
+import { startTestWorker } from "../../tests/support/test_stack.ts";
+import { untilStdinCloses } from "./child_process.ts";
 
 /**
- * The local stack (workerd + stand-ins) in a process of its own, so a
- * benchmark's client does not share an event loop with the servers it
- * measures. Prints one JSON line with what a client needs, then runs until
- * its stdin closes.
+ * The Worker in workerd (Miniflare), in a process of its own, reaching the
+ * stand-ins whose env is its one argument (JSON). Prints one JSON line with
+ * what a client needs, then runs until its stdin closes.
  */
-const stack = await startTestStack({ persist: false });
-console.log(JSON.stringify({
-  url: stack.url,
-  apiKey: stack.apiKey,
-  qstashUrl: stack.standIns.qstashUrl,
-}));
-for await (const _ of Deno.stdin.readable) {
-  // Nothing to read: the parent closing stdin is the signal to stop.
-}
-await stack.close();
+const env = z.record(z.string(), z.string()).parse(JSON.parse(Deno.args[0]!));
+const worker = await startTestWorker(env);
+console.log(JSON.stringify({ url: worker.url, apiKey: worker.apiKey }));
+await untilStdinCloses();
+await worker.close();
