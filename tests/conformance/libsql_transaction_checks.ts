@@ -89,6 +89,30 @@ export function registerTransactionTests(): void {
   );
 
   libsqlTest(
+    "a transaction closed without commit leaves nothing to the streams after it",
+    async (fx) => {
+      const db = fx.client();
+      await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+      // More abandoned transactions than the server keeps idle connections:
+      // each one's connection goes back to the pool or is closed, and either
+      // way its write and its lock are gone.
+      for (let i = 1; i <= 6; i++) {
+        const tx = await db.transaction("write");
+        await tx.execute({ sql: "INSERT INTO t (id) VALUES (?)", args: [i] });
+        tx.close();
+      }
+      const started = performance.now();
+      await db.execute("INSERT INTO t (id) VALUES (100)");
+      // A kept lock would have made this wait for the busy timeout (5 s).
+      assert.ok(performance.now() - started < 1_000);
+      const tx = await db.transaction("read");
+      const rs = await tx.execute("SELECT id FROM t");
+      tx.close();
+      assert.deepEqual(rs.rows.map((row) => row.id), [100]);
+    },
+  );
+
+  libsqlTest(
     "a deferred transaction with a stale snapshot gets SQLITE_BUSY, then carries on",
     async (fx) => {
       const db = fx.client();

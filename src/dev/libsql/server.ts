@@ -4,6 +4,7 @@
  * locally against a real database with zero accounts.
  */
 import { dirname, join } from "node:path";
+import { ConnectionPool } from "./connection_pool.ts";
 import { createHranaApp } from "./http_app.ts";
 import {
   initializeDatabaseFile,
@@ -69,7 +70,7 @@ export async function startLibsqlDevServer(
   const hostname = opts.hostname ?? DEFAULT_HOSTNAME;
   const database = await resolveDatabaseFile(opts.file);
   const registry = new StreamRegistry({
-    openConnection: () => new SqliteConnection(database.path),
+    connections: new ConnectionPool(() => new SqliteConnection(database.path)),
     idleMs: opts.streamIdleMs ?? DEFAULT_STREAM_IDLE_MS,
     log,
   });

@@ -183,6 +183,16 @@ export class SqliteConnection {
     }
   }
 
+  /**
+   * Ends whatever transaction is open, as closing would, but keeps the
+   * connection. True when it is back in autocommit, fit for another stream.
+   */
+  rollBack(): boolean {
+    this.#rollbackQuietly();
+    this.#snapshotHeld = false;
+    return this.isAutocommit;
+  }
+
   /** Closing rolls back an open transaction, releasing its locks. */
   close(): void {
     this.#rollbackQuietly();

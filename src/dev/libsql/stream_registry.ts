@@ -8,6 +8,7 @@
  * transaction it held, which frees the write lock for everybody else).
  */
 import { ProtocolError, StreamExpiredError } from "./errors.ts";
+import type { ConnectionPool } from "./connection_pool.ts";
 import type { SqliteConnection } from "./sqlite_connection.ts";
 
 /** Expired streams are remembered this long so late batons get STREAM_EXPIRED rather than "invalid". */
@@ -16,15 +17,17 @@ const BATON_PATTERN = /^([0-9a-f]{32})\.([0-9]+)$/;
 
 export class HranaStream {
   #connection: SqliteConnection | null;
+  readonly #pool: ConnectionPool;
   /** SQL texts stored with `store_sql`, by id. */
   readonly sqls = new Map<number, string>();
 
   constructor(
     readonly id: string,
     public seq: number,
-    connection: SqliteConnection,
+    pool: ConnectionPool,
   ) {
-    this.#connection = connection;
+    this.#pool = pool;
+    this.#connection = pool.take();
   }
 
   get isClosed(): boolean {
@@ -39,8 +42,9 @@ export class HranaStream {
     return this.#connection;
   }
 
+  /** Rolls back what the stream left open and hands its connection back. */
   close(): void {
-    this.#connection?.close();
+    if (this.#connection) this.#pool.give(this.#connection);
     this.#connection = null;
   }
 }
@@ -55,7 +59,7 @@ type Handle =
   | { state: "expired"; since: number };
 
 export interface StreamRegistryOptions {
-  openConnection: () => SqliteConnection;
+  connections: ConnectionPool;
   idleMs: number;
   log: (line: string) => void;
 }
@@ -83,7 +87,7 @@ export class StreamRegistry {
       const stream = new HranaStream(
         randomHex(16),
         crypto.getRandomValues(new Uint32Array(1))[0] ?? 0,
-        this.#options.openConnection(),
+        this.#options.connections,
       );
       this.#handles.set(stream.id, { state: "acquired", stream });
       return stream;
@@ -132,6 +136,7 @@ export class StreamRegistry {
       if (handle.state !== "expired") handle.stream.close();
     }
     this.#handles.clear();
+    this.#options.connections.closeAll();
   }
 
   #expire(id: string): void {
