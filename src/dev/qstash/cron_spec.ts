@@ -126,11 +126,19 @@ function robfigSyntaxError(pattern: string): string | undefined {
   return undefined;
 }
 
+// Building a DateTimeFormat loads the zone's rules: every schedule write
+// checks its zone, so the ones found are remembered (only so many).
+const validZones = new Set<string>();
+const MAX_REMEMBERED_ZONES = 1_000;
+
 function isValidZone(zone: string): boolean {
+  if (validZones.has(zone)) return true;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
   } catch {
     return false;
   }
+  if (validZones.size >= MAX_REMEMBERED_ZONES) validZones.clear();
+  validZones.add(zone);
+  return true;
 }
