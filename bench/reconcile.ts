@@ -9,7 +9,7 @@ import { report, summarize, timed } from "./stats.ts";
  * Needs `deno task build`.
  */
 const USERS = Number(Deno.env.get("BENCH_USERS") ?? 50);
-const CHANGES_PER_USER = Number(Deno.env.get("BENCH_CHANGES") ?? 6);
+const CHANGES_PER_USER = Number(Deno.env.get("BENCH_CHANGES") ?? 20);
 
 // The stack runs in its own process (in-memory stand-ins): this process is
 // only the client, measuring each write from outside as an app would.
