@@ -1,4 +1,5 @@
 import type { AppDeps, Background } from "../deps.ts";
+import type { InboxOwner } from "../services/unread_count.ts";
 
 export type Principal =
   | { kind: "admin" }
@@ -10,5 +11,7 @@ export interface HonoEnv {
     deps: AppDeps;
     principal: Principal;
     background: Background;
+    /** Set on a user's inbox routes: whose inbox, and what they belong to. */
+    inboxOwner: InboxOwner;
   };
 }

@@ -31,16 +31,19 @@ const idempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/);
 
 /**
  * A user reading their own inbox brings their token's roles and topics
- * along, so broadcasts to those land in it. The admin reads what is stored.
+ * along, so broadcasts to those land in it; the inbox then uses them as
+ * they now stand, without reading them back. The admin reads what is stored.
  */
-const syncClaims: MiddlewareHandler<HonoEnv> = async (c, next) => {
+const inboxOwner: MiddlewareHandler<HonoEnv> = async (c, next) => {
   const principal = c.get("principal");
+  const userId = c.req.param("userId");
+  if (userId === undefined) throw new Error("No :userId in the inbox path");
   if (principal.kind === "user") {
-    await syncMemberships(
-      c.get("deps"),
-      principal.userId,
-      claimedChannels(principal.roles, principal.topics),
-    );
+    const memberships = claimedChannels(principal.roles, principal.topics);
+    await syncMemberships(c.get("deps"), principal.userId, memberships);
+    c.set("inboxOwner", { userId, memberships });
+  } else {
+    c.set("inboxOwner", { userId });
   }
   await next();
 };
@@ -72,12 +75,12 @@ export const notificationRoutes = new Hono<HonoEnv>()
       return c.json(result, result.created ? 201 : 200);
     },
   )
-  .use(`${inbox}`, authenticate, requireSelfOrAdmin, syncClaims)
-  .use(`${inbox}/*`, authenticate, requireSelfOrAdmin, syncClaims)
+  .use(`${inbox}`, authenticate, requireSelfOrAdmin, inboxOwner)
+  .use(`${inbox}/*`, authenticate, requireSelfOrAdmin, inboxOwner)
   .get(inbox, zValidator("query", listQuery, validationHook), async (c) => {
     const q = c.req.valid("query");
     return c.json(
-      await listNotifications(c.get("deps"), c.req.param("userId"), {
+      await listNotifications(c.get("deps"), c.get("inboxOwner"), {
         cursor: q.cursor ?? null,
         limit: q.limit,
         unreadOnly: q.unread === "true",
@@ -85,24 +88,24 @@ export const notificationRoutes = new Hono<HonoEnv>()
     );
   })
   .get(`${inbox}/count`, async (c) => {
-    const unread = await unreadCount(c.get("deps"), c.req.param("userId"));
+    const unread = await unreadCount(c.get("deps"), c.get("inboxOwner"));
     return c.json({ unread });
   })
   .post(`${inbox}/read-all`, async (c) => {
     return c.json(
-      await readAllNotifications(c.get("deps"), c.req.param("userId")),
+      await readAllNotifications(c.get("deps"), c.get("inboxOwner")),
     );
   })
   .post(`${inbox}/refresh`, async (c) => {
     return c.json(
-      await refreshUnreadCount(c.get("deps"), c.req.param("userId")),
+      await refreshUnreadCount(c.get("deps"), c.get("inboxOwner")),
     );
   })
   .post(`${inbox}/:id/read`, async (c) => {
     return c.json(
       await readNotification(
         c.get("deps"),
-        c.req.param("userId"),
+        c.get("inboxOwner"),
         c.req.param("id"),
       ),
     );

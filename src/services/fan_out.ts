@@ -67,7 +67,7 @@ export async function fanOut(
 async function pushCounts(deps: Deps, refs: ChannelRef[]): Promise<void> {
   for (const ref of refs) {
     if (ref.kind === "user") {
-      await pushUnreadCount(deps, ref.name);
+      await pushUnreadCount(deps, { userId: ref.name });
       continue;
     }
     // A broadcast changes every member's count; page through them.
@@ -79,7 +79,7 @@ async function pushCounts(deps: Deps, refs: ChannelRef[]): Promise<void> {
         after,
         MEMBER_PAGE,
       );
-      for (const userId of members) await pushUnreadCount(deps, userId);
+      for (const userId of members) await pushUnreadCount(deps, { userId });
       if (members.length < MEMBER_PAGE) break;
       after = members[members.length - 1] ?? null;
     }

@@ -8,8 +8,10 @@ import {
 } from "../ports/notification_store.ts";
 import {
   audiencesOfUser,
+  type InboxOwner,
   pushUnreadCount,
   unreadCount,
+  withMemberships,
 } from "./unread_count.ts";
 
 type Deps = Pick<
@@ -59,12 +61,12 @@ export function decodeCursor(
 
 export async function listNotifications(
   deps: Deps,
-  userId: string,
+  owner: InboxOwner,
   q: InboxQuery,
 ): Promise<InboxPageView> {
   const page = await listInbox(deps.db, {
-    userId,
-    audiences: await audiencesOfUser(deps, userId),
+    userId: owner.userId,
+    audiences: audiencesOfUser(await withMemberships(deps, owner)),
     unreadOnly: q.unreadOnly,
     before: q.cursor === null ? null : decodeCursor(q.cursor),
     limit: q.limit,
@@ -78,14 +80,15 @@ export async function listNotifications(
 /** Marks one read; pushes the new count when something changed. */
 export async function readNotification(
   deps: Deps,
-  userId: string,
+  inboxOwner: InboxOwner,
   notificationId: string,
 ): Promise<{ unread: number }> {
+  const owner = await withMemberships(deps, inboxOwner);
   const result = await markRead(
     deps.db,
-    userId,
+    owner.userId,
     notificationId,
-    await audiencesOfUser(deps, userId),
+    audiencesOfUser(owner),
     deps.now(),
   );
   if (!result.found) {
@@ -94,33 +97,34 @@ export async function readNotification(
       `No notification "${notificationId}" for this user`,
     );
   }
-  if (!result.changed) return { unread: await unreadCount(deps, userId) };
-  return { unread: await pushUnreadCount(deps, userId) };
+  if (!result.changed) return { unread: await unreadCount(deps, owner) };
+  return { unread: await pushUnreadCount(deps, owner) };
 }
 
 export async function readAllNotifications(
   deps: Deps,
-  userId: string,
+  inboxOwner: InboxOwner,
 ): Promise<{ marked: number; unread: number }> {
+  const owner = await withMemberships(deps, inboxOwner);
   const marked = await markAllRead(
     deps.db,
-    userId,
-    await audiencesOfUser(deps, userId),
+    owner.userId,
+    audiencesOfUser(owner),
     deps.now(),
   );
-  return { marked, unread: await pushUnreadCount(deps, userId) };
+  return { marked, unread: await pushUnreadCount(deps, owner) };
 }
 
 /** A forced recount, pushed to the user's streams; rate limited. */
 export async function refreshUnreadCount(
   deps: Deps,
-  userId: string,
+  owner: InboxOwner,
 ): Promise<{ unread: number }> {
-  const limit = await deps.refreshLimiter.limit(userId);
+  const limit = await deps.refreshLimiter.limit(owner.userId);
   if (!limit.allowed) {
     throw new AppError("rate_limited", "Too many refreshes; try again later", {
       retryAfter: limit.retryAfter,
     });
   }
-  return { unread: await pushUnreadCount(deps, userId) };
+  return { unread: await pushUnreadCount(deps, owner) };
 }

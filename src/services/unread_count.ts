@@ -5,20 +5,46 @@ import { countUnread } from "../ports/notification_store.ts";
 
 type Deps = Pick<AppDeps, "db" | "cache">;
 
-/** The channels whose notifications make up a user's inbox. */
-export async function audiencesOfUser(
+/**
+ * Whose inbox, and the role and topic channels they belong to when the
+ * caller already knows them (a user's request has just synced its token's
+ * claims): then nothing reads them again.
+ */
+export interface InboxOwner {
+  userId: string;
+  memberships?: readonly string[];
+}
+
+async function membershipsFor(
   deps: Pick<AppDeps, "db">,
-  userId: string,
-): Promise<string[]> {
-  return userAudiences(userId, await membershipsOf(deps.db, userId));
+  owner: InboxOwner,
+): Promise<readonly string[]> {
+  return owner.memberships ?? await membershipsOf(deps.db, owner.userId);
+}
+
+/** The owner with their memberships read, if they were not known yet. */
+export async function withMemberships(
+  deps: Pick<AppDeps, "db">,
+  owner: InboxOwner,
+): Promise<Required<InboxOwner>> {
+  return {
+    userId: owner.userId,
+    memberships: await membershipsFor(deps, owner),
+  };
+}
+
+/** The channels whose notifications make up a user's inbox. */
+export function audiencesOfUser(owner: Required<InboxOwner>): string[] {
+  return userAudiences(owner.userId, owner.memberships);
 }
 
 /**
  * Counts in libSQL, stamped with the user's channel versions read before
  * the count, so any change racing the count makes the stored value a miss.
  */
-async function freshCount(deps: Deps, userId: string) {
-  const memberships = await membershipsOf(deps.db, userId);
+async function freshCount(deps: Deps, owner: InboxOwner) {
+  const { userId } = owner;
+  const memberships = await membershipsFor(deps, owner);
   const stamp = await deps.cache.versions([`user:${userId}`, ...memberships]);
   const count = await countUnread(
     deps.db,
@@ -29,11 +55,14 @@ async function freshCount(deps: Deps, userId: string) {
 }
 
 /** The unread count, from Redis when cached, else counted in libSQL. */
-export async function unreadCount(deps: Deps, userId: string): Promise<number> {
-  const cached = await deps.cache.get(userId);
+export async function unreadCount(
+  deps: Deps,
+  owner: InboxOwner,
+): Promise<number> {
+  const cached = await deps.cache.get(owner.userId);
   if (cached !== null) return cached;
-  const { count, stamp } = await freshCount(deps, userId);
-  await deps.cache.fill(userId, count, stamp);
+  const { count, stamp } = await freshCount(deps, owner);
+  await deps.cache.fill(owner.userId, count, stamp);
   return count;
 }
 
@@ -43,11 +72,11 @@ export async function unreadCount(deps: Deps, userId: string): Promise<number> {
  */
 export async function pushUnreadCount(
   deps: Pick<AppDeps, "db" | "cache" | "channels">,
-  userId: string,
+  owner: InboxOwner,
 ): Promise<number> {
-  const { count, stamp } = await freshCount(deps, userId);
-  await deps.cache.put(userId, count, stamp);
-  await deps.channels.publish({ kind: "user", name: userId }, {
+  const { count, stamp } = await freshCount(deps, owner);
+  await deps.cache.put(owner.userId, count, stamp);
+  await deps.channels.publish({ kind: "user", name: owner.userId }, {
     event: "count",
     data: { unread: count },
   });
