@@ -86,6 +86,14 @@ export function scheduleOwner(
   return { userId, type, localTime };
 }
 
+/**
+ * Whether a schedule id names the one-date twin of a slot's DST gap day: it
+ * fires once, so the user's schedules are planned again after it has.
+ */
+export function isGapTwinId(id: string): boolean {
+  return id.endsWith(GAP_TWIN_SUFFIX) && scheduleOwner(id) !== null;
+}
+
 /** Day-of-week field: "*" for every day, else cron numbers (sun=0) ascending. */
 function cronDays(days: readonly Weekday[]): string {
   const unique = new Set(days);

@@ -5,7 +5,6 @@ import { AppError } from "../errors.ts";
 import type { HonoEnv } from "../http/env.ts";
 import { deliverOccurrence } from "../services/deliver_occurrence.ts";
 import { handleSystemCallback } from "../services/handle_system_callback.ts";
-import { reconcileUser } from "../services/reconcile_user.ts";
 
 /**
  * The destination of every Herald schedule and message. The signature is
@@ -52,13 +51,12 @@ export const qstashCallbackRoutes = new Hono<HonoEnv>()
         }),
       );
     }
-    const outcome = await deliverOccurrence(deps, data, c.get("background"));
-    // A DST gap twin fires once, on its date: re-plan so it moves to the
-    // next gap (the planner only looks ahead of now).
-    if (c.req.header("upstash-schedule-id")?.endsWith(".dst")) {
-      c.get("background")(reconcileUser(deps, data.userId));
-    }
-    return c.json(outcome);
+    return c.json(
+      await deliverOccurrence(deps, data, {
+        scheduleId: c.req.header("upstash-schedule-id") ?? null,
+        background: c.get("background"),
+      }),
+    );
   });
 
 function parseJson(raw: string): unknown {

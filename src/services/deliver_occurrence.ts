@@ -23,7 +23,9 @@ import {
   isInOutbox,
 } from "../ports/notification_store.ts";
 import { readStoredPreferences } from "../ports/preferences_store.ts";
+import { isGapTwinId } from "../domain/schedule_plan.ts";
 import { fanOut } from "./fan_out.ts";
+import { reconcileUser } from "./reconcile_user.ts";
 import { storeAndNotify } from "./create_notification.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 
@@ -54,8 +56,14 @@ type Deps = Pick<
 export async function deliverOccurrence(
   deps: Deps,
   body: OccurrenceBody,
-  background: Background,
+  via: { scheduleId: string | null; background: Background },
 ): Promise<DeliveryOutcome> {
+  const { background } = via;
+  // A DST gap twin fires once, on its date: plan again so it moves to the
+  // next gap (the planner only looks ahead of now), whatever comes of it.
+  if (via.scheduleId !== null && isGapTwinId(via.scheduleId)) {
+    background(reconcileUser(deps, body.userId));
+  }
   const user = shortId(body.userId);
   const skip = (reason: string): DeliveryOutcome => {
     deps.log.info("delivery.skipped", { user, type: body.type, reason });

@@ -9,6 +9,7 @@ import {
 } from "../../src/domain/preferences.ts";
 import {
   type DesiredSchedule,
+  isGapTwinId,
   planUserSchedules,
   scheduleIdFor,
   scheduleOwner,
@@ -325,6 +326,14 @@ Deno.test("planUserSchedules() adds a one-date twin for a time inside the next D
     type: "taskReminder",
     localTime: "02:30",
   });
+});
+
+Deno.test("isGapTwinId() tells a DST gap twin from its slot and from ids Herald does not own", () => {
+  const base = scheduleIdFor("ada", "taskReminder", "02:30");
+  assert.equal(isGapTwinId(`${base}.dst`), true);
+  assert.equal(isGapTwinId(base), false);
+  assert.equal(isGapTwinId("someone-else.dst"), false);
+  assert.equal(isGapTwinId("herald.j.cleanup.dst"), false);
 });
 
 Deno.test("planUserSchedules() adds no twin when the gap date is not one of the user's days", () => {
