@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
+import { createClient } from "@libsql/client/web";
 import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
 import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
-import { qstashClient } from "../support/qstash.ts";
+import { fireSchedule, qstashClient } from "../support/qstash.ts";
 import { integrationSuite } from "../support/suite.ts";
 
 const suite = integrationSuite("local times in a spring-forward gap");
@@ -27,12 +28,14 @@ async function clock(body: unknown) {
   return delivered.parse(await res.json()).delivered;
 }
 
-suite.test("a 02:30 Paris reminder still fires on the day 02:30 does not exist", async () => {
-  const user = "dst-ada";
+/**
+ * A 02:30 Paris reminder on Sundays only (the gap is on a Sunday, and few
+ * firings to replay); returns the slot's schedule id.
+ */
+async function saveSundayReminder(user: string): Promise<string> {
   const res = await suite.stack.admin(`/v1/users/${user}/preferences`, {
     method: "PUT",
     headers: { "content-type": "application/json" },
-    // Sundays only: the gap is on a Sunday, and few firings to replay.
     body: JSON.stringify({
       enabled: true,
       timezone: "Europe/Paris",
@@ -43,7 +46,12 @@ suite.test("a 02:30 Paris reminder still fires on the day 02:30 does not exist",
   });
   assert.equal(res.status, 200);
   await res.body?.cancel();
-  const slot = scheduleIdFor(user, "taskReminder", "02:30");
+  return scheduleIdFor(user, "taskReminder", "02:30");
+}
+
+suite.test("a 02:30 Paris reminder still fires on the day 02:30 does not exist", async () => {
+  const user = "dst-ada";
+  const slot = await saveSundayReminder(user);
   const twin = await qstashClient(suite.stack).schedules.get(`${slot}.dst`);
   assert.match(twin.cron, /^CRON_TZ=Europe\/Paris 30 3 \d+ 3 \*$/);
   const day = Number(twin.cron.split(" ")[3]);
@@ -73,6 +81,38 @@ suite.test("a 02:30 Paris reminder still fires on the day 02:30 does not exist",
     ),
     [slot],
   );
+});
+
+suite.test("a DST twin's delivery plans its user again; a regular slot's does not", async () => {
+  const user = "dst-bea";
+  const slot = await saveSundayReminder(user);
+  // The ledger forgets the slot (QStash still holds it): only a new plan of
+  // this user writes it back, which makes the re-plan visible.
+  const db = createClient({ url: suite.stack.standIns.libsqlUrl });
+  const inLedger = async () =>
+    (await db.execute({
+      sql: "select count(*) as n from schedules where id = ?",
+      args: [slot],
+    })).rows[0]?.n === 1;
+  try {
+    await db.execute({
+      sql: "delete from schedules where id = ?",
+      args: [slot],
+    });
+
+    assert.equal((await fireSchedule(suite.stack, slot)).status, 200);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await inLedger(), false, "the slot itself plans nothing");
+
+    assert.equal((await fireSchedule(suite.stack, `${slot}.dst`)).status, 200);
+    const deadline = Date.now() + 5_000;
+    while (!(await inLedger()) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(await inLedger(), true, "the twin's delivery re-plans");
+  } finally {
+    db.close();
+  }
 });
 
 suite.run();
