@@ -17,6 +17,21 @@ export interface QStashSchedulerOptions {
 /** Number of delivery retries QStash makes for each fired schedule. */
 const DELIVERY_RETRIES = 3;
 
+/** One message as QStash's publish and batch calls both take it. */
+function messageRequest(spec: MessageSpec) {
+  return {
+    url: spec.destination,
+    body: spec.body,
+    headers: { "Content-Type": "application/json" },
+    retries: DELIVERY_RETRIES,
+    notBefore: spec.notBefore === undefined
+      ? undefined
+      : Math.ceil(spec.notBefore / 1000),
+    deduplicationId: spec.deduplicationId,
+    flowControl: spec.flowControl,
+  };
+}
+
 export function createQStashScheduler(
   opts: QStashSchedulerOptions,
 ): SchedulerPort {
@@ -34,35 +49,17 @@ export function createQStashScheduler(
 
   return {
     async publishMessage(spec: MessageSpec) {
-      const result = await call("publish", () =>
-        client.publish({
-          url: spec.destination,
-          body: spec.body,
-          headers: { "Content-Type": "application/json" },
-          retries: DELIVERY_RETRIES,
-          notBefore: spec.notBefore === undefined
-            ? undefined
-            : Math.ceil(spec.notBefore / 1000),
-          deduplicationId: spec.deduplicationId,
-        }));
+      const result = await call(
+        "publish",
+        () => client.publish(messageRequest(spec)),
+      );
       return { messageId: result.messageId };
     },
     async publishBatch(specs: readonly MessageSpec[]) {
       if (specs.length === 0) return [];
       const results = await call(
         "publish a batch",
-        () =>
-          client.batch(specs.map((spec) => ({
-            url: spec.destination,
-            body: spec.body,
-            headers: { "Content-Type": "application/json" },
-            retries: DELIVERY_RETRIES,
-            notBefore: spec.notBefore === undefined
-              ? undefined
-              : Math.ceil(spec.notBefore / 1000),
-            deduplicationId: spec.deduplicationId,
-            flowControl: spec.flowControl,
-          }))),
+        () => client.batch(specs.map(messageRequest)),
       );
       return results.map((result) => ({
         messageId: "messageId" in result ? result.messageId : "",
