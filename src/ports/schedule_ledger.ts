@@ -136,6 +136,13 @@ export interface LedgerRow extends HeldWithPause {
   localTime: string | null;
 }
 
+const ledgerRowColumns = {
+  ...heldColumns,
+  userId: schedules.userId,
+  type: schedules.type,
+  localTime: schedules.localTime,
+};
+
 /**
  * Ledger rows of the users in (`afterUserId`, `lastUserId`]: a page of
  * preferences rows, read in one range scan of the user index.
@@ -145,12 +152,7 @@ export async function ledgerOfUserRange(
   afterUserId: string | null,
   lastUserId: string,
 ): Promise<LedgerRow[]> {
-  return await db.select({
-    ...heldColumns,
-    userId: schedules.userId,
-    type: schedules.type,
-    localTime: schedules.localTime,
-  }).from(schedules).where(and(
+  return await db.select(ledgerRowColumns).from(schedules).where(and(
     afterUserId === null ? undefined : gt(schedules.userId, afterUserId),
     lte(schedules.userId, lastUserId),
   ));
@@ -161,12 +163,7 @@ export async function ledgerPage(
   db: Database,
   q: { userId: string | null; after: string | null; limit: number },
 ): Promise<LedgerRow[]> {
-  return await db.select({
-    ...heldColumns,
-    userId: schedules.userId,
-    type: schedules.type,
-    localTime: schedules.localTime,
-  }).from(schedules).where(and(
+  return await db.select(ledgerRowColumns).from(schedules).where(and(
     q.userId === null ? undefined : eq(schedules.userId, q.userId),
     q.after === null ? undefined : gt(schedules.id, q.after),
   )).orderBy(asc(schedules.id)).limit(q.limit);
