@@ -27,17 +27,14 @@ export async function startRemoteStack(): Promise<RemoteStack> {
     [],
     z.record(z.string(), z.string()),
   );
-  let worker;
-  try {
-    worker = await startChild(
-      script("stack_process.ts"),
-      [JSON.stringify(standIns.info)],
-      z.object({ url: z.string(), apiKey: z.string() }),
-    );
-  } catch (error) {
+  const worker = await startChild(
+    script("stack_process.ts"),
+    [JSON.stringify(standIns.info)],
+    z.object({ url: z.string(), apiKey: z.string() }),
+  ).catch(async (error) => {
     await standIns.stop();
     throw error;
-  }
+  });
   const { url, apiKey } = worker.info;
   const qstashUrl = z.string().parse(standIns.info.QSTASH_URL);
   return {

@@ -57,7 +57,6 @@ export interface TestStackOptions {
 export async function startTestStack(
   opts: TestStackOptions = {},
 ): Promise<TestStack> {
-  await assertBundle();
   const standIns = await startScratchStandIns({
     persist: opts.persist ?? true,
   });
