@@ -5,23 +5,24 @@ import {
 } from "./backoff.ts";
 import { RecentIds } from "./recent_ids.ts";
 import {
+  type EventSourceLike,
+  socketSource,
+  type WebSocketLike,
+} from "./socket_source.ts";
+import {
   notificationId,
   parsePayload,
   type Payload,
+  socketUrl,
   streamUrl,
   unreadCount,
 } from "./stream_events.ts";
 
 export type { BackoffOptions } from "./backoff.ts";
+export type { EventSourceLike, WebSocketLike } from "./socket_source.ts";
 export type { Payload } from "./stream_events.ts";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
-
-/** The part of EventSource the client uses (a seam for tests). */
-export interface EventSourceLike {
-  addEventListener(type: string, listener: (event: MessageEvent) => void): void;
-  close(): void;
-}
 
 export interface HeraldClientOptions {
   /** Herald's origin (and path prefix, if any), e.g. "https://herald.example". */
@@ -41,21 +42,30 @@ export interface HeraldClientOptions {
   backoff?: Partial<BackoffOptions>;
   /** Notification ids remembered for dropping duplicates. */
   dedupeWindow?: number;
+  /**
+   * "sse" (default): an EventSource. "websocket": a WebSocket on the same
+   * URL, with the same events, ids and resume; it pings to keep alive.
+   */
+  transport?: "sse" | "websocket";
   /** Opens the stream; `new EventSource(url)` unless given (tests). */
   openSource?: (url: string) => EventSourceLike;
+  /** Opens the socket; `new WebSocket(url)` unless given (tests). */
+  openSocket?: (url: string) => WebSocketLike;
   /** Math.random unless given (tests). */
   random?: () => number;
 }
 
 /**
- * Herald's live stream in the browser: one EventSource to `/v1/stream`,
- * resumed after every drop from the last event id, so nothing is missed
- * and nothing is shown twice.
+ * Herald's live stream in the browser: one EventSource (or WebSocket) to
+ * `/v1/stream`, resumed after every drop from the last event id, so nothing
+ * is missed and nothing is shown twice.
  *
  * Reconnecting is done here, not by EventSource: its own retry would reuse
- * the URL, and with it an expired token. On any error the EventSource is
+ * the URL, and with it an expired token. On any error the connection is
  * closed and a new one opened with a new token and the last id, after an
  * exponential, fully jittered delay that resets once a connection is up.
+ * A WebSocket is read through `socketSource`, which makes it look like an
+ * EventSource, so everything below is the same for both transports.
  */
 export class HeraldClient {
   readonly #options: HeraldClientOptions;
@@ -73,7 +83,13 @@ export class HeraldClient {
     this.#options = options;
     this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.#recent = new RecentIds(options.dedupeWindow);
-    this.#openSource = options.openSource ?? ((url) => new EventSource(url));
+    if (options.transport === "websocket") {
+      const openSocket = options.openSocket ??
+        ((url: string) => new WebSocket(url));
+      this.#openSource = (url) => socketSource(openSocket(socketUrl(url)));
+    } else {
+      this.#openSource = options.openSource ?? ((url) => new EventSource(url));
+    }
     this.#options.onState?.(this.#state);
     void this.#connect();
   }

@@ -55,3 +55,8 @@ export function streamUrl(
   if (lastEventId) url.searchParams.set("lastEventId", lastEventId);
   return url.href;
 }
+
+/** The same URL for a WebSocket: http → ws, https → wss. */
+export function socketUrl(url: string): string {
+  return url.replace(/^http(s?):/, "ws$1:");
+}
