@@ -22,6 +22,7 @@ const configSchema = z.object({
   UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
   DEFAULT_TIMEZONE: z.string().default("UTC"),
   HEARTBEAT_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
+  REALTIME_SHARDS: z.coerce.number().int().min(1).max(1024).default(16),
   CORS_ORIGINS: z.string().default(""),
   WEBHOOK_SECRET: z.string().min(32, "must be at least 32 characters")
     .optional(),
@@ -51,6 +52,8 @@ export interface Config {
   redis: { url: string; token: string } | null;
   defaultTimezone: string;
   heartbeatMs: number;
+  /** Shard objects holding live connections (Workers; Deno has one hub). */
+  realtimeShards: number;
   corsOrigins: string[];
   /** HMAC key for outgoing webhooks; the host app already holds JWT_SECRET. */
   webhookSecret: string;
@@ -110,6 +113,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     redis: redisUrl && redisToken ? { url: redisUrl, token: redisToken } : null,
     defaultTimezone: e.DEFAULT_TIMEZONE,
     heartbeatMs: e.HEARTBEAT_MS,
+    realtimeShards: e.REALTIME_SHARDS,
     corsOrigins: e.CORS_ORIGINS.split(",").map((s) => s.trim()).filter(Boolean),
     webhookSecret: e.WEBHOOK_SECRET ?? e.JWT_SECRET,
     contentWebhooks,

@@ -9,7 +9,6 @@ import { createMetricsRecorder } from "./ports/metrics.ts";
 import { countingLogger } from "./ports/metrics_logger.ts";
 import { createLocalLimiter } from "./ports/refresh_limiter.ts";
 import { createInProcessChannels } from "./realtime/in_process_channels.ts";
-import { shardBroadcasts } from "./realtime/sharded_channels.ts";
 import { runMaintenance } from "./services/maintenance.ts";
 import { runStartupJobs } from "./services/startup_jobs.ts";
 
@@ -38,13 +37,16 @@ const now = () => Date.now();
 const redis = config.redis
   ? new Redis({ ...config.redis, retry: REDIS_RETRY })
   : null;
-// One process: the channels hub lives here, in memory.
-const hub = createInProcessChannels();
+// One process: the channels hub lives here, in memory, and takes
+// WebSockets through Deno's own upgrade.
+const hub = createInProcessChannels({
+  upgradeWebSocket: (request) => Deno.upgradeWebSocket(request),
+});
 const deps = composeDeps({
   config,
   db: openDatabase(client),
   redis: () => redis,
-  channels: shardBroadcasts(hub),
+  channels: hub,
   metrics,
   log,
   localLimiter: createLocalLimiter(now),
@@ -72,7 +74,7 @@ const server = Deno.serve({ hostname: "0.0.0.0", port }, app.fetch);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
     clearInterval(sweep);
-    // Open SSE streams would keep shutdown waiting forever.
+    // Open streams and sockets would keep shutdown waiting forever.
     hub.close();
     await server.shutdown();
     await metrics.flush(deps.db, now()).catch(() => {});

@@ -16,17 +16,15 @@ import { createMetricsRecorder } from "./ports/metrics.ts";
 import { countingLogger } from "./ports/metrics_logger.ts";
 import { createLocalLimiter } from "./ports/refresh_limiter.ts";
 import { createDurableChannels } from "./realtime/durable_channels.ts";
-import { shardBroadcasts } from "./realtime/sharded_channels.ts";
+import type { ChannelShard } from "./realtime/shard_object.ts";
 import { runMaintenance } from "./services/maintenance.ts";
 import { runStartupJobs } from "./services/startup_jobs.ts";
 
-export { ChannelObject } from "./realtime/channel_object.ts";
-export { RealtimeDirectory } from "./realtime/directory_object.ts";
+export { ChannelShard } from "./realtime/shard_object.ts";
 
-/** Worker bindings: the DO namespaces plus string vars and secrets. */
+/** Worker bindings: the shard namespace plus string vars and secrets. */
 export interface WorkerEnv extends Record<string, unknown> {
-  CHANNELS: DurableObjectNamespace;
-  REALTIME_DIRECTORY: DurableObjectNamespace;
+  CHANNELS: DurableObjectNamespace<ChannelShard>;
 }
 
 interface Built {
@@ -50,9 +48,16 @@ function build(env: WorkerEnv): Built {
   const metrics = createMetricsRecorder();
   const log = countingLogger(createLogger(), metrics);
   const now = () => Date.now();
-  const channels = shardBroadcasts(
-    createDurableChannels(env.CHANNELS, env.REALTIME_DIRECTORY),
-  );
+  const channels = createDurableChannels(env.CHANNELS, {
+    shards: config.realtimeShards,
+    heartbeatMs: config.heartbeatMs,
+    // Requests to shard objects and the wakes they caused: what the cost
+    // model in README multiplies by Cloudflare's prices.
+    onShardCall: (call, woke) => {
+      metrics.count("herald_shard_requests_total", { call });
+      if (woke) metrics.count("herald_shard_wakes_total");
+    },
+  });
   const localLimiter = createLocalLimiter(now);
   const { redis } = config;
   const deps = (): AppDeps =>

@@ -1,8 +1,8 @@
 /**
- * The live console: connect as a user with a token, watch the connection
- * state, the unread badge and notifications arriving, mark them read, and
- * send a test notification (with the admin key). It uses the same browser
- * client apps embed (`/console/herald-client.js`).
+ * The live console: connect as a user with a token over SSE or WebSocket,
+ * watch the connection state, the unread badge and notifications arriving,
+ * mark them read, and send a test notification (with the admin key). It
+ * uses the same browser client apps embed (`/console/herald-client.js`).
  */
 export const CONSOLE_HTML = `<!doctype html>
 <html lang="en">
@@ -39,6 +39,9 @@ export const CONSOLE_HTML = `<!doctype html>
   <legend>Connect as a user</legend>
   <label>User token (JWT signed with JWT_SECRET, <code>sub</code> = user id)
     <textarea id="token" spellcheck="false" autocomplete="off"></textarea></label>
+  <label>Transport <select id="transport">
+    <option value="sse" selected>Server-Sent Events</option><option value="websocket">WebSocket</option>
+  </select></label>
   <button id="connect">Connect</button>
   <button id="drop" disabled>Drop connection</button>
   <button id="disconnect" disabled>Disconnect</button>
@@ -133,6 +136,7 @@ $("connect").onclick = async () => {
     await loadInbox();
     client = new HeraldClient({
       baseUrl: base,
+      transport: $("transport").value,
       getStreamToken: async () => (await api("/v1/stream/token", { method: "POST" })).token,
       onNotification: (n) => render(n),
       onCount: (unread) => { $("unread").textContent = unread; },

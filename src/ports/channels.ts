@@ -1,7 +1,7 @@
 /**
  * Real-time channels: where notifications and unread counts are published,
- * and where SSE subscribers read them. Durable Objects on Workers
- * (`src/realtime/`), an in-process hub on Deno.
+ * and where clients read them, by SSE or WebSocket. Shards of hibernating
+ * Durable Objects on Workers (`src/realtime/`), an in-process hub on Deno.
  */
 import type { ChannelRef } from "../domain/channel.ts";
 
@@ -12,52 +12,80 @@ export {
 } from "../domain/channel.ts";
 
 export interface PublishedEvent {
-  /** SSE event name: "notification", "count", … */
+  /** Event name: "notification", "count", … */
   event: string;
   /** JSON-serialisable payload. */
   data: unknown;
   /**
-   * Idempotency key: publishing the same key twice to a channel stores and
-   * sends the event once (a retried fan-out must not double anything).
+   * Idempotency key: publishing the same key twice to an audience stores
+   * and sends the event once (a retried fan-out must not double anything).
    */
   key?: string;
 }
 
+/** One event for one audience (a user, or every holder of a role or topic). */
+export interface Addressed {
+  to: ChannelRef;
+  event: PublishedEvent;
+}
+
 export interface PublishResult {
-  /** The event's sequence number in its channel. */
+  /** The event's sequence number in its (first) shard. */
   seq: number;
   /** True when the key was already published: nothing was sent again. */
   duplicate: boolean;
-  /** Live subscribers the event was written to. */
+  /** Live connections the event was written to. */
   delivered: number;
 }
 
+export type Transport = "sse" | "websocket";
+
 export interface StreamRequest {
-  channels: ChannelRef[];
+  /** Whose stream: their own events, and their roles' and topics'. */
+  userId: string;
+  roles: readonly string[];
+  topics: readonly string[];
   /** From `Last-Event-ID` or the `lastEventId` query; null on first connect. */
   lastEventId: string | null;
   heartbeatMs: number;
-  /** Extra response headers (CORS). */
+  /**
+   * SSE, or the client's WebSocket upgrade request (the port answers it
+   * with the 101 that hands the socket over).
+   */
+  transport: { kind: "sse" } | { kind: "websocket"; upgrade: Request };
+  /** Extra response headers (CORS, request id). */
   headers?: Record<string, string>;
 }
 
-export interface ChannelStatus {
+/** One object (Durable Object shard, or the in-process hub) and its load. */
+export interface ShardView {
   name: string;
-  subscribers: number;
+  connections: number;
+  sse: number;
+  websocket: number;
   logSize: number;
   lastSeq: number;
+  /** Times it was constructed: first start, and every wake from hibernation. */
+  wakes: number;
 }
 
 export interface RealtimeStatus {
-  channels: ChannelStatus[];
+  shards: ShardView[];
+  /** Audiences with live connections ("user:ada", "role:ops"), and how many. */
+  channels: { name: string; subscribers: number }[];
+  /** Live connections, all transports. */
   subscribers: number;
 }
 
 export interface ChannelsPort {
-  publish(ref: ChannelRef, event: PublishedEvent): Promise<PublishResult>;
   /**
-   * The SSE response for one client: its channels merged, resumed after
-   * `lastEventId`. A 429 response when a channel is at its subscriber cap.
+   * Publishes each event to its audience; results in the same order. Events
+   * for the same shard travel in one request.
+   */
+  publish(events: readonly Addressed[]): Promise<PublishResult[]>;
+  /**
+   * The response for one client: an SSE stream, or the WebSocket upgrade,
+   * resumed after `lastEventId`. A 429 when its shard is full.
    */
   openStream(req: StreamRequest): Promise<Response>;
   status(): Promise<RealtimeStatus>;

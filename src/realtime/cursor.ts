@@ -1,23 +1,23 @@
 /**
- * The composite cursor carried in every SSE `id:`: where one connection
- * stands in each of its channels, so a reconnect replays exactly what it
- * missed.
+ * The cursor carried in every event id: where one connection stands in its
+ * shard's log, so a reconnect replays exactly what it missed.
  *
- *   cursor = "1" ( "." part )*          e.g. "1.Xk3_a9Qb2s.Yt7-p0Lm0"
+ *   cursor = "1" ( "." part )*          e.g. "1.Xk3_a9Qb2s"
  *   part   = epoch seq
- *   epoch  = 8 chars of [A-Za-z0-9_-]   (48 random bits per channel log)
- *   seq    = base-36 [0-9a-z]{1,11}     (last seq seen in that channel)
+ *   epoch  = 8 chars of [A-Za-z0-9_-]   (48 random bits per shard log)
+ *   seq    = base-36 [0-9a-z]{1,11}     (last seq seen in that log)
  *
- * Parts name their channel by the channel log's random *epoch*, not by the
- * channel's name: ids stay short, they reveal nothing, and a log that was
- * wiped or belongs to another deployment (a new epoch) can never be mistaken
- * for the one the client saw — its part simply does not match, which means
- * "position unknown" → reset. Parts are matched by epoch, not by index, so a
- * connection whose channel list changes (a role granted) keeps its other
- * positions. The leading version digit keeps the id non-empty even with no
- * parts (an empty `id:` would make EventSource forget its last id), and
- * leaves room for another encoding later. Every character is URL-unreserved,
- * so the id travels in a `lastEventId` query parameter untouched.
+ * A connection talks to one shard, so Herald writes one part; the grammar
+ * keeps room for more (ids written before shards — one part per channel a
+ * connection merged — still parse, and simply match no epoch: a reset).
+ * The part names its log by the log's random *epoch*, not by the shard's
+ * name: ids stay short, they reveal nothing, and a log that was wiped or
+ * belongs to another deployment or shard (a new epoch) can never be
+ * mistaken for the one the client saw — its part does not match, which
+ * means "position unknown" → reset. The leading version digit keeps the id
+ * non-empty even with no part (an empty `id:` would make EventSource forget
+ * its last id). Every character is URL-unreserved, so the id travels in a
+ * `lastEventId` query parameter untouched.
  */
 
 export interface CursorPart {
@@ -28,8 +28,8 @@ export interface CursorPart {
 const VERSION = "1";
 const EPOCH_LENGTH = 8;
 const PART = /^([A-Za-z0-9_-]{8})([0-9a-z]{1,11})$/;
-/** Bounds the work a hostile id can cause: no connection has more channels. */
-export const MAX_CURSOR_PARTS = 64;
+/** Bounds the work a hostile id can cause. */
+const MAX_CURSOR_PARTS = 64;
 const MAX_CURSOR_LENGTH = 1 + MAX_CURSOR_PARTS * (1 + EPOCH_LENGTH + 11);
 
 /** A fresh epoch for a new channel log: 6 random bytes as base64url. */
@@ -84,16 +84,7 @@ export function seqFor(parts: readonly CursorPart[], epoch: string) {
   return parts.find((part) => part.epoch === epoch)?.seq ?? null;
 }
 
-/**
- * The one part of a single-channel cursor (what a channel writes in its
- * ids), or null when it has none (the channel is awaiting a reset). Used by
- * the merge on ids a channel wrote, so it checks the shape, not the epoch.
- */
-export function singlePart(cursor: string): string | null {
-  const parts = decodeCursor(cursor);
-  if (!parts || parts.length > 1) {
-    throw new Error(`Channel id "${cursor}" is not a single-channel cursor`);
-  }
-  const [part] = parts;
-  return part ? formatPart(part) : null;
+/** The one-part cursor of position `seq` in the log `epoch`. */
+export function cursorAt(epoch: string, seq: number): string {
+  return joinCursor([formatPart({ epoch, seq })]);
 }

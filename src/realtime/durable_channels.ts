@@ -1,147 +1,170 @@
+import type { DurableObjectNamespace } from "@cloudflare/workers-types";
 import type {
-  DurableObjectNamespace,
-  Response as WorkerResponse,
-} from "@cloudflare/workers-types";
-import {
-  channelName,
-  type ChannelRef,
-  type ChannelsPort,
-  type PublishedEvent,
-  type PublishResult,
-  type RealtimeStatus,
-  type StreamRequest,
+  Addressed,
+  ChannelsPort,
+  PublishResult,
+  RealtimeStatus,
+  StreamRequest,
 } from "../ports/channels.ts";
-import {
-  CHANNEL_ORIGIN,
-  DIRECTORY_NAME,
-  DIRECTORY_ORIGIN,
-  directoryList,
-  internalUrl,
-  publishResult,
-} from "./channel_protocol.ts";
 import { type ChannelLimits, resolveLimits } from "./limits.ts";
-import { publishInput, streamChannels } from "./port_inputs.ts";
-import { mergeChannelStreams, type Upstream } from "./stream_merge.ts";
+import { allShards, shardOf } from "./placement.ts";
+import {
+  audienceOf,
+  type EventInput,
+  publishInput,
+  streamAudiences,
+} from "./port_inputs.ts";
+import type { ChannelShard } from "./shard_object.ts";
+import {
+  CONNECTION_HEADER,
+  type ConnectionRequest,
+  publishReply,
+  shardStatus,
+} from "./shard_protocol.ts";
+import { bridgeToSse } from "./sse_bridge.ts";
 import { channelFullResponse, sseResponse } from "./stream_response.ts";
+import { summarize } from "./status_summary.ts";
+
+export type ShardCall = "publish" | "open" | "status";
 
 export interface DurableChannelsOptions extends Partial<ChannelLimits> {
+  /** Shard objects; every user's connections live in one of them. */
+  shards?: number;
   /**
-   * How often a channel with subscribers re-reports to the directory;
-   * `status()` ignores entries older than three of these.
+   * The heartbeat streams are opened with: shards close direct WebSockets
+   * that missed three (default 15 s).
    */
-  directoryRefreshMs?: number;
+  heartbeatMs?: number;
+  /**
+   * Told of every request to a shard object and whether it found the object
+   * freshly constructed (publishes only): the cost model's counts.
+   */
+  onShardCall?: (call: ShardCall, woke: boolean) => void;
 }
 
+export const DEFAULT_SHARDS = 16;
+
+/** Any origin works for a stub; this one only names the hop in traces. */
+const SHARD_ORIGIN = "https://shard.herald.internal";
+
 /**
- * The channels on Workers: one `ChannelObject` per channel name (through
- * `channelName`, the one placement function), and the `RealtimeDirectory`
- * object that lists the live ones for `status()`.
- *
- * A stream on one channel is the object's own response body, passed
- * through untouched, so workerd pipes it natively with no JS per event.
- * A stream on several channels merges their bodies here, in the Worker
- * serving that connection (`stream_merge.ts`).
+ * The channels on Workers: `shards` ChannelShard objects, named through the
+ * one placement function (`placement.ts`). A connection talks to its user's
+ * shard only: a browser's WebSocket is handed straight to it, an SSE stream
+ * is bridged by this Worker over one WebSocket (`sse_bridge.ts`). A user's
+ * event is one request to one shard; a broadcast one request per shard.
  */
 export function createDurableChannels(
-  channels: DurableObjectNamespace,
-  directory: DurableObjectNamespace,
+  namespace: DurableObjectNamespace<ChannelShard>,
   options: DurableChannelsOptions = {},
 ): ChannelsPort {
   const limits = resolveLimits(options);
-  const refreshMs = options.directoryRefreshMs ?? 30_000;
-  const stub = (name: string) => channels.get(channels.idFromName(name));
+  const shards = options.shards ?? DEFAULT_SHARDS;
+  if (!Number.isSafeInteger(shards) || shards < 1) {
+    throw new RangeError(`Shards must be an integer ≥ 1, got "${shards}"`);
+  }
+  const onCall = options.onShardCall ?? (() => {});
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const stub = (name: string) => namespace.get(namespace.idFromName(name));
 
   return {
-    async publish(
-      ref: ChannelRef,
-      event: PublishedEvent,
-    ): Promise<PublishResult> {
-      const input = publishInput(event);
-      const name = channelName(ref);
-      const res = await stub(name).fetch(
-        internalUrl(CHANNEL_ORIGIN, "/publish", {
-          channel: name,
-          event: input.event,
-          key: input.key ?? undefined,
-          logSize: limits.logSize,
+    async publish(events: readonly Addressed[]): Promise<PublishResult[]> {
+      // Group by shard, keeping each event's index: one request per shard.
+      const byShard = new Map<string, { index: number; item: Item }[]>();
+      events.forEach(({ to, event }, index) => {
+        const item = { ...publishInput(event), audience: audienceOf(to) };
+        const targets = to.kind === "user"
+          ? [shardOf(to.name, shards)]
+          : allShards(shards);
+        for (const shard of targets) {
+          const list = byShard.get(shard) ?? [];
+          list.push({ index, item });
+          byShard.set(shard, list);
+        }
+      });
+      const results: (PublishResult | null)[] = events.map(() => null);
+      await Promise.all(
+        [...byShard].map(async ([shard, list]) => {
+          const reply = publishReply.parse(
+            await stub(shard).publish({
+              items: list.map((entry) => entry.item),
+              logSize: limits.logSize,
+              heartbeatMs,
+            }),
+          );
+          onCall("publish", reply.woke);
+          list.forEach(({ index }, i) => {
+            const got = reply.results[i];
+            if (!got) throw new Error(`Shard "${shard}" answered short`);
+            const seen = results[index];
+            // Shards number events independently; the first speaks for all.
+            results[index] = seen
+              ? {
+                seq: seen.seq,
+                duplicate: seen.duplicate && got.duplicate,
+                delivered: seen.delivered + got.delivered,
+              }
+              : got;
+          });
         }),
-        { method: "POST", body: input.dataJson },
       );
-      return publishResult.parse(await answer(res, name));
+      return results.map((r) => r ?? { seq: 0, duplicate: true, delivered: 0 });
     },
 
     async openStream(req: StreamRequest): Promise<Response> {
-      const names = streamChannels(req);
-      const settled = await Promise.allSettled(
-        names.map((name) =>
-          stub(name).fetch(internalUrl(CHANNEL_ORIGIN, "/subscribe", {
-            channel: name,
-            cursor: req.lastEventId ?? undefined,
-            heartbeatMs: req.heartbeatMs,
-            retryMs: limits.retryMs,
-            maxSubscribers: limits.maxSubscribers,
-            maxBufferedBytes: limits.maxBufferedBytes,
-            refreshMs,
-          }))
-        ),
-      );
-      const opened: Upstream[] = [];
-      const refused: { name: string; status: number }[] = [];
-      const errors: unknown[] = [];
-      for (const [i, outcome] of settled.entries()) {
-        const name = names[i] ?? "";
-        if (outcome.status === "rejected") errors.push(outcome.reason);
-        else if (outcome.value.ok && outcome.value.body) {
-          opened.push({ name, body: outcome.value.body });
-        } else {
-          refused.push({ name, status: outcome.value.status });
-          await outcome.value.body?.cancel();
-        }
-      }
-      if (errors.length > 0 || refused.length > 0) {
-        // All or nothing: a half-open connection would miss a channel.
-        await Promise.all(opened.map((u) => u.body.cancel().catch(() => {})));
-        const [full] = refused.filter((r) => r.status === 429);
-        if (full) return channelFullResponse(full.name, req.headers);
-        if (errors.length > 0) throw errors[0];
-        throw new Error(
-          `Channel "${refused[0]?.name}" refused a subscriber with ${
-            refused[0]?.status
-          }`,
-        );
-      }
-      const [only] = opened;
-      if (opened.length === 1 && only) {
-        return sseResponse(only.body, req.headers);
-      }
-      const merged = await mergeChannelStreams(opened, {
-        retryMs: limits.retryMs,
+      const audiences = streamAudiences(req);
+      const shard = shardOf(req.userId, shards);
+      const connection: ConnectionRequest = {
+        audiences,
+        cursor: req.lastEventId,
+        transport: req.transport.kind === "sse" ? "sse" : "ws",
         heartbeatMs: req.heartbeatMs,
-        maxBufferedBytes: limits.maxBufferedBytes,
+        retryMs: limits.retryMs,
+        maxConnections: limits.maxConnections,
+      };
+      const headers = new Headers(
+        req.transport.kind === "websocket"
+          ? req.transport.upgrade.headers
+          : { upgrade: "websocket" },
+      );
+      headers.set(CONNECTION_HEADER, JSON.stringify(connection));
+      onCall("open", false);
+      const res = await stub(shard).fetch(`${SHARD_ORIGIN}/connect`, {
+        headers,
       });
-      return sseResponse(merged, req.headers);
+      if (res.status === 429) {
+        await res.body?.cancel();
+        return channelFullResponse(audiences[0] ?? shard, req.headers);
+      }
+      const socket = res.webSocket;
+      if (res.status !== 101 || !socket) {
+        await res.body?.cancel();
+        throw new Error(`Shard "${shard}" refused a connection: ${res.status}`);
+      }
+      // A browser's WebSocket: the shard's end becomes this response's, the
+      // runtime joins the two, and this Worker is out of the path.
+      if (req.transport.kind === "websocket") {
+        return new Response(null, { status: 101, webSocket: socket });
+      }
+      return sseResponse(
+        bridgeToSse(socket, {
+          heartbeatMs: req.heartbeatMs,
+          maxBufferedBytes: limits.maxBufferedBytes,
+        }),
+        req.headers,
+      );
     },
 
     async status(): Promise<RealtimeStatus> {
-      const res = await directory.get(directory.idFromName(DIRECTORY_NAME))
-        .fetch(
-          internalUrl(DIRECTORY_ORIGIN, "/list", { maxAgeMs: 3 * refreshMs }),
-        );
-      const { channels: live } = directoryList.parse(
-        await answer(res, "directory"),
+      const views = await Promise.all(
+        allShards(shards).map(async (name) => {
+          onCall("status", false);
+          return shardStatus.parse(await stub(name).status(heartbeatMs));
+        }),
       );
-      return {
-        channels: live,
-        subscribers: live.reduce((sum, c) => sum + c.subscribers, 0),
-      };
+      return summarize(views);
     },
   };
 }
 
-async function answer(res: WorkerResponse, who: string): Promise<unknown> {
-  if (!res.ok) {
-    await res.body?.cancel();
-    throw new Error(`Realtime object "${who}" answered ${res.status}`);
-  }
-  return await res.json();
-}
+type Item = EventInput & { audience: string };

@@ -1,105 +1,104 @@
-import {
-  channelName,
-  type ChannelRef,
-  type ChannelsPort,
-  type PublishedEvent,
-  type PublishResult,
-  type RealtimeStatus,
-  type StreamRequest,
+import type {
+  Addressed,
+  ChannelsPort,
+  PublishResult,
+  RealtimeStatus,
+  StreamRequest,
 } from "../ports/channels.ts";
-import { Channel } from "./channel.ts";
-import { newEpoch } from "./cursor.ts";
-import { type ChannelLimits, resolveLimits } from "./limits.ts";
-import { publishInput, streamChannels } from "./port_inputs.ts";
-import { MemoryReplayLog } from "./replay_log.ts";
-import { mergeChannelStreams, type Upstream } from "./stream_merge.ts";
-import { channelFullResponse, sseResponse } from "./stream_response.ts";
 import type { Clock } from "./clock.ts";
+import { newEpoch } from "./cursor.ts";
+import { InProcessConnections } from "./in_process_connections.ts";
+import type { UpgradeWebSocket } from "./in_process_connections.ts";
+import { type ChannelLimits, resolveLimits } from "./limits.ts";
+import { audienceOf, publishInput, streamAudiences } from "./port_inputs.ts";
+import { ShardCore } from "./shard_core.ts";
+import { MemoryShardLog } from "./shard_log.ts";
+import { summarize } from "./status_summary.ts";
+import { channelFullResponse, sseResponse } from "./stream_response.ts";
+
+export type { UpgradeWebSocket } from "./in_process_connections.ts";
 
 export interface InProcessChannelsOptions extends Partial<ChannelLimits> {
   clock?: Clock;
+  /** `Deno.upgradeWebSocket`; without it WebSocket streams are refused. */
+  upgradeWebSocket?: UpgradeWebSocket;
 }
 
 export interface InProcessChannels extends ChannelsPort {
-  /** Ends every open stream (so a server can shut down); logs are kept. */
+  /** Ends every open connection (so a server can shut down); the log stays. */
   close(): void;
 }
 
 /**
- * The channels on Deno: the same `Channel` core as the Durable Objects, in
- * this process, with memory logs. Same bytes on the wire, same ids, same
- * limits; it serves one process only (no sharing between instances), and a
- * restart starts every log at a new epoch, so old cursors get a `reset`.
+ * The channels on Deno: one shard, in this process — the same `ShardCore`
+ * as the Durable Objects over a memory log, so the same bytes, ids and
+ * limits on both transports. It serves one process only (no sharing
+ * between instances), and a restart starts the log at a new epoch, so old
+ * ids get a `reset`.
  */
 export function createInProcessChannels(
   options: InProcessChannelsOptions = {},
 ): InProcessChannels {
   const limits = resolveLimits(options);
-  const channels = new Map<string, Channel>();
-  const channel = (name: string) => {
-    let found = channels.get(name);
-    if (!found) {
-      found = new Channel(name, new MemoryReplayLog(newEpoch()), {
-        clock: options.clock,
-      });
-      channels.set(name, found);
-    }
-    return found;
-  };
-
+  const core = new ShardCore(new MemoryShardLog(newEpoch()));
+  const connections = new InProcessConnections(core, {
+    clock: options.clock,
+    maxBufferedBytes: limits.maxBufferedBytes,
+  });
   return {
-    publish(ref: ChannelRef, event: PublishedEvent): Promise<PublishResult> {
-      const input = publishInput(event);
-      return Promise.resolve(
-        channel(channelName(ref)).publish(input, limits.logSize),
-      );
+    publish(events: readonly Addressed[]): Promise<PublishResult[]> {
+      const inputs = events.map(({ to, event }) => ({
+        ...publishInput(event),
+        audience: audienceOf(to),
+      }));
+      return Promise.resolve(inputs.map((input) => {
+        const { seq, duplicate } = core.publish(input, limits.logSize);
+        const delivered = duplicate ? 0 : connections.deliver(input, seq);
+        return { seq, duplicate, delivered };
+      }));
     },
 
-    async openStream(req: StreamRequest): Promise<Response> {
-      const names = streamChannels(req);
-      const opened: Upstream[] = [];
-      for (const name of names) {
-        const result = channel(name).subscribe({
-          cursor: req.lastEventId,
-          heartbeatMs: req.heartbeatMs,
-          retryMs: limits.retryMs,
-          maxSubscribers: limits.maxSubscribers,
-          maxBufferedBytes: limits.maxBufferedBytes,
-        });
-        if (!result.ok) {
-          await Promise.all(opened.map((u) => u.body.cancel()));
-          return channelFullResponse(name, req.headers);
+    openStream(req: StreamRequest): Promise<Response> {
+      const audiences = streamAudiences(req);
+      if (connections.size >= limits.maxConnections) {
+        return Promise.resolve(
+          channelFullResponse(audiences[0] ?? "hub", req.headers),
+        );
+      }
+      const open = {
+        audiences,
+        cursor: req.lastEventId,
+        heartbeatMs: req.heartbeatMs,
+        retryMs: limits.retryMs,
+      };
+      if (req.transport.kind === "websocket") {
+        if (!options.upgradeWebSocket) {
+          throw new Error("This hub was made without upgradeWebSocket");
         }
-        opened.push({ name, body: result.stream });
+        return Promise.resolve(
+          connections.openWebSocket(
+            open,
+            options.upgradeWebSocket(req.transport.upgrade),
+          ),
+        );
       }
-      const [only] = opened;
-      if (opened.length === 1 && only) {
-        return sseResponse(only.body, req.headers);
-      }
-      const merged = await mergeChannelStreams(
-        opened,
-        {
-          retryMs: limits.retryMs,
-          heartbeatMs: req.heartbeatMs,
-          maxBufferedBytes: limits.maxBufferedBytes,
-          clock: options.clock,
-        },
+      return Promise.resolve(
+        sseResponse(connections.openSse(open), req.headers),
       );
-      return sseResponse(merged, req.headers);
     },
 
     status(): Promise<RealtimeStatus> {
-      const live = [...channels.values()]
-        .filter((c) => c.subscribers > 0)
-        .map((c) => c.status());
-      return Promise.resolve({
-        channels: live,
-        subscribers: live.reduce((sum, c) => sum + c.subscribers, 0),
-      });
+      return Promise.resolve(summarize([{
+        name: "hub",
+        ...connections.counts(),
+        logSize: core.log.size(),
+        lastSeq: core.log.lastSeq,
+        wakes: 1,
+      }]));
     },
 
     close(): void {
-      for (const c of channels.values()) c.close();
+      connections.closeAll();
     },
   };
 }

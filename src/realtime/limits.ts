@@ -1,21 +1,22 @@
-/** Per-channel bounds, the same for both implementations. */
+/** Bounds of the real-time layer, the same for both implementations. */
 export interface ChannelLimits {
-  /** Events kept for replay per channel. */
+  /** Events kept for replay per audience in each shard. */
   logSize: number;
-  /** Live subscribers per channel; one more gets a 429. */
-  maxSubscribers: number;
+  /** Live connections per shard; one more gets a 429. */
+  maxConnections: number;
   /** The `retry:` sent to EventSource. */
   retryMs: number;
-  /** Unread bytes a subscriber may hold before it is dropped (it resumes). */
+  /** Unread bytes an SSE reader may hold before it is dropped (it resumes). */
   maxBufferedBytes: number;
 }
 
 export const DEFAULT_LIMITS: ChannelLimits = {
   logSize: 1000,
-  maxSubscribers: 1000,
+  // Hibernated sockets cost the object nothing; awake, each is a small
+  // entry in the runtime's tag index. 16 shards × 5,000 = 80,000 online.
+  maxConnections: 5000,
   retryMs: 3000,
-  // ~100 notifications behind: far past a healthy reader, and 1,000 stuck
-  // readers still fit a Durable Object's 128 MB.
+  // ~100 notifications behind: far past a healthy reader.
   maxBufferedBytes: 64 * 1024,
 };
 
@@ -36,7 +37,7 @@ export function resolveLimits(given: Partial<ChannelLimits>): ChannelLimits {
   };
   return {
     logSize: pick("logSize"),
-    maxSubscribers: pick("maxSubscribers"),
+    maxConnections: pick("maxConnections"),
     retryMs: pick("retryMs"),
     maxBufferedBytes: pick("maxBufferedBytes"),
   };

@@ -4,19 +4,28 @@ import {
   type PublishedEvent,
   type StreamRequest,
 } from "../ports/channels.ts";
-import type { PublishInput } from "./channel.ts";
-import { MAX_CURSOR_PARTS } from "./cursor.ts";
+import { MAX_TAG_LENGTH } from "./connection_tags.ts";
 import { isPublishableEvent } from "./sse_encoding.ts";
 
 /**
- * What both port implementations check before touching a channel: the
+ * What both port implementations check before touching a shard: the
  * caller's mistakes become 400s here, not odd bytes on the wire.
  */
 
 const MAX_KEY_LENGTH = 256;
+/** Roles and topics one stream may hold (each is a tag or an attachment entry). */
+export const MAX_STREAM_AUDIENCES = 64;
+// Audiences become socket tags with a transport prefix ("sse|").
+const MAX_AUDIENCE_LENGTH = MAX_TAG_LENGTH - 4;
+
+export interface EventInput {
+  event: string;
+  dataJson: string;
+  key: string | null;
+}
 
 /** A port-level event, checked and serialised once for the wire. */
-export function publishInput(event: PublishedEvent): PublishInput {
+export function publishInput(event: PublishedEvent): EventInput {
   if (!isPublishableEvent(event.event)) {
     throw new AppError(
       "bad_request",
@@ -40,19 +49,38 @@ export function publishInput(event: PublishedEvent): PublishInput {
   };
 }
 
-/**
- * The distinct channel names of a stream request, in order, after checking
- * what the port cannot fix for the caller.
- */
-export function streamChannels(req: StreamRequest): string[] {
-  const names = [...new Set(req.channels.map(channelName))];
-  if (names.length === 0) {
-    throw new AppError("bad_request", "A stream needs at least one channel");
-  }
-  if (names.length > MAX_CURSOR_PARTS) {
+/** An audience name (`channelName()`), checked to fit a socket tag. */
+export function audienceOf(ref: Parameters<typeof channelName>[0]): string {
+  const name = channelName(ref);
+  if (name.length > MAX_AUDIENCE_LENGTH) {
     throw new AppError(
       "bad_request",
-      `A stream may merge at most ${MAX_CURSOR_PARTS} channels, got ${names.length}`,
+      `"${
+        name.slice(0, 40)
+      }…" is longer than ${MAX_AUDIENCE_LENGTH} characters`,
+    );
+  }
+  return name;
+}
+
+/**
+ * The distinct audiences of a stream, its own user first, after checking
+ * what the port cannot fix for the caller.
+ */
+export function streamAudiences(req: StreamRequest): string[] {
+  const audiences = [
+    ...new Set([
+      audienceOf({ kind: "user", name: req.userId }),
+      ...req.roles.map((name) => audienceOf({ kind: "role", name })),
+      ...req.topics.map((name) => audienceOf({ kind: "topic", name })),
+    ]),
+  ];
+  if (audiences.length > MAX_STREAM_AUDIENCES + 1) {
+    throw new AppError(
+      "bad_request",
+      `A stream may hold at most ${MAX_STREAM_AUDIENCES} roles and topics, got ${
+        audiences.length - 1
+      }`,
     );
   }
   if (!Number.isInteger(req.heartbeatMs) || req.heartbeatMs < 10) {
@@ -60,5 +88,5 @@ export function streamChannels(req: StreamRequest): string[] {
       `heartbeatMs must be an integer ≥ 10, got "${req.heartbeatMs}"`,
     );
   }
-  return names;
+  return audiences;
 }

@@ -1,13 +1,16 @@
 import { decodeCursor, seqFor } from "./cursor.ts";
 
-/** What a channel log holds: seqs `firstSeq..lastSeq` (empty when first > last). */
+/**
+ * What a shard log can vouch for, for one connection: its last seq, and
+ * the highest seq trimmed away from any of the connection's audiences.
+ */
 export interface LogBounds {
-  firstSeq: number;
   lastSeq: number;
+  trimmedThrough: number;
 }
 
 /**
- * How a new subscriber starts in one channel:
+ * How a new connection starts:
  * - `live`: no cursor at all (a first connect): from now on, nothing replayed;
  * - `replay`: send the logged events after `afterSeq`, then live;
  * - `reset`: the position cannot be honoured exactly, so tell the client to
@@ -19,11 +22,11 @@ export type ResumePlan =
   | { kind: "reset" };
 
 /**
- * The replay-log arithmetic. A position is honoured only when every event
- * after it is still in the log: `afterSeq + 1 >= firstSeq`. Anything we
- * cannot vouch for — an unparsable or foreign cursor, a cursor without this
- * channel's epoch (a wiped log, a channel the connection did not have), a
- * seq from the future — is a reset, never a silent guess.
+ * The replay-log arithmetic. A position is honoured only when nothing the
+ * connection should see after it was trimmed: `trimmedThrough <= seq`.
+ * Anything we cannot vouch for — an unparsable or foreign cursor, a cursor
+ * without this log's epoch (a wiped log, another shard), a seq from the
+ * future — is a reset, never a silent guess.
  */
 export function planResume(
   cursor: string | null,
@@ -35,6 +38,6 @@ export function planResume(
   const parts = decodeCursor(cursor);
   const seq = parts ? seqFor(parts, epoch) : null;
   if (seq === null || seq > log.lastSeq) return { kind: "reset" };
-  if (seq + 1 < log.firstSeq) return { kind: "reset" };
+  if (log.trimmedThrough > seq) return { kind: "reset" };
   return { kind: "replay", afterSeq: seq };
 }

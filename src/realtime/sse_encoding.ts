@@ -1,17 +1,15 @@
 /**
- * Herald's SSE bytes. Every event a channel writes has the same layout, with
- * the id LAST:
+ * Herald's SSE bytes. Every event has the same layout:
  *
  *   event: <name>\n
  *   data: <json>\n
  *   id: <cursor>\n
  *   \n
  *
- * The part before `id:` (the *body*) is encoded once per publish and stored
- * in the replay log as is; the id is appended per frame. Keeping the id last
- * lets the multi-channel merge swap it for the connection's composite cursor
- * by cutting the frame at its last line, forwarding the body bytes untouched.
- * Only LF is written, so `\n\n` always ends a frame.
+ * A shard encodes each event once for all its SSE connections (they share
+ * the shard's cursor), and the Worker bridging a connection writes the
+ * bytes as they came. Only LF is written, so `\n\n` always ends a frame.
+ * The WebSocket form of the same events is in `ws_encoding.ts`.
  */
 
 const encoder = new TextEncoder();
@@ -26,6 +24,8 @@ const RESERVED_EVENTS: ReadonlySet<string> = new Set([
   "message",
   "error",
   "open",
+  "hb",
+  "ping",
 ]);
 
 const EVENT_NAME = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/;
@@ -61,10 +61,7 @@ export function retryBlock(retryMs: number): string {
   return `retry: ${Math.max(0, Math.round(retryMs))}\n\n`;
 }
 
-export function connectedBody(channels: readonly string[]): string {
-  return encodeBody("connected", JSON.stringify({ channels }));
-}
-
-export function resetBody(channel: string): string {
-  return encodeBody("reset", JSON.stringify({ channel }));
+/** One whole SSE event. */
+export function sseFrame(event: string, dataJson: string, id: string): string {
+  return encodeFrame(encodeBody(event, dataJson), id);
 }

@@ -29,8 +29,6 @@ export interface SubscriberOptions {
  */
 export class Subscriber {
   readonly stream: ReadableStream<Uint8Array>;
-  /** Last seq written to it; live events at or below are not sent again. */
-  afterSeq = 0;
   readonly #onGone: SubscriberOptions["onGone"];
   readonly #controller: ReadableStreamDefaultController<Uint8Array>;
   #allowance: number;
@@ -38,8 +36,6 @@ export class Subscriber {
   /** Bytes consumed at the previous beat; -1 until the first one. */
   #consumedAtBeat = -1;
   #gone = false;
-  /** Made only while someone waits for the queue to empty (the merge). */
-  #drained: PromiseWithResolvers<void> | null = null;
 
   constructor(options: SubscriberOptions) {
     this.#onGone = options.onGone;
@@ -48,8 +44,6 @@ export class Subscriber {
     this.stream = new ReadableStream<Uint8Array>(
       {
         start: (c) => void (controller = c),
-        // Called when the reader waits on an empty queue: it caught up.
-        pull: () => this.#release(),
         cancel: () => this.#leave("cancelled"),
       },
       // Counted in bytes with no high-water mark: `desiredSize` is then
@@ -58,10 +52,6 @@ export class Subscriber {
     );
     if (!controller) throw new Error("ReadableStream did not start");
     this.#controller = controller;
-  }
-
-  get gone(): boolean {
-    return this.#gone;
   }
 
   /** Unread bytes in the stream's queue. */
@@ -77,17 +67,6 @@ export class Subscriber {
   open(bytes: Uint8Array): boolean {
     this.#allowance += bytes.byteLength;
     return this.write(bytes);
-  }
-
-  /**
-   * Resolves once the reader has taken everything queued (or is gone): lets
-   * a producer that can wait — the merge, reading channel streams — apply
-   * backpressure instead of piling bytes up here.
-   */
-  whenDrained(): Promise<void> {
-    if (this.#gone || this.queued === 0) return Promise.resolve();
-    this.#drained ??= Promise.withResolvers<void>();
-    return this.#drained.promise;
   }
 
   /** Queues `bytes`; false (and the subscriber is gone) when it cannot. */
@@ -150,12 +129,6 @@ export class Subscriber {
   #leave(reason: GoneReason): void {
     if (this.#gone) return;
     this.#gone = true;
-    this.#release();
     this.#onGone(this, reason);
-  }
-
-  #release(): void {
-    this.#drained?.resolve();
-    this.#drained = null;
   }
 }

@@ -36,10 +36,17 @@ export class SubscriberRegistry {
   }
 
   /** A new subscriber, already counted and beating. */
-  create(heartbeatMs: number, maxBufferedBytes: number): Subscriber {
+  create(
+    heartbeatMs: number,
+    maxBufferedBytes: number,
+    onGone: (subscriber: Subscriber) => void = () => {},
+  ): Subscriber {
     const subscriber = new Subscriber({
       maxBufferedBytes,
-      onGone: (gone) => this.#remove(gone),
+      onGone: (gone) => {
+        this.#remove(gone);
+        onGone(gone);
+      },
     });
     let beat = this.#beats.get(heartbeatMs);
     if (!beat) {
@@ -55,21 +62,6 @@ export class SubscriberRegistry {
     this.#all.add(subscriber);
     this.#onChange(this.#all.size);
     return subscriber;
-  }
-
-  /**
-   * Writes the same bytes to every subscriber that has not yet seen `seq`;
-   * returns how many took them. The loop never awaits: a subscriber that
-   * cannot take the bytes is dropped on the spot and the loop goes on.
-   */
-  broadcast(bytes: Uint8Array, seq: number): number {
-    let delivered = 0;
-    for (const subscriber of this.#all) {
-      if (seq <= subscriber.afterSeq) continue;
-      subscriber.afterSeq = seq;
-      if (subscriber.write(bytes)) delivered++;
-    }
-    return delivered;
   }
 
   /** Ends every stream (shutdown, tests). */

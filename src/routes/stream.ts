@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import type { ChannelRef } from "../domain/channel.ts";
 import { AppError } from "../errors.ts";
 import {
   authenticate,
@@ -16,9 +15,10 @@ import { claimedChannels, syncMemberships } from "../services/memberships.ts";
 const STREAM_TOKEN_TTL_SECONDS = 120;
 
 /**
- * The SSE stream and the short-lived tokens browsers open it with. A stream
- * carries the user's own channel and the roles and topics in their token —
- * nothing else is reachable.
+ * The live stream — SSE, or a WebSocket on the same URL — and the
+ * short-lived tokens browsers open it with. A stream carries the user's own
+ * events and those of the roles and topics in their token — nothing else is
+ * reachable.
  */
 export const streamRoutes = new Hono<HonoEnv>()
   .post("/v1/stream/token", authenticate, async (c) => {
@@ -56,16 +56,18 @@ export const streamRoutes = new Hono<HonoEnv>()
     }
     const memberships = claimedChannels(principal.roles, principal.topics);
     await syncMemberships(deps, principal.userId, memberships);
-    const channels: ChannelRef[] = [
-      { kind: "user", name: principal.userId },
-      ...principal.roles.map((name) => ({ kind: "role" as const, name })),
-      ...principal.topics.map((name) => ({ kind: "topic" as const, name })),
-    ];
+    const upgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
     return await deps.channels.openStream({
-      channels: dedupe(channels),
+      userId: principal.userId,
+      roles: principal.roles,
+      topics: principal.topics,
+      // Browsers' WebSockets cannot send headers: the query carries the id.
       lastEventId: c.req.header("last-event-id") ??
         c.req.query("lastEventId") ?? null,
       heartbeatMs: deps.config.heartbeatMs,
+      transport: upgrade
+        ? { kind: "websocket", upgrade: c.req.raw }
+        : { kind: "sse" },
       headers: {
         ...corsHeadersFor(c.req.header("origin"), deps.config.corsOrigins),
         "X-Request-Id": c.get("requestId"),
@@ -93,14 +95,4 @@ async function streamPrincipal(
     );
   }
   return principal;
-}
-
-function dedupe(refs: ChannelRef[]): ChannelRef[] {
-  const seen = new Set<string>();
-  return refs.filter((r) => {
-    const key = `${r.kind}:${r.name}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

@@ -47,13 +47,10 @@ export async function fanOut(
       refs.filter((r) => r.kind === "user").map((r) => r.name),
     ),
     deps.cache.bump(n.audiences.filter((a) => !a.startsWith("user:"))),
-    ...refs.map((ref) =>
-      deps.channels.publish(ref, {
-        event: "notification",
-        data: view,
-        key: n.id,
-      })
-    ),
+    deps.channels.publish(refs.map((to) => ({
+      to,
+      event: { event: "notification", data: view, key: n.id },
+    }))),
   ]);
   await clearOutbox(deps.db, n.id);
   deps.log.info("notification.sent", {

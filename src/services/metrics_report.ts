@@ -20,6 +20,10 @@ const COUNTERS: Record<string, string> = {
     "Duplicate deliveries or requests dropped, by source.",
   herald_notifications_sent_total: "Notifications handed to their channels.",
   herald_job_runs_total: "System job runs, by status.",
+  herald_shard_requests_total:
+    "Requests to real-time shard objects (Workers), by call.",
+  herald_shard_wakes_total:
+    "Publishes that found their shard object freshly constructed (woken).",
 };
 
 /**
@@ -53,7 +57,7 @@ export async function prometheusText(deps: Deps): Promise<string> {
   if (live) {
     families.push({
       name: "herald_live_subscribers",
-      help: "SSE subscribers connected now.",
+      help: "Live connections (SSE and WebSocket) now.",
       type: "gauge",
       samples: [{
         name: "herald_live_subscribers",
@@ -62,7 +66,7 @@ export async function prometheusText(deps: Deps): Promise<string> {
       }],
     }, {
       name: "herald_live_channels",
-      help: "Channels with at least one subscriber now.",
+      help: "Audiences (users, roles, topics) with a live connection now.",
       type: "gauge",
       samples: [{
         name: "herald_live_channels",

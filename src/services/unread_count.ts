@@ -76,9 +76,9 @@ export async function pushUnreadCount(
 ): Promise<number> {
   const { count, stamp } = await freshCount(deps, owner);
   await deps.cache.put(owner.userId, count, stamp);
-  await deps.channels.publish({ kind: "user", name: owner.userId }, {
-    event: "count",
-    data: { unread: count },
-  });
+  await deps.channels.publish([{
+    to: { kind: "user", name: owner.userId },
+    event: { event: "count", data: { unread: count } },
+  }]);
   return count;
 }

@@ -3,9 +3,10 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { startTestStack, type TestStack } from "../support/test_stack.ts";
 
 /**
- * The console page end to end, in Debian's headless Chromium: the page
- * shows a notification sent through the API, keeps the unread badge right,
- * and after a forced disconnect shows what was sent meanwhile, once each.
+ * The console page end to end, in Debian's headless Chromium, on each
+ * transport: the page shows a notification sent through the API, keeps the
+ * unread badge right, and after a forced disconnect shows what was sent
+ * meanwhile, once each.
  */
 const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
 const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
@@ -37,108 +38,125 @@ async function waitForState(page: Page, state: string) {
   );
 }
 
-Deno.test({
-  name:
-    "the console shows live notifications and resumes after a forced disconnect",
-  ignore: skip,
-  // Chromium's own pipes and timers outlive a test's bookkeeping.
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const stack = await startTestStack();
-    let browser: Browser | null = null;
-    try {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          "--no-first-run",
-        ],
-      });
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on("pageerror", (e) => errors.push(e.message));
+for (const transport of ["sse", "websocket"] as const) {
+  Deno.test({
+    name:
+      `the console shows live notifications and resumes after a forced disconnect (${transport})`,
+    ignore: skip,
+    // Chromium's own pipes and timers outlive a test's bookkeeping.
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => {
+      const stack = await startTestStack();
+      let browser: Browser | null = null;
+      try {
+        browser = await chromium.launch({
+          executablePath: CHROMIUM,
+          args: [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+          ],
+        });
+        const context = await browser.newContext();
+        const page = await context.newPage();
+        const errors: string[] = [];
+        page.on("pageerror", (e) => errors.push(e.message));
 
-      const user = "e2e-ada";
-      await page.goto(`${stack.url}/console`);
-      await page.fill("#token", await stack.userToken(user));
-      await page.click("#connect");
-      await waitForState(page, "open");
-      assert.equal(await page.textContent("#user"), user);
+        const user = `e2e-ada-${transport}`;
+        await page.goto(`${stack.url}/console`);
+        await page.selectOption("#transport", transport);
+        await page.fill("#token", await stack.userToken(user));
+        await page.click("#connect");
+        await waitForState(page, "open");
+        assert.equal(await page.textContent("#user"), user);
 
-      await send(stack, user, "First live one");
-      await page.locator("#notifications li", { hasText: "First live one" })
-        .waitFor({ timeout: 10_000 });
-      await page.waitForFunction(() =>
-        document.getElementById("unread")?.textContent === "1"
-      );
-
-      // Marking it read updates the badge through the API and the stream.
-      await page.click("#notifications li .mark-read");
-      await page.waitForFunction(() =>
-        document.getElementById("unread")?.textContent === "0"
-      );
-
-      // A forced disconnect: new stream connections are refused and the
-      // live one is dropped, so the client must resume from its last id.
-      // (Chromium's offline emulation leaves loopback streams open.)
-      const blockStreams = "**/v1/stream?*";
-      await context.route(
-        blockStreams,
-        (route) => route.abort("connectionreset"),
-      );
-      await page.click("#drop");
-      await waitForState(page, "reconnecting");
-      await send(stack, user, "Missed one");
-      await send(stack, user, "Missed two");
-      // Let at least one reconnect attempt fail against the block.
-      await new Promise((r) => setTimeout(r, 700));
-      assert.deepEqual(
-        (await titles(page)).filter((t) => t.startsWith("Missed")),
-        [],
-        "nothing arrives while disconnected",
-      );
-      await context.unroute(blockStreams);
-      await waitForState(page, "open");
-      for (const title of ["Missed one", "Missed two"]) {
-        await page.locator("#notifications li", { hasText: title })
-          .waitFor({ timeout: 15_000 });
-      }
-      // Give any duplicate a chance to show up before counting.
-      await new Promise((r) => setTimeout(r, 500));
-      const shown = await titles(page);
-      for (const title of ["First live one", "Missed one", "Missed two"]) {
-        assert.equal(
-          shown.filter((t) => t === title).length,
-          1,
-          `${title} once`,
+        await send(stack, user, "First live one");
+        await page.locator("#notifications li", { hasText: "First live one" })
+          .waitFor({ timeout: 10_000 });
+        await page.waitForFunction(() =>
+          document.getElementById("unread")?.textContent === "1"
         );
+
+        // Marking it read updates the badge through the API and the stream.
+        await page.click("#notifications li .mark-read");
+        await page.waitForFunction(() =>
+          document.getElementById("unread")?.textContent === "0"
+        );
+
+        // A forced disconnect: new stream connections are refused and the
+        // live one is dropped, so the client must resume from its last id.
+        // (Chromium's offline emulation leaves loopback streams open.)
+        const blockStreams = "**/v1/stream?*";
+        let blocked = true;
+        let refused = 0;
+        if (transport === "sse") {
+          await context.route(blockStreams, (route) => {
+            refused++;
+            return route.abort("connectionreset");
+          });
+        } else {
+          await context.routeWebSocket(/\/v1\/stream\?/, (ws) => {
+            if (!blocked) return ws.connectToServer();
+            refused++;
+            return ws.close();
+          });
+        }
+        await page.click("#drop");
+        await waitForState(page, "reconnecting");
+        await send(stack, user, "Missed one");
+        await send(stack, user, "Missed two");
+        // At least one reconnect attempt fails against the block.
+        while (refused === 0) await page.waitForTimeout(20);
+        assert.deepEqual(
+          (await titles(page)).filter((t) => t.startsWith("Missed")),
+          [],
+          "nothing arrives while disconnected",
+        );
+        if (transport === "sse") await context.unroute(blockStreams);
+        blocked = false;
+        await waitForState(page, "open");
+        for (const title of ["Missed one", "Missed two"]) {
+          await page.locator("#notifications li", { hasText: title })
+            .waitFor({ timeout: 15_000 });
+        }
+        // A marker sent after them arrives after anything the resume could
+        // have doubled (one connection, in order): then count.
+        await send(stack, user, "Marker");
+        await page.locator("#notifications li", { hasText: "Marker" })
+          .waitFor({ timeout: 10_000 });
+        const shown = await titles(page);
+        for (const title of ["First live one", "Missed one", "Missed two"]) {
+          assert.equal(
+            shown.filter((t) => t === title).length,
+            1,
+            `${title} once`,
+          );
+        }
+        await page.waitForFunction(() =>
+          document.getElementById("unread")?.textContent === "3"
+        );
+
+        // The console's own "send a test notification" uses the admin key.
+        await page.fill("#apiKey", stack.apiKey);
+        await page.fill("#title", "From the console form");
+        await page.click("#send");
+        await page.locator("#notifications li", {
+          hasText: "From the console form",
+        })
+          .waitFor({ timeout: 10_000 });
+
+        const shot = Deno.env.get("E2E_SCREENSHOT");
+        if (shot) await page.screenshot({ path: shot, fullPage: true });
+        assert.deepEqual(errors, []);
+      } finally {
+        await browser?.close();
+        await stack.close();
       }
-      await page.waitForFunction(() =>
-        document.getElementById("unread")?.textContent === "2"
-      );
-
-      // The console's own "send a test notification" uses the admin key.
-      await page.fill("#apiKey", stack.apiKey);
-      await page.fill("#title", "From the console form");
-      await page.click("#send");
-      await page.locator("#notifications li", {
-        hasText: "From the console form",
-      })
-        .waitFor({ timeout: 10_000 });
-
-      const shot = Deno.env.get("E2E_SCREENSHOT");
-      if (shot) await page.screenshot({ path: shot, fullPage: true });
-      assert.deepEqual(errors, []);
-    } finally {
-      await browser?.close();
-      await stack.close();
-    }
-  },
-});
+    },
+  });
+}

@@ -3,6 +3,8 @@ import { Redis } from "@upstash/redis";
 import { z } from "zod";
 import { errorBody, read } from "../support/bodies.ts";
 import { SseStream } from "../support/sse.ts";
+import { WsReader } from "../support/ws_reader.ts";
+import { refusedUpgrade } from "./fixtures/realtime_harness.ts";
 import { integrationSuite } from "../support/suite.ts";
 
 const suite = integrationSuite("the inbox API and live streams");
@@ -448,34 +450,79 @@ test("stream tokens open a stream from a URL; user JWTs in URLs and other users'
   await admin.body?.cancel();
 });
 
-test("realtime status shows live channels, subscribers and pending fan-outs", async () => {
+test("a WebSocket on the stream URL carries what SSE carries, with the same auth", async () => {
   const user = newUser();
-  const stream = await openStream(user);
+  const issued = await asUser(user, "/v1/stream/token", { method: "POST" });
+  const { url } = z.object({ url: z.string() }).parse(await issued.json());
+  const wsUrl = url.replace(/^http/, "ws");
+  const socket = await WsReader.open(wsUrl);
+  const sse = await openStream(user);
+  try {
+    assert.equal((await socket.nextEvent())?.event, "connected");
+    const sent = await sendTo(user, "both ways");
+    const viaSse = await sse.until("count");
+    const viaSocket = [await socket.nextEvent(), await socket.nextEvent()];
+    assert.deepEqual(
+      viaSocket.map((e) => [e?.event, e?.id, e?.data]),
+      viaSse.map((e) => [e.event, e.id, e.data]),
+    );
+    assert.equal(JSON.parse(viaSocket[0]?.data ?? "{}").id, sent.id);
+    // Resuming by the query, as a browser must, replays what was missed.
+    const lastId = viaSocket[1]?.id ?? "";
+    await socket.close();
+    const missed = await sendTo(user, "missed");
+    const again = await WsReader.open(
+      `${wsUrl}&lastEventId=${encodeURIComponent(lastId)}`,
+    );
+    assert.equal((await again.nextEvent())?.event, "connected");
+    const replayed = await again.nextEvent();
+    assert.equal(JSON.parse(replayed?.data ?? "{}").id, missed.id);
+    await again.close();
+  } finally {
+    await socket.close();
+    await sse.close();
+  }
+  // No token, or a long-lived JWT in the URL: refused before any upgrade.
+  const base = `${suite.stack.url.replace(/^http/, "ws")}/v1/stream`;
+  assert.equal((await refusedUpgrade(base)).status, 401);
+  const jwt = await signUser(user);
+  assert.equal((await refusedUpgrade(`${base}?token=${jwt}`)).status, 401);
+});
+
+test("realtime status shows live connections, their shards and pending fan-outs", async () => {
+  const user = newUser();
+  const stream = await openStream(user, { roles: ["status-role"] });
   try {
     const statusBody = z.object({
+      shards: z.array(z.object({
+        name: z.string(),
+        connections: z.number(),
+        sse: z.number(),
+        websocket: z.number(),
+        logSize: z.number(),
+        lastSeq: z.number(),
+        wakes: z.number(),
+      })),
       channels: z.array(
-        z.object({
-          name: z.string(),
-          subscribers: z.number(),
-          logSize: z.number(),
-        }),
+        z.object({ name: z.string(), subscribers: z.number() }),
       ),
       subscribers: z.number(),
       pendingFanouts: z.number(),
     });
-    // Channels report to the directory off the hot path: allow it a moment.
-    let mine: { subscribers: number } | undefined;
-    let pendingFanouts = -1;
-    for (let i = 0; i < 40 && mine?.subscribers !== 1; i++) {
-      const res = await suite.stack.admin("/v1/realtime/status");
-      assert.equal(res.status, 200);
-      const status = statusBody.parse(await res.json());
-      mine = status.channels.find((c) => c.name === `user:${user}`);
-      pendingFanouts = status.pendingFanouts;
-      if (mine?.subscribers !== 1) await new Promise((r) => setTimeout(r, 50));
+    // The stream is accepted by its shard before its first byte: no wait.
+    const res = await suite.stack.admin("/v1/realtime/status");
+    assert.equal(res.status, 200);
+    const status = statusBody.parse(await res.json());
+    for (const name of [`user:${user}`, "role:status-role"]) {
+      assert.equal(
+        status.channels.find((c) => c.name === name)?.subscribers,
+        1,
+        name,
+      );
     }
-    assert.equal(mine?.subscribers, 1);
-    assert.equal(pendingFanouts, 0);
+    assert.equal(status.shards.length, 16);
+    assert.ok(status.shards.some((s) => s.sse >= 1));
+    assert.equal(status.pendingFanouts, 0);
     const forbidden = await asUser(user, "/v1/realtime/status");
     assert.equal(forbidden.status, 403);
     await forbidden.body?.cancel();

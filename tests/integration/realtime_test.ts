@@ -3,296 +3,380 @@ import {
   type ConnectionState,
   HeraldClient,
 } from "../../src/client/herald_client.ts";
+import { fnv1a32 } from "../../src/domain/fnv1a.ts";
 import {
-  COMPOSITE_2,
+  channelStatus,
+  CURSOR,
   errorBody,
-  event,
   eventually,
   LIMITS,
+  nothingElse,
   notification,
   notificationIds,
   open,
   publish,
+  refusedUpgrade,
+  shardCalls,
+  SHARDS,
   startInProcess,
   startWorkerd,
+  status,
   streamUrl,
   type Target,
   unique,
+  type Via,
 } from "./fixtures/realtime_harness.ts";
 import { SseReader } from "../support/sse_reader.ts";
 
 /**
- * The realtime layer's behaviour over real HTTP and a real SSE reader, run
- * twice with the same cases: against the Durable Objects in workerd and
- * against the in-process hub on Deno (see fixtures/realtime_harness.ts).
+ * The realtime layer's behaviour over real HTTP and real sockets, run with
+ * the same cases on both transports (SSE, WebSocket) against both targets:
+ * the shard Durable Objects in workerd and the in-process hub on Deno (see
+ * fixtures/realtime_harness.ts).
  */
 
-// ---- the cases, shared by both targets ------------------------------------
+type Case = [name: string, run: (t: Target, via: Via) => Promise<void>];
 
-type Case = [name: string, run: (t: Target) => Promise<void>];
+/** A user id that lands in shard `shard` of the fixture's SHARDS. */
+function userIn(shard: number): string {
+  for (;;) {
+    const id = unique("u");
+    if (fnv1a32(id) % SHARDS === shard) return `user:${id}`;
+  }
+}
 
 const cases: Case[] = [
   [
-    "the stream answers at once: SSE headers, then retry and connected in the first chunk",
-    async (t) => {
+    "the stream answers at once: connected, with its position, before any event",
+    async (t, via) => {
       const user = unique("user:u");
-      const res = await fetch(streamUrl(t, [user], {}));
-      assert.deepEqual(res.status, 200);
-      assert.match(
-        res.headers.get("content-type") ?? "",
-        /^text\/event-stream/,
-      );
-      assert.deepEqual(
-        res.headers.get("cache-control"),
-        "no-cache, no-transform",
-      );
-      assert.deepEqual(res.headers.get("x-accel-buffering"), "no");
-      assert.ok(
-        [null, "identity"].includes(res.headers.get("content-encoding")),
-      );
-      assert.deepEqual(res.headers.get("access-control-allow-origin"), "*");
-      assert.ok(res.body);
-      const sse = new SseReader(res.body);
-      // Nothing published yet: these bytes were sent without waiting for one.
-      assert.deepEqual(await sse.next(), { type: "retry", ms: 3000 });
-      const connected = await event(sse);
-      assert.deepEqual(connected.event, "connected");
-      assert.deepEqual(JSON.parse(connected.data), { channels: [user] });
-      assert.match(connected.id ?? "", /^1\.[A-Za-z0-9_-]{8}0$/);
-      assert.match(sse.chunks[0] ?? "", /^retry: 3000\n\nevent: connected\n/);
-      await sse.cancel();
+      if (via === "sse") {
+        const res = await fetch(streamUrl(t, [user], {}));
+        assert.deepEqual(res.status, 200);
+        assert.match(
+          res.headers.get("content-type") ?? "",
+          /^text\/event-stream/,
+        );
+        assert.deepEqual(
+          res.headers.get("cache-control"),
+          "no-cache, no-transform",
+        );
+        assert.deepEqual(res.headers.get("x-accel-buffering"), "no");
+        assert.ok(
+          [null, "identity"].includes(res.headers.get("content-encoding")),
+        );
+        assert.deepEqual(res.headers.get("access-control-allow-origin"), "*");
+        assert.ok(res.body);
+        const sse = new SseReader(res.body);
+        // Nothing published yet: these bytes were sent without waiting.
+        assert.deepEqual(await sse.next(), { type: "retry", ms: 3000 });
+        assert.match(sse.chunks[0] ?? "", /^retry: 3000\n\nevent: connected\n/);
+        await sse.cancel();
+      }
+      const s = await open(t, via, [user], { heartbeatMs: 300 });
+      assert.deepEqual(JSON.parse(s.connected.data), {
+        channels: [user],
+        heartbeatMs: 300,
+      });
+      assert.match(s.connected.id ?? "", CURSOR);
+      await s.close();
     },
   ],
 
-  ["a published event arrives with its id, once per subscriber", async (t) => {
-    const user = unique("user:u");
-    const a = await open(t, [user]);
-    const b = await open(t, [user]);
-    const result = await publish(t, user, "n1");
-    assert.deepEqual(result, { seq: 1, duplicate: false, delivered: 2 });
-    for (const { sse, connected } of [a, b]) {
-      const got = await event(sse);
-      assert.deepEqual(got.event, "notification");
-      assert.deepEqual(JSON.parse(got.data), { id: "n1" });
-      assert.ok(got.id && got.id !== connected.id);
-      await sse.cancel();
-    }
-  }],
+  [
+    "a published event arrives with its id, once per connection",
+    async (t, via) => {
+      const user = unique("user:u");
+      const a = await open(t, via, [user]);
+      const b = await open(t, via, [user]);
+      const result = await publish(t, user, "n1");
+      assert.deepEqual(result.duplicate, false);
+      assert.deepEqual(result.delivered, 2);
+      for (const s of [a, b]) {
+        const got = await s.event();
+        assert.deepEqual(got.event, "notification");
+        assert.deepEqual(JSON.parse(got.data), { id: "n1" });
+        assert.match(got.id ?? "", CURSOR);
+        assert.notDeepEqual(got.id, s.connected.id);
+      }
+      await publish(t, user, "marker");
+      for (const s of [a, b]) {
+        assert.deepEqual(await notificationIds(s, 1), ["marker"]);
+        await s.close();
+      }
+    },
+  ],
 
   [
     "reconnecting with Last-Event-ID replays exactly the missed events, then goes on live",
-    async (t) => {
+    async (t, via) => {
       const user = unique("user:u");
-      const first = await open(t, [user]);
+      const first = await open(t, via, [user]);
       await publish(t, user, "n1");
-      const seen = await event(first.sse);
-      await first.sse.cancel();
+      const seen = await first.event();
+      await first.close();
       await publish(t, user, "n2");
       await publish(t, user, "n3");
       // n4 is published while the reconnect is under way: it must land on
       // one side of the replay/live seam, exactly once.
       const [second] = await Promise.all([
-        open(t, [user], { lastEventId: seen.id ?? "", asHeader: true }),
+        open(t, via, [user], { lastEventId: seen.id ?? "", asHeader: true }),
         publish(t, user, "n4"),
       ]);
       assert.deepEqual(second.connected.id, seen.id);
-      assert.deepEqual(await notificationIds(second.sse, 3), [
-        "n2",
-        "n3",
-        "n4",
-      ]);
-      assert.ok(await second.sse.quiet(150), "a duplicate followed the seam");
+      assert.deepEqual(await notificationIds(second, 3), ["n2", "n3", "n4"]);
+      await nothingElse(t, second, user);
       await publish(t, user, "n5");
-      const n5 = await event(second.sse);
-      await second.sse.cancel();
-      // The query parameter works the same (first connect of a new page).
+      const n5 = await second.event();
+      await second.close();
+      // The query parameter works the same (a browser's first connect).
       await publish(t, user, "n6");
-      const third = await open(t, [user], { lastEventId: n5.id ?? "" });
-      assert.deepEqual(await notificationIds(third.sse, 1), ["n6"]);
-      await third.sse.cancel();
+      const third = await open(t, via, [user], { lastEventId: n5.id ?? "" });
+      assert.deepEqual(await notificationIds(third, 1), ["n6"]);
+      await third.close();
     },
   ],
 
   [
     "an id older than the replay log gets a reset, then live events",
-    async (t) => {
+    async (t, via) => {
       const user = unique("user:u");
-      const first = await open(t, [user]);
-      await first.sse.cancel();
+      const first = await open(t, via, [user]);
+      await first.close();
       for (let n = 1; n <= LIMITS.logSize + 2; n++) {
         await publish(t, user, `n${n}`);
       }
-      const again = await open(t, [user], {
+      const again = await open(t, via, [user], {
         lastEventId: first.connected.id ?? "",
         asHeader: true,
       });
-      const reset = await event(again.sse);
+      assert.deepEqual(again.connected.id, "1");
+      const reset = await again.event();
       assert.deepEqual(reset.event, "reset");
       assert.deepEqual(JSON.parse(reset.data), { channel: user });
       await publish(t, user, "live");
-      assert.deepEqual(await notificationIds(again.sse, 1), ["live"]);
-      await again.sse.cancel();
+      assert.deepEqual(await notificationIds(again, 1), ["live"]);
+      await again.close();
     },
   ],
 
-  ["an unparsable or foreign Last-Event-ID gets a reset", async (t) => {
+  [
+    "a busy audience cannot push a quiet user's events out of the replay log",
+    async (t, via) => {
+      // Same shard, same log: the role floods it, the user's event stays.
+      const user = userIn(0);
+      const role = unique("role:busy");
+      const first = await open(t, via, [user]);
+      await first.close();
+      await publish(t, user, "mine");
+      for (let n = 1; n <= LIMITS.logSize * 2; n++) {
+        await publish(t, role, `r${n}`);
+      }
+      const again = await open(t, via, [user], {
+        lastEventId: first.connected.id ?? "",
+      });
+      assert.deepEqual(await notificationIds(again, 1), ["mine"]);
+      await nothingElse(t, again, user);
+      await again.close();
+    },
+  ],
+
+  ["an unparsable or foreign Last-Event-ID gets a reset", async (t, via) => {
     const user = unique("user:u");
-    const other = await open(t, [unique("user:o")]);
-    await other.sse.cancel();
-    for (const lastEventId of ["garbage", other.connected.id ?? ""]) {
-      const s = await open(t, [user], { lastEventId, asHeader: true });
-      assert.deepEqual((await event(s.sse)).event, "reset", lastEventId);
-      await s.sse.cancel();
+    // Garbage; a log epoch that no shard has; an id in the old
+    // one-part-per-channel form.
+    for (
+      const lastEventId of ["garbage", "1.AAAAAAAA5", "1.AAAAAAAA1.BBBBBBBB2"]
+    ) {
+      const s = await open(t, via, [user], { lastEventId, asHeader: true });
+      assert.deepEqual((await s.event()).event, "reset", lastEventId);
+      await s.close();
     }
   }],
 
-  ["a duplicate key is stored and sent once", async (t) => {
+  ["a duplicate key is stored and sent once", async (t, via) => {
     const user = unique("user:u");
-    const s = await open(t, [user]);
+    const s = await open(t, via, [user]);
     const first = await publish(t, user, "n1", { key: "delivery-1" });
     const again = await publish(t, user, "n1", { key: "delivery-1" });
     assert.deepEqual(again, { seq: first.seq, duplicate: true, delivered: 0 });
-    await publish(t, user, "marker");
-    assert.deepEqual(await notificationIds(s.sse, 2), ["n1", "marker"]);
-    await s.sse.cancel();
-    const logged = await publish(t, user, "n2");
-    assert.deepEqual(logged.seq, first.seq + 2);
+    assert.deepEqual(await notificationIds(s, 1), ["n1"]);
+    await nothingElse(t, s, user);
+    await s.close();
   }],
 
   [
-    "user and role channels merge into one stream; a role event reaches only holders of the role",
-    async (t) => {
-      const role = unique("role:r");
-      const [a, b, c] = [unique("user:a"), unique("user:b"), unique("user:c")];
-      const holderA = await open(t, [a, role]);
-      const outsider = await open(t, [b]);
-      const holderC = await open(t, [c, role]);
-      assert.deepEqual(JSON.parse(holderA.connected.data), {
-        channels: [a, role],
-      });
-      assert.match(holderA.connected.id ?? "", COMPOSITE_2);
-      await publish(t, role, "r1");
-      await publish(t, a, "a1");
-      assert.deepEqual(await notificationIds(holderA.sse, 2), ["r1", "a1"]);
-      assert.deepEqual(await notificationIds(holderC.sse, 1), ["r1"]);
-      assert.ok(await outsider.sse.quiet(150));
-      await outsider.sse.cancel();
-      await holderC.sse.cancel();
-
-      // Away from both channels, then back: each replays what it missed.
-      const lastId = (await (async () => {
-        await publish(t, a, "a2");
-        return await event(holderA.sse);
-      })()).id;
-      assert.match(lastId ?? "", COMPOSITE_2);
-      await holderA.sse.cancel();
-      await publish(t, role, "r2");
-      await publish(t, a, "a3");
-      const back = await open(t, [a, role], {
-        lastEventId: lastId ?? "",
-        asHeader: true,
-      });
-      const replayed = await notificationIds(back.sse, 2);
-      assert.deepEqual(replayed.sort(), ["a3", "r2"]);
-      assert.ok(await back.sse.quiet(150));
-      await back.sse.cancel();
+    "each user reads only their own events, even beside others in one shard",
+    async (t, via) => {
+      const [a, b] = [userIn(1), userIn(1)];
+      const sa = await open(t, via, [a]);
+      const sb = await open(t, via, [b]);
+      await publish(t, a, "for-a");
+      assert.deepEqual(await notificationIds(sa, 1), ["for-a"]);
+      await nothingElse(t, sb, b);
+      await sa.close();
+      await sb.close();
     },
   ],
 
   [
-    "a channel at its subscriber cap answers 429 with the error envelope",
-    async (t) => {
+    "a role or topic event reaches every holder once, across shards, and nobody else",
+    async (t, via) => {
+      const role = unique("role:r");
+      const topic = unique("topic:t");
+      const [a, b, c] = [userIn(0), userIn(1), userIn(0)];
+      const holderA = await open(t, via, [a, role]);
+      const holderB = await open(t, via, [b, role, topic]);
+      const outsider = await open(t, via, [c]);
+      assert.deepEqual(JSON.parse(holderB.connected.data).channels, [
+        b,
+        role,
+        topic,
+      ]);
+      const sent = await publish(t, role, "r1");
+      assert.deepEqual(sent.delivered, 2);
+      await publish(t, topic, "t1");
+      assert.deepEqual(await notificationIds(holderA, 1), ["r1"]);
+      assert.deepEqual(await notificationIds(holderB, 2), ["r1", "t1"]);
+      await nothingElse(t, outsider, c);
+      await outsider.close();
+      await holderB.close();
+
+      // Away, then back: user and role events missed are replayed, once.
+      await publish(t, a, "a1");
+      const last = await holderA.event();
+      await holderA.close();
+      await publish(t, role, "r2");
+      await publish(t, a, "a2");
+      const back = await open(t, via, [a, role], {
+        lastEventId: last.id ?? "",
+      });
+      assert.deepEqual(await notificationIds(back, 2), ["r2", "a2"]);
+      await nothingElse(t, back, a);
+      await back.close();
+    },
+  ],
+
+  [
+    "a connection with more roles and topics than socket tags hold gets them all",
+    async (t, via) => {
       const user = unique("user:u");
-      // workerd sees a client go away at its next write to it, so a short
-      // heartbeat makes the departure below visible quickly.
-      const open3 = [];
-      for (let i = 0; i < LIMITS.maxSubscribers; i++) {
-        open3.push(await open(t, [user], { heartbeatMs: 100 }));
+      const roles = Array.from({ length: 12 }, (_, i) => `role:many-${i}`);
+      const s = await open(t, via, [user, ...roles]);
+      for (const role of [roles[0], roles[11]]) {
+        await publish(t, role ?? "", `${role}-event`);
       }
-      const refused = await fetch(streamUrl(t, [user], {}));
+      assert.deepEqual(await notificationIds(s, 2), [
+        "role:many-0-event",
+        "role:many-11-event",
+      ]);
+      await s.close();
+    },
+  ],
+
+  [
+    "a shard at its connection cap answers 429 with the error envelope",
+    async (t, via) => {
+      await eventually(
+        () => status(t),
+        (s) => s.subscribers === 0,
+        "every earlier connection gone",
+      );
+      const user = userIn(0);
+      const held = [];
+      for (let i = 0; i < LIMITS.maxConnections; i++) {
+        held.push(await open(t, via, [user]));
+      }
+      const url = streamUrl(t, [user], {}, via);
+      const refused = via === "sse"
+        ? await fetch(url).then(async (res) => ({
+          status: res.status,
+          retryAfter: res.headers.get("retry-after"),
+          body: await res.text(),
+        }))
+        : await refusedUpgrade(url).then((r) => ({
+          ...r,
+          retryAfter: /retry-after: (\d+)/i.exec(r.head)?.[1] ?? null,
+        }));
       assert.deepEqual(refused.status, 429);
-      assert.ok(Number(refused.headers.get("retry-after")) > 0);
-      const body = errorBody.parse(await refused.json());
+      assert.ok(Number(refused.retryAfter) > 0);
+      const body = errorBody.parse(JSON.parse(refused.body));
       assert.deepEqual(body.error.code, "rate_limited");
       assert.deepEqual(body.error.requestId, "req-test");
-      // A merged request is refused whole, and leaves nothing behind.
-      const spare = unique("user:s");
-      const mixed = await fetch(streamUrl(t, [spare, user], {}));
-      assert.deepEqual(mixed.status, 429);
-      await mixed.body?.cancel();
-      await eventually(t, spare, (c) => c === null);
       // Room again once one leaves.
-      await open3.pop()?.sse.cancel();
+      await held.pop()?.close();
       await eventually(
-        t,
-        user,
-        (c) => c?.subscribers === LIMITS.maxSubscribers - 1,
+        () => channelStatus(t, user),
+        (c) => c?.subscribers === LIMITS.maxConnections - 1,
+        "the departure counted",
       );
-      const fits = await open(t, [user]);
-      for (const s of [...open3, fits]) {
-        await s.sse.cancel();
-      }
+      held.push(await open(t, via, [user]));
+      for (const s of held) await s.close();
+      // Leave the shard with room for the cases that follow.
+      await eventually(
+        () => status(t),
+        (s) => s.subscribers === 0,
+        "every connection of this case gone",
+      );
     },
   ],
 
-  ["a cancelled reader is removed and status reports it", async (t) => {
+  ["a closed connection is removed and status reports it", async (t, via) => {
     const user = unique("user:u");
     const role = unique("role:r");
-    // Both signals at work: the cancel, which workerd passes on at its next
-    // write to the dead connection — here the heartbeat.
-    const single = await open(t, [user], { heartbeatMs: 100 });
-    const merged = await open(t, [user, role], { heartbeatMs: 100 });
+    const single = await open(t, via, [user], { heartbeatMs: 100 });
+    const withRole = await open(t, via, [user, role], { heartbeatMs: 100 });
     await publish(t, user, "n1");
-    const live = await eventually(t, user, (c) => c?.subscribers === 2);
-    assert.deepEqual(live, {
-      name: user,
-      subscribers: 2,
-      logSize: 1,
-      lastSeq: 1,
+    await eventually(
+      () => channelStatus(t, user),
+      (c) => c?.subscribers === 2,
+      "two connections of the user",
+    );
+    assert.deepEqual(await channelStatus(t, role), {
+      name: role,
+      subscribers: 1,
     });
-    await eventually(t, role, (c) => c?.subscribers === 1);
-    await single.sse.cancel();
-    await eventually(t, user, (c) => c?.subscribers === 1);
-    await merged.sse.cancel();
-    await eventually(t, user, (c) => c === null);
-    await eventually(t, role, (c) => c === null);
+    const shards = (await status(t)).shards;
+    assert.ok(shards.some((s) => s.lastSeq > 0 && s.logSize > 0));
+    assert.ok(
+      shards.some((s) => (via === "sse" ? s.sse : s.websocket) >= 2),
+      JSON.stringify(shards),
+    );
+    await single.close();
+    await eventually(
+      () => channelStatus(t, user),
+      (c) => c?.subscribers === 1,
+      "one left",
+    );
+    await withRole.close();
+    await eventually(
+      () => status(t),
+      (s) => !s.channels.some((c) => c.name === user || c.name === role),
+      "none left",
+    );
   }],
 
-  ["heartbeat comments arrive at the requested interval", async (t) => {
-    for (
-      const channels of [[unique("user:u")], [
-        unique("user:u"),
-        unique("topic:t"),
-      ]]
-    ) {
-      const s = await open(t, channels, { heartbeatMs: 50 });
-      const items = [await s.sse.next(), await s.sse.next()];
-      assert.deepEqual(items, [
-        { type: "comment", text: "hb" },
-        { type: "comment", text: "hb" },
-      ]);
-      await s.sse.cancel();
-    }
+  ["heartbeats keep coming while nothing is published", async (t, via) => {
+    const s = await open(t, via, [unique("user:u")], { heartbeatMs: 50 });
+    await s.heartbeat();
+    await s.heartbeat();
+    await s.close();
   }],
 
   [
     "the browser client resumes after a drop with a new token and shows each notification once",
-    async (t) => {
+    async (t, via) => {
       const user = unique("user:u");
       const role = unique("role:r");
       const states: ConnectionState[] = [];
       const shown: string[] = [];
       const counts: number[] = [];
       const tokens: string[] = [];
-      const until = async (what: string, check: () => boolean) => {
-        const deadline = Date.now() + 5000;
-        while (!check()) {
-          assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
-      };
+      const until = (what: string, check: () => boolean) =>
+        eventually(() => Promise.resolve(check()), Boolean, what);
       const client = new HeraldClient({
         baseUrl: t.url,
+        transport: via,
         getStreamToken: () => {
           tokens.push(`t${tokens.length}|${user},${role}`);
           return Promise.resolve(tokens.at(-1) ?? "");
@@ -327,16 +411,74 @@ const cases: Case[] = [
   ],
 ];
 
+/** What only shard objects have: requests to count. */
+const workerdOnly: Case[] = [
+  [
+    "a user's event is one request to one shard; a broadcast one per shard",
+    async (t) => {
+      const before = await shardCalls(t);
+      await publish(t, unique("user:u"), "n1");
+      const afterUser = await shardCalls(t);
+      assert.deepEqual(afterUser.publish - before.publish, 1);
+      await publish(t, unique("role:r"), "r1");
+      const afterRole = await shardCalls(t);
+      assert.deepEqual(afterRole.publish - afterUser.publish, SHARDS);
+    },
+  ],
+];
+
+const websocketOnly: Case[] = [
+  [
+    "a WebSocket whose pings stop is closed as dead",
+    async (t) => {
+      const user = unique("user:u");
+      // Opened, then silent: no pings at all.
+      const ws = new WebSocket(
+        streamUrl(t, [user], { heartbeatMs: 20 }, "websocket"),
+      );
+      const closed = new Promise<number>((resolve) =>
+        ws.addEventListener("close", (e) => resolve(e.code))
+      );
+      await new Promise((resolve) => ws.addEventListener("open", resolve));
+      // A shard checks a direct socket as it writes to it (a timer would
+      // keep it awake): keep sending it events until it is closed.
+      let code: number | null = null;
+      void closed.then((c) => code = c);
+      await eventually(
+        async () => {
+          await publish(t, user, "are-you-there");
+          return code;
+        },
+        (c) => c !== null,
+        "the silent socket closed",
+      );
+      assert.deepEqual(code, 4000);
+    },
+  ],
+];
+
 for (
   const [label, start] of [
-    ["on Durable Objects in workerd", startWorkerd],
+    ["on shard Durable Objects in workerd", () => startWorkerd()],
     ["in process on Deno", startInProcess],
   ] as const
 ) {
   Deno.test(`realtime channels ${label}`, async (t) => {
     const target = await start();
     try {
-      for (const [name, run] of cases) await t.step(name, () => run(target));
+      for (const via of ["sse", "websocket"] as const) {
+        for (const [name, run] of cases) {
+          await t.step(`${via}: ${name}`, () => run(target, via));
+        }
+      }
+      for (const [name, run] of websocketOnly) {
+        await t.step(`websocket: ${name}`, () => run(target, "websocket"));
+      }
+      if (label.includes("workerd")) {
+        for (const [name, run] of workerdOnly) {
+          await t.step(name, () => run(target, "sse"));
+        }
+      }
     } finally {
       await target.close();
     }

@@ -2,18 +2,19 @@ import assert from "node:assert/strict";
 import { AppError } from "../../src/errors.ts";
 import { DEFAULT_LIMITS, resolveLimits } from "../../src/realtime/limits.ts";
 import {
+  audienceOf,
   publishInput,
-  streamChannels,
+  streamAudiences,
 } from "../../src/realtime/port_inputs.ts";
 
 Deno.test("resolveLimits() fills defaults and ignores options that are not limits", () => {
-  const options = { logSize: 5, directoryRefreshMs: 10, clock: {} };
+  const options = { logSize: 5, shards: 10, clock: {} };
   assert.deepEqual(resolveLimits(options), { ...DEFAULT_LIMITS, logSize: 5 });
 });
 
 Deno.test("resolveLimits() refuses a limit that is not a positive integer", () => {
   for (const bad of [0, -1, 1.5, Number.NaN]) {
-    assert.throws(() => resolveLimits({ maxSubscribers: bad }), RangeError);
+    assert.throws(() => resolveLimits({ maxConnections: bad }), RangeError);
   }
   assert.deepEqual(resolveLimits({ retryMs: 0 }).retryMs, 0);
 });
@@ -24,13 +25,13 @@ Deno.test("publishInput() serialises the data once and keeps the key", () => {
     { event: "count", dataJson: '{"unread":2}', key: "k" },
   );
   assert.deepEqual(
-    publishInput({ event: "ping", data: undefined }),
-    { event: "ping", dataJson: "null", key: null },
+    publishInput({ event: "digest.ready", data: undefined }),
+    { event: "digest.ready", dataJson: "null", key: null },
   );
 });
 
 Deno.test("publishInput() refuses Herald's own event names and odd keys", () => {
-  for (const event of ["connected", "reset", "bad name", ""]) {
+  for (const event of ["connected", "reset", "hb", "ping", "bad name", ""]) {
     assert.throws(() => publishInput({ event, data: {} }), AppError, event);
   }
   for (const key of ["", "k".repeat(257)]) {
@@ -41,36 +42,44 @@ Deno.test("publishInput() refuses Herald's own event names and odd keys", () => 
   }
 });
 
-Deno.test("streamChannels() names each channel once, in order", () => {
+const stream = {
+  userId: "a",
+  roles: [] as string[],
+  topics: [] as string[],
+  lastEventId: null,
+  heartbeatMs: 15_000,
+  transport: { kind: "sse" as const },
+};
+
+Deno.test("streamAudiences() puts the user first and names each audience once", () => {
   assert.deepEqual(
-    streamChannels({
-      channels: [
-        { kind: "user", name: "a" },
-        { kind: "role", name: "admin" },
-        { kind: "user", name: "a" },
-      ],
-      lastEventId: null,
-      heartbeatMs: 15_000,
+    streamAudiences({
+      ...stream,
+      roles: ["admin", "ops", "admin"],
+      topics: ["news"],
     }),
-    ["user:a", "role:admin"],
+    ["user:a", "role:admin", "role:ops", "topic:news"],
   );
 });
 
-Deno.test("streamChannels() refuses no channels, too many, or a silly heartbeat", () => {
-  const base = { lastEventId: null, heartbeatMs: 15_000 };
-  assert.throws(() => streamChannels({ ...base, channels: [] }), AppError);
-  const many = Array.from(
-    { length: 65 },
-    (_, i) => ({ kind: "topic" as const, name: `t${i}` }),
-  );
-  assert.throws(() => streamChannels({ ...base, channels: many }), AppError);
+Deno.test("streamAudiences() refuses too many claims, long names or a silly heartbeat", () => {
+  const many = Array.from({ length: 65 }, (_, i) => `t${i}`);
+  assert.throws(() => streamAudiences({ ...stream, topics: many }), AppError);
+  assert.ok(streamAudiences({ ...stream, topics: many.slice(1) }));
   assert.throws(
-    () =>
-      streamChannels({
-        ...base,
-        channels: [{ kind: "user", name: "a" }],
-        heartbeatMs: 0,
-      }),
+    () => streamAudiences({ ...stream, roles: ["r".repeat(300)] }),
+    AppError,
+  );
+  assert.throws(
+    () => streamAudiences({ ...stream, heartbeatMs: 0 }),
     RangeError,
+  );
+});
+
+Deno.test("audienceOf() is the channel name, refused when it cannot be a socket tag", () => {
+  assert.deepEqual(audienceOf({ kind: "topic", name: "news" }), "topic:news");
+  assert.throws(
+    () => audienceOf({ kind: "user", name: "u".repeat(250) }),
+    AppError,
   );
 });

@@ -6,8 +6,9 @@ const EPOCH = "Chan_001";
 const OTHER = "Chan_002";
 const at = (seq: number, epoch = EPOCH) =>
   joinCursor([formatPart({ epoch, seq })]);
-// The log holds 11..20: events 1..10 were trimmed away.
-const log = { firstSeq: 11, lastSeq: 20 };
+// The log reached seq 20; for this connection's audiences, events up to 10
+// were trimmed away.
+const log = { lastSeq: 20, trimmedThrough: 10 };
 
 Deno.test("planResume() starts live, with no reset, when there is no cursor", () => {
   assert.deepEqual(planResume(null, EPOCH, log), { kind: "live" });
@@ -45,7 +46,7 @@ Deno.test("planResume() resets on an unparsable or foreign cursor", () => {
   assert.deepEqual(planResume("1", EPOCH, log), { kind: "reset" });
 });
 
-Deno.test("planResume() finds its own part in a composite cursor", () => {
+Deno.test("planResume() finds its own part in an id with several", () => {
   const cursor = joinCursor([
     formatPart({ epoch: OTHER, seq: 3 }),
     formatPart({ epoch: EPOCH, seq: 12 }),
@@ -57,7 +58,7 @@ Deno.test("planResume() finds its own part in a composite cursor", () => {
 });
 
 Deno.test("planResume() on an empty log honours only seq 0", () => {
-  const empty = { firstSeq: 1, lastSeq: 0 };
+  const empty = { lastSeq: 0, trimmedThrough: 0 };
   assert.deepEqual(planResume(at(0), EPOCH, empty), {
     kind: "replay",
     afterSeq: 0,

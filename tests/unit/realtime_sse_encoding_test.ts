@@ -1,13 +1,17 @@
 import assert from "node:assert/strict";
-import { FrameSplitter } from "../../src/realtime/frame_splitter.ts";
 import {
   encodeBody,
   encodeFrame,
-  encodeText,
   HEARTBEAT,
   isPublishableEvent,
   retryBlock,
+  sseFrame,
 } from "../../src/realtime/sse_encoding.ts";
+import {
+  HEARTBEAT_MESSAGE,
+  PING,
+  wsMessage,
+} from "../../src/realtime/ws_encoding.ts";
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -41,34 +45,24 @@ Deno.test("isPublishableEvent() accepts tokens and refuses Herald's own names", 
   }
 });
 
-Deno.test("FrameSplitter cuts frames at blank lines wherever chunks break", () => {
-  const text = "retry: 10\n\n" +
-    encodeFrame(encodeBody("connected", "{}"), "1.a") +
-    ": hb\n\n" +
-    encodeFrame(encodeBody("count", '{"unread":2}'), "1.b");
-  const bytes = encodeText(text);
-  // Every way of cutting the bytes in two yields the same frames.
-  for (let cut = 0; cut <= bytes.length; cut++) {
-    const splitter = new FrameSplitter();
-    const frames = [
-      ...splitter.push(bytes.subarray(0, cut)),
-      ...splitter.push(bytes.subarray(cut)),
-    ];
-    const events = frames.flatMap((f) =>
-      f.kind === "event" ? [{ body: decode(f.body), id: f.id }] : []
-    );
-    assert.deepEqual(frames.length, 4, `cut at ${cut}`);
-    assert.deepEqual(events, [
-      { body: "event: connected\ndata: {}\n", id: "1.a" },
-      { body: 'event: count\ndata: {"unread":2}\n', id: "1.b" },
-    ]);
-  }
+Deno.test("sseFrame() is one whole event", () => {
+  assert.deepEqual(
+    sseFrame("count", '{"unread":2}', "1.q"),
+    'event: count\ndata: {"unread":2}\nid: 1.q\n\n',
+  );
 });
 
-Deno.test("FrameSplitter keeps an unfinished frame for the next chunk", () => {
-  const splitter = new FrameSplitter();
-  assert.deepEqual(splitter.push(encodeText("event: a\ndata: 1\nid: 1")), []);
-  const [frame] = splitter.push(encodeText(".q\n\n"));
-  assert.ok(frame?.kind === "event");
-  assert.deepEqual(frame.id, "1.q");
+Deno.test("wsMessage() is the same event as one JSON object", () => {
+  const text = wsMessage("notification", '{"id":"n\\"1","t":[1]}', "1.x");
+  assert.deepEqual(JSON.parse(text), {
+    id: "1.x",
+    event: "notification",
+    data: { id: 'n"1', t: [1] },
+  });
+  assert.deepEqual(JSON.parse(HEARTBEAT_MESSAGE), {
+    id: null,
+    event: "hb",
+    data: null,
+  });
+  assert.deepEqual(JSON.parse(PING), { event: "ping" });
 });

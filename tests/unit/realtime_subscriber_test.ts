@@ -84,42 +84,16 @@ Deno.test("end() closes the stream after what is queued", async () => {
   assert.deepEqual(gone, ["ended"]);
 });
 
-Deno.test("the registry writes the very same bytes to every subscriber", async () => {
-  const clock = new ManualClock();
-  const registry = new SubscriberRegistry({ clock });
-  const subs = [1, 2, 3].map(() => registry.create(1000, 1024));
-  const seen: Uint8Array[] = [];
-  const readers = subs.map((s) => s.stream.getReader());
-  const frame = bytes("event: x\ndata: 1\nid: 1\n\n");
-  assert.deepEqual(registry.broadcast(frame, 1), 3);
-  for (const reader of readers) {
-    const { value } = await reader.read();
-    if (value) seen.push(value);
-  }
-  assert.ok(seen.every((chunk) => chunk === frame));
-  await Promise.all(readers.map((r) => r.cancel()));
-  assert.deepEqual(registry.size, 0);
-});
-
-Deno.test("broadcast() skips subscribers that already have the seq", () => {
+Deno.test("the registry tells each subscriber's own listener when it goes", async () => {
   const registry = new SubscriberRegistry({ clock: new ManualClock() });
-  const fresh = registry.create(1000, 1024);
-  const replayed = registry.create(1000, 1024);
-  replayed.afterSeq = 5;
-  assert.deepEqual(registry.broadcast(bytes("e5"), 5), 1);
-  assert.deepEqual(fresh.queued, 2);
-  assert.deepEqual(replayed.queued, 0);
-  registry.closeAll();
-});
-
-Deno.test("broadcast() drops a subscriber that cannot take the bytes and goes on", () => {
-  const registry = new SubscriberRegistry({ clock: new ManualClock() });
-  const small = registry.create(1000, 4);
-  registry.create(1000, 1024);
-  assert.deepEqual(registry.broadcast(bytes("123456"), 1), 1);
-  assert.ok(small.gone);
+  const gone: string[] = [];
+  const a = registry.create(1000, 1024, () => gone.push("a"));
+  registry.create(1000, 1024, () => gone.push("b"));
+  await a.stream.cancel();
+  assert.deepEqual(gone, ["a"]);
   assert.deepEqual(registry.size, 1);
   registry.closeAll();
+  assert.deepEqual(gone, ["a", "b"]);
 });
 
 Deno.test("one heartbeat timer per interval, stopped when its last subscriber leaves", async () => {
@@ -153,23 +127,4 @@ Deno.test("the heartbeat removes a subscriber that stopped reading", async () =>
   assert.deepEqual(registry.size, 1);
   await reading.cancel();
   assert.deepEqual(clock.pending, 0);
-});
-
-Deno.test("whenDrained() resolves once the reader has taken everything", async () => {
-  const { sub } = subscriber();
-  await sub.whenDrained(); // nothing queued: at once
-  sub.write(bytes("a"));
-  sub.write(bytes("b"));
-  let drained = false;
-  sub.whenDrained().then(() => drained = true);
-  const reader = sub.stream.getReader();
-  await reader.read();
-  await flush();
-  assert.deepEqual(drained, false);
-  await reader.read();
-  const pending = reader.read(); // waits on an empty queue: caught up
-  await flush();
-  assert.deepEqual(drained, true);
-  await reader.cancel();
-  await pending;
 });

@@ -1,0 +1,237 @@
+import { type Cancel, type Clock, realClock } from "./clock.ts";
+import type { EventInput } from "./port_inputs.ts";
+import type { ShardCore, Transport } from "./shard_core.ts";
+import { encodeText } from "./sse_encoding.ts";
+import { SubscriberRegistry } from "./subscriber_registry.ts";
+import { HEARTBEAT_MESSAGE, PING } from "./ws_encoding.ts";
+
+/** `Deno.upgradeWebSocket`, injected (the hub itself is runtime-agnostic). */
+export type UpgradeWebSocket = (
+  request: Request,
+) => { socket: WebSocket; response: Response };
+
+export interface OpenParams {
+  audiences: readonly string[];
+  cursor: string | null;
+  heartbeatMs: number;
+  retryMs: number;
+}
+
+interface Connection {
+  transport: Transport;
+  audiences: readonly string[];
+  send(message: string | Uint8Array): void;
+  close(): void;
+}
+
+interface Watched {
+  socket: WebSocket;
+  heartbeatMs: number;
+  lastSeen: number;
+}
+
+/** Direct WebSockets silent for this many heartbeats are closed. */
+const MISSED_HEARTBEATS = 3;
+
+/**
+ * The in-process hub's live connections, indexed by `<transport>|<audience>`
+ * as the shard objects' sockets are tagged, so an event costs one lookup per
+ * transport, is encoded once per transport, and reaches each holder once.
+ *
+ * SSE readers are `Subscriber`s (bounded, heartbeats, dropped when they
+ * stall or cancel). WebSockets answer the client's pings, as the runtime
+ * does for a shard, and one timer per heartbeat interval closes sockets
+ * whose pings stopped.
+ */
+export class InProcessConnections {
+  readonly #core: ShardCore;
+  readonly #clock: Clock;
+  readonly #maxBufferedBytes: number;
+  readonly #registry: SubscriberRegistry;
+  readonly #all = new Set<Connection>();
+  readonly #index = new Map<string, Set<Connection>>();
+  readonly #watched = new Map<
+    number,
+    { members: Set<Watched>; stop: Cancel }
+  >();
+  /** WebSockets upgraded but not open yet: they count against the cap. */
+  #opening = 0;
+
+  constructor(
+    core: ShardCore,
+    options: { clock?: Clock; maxBufferedBytes: number },
+  ) {
+    this.#core = core;
+    this.#clock = options.clock ?? realClock;
+    this.#maxBufferedBytes = options.maxBufferedBytes;
+    this.#registry = new SubscriberRegistry({ clock: this.#clock });
+  }
+
+  get size(): number {
+    return this.#all.size + this.#opening;
+  }
+
+  openSse(open: OpenParams): ReadableStream<Uint8Array> {
+    const connection: Connection = {
+      transport: "sse",
+      audiences: open.audiences,
+      send: (message) => {
+        subscriber.write(
+          typeof message === "string" ? encodeText(message) : message,
+        );
+      },
+      close: () => subscriber.end(),
+    };
+    const subscriber = this.#registry.create(
+      open.heartbeatMs,
+      this.#maxBufferedBytes,
+      () => this.#remove(connection),
+    );
+    // Opening messages and registration in one turn: see ShardCore.open.
+    const [opening] = this.#core.open({ ...open, transport: "sse" });
+    subscriber.open(encodeText(opening ?? ""));
+    this.#add(connection);
+    return subscriber.stream;
+  }
+
+  openWebSocket(
+    open: OpenParams,
+    upgraded: { socket: WebSocket; response: Response },
+  ): Response {
+    const { socket } = upgraded;
+    const watched: Watched = {
+      socket,
+      heartbeatMs: open.heartbeatMs,
+      lastSeen: this.#clock.now(),
+    };
+    const connection: Connection = {
+      transport: "ws",
+      audiences: open.audiences,
+      send: (message) => {
+        // Only text is ever sent to a WebSocket (see deliver()).
+        if (
+          typeof message === "string" && socket.readyState === WebSocket.OPEN
+        ) {
+          socket.send(message);
+        }
+      },
+      close: () => socket.close(1001, "Server shutting down"),
+    };
+    this.#opening++;
+    let opened = false;
+    socket.addEventListener("open", () => {
+      this.#opening--;
+      opened = true;
+      for (const message of this.#core.open({ ...open, transport: "ws" })) {
+        socket.send(message);
+      }
+      this.#add(connection);
+      this.#watch(watched);
+    });
+    socket.addEventListener("message", (event) => {
+      if (event.data !== PING) return;
+      watched.lastSeen = this.#clock.now();
+      connection.send(HEARTBEAT_MESSAGE);
+    });
+    const gone = () => {
+      if (!opened) {
+        opened = true;
+        this.#opening--;
+      }
+      this.#unwatch(watched);
+      this.#remove(connection);
+    };
+    socket.addEventListener("close", gone);
+    socket.addEventListener("error", gone);
+    return upgraded.response;
+  }
+
+  /** Sends a logged event to every holder of its audience; how many. */
+  deliver(input: EventInput & { audience: string }, seq: number): number {
+    let delivered = 0;
+    for (const transport of ["sse", "ws"] as const) {
+      const holders = this.#index.get(`${transport}|${input.audience}`);
+      if (!holders?.size) continue;
+      const text = this.#core.frame(
+        transport,
+        input.event,
+        input.dataJson,
+        seq,
+      );
+      const message = transport === "sse" ? encodeText(text) : text;
+      for (const connection of holders) {
+        connection.send(message);
+        delivered++;
+      }
+    }
+    return delivered;
+  }
+
+  counts() {
+    const audiences: Record<string, number> = {};
+    let sse = 0;
+    for (const connection of this.#all) {
+      if (connection.transport === "sse") sse++;
+      for (const audience of connection.audiences) {
+        audiences[audience] = (audiences[audience] ?? 0) + 1;
+      }
+    }
+    return {
+      connections: this.#all.size,
+      sse,
+      ws: this.#all.size - sse,
+      audiences,
+    };
+  }
+
+  closeAll(): void {
+    for (const connection of [...this.#all]) connection.close();
+  }
+
+  #add(connection: Connection): void {
+    this.#all.add(connection);
+    for (const audience of connection.audiences) {
+      const key = `${connection.transport}|${audience}`;
+      let holders = this.#index.get(key);
+      if (!holders) this.#index.set(key, holders = new Set());
+      holders.add(connection);
+    }
+  }
+
+  #remove(connection: Connection): void {
+    if (!this.#all.delete(connection)) return;
+    for (const audience of connection.audiences) {
+      const key = `${connection.transport}|${audience}`;
+      const holders = this.#index.get(key);
+      holders?.delete(connection);
+      if (holders?.size === 0) this.#index.delete(key);
+    }
+  }
+
+  /** One timer per heartbeat interval, stopped with its last socket. */
+  #watch(watched: Watched): void {
+    let beat = this.#watched.get(watched.heartbeatMs);
+    if (!beat) {
+      const members = new Set<Watched>();
+      const limit = MISSED_HEARTBEATS * watched.heartbeatMs;
+      const stop = this.#clock.every(watched.heartbeatMs, () => {
+        const now = this.#clock.now();
+        for (const member of members) {
+          if (now - member.lastSeen > limit) {
+            member.socket.close(4000, "Heartbeat missed");
+          }
+        }
+      });
+      beat = { members, stop };
+      this.#watched.set(watched.heartbeatMs, beat);
+    }
+    beat.members.add(watched);
+  }
+
+  #unwatch(watched: Watched): void {
+    const beat = this.#watched.get(watched.heartbeatMs);
+    if (!beat?.members.delete(watched) || beat.members.size > 0) return;
+    beat.stop();
+    this.#watched.delete(watched.heartbeatMs);
+  }
+}

@@ -1,0 +1,142 @@
+/** One logged event: its place in the shard, whom it is for, and what. */
+export interface LoggedEvent {
+  seq: number;
+  /** "user:ada", "role:ops", … — the connections holding it receive it. */
+  audience: string;
+  event: string;
+  /** The payload, already JSON. */
+  data: string;
+}
+
+export interface NewEvent {
+  audience: string;
+  /** Idempotency key, unique per audience while the event is logged. */
+  key: string | null;
+  event: string;
+  data: string;
+}
+
+/**
+ * A shard's replay log: one sequence for every event of every audience the
+ * shard serves, so a connection's position is one number whatever it holds.
+ * Retention is per audience (the last `capacity` events of each), so a busy
+ * role cannot push a quiet user's events out; what was trimmed is remembered
+ * per audience as the highest seq dropped, which is all a resume needs to
+ * know whether it can be honoured exactly.
+ *
+ * Synchronous on purpose — both backends (Durable Object SQLite, memory)
+ * are — so a connection reads its replay and joins the live set in one
+ * turn, with no window for an event to slip between the two.
+ */
+export interface ShardLog {
+  /** The random id of this log's life: a wiped log gets a new one. */
+  readonly epoch: string;
+  readonly lastSeq: number;
+  size(): number;
+  /** The seq already published under (audience, key), while still logged. */
+  seqOfKey(audience: string, key: string): number | null;
+  /** Appends at lastSeq + 1, trims that audience to `capacity`; the seq. */
+  append(event: NewEvent, capacity: number): number;
+  /** The highest seq trimmed away from any of `audiences`, or 0. */
+  trimmedThrough(audiences: readonly string[]): number;
+  /** Logged events of `audiences` with seq > afterSeq, oldest first. */
+  after(afterSeq: number, audiences: readonly string[]): LoggedEvent[];
+}
+
+/** The in-process log (Deno): per-audience arrays over one counter. */
+export class MemoryShardLog implements ShardLog {
+  readonly epoch: string;
+  #lastSeq = 0;
+  #size = 0;
+  readonly #byAudience = new Map<string, LoggedEvent[]>();
+  readonly #keys = new Map<string, number>();
+  readonly #trimmed = new Map<string, number>();
+  readonly #keyOf = new Map<number, string>();
+
+  constructor(epoch: string) {
+    this.epoch = epoch;
+  }
+
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  size(): number {
+    return this.#size;
+  }
+
+  seqOfKey(audience: string, key: string): number | null {
+    return this.#keys.get(keyId(audience, key)) ?? null;
+  }
+
+  append(event: NewEvent, capacity: number): number {
+    const seq = ++this.#lastSeq;
+    let list = this.#byAudience.get(event.audience);
+    if (!list) this.#byAudience.set(event.audience, list = []);
+    list.push({
+      seq,
+      audience: event.audience,
+      event: event.event,
+      data: event.data,
+    });
+    this.#size++;
+    if (event.key !== null) {
+      const id = keyId(event.audience, event.key);
+      this.#keys.set(id, seq);
+      this.#keyOf.set(seq, id);
+    }
+    // Capacities are small (hundreds): splicing the front is cheap enough,
+    // and far rarer than appends once a list is full.
+    const excess = list.length - capacity;
+    if (excess > 0) {
+      const dropped = list.splice(0, excess);
+      this.#size -= dropped.length;
+      for (const old of dropped) {
+        const id = this.#keyOf.get(old.seq);
+        if (id !== undefined) {
+          this.#keys.delete(id);
+          this.#keyOf.delete(old.seq);
+        }
+      }
+      const last = dropped[dropped.length - 1];
+      if (last) this.#trimmed.set(event.audience, last.seq);
+    }
+    return seq;
+  }
+
+  trimmedThrough(audiences: readonly string[]): number {
+    let through = 0;
+    for (const audience of audiences) {
+      through = Math.max(through, this.#trimmed.get(audience) ?? 0);
+    }
+    return through;
+  }
+
+  after(afterSeq: number, audiences: readonly string[]): LoggedEvent[] {
+    const out: LoggedEvent[] = [];
+    for (const audience of new Set(audiences)) {
+      const list = this.#byAudience.get(audience) ?? [];
+      for (let i = firstAfter(list, afterSeq); i < list.length; i++) {
+        const event = list[i];
+        if (event) out.push(event);
+      }
+    }
+    return out.sort((a, b) => a.seq - b.seq);
+  }
+}
+
+function keyId(audience: string, key: string): string {
+  return `${audience}\n${key}`;
+}
+
+/** Index of the first event with seq > afterSeq (lists are in seq order). */
+function firstAfter(list: readonly LoggedEvent[], afterSeq: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((list[mid]?.seq ?? Infinity) <= afterSeq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

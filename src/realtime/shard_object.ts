@@ -1,0 +1,248 @@
+import type {
+  DurableObjectState,
+  WebSocket as ShardSocket,
+} from "@cloudflare/workers-types";
+import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
+import {
+  audienceOfTag,
+  audienceTag,
+  overflowTag,
+  tagsFor,
+} from "./connection_tags.ts";
+import { ShardCore, type Transport } from "./shard_core.ts";
+import {
+  CONNECTION_HEADER,
+  connectionRequest,
+  type PublishReply,
+  publishRequest,
+  type ShardStatus,
+} from "./shard_protocol.ts";
+import { readMeta, SqliteShardLog, writeMeta } from "./sqlite_shard_log.ts";
+import { encodeText } from "./sse_encoding.ts";
+import { HEARTBEAT_MESSAGE, PING } from "./ws_encoding.ts";
+
+/** What each socket keeps across hibernation (see `connection_tags.ts`). */
+const attachment = z.object({
+  acceptedAt: z.number(),
+  overflow: z.array(z.string()).nullable(),
+});
+type Attachment = z.infer<typeof attachment>;
+
+/** Direct WebSockets silent for this many heartbeats are closed. */
+const MISSED_HEARTBEATS = 3;
+
+/**
+ * One shard of the real-time layer: a hibernatable WebSocket server that
+ * holds many users' connections — browsers' WebSockets, and the sockets
+ * Workers open to bridge SSE streams — and the shard's replay log in
+ * SQLite. A thin shell: the rules live in `ShardCore` (numbering, dedupe,
+ * replay) and `connection_tags.ts` (who gets what).
+ *
+ * Nothing here keeps the object awake: no timers, no outgoing requests,
+ * heartbeats answered by the runtime. Between events it is evicted; its
+ * sockets stay open and the next call constructs it again, finding them by
+ * tag. Every handler is synchronous, so no two can interleave and a new
+ * connection reads its replay and joins the live set atomically — which is
+ * also why there is no `blockConcurrencyWhile` start-up gate: there is
+ * nothing to wait for.
+ */
+export class ChannelShard extends DurableObject<unknown> {
+  /** Made by the first call after construction, whatever it is. */
+  #core: ShardCore | null = null;
+  #wakes = 0;
+
+  constructor(ctx: DurableObjectState, env: unknown) {
+    super(ctx, env);
+    // The runtime answers pings itself, without waking the object, and
+    // remembers when (getWebSocketAutoResponseTimestamp) for the sweep.
+    ctx.setWebSocketAutoResponse(
+      new WebSocketRequestResponsePair(PING, HEARTBEAT_MESSAGE),
+    );
+  }
+
+  /** Accepts one connection (the only request an object takes by fetch). */
+  override fetch(request: Request): Response {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("Expected a WebSocket upgrade", { status: 426 });
+    }
+    const parsed = connectionRequest.safeParse(
+      parseJson(request.headers.get(CONNECTION_HEADER)),
+    );
+    if (!parsed.success) {
+      return new Response("Bad connection request", { status: 400 });
+    }
+    const req = parsed.data;
+    const core = this.#ready();
+    if (this.ctx.getWebSockets().length >= req.maxConnections) {
+      // Full: dead sockets are worth looking for before turning one away.
+      this.#sweep(req.heartbeatMs);
+      return Response.json({ full: true }, { status: 429 });
+    }
+    const messages = core.open(req);
+    const [client, server] = Object.values(new WebSocketPair());
+    if (!client || !server) throw new Error("WebSocketPair made no sockets");
+    const { tags, overflow } = tagsFor(req.transport, req.audiences);
+    this.ctx.acceptWebSocket(server, tags);
+    const kept: Attachment = { acceptedAt: Date.now(), overflow };
+    server.serializeAttachment(kept);
+    for (const message of messages) {
+      server.send(req.transport === "sse" ? encodeText(message) : message);
+    }
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** Logs each event and sends it to every connection holding its audience. */
+  publish(input: unknown): PublishReply {
+    const req = publishRequest.parse(input);
+    const woke = this.#core === null;
+    const core = this.#ready();
+    const now = Date.now();
+    const results = req.items.map((item) => {
+      const { seq, duplicate } = core.publish(item, req.logSize);
+      if (duplicate) return { seq, duplicate, delivered: 0 };
+      let delivered = 0;
+      for (const transport of ["sse", "ws"] as const) {
+        const sockets = this.#holding(transport, item.audience);
+        if (sockets.length === 0) continue;
+        const text = core.frame(transport, item.event, item.dataJson, seq);
+        // SSE bytes are encoded once here and written as they come by
+        // every Worker bridging a stream.
+        const message = transport === "sse" ? encodeText(text) : text;
+        for (const socket of sockets) {
+          // A direct WebSocket is checked as it is written to: a peer that
+          // vanished without a close stops pinging, and is closed here.
+          const stale = transport === "ws" &&
+            this.#stale(socket, req.heartbeatMs, now);
+          if (stale) {
+            closeDead(socket);
+            continue;
+          }
+          try {
+            socket.send(message);
+            delivered++;
+          } catch {
+            // Closing already: its close event removes it.
+          }
+        }
+      }
+      return { seq, duplicate, delivered };
+    });
+    return { results, woke };
+  }
+
+  status(heartbeatMs: unknown): ShardStatus {
+    const core = this.#ready();
+    const interval = z.number().int().min(1).safeParse(heartbeatMs);
+    if (interval.success) this.#sweep(interval.data);
+    const sockets = this.ctx.getWebSockets();
+    const audiences: Record<string, number> = {};
+    const count = (audience: string) =>
+      audiences[audience] = (audiences[audience] ?? 0) + 1;
+    let sse = 0;
+    for (const socket of sockets) {
+      const tags = this.ctx.getTags(socket);
+      if (tags.includes("sse")) sse++;
+      for (const tag of tags) {
+        const audience = audienceOfTag(tag);
+        if (audience !== null) count(audience);
+      }
+      attachmentOf(socket)?.overflow?.forEach(count);
+    }
+    return {
+      name: this.ctx.id.name ?? this.ctx.id.toString(),
+      connections: sockets.length,
+      sse,
+      ws: sockets.length - sse,
+      audiences,
+      logSize: core.log.size(),
+      lastSeq: core.log.lastSeq,
+      wakes: this.#wakes,
+    };
+  }
+
+  override webSocketMessage(): void {
+    // Clients only ping, which the runtime answers; anything else is
+    // ignored rather than waking work.
+  }
+
+  override webSocketClose(
+    socket: ShardSocket,
+    code: number,
+    reason: string,
+  ): void {
+    try {
+      // Completes the closing handshake; 1005/1006 cannot be sent back.
+      socket.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /** The log, opened once per object life; counts the wake in storage. */
+  #ready(): ShardCore {
+    if (this.#core) return this.#core;
+    const sql = this.ctx.storage.sql;
+    const core = new ShardCore(new SqliteShardLog(sql));
+    this.#wakes = Number(readMeta(sql, "wakes") ?? "0") + 1;
+    writeMeta(sql, "wakes", String(this.#wakes));
+    this.#core = core;
+    return core;
+  }
+
+  /** The sockets of `transport` that hold `audience`. */
+  #holding(transport: Transport, audience: string): ShardSocket[] {
+    const sockets = this.ctx.getWebSockets(audienceTag(transport, audience));
+    for (const socket of this.ctx.getWebSockets(overflowTag(transport))) {
+      if (attachmentOf(socket)?.overflow?.includes(audience)) {
+        sockets.push(socket);
+      }
+    }
+    return sockets;
+  }
+
+  /**
+   * Closes every direct WebSocket whose heartbeats stopped. Done only when
+   * the object is awake anyway — a status read, a full shard — because a
+   * timer would keep it from hibernating; sockets that are sent events are
+   * checked as they are written to. SSE bridges need none of this: the
+   * Worker holding one watches its reader and closes the socket when the
+   * reader goes.
+   */
+  #sweep(heartbeatMs: number): void {
+    const now = Date.now();
+    for (const socket of this.ctx.getWebSockets("ws")) {
+      if (this.#stale(socket, heartbeatMs, now)) closeDead(socket);
+    }
+  }
+
+  /** No ping answered for MISSED_HEARTBEATS intervals (or since accepted). */
+  #stale(socket: ShardSocket, heartbeatMs: number, now: number): boolean {
+    const pinged = this.ctx.getWebSocketAutoResponseTimestamp(socket);
+    // The attachment is read only for sockets that never pinged yet.
+    const last = pinged?.getTime() ?? attachmentOf(socket)?.acceptedAt ?? now;
+    return now - last > MISSED_HEARTBEATS * heartbeatMs;
+  }
+}
+
+function closeDead(socket: ShardSocket): void {
+  try {
+    socket.close(4000, "Heartbeat missed");
+  } catch {
+    // Already closing.
+  }
+}
+
+function attachmentOf(socket: ShardSocket): Attachment | null {
+  const parsed = attachment.safeParse(socket.deserializeAttachment());
+  return parsed.success ? parsed.data : null;
+}
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import {
+  audienceOfTag,
+  MAX_TAGS,
+  tagsFor,
+} from "../../src/realtime/connection_tags.ts";
+
+Deno.test("tagsFor() tags the transport and each audience while they fit", () => {
+  assert.deepEqual(tagsFor("sse", ["user:a", "role:r"]), {
+    tags: ["sse", "sse|user:a", "sse|role:r"],
+    overflow: null,
+  });
+  const nine = ["user:a", ...Array.from({ length: 8 }, (_, i) => `role:${i}`)];
+  const { tags, overflow } = tagsFor("ws", nine);
+  assert.deepEqual(tags.length, MAX_TAGS);
+  assert.deepEqual(overflow, null);
+});
+
+Deno.test("tagsFor() keeps the user's tag and lists the rest in the attachment past the limit", () => {
+  const many = ["user:a", ...Array.from({ length: 9 }, (_, i) => `role:${i}`)];
+  const { tags, overflow } = tagsFor("ws", many);
+  assert.deepEqual(tags, ["ws", "ws|user:a", "ws|*"]);
+  assert.deepEqual(overflow, many.slice(1));
+});
+
+Deno.test("audienceOfTag() reads audiences back and skips the other tags", () => {
+  assert.deepEqual(audienceOfTag("sse|role:a|b"), "role:a|b");
+  assert.deepEqual(audienceOfTag("ws"), null);
+  assert.deepEqual(audienceOfTag("ws|*"), null);
+});

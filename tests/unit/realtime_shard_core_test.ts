@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { cursorAt } from "../../src/realtime/cursor.ts";
+import { type OpenInput, ShardCore } from "../../src/realtime/shard_core.ts";
+import { MemoryShardLog } from "../../src/realtime/shard_log.ts";
+
+const EPOCH = "Epoch_01";
+const at = (seq: number) => cursorAt(EPOCH, seq);
+
+function core() {
+  return new ShardCore(new MemoryShardLog(EPOCH));
+}
+
+const note = (audience: string, n: number, key: string | null = null) => ({
+  audience,
+  event: "notification",
+  dataJson: JSON.stringify({ id: `n${n}` }),
+  key,
+});
+
+const ws = (over: Partial<OpenInput> = {}): OpenInput => ({
+  audiences: ["user:a", "role:r"],
+  cursor: null,
+  transport: "ws",
+  retryMs: 2000,
+  heartbeatMs: 15_000,
+  ...over,
+});
+
+const parsed = (messages: string[]) => messages.map((m) => JSON.parse(m));
+
+Deno.test("ShardCore numbers events across audiences and drops a repeated key", () => {
+  const c = core();
+  assert.deepEqual(c.publish(note("user:a", 1, "k"), 10), {
+    seq: 1,
+    duplicate: false,
+  });
+  assert.deepEqual(c.publish(note("role:r", 2), 10).seq, 2);
+  assert.deepEqual(c.publish(note("user:a", 1, "k"), 10), {
+    seq: 1,
+    duplicate: true,
+  });
+  // The same key for another audience is another event.
+  assert.deepEqual(c.publish(note("user:b", 1, "k"), 10).seq, 3);
+});
+
+Deno.test("a first connect starts live: connected at the last seq, nothing replayed", () => {
+  const c = core();
+  c.publish(note("user:a", 1), 10);
+  assert.deepEqual(parsed(c.open(ws())), [{
+    id: at(1),
+    event: "connected",
+    data: { channels: ["user:a", "role:r"], heartbeatMs: 15_000 },
+  }]);
+});
+
+Deno.test("a resume replays the connection's own audiences after its position, in order", () => {
+  const c = core();
+  c.publish(note("user:a", 1), 10);
+  c.publish(note("user:b", 2), 10);
+  c.publish(note("role:r", 3), 10);
+  c.publish(note("role:other", 4), 10);
+  c.publish(note("user:a", 5), 10);
+  const messages = parsed(c.open(ws({ cursor: at(1) })));
+  assert.deepEqual(messages.map((m) => [m.event, m.id, m.data.id]), [
+    ["connected", at(1), undefined],
+    ["notification", at(3), "n3"],
+    ["notification", at(5), "n5"],
+  ]);
+});
+
+Deno.test("a position the log cannot vouch for is a reset, with no position in connected", () => {
+  const c = core();
+  for (let n = 1; n <= 4; n++) c.publish(note("user:a", n), 2);
+  const messages = parsed(c.open(ws({ cursor: at(1) })));
+  assert.deepEqual(messages.map((m) => [m.event, m.id]), [
+    ["connected", "1"],
+    ["reset", at(4)],
+  ]);
+  assert.deepEqual(messages[1].data, { channel: "user:a" });
+});
+
+Deno.test("SSE opens with one chunk: retry, connected and the replay", () => {
+  const c = core();
+  c.publish(note("user:a", 1), 10);
+  c.publish(note("user:a", 2), 10);
+  const [chunk, ...rest] = c.open(ws({ transport: "sse", cursor: at(1) }));
+  assert.deepEqual(rest, []);
+  assert.deepEqual(
+    chunk,
+    "retry: 2000\n\n" +
+      `event: connected\ndata: {"channels":["user:a","role:r"],"heartbeatMs":15000}\nid: ${
+        at(1)
+      }\n\n` +
+      `event: notification\ndata: {"id":"n2"}\nid: ${at(2)}\n\n`,
+  );
+});
+
+Deno.test("frame() writes one event in either transport with the shard's cursor", () => {
+  const c = core();
+  assert.deepEqual(
+    c.frame("sse", "count", '{"unread":1}', 7),
+    `event: count\ndata: {"unread":1}\nid: ${at(7)}\n\n`,
+  );
+  assert.deepEqual(JSON.parse(c.frame("ws", "count", '{"unread":1}', 7)), {
+    id: at(7),
+    event: "count",
+    data: { unread: 1 },
+  });
+});
