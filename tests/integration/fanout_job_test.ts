@@ -118,7 +118,9 @@ test("fan-out over 1,000 users publishes in batch calls and notifies each user e
 
   const before = await qstashStats(suite.stack);
   const started = await trigger("daily");
-  assert.equal(started.status, "running");
+  // Page 0 is published by the trigger; the last page may be delivered by
+  // QStash and finish the run before the trigger's own response is out.
+  assert.ok(["running", "succeeded"].includes(started.status), started.status);
   const t0 = performance.now();
   const published = await runUntil(
     "daily",
