@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { channelName } from "../domain/channel.ts";
 import type { NotificationView, Severity } from "../domain/notification.ts";
 import type { Database } from "./database.ts";
 import { schema } from "./database.ts";
@@ -8,6 +9,7 @@ const {
   notificationAudiences,
   notificationReads,
   fanoutOutbox,
+  memberships,
 } = schema;
 
 export interface NewNotification {
@@ -30,6 +32,11 @@ export interface StoredNotification extends NewNotification {
  * Stores a notification, its audiences and its fan-out outbox row in one
  * batch (one transaction). With an idempotency key already used, nothing is
  * written and the earlier notification is returned with `created: false`.
+ *
+ * With `unreadOf`, the same batch also counts that user's unread
+ * notifications — their own and their roles' and topics' — as of this
+ * insert, so a notification and the count it changes reach the user's
+ * stream without another round trip.
  */
 export async function insertNotification(
   db: Database,
@@ -37,14 +44,16 @@ export async function insertNotification(
   audiences: readonly string[],
   /** When the sweep may take over the fan-out if the caller has not finished it. */
   fanoutRetryAt: number,
-): Promise<{ notification: StoredNotification; created: boolean }> {
+  unreadOf: string | null = null,
+): Promise<
+  { notification: StoredNotification; created: boolean; unread: number | null }
+> {
   const row = { ...n, data: n.data ? JSON.stringify(n.data) : null };
   // Audience and outbox rows only follow a notification row that this very
   // batch inserted; a key conflict leaves the batch writing nothing.
   const exists =
     sql`exists (select 1 from ${notifications} where ${notifications.id} = ${n.id})`;
-  const [inserted] = await db.batch([
-    db.insert(notifications).values(row).onConflictDoNothing(),
+  const writes = [
     ...audiences.map((audience) =>
       db.run(sql`insert into ${notificationAudiences}
         (notification_id, audience, created_at)
@@ -53,15 +62,65 @@ export async function insertNotification(
     db.run(sql`insert into ${fanoutOutbox}
       (notification_id, attempts, next_attempt_at, created_at)
       select ${n.id}, 0, ${fanoutRetryAt}, ${n.createdAt} where ${exists}`),
-  ]);
+  ];
+  const insert = db.insert(notifications).values(row).onConflictDoNothing();
+  let inserted: { rowsAffected: number };
+  let unread: number | null = null;
+  if (unreadOf === null) {
+    [inserted] = await db.batch([insert, ...writes]);
+  } else {
+    const [first, ...rest] = await db.batch([
+      insert,
+      ...writes,
+      unreadCountQuery(db, unreadOf),
+    ]);
+    inserted = first;
+    const counted = rest.at(-1);
+    unread = Array.isArray(counted) ? countIn(counted) : null;
+  }
   // Only a conflict (nothing inserted) needs the earlier row looked up.
   if (n.idempotencyKey !== null && inserted.rowsAffected === 0) {
     const existing = await findByIdempotencyKey(db, n.idempotencyKey);
     if (existing && existing.id !== n.id) {
-      return { notification: existing, created: false };
+      return { notification: existing, created: false, unread: null };
     }
   }
-  return { notification: { ...n, audiences: [...audiences] }, created: true };
+  return {
+    notification: { ...n, audiences: [...audiences] },
+    created: true,
+    unread,
+  };
+}
+
+/** A user's unread count, their memberships read inside the same query. */
+function unreadCountQuery(db: Database, userId: string) {
+  const a = notificationAudiences;
+  const r = notificationReads;
+  const theirs = db.select({ channel: memberships.channel }).from(memberships)
+    .where(eq(memberships.userId, userId));
+  return db.select({
+    n: sql<number>`count(distinct ${a.notificationId})`,
+  }).from(a)
+    .leftJoin(
+      r,
+      and(eq(r.notificationId, a.notificationId), eq(r.userId, userId)),
+    )
+    .where(and(
+      or(
+        eq(a.audience, channelName({ kind: "user", name: userId })),
+        inArray(a.audience, theirs),
+      ),
+      isNull(r.readAt),
+    ));
+}
+
+function countIn(rows: readonly unknown[]): number | null {
+  const [first] = rows;
+  if (typeof first !== "object" || first === null || !("n" in first)) {
+    return null;
+  }
+  const n = Number(first.n);
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
 }
 
 export async function findByIdempotencyKey(

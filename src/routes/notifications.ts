@@ -9,6 +9,7 @@ import {
   requireSelfOrAdmin,
 } from "../http/auth.ts";
 import type { HonoEnv } from "../http/env.ts";
+import { serverTiming } from "../http/server_timing.ts";
 import { validationHook } from "../http/validation.ts";
 import { createNotification } from "../services/create_notification.ts";
 import {
@@ -66,12 +67,15 @@ export const notificationRoutes = new Hono<HonoEnv>()
           { fields: [{ path: "Idempotency-Key", message: "Invalid key" }] },
         );
       }
+      const timing = serverTiming();
       const result = await createNotification(
         c.get("deps"),
         c.req.valid("json"),
         header ?? null,
         c.get("background"),
+        timing.mark,
       );
+      c.header("Server-Timing", timing.header());
       return c.json(result, result.created ? 201 : 200);
     },
   )

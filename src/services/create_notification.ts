@@ -28,27 +28,46 @@ export interface Created {
   created: boolean;
 }
 
+/** Marks the end of a phase of a request (for its Server-Timing). */
+export type MarkPhase = (phase: string) => void;
+
 /**
  * Stores a notification for its audiences and notifies every live
- * subscriber. With an idempotency key the same notification comes back
+ * connection. With an idempotency key the same notification comes back
  * however often it is retried; a retry also finishes a fan-out that an
  * earlier attempt left half done (the outbox says so).
+ *
+ * Two round trips before the answer: one libSQL batch (the notification,
+ * its audiences, its outbox row and — for one user — their new unread
+ * count), then the shard and Redis at once (the notification and the count
+ * in one request; the cached count invalidated).
  */
 export async function storeAndNotify(
   deps: Deps,
   content: Omit<NewNotification, "id" | "createdAt">,
   audiences: readonly string[],
   background: Background,
+  mark: MarkPhase = () => {},
 ): Promise<{ notification: StoredNotification; created: boolean }> {
   const now = deps.now();
+  const [only] = audiences;
+  const oneUser = audiences.length === 1 && only?.startsWith("user:")
+    ? only.slice("user:".length)
+    : null;
   const result = await insertNotification(
     deps.db,
     { ...content, id: newNotificationId(now), createdAt: now },
     audiences,
     now + FANOUT_GRACE_MS,
+    oneUser,
   );
-  if (result.created || await isInOutbox(deps.db, result.notification.id)) {
+  mark("store");
+  if (result.created) {
+    await fanOut(deps, result.notification, background, result.unread);
+    mark("notify");
+  } else if (await isInOutbox(deps.db, result.notification.id)) {
     await fanOut(deps, result.notification, background);
+    mark("notify");
   }
   return result;
 }
@@ -59,6 +78,7 @@ export async function createNotification(
   input: CreateNotificationInput,
   idempotencyKey: string | null,
   background: Background,
+  mark?: MarkPhase,
 ): Promise<Created> {
   const audiences = audiencesOf(input).map(channelName);
   const { notification, created } = await storeAndNotify(
@@ -74,6 +94,7 @@ export async function createNotification(
     },
     audiences,
     background,
+    mark,
   );
   if (!created) {
     deps.log.info("notification.duplicate", { notification: notification.id });

@@ -1,5 +1,6 @@
 import type { ChannelRef } from "../domain/channel.ts";
 import type { AppDeps, Background } from "../deps.ts";
+import type { Addressed } from "../ports/channels.ts";
 import { membersOf } from "../ports/membership_store.ts";
 import {
   clearOutbox,
@@ -27,38 +28,51 @@ function parseAudience(audience: string): ChannelRef {
 }
 
 /**
- * Hands a stored notification to each of its channels, keyed by its id so a
- * repeat (a retried request, the sweep) is dropped by the channel, then
- * clears its outbox row. Unread counts follow in the background: the
- * notification event must not wait for them.
+ * Hands a stored notification to each of its audiences, keyed by its id so
+ * a repeat (a retried request, the sweep) is dropped by the shard. A
+ * notification for one user whose new unread count is already known (it
+ * was counted in the insert's own batch) travels with its `count` event in
+ * the same request. The outbox row is cleared, and other counts pushed, in
+ * the background: the caller's answer waits for neither, and should the
+ * clearing be lost, the sweep's retry publishes nothing twice.
  */
 export async function fanOut(
   deps: Deps,
   n: StoredNotification,
   background: Background,
+  unread: number | null = null,
 ): Promise<void> {
   const view = toView(n, null);
   const refs = n.audiences.map(parseAudience);
+  const events: Addressed[] = refs.map((to) => ({
+    to,
+    event: { event: "notification", data: view, key: n.id },
+  }));
+  const [only] = refs;
+  const countKnown = refs.length === 1 && only?.kind === "user" &&
+    unread !== null;
+  if (countKnown) {
+    events.push({ to: only, event: { event: "count", data: { unread } } });
+  }
   // Cached counts are invalidated alongside the publish, and both are done
-  // before the caller answers; the `count` event that follows carries the
-  // fresh number to live clients either way.
+  // before the caller answers, so a count read after it is never stale.
   await Promise.all([
     deps.cache.invalidate(
       refs.filter((r) => r.kind === "user").map((r) => r.name),
     ),
     deps.cache.bump(n.audiences.filter((a) => !a.startsWith("user:"))),
-    deps.channels.publish(refs.map((to) => ({
-      to,
-      event: { event: "notification", data: view, key: n.id },
-    }))),
+    deps.channels.publish(events),
   ]);
-  await clearOutbox(deps.db, n.id);
   deps.log.info("notification.sent", {
     notification: n.id,
     type: n.type,
     audiences: refs.length,
   });
-  background(pushCounts(deps, refs));
+  background(
+    clearOutbox(deps.db, n.id).then(() =>
+      countKnown ? undefined : pushCounts(deps, refs)
+    ),
+  );
 }
 
 async function pushCounts(deps: Deps, refs: ChannelRef[]): Promise<void> {
