@@ -36,6 +36,12 @@ export interface PublishResult {
   duplicate: boolean;
   /** Live connections the event was written to. */
   delivered: number;
+  /**
+   * For a role or topic: the users whose connections it reached (each
+   * once), so their new unread counts can follow to them alone. Null for a
+   * user's own event.
+   */
+  reached: string[] | null;
 }
 
 export type Transport = "sse" | "websocket";

@@ -263,6 +263,39 @@ export async function countUnread(
 }
 
 /**
+ * Unread counts of many users in one query, each over their own audience
+ * and their memberships (read inside the query): what a broadcast's
+ * reached users are told. Users with nothing unread are 0.
+ */
+export async function countUnreadOf(
+  db: Database,
+  userIds: readonly string[],
+): Promise<Map<string, number>> {
+  const counts = new Map(userIds.map((id) => [id, 0]));
+  if (userIds.length === 0) return counts;
+  const ids = JSON.stringify(userIds);
+  const rows = await db.all<{ user_id: string; n: number }>(sql`
+    with held (user_id, audience) as (
+      select value, 'user:' || value from json_each(${ids})
+      union
+      select ${memberships.userId}, ${memberships.channel} from ${memberships}
+      where ${memberships.userId} in (select value from json_each(${ids}))
+    )
+    select held.user_id as user_id,
+      count(distinct ${notificationAudiences.notificationId}) as n
+    from held
+    join ${notificationAudiences}
+      on ${notificationAudiences.audience} = held.audience
+    left join ${notificationReads}
+      on ${notificationReads.notificationId} = ${notificationAudiences.notificationId}
+      and ${notificationReads.userId} = held.user_id
+    where ${notificationReads.readAt} is null
+    group by held.user_id`);
+  for (const row of rows) counts.set(String(row.user_id), Number(row.n));
+  return counts;
+}
+
+/**
  * Marks one notification read for a user. False when it is not in that
  * user's audiences (someone else's notification reads as not found).
  */

@@ -57,3 +57,9 @@ export function audienceOfTag(tag: string): string | null {
   const audience = tag.slice(bar + 1);
   return audience === "*" ? null : audience;
 }
+
+/** The user id in a connection's own tag (`<transport>|user:<id>`). */
+export function userOfTag(tag: string): string {
+  const audience = audienceOfTag(tag) ?? "";
+  return audience.slice(audience.indexOf(":") + 1);
+}

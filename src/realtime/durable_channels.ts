@@ -72,7 +72,11 @@ export function createDurableChannels(
       // Group by shard, keeping each event's index: one request per shard.
       const byShard = new Map<string, { index: number; item: Item }[]>();
       events.forEach(({ to, event }, index) => {
-        const item = { ...publishInput(event), audience: audienceOf(to) };
+        const item = {
+          ...publishInput(event),
+          audience: audienceOf(to),
+          reached: to.kind !== "user",
+        };
         const targets = to.kind === "user"
           ? [shardOf(to.name, shards)]
           : allShards(shards);
@@ -103,12 +107,17 @@ export function createDurableChannels(
                 seq: seen.seq,
                 duplicate: seen.duplicate && got.duplicate,
                 delivered: seen.delivered + got.delivered,
+                reached: seen.reached && got.reached
+                  ? [...seen.reached, ...got.reached]
+                  : seen.reached ?? got.reached,
               }
               : got;
           });
         }),
       );
-      return results.map((r) => r ?? { seq: 0, duplicate: true, delivered: 0 });
+      return results.map((r) =>
+        r ?? { seq: 0, duplicate: true, delivered: 0, reached: null }
+      );
     },
 
     async openStream(req: StreamRequest): Promise<Response> {
@@ -167,4 +176,4 @@ export function createDurableChannels(
   };
 }
 
-type Item = EventInput & { audience: string };
+type Item = EventInput & { audience: string; reached: boolean };

@@ -47,14 +47,17 @@ export function createInProcessChannels(
   });
   return {
     publish(events: readonly Addressed[]): Promise<PublishResult[]> {
-      const inputs = events.map(({ to, event }) => ({
-        ...publishInput(event),
-        audience: audienceOf(to),
-      }));
-      return Promise.resolve(inputs.map((input) => {
+      return Promise.resolve(events.map(({ to, event }) => {
+        const input = { ...publishInput(event), audience: audienceOf(to) };
         const { seq, duplicate } = core.publish(input, limits.logSize);
-        const delivered = duplicate ? 0 : connections.deliver(input, seq);
-        return { seq, duplicate, delivered };
+        if (duplicate) return { seq, duplicate, delivered: 0, reached: null };
+        const { delivered, reached } = connections.deliver(input, seq);
+        return {
+          seq,
+          duplicate,
+          delivered,
+          reached: to.kind === "user" ? null : reached,
+        };
       }));
     },
 
@@ -66,6 +69,7 @@ export function createInProcessChannels(
         );
       }
       const open = {
+        userId: req.userId,
         audiences,
         cursor: req.lastEventId,
         heartbeatMs: req.heartbeatMs,

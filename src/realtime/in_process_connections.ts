@@ -11,6 +11,8 @@ export type UpgradeWebSocket = (
 ) => { socket: WebSocket; response: Response };
 
 export interface OpenParams {
+  userId: string;
+  /** Its own user's first, then its roles and topics. */
   audiences: readonly string[];
   cursor: string | null;
   heartbeatMs: number;
@@ -19,6 +21,7 @@ export interface OpenParams {
 
 interface Connection {
   transport: Transport;
+  userId: string;
   audiences: readonly string[];
   send(message: string | Uint8Array): void;
   close(): void;
@@ -74,6 +77,7 @@ export class InProcessConnections {
   openSse(open: OpenParams): ReadableStream<Uint8Array> {
     const connection: Connection = {
       transport: "sse",
+      userId: open.userId,
       audiences: open.audiences,
       send: (message) => {
         subscriber.write(
@@ -106,6 +110,7 @@ export class InProcessConnections {
     };
     const connection: Connection = {
       transport: "ws",
+      userId: open.userId,
       audiences: open.audiences,
       send: (message) => {
         // Only text is ever sent to a WebSocket (see deliver()).
@@ -146,9 +151,13 @@ export class InProcessConnections {
     return upgraded.response;
   }
 
-  /** Sends a logged event to every holder of its audience; how many. */
-  deliver(input: EventInput & { audience: string }, seq: number): number {
+  /** Sends a logged event to every holder of its audience: how many, whose. */
+  deliver(
+    input: EventInput & { audience: string },
+    seq: number,
+  ): { delivered: number; reached: string[] } {
     let delivered = 0;
+    const reached = new Set<string>();
     for (const transport of ["sse", "ws"] as const) {
       const holders = this.#index.get(`${transport}|${input.audience}`);
       if (!holders?.size) continue;
@@ -162,9 +171,10 @@ export class InProcessConnections {
       for (const connection of holders) {
         connection.send(message);
         delivered++;
+        reached.add(connection.userId);
       }
     }
-    return delivered;
+    return { delivered, reached: [...reached] };
   }
 
   counts() {

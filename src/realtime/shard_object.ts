@@ -9,6 +9,7 @@ import {
   audienceTag,
   overflowTag,
   tagsFor,
+  userOfTag,
 } from "./connection_tags.ts";
 import { ShardCore, type Transport } from "./shard_core.ts";
 import {
@@ -100,8 +101,9 @@ export class ChannelShard extends DurableObject<unknown> {
     const now = Date.now();
     const results = req.items.map((item) => {
       const { seq, duplicate } = core.publish(item, req.logSize);
-      if (duplicate) return { seq, duplicate, delivered: 0 };
+      if (duplicate) return { seq, duplicate, delivered: 0, reached: null };
       let delivered = 0;
+      const reached = item.reached ? new Set<string>() : null;
       for (const transport of ["sse", "ws"] as const) {
         const sockets = this.#holding(transport, item.audience);
         if (sockets.length === 0) continue;
@@ -123,10 +125,19 @@ export class ChannelShard extends DurableObject<unknown> {
             delivered++;
           } catch {
             // Closing already: its close event removes it.
+            continue;
           }
+          // Its own user's tag is always its second (connection_tags.ts).
+          const own = reached && this.ctx.getTags(socket)[1];
+          if (own) reached?.add(userOfTag(own));
         }
       }
-      return { seq, duplicate, delivered };
+      return {
+        seq,
+        duplicate,
+        delivered,
+        reached: reached && [...reached],
+      };
     });
     return { results, woke };
   }

@@ -37,6 +37,8 @@ export const publishRequest = z.object({
     event: z.string().min(1),
     dataJson: z.string(),
     key: z.string().min(1).nullable(),
+    /** Answer with the users whose connections it reached (broadcasts). */
+    reached: z.boolean(),
   })).min(1),
   logSize: positive,
   /** Direct WebSockets silent for 3 of these are closed as they are sent to. */
@@ -49,6 +51,8 @@ export const publishReply = z.object({
     seq: count,
     duplicate: z.boolean(),
     delivered: count,
+    /** User ids reached, when asked for. */
+    reached: z.array(z.string()).nullable(),
   })),
   /** This call found the object freshly constructed (woken or created). */
   woke: z.boolean(),

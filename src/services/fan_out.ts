@@ -1,22 +1,22 @@
 import type { ChannelRef } from "../domain/channel.ts";
 import type { AppDeps, Background } from "../deps.ts";
 import type { Addressed } from "../ports/channels.ts";
-import { membersOf } from "../ports/membership_store.ts";
 import {
   clearOutbox,
+  countUnreadOf,
   dueOutbox,
   getNotification,
   postponeOutbox,
   type StoredNotification,
   toView,
 } from "../ports/notification_store.ts";
-import { pushUnreadCount } from "./unread_count.ts";
 
 type Deps = Pick<AppDeps, "db" | "cache" | "channels" | "log" | "now">;
 
 /** How long an in-flight fan-out owns its outbox row before the sweep may. */
 export const FANOUT_GRACE_MS = 30_000;
-const MEMBER_PAGE = 200;
+/** Users counted per query (and their counts published per request). */
+const COUNT_PAGE = 500;
 
 function parseAudience(audience: string): ChannelRef {
   const colon = audience.indexOf(":");
@@ -35,6 +35,13 @@ function parseAudience(audience: string): ChannelRef {
  * the same request. The outbox row is cleared, and other counts pushed, in
  * the background: the caller's answer waits for neither, and should the
  * clearing be lost, the sweep's retry publishes nothing twice.
+ *
+ * A broadcast's counts go only to the members it reached live (the shards
+ * say who): counted in pages of one query each, and published grouped by
+ * shard, so a role of 100,000 members with 10,000 online costs work in
+ * proportion to the 10,000 and requests in proportion to the shards. The
+ * others read their count when they next look (one INCR invalidated every
+ * member's cached count).
  */
 export async function fanOut(
   deps: Deps,
@@ -56,7 +63,7 @@ export async function fanOut(
   }
   // Cached counts are invalidated alongside the publish, and both are done
   // before the caller answers, so a count read after it is never stale.
-  await Promise.all([
+  const [, , results] = await Promise.all([
     deps.cache.invalidate(
       refs.filter((r) => r.kind === "user").map((r) => r.name),
     ),
@@ -68,32 +75,29 @@ export async function fanOut(
     type: n.type,
     audiences: refs.length,
   });
+  const users = refs.filter((r) => r.kind === "user").map((r) => r.name);
+  const reached = results.flatMap((r) => r.reached ?? []);
   background(
     clearOutbox(deps.db, n.id).then(() =>
-      countKnown ? undefined : pushCounts(deps, refs)
+      pushCounts(deps, countKnown ? reached : [...users, ...reached])
     ),
   );
 }
 
-async function pushCounts(deps: Deps, refs: ChannelRef[]): Promise<void> {
-  for (const ref of refs) {
-    if (ref.kind === "user") {
-      await pushUnreadCount(deps, { userId: ref.name });
-      continue;
-    }
-    // A broadcast changes every member's count; page through them.
-    let after: string | null = null;
-    for (;;) {
-      const members: string[] = await membersOf(
-        deps.db,
-        `${ref.kind}:${ref.name}`,
-        after,
-        MEMBER_PAGE,
-      );
-      for (const userId of members) await pushUnreadCount(deps, { userId });
-      if (members.length < MEMBER_PAGE) break;
-      after = members[members.length - 1] ?? null;
-    }
+/** Sends each user their unread count: a page of users per query. */
+async function pushCounts(deps: Deps, userIds: string[]): Promise<void> {
+  const distinct = [...new Set(userIds)];
+  for (let i = 0; i < distinct.length; i += COUNT_PAGE) {
+    const counts = await countUnreadOf(
+      deps.db,
+      distinct.slice(i, i + COUNT_PAGE),
+    );
+    await deps.channels.publish(
+      [...counts].map(([name, unread]) => ({
+        to: { kind: "user", name },
+        event: { event: "count", data: { unread } },
+      })),
+    );
   }
 }
 

@@ -178,6 +178,9 @@ test("a role broadcast reaches every holder of the role and nobody else", async 
     for (const s of streams.slice(0, 2)) {
       const got = (await s.until("notification")).at(-1)!;
       assert.equal(JSON.parse(got.data).id, notification.id);
+      // The holders online get their new count, counted for each.
+      const count = (await s.until("count")).at(-1)!;
+      assert.deepEqual(JSON.parse(count.data), { unread: 1 });
     }
     const outsider = await streams[2]!.drain(400);
     assert.equal(outsider.filter((e) => e.event === "notification").length, 0);

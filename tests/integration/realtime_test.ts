@@ -199,7 +199,12 @@ const cases: Case[] = [
     const s = await open(t, via, [user]);
     const first = await publish(t, user, "n1", { key: "delivery-1" });
     const again = await publish(t, user, "n1", { key: "delivery-1" });
-    assert.deepEqual(again, { seq: first.seq, duplicate: true, delivered: 0 });
+    assert.deepEqual(again, {
+      seq: first.seq,
+      duplicate: true,
+      delivered: 0,
+      reached: null,
+    });
     assert.deepEqual(await notificationIds(s, 1), ["n1"]);
     await nothingElse(t, s, user);
     await s.close();
@@ -235,6 +240,11 @@ const cases: Case[] = [
       ]);
       const sent = await publish(t, role, "r1");
       assert.deepEqual(sent.delivered, 2);
+      // Whom it reached, each once: where the new unread counts go.
+      assert.deepEqual(
+        sent.reached?.sort(),
+        [a, b].map((u) => u.slice("user:".length)).sort(),
+      );
       await publish(t, topic, "t1");
       assert.deepEqual(await notificationIds(holderA, 1), ["r1"]);
       assert.deepEqual(await notificationIds(holderB, 2), ["r1", "t1"]);
