@@ -58,8 +58,7 @@ export function audienceOfTag(tag: string): string | null {
   return audience === "*" ? null : audience;
 }
 
-/** The user id in a connection's own tag (`<transport>|user:<id>`). */
-export function userOfTag(tag: string): string {
-  const audience = audienceOfTag(tag) ?? "";
+/** The user id in a connection's own audience (`user:<id>`). */
+export function userOfAudience(audience: string): string {
   return audience.slice(audience.indexOf(":") + 1);
 }

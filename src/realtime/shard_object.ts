@@ -9,7 +9,7 @@ import {
   audienceTag,
   overflowTag,
   tagsFor,
-  userOfTag,
+  userOfAudience,
 } from "./connection_tags.ts";
 import { ShardCore, type Transport } from "./shard_core.ts";
 import {
@@ -24,11 +24,12 @@ import { encodeText } from "./sse_encoding.ts";
 import { HEARTBEAT_MESSAGE, PING } from "./ws_encoding.ts";
 
 /** What each socket keeps across hibernation (see `connection_tags.ts`). */
-const attachment = z.object({
-  acceptedAt: z.number(),
-  overflow: z.array(z.string()).nullable(),
-});
-type Attachment = z.infer<typeof attachment>;
+interface Kept {
+  user: string;
+  acceptedAt: number;
+  /** Its audiences beyond what its tags hold, or null. */
+  overflow: string[] | null;
+}
 
 /** Direct WebSockets silent for this many heartbeats are closed. */
 const MISSED_HEARTBEATS = 3;
@@ -85,7 +86,11 @@ export class ChannelShard extends DurableObject<unknown> {
     if (!client || !server) throw new Error("WebSocketPair made no sockets");
     const { tags, overflow } = tagsFor(req.transport, req.audiences);
     this.ctx.acceptWebSocket(server, tags);
-    const kept: Attachment = { acceptedAt: Date.now(), overflow };
+    const kept: Kept = {
+      user: userOfAudience(req.audiences[0] ?? ""),
+      acceptedAt: Date.now(),
+      overflow,
+    };
     server.serializeAttachment(kept);
     for (const message of messages) {
       server.send(req.transport === "sse" ? encodeText(message) : message);
@@ -127,9 +132,10 @@ export class ChannelShard extends DurableObject<unknown> {
             // Closing already: its close event removes it.
             continue;
           }
-          // Its own user's tag is always its second (connection_tags.ts).
-          const own = reached && this.ctx.getTags(socket)[1];
-          if (own) reached?.add(userOfTag(own));
+          // From the attachment: getTags() costs several times more per
+          // socket, and a broadcast asks this of every socket it reaches.
+          const user = reached && keptBy(socket)?.user;
+          if (user) reached?.add(user);
         }
       }
       return {
@@ -158,7 +164,7 @@ export class ChannelShard extends DurableObject<unknown> {
         const audience = audienceOfTag(tag);
         if (audience !== null) count(audience);
       }
-      attachmentOf(socket)?.overflow?.forEach(count);
+      keptBy(socket)?.overflow?.forEach(count);
     }
     return {
       name: this.ctx.id.name ?? this.ctx.id.toString(),
@@ -205,7 +211,7 @@ export class ChannelShard extends DurableObject<unknown> {
   #holding(transport: Transport, audience: string): ShardSocket[] {
     const sockets = this.ctx.getWebSockets(audienceTag(transport, audience));
     for (const socket of this.ctx.getWebSockets(overflowTag(transport))) {
-      if (attachmentOf(socket)?.overflow?.includes(audience)) {
+      if (keptBy(socket)?.overflow?.includes(audience)) {
         sockets.push(socket);
       }
     }
@@ -231,7 +237,7 @@ export class ChannelShard extends DurableObject<unknown> {
   #stale(socket: ShardSocket, heartbeatMs: number, now: number): boolean {
     const pinged = this.ctx.getWebSocketAutoResponseTimestamp(socket);
     // The attachment is read only for sockets that never pinged yet.
-    const last = pinged?.getTime() ?? attachmentOf(socket)?.acceptedAt ?? now;
+    const last = pinged?.getTime() ?? keptBy(socket)?.acceptedAt ?? now;
     return now - last > MISSED_HEARTBEATS * heartbeatMs;
   }
 }
@@ -244,9 +250,21 @@ function closeDead(socket: ShardSocket): void {
   }
 }
 
-function attachmentOf(socket: ShardSocket): Attachment | null {
-  const parsed = attachment.safeParse(socket.deserializeAttachment());
-  return parsed.success ? parsed.data : null;
+/**
+ * A socket's attachment, checked by hand rather than with zod: it is read
+ * once per socket per broadcast, where a schema's cost multiplies.
+ */
+function keptBy(socket: ShardSocket): Kept | null {
+  const raw: unknown = socket.deserializeAttachment();
+  if (typeof raw !== "object" || raw === null) return null;
+  if (!("user" in raw) || typeof raw.user !== "string") return null;
+  if (!("acceptedAt" in raw) || typeof raw.acceptedAt !== "number") {
+    return null;
+  }
+  const overflow = "overflow" in raw && Array.isArray(raw.overflow)
+    ? raw.overflow.filter((a): a is string => typeof a === "string")
+    : null;
+  return { user: raw.user, acceptedAt: raw.acceptedAt, overflow };
 }
 
 function parseJson(text: string | null): unknown {
