@@ -149,21 +149,24 @@ export class HeraldClient {
         const payload = parsePayload(event.data);
         if (payload) handle(payload);
       });
-    on("connected", () => {
+    // Counts are not replayed: each connection starts with the current one.
+    const count = (payload: Payload) => {
+      const unread = unreadCount(payload);
+      if (unread === null) return;
+      this.#unread = unread;
+      this.#options.onCount?.(unread);
+    };
+    on("connected", (payload) => {
       this.#attempt = 0;
       this.#setState("open");
+      count(payload);
     });
     on("notification", (payload) => {
       const id = notificationId(payload);
       if (id !== null && this.#recent.seen(id)) return;
       this.#options.onNotification?.(payload);
     });
-    on("count", (payload) => {
-      const unread = unreadCount(payload);
-      if (unread === null) return;
-      this.#unread = unread;
-      this.#options.onCount?.(unread);
-    });
+    on("count", count);
     on("reset", () => this.#options.onReset?.());
     // An error event with no data: a dropped connection, a 401 or a 429.
     source.addEventListener("error", () => {

@@ -21,6 +21,12 @@ export interface PublishedEvent {
    * and sends the event once (a retried fan-out must not double anything).
    */
   key?: string;
+  /**
+   * State whose latest value is all that matters (an unread count): sent to
+   * live connections only, never logged nor replayed — a connection gets
+   * the current value in `connected` instead.
+   */
+  ephemeral?: boolean;
 }
 
 /** One event for one audience (a user, or every holder of a role or topic). */
@@ -53,6 +59,8 @@ export interface StreamRequest {
   topics: readonly string[];
   /** From `Last-Event-ID` or the `lastEventId` query; null on first connect. */
   lastEventId: string | null;
+  /** Their unread count now, sent in `connected` (null: unknown). */
+  unread: number | null;
   heartbeatMs: number;
   /**
    * SSE, or the client's WebSocket upgrade request (the port answers it

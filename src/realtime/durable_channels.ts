@@ -130,6 +130,7 @@ export function createDurableChannels(
         heartbeatMs: req.heartbeatMs,
         retryMs: limits.retryMs,
         maxConnections: limits.maxConnections,
+        unread: req.unread,
       };
       const headers = new Headers(
         req.transport.kind === "websocket"

@@ -74,6 +74,7 @@ export function createInProcessChannels(
         cursor: req.lastEventId,
         heartbeatMs: req.heartbeatMs,
         retryMs: limits.retryMs,
+        unread: req.unread,
       };
       if (req.transport.kind === "websocket") {
         if (!options.upgradeWebSocket) {

@@ -17,6 +17,7 @@ export interface OpenParams {
   cursor: string | null;
   heartbeatMs: number;
   retryMs: number;
+  unread: number | null;
 }
 
 interface Connection {

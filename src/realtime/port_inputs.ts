@@ -22,6 +22,7 @@ export interface EventInput {
   event: string;
   dataJson: string;
   key: string | null;
+  ephemeral: boolean;
 }
 
 /** A port-level event, checked and serialised once for the wire. */
@@ -31,6 +32,9 @@ export function publishInput(event: PublishedEvent): EventInput {
       "bad_request",
       `Event name "${event.event}" is reserved or not a token`,
     );
+  }
+  if (event.key !== undefined && event.ephemeral) {
+    throw new AppError("bad_request", "An ephemeral event takes no key");
   }
   if (
     event.key !== undefined &&
@@ -46,6 +50,7 @@ export function publishInput(event: PublishedEvent): EventInput {
     // undefined (or a function) serialises to nothing: send null instead.
     dataJson: JSON.stringify(event.data) ?? "null",
     key: event.key ?? null,
+    ephemeral: event.ephemeral ?? false,
   };
 }
 

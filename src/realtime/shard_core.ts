@@ -13,6 +13,8 @@ export interface PublishInput {
   /** The payload, already JSON: encoded once by whoever serialised it. */
   dataJson: string;
   key: string | null;
+  /** Sent live only, not logged (see PublishedEvent.ephemeral). */
+  ephemeral: boolean;
 }
 
 export interface Published {
@@ -29,6 +31,8 @@ export interface OpenInput {
   transport: Transport;
   retryMs: number;
   heartbeatMs: number;
+  /** The user's unread count now, for `connected` (null: unknown). */
+  unread: number | null;
 }
 
 /**
@@ -53,6 +57,9 @@ export class ShardCore {
   }
 
   publish(input: PublishInput, logSize: number): Published {
+    // Not logged: its id is the position every connection has reached, so
+    // a resume from it replays exactly what a resume from before it would.
+    if (input.ephemeral) return { seq: this.#log.lastSeq, duplicate: false };
     if (input.key !== null) {
       const seq = this.#log.seqOfKey(input.audience, input.key);
       if (seq !== null) return { seq, duplicate: true };
@@ -88,6 +95,7 @@ export class ShardCore {
     const connected = JSON.stringify({
       channels: audiences,
       heartbeatMs: input.heartbeatMs,
+      ...(input.unread === null ? {} : { unread: input.unread }),
     });
     const frames: string[] = [];
     const add = (event: string, dataJson: string, id: string) =>

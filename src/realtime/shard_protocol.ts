@@ -26,6 +26,7 @@ export const connectionRequest = z.object({
   cursor: z.string().max(2048).nullable(),
   transport: z.enum(["sse", "ws"]),
   heartbeatMs: positive,
+  unread: count.nullable(),
   retryMs: count,
   maxConnections: positive,
 });
@@ -37,6 +38,7 @@ export const publishRequest = z.object({
     event: z.string().min(1),
     dataJson: z.string(),
     key: z.string().min(1).nullable(),
+    ephemeral: z.boolean(),
     /** Answer with the users whose connections it reached (broadcasts). */
     reached: z.boolean(),
   })).min(1),

@@ -10,6 +10,7 @@ import {
 import { corsHeadersFor } from "../http/cors.ts";
 import type { HonoEnv, Principal } from "../http/env.ts";
 import { claimedChannels, syncMemberships } from "../services/memberships.ts";
+import { unreadCount } from "../services/unread_count.ts";
 
 /** Stream tokens travel in URLs (EventSource cannot set headers): keep them short-lived. */
 const STREAM_TOKEN_TTL_SECONDS = 120;
@@ -56,6 +57,12 @@ export const streamRoutes = new Hono<HonoEnv>()
     }
     const memberships = claimedChannels(principal.roles, principal.topics);
     await syncMemberships(deps, principal.userId, memberships);
+    // Counts are sent live only, never replayed: every (re)connect starts
+    // from the current one instead.
+    const unread = await unreadCount(deps, {
+      userId: principal.userId,
+      memberships,
+    });
     const upgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
     return await deps.channels.openStream({
       userId: principal.userId,
@@ -64,6 +71,7 @@ export const streamRoutes = new Hono<HonoEnv>()
       // Browsers' WebSockets cannot send headers: the query carries the id.
       lastEventId: c.req.header("last-event-id") ??
         c.req.query("lastEventId") ?? null,
+      unread,
       heartbeatMs: deps.config.heartbeatMs,
       transport: upgrade
         ? { kind: "websocket", upgrade: c.req.raw }

@@ -59,7 +59,10 @@ export async function fanOut(
   const countKnown = refs.length === 1 && only?.kind === "user" &&
     unread !== null;
   if (countKnown) {
-    events.push({ to: only, event: { event: "count", data: { unread } } });
+    events.push({
+      to: only,
+      event: { event: "count", data: { unread }, ephemeral: true },
+    });
   }
   // Cached counts are invalidated alongside the publish, and both are done
   // before the caller answers, so a count read after it is never stale.
@@ -95,7 +98,7 @@ async function pushCounts(deps: Deps, userIds: string[]): Promise<void> {
     await deps.channels.publish(
       [...counts].map(([name, unread]) => ({
         to: { kind: "user", name },
-        event: { event: "count", data: { unread } },
+        event: { event: "count", data: { unread }, ephemeral: true },
       })),
     );
   }

@@ -78,7 +78,7 @@ export async function pushUnreadCount(
   await deps.cache.put(owner.userId, count, stamp);
   await deps.channels.publish([{
     to: { kind: "user", name: owner.userId },
-    event: { event: "count", data: { unread: count } },
+    event: { event: "count", data: { unread: count }, ephemeral: true },
   }]);
   return count;
 }

@@ -461,7 +461,10 @@ test("a WebSocket on the stream URL carries what SSE carries, with the same auth
   const socket = await WsReader.open(wsUrl);
   const sse = await openStream(user);
   try {
-    assert.equal((await socket.nextEvent())?.event, "connected");
+    const connected = await socket.nextEvent();
+    assert.equal(connected?.event, "connected");
+    // Counts are live only: a connection starts from the current one.
+    assert.equal(JSON.parse(connected?.data ?? "{}").unread, 0);
     const sent = await sendTo(user, "both ways");
     const viaSse = await sse.until("count");
     const viaSocket = [await socket.nextEvent(), await socket.nextEvent()];
@@ -477,7 +480,8 @@ test("a WebSocket on the stream URL carries what SSE carries, with the same auth
     const again = await WsReader.open(
       `${wsUrl}&lastEventId=${encodeURIComponent(lastId)}`,
     );
-    assert.equal((await again.nextEvent())?.event, "connected");
+    const reconnected = await again.nextEvent();
+    assert.equal(JSON.parse(reconnected?.data ?? "{}").unread, 2);
     const replayed = await again.nextEvent();
     assert.equal(JSON.parse(replayed?.data ?? "{}").id, missed.id);
     await again.close();

@@ -22,11 +22,11 @@ Deno.test("resolveLimits() refuses a limit that is not a positive integer", () =
 Deno.test("publishInput() serialises the data once and keeps the key", () => {
   assert.deepEqual(
     publishInput({ event: "count", data: { unread: 2 }, key: "k" }),
-    { event: "count", dataJson: '{"unread":2}', key: "k" },
+    { event: "count", dataJson: '{"unread":2}', key: "k", ephemeral: false },
   );
   assert.deepEqual(
     publishInput({ event: "digest.ready", data: undefined }),
-    { event: "digest.ready", dataJson: "null", key: null },
+    { event: "digest.ready", dataJson: "null", key: null, ephemeral: false },
   );
 });
 
@@ -47,6 +47,7 @@ const stream = {
   roles: [] as string[],
   topics: [] as string[],
   lastEventId: null,
+  unread: null,
   heartbeatMs: 15_000,
   transport: { kind: "sse" as const },
 };

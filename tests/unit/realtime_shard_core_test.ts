@@ -15,6 +15,7 @@ const note = (audience: string, n: number, key: string | null = null) => ({
   event: "notification",
   dataJson: JSON.stringify({ id: `n${n}` }),
   key,
+  ephemeral: false,
 });
 
 const ws = (over: Partial<OpenInput> = {}): OpenInput => ({
@@ -23,6 +24,7 @@ const ws = (over: Partial<OpenInput> = {}): OpenInput => ({
   transport: "ws",
   retryMs: 2000,
   heartbeatMs: 15_000,
+  unread: null,
   ...over,
 });
 
@@ -41,6 +43,32 @@ Deno.test("ShardCore numbers events across audiences and drops a repeated key", 
   });
   // The same key for another audience is another event.
   assert.deepEqual(c.publish(note("user:b", 1, "k"), 10).seq, 3);
+});
+
+Deno.test("an ephemeral event is not logged: its id is the position already reached", () => {
+  const c = core();
+  c.publish(note("user:a", 1), 10);
+  const count = {
+    audience: "user:a",
+    event: "count",
+    dataJson: '{"unread":1}',
+    key: null,
+    ephemeral: true,
+  };
+  assert.deepEqual(c.publish(count, 10), { seq: 1, duplicate: false });
+  assert.deepEqual(c.publish(note("user:a", 2), 10).seq, 2);
+  // A resume from before both replays the notifications, not the count.
+  const replayed = parsed(c.open(ws({ cursor: at(0) })));
+  assert.deepEqual(replayed.map((m) => m.event), [
+    "connected",
+    "notification",
+    "notification",
+  ]);
+});
+
+Deno.test("connected carries the user's unread count when the caller knows it", () => {
+  const [connected] = parsed(core().open(ws({ unread: 4 })));
+  assert.deepEqual(connected.data.unread, 4);
 });
 
 Deno.test("a first connect starts live: connected at the last seq, nothing replayed", () => {
