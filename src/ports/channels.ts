@@ -42,12 +42,6 @@ export interface PublishResult {
   duplicate: boolean;
   /** Live connections the event was written to. */
   delivered: number;
-  /**
-   * For a role or topic: the users whose connections it reached (each
-   * once), so their new unread counts can follow to them alone. Null for a
-   * user's own event.
-   */
-  reached: string[] | null;
 }
 
 export type Transport = "sse" | "websocket";
@@ -102,5 +96,11 @@ export interface ChannelsPort {
    * resumed after `lastEventId`. A 429 when its shard is full.
    */
   openStream(req: StreamRequest): Promise<Response>;
+  /**
+   * The users with a live connection holding any of `audiences` (roles,
+   * topics), each once: where a broadcast's new unread counts go. One
+   * request per shard, asked after the broadcast, off its delivery path.
+   */
+  online(audiences: readonly ChannelRef[]): Promise<string[]>;
   status(): Promise<RealtimeStatus>;
 }

@@ -1,6 +1,7 @@
 import type { DurableObjectNamespace } from "@cloudflare/workers-types";
 import type {
   Addressed,
+  ChannelRef,
   ChannelsPort,
   PublishResult,
   RealtimeStatus,
@@ -18,6 +19,7 @@ import type { ChannelShard } from "./shard_object.ts";
 import {
   CONNECTION_HEADER,
   type ConnectionRequest,
+  onlineReply,
   publishReply,
   shardStatus,
 } from "./shard_protocol.ts";
@@ -25,7 +27,7 @@ import { bridgeToSse } from "./sse_bridge.ts";
 import { channelFullResponse, sseResponse } from "./stream_response.ts";
 import { summarize } from "./status_summary.ts";
 
-export type ShardCall = "publish" | "open" | "status";
+export type ShardCall = "publish" | "open" | "online" | "status";
 
 export interface DurableChannelsOptions extends Partial<ChannelLimits> {
   /** Shard objects; every user's connections live in one of them. */
@@ -72,11 +74,7 @@ export function createDurableChannels(
       // Group by shard, keeping each event's index: one request per shard.
       const byShard = new Map<string, { index: number; item: Item }[]>();
       events.forEach(({ to, event }, index) => {
-        const item = {
-          ...publishInput(event),
-          audience: audienceOf(to),
-          reached: to.kind !== "user",
-        };
+        const item = { ...publishInput(event), audience: audienceOf(to) };
         const targets = to.kind === "user"
           ? [shardOf(to.name, shards)]
           : allShards(shards);
@@ -107,17 +105,12 @@ export function createDurableChannels(
                 seq: seen.seq,
                 duplicate: seen.duplicate && got.duplicate,
                 delivered: seen.delivered + got.delivered,
-                reached: seen.reached && got.reached
-                  ? [...seen.reached, ...got.reached]
-                  : seen.reached ?? got.reached,
               }
               : got;
           });
         }),
       );
-      return results.map((r) =>
-        r ?? { seq: 0, duplicate: true, delivered: 0, reached: null }
-      );
+      return results.map((r) => r ?? { seq: 0, duplicate: true, delivered: 0 });
     },
 
     async openStream(req: StreamRequest): Promise<Response> {
@@ -165,6 +158,19 @@ export function createDurableChannels(
       );
     },
 
+    async online(refs: readonly ChannelRef[]): Promise<string[]> {
+      if (refs.length === 0) return [];
+      const audiences = refs.map(audienceOf);
+      const lists = await Promise.all(
+        allShards(shards).map(async (name) => {
+          onCall("online", false);
+          return onlineReply.parse(await stub(name).online(audiences));
+        }),
+      );
+      // A user's connections all live in one shard: no user is listed twice.
+      return lists.flat();
+    },
+
     async status(): Promise<RealtimeStatus> {
       const views = await Promise.all(
         allShards(shards).map(async (name) => {
@@ -177,4 +183,4 @@ export function createDurableChannels(
   };
 }
 
-type Item = EventInput & { audience: string; reached: boolean };
+type Item = EventInput & { audience: string };

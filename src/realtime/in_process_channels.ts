@@ -1,5 +1,6 @@
 import type {
   Addressed,
+  ChannelRef,
   ChannelsPort,
   PublishResult,
   RealtimeStatus,
@@ -50,14 +51,8 @@ export function createInProcessChannels(
       return Promise.resolve(events.map(({ to, event }) => {
         const input = { ...publishInput(event), audience: audienceOf(to) };
         const { seq, duplicate } = core.publish(input, limits.logSize);
-        if (duplicate) return { seq, duplicate, delivered: 0, reached: null };
-        const { delivered, reached } = connections.deliver(input, seq);
-        return {
-          seq,
-          duplicate,
-          delivered,
-          reached: to.kind === "user" ? null : reached,
-        };
+        const delivered = duplicate ? 0 : connections.deliver(input, seq);
+        return { seq, duplicate, delivered };
       }));
     },
 
@@ -90,6 +85,10 @@ export function createInProcessChannels(
       return Promise.resolve(
         sseResponse(connections.openSse(open), req.headers),
       );
+    },
+
+    online(refs: readonly ChannelRef[]): Promise<string[]> {
+      return Promise.resolve(connections.online(refs.map(audienceOf)));
     },
 
     status(): Promise<RealtimeStatus> {

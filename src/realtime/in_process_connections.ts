@@ -152,13 +152,9 @@ export class InProcessConnections {
     return upgraded.response;
   }
 
-  /** Sends a logged event to every holder of its audience: how many, whose. */
-  deliver(
-    input: EventInput & { audience: string },
-    seq: number,
-  ): { delivered: number; reached: string[] } {
+  /** Sends a logged event to every holder of its audience; how many. */
+  deliver(input: EventInput & { audience: string }, seq: number): number {
     let delivered = 0;
-    const reached = new Set<string>();
     for (const transport of ["sse", "ws"] as const) {
       const holders = this.#index.get(`${transport}|${input.audience}`);
       if (!holders?.size) continue;
@@ -172,10 +168,22 @@ export class InProcessConnections {
       for (const connection of holders) {
         connection.send(message);
         delivered++;
-        reached.add(connection.userId);
       }
     }
-    return { delivered, reached: [...reached] };
+    return delivered;
+  }
+
+  /** The users holding any of `audiences`, each once. */
+  online(audiences: readonly string[]): string[] {
+    const users = new Set<string>();
+    for (const audience of audiences) {
+      for (const transport of ["sse", "ws"] as const) {
+        for (const c of this.#index.get(`${transport}|${audience}`) ?? []) {
+          users.add(c.userId);
+        }
+      }
+    }
+    return [...users];
   }
 
   counts() {

@@ -15,6 +15,7 @@ import { ShardCore, type Transport } from "./shard_core.ts";
 import {
   CONNECTION_HEADER,
   connectionRequest,
+  onlineRequest,
   type PublishReply,
   publishRequest,
   type ShardStatus,
@@ -53,6 +54,7 @@ export class ChannelShard extends DurableObject<unknown> {
   /** Made by the first call after construction, whatever it is. */
   #core: ShardCore | null = null;
   #wakes = 0;
+  #checkedAt = 0;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env);
@@ -104,11 +106,15 @@ export class ChannelShard extends DurableObject<unknown> {
     const woke = this.#core === null;
     const core = this.#ready();
     const now = Date.now();
+    // Dead sockets are looked for at most once a heartbeat interval while
+    // awake: a check costs a little per socket, and an event every few
+    // milliseconds must not pay it each time.
+    const checking = now - this.#checkedAt >= req.heartbeatMs;
+    if (checking) this.#checkedAt = now;
     const results = req.items.map((item) => {
       const { seq, duplicate } = core.publish(item, req.logSize);
-      if (duplicate) return { seq, duplicate, delivered: 0, reached: null };
+      if (duplicate) return { seq, duplicate, delivered: 0 };
       let delivered = 0;
-      const reached = item.reached ? new Set<string>() : null;
       for (const transport of ["sse", "ws"] as const) {
         const sockets = this.#holding(transport, item.audience);
         if (sockets.length === 0) continue;
@@ -119,7 +125,7 @@ export class ChannelShard extends DurableObject<unknown> {
         for (const socket of sockets) {
           // A direct WebSocket is checked as it is written to: a peer that
           // vanished without a close stops pinging, and is closed here.
-          const stale = transport === "ws" &&
+          const stale = checking && transport === "ws" &&
             this.#stale(socket, req.heartbeatMs, now);
           if (stale) {
             closeDead(socket);
@@ -130,22 +136,32 @@ export class ChannelShard extends DurableObject<unknown> {
             delivered++;
           } catch {
             // Closing already: its close event removes it.
-            continue;
           }
-          // From the attachment: getTags() costs several times more per
-          // socket, and a broadcast asks this of every socket it reaches.
-          const user = reached && keptBy(socket)?.user;
-          if (user) reached?.add(user);
         }
       }
-      return {
-        seq,
-        duplicate,
-        delivered,
-        reached: reached && [...reached],
-      };
+      return { seq, duplicate, delivered };
     });
     return { results, woke };
+  }
+
+  /**
+   * The users whose connections hold any of `audiences`, each once. Read
+   * from attachments (getTags() costs several times more per socket), and
+   * asked apart from publish so a broadcast's sends never wait for it.
+   */
+  online(input: unknown): string[] {
+    const audiences = onlineRequest.parse(input);
+    this.#ready();
+    const users = new Set<string>();
+    for (const audience of audiences) {
+      for (const transport of ["sse", "ws"] as const) {
+        for (const socket of this.#holding(transport, audience)) {
+          const user = keptBy(socket)?.user;
+          if (user) users.add(user);
+        }
+      }
+    }
+    return [...users];
   }
 
   status(heartbeatMs: unknown): ShardStatus {

@@ -39,8 +39,6 @@ export const publishRequest = z.object({
     dataJson: z.string(),
     key: z.string().min(1).nullable(),
     ephemeral: z.boolean(),
-    /** Answer with the users whose connections it reached (broadcasts). */
-    reached: z.boolean(),
   })).min(1),
   logSize: positive,
   /** Direct WebSockets silent for 3 of these are closed as they are sent to. */
@@ -53,13 +51,14 @@ export const publishReply = z.object({
     seq: count,
     duplicate: z.boolean(),
     delivered: count,
-    /** User ids reached, when asked for. */
-    reached: z.array(z.string()).nullable(),
   })),
   /** This call found the object freshly constructed (woken or created). */
   woke: z.boolean(),
 });
 export type PublishReply = z.infer<typeof publishReply>;
+
+export const onlineRequest = z.array(audience).min(1).max(64);
+export const onlineReply = z.array(z.string());
 
 export const shardStatus = z.object({
   name: z.string(),

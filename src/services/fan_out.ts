@@ -36,9 +36,9 @@ function parseAudience(audience: string): ChannelRef {
  * the background: the caller's answer waits for neither, and should the
  * clearing be lost, the sweep's retry publishes nothing twice.
  *
- * A broadcast's counts go only to the members it reached live (the shards
- * say who): counted in pages of one query each, and published grouped by
- * shard, so a role of 100,000 members with 10,000 online costs work in
+ * A broadcast's counts go only to the members online (each shard says
+ * who, once the broadcast is out): counted in pages of one query each, and
+ * published grouped by shard, so a role of 100,000 members with 10,000 online costs work in
  * proportion to the 10,000 and requests in proportion to the shards. The
  * others read their count when they next look (one INCR invalidated every
  * member's cached count).
@@ -66,7 +66,7 @@ export async function fanOut(
   }
   // Cached counts are invalidated alongside the publish, and both are done
   // before the caller answers, so a count read after it is never stale.
-  const [, , results] = await Promise.all([
+  await Promise.all([
     deps.cache.invalidate(
       refs.filter((r) => r.kind === "user").map((r) => r.name),
     ),
@@ -79,12 +79,12 @@ export async function fanOut(
     audiences: refs.length,
   });
   const users = refs.filter((r) => r.kind === "user").map((r) => r.name);
-  const reached = results.flatMap((r) => r.reached ?? []);
-  background(
-    clearOutbox(deps.db, n.id).then(() =>
-      pushCounts(deps, countKnown ? reached : [...users, ...reached])
-    ),
-  );
+  const broadcast = refs.filter((r) => r.kind !== "user");
+  background((async () => {
+    await clearOutbox(deps.db, n.id);
+    const online = await deps.channels.online(broadcast);
+    await pushCounts(deps, countKnown ? online : [...users, ...online]);
+  })());
 }
 
 /** Sends each user their unread count: a page of users per query. */
