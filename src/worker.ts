@@ -53,8 +53,9 @@ function build(env: WorkerEnv): Built {
     heartbeatMs: config.heartbeatMs,
     // Requests to shard objects and the wakes they caused: what the cost
     // model in README multiplies by Cloudflare's prices.
-    onShardCall: (call, woke) => {
+    onShardCall: (call, { ms, woke }) => {
       metrics.count("herald_shard_requests_total", { call });
+      metrics.count("herald_shard_request_ms_total", { call }, ms);
       if (woke) metrics.count("herald_shard_wakes_total");
     },
   });

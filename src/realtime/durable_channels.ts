@@ -38,10 +38,12 @@ export interface DurableChannelsOptions extends Partial<ChannelLimits> {
    */
   heartbeatMs?: number;
   /**
-   * Told of every request to a shard object and whether it found the object
-   * freshly constructed (publishes only): the cost model's counts.
+   * Told of every request to a shard object: how long it took as this
+   * Worker saw it (an upper bound on the object's billed wall time), and
+   * whether it found the object freshly constructed (publishes only). The
+   * cost model's counts.
    */
-  onShardCall?: (call: ShardCall, woke: boolean) => void;
+  onShardCall?: (call: ShardCall, seen: { ms: number; woke: boolean }) => void;
 }
 
 export const DEFAULT_SHARDS = 16;
@@ -66,6 +68,17 @@ export function createDurableChannels(
     throw new RangeError(`Shards must be an integer ≥ 1, got "${shards}"`);
   }
   const onCall = options.onShardCall ?? (() => {});
+  /** Runs one request to a shard and reports it. */
+  const call = async <T>(
+    kind: ShardCall,
+    run: () => Promise<T>,
+    wokeOf: (value: T) => boolean = () => false,
+  ): Promise<T> => {
+    const started = Date.now();
+    const value = await run();
+    onCall(kind, { ms: Date.now() - started, woke: wokeOf(value) });
+    return value;
+  };
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const stub = (name: string) => namespace.get(namespace.idFromName(name));
 
@@ -87,14 +100,18 @@ export function createDurableChannels(
       const results: (PublishResult | null)[] = events.map(() => null);
       await Promise.all(
         [...byShard].map(async ([shard, list]) => {
-          const reply = publishReply.parse(
-            await stub(shard).publish({
-              items: list.map((entry) => entry.item),
-              logSize: limits.logSize,
-              heartbeatMs,
-            }),
+          const reply = await call(
+            "publish",
+            async () =>
+              publishReply.parse(
+                await stub(shard).publish({
+                  items: list.map((entry) => entry.item),
+                  logSize: limits.logSize,
+                  heartbeatMs,
+                }),
+              ),
+            (r) => r.woke,
           );
-          onCall("publish", reply.woke);
           list.forEach(({ index }, i) => {
             const got = reply.results[i];
             if (!got) throw new Error(`Shard "${shard}" answered short`);
@@ -131,10 +148,11 @@ export function createDurableChannels(
           : { upgrade: "websocket" },
       );
       headers.set(CONNECTION_HEADER, JSON.stringify(connection));
-      onCall("open", false);
+      const opened = Date.now();
       const res = await stub(shard).fetch(`${SHARD_ORIGIN}/connect`, {
         headers,
       });
+      onCall("open", { ms: Date.now() - opened, woke: false });
       if (res.status === 429) {
         await res.body?.cancel();
         return channelFullResponse(audiences[0] ?? shard, req.headers);
@@ -162,10 +180,12 @@ export function createDurableChannels(
       if (refs.length === 0) return [];
       const audiences = refs.map(audienceOf);
       const lists = await Promise.all(
-        allShards(shards).map(async (name) => {
-          onCall("online", false);
-          return onlineReply.parse(await stub(name).online(audiences));
-        }),
+        allShards(shards).map((name) =>
+          call(
+            "online",
+            async () => onlineReply.parse(await stub(name).online(audiences)),
+          )
+        ),
       );
       // A user's connections all live in one shard: no user is listed twice.
       return lists.flat();
@@ -173,10 +193,12 @@ export function createDurableChannels(
 
     async status(): Promise<RealtimeStatus> {
       const views = await Promise.all(
-        allShards(shards).map(async (name) => {
-          onCall("status", false);
-          return shardStatus.parse(await stub(name).status(heartbeatMs));
-        }),
+        allShards(shards).map((name) =>
+          call(
+            "status",
+            async () => shardStatus.parse(await stub(name).status(heartbeatMs)),
+          )
+        ),
       );
       return summarize(views);
     },

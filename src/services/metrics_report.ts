@@ -22,6 +22,8 @@ const COUNTERS: Record<string, string> = {
   herald_job_runs_total: "System job runs, by status.",
   herald_shard_requests_total:
     "Requests to real-time shard objects (Workers), by call.",
+  herald_shard_request_ms_total:
+    "Milliseconds requests to shard objects took, as the Worker saw them, by call.",
   herald_shard_wakes_total:
     "Publishes that found their shard object freshly constructed (woken).",
 };
