@@ -1,68 +1,45 @@
-import { z } from "zod";
+import { createClient } from "@libsql/client";
 import { DEV_QSTASH_CURRENT_SIGNING_KEY } from "../src/dev/qstash/credentials.ts";
 import { signDelivery } from "../src/dev/qstash/signature.ts";
-import { fireSchedule, qstashClient } from "../tests/support/qstash.ts";
-import { startTestStack, type TestStack } from "../tests/support/test_stack.ts";
-import {
-  ensureFileLimit,
-  postNotification,
-  streamSpecs,
-  workerdPid,
-} from "./support/herald.ts";
+import { defaultPreferences } from "../src/domain/preferences.ts";
+import { ensureFileLimit } from "./support/file_limit.ts";
 import { startNchan } from "./support/nchan.ts";
 import { cpuMs } from "./support/processes.ts";
-import {
-  round2,
-  type RoundsSummary,
-  runRounds,
-  summarizeRounds,
-} from "./support/rounds.ts";
-import { SseFleet } from "./support/sse_fleet.ts";
-import { report } from "./stats.ts";
+import { type RemoteStack, startRemoteStack } from "./support/remote_stack.ts";
+import { round2 } from "./support/rounds.ts";
+import { SseFleet, type SubscriberSpec } from "./support/sse_fleet.ts";
+import { report, summarize } from "./stats.ts";
 
 /**
- * End-to-end latency, request → SSE event at every subscriber, with 1, 100
- * and 1,000 open streams of ONE user (a user's channel holds at most 1,000;
- * a stream with no role claims is that channel's body passed through). On
- * the local stack: the bundled Worker in workerd via Miniflare, libSQL,
- * QStash and Redis stand-ins, all on loopback.
+ * Request → live event, with 1,000 online users, one stream each, and
+ * events to random users at 50/s (open loop: each request goes out on its
+ * tick whether or not the previous ones are done), on the stack laid out
+ * as `deno task dev` runs it: stand-ins in one process, workerd in
+ * another, this client in a third.
  *
- * Three paths, each over many rounds; a round's figure is, per subscriber,
- * (event seen in its socket) − (request start), so a round with 1,000
- * subscribers gives 1,000 deliveries. p50/p99 over all deliveries of all
- * rounds, and over rounds of the LAST subscriber's time:
- * - api: `POST /v1/notifications {userId,type,title,body,severity}` with the
- *   admin key (title = the round's marker);
- * - callback: the signed QStash delivery of a fired schedule
- *   (`{kind:"user-schedule",userId,type,localTime}`, signed as the QStash
- *   dev server signs) posted straight to `/v1/qstash/callback` — Herald's
- *   own path: signature, preferences, exactly-once key, template, inbox,
- *   channel. Each round is a distinct occurrence (type × local time; the
- *   user's preferences list 4 × 24 of them), the marker is the occurrence's
- *   `"localTime":"HH:MM"` in the event's data;
- * - fired: the same schedule fired through the QStash dev server
- *   (`/v2/dev/schedules/:id/fire`), so the stand-in's own hop is included.
- * Between rounds the bench waits until the streams are quiet and workerd
- * is idle (the unread count that follows each notification has gone out).
+ * For each transport (SSE through the Worker's bridge; WebSocket straight
+ * to the shard), two paths:
+ * - api: `POST /v1/notifications {userId, …}` with the admin key;
+ * - callback: the signed QStash delivery of the user's schedule posted to
+ *   `/v1/qstash/callback` (signature, preferences, exactly-once key,
+ *   template, inbox, shard). Each is a distinct occurrence (4 types × 24
+ *   local times per user, seeded into libSQL), and its marker is the
+ *   occurrence's `"localTime":"HH:MM"` in the event's data.
+ * A figure is request start → the event in that user's socket.
  *
  * Peer, in the same run, after Herald (never at once: 2 cores): nginx +
- * nchan (worker_processes 1), N subscribers on one channel, `POST /pub`
- * of a payload the size of Herald's event, the same client code and
- * rounds; the ratio Herald ÷ nchan is reported for the API path. Needs
- * nginx with nchan (Debian: `apt-get install -y nginx-light
- * libnginx-mod-nchan`); without it the peer is skipped with the reason.
- * Installs nothing.
+ * nchan (worker_processes 1), 1,000 subscribers on 1,000 channels,
+ * `POST /pub` to random channels at the same rate with a payload the size
+ * of Herald's event. Skipped, with the reason, without nginx + nchan.
  *
- * Target (issue 4): p99 ≤ 20 ms with 1,000 subscribers, API and callback.
- * Needs `deno task build` first. Env: BENCH_ROUNDS (25), BENCH_SIZES
- * ("1,100,1000").
+ * Targets (issue 12): api p99 ≤ 20 ms, callback p99 ≤ 30 ms. Needs
+ * `deno task build`. Env: BENCH_USERS (1000), BENCH_RATE (50/s),
+ * BENCH_SECONDS (30 per path and transport).
  */
-const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 25);
-const WARMUP = 3;
-const SIZES = (Deno.env.get("BENCH_SIZES") ?? "1,100,1000").split(",").map(
-  Number,
-);
-const TARGET_P99_MS = 20;
+const USERS = Number(Deno.env.get("BENCH_USERS") ?? 1000);
+const RATE = Number(Deno.env.get("BENCH_RATE") ?? 50);
+const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 30);
+const WARMUP_EVENTS = 100;
 const TYPES = [
   "morningDigest",
   "taskReminder",
@@ -70,14 +47,7 @@ const TYPES = [
   "weeklyReport",
 ] as const;
 const TIMES_PER_TYPE = 24;
-
-if (2 * (ROUNDS + WARMUP) > TYPES.length * TIMES_PER_TYPE) {
-  throw new Error(
-    `BENCH_ROUNDS ${ROUNDS}: at most ${
-      TYPES.length * TIMES_PER_TYPE / 2 - WARMUP
-    } distinct occurrences per path`,
-  );
-}
+const HEARTBEAT_MS = 15_000;
 
 /** Every type at distinct local times: type t fires at 0t:00 … 0t:23. */
 const occurrences = TYPES.flatMap((type, t) =>
@@ -87,151 +57,77 @@ const occurrences = TYPES.flatMap((type, t) =>
   }))
 );
 
-const scheduleBody = z.object({
-  kind: z.literal("user-schedule"),
-  userId: z.string(),
-  type: z.string(),
-  localTime: z.string(),
-});
-const deliveryOutcome = z.object({ status: z.string() });
+const userId = (i: number) => `lat-${i}`;
 
-await ensureFileLimit(Math.max(...SIZES));
+await ensureFileLimit(USERS + 500);
+const loadAtStart = (await Deno.readTextFile("/proc/loadavg")).trim();
 const started = performance.now();
-const stack = await startTestStack();
-const results: Record<string, Record<string, RoundsSummary>> = {};
+const stack = await startRemoteStack();
+const herald: Record<string, unknown> = {};
 const targets: Record<string, unknown> = {};
 try {
-  const pid = workerdPid();
+  await seedPreferences(stack);
   const port = Number(new URL(stack.url).port);
-  for (const size of SIZES) {
-    const userId = `lat-${size}`;
-    await savePreferences(stack, userId);
-    const scheduleIds = await schedulesByTime(stack, userId);
-    const fleet = await SseFleet.open(
-      await streamSpecs(stack, userId, [], size),
-      {
-        hostname: "127.0.0.1",
-        port,
-        readyMarker: "event: connected",
-        concurrency: 32,
-      },
-    );
+  // Occurrences left per user, shared by both transports' callback runs.
+  const left = Array.from({ length: USERS }, () => [...occurrences]);
+  for (const transport of ["sse", "websocket"] as const) {
+    const specs: SubscriberSpec[] = [];
+    for (let i = 0; i < USERS; i++) {
+      specs.push({
+        path: "/v1/stream",
+        headers: {
+          authorization: `Bearer ${await stack.userToken(userId(i))}`,
+        },
+        websocket: transport === "websocket",
+      });
+    }
+    const fleet = await SseFleet.open(specs, {
+      hostname: "127.0.0.1",
+      port,
+      readyMarker: "connected",
+      concurrency: 32,
+    });
+    fleet.startPinging(HEARTBEAT_MS);
     try {
-      const probes = {
-        serverCpuMs: () => cpuMs(pid),
-        clientCpuMs: () => cpuMs(Deno.pid),
-      };
-      const common = {
-        fleet,
-        members: null,
-        rounds: ROUNDS,
-        warmup: WARMUP,
-        quietMs: 100,
-        serverCpuMs: probes.serverCpuMs,
-        probes,
-      };
-      const api = await runRounds({
-        ...common,
-        label: `api${size}`,
-        fire: (marker, begin) =>
-          postNotification(stack, {
-            userId,
-            type: "bench.latency",
-            title: marker,
-            body: "",
-            severity: "medium",
-          }, begin),
+      const workerd = stack.pids().workerd;
+      const api = await openLoop(fleet, workerd, (i, marker) => ({
+        marker,
+        send: () =>
+          fetchTimed(() =>
+            stack.admin("/v1/notifications", {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({
+                userId: userId(i),
+                type: "bench.latency",
+                title: marker,
+                body: "",
+              }),
+            })
+          ),
+      }));
+      const callback = await openLoop(fleet, workerd, (i) => {
+        const next = left[i]?.shift();
+        if (!next) throw new Error(`User ${i} has no occurrence left`);
+        return {
+          marker: `"localTime":"${next.localTime}"`,
+          send: () => deliver(stack, userId(i), next),
+        };
       });
-      // Callback and fired rounds take occurrences in turn, each once.
-      const pool = [...occurrences];
-      const take = () => {
-        const next = pool.shift();
-        if (!next) throw new Error("Out of occurrences");
-        return next;
+      herald[transport] = { api, callback };
+      console.error(
+        `${transport}: api p50 ${api.latencyMs.p50} p99 ${api.latencyMs.p99} ms; callback p50 ${callback.latencyMs.p50} p99 ${callback.latencyMs.p99} ms`,
+      );
+      targets[`${transport}: api → live p99 ≤ 20 ms`] = {
+        met: api.latencyMs.p99 <= 20,
+        p99Ms: api.latencyMs.p99,
       };
-      const callback = await runRounds({
-        ...common,
-        label: `callback${size}`,
-        markerOf: () => {
-          const o = take();
-          return {
-            marker: `"localTime":"${o.localTime}"`,
-            context: o,
-          };
-        },
-        fire: async (_marker, begin, context) => {
-          const o = context ?? take();
-          const body = JSON.stringify({
-            kind: "user-schedule",
-            userId,
-            type: o.type,
-            localTime: o.localTime,
-          });
-          const url = `${stack.url}/v1/qstash/callback`;
-          const signature = await signDelivery({
-            signingKey: DEV_QSTASH_CURRENT_SIGNING_KEY,
-            url,
-            body: new TextEncoder().encode(body),
-            nowSeconds: Math.floor(Date.now() / 1000),
-          });
-          const t0 = performance.now();
-          begin(t0);
-          const res = await fetch(url, {
-            method: "POST",
-            headers: {
-              "content-type": "application/json",
-              "upstash-signature": signature,
-              "upstash-message-id": `msg_bench_${crypto.randomUUID()}`,
-              "upstash-retried": "0",
-            },
-            body,
-          });
-          const responseMs = performance.now() - t0;
-          const outcome = deliveryOutcome.parse(await res.json());
-          if (res.status !== 200 || outcome.status !== "sent") {
-            throw new Error(`callback ${res.status} ${outcome.status}`);
-          }
-          return { responseMs };
-        },
-      });
-      const fired = await runRounds({
-        ...common,
-        label: `fired${size}`,
-        markerOf: () => {
-          const o = take();
-          return { marker: `"localTime":"${o.localTime}"`, context: o };
-        },
-        fire: async (_marker, begin, context) => {
-          const o = context ?? take();
-          const id = scheduleIds.get(`${o.type} ${o.localTime}`);
-          if (!id) throw new Error(`No schedule for ${o.type} ${o.localTime}`);
-          const t0 = performance.now();
-          begin(t0);
-          const { status } = await fireSchedule(stack, id);
-          const responseMs = performance.now() - t0;
-          if (status !== 200) throw new Error(`fired ${id}: ${status}`);
-          return { responseMs };
-        },
-      });
-      const summary: Record<string, RoundsSummary> = {
-        api: summarizeRounds(api),
-        callback: summarizeRounds(callback),
-        fired: summarizeRounds(fired),
+      targets[`${transport}: callback → live p99 ≤ 30 ms`] = {
+        met: callback.latencyMs.p99 <= 30,
+        p99Ms: callback.latencyMs.p99,
       };
-      results[`subscribers${size}`] = summary;
-      for (const [path, s] of Object.entries(summary)) {
-        console.error(
-          `${size} subscribers, ${path}: deliveries p50 ${s.deliveriesMs.p50} p99 ${s.deliveriesMs.p99} ms; last p50 ${s.lastMs.p50}`,
-        );
-      }
-      if (size === 1000) {
-        for (const path of ["api", "callback"] as const) {
-          const p99 = summary[path]!.deliveriesMs.p99;
-          targets[`${path} → SSE p99 ≤ ${TARGET_P99_MS} ms with 1,000`] = {
-            met: p99 <= TARGET_P99_MS,
-            p99Ms: p99,
-          };
-        }
+      if (fleet.closedUnexpectedly > 0) {
+        throw new Error(`${fleet.closedUnexpectedly} streams were closed`);
       }
     } finally {
       fleet.close();
@@ -241,157 +137,191 @@ try {
   await stack.close();
 }
 
-// -- the peer: nchan, same sizes, same client, one channel per size.
-const peer: Record<string, RoundsSummary> = {};
-let peerSkipped: string | null = null;
-const nchanStart = await startNchan({
-  workers: 1,
-  connections: Math.max(...SIZES) + 1000,
-});
+// -- the peer: nchan, the same number of subscribers and the same rate.
+let nchan: unknown;
+const nchanStart = await startNchan({ workers: 1, connections: USERS + 500 });
 if (!nchanStart.ok) {
-  peerSkipped = nchanStart.reason;
-  console.error(`peer skipped: ${peerSkipped}`);
+  console.error(`peer skipped: ${nchanStart.reason}`);
+  nchan = { skipped: nchanStart.reason };
 } else {
-  const { nchan } = nchanStart;
+  const peer = nchanStart.nchan;
+  const fleet = await SseFleet.open(
+    Array.from({ length: USERS }, (_, i) => ({ path: `/sub?c=u${i}` })),
+    {
+      hostname: "127.0.0.1",
+      port: peer.port,
+      readyMarker: ": hi",
+      concurrency: 32,
+    },
+  );
   try {
-    const workers = nchan.workerPids();
-    for (const size of SIZES) {
-      const channel = `lat${size}`;
-      const fleet = await SseFleet.open(
-        Array.from({ length: size }, () => ({ path: `/sub?c=${channel}` })),
-        {
-          hostname: "127.0.0.1",
-          port: nchan.port,
-          readyMarker: ": hi",
-          concurrency: 32,
-        },
-      );
-      try {
-        while (await nchan.subscribers(channel) !== size) {
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        const result = await runRounds({
-          fleet,
-          members: null,
-          rounds: ROUNDS,
-          warmup: WARMUP,
-          quietMs: 100,
-          serverCpuMs: () => workers.reduce((t, p) => t + cpuMs(p), 0),
-          probes: {
-            serverCpuMs: () => workers.reduce((t, p) => t + cpuMs(p), 0),
-            clientCpuMs: () => cpuMs(Deno.pid),
-          },
-          label: `nchan${size}`,
-          fire: async (marker, begin) => {
-            const body = JSON.stringify({
-              id: `ntf_${Date.now().toString(36)}${"0".repeat(16)}`,
-              type: "bench.latency",
-              title: marker,
-              body: "",
-              severity: "medium",
-              data: null,
-              createdAt: new Date().toISOString(),
-              readAt: null,
-            });
-            const t0 = performance.now();
-            begin(t0);
-            const res = await nchan.publish([channel], body);
-            const responseMs = performance.now() - t0;
-            if (!res.ok) throw new Error(`nchan publish ${res.status}`);
-            await res.body?.cancel();
-            return { responseMs };
-          },
-        });
-        peer[`subscribers${size}`] = summarizeRounds(result);
-        console.error(
-          `${size} subscribers, nchan: deliveries p50 ${
-            peer[`subscribers${size}`]!.deliveriesMs.p50
-          } p99 ${peer[`subscribers${size}`]!.deliveriesMs.p99} ms`,
-        );
-      } finally {
-        fleet.close();
-      }
-    }
-  } finally {
-    await nchan.close();
-  }
-}
-
-const ratios: Record<string, unknown> = {};
-for (const size of SIZES) {
-  const h = results[`subscribers${size}`]?.api;
-  const n = peer[`subscribers${size}`];
-  if (h && n) {
-    ratios[`subscribers${size}`] = {
-      p50: round2(h.deliveriesMs.p50 / n.deliveriesMs.p50),
-      p99: round2(h.deliveriesMs.p99 / n.deliveriesMs.p99),
+    const [worker] = peer.workerPids();
+    const result = await openLoop(fleet, worker ?? 0, (i, marker) => ({
+      marker,
+      send: () => fetchTimed(() => peer.publish([`u${i}`], payload(marker))),
+    }));
+    nchan = {
+      what: `nginx ${peer.version} + nchan, worker_processes 1`,
+      ...result,
     };
+    console.error(
+      `nchan: p50 ${result.latencyMs.p50} p99 ${result.latencyMs.p99} ms`,
+    );
+  } finally {
+    fleet.close();
+    await peer.close();
   }
 }
 
 await report("latency", {
   machine: { cores: navigator.hardwareConcurrency, deno: Deno.version.deno },
-  rounds: ROUNDS,
-  note:
-    "deliveriesMs: every subscriber of every round, request start → event in its socket; lastMs: per round, the slowest subscriber; perRound: CPU ms (workerd, and this process: client + stand-ins) from request start to the last arrival",
-  herald: results,
-  nchan: peerSkipped === null
-    ? {
-      what:
-        "nginx + nchan, worker_processes 1, one channel, POST /pub → every subscriber",
-      ...peer,
-    }
-    : { skipped: peerSkipped },
-  ratios: {
-    note: "Herald API path ÷ nchan publish, deliveries p50 and p99",
-    ...ratios,
+  loadAverage: {
+    atStart: loadAtStart,
+    atEnd: (await Deno.readTextFile("/proc/loadavg")).trim(),
   },
+  shape: {
+    users: USERS,
+    streamsPerUser: 1,
+    ratePerSecond: RATE,
+    seconds: SECONDS,
+  },
+  note:
+    "latencyMs: request start → the event in its user's socket; cpuMsPerEvent: the server process (workerd, or nginx's worker) over the run",
+  herald,
+  nchan,
   targets,
   wallSeconds: round2((performance.now() - started) / 1000),
 });
 
-async function savePreferences(stack: TestStack, userId: string) {
-  const types = Object.fromEntries(TYPES.map((type) => [type, {
-    enabled: true,
-    times: occurrences.filter((o) => o.type === type).map((o) => o.localTime),
-    days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-  }]));
-  const res = await stack.admin(`/v1/users/${userId}/preferences`, {
-    method: "PUT",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ enabled: true, timezone: "UTC", types }),
-  });
-  const body = z.object({ reconcile: z.object({ status: z.string() }) })
-    .parse(await res.json());
-  if (res.status !== 200 || body.reconcile.status !== "synced") {
-    throw new Error(`preferences ${res.status} ${body.reconcile.status}`);
-  }
-}
+/** What to send to subscriber `i`, and the marker its event will carry. */
+type Fire = (
+  i: number,
+  fresh: string,
+) => { marker: string; send: () => Promise<number> };
 
-/** The user's QStash schedules by "type HH:MM", from their bodies. */
-async function schedulesByTime(
-  stack: TestStack,
-  userId: string,
-): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const s of await qstashClient(stack).schedules.list()) {
-    const parsed = scheduleBody.safeParse(parseJson(s.body ?? ""));
-    if (parsed.success && parsed.data.userId === userId) {
-      out.set(`${parsed.data.type} ${parsed.data.localTime}`, s.scheduleId);
+/**
+ * Events to random subscribers at RATE per second for SECONDS (after a
+ * warm-up), each watched on its own subscriber: latency = arrival − the
+ * request's start (`send` resolves with it). The server's CPU time over
+ * the measured run is divided by its events.
+ */
+async function openLoop(fleet: SseFleet, serverPid: number, fire: Fire) {
+  const run = async (events: number) => {
+    const waits: Promise<number>[] = [];
+    const t0 = performance.now();
+    for (let k = 0; k < events; k++) {
+      const due = t0 + (k * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const i = Math.floor(Math.random() * fleet.size);
+      const { marker, send } = fire(
+        i,
+        `m${k}-${crypto.randomUUID().slice(0, 12)}`,
+      );
+      const armed = fleet.watch(i, marker, 30_000);
+      waits.push(send().then(async (start) => (await armed) - start));
     }
-  }
-  if (out.size !== occurrences.length) {
-    throw new Error(
-      `Expected ${occurrences.length} schedules, found ${out.size}`,
-    );
-  }
-  return out;
+    return await Promise.all(waits);
+  };
+  await run(WARMUP_EVENTS);
+  await fleet.quiet(200);
+  const cpuBefore = cpuMs(serverPid);
+  const latencies = await run(RATE * SECONDS);
+  const arrived = latencies.filter((x) => !Number.isNaN(x));
+  return {
+    events: latencies.length,
+    lost: latencies.length - arrived.length,
+    latencyMs: summarize(arrived),
+    cpuMsPerEvent: round2((cpuMs(serverPid) - cpuBefore) / latencies.length),
+  };
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
+async function fetchTimed(send: () => Promise<Response>): Promise<number> {
+  const start = performance.now();
+  const res = await send();
+  if (!res.ok) throw new Error(`${res.status}: ${await res.text()}`);
+  await res.body?.cancel();
+  return start;
+}
+
+/** Signs and posts the QStash delivery of one user's occurrence. */
+async function deliver(
+  stack: RemoteStack,
+  user: string,
+  o: { type: string; localTime: string },
+): Promise<number> {
+  const body = JSON.stringify({
+    kind: "user-schedule",
+    userId: user,
+    type: o.type,
+    localTime: o.localTime,
+  });
+  const url = `${stack.url}/v1/qstash/callback`;
+  const signature = await signDelivery({
+    signingKey: DEV_QSTASH_CURRENT_SIGNING_KEY,
+    url,
+    body: new TextEncoder().encode(body),
+    nowSeconds: Math.floor(Date.now() / 1000),
+  });
+  return await fetchTimed(() =>
+    fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "upstash-signature": signature,
+        "upstash-message-id": `msg_bench_${crypto.randomUUID()}`,
+        "upstash-retried": "0",
+      },
+      body,
+    })
+  );
+}
+
+/**
+ * Every user's preferences, written straight into libSQL (as a restore
+ * would): each type on at its 24 local times, every day, in UTC. The
+ * callback path reads them; no QStash schedule is needed to post a
+ * delivery, and 96,000 of them would only slow the set-up.
+ */
+async function seedPreferences(stack: RemoteStack) {
+  const prefs = defaultPreferences();
+  for (const type of TYPES) {
+    prefs.types[type] = {
+      enabled: true,
+      times: occurrences.filter((o) => o.type === type).map((o) => o.localTime),
+      days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+    };
   }
+  const data = JSON.stringify({ ...prefs, enabled: true, timezone: "UTC" });
+  const db = createClient({ url: stack.standInsEnv.LIBSQL_URL ?? "" });
+  try {
+    for (let i = 0; i < USERS; i += 500) {
+      const ids = Array.from(
+        { length: Math.min(500, USERS - i) },
+        (_, k) => userId(i + k),
+      );
+      await db.execute({
+        sql:
+          `insert into preferences (user_id, version, data, active, updated_at)
+              values ${ids.map(() => "(?, 1, ?, 1, 0)").join(", ")}`,
+        args: ids.flatMap((id) => [id, data]),
+      });
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** A peer payload the size of Herald's notification event. */
+function payload(marker: string): string {
+  return JSON.stringify({
+    id: `ntf_${Date.now().toString(36)}${"0".repeat(16)}`,
+    type: "bench.latency",
+    title: marker,
+    body: "",
+    severity: "medium",
+    data: null,
+    createdAt: new Date().toISOString(),
+    readAt: null,
+  });
 }

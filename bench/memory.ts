@@ -1,219 +1,47 @@
-import { startTestStack } from "../tests/support/test_stack.ts";
-import {
-  ensureFileLimit,
-  liveSubscribers,
-  streamSpecs,
-  workerdPid,
-} from "./support/herald.ts";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { startScratchStandIns } from "../tests/support/scratch_stand_ins.ts";
+import { startChild } from "./support/child_process.ts";
+import { startDenoHerald } from "./support/deno_entry.ts";
+import { ensureFileLimit } from "./support/file_limit.ts";
 import { startNchan } from "./support/nchan.ts";
-import { type Memory, memoryOf, memoryOfAll } from "./support/processes.ts";
+import { childPids, type Memory, memoryOfAll } from "./support/processes.ts";
+import { startRemoteStack } from "./support/remote_stack.ts";
 import { round2 } from "./support/rounds.ts";
-import { type OpenOptions, SseFleet } from "./support/sse_fleet.ts";
+import { SseFleet, type SubscriberSpec } from "./support/sse_fleet.ts";
 import { startFloorWorker } from "./support/workerd_floor.ts";
 import { report } from "./stats.ts";
 
 /**
- * Server memory per idle SSE subscriber: resident memory (VmRSS from
- * /proc/<pid>/status) of the server process(es) before and after opening N
- * idle subscribers, as a slope over batches of 1,000 (so one-off growth —
- * code compiled, pools filled — is not charged to subscribers) and as the
- * plain (after − before) / N. The client's own memory (this Deno process:
- * sockets, 4 KiB read buffers, and the stand-ins serving the opens) is
- * reported apart and never counted.
+ * Server memory per idle subscriber: resident memory (VmRSS) of the server
+ * process(es) as BENCH_BATCHES × 1,000 idle subscribers are opened, as the
+ * least-squares slope over the batches (one-off growth — code compiled,
+ * pools filled — is not charged to subscribers). Each runtime beside its
+ * own floor, in the same run, one after the other:
  *
- * - herald, one channel: BENCH_BATCHES × 1,000 streams, each batch one user
- *   with no role claims (a channel holds at most 1,000) — single-channel
- *   streams that the Worker passes through.
- * - herald, one stream per user: 1,000 users, so each subscriber also
- *   brings its own channel Durable Object (the common case in production).
- * - cleanup: every client socket closed at once; how long until the
- *   realtime directory counts no subscriber, and workerd's RSS then.
- * - workerd floor (support/workerd_floor.ts): the same workerd with a bare
- *   Worker holding a ReadableStream, and one passing a Durable Object's
- *   stream through — what any SSE connection costs there.
- * - nchan (peer): the same number of single-channel subscribers on nginx +
- *   nchan (worker_processes 1), master + worker RSS. Skipped, with the
- *   reason, when nginx or the module is missing (Debian: apt-get install -y
- *   nginx-light libnginx-mod-nchan); nothing is installed here.
+ * - workerd: Herald (one stream per user: SSE bridged by the Worker, and
+ *   WebSocket straight to the shards), against support/workerd_floor.ts —
+ *   a bare Worker holding an SSE stream, and a bare Durable Object holding
+ *   hibernatable WebSockets.
+ * - Deno: Herald's Deno entry (`src/deno.ts`, in-process channels), SSE and
+ *   WebSocket, against support/deno_floor.ts — a bare `Deno.serve` holding
+ *   the same streams or sockets.
+ * - nchan (worker_processes 1): SSE subscribers, master + worker RSS.
+ *   Skipped, with the reason, without nginx + nchan.
  *
- * Target (issue 4): ≤ 8 KB per idle subscriber. Needs `deno task build`.
- * Env: BENCH_BATCHES (5).
+ * The client (this process) is never counted. Target (issue 12): ≤ 1.25×
+ * the runtime's floor. Needs `deno task build`. Env: BENCH_BATCHES (5).
  */
 const BATCH = 1000;
 const BATCHES = Number(Deno.env.get("BENCH_BATCHES") ?? 5);
-const TARGET_KIB = 8;
 const SETTLE_MS = 2_000;
+const HEARTBEAT_MS = 15_000;
 
-await ensureFileLimit(BATCH * BATCHES);
+await ensureFileLimit(BATCH * BATCHES + 500);
+const loadAtStart = (await Deno.readTextFile("/proc/loadavg")).trim();
 const started = performance.now();
-const figures: Record<string, unknown> = {};
-let heraldOne: number | null = null;
-let heraldUser: number | null = null;
-let nchanOne: number | null = null;
-
-// -- Herald ---------------------------------------------------------------
-{
-  const stack = await startTestStack();
-  const fleets: SseFleet[] = [];
-  try {
-    const pid = workerdPid();
-    const open: OpenOptions = {
-      hostname: "127.0.0.1",
-      port: Number(new URL(stack.url).port),
-      readyMarker: "event: connected",
-      concurrency: 32,
-    };
-    const oneChannel = await measure(pid, BATCHES, async (b) => {
-      const fleet = await SseFleet.open(
-        await streamSpecs(stack, `mem-${b}`, [], BATCH),
-        open,
-      );
-      fleets.push(fleet);
-    });
-    const perUser = await measure(pid, 1, async () => {
-      const specs = [];
-      for (let u = 0; u < BATCH; u++) {
-        specs.push(...await streamSpecs(stack, `solo-${u}`, [], 1));
-      }
-      fleets.push(await SseFleet.open(specs, open));
-    });
-    const subscribers = fleets.reduce((n, f) => n + f.size, 0);
-    // Channels report to the directory shortly after a change: wait until
-    // it has them all, so that the time to zero below means something.
-    let counted = await liveSubscribers(stack);
-    for (let i = 0; i < 40 && counted !== subscribers; i++) {
-      await sleep(250);
-      counted = await liveSubscribers(stack);
-    }
-    const closedAt = performance.now();
-    for (const fleet of fleets) fleet.close();
-    let zeroAfterMs: number | null = null;
-    while (performance.now() - closedAt < 40_000) {
-      if (await liveSubscribers(stack) === 0) {
-        zeroAfterMs = round2(performance.now() - closedAt);
-        break;
-      }
-      await sleep(250);
-    }
-    await sleep(SETTLE_MS);
-    heraldOne = oneChannel.slopeKiBPerSubscriber;
-    heraldUser = perUser.slopeKiBPerSubscriber;
-    figures.herald = {
-      oneChannel: {
-        what:
-          `${BATCHES} users × ${BATCH} streams, no role claims: single-channel pass-through`,
-        ...oneChannel,
-      },
-      oneStreamPerUser: {
-        what: `${BATCH} users × 1 stream: each with its own channel object`,
-        ...perUser,
-      },
-      cleanup: {
-        subscribersOpen: subscribers,
-        directoryCountedOpen: counted,
-        msUntilDirectoryCountsZero: zeroAfterMs,
-        rssAfterCloseKiB: memoryOf(pid).rssKiB,
-      },
-    };
-  } finally {
-    for (const fleet of fleets) fleet.close();
-    await stack.close();
-  }
-}
-
-// -- workerd floor --------------------------------------------------------
-{
-  const floor: Record<string, unknown> = {};
-  for (const path of ["/direct", "/do"]) {
-    const worker = await startFloorWorker();
-    const fleets: SseFleet[] = [];
-    try {
-      const pid = workerdPid();
-      floor[path.slice(1)] = await measure(pid, 2, async () => {
-        fleets.push(
-          await SseFleet.open(
-            Array.from({ length: BATCH }, () => ({ path })),
-            {
-              hostname: "127.0.0.1",
-              port: worker.port,
-              readyMarker: "event: connected",
-              concurrency: 32,
-            },
-          ),
-        );
-      });
-    } finally {
-      for (const fleet of fleets) fleet.close();
-      await worker.close();
-    }
-  }
-  figures.workerdFloor = {
-    what:
-      "a bare Worker holding a ReadableStream (direct), and passing a Durable Object's stream through (do)",
-    ...floor,
-  };
-}
-
-// -- nchan ----------------------------------------------------------------
-{
-  const start = await startNchan({
-    workers: 1,
-    connections: BATCH * BATCHES + 1000,
-  });
-  if (!start.ok) {
-    console.error(`peer skipped: ${start.reason}`);
-    figures.nchan = { skipped: start.reason };
-  } else {
-    const { nchan } = start;
-    const fleets: SseFleet[] = [];
-    try {
-      const pids = nchan.pids();
-      const measured = await measureAll(pids, BATCHES, async (b) => {
-        fleets.push(
-          await SseFleet.open(
-            Array.from({ length: BATCH }, () => ({ path: `/sub?c=mem${b}` })),
-            {
-              hostname: "127.0.0.1",
-              port: nchan.port,
-              readyMarker: ": hi",
-              concurrency: 32,
-            },
-          ),
-        );
-      });
-      nchanOne = measured.slopeKiBPerSubscriber;
-      figures.nchan = {
-        what:
-          `${BATCHES} channels × ${BATCH} subscribers, nginx ${nchan.version} + nchan, worker_processes 1; master + worker RSS`,
-        ...measured,
-      };
-    } finally {
-      for (const fleet of fleets) fleet.close();
-      await nchan.close();
-    }
-  }
-}
-
-await report("memory", {
-  ...figures,
-  ratios: {
-    note: "Herald ÷ nchan, KiB per idle subscriber (slope)",
-    oneChannel: heraldOne !== null && nchanOne
-      ? round2(heraldOne / nchanOne)
-      : null,
-    oneStreamPerUser: heraldUser !== null && nchanOne
-      ? round2(heraldUser / nchanOne)
-      : null,
-  },
-  targets: {
-    [`≤ ${TARGET_KIB} KB per idle subscriber`]: {
-      met: heraldOne !== null && heraldOne <= TARGET_KIB,
-      oneChannelKiB: heraldOne,
-      oneStreamPerUserKiB: heraldUser,
-    },
-  },
-  wallSeconds: round2((performance.now() - started) / 1000),
-});
+const figures: Record<string, Record<string, Measured | string>> = {};
+const slopes: Record<string, number> = {};
 
 interface Measured {
   subscribers: number;
@@ -224,51 +52,231 @@ interface Measured {
   before: Memory;
   after: Memory;
   rssKiBAfterBatch: number[];
-  clientRssDeltaKiB: number;
-  openMs: number;
-}
-
-function measure(
-  pid: number,
-  batches: number,
-  openBatch: (b: number) => Promise<void>,
-): Promise<Measured> {
-  return measureAll([pid], batches, openBatch);
-}
-
-async function measureAll(
-  pids: readonly number[],
-  batches: number,
-  openBatch: (b: number) => Promise<void>,
-): Promise<Measured> {
-  await sleep(SETTLE_MS);
-  const before = memoryOfAll(pids);
-  const client = memoryOf(Deno.pid).rssKiB;
-  const points = [{ n: 0, kiB: before.rssKiB }];
-  const t = performance.now();
-  for (let b = 0; b < batches; b++) {
-    await openBatch(b);
-    await sleep(SETTLE_MS);
-    points.push({ n: (b + 1) * BATCH, kiB: memoryOfAll(pids).rssKiB });
-  }
-  const openMs = performance.now() - t - batches * SETTLE_MS;
-  const after = memoryOfAll(pids);
-  const n = batches * BATCH;
-  return {
-    subscribers: n,
-    slopeKiBPerSubscriber: round2(slope(points)),
-    deltaKiBPerSubscriber: round2((after.rssKiB - before.rssKiB) / n),
-    before,
-    after,
-    rssKiBAfterBatch: points.slice(1).map((p) => p.kiB),
-    clientRssDeltaKiB: memoryOf(Deno.pid).rssKiB - client,
-    openMs: round2(openMs),
-  };
 }
 
 /**
+ * Opens BATCHES batches of subscribers from `specsOf(batch)` against
+ * `port`, measuring `pids()` after each; closes them after.
+ */
+async function measure(
+  label: string,
+  pids: () => number[],
+  port: number,
+  specsOf: (batch: number) => Promise<SubscriberSpec[]>,
+  readyMarker: string,
+): Promise<Measured> {
+  await sleep(SETTLE_MS);
+  const before = memoryOfAll(pids());
+  const points = [{ n: 0, kiB: before.rssKiB }];
+  const fleets: SseFleet[] = [];
+  try {
+    for (let b = 0; b < BATCHES; b++) {
+      const fleet = await SseFleet.open(await specsOf(b), {
+        hostname: "127.0.0.1",
+        port,
+        readyMarker,
+        concurrency: 32,
+      });
+      fleet.startPinging(HEARTBEAT_MS);
+      fleets.push(fleet);
+      await sleep(SETTLE_MS);
+      points.push({ n: (b + 1) * BATCH, kiB: memoryOfAll(pids()).rssKiB });
+    }
+    const after = memoryOfAll(pids());
+    const n = BATCHES * BATCH;
+    const closed = fleets.reduce((sum, f) => sum + f.closedUnexpectedly, 0);
+    if (closed > 0) throw new Error(`${label}: ${closed} streams closed`);
+    const measured = {
+      subscribers: n,
+      slopeKiBPerSubscriber: round2(slope(points)),
+      deltaKiBPerSubscriber: round2((after.rssKiB - before.rssKiB) / n),
+      before,
+      after,
+      rssKiBAfterBatch: points.slice(1).map((p) => p.kiB),
+    };
+    slopes[label] = measured.slopeKiBPerSubscriber;
+    console.error(`${label}: ${measured.slopeKiBPerSubscriber} KiB/subscriber`);
+    return measured;
+  } finally {
+    for (const fleet of fleets) fleet.close();
+  }
+}
+
+const plain = (path: string, websocket = false) => (_b: number) =>
+  Promise.resolve(
+    Array.from({ length: BATCH }, () => ({ path, websocket })),
+  );
+
+// -- workerd: Herald, then its floor --------------------------------------
+{
+  const workerd: Record<string, Measured | string> = {};
+  for (const via of ["sse", "websocket"] as const) {
+    const stack = await startRemoteStack();
+    try {
+      const pid = stack.pids().workerd;
+      workerd[`herald-${via}`] = await measure(
+        `workerd herald-${via}`,
+        () => [pid],
+        Number(new URL(stack.url).port),
+        async (b) => {
+          const specs: SubscriberSpec[] = [];
+          for (let i = 0; i < BATCH; i++) {
+            const token = await stack.userToken(`mem-${b}-${i}`);
+            specs.push({
+              path: "/v1/stream",
+              headers: { authorization: `Bearer ${token}` },
+              websocket: via === "websocket",
+            });
+          }
+          return specs;
+        },
+        "connected",
+      );
+    } finally {
+      await stack.close();
+    }
+  }
+  for (
+    const [label, path, websocket] of [
+      ["floor-sse", "/direct", false],
+      ["floor-websocket", "/ws", true],
+    ] as const
+  ) {
+    const floor = await startFloorWorker();
+    try {
+      const [pid] = childPids(Deno.pid, "workerd");
+      if (pid === undefined) throw new Error("No workerd for the floor");
+      workerd[label] = await measure(
+        `workerd ${label}`,
+        () => [pid],
+        floor.port,
+        plain(path, websocket),
+        "connected",
+      );
+    } finally {
+      await floor.close();
+    }
+  }
+  figures.workerd = workerd;
+}
+
+// -- Deno: Herald's entry, then a bare Deno.serve --------------------------
+{
+  const deno: Record<string, Measured | string> = {};
+  const standIns = await startScratchStandIns();
+  try {
+    for (const via of ["sse", "websocket"] as const) {
+      const herald = await startDenoHerald(standIns.env, standIns.dir);
+      try {
+        deno[`herald-${via}`] = await measure(
+          `deno herald-${via}`,
+          () => [herald.pid],
+          herald.port,
+          async (b) => {
+            const specs: SubscriberSpec[] = [];
+            for (let i = 0; i < BATCH; i++) {
+              const token = await herald.userToken(`mem-${via}-${b}-${i}`);
+              specs.push({
+                path: "/v1/stream",
+                headers: { authorization: `Bearer ${token}` },
+                websocket: via === "websocket",
+              });
+            }
+            return specs;
+          },
+          "connected",
+        );
+      } finally {
+        await herald.close();
+      }
+    }
+  } finally {
+    await standIns.close();
+  }
+  for (const via of ["sse", "websocket"] as const) {
+    const floor = await startChild(
+      fileURLToPath(new URL("./support/deno_floor.ts", import.meta.url)),
+      [],
+      z.object({ port: z.number() }),
+    );
+    try {
+      deno[`floor-${via}`] = await measure(
+        `deno floor-${via}`,
+        () => [floor.pid],
+        floor.info.port,
+        plain(via === "sse" ? "/sse" : "/ws", via === "websocket"),
+        "connected",
+      );
+    } finally {
+      await floor.stop();
+    }
+  }
+  figures.deno = deno;
+}
+
+// -- nchan ------------------------------------------------------------------
+{
+  const start = await startNchan({
+    workers: 1,
+    connections: BATCH * BATCHES + 1000,
+  });
+  if (!start.ok) {
+    console.error(`peer skipped: ${start.reason}`);
+    figures.nchan = { skipped: start.reason };
+  } else {
+    const { nchan } = start;
+    try {
+      figures.nchan = {
+        [`nginx ${nchan.version} + nchan, worker_processes 1, SSE`]:
+          await measure(
+            "nchan",
+            () => nchan.pids(),
+            nchan.port,
+            (b) => plain(`/sub?c=mem${b}`)(b),
+            ": hi",
+          ),
+      };
+    } finally {
+      await nchan.close();
+    }
+  }
+}
+
+const ratio = (a: string, b: string) =>
+  slopes[a] !== undefined && slopes[b] ? round2(slopes[a] / slopes[b]) : null;
+const ratios = {
+  note: "KiB per idle subscriber (slope), A ÷ B",
+  workerdSseToFloor: ratio("workerd herald-sse", "workerd floor-sse"),
+  workerdWebSocketToFloor: ratio(
+    "workerd herald-websocket",
+    "workerd floor-websocket",
+  ),
+  denoSseToFloor: ratio("deno herald-sse", "deno floor-sse"),
+  denoWebSocketToFloor: ratio("deno herald-websocket", "deno floor-websocket"),
+  workerdSseToNchan: ratio("workerd herald-sse", "nchan"),
+  workerdWebSocketToNchan: ratio("workerd herald-websocket", "nchan"),
+};
+await report("memory", {
+  machine: { cores: navigator.hardwareConcurrency, deno: Deno.version.deno },
+  loadAverage: {
+    atStart: loadAtStart,
+    atEnd: (await Deno.readTextFile("/proc/loadavg")).trim(),
+  },
+  ...figures,
+  ratios,
+  targets: {
+    "≤ 1.25× the runtime's floor": Object.fromEntries(
+      Object.entries(ratios).filter(([k]) => k.endsWith("ToFloor")).map((
+        [k, v],
+      ) => [k, { ratio: v, met: typeof v === "number" && v <= 1.25 }]),
+    ),
+  },
+  wallSeconds: round2((performance.now() - started) / 1000),
+});
+
+/**
  * Least squares over the points after the first batch (past start-up
- * growth); with a single batch, the plain delta.
+ * growth); with fewer, the plain delta.
  */
 function slope(all: readonly { n: number; kiB: number }[]): number {
   const points = all.length > 2 ? all.slice(1) : all;

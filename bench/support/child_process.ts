@@ -10,6 +10,7 @@ export async function untilStdinCloses(): Promise<void> {
 export interface Child<T> {
   /** What the child printed as its one JSON line. */
   info: T;
+  pid: number;
   /** Closes its stdin and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -54,6 +55,7 @@ export async function startChild<T>(
   const found = info;
   return {
     info: found,
+    pid: child.pid,
     async stop() {
       await child.stdin.close();
       await child.status;

@@ -1,17 +1,28 @@
 import { z } from "zod";
 import { fileURLToPath } from "node:url";
+import { sign } from "hono/jwt";
 import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
 import { startChild } from "./child_process.ts";
+import { childPids } from "./processes.ts";
 
 const script = (name: string) =>
   fileURLToPath(new URL(`./${name}`, import.meta.url));
 
 export interface RemoteStack {
   url: string;
+  /** The stand-ins' env (LIBSQL_URL, QSTASH_URL, …). */
+  standInsEnv: Record<string, string>;
   /** fetch against the Worker with the admin key. */
   admin(path: string, init?: RequestInit): Promise<Response>;
+  /** A user's JWT, signed with the Worker's secret. */
+  userToken(
+    userId: string,
+    claims?: { roles?: string[]; topics?: string[] },
+  ): Promise<string>;
   /** API calls the QStash dev server has answered. */
   qstashCalls(): Promise<number>;
+  /** The workerd process and the stand-ins' process, for /proc figures. */
+  pids(): { workerd: number; standIns: number };
   close(): Promise<void>;
 }
 
@@ -21,7 +32,10 @@ export interface RemoteStack {
  * another, and the benchmark's client in a third. So the client measures
  * Herald from outside, as an app would, and no two parts share an event loop.
  */
-export async function startRemoteStack(): Promise<RemoteStack> {
+export async function startRemoteStack(
+  /** Extra Worker vars (e.g. REALTIME_SHARDS). */
+  vars: Record<string, string> = {},
+): Promise<RemoteStack> {
   const standIns = await startChild(
     script("standins_process.ts"),
     [],
@@ -29,16 +43,30 @@ export async function startRemoteStack(): Promise<RemoteStack> {
   );
   const worker = await startChild(
     script("stack_process.ts"),
-    [JSON.stringify(standIns.info)],
-    z.object({ url: z.string(), apiKey: z.string() }),
+    [JSON.stringify(standIns.info), JSON.stringify(vars)],
+    z.object({ url: z.string(), apiKey: z.string(), jwtSecret: z.string() }),
   ).catch(async (error) => {
     await standIns.stop();
     throw error;
   });
-  const { url, apiKey } = worker.info;
+  const { url, apiKey, jwtSecret } = worker.info;
   const qstashUrl = z.string().parse(standIns.info.QSTASH_URL);
   return {
     url,
+    standInsEnv: standIns.info,
+    userToken(userId, claims = {}) {
+      const now = Math.floor(Date.now() / 1000);
+      return sign(
+        { sub: userId, ...claims, iat: now, exp: now + 86_400 },
+        jwtSecret,
+        "HS256",
+      );
+    },
+    pids() {
+      const [workerd] = childPids(worker.pid, "workerd");
+      if (workerd === undefined) throw new Error("No workerd process found");
+      return { workerd, standIns: standIns.pid };
+    },
     admin(path, init = {}) {
       const headers = new Headers(init.headers);
       headers.set("authorization", `Bearer ${apiKey}`);

@@ -1,23 +1,38 @@
 /**
- * Many SSE subscribers on raw loopback TCP, kept as lean as a load generator
- * on a 2-core machine must be: one `Deno.connect` and one 4 KiB read buffer
- * per subscriber, a hand-written HTTP/1.1 GET, and no parsing at all — each
- * read is only scanned for the one marker a round is waiting for (a unique
- * string in the event's payload). Chunked transfer framing is never decoded:
- * servers write an event in one chunk, and a marker split across two reads
- * is still found (the scan carries the previous read's last bytes).
+ * Many SSE or WebSocket subscribers on raw loopback TCP, kept as lean as a
+ * load generator on a 2-core machine must be: one `Deno.connect` and one
+ * 4 KiB read buffer per subscriber, a hand-written HTTP/1.1 GET (with the
+ * upgrade headers for a WebSocket), and no parsing at all — each read is
+ * only scanned for the markers that are awaited (a unique string in the
+ * event's payload). Chunked transfer framing and WebSocket frames are never
+ * decoded: servers write an event in one chunk or frame, and a marker split
+ * across two reads is still found (the scan carries the previous read's
+ * last bytes). WebSocket subscribers can ping as Herald's client does.
  *
- * The same code subscribes to Herald and to the nchan peer, so the client's
- * own cost is in both figures alike.
+ * The same code subscribes to Herald, to the workerd floor and to the
+ * nchan peer, so the client's own cost is in every figure alike.
  */
 
 const encoder = new TextEncoder();
 const READ_BUFFER_BYTES = 4096;
+/**
+ * Herald's ping as a client's WebSocket frame: FIN + text, masked (as every
+ * client frame must be) with a zero key, so the payload is as written.
+ */
+const PING_FRAME = (() => {
+  const payload = encoder.encode('{"event":"ping"}');
+  const frame = new Uint8Array(6 + payload.length);
+  frame.set([0x81, 0x80 | payload.length, 0, 0, 0, 0]);
+  frame.set(payload, 6);
+  return frame;
+})();
 
 export interface SubscriberSpec {
   /** Path and query, e.g. "/v1/stream" or "/sub?c=u1,r1". */
   path: string;
   headers?: Record<string, string>;
+  /** Upgrade to a WebSocket (expects 101) instead of reading SSE (200). */
+  websocket?: boolean;
 }
 
 export interface OpenOptions {
@@ -38,8 +53,16 @@ export interface Arrivals {
   received: number;
 }
 
+interface Watch {
+  pattern: Uint8Array;
+  done: (at: number) => void;
+}
+
 interface Sub {
   conn: Deno.TcpConn;
+  websocket: boolean;
+  /** Markers awaited on this subscriber alone (see `watch`). */
+  watches: Watch[];
   buf: Uint8Array;
   /** Last bytes of the previous read, for a marker split across reads. */
   carry: Uint8Array;
@@ -65,6 +88,7 @@ export class SseFleet {
   #reads = 0;
   #closedUnexpectedly = 0;
   #closing = false;
+  #pinger: ReturnType<typeof setInterval> | null = null;
 
   private constructor() {}
 
@@ -166,6 +190,43 @@ export class SseFleet {
   }
 
   /**
+   * Resolves with the arrival time of `marker` on subscriber `index` alone,
+   * or NaN after `timeoutMs`. Any number may be pending at once, on any
+   * subscribers (an open-loop load: events to random users). Arm it BEFORE
+   * sending what produces the marker.
+   */
+  watch(index: number, marker: string, timeoutMs = 30_000): Promise<number> {
+    const sub = this.#subs[index];
+    if (!sub) throw new Error(`No subscriber ${index}`);
+    return new Promise((resolve) => {
+      const watch: Watch = {
+        pattern: encoder.encode(marker),
+        done: (at) => {
+          clearTimeout(timer);
+          sub.watches.splice(sub.watches.indexOf(watch), 1);
+          resolve(at);
+        },
+      };
+      const timer = setTimeout(() => watch.done(NaN), timeoutMs);
+      sub.watches.push(watch);
+    });
+  }
+
+  /**
+   * Sends Herald's ping from every WebSocket subscriber every `everyMs`, as
+   * the browser client does (a shard closes sockets that stop pinging).
+   */
+  startPinging(everyMs: number): void {
+    this.#pinger ??= setInterval(() => {
+      for (const sub of this.#subs) {
+        if (sub.websocket && !sub.closed) {
+          sub.conn.write(PING_FRAME).catch(() => {});
+        }
+      }
+    }, everyMs);
+  }
+
+  /**
    * Waits until no subscriber has read anything for `quietMs` (background
    * work of the previous round — unread counts, say — has gone out), or
    * `maxMs` passed. Returns how long it waited.
@@ -182,6 +243,7 @@ export class SseFleet {
 
   close(): void {
     this.#closing = true;
+    if (this.#pinger !== null) clearInterval(this.#pinger);
     for (const sub of this.#subs) {
       if (sub.closed) continue;
       sub.closed = true;
@@ -199,8 +261,11 @@ export class SseFleet {
       port: options.port,
     });
     conn.setNoDelay(true);
+    const websocket = spec.websocket ?? false;
     const sub: Sub = {
       conn,
+      websocket,
+      watches: [],
       buf: new Uint8Array(READ_BUFFER_BYTES),
       carry: new Uint8Array(0),
       slot: -1,
@@ -209,7 +274,10 @@ export class SseFleet {
     };
     let head =
       `GET ${spec.path} HTTP/1.1\r\nHost: ${options.hostname}:${options.port}\r\n` +
-      `Accept: text/event-stream\r\nCache-Control: no-cache\r\n`;
+      (websocket
+        ? "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        : "Accept: text/event-stream\r\nCache-Control: no-cache\r\n");
     for (const [name, value] of Object.entries(spec.headers ?? {})) {
       head += `${name}: ${value}\r\n`;
     }
@@ -229,7 +297,7 @@ export class SseFleet {
       if (sub.fresh && seen.byteLength >= 12) {
         sub.fresh = false;
         const status = new TextDecoder().decode(seen.subarray(0, 12));
-        if (status !== "HTTP/1.1 200") {
+        if (status !== (websocket ? "HTTP/1.1 101" : "HTTP/1.1 200")) {
           // Let the rest of a short error body arrive for the message.
           await new Promise((r) => setTimeout(r, 50));
           const more = await Promise.race([
@@ -285,6 +353,12 @@ export class SseFleet {
         if (this.#scan(sub, expecting.pattern, n)) {
           expecting.at[sub.slot] = now;
           if (--expecting.pending === 0) expecting.done.resolve();
+        }
+      }
+      if (sub.watches.length > 0) {
+        const chunk = sub.buf.subarray(0, n);
+        for (const watch of [...sub.watches]) {
+          if (indexOf(chunk, watch.pattern, 0) >= 0) watch.done(now);
         }
       }
     }
