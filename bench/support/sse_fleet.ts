@@ -130,24 +130,36 @@ export class SseFleet {
     return this.#closedUnexpectedly;
   }
 
-  /** Opens more subscribers; their indices follow the existing ones. */
+  /**
+   * Opens more subscribers; their indices follow the existing ones, in the
+   * order of `specs` (whatever order they finish opening in).
+   */
   async add(specs: readonly SubscriberSpec[], options: OpenOptions) {
     const concurrency = options.concurrency ?? 32;
     const deadline = performance.now() + (options.timeoutMs ?? 120_000);
+    const base = this.#subs.length;
+    const opened: Sub[] = [];
     let next = 0;
     const worker = async () => {
       while (next < specs.length) {
-        const spec = specs[next++]!;
+        const k = next++;
+        const spec = specs[k]!;
         if (this.#closing) return;
         if (performance.now() > deadline) {
-          throw new Error(`Opening subscribers timed out at ${this.size}`);
+          throw new Error(`Opening subscribers timed out at ${base + k}`);
         }
-        await this.#openOne(spec, options);
+        const sub = await this.#openOne(spec, options);
+        if (sub) opened[k] = sub;
       }
     };
-    await Promise.all(
-      Array.from({ length: Math.min(concurrency, specs.length) }, worker),
-    );
+    try {
+      await Promise.all(
+        Array.from({ length: Math.min(concurrency, specs.length) }, worker),
+      );
+    } finally {
+      // Whatever opened is the fleet's, so close() reaches it on failure.
+      for (const sub of opened) if (sub) this.#subs.push(sub);
+    }
   }
 
   /**
@@ -255,7 +267,10 @@ export class SseFleet {
     }
   }
 
-  async #openOne(spec: SubscriberSpec, options: OpenOptions): Promise<void> {
+  async #openOne(
+    spec: SubscriberSpec,
+    options: OpenOptions,
+  ): Promise<Sub | null> {
     const conn = await Deno.connect({
       hostname: options.hostname,
       port: options.port,
@@ -318,10 +333,10 @@ export class SseFleet {
     if (this.#closing) {
       // The fleet was closed (another open failed) while this one opened.
       conn.close();
-      return;
+      return null;
     }
-    this.#subs.push(sub);
     void this.#pump(sub);
+    return sub;
   }
 
   async #pump(sub: Sub): Promise<void> {
