@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { childPids, cpuMs } from "./support/processes.ts";
 import { startRemoteStack } from "./support/remote_stack.ts";
 import { report, summarize } from "./stats.ts";
 
@@ -59,10 +60,24 @@ function serverTiming(header: string | null): Phases {
   return out;
 }
 
+/** CPU ms so far: workerd, the stand-ins (with redis-server), this client. */
+function cpuByProcess(): Record<string, number> {
+  const { workerd, standIns } = stack.pids();
+  return {
+    workerd: cpuMs(workerd),
+    standIns: [standIns, ...childPids(standIns, "redis")].reduce(
+      (sum, pid) => sum + cpuMs(pid),
+      0,
+    ),
+    client: cpuMs(Deno.pid),
+  };
+}
+
 async function closedLoop(concurrency: number, requests: number) {
   const latencies: number[] = [];
   const phases: Record<string, number[]> = {};
   let left = requests;
+  const cpuBefore = cpuByProcess();
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (left-- > 0) {
@@ -74,6 +89,7 @@ async function closedLoop(concurrency: number, requests: number) {
     }
   }));
   const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = cpuByProcess();
   return {
     concurrency,
     requests,
@@ -81,6 +97,12 @@ async function closedLoop(concurrency: number, requests: number) {
     latencyMs: summarize(latencies),
     serverTimingP50Ms: Object.fromEntries(
       Object.entries(phases).map(([name, list]) => [name, summarize(list).p50]),
+    ),
+    cpuMsPerRequest: Object.fromEntries(
+      Object.entries(cpuAfter).map(([name, ms]) => [
+        name,
+        Math.round((ms - (cpuBefore[name] ?? 0)) / requests * 100) / 100,
+      ]),
     ),
   };
 }
@@ -95,7 +117,7 @@ try {
     console.error(
       `concurrency ${concurrency}: ${run.perSecond}/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, server ${
         JSON.stringify(run.serverTimingP50Ms)
-      }`,
+      }, cpu/request ${JSON.stringify(run.cpuMsPerRequest)}`,
     );
     runs.push(run);
   }

@@ -8,9 +8,12 @@ const BENCHES = [
   "reconcile.ts",
   "restart.ts",
   "fanout_job.ts",
+  "create.ts",
   "latency.ts",
   "fanout.ts",
   "memory.ts",
+  "cost.ts",
+  "profile.ts",
 ];
 const only = Deno.args.length ? Deno.args : BENCHES;
 

@@ -83,6 +83,8 @@ export async function startTestStack(
 export async function startTestWorker(
   standInsEnv: Record<string, string>,
   vars: Record<string, string> = {},
+  /** Opens workerd's V8 inspector here (bench/profile.ts). */
+  inspectorPort?: number,
 ): Promise<TestWorker> {
   await assertBundle();
   const apiKey = randomSecret(24);
@@ -121,6 +123,7 @@ export async function startTestWorker(
     host: "127.0.0.1",
     port,
     unsafeTriggerHandlers: true,
+    ...(inspectorPort === undefined ? {} : { inspectorPort }),
   });
   await mf.ready;
   return {
