@@ -75,9 +75,9 @@ try {
     hostname: "127.0.0.1",
     port: Number(new URL(stack.url).port),
     readyMarker: "connected",
+    pingEveryMs: HEARTBEAT_MS,
     concurrency: 16,
   });
-  fleet.startPinging(HEARTBEAT_MS);
   try {
     await idle(workerd);
     phases.connect = per(USERS, before, await snapshot(stack, workerd));

@@ -141,7 +141,12 @@ if (SIDES.includes("floor")) {
         { length: N },
         () => ({ path, websocket: via === "websocket" }),
       ),
-      { ...OPEN, port: worker.port, readyMarker: "connected" },
+      {
+        ...OPEN,
+        port: worker.port,
+        readyMarker: "connected",
+        pingEveryMs: HEARTBEAT_MS,
+      },
     );
     try {
       const pid = workerdOf(Deno.pid);
@@ -188,8 +193,8 @@ if (SIDES.includes("herald")) {
         ...OPEN,
         port: Number(new URL(stack.url).port),
         readyMarker: "connected",
+        pingEveryMs: HEARTBEAT_MS,
       });
-      fleet.startPinging(HEARTBEAT_MS);
       try {
         const openMs = performance.now() - opened;
         herald[via] = {

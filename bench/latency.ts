@@ -85,9 +85,9 @@ try {
       hostname: "127.0.0.1",
       port,
       readyMarker: "connected",
+      pingEveryMs: HEARTBEAT_MS,
       concurrency: 32,
     });
-    fleet.startPinging(HEARTBEAT_MS);
     try {
       const workerd = stack.pids().workerd;
       const api = await openLoop(fleet, workerd, (i, marker) => ({

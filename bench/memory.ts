@@ -76,8 +76,8 @@ async function measure(
         port,
         readyMarker,
         concurrency: 32,
+        pingEveryMs: HEARTBEAT_MS,
       });
-      fleet.startPinging(HEARTBEAT_MS);
       fleets.push(fleet);
       await sleep(SETTLE_MS);
       points.push({ n: (b + 1) * BATCH, kiB: memoryOfAll(pids()).rssKiB });

@@ -53,9 +53,9 @@ try {
     hostname: "127.0.0.1",
     port: Number(new URL(worker.url).port),
     readyMarker: "connected",
+    pingEveryMs: 15_000,
     concurrency: 32,
   });
-  fleet.startPinging(15_000);
   try {
     const broadcast = async (b: number) => {
       const marker = `profile-${b}-${crypto.randomUUID().slice(0, 8)}`;

@@ -44,6 +44,11 @@ export interface OpenOptions {
   concurrency?: number;
   /** For the whole open. */
   timeoutMs?: number;
+  /**
+   * WebSocket subscribers ping this often from the moment they open, as
+   * Herald's client does (a shard closes sockets that stop pinging).
+   */
+  pingEveryMs?: number;
 }
 
 /** Arrival times (performance.now(), ms) of one marker, by member order. */
@@ -89,6 +94,8 @@ export class SseFleet {
   #closedUnexpectedly = 0;
   #closing = false;
   #pinger: ReturnType<typeof setInterval> | null = null;
+  /** Opened, not yet in #subs (an `add` is under way). */
+  readonly #opening = new Set<Sub>();
 
   private constructor() {}
 
@@ -102,6 +109,7 @@ export class SseFleet {
     options: OpenOptions,
   ): Promise<SseFleet> {
     const fleet = new SseFleet();
+    if (options.pingEveryMs) fleet.startPinging(options.pingEveryMs);
     try {
       await fleet.add(specs, options);
     } catch (error) {
@@ -149,7 +157,10 @@ export class SseFleet {
           throw new Error(`Opening subscribers timed out at ${base + k}`);
         }
         const sub = await this.#openOne(spec, options);
-        if (sub) opened[k] = sub;
+        if (sub) {
+          opened[k] = sub;
+          this.#opening.add(sub);
+        }
       }
     };
     try {
@@ -159,6 +170,7 @@ export class SseFleet {
     } finally {
       // Whatever opened is the fleet's, so close() reaches it on failure.
       for (const sub of opened) if (sub) this.#subs.push(sub);
+      this.#opening.clear();
     }
   }
 
@@ -230,7 +242,7 @@ export class SseFleet {
    */
   startPinging(everyMs: number): void {
     this.#pinger ??= setInterval(() => {
-      for (const sub of this.#subs) {
+      for (const sub of [...this.#subs, ...this.#opening]) {
         if (sub.websocket && !sub.closed) {
           sub.conn.write(PING_FRAME).catch(() => {});
         }
