@@ -111,12 +111,13 @@ export class ChannelShard extends DurableObject<unknown> {
     // milliseconds must not pay it each time.
     const checking = now - this.#checkedAt >= req.heartbeatMs;
     if (checking) this.#checkedAt = now;
+    const holding = this.#holders();
     const results = req.items.map((item) => {
       const { seq, duplicate } = core.publish(item, req.logSize);
       if (duplicate) return { seq, duplicate, delivered: 0 };
       let delivered = 0;
       for (const transport of ["sse", "ws"] as const) {
-        const sockets = this.#holding(transport, item.audience);
+        const sockets = holding(transport, item.audience);
         if (sockets.length === 0) continue;
         const text = core.frame(transport, item.event, item.dataJson, seq);
         // SSE bytes are encoded once here and written as they come by
@@ -153,9 +154,10 @@ export class ChannelShard extends DurableObject<unknown> {
     const audiences = onlineRequest.parse(input);
     this.#ready();
     const users = new Set<string>();
+    const holding = this.#holders();
     for (const audience of audiences) {
       for (const transport of ["sse", "ws"] as const) {
-        for (const socket of this.#holding(transport, audience)) {
+        for (const socket of holding(transport, audience)) {
           const user = keptBy(socket)?.user;
           if (user) users.add(user);
         }
@@ -223,15 +225,31 @@ export class ChannelShard extends DurableObject<unknown> {
     return core;
   }
 
-  /** The sockets of `transport` that hold `audience`. */
-  #holding(transport: Transport, audience: string): ShardSocket[] {
-    const sockets = this.ctx.getWebSockets(audienceTag(transport, audience));
-    for (const socket of this.ctx.getWebSockets(overflowTag(transport))) {
-      if (keptBy(socket)?.overflow?.includes(audience)) {
-        sockets.push(socket);
+  /**
+   * A finder of the sockets of a transport that hold an audience, for one
+   * call: the overflow sockets (audiences past the tag limit, rare) are
+   * read once, not once per event — a broadcast's counts are hundreds of
+   * events in one call.
+   */
+  #holders(): (transport: Transport, audience: string) => ShardSocket[] {
+    const overflow = new Map<
+      Transport,
+      { socket: ShardSocket; has: string[] }[]
+    >();
+    return (transport, audience) => {
+      const sockets = this.ctx.getWebSockets(audienceTag(transport, audience));
+      let extra = overflow.get(transport);
+      if (!extra) {
+        extra = this.ctx.getWebSockets(overflowTag(transport)).map((
+          socket,
+        ) => ({ socket, has: keptBy(socket)?.overflow ?? [] }));
+        overflow.set(transport, extra);
       }
-    }
-    return sockets;
+      for (const { socket, has } of extra) {
+        if (has.includes(audience)) sockets.push(socket);
+      }
+      return sockets;
+    };
   }
 
   /**
