@@ -58,26 +58,31 @@ const phases: Record<string, unknown> = {};
 try {
   await seedPreferences(stack);
   const { workerd } = stack.pids();
-  const specs: SubscriberSpec[] = [];
-  for (let i = 0; i < USERS; i++) {
-    specs.push({
-      path: "/v1/stream",
-      headers: {
-        authorization: `Bearer ${await stack.userToken(userId(i), {
-          roles: ["everyone"],
-        })}`,
-      },
-      websocket: i % 2 === 1,
-    });
-  }
-  const before = await snapshot(stack, workerd);
-  const fleet = await SseFleet.open(specs, {
+  // User i streams over SSE when i is even, over WebSocket when odd; each
+  // transport is a fleet of its own, so the idle minute can be split.
+  const specsFor = async (websocket: boolean) => {
+    const specs: SubscriberSpec[] = [];
+    for (let i = websocket ? 1 : 0; i < USERS; i += 2) {
+      const token = await stack.userToken(userId(i), { roles: ["everyone"] });
+      specs.push({
+        path: "/v1/stream",
+        headers: { authorization: `Bearer ${token}` },
+        websocket,
+      });
+    }
+    return specs;
+  };
+  const open = {
     hostname: "127.0.0.1",
     port: Number(new URL(stack.url).port),
     readyMarker: "connected",
     pingEveryMs: HEARTBEAT_MS,
     concurrency: 16,
-  });
+  };
+  const before = await snapshot(stack, workerd);
+  const sse = await SseFleet.open(await specsFor(false), open);
+  const ws = await SseFleet.open(await specsFor(true), open);
+  const fleetOf = (i: number) => (i % 2 === 0 ? sse : ws);
   try {
     await idle(workerd);
     phases.connect = per(USERS, before, await snapshot(stack, workerd));
@@ -90,7 +95,10 @@ try {
       const i = Math.floor(Math.random() * USERS);
       const next = left[i]?.shift();
       if (!next) throw new Error(`No occurrence left for user ${i}`);
-      const arrived = fleet.watch(i, `"localTime":"${next.localTime}"`);
+      const arrived = fleetOf(i).watch(
+        Math.floor(i / 2),
+        `"localTime":"${next.localTime}"`,
+      );
       await deliver(stack, userId(i), next);
       if (Number.isNaN(await arrived)) throw new Error("An event was lost");
     }
@@ -105,7 +113,10 @@ try {
       const i = Math.floor(Math.random() * USERS);
       const next = left[i]?.shift();
       if (!next) throw new Error(`No occurrence left for user ${i}`);
-      const arrived = fleet.watch(i, `"localTime":"${next.localTime}"`);
+      const arrived = fleetOf(i).watch(
+        Math.floor(i / 2),
+        `"localTime":"${next.localTime}"`,
+      );
       await deliver(stack, userId(i), next);
       if (Number.isNaN(await arrived)) throw new Error("An event was lost");
     }
@@ -119,7 +130,7 @@ try {
     start = await snapshot(stack, workerd);
     for (let b = 0; b < BROADCASTS; b++) {
       const marker = `cost-broadcast-${b}-${crypto.randomUUID().slice(0, 8)}`;
-      const arrivals = fleet.expect(marker);
+      const arrivals = Promise.all([sse.expect(marker), ws.expect(marker)]);
       const res = await stack.admin("/v1/notifications", {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -132,32 +143,44 @@ try {
       });
       if (res.status !== 201) throw new Error(`broadcast ${res.status}`);
       await res.body?.cancel();
-      if ((await arrivals).received !== USERS) throw new Error("Lost some");
+      const got = (await arrivals).reduce((n, a) => n + a.received, 0);
+      if (got !== USERS) throw new Error(`Broadcast reached ${got}`);
       await idle(workerd);
     }
     phases.broadcast = per(BROADCASTS, start, await snapshot(stack, workerd));
 
-    // Idle: connections open, nothing published (heartbeats, pings only).
-    start = await snapshot(stack, workerd);
-    await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
-    const idleDelta = per(1, start, await snapshot(stack, workerd));
-    phases.idle = {
-      ...idleDelta,
-      cpuMsPerConnectionHour: round2(
-        idleDelta.workerdCpuMs / USERS * (3600 / IDLE_SECONDS),
-      ),
+    // Idle: connections open, nothing published (SSE heartbeats written
+    // by the Worker, WebSocket pings answered by the runtime). Both
+    // transports, then SSE alone: the difference is the WebSockets'.
+    const idleCpu = async () => {
+      const a = cpuMs(workerd);
+      await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+      return cpuMs(workerd) - a;
     };
-    if (fleet.closedUnexpectedly > 0) {
-      throw new Error(`${fleet.closedUnexpectedly} streams were closed`);
-    }
+    const closed = sse.closedUnexpectedly + ws.closedUnexpectedly;
+    if (closed > 0) throw new Error(`${closed} streams were closed`);
+    const both = await idleCpu();
+    ws.close();
+    await idle(workerd);
+    const sseOnly = await idleCpu();
+    const hour = 3600 / IDLE_SECONDS;
+    phases.idle = {
+      seconds: IDLE_SECONDS,
+      cpuMsPerConnectionHour: {
+        sse: round2(sseOnly / sse.size * hour),
+        websocket: round2(Math.max(0, both - sseOnly) / ws.size * hour),
+      },
+    };
   } finally {
-    fleet.close();
+    sse.close();
+    ws.close();
   }
 } finally {
   await stack.close();
 }
 
 await report("cost", {
+  model: priceMonth(phases),
   machine: { cores: navigator.hardwareConcurrency, deno: Deno.version.deno },
   loadAverage: {
     atStart: loadAtStart,
@@ -294,4 +317,174 @@ async function seedPreferences(stack: RemoteStack) {
   } finally {
     db.close();
   }
+}
+
+// -- the month the issue describes, priced --------------------------------
+
+/** The scenario (issue 12) and what it leaves open, stated. */
+const MONTH = {
+  days: 30,
+  users: 100_000,
+  online: 10_000,
+  onlineHoursPerDay: 8,
+  scheduledPerUserPerDay: 3,
+  broadcastsPerDay: 10,
+  /** Assumed: a stream reconnects about once an hour (token refresh, networks). */
+  connectionsPerOnlineUserPerDay: 8,
+  shards: 16,
+  heartbeatSeconds: HEARTBEAT_MS / 1000,
+  /** Counts of a broadcast go to the online members, 500 per page. */
+  countPage: 500,
+};
+
+/** Published prices (PRICES.md, 2026-12). */
+const PRICE = {
+  workersBase: 5,
+  workersIncludedRequests: 10e6,
+  workersPerMillionRequests: 0.3,
+  workersIncludedCpuMs: 30e6,
+  workersPerMillionCpuMs: 0.02,
+  doIncludedRequests: 1e6,
+  doPerMillionRequests: 0.15,
+  doIncludedGbS: 400_000,
+  doPerMillionGbS: 12.5,
+  doGb: 0.128,
+  /** Incoming WebSocket messages are billed 20:1 as requests. */
+  doWsMessagesPerRequest: 20,
+  qstashPer100kMessages: 1,
+};
+
+interface Month {
+  workerRequests: number;
+  workerCpuMs: number;
+  doRequests: number;
+  doGbS: number;
+  qstashMessages: number;
+}
+
+function dollars(m: Month) {
+  const over = (x: number, included: number) => Math.max(0, x - included);
+  const workers = PRICE.workersBase +
+    over(m.workerRequests, PRICE.workersIncludedRequests) / 1e6 *
+      PRICE.workersPerMillionRequests +
+    over(m.workerCpuMs, PRICE.workersIncludedCpuMs) / 1e6 *
+      PRICE.workersPerMillionCpuMs;
+  const durableObjects = over(m.doRequests, PRICE.doIncludedRequests) / 1e6 *
+      PRICE.doPerMillionRequests +
+    over(m.doGbS, PRICE.doIncludedGbS) / 1e6 * PRICE.doPerMillionGbS;
+  const qstash = m.qstashMessages / 100_000 * PRICE.qstashPer100kMessages;
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return {
+    workers: r(workers),
+    durableObjects: r(durableObjects),
+    workersPlusDurableObjects: r(workers + durableObjects),
+    qstashMessages: r(qstash),
+  };
+}
+
+/**
+ * Monthly counts and dollars from the measured per-unit figures: the new
+ * design with every stream on SSE, and on WebSocket; and the design it
+ * replaces, whose counts follow from its code (one object per user, role
+ * and topic holding SSE responses, so awake for every connected second;
+ * a directory report every 30 s per live channel; a count publish per
+ * member per broadcast).
+ */
+function priceMonth(measured: Record<string, unknown>) {
+  const num = (path: string): number => {
+    let value: unknown = measured;
+    for (const key of path.split(".")) {
+      value = typeof value === "object" && value !== null
+        ? Reflect.get(value, key)
+        : undefined;
+    }
+    return typeof value === "number" ? value : 0;
+  };
+  const M = MONTH;
+  const scheduled = M.users * M.scheduledPerUserPerDay * M.days;
+  const connections = M.online * M.connectionsPerOnlineUserPerDay * M.days;
+  const connectionHours = M.online * M.onlineHoursPerDay * M.days;
+  const broadcasts = M.broadcastsPerDay * M.days;
+  const pages = Math.ceil(M.online / M.countPage);
+  // Per event, its publish requests and the wall time they took (an upper
+  // bound on the shard's billed time); a woken shard's, conservatively.
+  const perEventRequests = num("scheduled.shardRequests.publish");
+  const perEventMs = Math.max(
+    num("scheduled.shardRequestMs.publish"),
+    num("scheduledAfterEviction.shardRequestMs.publish"),
+  );
+  const perConnectMs = num("connect.shardRequestMs.open");
+  // A broadcast's requests: its publish and the online() ask, one per
+  // shard each, then a page of counts per 500 online members per shard.
+  const broadcastRequests = M.shards * (2 + pages);
+  const broadcastMsPerRequest = (num("broadcast.shardRequestMs.publish") +
+    num("broadcast.shardRequestMs.online")) /
+    Math.max(
+      1,
+      num("broadcast.shardRequests.publish") +
+        num("broadcast.shardRequests.online"),
+    );
+  // Every one of USERS was online for the measured broadcasts.
+  const broadcastCpu = num("broadcast.workerdCpuMs") / USERS *
+    M.online;
+  const base = {
+    workerRequests: scheduled + connections + broadcasts,
+    cpu: scheduled * num("scheduled.workerdCpuMs") +
+      connections * num("connect.workerdCpuMs") +
+      broadcasts * broadcastCpu,
+    doRequests: scheduled * perEventRequests +
+      connections * 2 + // open, and the close event
+      broadcasts * broadcastRequests,
+    doMs: scheduled * perEventRequests * perEventMs +
+      connections * perConnectMs +
+      broadcasts * broadcastRequests * broadcastMsPerRequest,
+  };
+  const gbS = (ms: number) => ms / 1000 * PRICE.doGb;
+  const pings = connectionHours * 3600 / M.heartbeatSeconds;
+  const sse: Month = {
+    workerRequests: base.workerRequests,
+    workerCpuMs: base.cpu +
+      connectionHours * num("idle.cpuMsPerConnectionHour.sse"),
+    doRequests: base.doRequests,
+    doGbS: gbS(base.doMs),
+    qstashMessages: scheduled,
+  };
+  const websocket: Month = {
+    ...sse,
+    workerCpuMs: base.cpu +
+      connectionHours * num("idle.cpuMsPerConnectionHour.websocket"),
+    // Pings are answered by the runtime; counted as billed messages anyway.
+    doRequests: base.doRequests + pings / PRICE.doWsMessagesPerRequest,
+  };
+  const today: Month = {
+    workerRequests: base.workerRequests,
+    workerCpuMs: sse.workerCpuMs,
+    // Per connection: its user channel and one role channel subscribed;
+    // each live channel reported every 30 s; per notification a publish
+    // and a count publish; per broadcast 8 shard publishes and a count
+    // publish for every member, online or not.
+    doRequests: connections * 2 + 2 * connectionHours * 120 +
+      scheduled * 2 + broadcasts * (8 + M.users),
+    doGbS: gbS(connectionHours * 3600 * 1000),
+    qstashMessages: scheduled,
+  };
+  const round = (m: Month) =>
+    Object.fromEntries(
+      Object.entries(m).map(([k, v]) => [k, Math.round(v)]),
+    );
+  return {
+    scenario: M,
+    prices: { ...PRICE, source: "/work/shared/reference/PRICES.md, 2026-12" },
+    perMonth: {
+      newSse: { counts: round(sse), dollars: dollars(sse) },
+      newWebSocket: { counts: round(websocket), dollars: dollars(websocket) },
+      today: { counts: round(today), dollars: dollars(today) },
+    },
+    notes: [
+      "Worker CPU is workerd's CPU per unit, which includes the shards' own: an upper bound.",
+      "Shard wall time is each request as the Worker timed it (loopback hop included): an upper bound on billed duration; an idle shard is not billed.",
+      "QStash: one delivered message per scheduled notification (Herald made no other QStash call in the run); active schedules are priced by the schedule placement, not here.",
+      "Today's Worker CPU is not re-measured (taken as the new design's); its duration dominates.",
+    ],
+  };
 }
