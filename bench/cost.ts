@@ -51,6 +51,41 @@ const occurrences = TYPES.flatMap((type, t) =>
 );
 const userId = (i: number) => `cost-${i}`;
 
+// -- the month the issue describes, priced --------------------------------
+
+/** The scenario (issue 12) and what it leaves open, stated. */
+const MONTH = {
+  days: 30,
+  users: 100_000,
+  online: 10_000,
+  onlineHoursPerDay: 8,
+  scheduledPerUserPerDay: 3,
+  broadcastsPerDay: 10,
+  /** Assumed: a stream reconnects about once an hour (token refresh, networks). */
+  connectionsPerOnlineUserPerDay: 8,
+  shards: 16,
+  heartbeatSeconds: HEARTBEAT_MS / 1000,
+  /** Counts of a broadcast go to the online members, 500 per page. */
+  countPage: 500,
+};
+
+/** Published prices (PRICES.md, 2026-12). */
+const PRICE = {
+  workersBase: 5,
+  workersIncludedRequests: 10e6,
+  workersPerMillionRequests: 0.3,
+  workersIncludedCpuMs: 30e6,
+  workersPerMillionCpuMs: 0.02,
+  doIncludedRequests: 1e6,
+  doPerMillionRequests: 0.15,
+  doIncludedGbS: 400_000,
+  doPerMillionGbS: 12.5,
+  doGb: 0.128,
+  /** Incoming WebSocket messages are billed 20:1 as requests. */
+  doWsMessagesPerRequest: 20,
+  qstashPer100kMessages: 1,
+};
+
 await ensureFileLimit(USERS * 2 + 500);
 const loadAtStart = (await Deno.readTextFile("/proc/loadavg")).trim();
 const stack = await startRemoteStack();
@@ -318,41 +353,6 @@ async function seedPreferences(stack: RemoteStack) {
     db.close();
   }
 }
-
-// -- the month the issue describes, priced --------------------------------
-
-/** The scenario (issue 12) and what it leaves open, stated. */
-const MONTH = {
-  days: 30,
-  users: 100_000,
-  online: 10_000,
-  onlineHoursPerDay: 8,
-  scheduledPerUserPerDay: 3,
-  broadcastsPerDay: 10,
-  /** Assumed: a stream reconnects about once an hour (token refresh, networks). */
-  connectionsPerOnlineUserPerDay: 8,
-  shards: 16,
-  heartbeatSeconds: HEARTBEAT_MS / 1000,
-  /** Counts of a broadcast go to the online members, 500 per page. */
-  countPage: 500,
-};
-
-/** Published prices (PRICES.md, 2026-12). */
-const PRICE = {
-  workersBase: 5,
-  workersIncludedRequests: 10e6,
-  workersPerMillionRequests: 0.3,
-  workersIncludedCpuMs: 30e6,
-  workersPerMillionCpuMs: 0.02,
-  doIncludedRequests: 1e6,
-  doPerMillionRequests: 0.15,
-  doIncludedGbS: 400_000,
-  doPerMillionGbS: 12.5,
-  doGb: 0.128,
-  /** Incoming WebSocket messages are billed 20:1 as requests. */
-  doWsMessagesPerRequest: 20,
-  qstashPer100kMessages: 1,
-};
 
 interface Month {
   workerRequests: number;
