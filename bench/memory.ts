@@ -29,12 +29,17 @@ import { report } from "./stats.ts";
  * - nchan (worker_processes 1): SSE subscribers, master + worker RSS.
  *   Skipped, with the reason, without nginx + nchan.
  *
+ * Each side also sits idle past workerd's eviction of idle objects (~10 s)
+ * and is measured again (`afterIdleKiBPerSubscriber`).
+ *
  * The client (this process) is never counted. Target (issue 12): ≤ 1.25×
  * the runtime's floor. Needs `deno task build`. Env: BENCH_BATCHES (5).
  */
 const BATCH = 1000;
 const BATCHES = Number(Deno.env.get("BENCH_BATCHES") ?? 5);
 const SETTLE_MS = 2_000;
+/** Past workerd's eviction of an idle object (~10 s). */
+const IDLE_MS = 15_000;
 const HEARTBEAT_MS = 15_000;
 
 await ensureFileLimit(BATCH * BATCHES + 500);
@@ -52,6 +57,11 @@ interface Measured {
   before: Memory;
   after: Memory;
   rssKiBAfterBatch: number[];
+  /**
+   * (RSS after everything sat idle past workerd's eviction of idle
+   * objects − before) / subscribers, KiB: what hibernation gives back.
+   */
+  afterIdleKiBPerSubscriber: number;
 }
 
 /**
@@ -84,6 +94,8 @@ async function measure(
     }
     const after = memoryOfAll(pids());
     const n = BATCHES * BATCH;
+    await sleep(IDLE_MS);
+    const idle = memoryOfAll(pids());
     const closed = fleets.reduce((sum, f) => sum + f.closedUnexpectedly, 0);
     if (closed > 0) throw new Error(`${label}: ${closed} streams closed`);
     const measured = {
@@ -93,6 +105,7 @@ async function measure(
       before,
       after,
       rssKiBAfterBatch: points.slice(1).map((p) => p.kiB),
+      afterIdleKiBPerSubscriber: round2((idle.rssKiB - before.rssKiB) / n),
     };
     slopes[label] = measured.slopeKiBPerSubscriber;
     console.error(`${label}: ${measured.slopeKiBPerSubscriber} KiB/subscriber`);

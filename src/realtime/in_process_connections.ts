@@ -28,10 +28,73 @@ interface Connection {
   close(): void;
 }
 
-interface Watched {
-  socket: WebSocket;
-  heartbeatMs: number;
+/** What a WebSocket connection needs from the hub, shared by all of them. */
+interface SocketHub {
+  now(): number;
+  /** Sends the opening messages and registers it, in one turn. */
+  opened(connection: SocketConnection, open: OpenParams): void;
+  gone(connection: SocketConnection, wasOpen: boolean): void;
+}
+
+/**
+ * One WebSocket of the hub. A class, and its own event listener
+ * (`handleEvent`), so an idle socket costs one small object rather than a
+ * set of closures: idle memory per connection is a figure we measure.
+ */
+class SocketConnection implements Connection {
+  readonly userId: string;
+  readonly audiences: readonly string[];
+  readonly heartbeatMs: number;
+  readonly socket: WebSocket;
   lastSeen: number;
+  #hub: SocketHub;
+  /** Until `open`: what to open with. */
+  #pending: OpenParams | null;
+  #gone = false;
+
+  constructor(socket: WebSocket, open: OpenParams, hub: SocketHub) {
+    this.socket = socket;
+    this.userId = open.userId;
+    this.audiences = open.audiences;
+    this.heartbeatMs = open.heartbeatMs;
+    this.lastSeen = hub.now();
+    this.#hub = hub;
+    this.#pending = open;
+    for (const type of ["open", "message", "close", "error"]) {
+      socket.addEventListener(type, this);
+    }
+  }
+
+  get transport(): Transport {
+    return "ws";
+  }
+
+  handleEvent(event: Event): void {
+    if (event.type === "open" && this.#pending) {
+      const open = this.#pending;
+      this.#pending = null;
+      this.#hub.opened(this, open);
+    } else if (event instanceof MessageEvent) {
+      if (event.data !== PING) return;
+      this.lastSeen = this.#hub.now();
+      this.send(HEARTBEAT_MESSAGE);
+    } else if (event.type === "close" || event.type === "error") {
+      if (this.#gone) return;
+      this.#gone = true;
+      this.#hub.gone(this, this.#pending === null);
+    }
+  }
+
+  send(message: string | Uint8Array): void {
+    // Only text is ever sent to a WebSocket (see deliver()).
+    if (typeof message === "string" && this.socket.readyState === 1) {
+      this.socket.send(message);
+    }
+  }
+
+  close(): void {
+    this.socket.close(1001, "Server shutting down");
+  }
 }
 
 /** Direct WebSockets silent for this many heartbeats are closed. */
@@ -56,10 +119,26 @@ export class InProcessConnections {
   readonly #index = new Map<string, Set<Connection>>();
   readonly #watched = new Map<
     number,
-    { members: Set<Watched>; stop: Cancel }
+    { members: Set<SocketConnection>; stop: Cancel }
   >();
   /** WebSockets upgraded but not open yet: they count against the cap. */
   #opening = 0;
+  readonly #socketHub: SocketHub = {
+    now: () => this.#clock.now(),
+    opened: (connection, open) => {
+      this.#opening--;
+      for (const message of this.#core.open({ ...open, transport: "ws" })) {
+        connection.socket.send(message);
+      }
+      this.#add(connection);
+      this.#watch(connection);
+    },
+    gone: (connection, wasOpen) => {
+      if (!wasOpen) this.#opening--;
+      this.#unwatch(connection);
+      this.#remove(connection);
+    },
+  };
 
   constructor(
     core: ShardCore,
@@ -103,52 +182,8 @@ export class InProcessConnections {
     open: OpenParams,
     upgraded: { socket: WebSocket; response: Response },
   ): Response {
-    const { socket } = upgraded;
-    const watched: Watched = {
-      socket,
-      heartbeatMs: open.heartbeatMs,
-      lastSeen: this.#clock.now(),
-    };
-    const connection: Connection = {
-      transport: "ws",
-      userId: open.userId,
-      audiences: open.audiences,
-      send: (message) => {
-        // Only text is ever sent to a WebSocket (see deliver()).
-        if (
-          typeof message === "string" && socket.readyState === WebSocket.OPEN
-        ) {
-          socket.send(message);
-        }
-      },
-      close: () => socket.close(1001, "Server shutting down"),
-    };
     this.#opening++;
-    let opened = false;
-    socket.addEventListener("open", () => {
-      this.#opening--;
-      opened = true;
-      for (const message of this.#core.open({ ...open, transport: "ws" })) {
-        socket.send(message);
-      }
-      this.#add(connection);
-      this.#watch(watched);
-    });
-    socket.addEventListener("message", (event) => {
-      if (event.data !== PING) return;
-      watched.lastSeen = this.#clock.now();
-      connection.send(HEARTBEAT_MESSAGE);
-    });
-    const gone = () => {
-      if (!opened) {
-        opened = true;
-        this.#opening--;
-      }
-      this.#unwatch(watched);
-      this.#remove(connection);
-    };
-    socket.addEventListener("close", gone);
-    socket.addEventListener("error", gone);
+    new SocketConnection(upgraded.socket, open, this.#socketHub);
     return upgraded.response;
   }
 
@@ -228,10 +263,10 @@ export class InProcessConnections {
   }
 
   /** One timer per heartbeat interval, stopped with its last socket. */
-  #watch(watched: Watched): void {
+  #watch(watched: SocketConnection): void {
     let beat = this.#watched.get(watched.heartbeatMs);
     if (!beat) {
-      const members = new Set<Watched>();
+      const members = new Set<SocketConnection>();
       const limit = MISSED_HEARTBEATS * watched.heartbeatMs;
       const stop = this.#clock.every(watched.heartbeatMs, () => {
         const now = this.#clock.now();
@@ -247,7 +282,7 @@ export class InProcessConnections {
     beat.members.add(watched);
   }
 
-  #unwatch(watched: Watched): void {
+  #unwatch(watched: SocketConnection): void {
     const beat = this.#watched.get(watched.heartbeatMs);
     if (!beat?.members.delete(watched) || beat.members.size > 0) return;
     beat.stop();
