@@ -22,7 +22,9 @@ const configSchema = z.object({
   UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
   DEFAULT_TIMEZONE: z.string().default("UTC"),
   HEARTBEAT_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
-  REALTIME_SHARDS: z.coerce.number().int().min(1).max(1024).default(16),
+  // A broadcast makes one request per shard: at most the 10,000 requests a
+  // Worker request may make on a paid plan.
+  REALTIME_SHARDS: z.coerce.number().int().min(1).max(10_000).default(16),
   CORS_ORIGINS: z.string().default(""),
   WEBHOOK_SECRET: z.string().min(32, "must be at least 32 characters")
     .optional(),
