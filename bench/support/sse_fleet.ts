@@ -15,6 +15,7 @@
 
 const encoder = new TextEncoder();
 const READ_BUFFER_BYTES = 4096;
+const PING_SLICES = 16;
 /**
  * Herald's ping as a client's WebSocket frame: FIN + text, masked (as every
  * client frame must be) with a zero key, so the payload is as written.
@@ -241,13 +242,19 @@ export class SseFleet {
    * the browser client does (a shard closes sockets that stop pinging).
    */
   startPinging(everyMs: number): void {
+    // Spread over the interval, as independent clients' pings are: one
+    // sixteenth of the sockets per tick, not all of them at once.
+    let tick = 0;
     this.#pinger ??= setInterval(() => {
+      const slice = tick++ % PING_SLICES;
+      let k = 0;
       for (const sub of [...this.#subs, ...this.#opening]) {
+        if (k++ % PING_SLICES !== slice) continue;
         if (sub.websocket && !sub.closed) {
           sub.conn.write(PING_FRAME).catch(() => {});
         }
       }
-    }, everyMs);
+    }, everyMs / PING_SLICES);
   }
 
   /**
