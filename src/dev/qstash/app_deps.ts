@@ -1,3 +1,4 @@
+import type { ClockFollowers } from "./clock_followers.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import type { ScheduleBook } from "./schedule_book.ts";
 import type { QStashState } from "./state.ts";
@@ -9,6 +10,7 @@ export interface AppDeps {
   book: ScheduleBook;
   dispatcher: Dispatcher;
   clock: VirtualClock;
+  followers: ClockFollowers;
   /** Resolves once the current state is durable (no-op when in memory). */
   persist(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import { type Outcome, settleAttempt } from "./attempt_outcome.ts";
+import type { ClockFollowers } from "./clock_followers.ts";
 import { attemptDelivery } from "./delivery.ts";
 import { type FlowControl, FlowGate } from "./flow_control.ts";
 import { dueMessages, nextDueMessage } from "./message_queue.ts";
@@ -43,6 +44,8 @@ export interface DispatcherDeps {
   state: QStashState;
   book: ScheduleBook;
   clock: VirtualClock;
+  /** Told of every jump of the virtual clock before it matters to them. */
+  followers: ClockFollowers;
   signingKey: string;
   log: (line: string) => void;
 }
@@ -143,7 +146,7 @@ export class Dispatcher {
   }
 
   async #advance(targetMs: number): Promise<AdvanceResult> {
-    const { book, clock, state } = this.#deps;
+    const { book, clock, state, followers } = this.#deps;
     this.#onHold = true;
     try {
       // Attempts the loop already started finish first, in real time.
@@ -151,6 +154,7 @@ export class Dispatcher {
       let now = clock.now();
       if (targetMs < now) {
         book.realignAll(targetMs);
+        await followers.tell(targetMs);
         return { delivered: [] };
       }
       const delivered: DeliveryReport[] = [];
@@ -170,9 +174,11 @@ export class Dispatcher {
           now = Math.max(now, message.nextAttemptAt);
           clock.freezeAt(now);
           const at = now;
+          await followers.tell(at);
           delivered.push(await this.#track(this.#attempt(message, () => at)));
         } else break;
       }
+      await followers.tell(targetMs);
       return { delivered };
     } finally {
       if (!this.#closed) clock.resumeAt(targetMs);

@@ -13,12 +13,17 @@ import { parseJsonBody } from "./request_parsing.ts";
  *   `{now, delivered: [{messageId, scheduleId?, url, status, retried, at,
  *   outcome}]}`; moving the clock back only realigns schedules;
  * - `POST /v2/dev/schedules/{id}/fire` → fires the schedule now (a real,
- *   signed delivery, awaited) → `{messageId, status}`.
+ *   signed delivery, awaited) → `{messageId, status}`;
+ * - `POST /v2/dev/clock/followers` with `{"url"}` → `{now}`: the URL is told
+ *   the virtual time, signed like a delivery, whenever the clock jumps
+ *   (`clock_followers.ts`); the answer is the time to start from.
  */
 const clockBody = z.union([
   z.object({ set: z.union([z.number(), z.string()]) }).strict(),
   z.object({ advance: z.number() }).strict(),
 ]);
+
+const followerBody = z.object({ url: z.url() }).strict();
 
 function targetOf(body: z.infer<typeof clockBody>, nowMs: number): number {
   if ("advance" in body) return nowMs + body.advance;
@@ -41,6 +46,13 @@ export function devRoutes(deps: AppDeps): Hono<DevEnv> {
     );
     await deps.persist();
     return c.json({ now: deps.clock.now(), ...result });
+  });
+
+  app.post("/v2/dev/clock/followers", async (c) => {
+    const { url } = parseJsonBody(await c.req.text(), followerBody);
+    deps.followers.add(url);
+    await deps.persist();
+    return c.json({ now: deps.clock.now() });
   });
 
   app.post("/v2/dev/schedules/:id/fire", async (c) => {

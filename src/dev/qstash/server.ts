@@ -1,5 +1,6 @@
 import { createQStashDevApp } from "./app.ts";
 import type { AppDeps } from "./app_deps.ts";
+import { ClockFollowers } from "./clock_followers.ts";
 import { DEV_QSTASH_CURRENT_SIGNING_KEY } from "./credentials.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { ScheduleBook } from "./schedule_book.ts";
@@ -48,11 +49,14 @@ export async function startQStashDevServer(
   // Occurrences missed while the server was down are not replayed (robfig
   // cron and QStash do not backfill either); pending messages still go out.
   book.realignAll(clock.now());
+  const signingKey = DEV_QSTASH_CURRENT_SIGNING_KEY;
+  const followers = new ClockFollowers(state, { signingKey, log });
   const dispatcher = new Dispatcher({
     state,
     book,
     clock,
-    signingKey: DEV_QSTASH_CURRENT_SIGNING_KEY,
+    followers,
+    signingKey,
     log,
   });
   const deps: AppDeps = {
@@ -60,6 +64,7 @@ export async function startQStashDevServer(
     book,
     dispatcher,
     clock,
+    followers,
     persist: () => file?.save() ?? Promise.resolve(),
   };
   const app = createQStashDevApp(deps, log);

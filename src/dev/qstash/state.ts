@@ -18,6 +18,8 @@ export class QStashState {
   readonly dlq = new Map<string, DlqEntry>();
   readonly dedup = new Map<string, DedupRecord>();
   clockOffsetMs = 0;
+  /** Dev-only: URLs told whenever the virtual clock jumps. */
+  readonly clockFollowers = new Set<string>();
   #onChange: () => void;
   /** No dedup record expires before this, so most publishes skip the scan. */
   #earliestDedupExpiry = Infinity;
@@ -61,6 +63,7 @@ export class QStashState {
       schedules: [...this.schedules.values()],
       dlq: [...this.dlq.values()],
       dedup: [...this.dedup.values()],
+      clockFollowers: [...this.clockFollowers],
     };
   }
 
@@ -70,5 +73,6 @@ export class QStashState {
     for (const s of snapshot.schedules) this.schedules.set(s.scheduleId, s);
     for (const d of snapshot.dlq) this.dlq.set(d.dlqId, d);
     for (const r of snapshot.dedup) this.rememberDedup(r);
+    for (const url of snapshot.clockFollowers) this.clockFollowers.add(url);
   }
 }

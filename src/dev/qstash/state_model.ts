@@ -90,5 +90,7 @@ export const stateSnapshot = z.object({
   schedules: z.array(storedSchedule),
   dlq: z.array(dlqEntry),
   dedup: z.array(dedupRecord),
+  /** Absent in state files written before followers existed. */
+  clockFollowers: z.array(z.string()).default([]),
 });
 export type StateSnapshot = z.infer<typeof stateSnapshot>;
