@@ -9,6 +9,7 @@ import { errorBody, handleError } from "./http/errors.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { corsMiddleware } from "./http/cors.ts";
 import { consoleRoutes } from "./routes/console.ts";
+import { devClockRoutes } from "./routes/dev_clock.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { schedulerRoutes } from "./routes/scheduler.ts";
@@ -36,6 +37,8 @@ export function createApp(source: DepsSource) {
   const app = new Hono<HonoEnv>();
   app.use(async (c, next) => {
     const shared = typeof source === "function" ? source() : source;
+    // The local stack's clock is the QStash dev server's: learn it first.
+    await shared.devClock?.follow();
     const requestId = c.req.header("x-request-id")?.slice(0, 64) ||
       crypto.randomUUID();
     // Every log line of this request carries its id.
@@ -74,6 +77,7 @@ export function createApp(source: DepsSource) {
   app.route("/", jobRoutes);
   app.route("/", metricsRoutes);
   app.route("/", consoleRoutes);
+  app.route("/", devClockRoutes);
   app.notFound((c) =>
     c.json(
       errorBody("not_found", "No such route", c.get("requestId")),

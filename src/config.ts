@@ -28,6 +28,7 @@ const configSchema = z.object({
   CONTENT_WEBHOOKS: z.string().default("{}"),
   CONTENT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000)
     .default(3_000),
+  DEV_CLOCK: z.enum(["qstash"], 'must be "qstash" or unset').optional(),
 });
 
 const contentWebhooksSchema = z.record(
@@ -57,6 +58,11 @@ export interface Config {
   /** Notification type → the host app's content webhook. */
   contentWebhooks: Record<string, string>;
   contentWebhookTimeoutMs: number;
+  /**
+   * Local stack only: Herald's clock follows the QStash dev server's virtual
+   * clock (`ports/dev_clock.ts`). Never set in production.
+   */
+  devClock: boolean;
 }
 
 export class ConfigError extends Error {
@@ -114,6 +120,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     webhookSecret: e.WEBHOOK_SECRET ?? e.JWT_SECRET,
     contentWebhooks,
     contentWebhookTimeoutMs: e.CONTENT_WEBHOOK_TIMEOUT_MS,
+    devClock: e.DEV_CLOCK === "qstash",
   };
 }
 

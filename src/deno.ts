@@ -6,6 +6,7 @@ import { ConfigError, parseConfig } from "./config.ts";
 import { openDatabase } from "./ports/database.ts";
 import { createLogger } from "./ports/logger.ts";
 import { createMetricsRecorder } from "./ports/metrics.ts";
+import { createDevClock } from "./ports/dev_clock.ts";
 import { countingLogger } from "./ports/metrics_logger.ts";
 import { createLocalLimiter } from "./ports/refresh_limiter.ts";
 import { createInProcessChannels } from "./realtime/in_process_channels.ts";
@@ -34,7 +35,10 @@ const client = createClient({
 });
 const metrics = createMetricsRecorder();
 const log = countingLogger(createLogger(), metrics);
-const now = () => Date.now();
+const devClock = config.devClock
+  ? createDevClock(config.qstash, config.publicUrl)
+  : null;
+const now = devClock ? devClock.now : () => Date.now();
 const redis = config.redis
   ? new Redis({ ...config.redis, retry: REDIS_RETRY })
   : null;
@@ -49,6 +53,7 @@ const deps = composeDeps({
   log,
   localLimiter: createLocalLimiter(now),
   now,
+  devClock,
 });
 const app = createApp(deps);
 
@@ -61,7 +66,8 @@ runStartupJobs(
 ).catch(() => log.error("startup.failed", {}));
 
 // The Worker's cron trigger, here: every minute.
-const sweep = setInterval(() => {
+const sweep = setInterval(async () => {
+  await devClock?.follow().catch(() => {});
   void runMaintenance(deps, (task) => {
     task.catch(() => log.error("background.failed", {}));
   });

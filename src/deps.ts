@@ -4,6 +4,7 @@ import type { Database } from "./ports/database.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { MetricsRecorder } from "./ports/metrics.ts";
 import type { ChannelsPort } from "./ports/channels.ts";
+import type { DevClock } from "./ports/dev_clock.ts";
 import type { RefreshLimiter } from "./ports/refresh_limiter.ts";
 import type { SchedulerPort } from "./ports/scheduler.ts";
 import type { UnreadCache } from "./ports/unread_cache.ts";
@@ -29,5 +30,8 @@ export interface AppDeps {
   log: Logger;
   /** In-memory counter deltas, flushed to libSQL in the background. */
   metrics: MetricsRecorder;
+  /** Herald's clock: real time, or the dev clock's in the local stack. */
   now: () => number;
+  /** Set only in the local stack (`DEV_CLOCK=qstash`). */
+  devClock: DevClock | null;
 }

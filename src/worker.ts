@@ -13,6 +13,7 @@ import { openDatabase } from "./ports/database.ts";
 import { z } from "zod";
 import { createLogger } from "./ports/logger.ts";
 import { createMetricsRecorder } from "./ports/metrics.ts";
+import { createDevClock } from "./ports/dev_clock.ts";
 import { countingLogger } from "./ports/metrics_logger.ts";
 import { createLocalLimiter } from "./ports/refresh_limiter.ts";
 import { createDurableChannels } from "./realtime/durable_channels.ts";
@@ -49,7 +50,10 @@ function build(env: WorkerEnv): Built {
   // Counter deltas live per isolate and are flushed to libSQL.
   const metrics = createMetricsRecorder();
   const log = countingLogger(createLogger(), metrics);
-  const now = () => Date.now();
+  const devClock = config.devClock
+    ? createDevClock(config.qstash, config.publicUrl)
+    : null;
+  const now = devClock ? devClock.now : () => Date.now();
   const channels = shardBroadcasts(
     createDurableChannels(env.CHANNELS, env.REALTIME_DIRECTORY),
   );
@@ -68,6 +72,7 @@ function build(env: WorkerEnv): Built {
       log,
       localLimiter,
       now,
+      devClock,
     });
   built = { env, deps, app: createApp(deps), startupChecked: false };
   return built;
@@ -129,14 +134,15 @@ export default {
     checkStartup(b, ctx);
     return b.app.fetch(request, env, ctx);
   },
-  scheduled(
+  async scheduled(
     _controller: ScheduledController,
     env: WorkerEnv,
     ctx: ExecutionContext,
   ) {
     const b = build(env);
-    checkStartup(b, ctx);
     const deps = b.deps();
+    await deps.devClock?.follow();
+    checkStartup(b, ctx);
     ctx.waitUntil(runMaintenance(deps, (task) => ctx.waitUntil(task)));
   },
 };

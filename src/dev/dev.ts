@@ -31,6 +31,8 @@ const publicUrl = `http://127.0.0.1:${WORKER_PORT}`;
 const workerVars: Record<string, string> = {
   ...standIns.env,
   PUBLIC_URL: publicUrl,
+  // Advancing the QStash dev clock moves Herald's clock too.
+  DEV_CLOCK: "qstash",
 };
 if (!standIns.redis) {
   // .dev.vars holds a Redis token; without Redis the Worker must get neither.

@@ -1,8 +1,9 @@
 import { Hono } from "hono";
-import { Receiver } from "@upstash/qstash";
 import { callbackBodySchema } from "../domain/callback_body.ts";
 import { AppError } from "../errors.ts";
 import type { HonoEnv } from "../http/env.ts";
+import { jsonOrNull } from "../http/json_body.ts";
+import { verifyQStashSignature } from "../http/qstash_signature.ts";
 import { deliverOccurrence } from "../services/deliver_occurrence.ts";
 import { handleSystemCallback } from "../services/handle_system_callback.ts";
 
@@ -15,21 +16,13 @@ import { handleSystemCallback } from "../services/handle_system_callback.ts";
 export const qstashCallbackRoutes = new Hono<HonoEnv>()
   .post("/v1/qstash/callback", async (c) => {
     const deps = c.get("deps");
-    const signature = c.req.header("upstash-signature");
-    if (!signature) {
-      throw new AppError("unauthorized", "Missing Upstash-Signature");
-    }
     const raw = await c.req.text();
-    const receiver = new Receiver({
-      currentSigningKey: deps.config.qstash.currentSigningKey,
-      nextSigningKey: deps.config.qstash.nextSigningKey,
-    });
-    const valid = await receiver.verify({
-      signature,
-      body: raw,
-      url: deps.config.callbackUrl,
-    }).catch(() => false);
-    if (!valid) throw new AppError("unauthorized", "Invalid signature");
+    await verifyQStashSignature(
+      deps.config.qstash,
+      c.req.header("upstash-signature"),
+      raw,
+      deps.config.callbackUrl,
+    );
 
     deps.log.info("delivery.received", {
       requestId: c.get("requestId"),
@@ -37,7 +30,7 @@ export const qstashCallbackRoutes = new Hono<HonoEnv>()
       scheduleId: c.req.header("upstash-schedule-id") ?? null,
       retried: Number(c.req.header("upstash-retried") ?? 0),
     });
-    const body = callbackBodySchema.safeParse(parseJson(raw));
+    const body = callbackBodySchema.safeParse(jsonOrNull(raw));
     if (!body.success) {
       // Signed but not ours to read: a 4xx leaves it to QStash's DLQ.
       throw new AppError("bad_request", "Unrecognised callback body");
@@ -58,11 +51,3 @@ export const qstashCallbackRoutes = new Hono<HonoEnv>()
       }),
     );
   });
-
-function parseJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return null;
-  }
-}

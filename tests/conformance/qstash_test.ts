@@ -1,5 +1,6 @@
 import { Client, QstashError, Receiver, SignatureError } from "@upstash/qstash";
 import assert from "node:assert/strict";
+import { z } from "zod";
 import {
   DEV_QSTASH_CURRENT_SIGNING_KEY,
   DEV_QSTASH_NEXT_SIGNING_KEY,
@@ -134,6 +135,44 @@ Deno.test("a delayed message waits for the clock, is visible meanwhile, then is 
   });
 });
 
+Deno.test("a clock follower is told each jump, signed, before anything is delivered at the new time", async () => {
+  await withStack(async ({ client, destination, dev, server }) => {
+    const follower = destination.url("/clock");
+    const registered = await fetch(`${server.url}/v2/dev/clock/followers`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${DEV_QSTASH_TOKEN}` },
+      body: JSON.stringify({ url: follower }),
+    });
+    const { now: start } = z.object({ now: z.number() }).parse(
+      await registered.json(),
+    );
+    assert.ok(Math.abs(start - await dev.now()) < 1_000);
+    await client.publish({ url: destination.url(), body: "later", delay: 60 });
+
+    const { delivered } = await dev.advance(HOUR);
+    const [told, message, toldEnd] = destination.deliveries;
+    assert.equal(delivered.length, 1);
+    assert.equal(destination.deliveries.length, 3);
+    // The follower hears of the message's instant before the message, then
+    // of where the advance ends.
+    assert.equal(told?.url, follower);
+    assert.equal(JSON.parse(told?.body ?? "").now, delivered[0]?.at);
+    assert.equal(message?.body, "later");
+    assert.equal(toldEnd?.url, follower);
+    const end = JSON.parse(toldEnd?.body ?? "").now;
+    assert.ok(end > (delivered[0]?.at ?? Infinity));
+    assert.ok(Math.abs(end - await dev.now()) < 1_000);
+    assert.equal(
+      await receiver.verify({
+        signature: told?.headers.get("upstash-signature") ?? "",
+        body: told?.body ?? "",
+        url: follower,
+      }),
+      true,
+    );
+  });
+});
+
 Deno.test("a deduplication id answers 202 with the original id and delivers once", async () => {
   await withStack(async ({ client, destination, dev }) => {
     const request = {
@@ -253,9 +292,11 @@ Deno.test("a message that runs out of retries lands in the DLQ, which the client
       body: "doomed",
       delay: 3600,
       retries: 1,
-      retryDelay: "1000",
+      // A minute: far longer than the test takes in real time, so the retry
+      // below is due only when the clock is advanced, never on its own.
+      retryDelay: "60000",
     });
-    const { delivered } = await dev.advance(HOUR + 10_000);
+    const { delivered } = await dev.advance(HOUR + 120_000);
     assert.deepEqual(delivered.map((d) => d.outcome), ["retrying", "dead"]);
 
     const { messages } = await client.dlq.listMessages();
@@ -272,11 +313,18 @@ Deno.test("a message that runs out of retries lands in the DLQ, which the client
     const retried = await client.dlq.retry([dead.dlqId]);
     assert.equal(retried.responses.length, 1);
     assert.equal((await client.dlq.listMessages()).messages.length, 0);
-    const again = await dev.advance(10_000);
-    assert.deepEqual(again.delivered.map((d) => d.messageId), [
+    // A retried message is due at once, like any new one: the real-time loop
+    // delivers its first attempt, and its retry waits for the clock.
+    const [, , firstAgain] = await destination.waitFor(3);
+    assert.equal(
+      firstAgain?.headers.get("upstash-message-id"),
       retried.responses[0]?.messageId,
-      retried.responses[0]?.messageId,
-    ]);
+    );
+    const again = await dev.advance(120_000);
+    assert.deepEqual(
+      again.delivered.map((d) => [d.messageId, d.retried, d.outcome]),
+      [[retried.responses[0]?.messageId, 1, "dead"]],
+    );
 
     const [back] = (await client.dlq.listMessages()).messages;
     assert.ok(back);
@@ -348,11 +396,18 @@ Deno.test("batch publishes every message with its own options", async () => {
 Deno.test("flow control keeps at most `parallelism` deliveries of one key in flight", async () => {
   let inFlight = 0;
   let peak = 0;
+  // Limited deliveries are held until two are in flight at once and the
+  // unlimited one has arrived beside them; then everything is let through.
+  const twoInFlight = Promise.withResolvers<void>();
+  const freeArrived = Promise.withResolvers<void>();
+  const release = Promise.withResolvers<void>();
   const reply = async (delivery: { url: string }) => {
+    if (delivery.url.endsWith("/free")) freeArrived.resolve();
     if (!delivery.url.endsWith("/limited")) return new Response("ok");
     inFlight++;
     peak = Math.max(peak, inFlight);
-    await new Promise((r) => setTimeout(r, 30));
+    if (inFlight === 2) twoInFlight.resolve();
+    await release.promise;
     inFlight--;
     return new Response("ok");
   };
@@ -366,11 +421,12 @@ Deno.test("flow control keeps at most `parallelism` deliveries of one key in fli
       ...limited,
       { url: destination.url("/free"), body: { free: true } },
     ]);
+    // The message without a key is not queued behind the held ones.
+    await Promise.all([twoInFlight.promise, freeArrived.promise]);
+    assert.equal(inFlight, 2);
+    release.resolve();
     await destination.waitFor(13);
     assert.equal(peak, 2);
-    // The message without a key was not queued behind the limited ones.
-    const order = destination.deliveries.map((d) => new URL(d.url).pathname);
-    assert.ok(order.indexOf("/free") < 3, order.join(","));
   }, { reply });
 });
 

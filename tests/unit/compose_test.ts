@@ -26,6 +26,7 @@ function composed(lines: string[]) {
     log: createLogger((line) => lines.push(line)),
     localLimiter: createLocalLimiter(now),
     now,
+    devClock: null,
   });
   return { deps, made: () => made, close: () => client.close() };
 }
