@@ -1,7 +1,6 @@
 import { Miniflare } from "miniflare";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
-import { freePort } from "../../tests/support/free_port.ts";
 
 /**
  * The least an idle SSE connection can cost in workerd under Miniflare: a
@@ -64,7 +63,6 @@ export async function startFloorWorker(): Promise<FloorWorker> {
       await Deno.readTextFile(new URL("../../wrangler.toml", import.meta.url)),
     ),
   );
-  const port = freePort();
   const mf = new Miniflare({
     modules: true,
     script: SCRIPT,
@@ -72,12 +70,13 @@ export async function startFloorWorker(): Promise<FloorWorker> {
     compatibilityFlags: wrangler.compatibility_flags,
     durableObjects: { HUB: "Hub" },
     host: "127.0.0.1",
-    port,
+    // The floor needs no URL of its own before it starts: the kernel picks.
+    port: 0,
   });
-  await mf.ready;
+  const url = await mf.ready;
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    url: url.origin,
+    port: Number(url.port),
     close: () => mf.dispose(),
   };
 }

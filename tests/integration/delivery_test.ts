@@ -9,19 +9,19 @@ import { deliver, signedDelivery } from "../support/deliveries.ts";
 import { fireSchedule, qstashClient } from "../support/qstash.ts";
 import { SseStream } from "../support/sse.ts";
 import { integrationSuite } from "../support/suite.ts";
-import { freePort } from "../support/free_port.ts";
 import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
 
 // The host app's content webhook: answers per user, so one suite covers the
 // good reply, a failure and a timeout.
-const webhookPort = freePort();
+// A slow host never answers: Herald's own timeout has to give up on it.
+const slowHostGivesUp = Promise.withResolvers<void>();
 const webhookCalls: {
   userId: string;
   body: string;
   signature: string | null;
 }[] = [];
 const webhook = Deno.serve(
-  { hostname: "127.0.0.1", port: webhookPort, onListen() {} },
+  { hostname: "127.0.0.1", port: 0, onListen() {} },
   async (req) => {
     const body = await req.text();
     const payload = z.object({ userId: z.string() }).parse(JSON.parse(body));
@@ -33,9 +33,7 @@ const webhook = Deno.serve(
     if (payload.userId.startsWith("broken")) {
       return new Response("no", { status: 500 });
     }
-    if (payload.userId.startsWith("slow")) {
-      await new Promise((r) => setTimeout(r, 1_500));
-    }
+    if (payload.userId.startsWith("slow")) await slowHostGivesUp.promise;
     return Response.json({
       title: `Evening, ${payload.userId}`,
       body: "From the host app",
@@ -47,7 +45,7 @@ const webhook = Deno.serve(
 const suite = integrationSuite("delivery of fired schedules", {
   vars: {
     CONTENT_WEBHOOKS: JSON.stringify({
-      eveningSummary: `http://127.0.0.1:${webhookPort}/content`,
+      eveningSummary: `http://127.0.0.1:${webhook.addr.port}/content`,
     }),
     CONTENT_WEBHOOK_TIMEOUT_MS: "400",
   },
@@ -395,5 +393,8 @@ test("a schedule firing at its cron time under QStash's clock lands in the inbox
   assert.equal(items[0]!.title, "Your weekly report");
 });
 
-suite.onClose(() => webhook.shutdown());
+suite.onClose(() => {
+  slowHostGivesUp.resolve();
+  return webhook.shutdown();
+});
 suite.run();

@@ -6,7 +6,7 @@ import { randomSecret } from "../../src/dev/dev_vars.ts";
 import { applyMigrations } from "../../src/dev/migrate.ts";
 import { startScratchStandIns } from "../support/scratch_stand_ins.ts";
 import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
-import { freePort } from "../support/free_port.ts";
+import { AddressInUse, startOnOfferedPort } from "../support/ports.ts";
 import { fireSchedule } from "../support/qstash.ts";
 import { SseStream } from "../support/sse.ts";
 import { healthBody, read, writeResult } from "../support/bodies.ts";
@@ -21,26 +21,23 @@ Deno.test("Herald runs on Deno with a file: database and in-process channels", a
   const standIns = await startScratchStandIns();
   const dbUrl = `file:${join(standIns.dir, "deno-runtime.db")}`;
   await applyMigrations(dbUrl);
-  const port = freePort();
-  const url = `http://127.0.0.1:${port}`;
   const apiKey = randomSecret(24);
   const jwtSecret = randomSecret(32);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ENTRY],
-    env: {
+  const entry = await startOnOfferedPort((port) =>
+    startDenoEntry(port, {
       ...standIns.env,
       LIBSQL_URL: dbUrl,
       API_KEY: apiKey,
       JWT_SECRET: jwtSecret,
-      PUBLIC_URL: url,
-      PORT: String(port),
-    },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+      DEV_CLOCK: "qstash",
+    })
+  ).catch(async (error) => {
+    await standIns.close();
+    throw error;
+  });
+  const { url } = entry;
   let stream: SseStream | null = null;
   try {
-    await waitForHealth(`${url}/health`);
     const health = await read(await fetch(`${url}/health`), healthBody);
     assert.equal(health.status, "ok");
 
@@ -75,25 +72,56 @@ Deno.test("Herald runs on Deno with a file: database and in-process channels", a
     assert.equal(JSON.parse(got.data).title, "Tasks waiting for you");
   } finally {
     await stream?.close();
-    child.kill("SIGTERM");
-    const status = await child.status;
-    const stderr = new TextDecoder().decode(
-      await new Response(child.stderr).arrayBuffer(),
-    );
+    entry.process.kill("SIGTERM");
+    const status = await entry.process.status;
+    const stderr = await entry.stderr;
     await standIns.close();
     assert.equal(status.code, 0, `src/deno.ts exited badly: ${stderr}`);
   }
 });
 
-async function waitForHealth(url: string) {
-  for (let i = 0; i < 200; i++) {
-    try {
-      const res = await fetch(url);
-      await res.body?.cancel();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
+interface DenoEntry {
+  process: Deno.ChildProcess;
+  url: string;
+  /** Everything the process wrote to stderr, once it has exited. */
+  stderr: Promise<string>;
+}
+
+/**
+ * Starts `src/deno.ts` on `port` and resolves once it says it is listening
+ * (Deno.serve's own line, on stderr). A process that exits first failed; one
+ * that could not bind its port throws `AddressInUse`.
+ */
+async function startDenoEntry(
+  port: number,
+  env: Record<string, string>,
+): Promise<DenoEntry> {
+  const url = `http://127.0.0.1:${port}`;
+  const process = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ENTRY],
+    env: { ...env, PUBLIC_URL: url, PORT: String(port) },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const listening = Promise.withResolvers<boolean>();
+  const stderr = (async () => {
+    let text = "";
+    for await (
+      const chunk of process.stderr.pipeThrough(new TextDecoderStream())
+    ) {
+      text += chunk;
+      if (text.includes("Listening on")) listening.resolve(true);
     }
+    listening.resolve(false);
+    return text;
+  })();
+  if (!await listening.promise) {
+    await process.status;
+    const text = await stderr;
+    if (/AddrInUse|address already in use/i.test(text)) {
+      throw new AddressInUse(text);
+    }
+    throw new Error(`src/deno.ts did not start: ${text}`);
   }
-  throw new Error("src/deno.ts did not start");
+  return { process, url, stderr };
 }

@@ -6,7 +6,7 @@ import { sign } from "hono/jwt";
 import { randomSecret } from "../../src/dev/dev_vars.ts";
 import type { StandIns } from "../../src/dev/stand_ins.ts";
 import { startScratchStandIns } from "./scratch_stand_ins.ts";
-import { freePort } from "./free_port.ts";
+import { startOnOfferedPort } from "./ports.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BUNDLE = `${ROOT}dist/worker.js`;
@@ -87,42 +87,35 @@ export async function startTestWorker(
   await assertBundle();
   const apiKey = randomSecret(24);
   const jwtSecret = randomSecret(32);
-  const port = freePort();
-  const url = `http://127.0.0.1:${port}`;
   const wrangler = wranglerSchema.parse(
     parseToml(await Deno.readTextFile(`${ROOT}wrangler.toml`)),
   );
-  const bindings: Record<string, string> = {
-    ...wrangler.vars,
-    ...standInsEnv,
-    API_KEY: apiKey,
-    JWT_SECRET: jwtSecret,
-    PUBLIC_URL: url,
-  };
-  for (const [key, value] of Object.entries(vars)) {
-    if (value === "") delete bindings[key];
-    else bindings[key] = value;
-  }
-  const mf = new Miniflare({
-    // Listed, not traced: the QStash SDK bundles a dev-server launcher with
-    // dynamic `node:` imports that Miniflare's tracer refuses (never run).
-    modules: [{ type: "ESModule", path: BUNDLE }],
-    compatibilityDate: wrangler.compatibility_date,
-    compatibilityFlags: wrangler.compatibility_flags,
-    durableObjects: Object.fromEntries(
-      wrangler.durable_objects.bindings.map((
-        b,
-      ) => [b.name, { className: b.class_name, useSQLite: true }]),
-    ),
-    bindings,
-    ...(wrangler.version_metadata
-      ? { versionMetadata: wrangler.version_metadata.binding }
-      : {}),
-    host: "127.0.0.1",
-    port,
-    unsafeTriggerHandlers: true,
+  // PUBLIC_URL names the port, so it is chosen before workerd binds it.
+  const { mf, url } = await startOnOfferedPort(async (port) => {
+    const url = `http://127.0.0.1:${port}`;
+    const bindings: Record<string, string> = {
+      ...wrangler.vars,
+      ...standInsEnv,
+      API_KEY: apiKey,
+      JWT_SECRET: jwtSecret,
+      PUBLIC_URL: url,
+      // Herald's clock is the QStash dev server's (ports/dev_clock.ts).
+      DEV_CLOCK: "qstash",
+    };
+    for (const [key, value] of Object.entries(vars)) {
+      if (value === "") delete bindings[key];
+      else bindings[key] = value;
+    }
+    const mf = startMiniflare(wrangler, bindings, port);
+    try {
+      await mf.ready;
+    } catch (error) {
+      // A failed start leaves nothing to dispose but the same error.
+      await mf.dispose().catch(() => {});
+      throw error;
+    }
+    return { mf, url };
   });
-  await mf.ready;
   return {
     url,
     apiKey,
@@ -154,6 +147,32 @@ export async function startTestWorker(
       await mf.dispose();
     },
   };
+}
+
+function startMiniflare(
+  wrangler: z.infer<typeof wranglerSchema>,
+  bindings: Record<string, string>,
+  port: number,
+): Miniflare {
+  return new Miniflare({
+    // Listed, not traced: the QStash SDK bundles a dev-server launcher with
+    // dynamic `node:` imports that Miniflare's tracer refuses (never run).
+    modules: [{ type: "ESModule", path: BUNDLE }],
+    compatibilityDate: wrangler.compatibility_date,
+    compatibilityFlags: wrangler.compatibility_flags,
+    durableObjects: Object.fromEntries(
+      wrangler.durable_objects.bindings.map((
+        b,
+      ) => [b.name, { className: b.class_name, useSQLite: true }]),
+    ),
+    bindings,
+    ...(wrangler.version_metadata
+      ? { versionMetadata: wrangler.version_metadata.binding }
+      : {}),
+    host: "127.0.0.1",
+    port,
+    unsafeTriggerHandlers: true,
+  });
 }
 
 async function assertBundle() {
