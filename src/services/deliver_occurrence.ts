@@ -58,12 +58,31 @@ export async function deliverOccurrence(
   body: OccurrenceBody,
   via: { scheduleId: string | null; background: Background },
 ): Promise<DeliveryOutcome> {
-  const { background } = via;
   // A DST gap twin fires once, on its date: plan again so it moves to the
-  // next gap (the planner only looks ahead of now), whatever comes of it.
-  if (via.scheduleId !== null && isGapTwinId(via.scheduleId)) {
-    background(reconcileUser(deps, body.userId));
+  // next gap (the planner only looks ahead of now), whatever comes of the
+  // delivery. Awaited beside it, so the callback's answer means it is done.
+  const twin = via.scheduleId !== null && isGapTwinId(via.scheduleId);
+  const [outcome] = await Promise.all([
+    deliverOnce(deps, body, via.background),
+    twin ? replan(deps, body.userId) : null,
+  ]);
+  return outcome;
+}
+
+/** A failed re-plan leaves the user pending; the cron trigger retries it. */
+async function replan(deps: Deps, userId: string): Promise<void> {
+  try {
+    await reconcileUser(deps, userId);
+  } catch {
+    deps.log.error("reconcile.failed", { user: shortId(userId) });
   }
+}
+
+async function deliverOnce(
+  deps: Deps,
+  body: OccurrenceBody,
+  background: Background,
+): Promise<DeliveryOutcome> {
   const user = shortId(body.userId);
   const skip = (reason: string): DeliveryOutcome => {
     deps.log.info("delivery.skipped", { user, type: body.type, reason });

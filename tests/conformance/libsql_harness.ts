@@ -161,8 +161,12 @@ export const execute = (sql: string, extra: Record<string, unknown> = {}) => ({
   stmt: { sql, ...extra },
 });
 
-export const sleep = (ms: number) =>
-  new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves at the next event of `type` (the server's `events`). */
+export function nextEvent(target: EventTarget, type: string): Promise<void> {
+  return new Promise((resolve) =>
+    target.addEventListener(type, () => resolve(), { once: true })
+  );
+}
 
 /** Asserts a promise rejects with a LibsqlError carrying `code`. */
 export async function rejectsWithCode(

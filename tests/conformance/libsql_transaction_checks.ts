@@ -4,7 +4,7 @@
  * stream left idle in the middle of a transaction.
  */
 import assert from "node:assert/strict";
-import { libsqlTest, rejectsWithCode, sleep } from "./libsql_harness.ts";
+import { libsqlTest, nextEvent, rejectsWithCode } from "./libsql_harness.ts";
 
 export function registerTransactionTests(): void {
   libsqlTest(
@@ -58,8 +58,9 @@ export function registerTransactionTests(): void {
       await tx1.execute("INSERT INTO t (who) VALUES ('first')");
       const tx2 = await second.transaction("write");
       // BEGIN IMMEDIATE on the second stream has to wait for the first commit.
+      const waiting = nextEvent(fx.server.events, "lock-wait");
       const blocked = tx2.execute("INSERT INTO t (who) VALUES ('second')");
-      await sleep(100);
+      await waiting;
       await tx1.commit();
       await blocked;
       await tx2.commit();
@@ -74,8 +75,9 @@ export function registerTransactionTests(): void {
       const db = fx.client();
       await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)");
       const tx = await db.transaction("write");
+      const expired = nextEvent(fx.server.events, "stream-expired");
       await tx.execute("INSERT INTO t (id) VALUES (1)");
-      await sleep(400);
+      await expired;
       await rejectsWithCode(tx.execute("SELECT 1"), "STREAM_EXPIRED");
       tx.close();
 

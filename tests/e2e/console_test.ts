@@ -29,6 +29,18 @@ async function send(stack: TestStack, userId: string, title: string) {
 const titles = (page: Page) =>
   page.locator("#notifications li .title").allTextContents();
 
+async function within<T>(ms: number, work: Promise<T>, what: string) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no ${what} in ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function waitForState(page: Page, state: string) {
   await page.waitForFunction(
     (s) => document.getElementById("state")?.dataset.state === s,
@@ -89,16 +101,17 @@ Deno.test({
       // live one is dropped, so the client must resume from its last id.
       // (Chromium's offline emulation leaves loopback streams open.)
       const blockStreams = "**/v1/stream?*";
-      await context.route(
-        blockStreams,
-        (route) => route.abort("connectionreset"),
-      );
+      const refused = Promise.withResolvers<void>();
+      await context.route(blockStreams, (route) => {
+        refused.resolve();
+        return route.abort("connectionreset");
+      });
       await page.click("#drop");
       await waitForState(page, "reconnecting");
       await send(stack, user, "Missed one");
       await send(stack, user, "Missed two");
-      // Let at least one reconnect attempt fail against the block.
-      await new Promise((r) => setTimeout(r, 700));
+      // At least one reconnect attempt has failed against the block.
+      await within(15_000, refused.promise, "a refused reconnect");
       assert.deepEqual(
         (await titles(page)).filter((t) => t.startsWith("Missed")),
         [],
@@ -110,8 +123,8 @@ Deno.test({
         await page.locator("#notifications li", { hasText: title })
           .waitFor({ timeout: 15_000 });
       }
-      // Give any duplicate a chance to show up before counting.
-      await new Promise((r) => setTimeout(r, 500));
+      // The replay comes in order: once the last missed one is shown, any
+      // duplicate of an earlier one would have been shown before it.
       const shown = await titles(page);
       for (const title of ["First live one", "Missed one", "Missed two"]) {
         assert.equal(

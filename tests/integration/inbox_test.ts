@@ -4,6 +4,7 @@ import { z } from "zod";
 import { errorBody, read } from "../support/bodies.ts";
 import { SseStream } from "../support/sse.ts";
 import { integrationSuite } from "../support/suite.ts";
+import { eventually } from "../support/eventually.ts";
 
 const suite = integrationSuite("the inbox API and live streams");
 const { test } = suite;
@@ -463,19 +464,15 @@ test("realtime status shows live channels, subscribers and pending fan-outs", as
       subscribers: z.number(),
       pendingFanouts: z.number(),
     });
-    // Channels report to the directory off the hot path: allow it a moment.
-    let mine: { subscribers: number } | undefined;
-    let pendingFanouts = -1;
-    for (let i = 0; i < 40 && mine?.subscribers !== 1; i++) {
+    // Channels report to the directory off the hot path.
+    const status = await eventually("the stream in the status", async () => {
       const res = await suite.stack.admin("/v1/realtime/status");
       assert.equal(res.status, 200);
       const status = statusBody.parse(await res.json());
-      mine = status.channels.find((c) => c.name === `user:${user}`);
-      pendingFanouts = status.pendingFanouts;
-      if (mine?.subscribers !== 1) await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.equal(mine?.subscribers, 1);
-    assert.equal(pendingFanouts, 0);
+      const mine = status.channels.find((c) => c.name === `user:${user}`);
+      return mine?.subscribers === 1 ? status : null;
+    });
+    assert.equal(status.pendingFanouts, 0);
     const forbidden = await asUser(user, "/v1/realtime/status");
     assert.equal(forbidden.status, 403);
     await forbidden.body?.cancel();

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { planUserSchedules } from "../../src/domain/schedule_plan.ts";
-import { qstashCalls, qstashClient, schedulesOf } from "../support/qstash.ts";
+import {
+  advanceClock,
+  qstashCalls,
+  qstashClient,
+  schedulesOf,
+} from "../support/qstash.ts";
 import { integrationSuite } from "../support/suite.ts";
 import {
   errorBody,
@@ -328,7 +333,7 @@ test("the cron trigger retries a pending reconcile once it is due", async () => 
     (await schedulesOf(qstashClient(suite.stack), user)).size,
     0,
   );
-  await new Promise((r) => setTimeout(r, 5_100));
+  await advanceClock(suite.stack, 5_100);
   await suite.stack.runCron();
   const view = await expectQStashMatches(user);
   assert.deepEqual(view.sync.status, "synced");

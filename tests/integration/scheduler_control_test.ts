@@ -9,6 +9,7 @@ import {
   schedulesOf,
 } from "../support/qstash.ts";
 import { integrationSuite } from "../support/suite.ts";
+import { eventually } from "../support/eventually.ts";
 import {
   errorBody,
   healthBody,
@@ -216,15 +217,13 @@ test("a restart in pages continues through QStash and reports how far it got", a
   assert.equal(first.status, 202);
   assert.equal(first.operation.continuing, true);
   assert.equal(first.operation.progress.pages, 1);
-  let op = first.operation;
-  for (let i = 0; i < 100 && op.status !== "done"; i++) {
-    await new Promise((r) => setTimeout(r, 50));
+  const op = await eventually("the restart to finish", async () => {
     const res = await suite.stack.admin(
-      `/v1/scheduler/operations/${op.id}`,
+      `/v1/scheduler/operations/${first.operation.id}`,
     );
-    op = (await read(res, operationBody)).operation;
-  }
-  assert.equal(op.status, "done");
+    const { operation } = await read(res, operationBody);
+    return operation.status === "done" ? operation : null;
+  });
   assert.ok(op.progress.users >= 3);
   assert.ok(op.progress.pages > 3, `pages: ${op.progress.pages}`);
 });

@@ -29,6 +29,12 @@ export interface LibsqlDevServer {
   /** e.g. http://127.0.0.1:8081 */
   url: string;
   port: number;
+  /**
+   * What happens inside, for tests that must wait for it rather than for a
+   * while: "stream-expired" when an idle stream expires, "lock-wait" when a
+   * statement starts waiting for another stream's write lock.
+   */
+  events: EventTarget;
   close(): Promise<void>;
 }
 
@@ -69,9 +75,14 @@ export async function startLibsqlDevServer(
   const log = opts.log ?? (() => {});
   const hostname = opts.hostname ?? DEFAULT_HOSTNAME;
   const database = await resolveDatabaseFile(opts.file);
+  const events = new EventTarget();
+  const signal = (type: string) => () => events.dispatchEvent(new Event(type));
   const registry = new StreamRegistry({
-    connections: new ConnectionPool(() => new SqliteConnection(database.path)),
+    connections: new ConnectionPool(() =>
+      new SqliteConnection(database.path, signal("lock-wait"))
+    ),
     idleMs: opts.streamIdleMs ?? DEFAULT_STREAM_IDLE_MS,
+    onExpired: signal("stream-expired"),
     log,
   });
   let server: Deno.HttpServer<Deno.NetAddr>;
@@ -103,6 +114,7 @@ export async function startLibsqlDevServer(
   return {
     url,
     port,
+    events,
     close: () => closing ??= close(),
   };
 }

@@ -64,9 +64,12 @@ export class SqliteConnection {
    * snapshot would be stale once the other writer commits), and neither do we.
    */
   #snapshotHeld = false;
+  /** Told each time a statement starts waiting for another's write lock. */
+  readonly #onLockWait: () => void;
 
-  constructor(path: string) {
+  constructor(path: string, onLockWait: () => void = () => {}) {
     this.#path = path;
+    this.#onLockWait = onLockWait;
     this.#db = openEngine(path);
   }
 
@@ -152,6 +155,7 @@ export class SqliteConnection {
           const mayWait = !this.#db.inTransaction || !this.#snapshotHeld;
           if (!isBusy(error) || !mayWait || Date.now() >= deadline) throw error;
         }
+        if (delay === 1) this.#onLockWait();
         await sleep(delay);
         delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
       }

@@ -61,6 +61,8 @@ type Handle =
 export interface StreamRegistryOptions {
   connections: ConnectionPool;
   idleMs: number;
+  /** Called after an idle stream expired. */
+  onExpired?: () => void;
   log: (line: string) => void;
 }
 
@@ -149,6 +151,7 @@ export class StreamRegistry {
       this.#options.log(
         `libsql: stream ${name} expired after ${this.#options.idleMs} ms idle`,
       );
+      this.#options.onExpired?.();
     } catch (error) {
       // A timer callback must not throw: that would take the whole dev server down.
       this.#options.log(
