@@ -7,15 +7,18 @@ import {
 } from "drizzle-orm/sqlite-core";
 
 /**
- * One row per user who saved preferences. `version` increases on every
- * change; the sync columns say whether QStash holds that version's schedules.
- * They live on the same row so a write and its "needs reconcile" mark are a
- * single statement.
+ * One row per user who saved preferences. `data` is what the user chose
+ * (domain/preference_overrides.ts), `version` increases on every change and
+ * `previousData` is the version before it, so one upsert can both merge a
+ * patch and say what changed. The sync columns say whether QStash holds that
+ * version's schedules; they live on the same row so a write and its "needs
+ * reconcile" mark are a single statement.
  */
 export const preferences = sqliteTable("preferences", {
   userId: text("user_id").primaryKey(),
   version: integer("version").notNull(),
   data: text("data").notNull(),
+  previousData: text("previous_data"),
   /** Enabled with at least one type on: what "active user" means. */
   active: integer("active", { mode: "boolean" }).notNull(),
   updatedAt: integer("updated_at").notNull(),

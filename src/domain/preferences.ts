@@ -14,6 +14,7 @@ export {
   parsePreferencesPatch,
   parsePreferencesPut,
   type ParseResult,
+  type PreferenceOverrides,
   type PreferencesPatch,
   preferencesPatchSchema,
   preferencesPutSchema,

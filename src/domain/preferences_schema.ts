@@ -1,11 +1,7 @@
 import { z } from "zod";
-import {
-  catalogueDefaults,
-  NOTIFICATION_TYPE_IDS,
-  perNotificationType,
-} from "./catalogue.ts";
+import { NOTIFICATION_TYPE_IDS, perNotificationType } from "./catalogue.ts";
 import { LOCAL_TIME_PATTERN } from "./local_time.ts";
-import type { Preferences, TypePreference } from "./preferences.ts";
+import type { QuietHours } from "./preferences.ts";
 import { canonicalTimeZone } from "./time_zone.ts";
 import { inWeekOrder, WEEKDAYS } from "./weekday.ts";
 
@@ -158,34 +154,32 @@ const quietHours = z.strictObject({ start: localTime, end: localTime }, {
   }
 });
 
+// Days left out follow the type's default days (see preference_overrides.ts).
 const typePut = z.strictObject({
   enabled: flag,
   times,
   days: days.optional(),
-}, { error: structureError }).transform((type): TypePreference => ({
-  enabled: type.enabled,
-  times: type.times,
-  days: type.days ?? [...WEEKDAYS],
-}));
+}, { error: structureError });
 
 const typeKey = z.enum(NOTIFICATION_TYPE_IDS);
 
 /**
- * A full replacement. Types left out are switched off rather than reset to
- * their catalogue default, so what the client sent is all that will fire.
+ * A full replacement of what the user chose. Types left out are switched
+ * off rather than reset to their catalogue default, so what the client sent
+ * is all that will fire; a type's days left out follow its default days.
  */
 export const preferencesPutSchema = z.strictObject({
   enabled: flag,
   timezone: timeZone,
   quietHours: quietHours.nullable().optional(),
   types: z.partialRecord(typeKey, typePut, { error: typesError }),
-}, { error: structureError }).transform((put): Preferences => ({
+}, { error: structureError }).transform((put): PreferenceOverrides => ({
   enabled: put.enabled,
   timezone: put.timezone,
-  quietHours: put.quietHours ?? null,
   types: perNotificationType((type) =>
-    put.types[type.id] ?? { ...catalogueDefaults(type), enabled: false }
+    put.types[type.id] ?? { enabled: false }
   ),
+  ...(put.quietHours ? { quietHours: put.quietHours } : {}),
 }));
 
 const typePatch = z.strictObject({
@@ -208,6 +202,14 @@ export const preferencesPatchSchema = z.strictObject({
 
 export type PreferencesPatch = z.output<typeof preferencesPatchSchema>;
 
+/**
+ * What a user chose and nothing else: the stored form of preferences (see
+ * preference_overrides.ts). A patch without a null: nothing to clear.
+ */
+export type PreferenceOverrides = Omit<PreferencesPatch, "quietHours"> & {
+  quietHours?: QuietHours;
+};
+
 export interface ValidationIssue {
   /** Where the problem is, e.g. "types.morningDigest.times[0]"; "" for the whole body. */
   path: string;
@@ -229,7 +231,9 @@ function toResult<T>(result: z.ZodSafeParseResult<T>): ParseResult<T> {
   };
 }
 
-export function parsePreferencesPut(input: unknown): ParseResult<Preferences> {
+export function parsePreferencesPut(
+  input: unknown,
+): ParseResult<PreferenceOverrides> {
   return toResult(preferencesPutSchema.safeParse(input));
 }
 

@@ -8,6 +8,7 @@ import {
   lt,
   lte,
   or,
+  type SQL,
   sql,
 } from "drizzle-orm";
 import type { Database } from "./database.ts";
@@ -45,44 +46,76 @@ export function readPreferencesQuery(db: Database, userId: string) {
     .where(eq(preferences.userId, userId)).limit(1);
 }
 
-export interface PreferencesWrite {
+export interface PreferencesSave {
   userId: string;
-  data: string;
-  active: boolean;
+  /**
+   * A replacement of the stored overrides, or a patch merged into them by
+   * SQLite's `json_patch` (domain/preference_overrides.ts).
+   */
+  write: { mode: "replace"; json: string } | { mode: "merge"; patch: string };
+  /** `activeDefaultsJson()`: the catalogue's say on "active". */
+  defaults: string;
   now: number;
 }
 
 /**
- * Saves a new version only if the row is still at `expectedVersion` (0 when
- * there is none yet), marking it pending reconcile in the same statement.
- * Returns the new version's row, or none when another write got there first.
+ * Saves a user's preferences in one statement, whoever else is writing them:
+ * the row is created or replaced, or the patch is merged into it, by SQLite
+ * under its write lock, so concurrent writers are applied one after another
+ * and none has to retry. A write that changes nothing changes nothing (no
+ * new version, nothing returned); otherwise the new version comes back with
+ * the overrides before and after it, and the row is marked pending reconcile.
  */
-export function writePreferencesQuery(
-  db: Database,
-  write: PreferencesWrite,
-  expectedVersion: number,
-) {
-  if (expectedVersion === 0) {
-    return db.insert(preferences).values({
-      userId: write.userId,
-      version: 1,
-      data: write.data,
-      active: write.active,
-      updatedAt: write.now,
-      syncStatus: "pending",
-    }).onConflictDoNothing().returning({ version: preferences.version });
-  }
-  return db.update(preferences).set({
-    version: sql`${preferences.version} + 1`,
-    data: write.data,
-    active: write.active,
-    updatedAt: write.now,
+export function savePreferencesQuery(db: Database, save: PreferencesSave) {
+  const existing = sql`${preferences.data}`;
+  const next = save.write.mode === "replace"
+    ? sql`${save.write.json}`
+    : sql`json_patch(${existing}, ${save.write.patch})`;
+  const first = save.write.mode === "replace"
+    ? next
+    : sql`json_patch('{}', ${save.write.patch})`;
+  return db.insert(preferences).values({
+    userId: save.userId,
+    version: 1,
+    data: first,
+    active: activeOf(first, save.defaults),
+    updatedAt: save.now,
     syncStatus: "pending",
-    nextSyncAt: null,
-  }).where(and(
-    eq(preferences.userId, write.userId),
-    eq(preferences.version, expectedVersion),
-  )).returning({ version: preferences.version });
+  }).onConflictDoUpdate({
+    target: preferences.userId,
+    set: {
+      // Every right-hand side here reads the row as it was before.
+      previousData: existing,
+      data: next,
+      version: sql`${preferences.version} + 1`,
+      active: activeOf(next, save.defaults),
+      updatedAt: save.now,
+      syncStatus: "pending",
+      nextSyncAt: null,
+    },
+    setWhere: sql`${next} <> ${existing}`,
+  }).returning({
+    version: preferences.version,
+    data: preferences.data,
+    previousData: preferences.previousData,
+  });
+}
+
+/**
+ * "Active" — on, with at least one type on — of a stored overrides document,
+ * in SQL, each field the user left out taking the catalogue's default.
+ */
+function activeOf(doc: SQL, defaults: string): SQL<boolean> {
+  return sql<boolean>`(
+    coalesce(json_extract(${doc}, '$.enabled'), json_extract(${defaults}, '$.enabled')) = 1
+    and exists (
+      select 1 from json_each(${defaults}, '$.types') as d
+      where coalesce(
+        json_extract(${doc}, '$.types.' || json_quote(d.key) || '.enabled'),
+        json_extract(d.value, '$.enabled')
+      ) = 1
+    )
+  )`;
 }
 
 /**
@@ -90,10 +123,10 @@ export function writePreferencesQuery(
  * lease ran out) and returns the row as of that moment. One statement, so
  * two reconcilers can never both win.
  *
- * With `afterOwnWrite` it must directly follow writePreferencesQuery in a
+ * With `afterOwnWrite` it must directly follow savePreferencesQuery in a
  * batch and takes the lease only if that write changed the row (SQLite's
  * `changes()` still names the previous statement while this one's WHERE is
- * evaluated): a failed compare-and-set must not lease someone else's write.
+ * evaluated): a write that changed nothing has nothing to reconcile.
  */
 export function acquireLeaseQuery(
   db: Database,

@@ -1,12 +1,11 @@
 import { Hono } from "hono";
-import { zValidator } from "@hono/zod-validator";
 import {
   preferencesPatchSchema,
   preferencesPutSchema,
 } from "../domain/preferences.ts";
 import { authenticate, requireSelfOrAdmin } from "../http/auth.ts";
 import type { HonoEnv } from "../http/env.ts";
-import { validationHook } from "../http/validation.ts";
+import { jsonBody } from "../http/json_body.ts";
 import { readPreferences } from "../services/read_preferences.ts";
 import { updatePreferences } from "../services/update_preferences.ts";
 
@@ -18,19 +17,19 @@ export const preferencesRoutes = new Hono<HonoEnv>()
   })
   .put(
     "/v1/users/:userId/preferences",
-    zValidator("json", preferencesPutSchema, validationHook),
+    jsonBody(preferencesPutSchema),
     async (c) => {
       const result = await updatePreferences(
         c.get("deps"),
         c.req.param("userId"),
-        { mode: "replace", preferences: c.req.valid("json") },
+        { mode: "replace", overrides: c.req.valid("json") },
       );
       return c.json(result);
     },
   )
   .patch(
     "/v1/users/:userId/preferences",
-    zValidator("json", preferencesPatchSchema, validationHook),
+    jsonBody(preferencesPatchSchema),
     async (c) => {
       const result = await updatePreferences(
         c.get("deps"),

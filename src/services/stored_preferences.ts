@@ -1,22 +1,10 @@
 import {
-  parsePreferencesPut,
-  type Preferences,
-} from "../domain/preferences.ts";
+  decodeOverrides,
+  effectivePreferences,
+} from "../domain/preference_overrides.ts";
+import type { Preferences } from "../domain/preferences.ts";
 
-/**
- * Stored preferences are written by Herald itself, but they are still parsed,
- * not cast: a row written by an older catalogue must fail loudly, not plan
- * schedules from garbage.
- */
+/** A stored row's preferences: catalogue defaults under the user's choices. */
 export function decodeStoredPreferences(data: string): Preferences {
-  const parsed = parsePreferencesPut(JSON.parse(data));
-  if (!parsed.ok) {
-    const first = parsed.issues[0];
-    throw new Error(
-      `Stored preferences are invalid at "${first?.path ?? ""}": ${
-        first?.message ?? ""
-      }`,
-    );
-  }
-  return parsed.value;
+  return effectivePreferences(decodeOverrides(data));
 }

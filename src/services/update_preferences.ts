@@ -1,18 +1,22 @@
 import {
-  applyPatch,
+  activeDefaultsJson,
+  effectivePreferences,
+  encodeOverrides,
+  encodePatch,
+  type PreferenceOverrides,
+} from "../domain/preference_overrides.ts";
+import {
   comparePreferences,
-  defaultPreferences,
   type PreferenceChange,
   type Preferences,
   type PreferencesPatch,
 } from "../domain/preferences.ts";
-import { AppError } from "../errors.ts";
 import type { AppDeps } from "../deps.ts";
 import { shortId } from "../ports/logger.ts";
 import {
   acquireLeaseQuery,
   readPreferencesQuery,
-  writePreferencesQuery,
+  savePreferencesQuery,
 } from "../ports/preferences_store.ts";
 import { heldQuery } from "../ports/schedule_ledger.ts";
 import { runningOf, runningQuery } from "../ports/scheduler_state_store.ts";
@@ -24,7 +28,7 @@ import {
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 
 export type PreferencesUpdate =
-  | { mode: "replace"; preferences: Preferences }
+  | { mode: "replace"; overrides: PreferenceOverrides }
   | { mode: "merge"; patch: PreferencesPatch };
 
 export interface PreferencesUpdateResult {
@@ -37,99 +41,85 @@ export interface PreferencesUpdateResult {
 
 type Deps = Pick<AppDeps, "db" | "scheduler" | "log" | "now" | "config">;
 
-/** Concurrent writers for one user retry their compare-and-set this often. */
-const MAX_WRITE_ATTEMPTS = 200;
-
 /**
- * Saves a user's preferences (replace or field-by-field merge) as a new
- * version, then reconciles that user's schedules at once. The save is a
- * compare-and-set on the version, so concurrent merges never lose a field;
- * a write that changes nothing saves nothing and calls QStash zero times.
+ * Saves a user's preferences (replace, or a field-by-field merge) as a new
+ * version, then reconciles that user's schedules at once. The save is one
+ * statement that SQLite applies under its write lock (see
+ * savePreferencesQuery), so concurrent writers for one user are applied one
+ * after another, the last one wins and nobody retries; a write that changes
+ * nothing saves nothing and calls QStash zero times.
  */
 export async function updatePreferences(
   deps: Deps,
   userId: string,
   update: PreferencesUpdate,
 ): Promise<PreferencesUpdateResult> {
-  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-    // The ledger comes along: a no-op write answers from it, in one trip.
-    const [storedRows, held] = await deps.db.batch([
-      readPreferencesQuery(deps.db, userId),
-      heldQuery(deps.db, userId),
-    ]);
-    const stored = storedRows[0] ?? null;
-    const current = stored
-      ? decodeStoredPreferences(stored.data)
-      : defaultPreferences();
-    const next = update.mode === "replace"
-      ? update.preferences
-      : applyPatch(current, update.patch);
-    const changes = stored
-      ? comparePreferences(current, next)
-      : comparePreferences(defaultPreferences(), next);
+  // The write; the reconcile lease, only if the write changed the row; the
+  // row as it stands; the ledger and the scheduler's state: one round trip.
+  const leaseId = crypto.randomUUID();
+  const now = deps.now();
+  const [saved, leased, current, ledger, state] = await deps.db.batch([
+    savePreferencesQuery(deps.db, {
+      userId,
+      write: update.mode === "replace"
+        ? { mode: "replace", json: encodeOverrides(update.overrides) }
+        : { mode: "merge", patch: encodePatch(update.patch) },
+      defaults: activeDefaultsJson(),
+      now,
+    }),
+    acquireLeaseQuery(deps.db, userId, leaseId, now, LEASE_MS, true),
+    readPreferencesQuery(deps.db, userId),
+    heldQuery(deps.db, userId),
+    runningQuery(deps.db),
+  ]);
+  const row = current[0];
+  if (!row) throw new Error("A saved preferences row vanished");
 
-    if (stored && changes.length === 0) {
-      const reconcile = stored.syncStatus === "synced"
-        ? unchangedOutcome(held)
-        : await reconcileUser(deps, userId);
-      return {
-        userId,
-        preferences: current,
-        version: stored.version,
-        changes,
-        reconcile,
-      };
-    }
-
-    // The write, the reconcile lease (only if this write went in), the
-    // ledger and the scheduler's state: one round trip.
-    const now = deps.now();
-    const leaseId = crypto.randomUUID();
-    const [written, leased, ledger, state] = await deps.db.batch([
-      writePreferencesQuery(deps.db, {
-        userId,
-        data: JSON.stringify(next),
-        active: isActive(next),
-        now,
-      }, stored?.version ?? 0),
-      acquireLeaseQuery(deps.db, userId, leaseId, now, LEASE_MS, true),
-      heldQuery(deps.db, userId),
-      runningQuery(deps.db),
-    ]);
-    const version = written[0]?.version ?? null;
-    if (version === null) {
-      // Someone saved first: merge onto theirs. Jitter spreads the retries.
-      await new Promise((r) => setTimeout(r, Math.random() * 4));
-      continue;
-    }
-    deps.log.info("preferences.updated", {
-      user: shortId(userId),
-      version,
-      changes: changes.length,
-    });
-    const row = leased[0];
-    const reconcile = await reconcileUser(deps, userId, {
-      leased: row
-        ? {
-          leaseId,
-          row,
-          ledger,
-          running: runningOf(state),
-          preferences: next,
-        }
-        : undefined,
-    });
-    return { userId, preferences: next, version, changes, reconcile };
+  const written = saved[0];
+  if (!written) {
+    // Nothing changed. Still unsynced from an earlier write? Finish that.
+    const reconcile = row.syncStatus === "synced"
+      ? unchangedOutcome(ledger)
+      : await reconcileUser(deps, userId);
+    return {
+      userId,
+      preferences: decodeStoredPreferences(row.data),
+      version: row.version,
+      changes: [],
+      reconcile,
+    };
   }
-  throw new AppError(
-    "conflict",
-    "Too many concurrent writes to these preferences; try again",
-  );
-}
 
-/** A user is active when on globally with at least one type on. */
-function isActive(prefs: Preferences): boolean {
-  return prefs.enabled && Object.values(prefs.types).some((t) => t.enabled);
+  const before = written.previousData === null
+    ? effectivePreferences({})
+    : decodeStoredPreferences(written.previousData);
+  const next = decodeStoredPreferences(written.data);
+  const changes = comparePreferences(before, next);
+  deps.log.info("preferences.updated", {
+    user: shortId(userId),
+    version: written.version,
+    changes: changes.length,
+  });
+  const lease = leased[0];
+  const reconcile = await reconcileUser(deps, userId, {
+    leased: lease
+      ? {
+        leaseId,
+        row: lease,
+        ledger,
+        running: runningOf(state),
+        // One transaction: the leased row is the one this write made.
+        preferences: next,
+      }
+      : undefined,
+  });
+  return {
+    userId,
+    preferences: next,
+    version: written.version,
+    changes,
+    reconcile,
+  };
 }
 
 function unchangedOutcome(held: readonly { id: string }[]): ReconcileOutcome {

@@ -371,7 +371,8 @@ test("a schedule firing at its cron time under QStash's clock lands in the inbox
   const id = scheduleIdFor(user, "weeklyReport", "09:00");
   const schedule = await qstashClient(suite.stack).schedules.get(id);
   assert.equal(schedule.destination, `${suite.stack.url}/v1/qstash/callback`);
-  assert.equal(schedule.cron, "CRON_TZ=UTC 0 9 * * *");
+  // No days given: the weekly report keeps its default day, Monday.
+  assert.equal(schedule.cron, "CRON_TZ=UTC 0 9 * * 1");
   assert.ok(schedule.nextScheduleTime);
   const res = await fetch(`${suite.stack.standIns.qstashUrl}/v2/dev/clock`, {
     method: "POST",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { effectivePreferences } from "../../src/domain/preference_overrides.ts";
 import { preferencesPutSchema } from "../../src/domain/preferences.ts";
 
 /**
@@ -33,7 +34,7 @@ export const healthBody = z.object({
 });
 
 // Returned preferences must be valid input for a PUT, every type present.
-const preferences = preferencesPutSchema;
+const preferences = preferencesPutSchema.transform(effectivePreferences);
 
 export const preferencesView = z.object({
   userId: z.string(),

@@ -6,6 +6,7 @@ import {
   NOTIFICATION_TYPE_IDS,
   NOTIFICATION_TYPES,
 } from "../../src/domain/catalogue.ts";
+import { effectivePreferences } from "../../src/domain/preference_overrides.ts";
 import {
   applyPatch,
   comparePreferences,
@@ -67,8 +68,16 @@ function putWithMorningDigest(digest: unknown): Record<string, unknown> {
   return { ...examplePut(), types: { morningDigest: digest } };
 }
 
+/** A PUT as the user then has it: what they chose over the catalogue defaults. */
+function parsePut(input: unknown): ParseResult<Preferences> {
+  const result = parsePreferencesPut(input);
+  return result.ok
+    ? { ok: true, value: effectivePreferences(result.value) }
+    : result;
+}
+
 function savedExample(): Preferences {
-  return valid(parsePreferencesPut(examplePut()));
+  return valid(parsePut(examplePut()));
 }
 
 Deno.test("the catalogue offers the four built-in types, in order", () => {
@@ -86,7 +95,7 @@ Deno.test("the catalogue offers the four built-in types, in order", () => {
 
 Deno.test("every catalogue type's defaults would pass validation themselves", () => {
   for (const type of NOTIFICATION_TYPES) {
-    const result = parsePreferencesPut({
+    const result = parsePut({
       enabled: true,
       timezone: "UTC",
       types: {
@@ -133,15 +142,17 @@ Deno.test("parsePreferencesPut() accepts the documented example", () => {
   });
 });
 
-Deno.test("parsePreferencesPut() defaults a type's days to every day", () => {
+Deno.test("parsePreferencesPut() leaves a type's days to its default days when none are given", () => {
+  assert.deepStrictEqual(
+    valid(parsePreferencesPut(examplePut())).types?.taskReminder,
+    { enabled: true, times: ["14:00", "17:30"] },
+  );
   assert.deepStrictEqual(savedExample().types.taskReminder.days, [
     "mon",
     "tue",
     "wed",
     "thu",
     "fri",
-    "sat",
-    "sun",
   ]);
 });
 
@@ -156,7 +167,7 @@ Deno.test("parsePreferencesPut() stores absent types as off, keeping their catal
 });
 
 Deno.test("parsePreferencesPut() sorts times and puts days in week order", () => {
-  const prefs = valid(parsePreferencesPut(putWithMorningDigest({
+  const prefs = valid(parsePut(putWithMorningDigest({
     enabled: true,
     times: ["18:00", "07:15", "12:00"],
     days: ["sun", "wed", "mon"],
@@ -174,13 +185,13 @@ Deno.test("parsePreferencesPut() stores a time zone as the zone database spells 
     const [given, stored] of [["UTC", "UTC"], ["europe/paris", "Europe/Paris"]]
   ) {
     assert.deepStrictEqual(
-      valid(parsePreferencesPut({ ...examplePut(), timezone: given })).timezone,
+      valid(parsePut({ ...examplePut(), timezone: given })).timezone,
       stored,
     );
   }
   assert.deepStrictEqual(
     valid(
-      parsePreferencesPut({ ...examplePut(), timezone: "America/New_York" }),
+      parsePut({ ...examplePut(), timezone: "America/New_York" }),
     ).timezone,
     "America/New_York",
   );
@@ -189,11 +200,11 @@ Deno.test("parsePreferencesPut() stores a time zone as the zone database spells 
 Deno.test("parsePreferencesPut() treats missing and null quiet hours alike", () => {
   const { quietHours: _, ...withoutQuietHours } = examplePut();
   assert.deepStrictEqual(
-    valid(parsePreferencesPut(withoutQuietHours)).quietHours,
+    valid(parsePut(withoutQuietHours)).quietHours,
     null,
   );
   assert.deepStrictEqual(
-    valid(parsePreferencesPut({ ...examplePut(), quietHours: null }))
+    valid(parsePut({ ...examplePut(), quietHours: null }))
       .quietHours,
     null,
   );
@@ -213,7 +224,7 @@ Deno.test("parsePreferencesPut() rejects malformed times, naming the time and wh
     ]
   ) {
     assertRejected(
-      parsePreferencesPut(
+      parsePut(
         putWithMorningDigest({ enabled: true, times: ["08:00", time] }),
       ),
       "types.morningDigest.times[1]",
@@ -223,7 +234,7 @@ Deno.test("parsePreferencesPut() rejects malformed times, naming the time and wh
 });
 
 Deno.test("parsePreferencesPut() accepts the first and last minute of the day", () => {
-  const prefs = valid(parsePreferencesPut(putWithMorningDigest({
+  const prefs = valid(parsePut(putWithMorningDigest({
     enabled: true,
     times: ["23:59", "00:00"],
   })));
@@ -232,12 +243,12 @@ Deno.test("parsePreferencesPut() accepts the first and last minute of the day", 
 
 Deno.test("parsePreferencesPut() rejects a type with no times, or with none given", () => {
   assertRejected(
-    parsePreferencesPut(putWithMorningDigest({ enabled: true, times: [] })),
+    parsePut(putWithMorningDigest({ enabled: true, times: [] })),
     "types.morningDigest.times",
     "At least one time",
   );
   assertRejected(
-    parsePreferencesPut(putWithMorningDigest({ enabled: true })),
+    parsePut(putWithMorningDigest({ enabled: true })),
     "types.morningDigest.times",
     "is required",
   );
@@ -245,7 +256,7 @@ Deno.test("parsePreferencesPut() rejects a type with no times, or with none give
 
 Deno.test("parsePreferencesPut() rejects a time listed twice, saying which one", () => {
   assertRejected(
-    parsePreferencesPut(putWithMorningDigest({
+    parsePut(putWithMorningDigest({
       enabled: true,
       times: ["09:30", "10:00", "09:30"],
     })),
@@ -265,7 +276,7 @@ Deno.test("parsePreferencesPut() caps the number of times per type", () => {
   );
   assert.deepStrictEqual(new Set(times).size, MAX_TIMES_PER_TYPE + 1);
   assertRejected(
-    parsePreferencesPut(putWithMorningDigest({ enabled: true, times })),
+    parsePut(putWithMorningDigest({ enabled: true, times })),
     "types.morningDigest.times",
     `At most ${MAX_TIMES_PER_TYPE}`,
   );
@@ -275,27 +286,27 @@ Deno.test("parsePreferencesPut() rejects unknown, repeated and missing days", ()
   const digest = (days: unknown) =>
     putWithMorningDigest({ enabled: true, times: ["09:00"], days });
   assertRejected(
-    parsePreferencesPut(digest(["Monday"])),
+    parsePut(digest(["Monday"])),
     "types.morningDigest.days[0]",
     '"Monday"',
   );
   assertRejected(
-    parsePreferencesPut(digest(["MON"])),
+    parsePut(digest(["MON"])),
     "types.morningDigest.days[0]",
     '"MON"',
   );
   assertRejected(
-    parsePreferencesPut(digest(["mon", "tue", "mon"])),
+    parsePut(digest(["mon", "tue", "mon"])),
     "types.morningDigest.days[2]",
     '"mon" is listed more than once',
   );
   assertRejected(
-    parsePreferencesPut(digest([])),
+    parsePut(digest([])),
     "types.morningDigest.days",
     "At least one day",
   );
   assertRejected(
-    parsePreferencesPut(digest("mon")),
+    parsePut(digest("mon")),
     "types.morningDigest.days",
     "an array",
   );
@@ -304,13 +315,13 @@ Deno.test("parsePreferencesPut() rejects unknown, repeated and missing days", ()
 Deno.test("parsePreferencesPut() rejects time zones the zone database does not know", () => {
   for (const timezone of ["Mars/Olympus", "", "+01:00", "Europe/Pariss"]) {
     assertRejected(
-      parsePreferencesPut({ ...examplePut(), timezone }),
+      parsePut({ ...examplePut(), timezone }),
       "timezone",
       `Time zone ${JSON.stringify(timezone)}`,
     );
   }
   assertRejected(
-    parsePreferencesPut({ ...examplePut(), timezone: 1 }),
+    parsePut({ ...examplePut(), timezone: 1 }),
     "timezone",
     "a string",
   );
@@ -318,7 +329,7 @@ Deno.test("parsePreferencesPut() rejects time zones the zone database does not k
 
 Deno.test("parsePreferencesPut() rejects quiet hours that start when they end", () => {
   assertRejected(
-    parsePreferencesPut({
+    parsePut({
       ...examplePut(),
       quietHours: { start: "22:00", end: "22:00" },
     }),
@@ -329,7 +340,7 @@ Deno.test("parsePreferencesPut() rejects quiet hours that start when they end", 
 
 Deno.test("parsePreferencesPut() rejects quiet hours with a bad or missing end", () => {
   const put = (quietHours: unknown) =>
-    parsePreferencesPut({ ...examplePut(), quietHours });
+    parsePut({ ...examplePut(), quietHours });
   assertRejected(
     put({ start: "7:00", end: "08:00" }),
     "quietHours.start",
@@ -341,19 +352,19 @@ Deno.test("parsePreferencesPut() rejects quiet hours with a bad or missing end",
 
 Deno.test("parsePreferencesPut() rejects unknown fields at every level, naming them", () => {
   assertRejected(
-    parsePreferencesPut({ ...examplePut(), colour: "red" }),
+    parsePut({ ...examplePut(), colour: "red" }),
     "",
     '"colour"',
   );
   assertRejected(
-    parsePreferencesPut(
+    parsePut(
       putWithMorningDigest({ enabled: true, times: ["09:00"], sound: "ding" }),
     ),
     "types.morningDigest",
     '"types.morningDigest.sound"',
   );
   assertRejected(
-    parsePreferencesPut({
+    parsePut({
       ...examplePut(),
       quietHours: { start: "22:00", end: "07:00", tz: "UTC" },
     }),
@@ -364,7 +375,7 @@ Deno.test("parsePreferencesPut() rejects unknown fields at every level, naming t
 
 Deno.test("parsePreferencesPut() rejects a notification type the catalogue does not have, naming it", () => {
   assertRejected(
-    parsePreferencesPut({
+    parsePut({
       ...examplePut(),
       types: {
         morningDigest: { enabled: true, times: ["09:00"] },
@@ -377,7 +388,7 @@ Deno.test("parsePreferencesPut() rejects a notification type the catalogue does 
 });
 
 Deno.test("parsePreferencesPut() requires the global switch, the time zone and the types", () => {
-  const result = parsePreferencesPut({});
+  const result = parsePut({});
   assertRejected(result, "enabled", "is required");
   assertRejected(result, "timezone", "is required");
   assertRejected(result, "types", "is required");
@@ -385,7 +396,7 @@ Deno.test("parsePreferencesPut() requires the global switch, the time zone and t
 
 Deno.test("parsePreferencesPut() requires each listed type's switch", () => {
   assertRejected(
-    parsePreferencesPut(putWithMorningDigest({ times: ["09:00"] })),
+    parsePut(putWithMorningDigest({ times: ["09:00"] })),
     "types.morningDigest.enabled",
     "is required",
   );
@@ -393,35 +404,35 @@ Deno.test("parsePreferencesPut() requires each listed type's switch", () => {
 
 Deno.test("parsePreferencesPut() rejects values of the wrong type", () => {
   assertRejected(
-    parsePreferencesPut({ ...examplePut(), enabled: "yes" }),
+    parsePut({ ...examplePut(), enabled: "yes" }),
     "enabled",
     '"yes"',
   );
   assertRejected(
-    parsePreferencesPut({ ...examplePut(), enabled: 1 }),
+    parsePut({ ...examplePut(), enabled: 1 }),
     "enabled",
     "true or false",
   );
   assertRejected(
-    parsePreferencesPut({ ...examplePut(), types: [] }),
+    parsePut({ ...examplePut(), types: [] }),
     "types",
     "an object",
   );
   assertRejected(
-    parsePreferencesPut(putWithMorningDigest({ enabled: true, times: [930] })),
+    parsePut(putWithMorningDigest({ enabled: true, times: [930] })),
     "types.morningDigest.times[0]",
     "a string",
   );
   assertRejected(
-    parsePreferencesPut(putWithMorningDigest(true)),
+    parsePut(putWithMorningDigest(true)),
     "types.morningDigest",
     "an object",
   );
-  assertRejected(parsePreferencesPut(null), "", "an object");
-  assertRejected(parsePreferencesPut("{}"), "", "an object");
+  assertRejected(parsePut(null), "", "an object");
+  assertRejected(parsePut("{}"), "", "an object");
 });
 
-Deno.test("preferencesPutSchema carries the same field-naming messages as parsePreferencesPut()", () => {
+Deno.test("preferencesPutSchema carries the same field-naming messages as parsePut()", () => {
   const result = preferencesPutSchema.safeParse({
     ...examplePut(),
     enabled: "yes",
@@ -565,7 +576,7 @@ Deno.test("comparePreferences() finds nothing between equal preferences", () => 
 });
 
 Deno.test("comparePreferences() reports a changed list of times as one leaf", () => {
-  const current = valid(parsePreferencesPut({
+  const current = valid(parsePut({
     ...examplePut(),
     types: { taskReminder: { enabled: true, times: ["14:00"] } },
   }));

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { NOTIFICATION_TYPE_IDS } from "../../src/domain/catalogue.ts";
+import { effectivePreferences } from "../../src/domain/preference_overrides.ts";
 import {
   applyPatch,
   defaultPreferences,
@@ -21,7 +22,7 @@ const DESTINATION = "https://herald.example/qstash/user-schedule";
 function preferences(input: unknown): Preferences {
   const result = parsePreferencesPut(input);
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  return result.value;
+  return effectivePreferences(result.value);
 }
 
 function patched(current: Preferences, input: unknown): Preferences {
@@ -74,12 +75,13 @@ Deno.test("planUserSchedules() makes one schedule per enabled type and time", ()
       {
         type: "taskReminder",
         localTime: "14:00",
-        cron: "CRON_TZ=Europe/Paris 0 14 * * *",
+        // No days given: the type's default days, Monday to Friday.
+        cron: "CRON_TZ=Europe/Paris 0 14 * * 1,2,3,4,5",
       },
       {
         type: "taskReminder",
         localTime: "17:30",
-        cron: "CRON_TZ=Europe/Paris 30 17 * * *",
+        cron: "CRON_TZ=Europe/Paris 30 17 * * 1,2,3,4,5",
       },
     ],
   );
@@ -303,7 +305,13 @@ Deno.test("planUserSchedules() adds a one-date twin for a time inside the next D
   const prefs = preferences({
     enabled: true,
     timezone: "Europe/Paris",
-    types: { taskReminder: { enabled: true, times: ["02:30", "09:00"] } },
+    types: {
+      taskReminder: {
+        enabled: true,
+        times: ["02:30", "09:00"],
+        days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+      },
+    },
   });
   const now = Date.parse("2026-11-21T12:00:00Z");
   const planned = planUserSchedules("ada", prefs, {
