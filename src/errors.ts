@@ -10,11 +10,22 @@ export type ErrorCode =
   | "not_found"
   | "conflict"
   | "payload_too_large"
+  | "unsupported_media_type"
   | "rate_limited"
   | "unavailable"
   | "internal";
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503;
+export type ErrorStatus =
+  | 400
+  | 401
+  | 403
+  | 404
+  | 409
+  | 413
+  | 415
+  | 429
+  | 500
+  | 503;
 
 export class AppError extends Error {
   override name = "AppError";
@@ -42,6 +53,8 @@ export function statusOf(code: ErrorCode): ErrorStatus {
       return 409;
     case "payload_too_large":
       return 413;
+    case "unsupported_media_type":
+      return 415;
     case "rate_limited":
       return 429;
     case "unavailable":

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { zValidator } from "@hono/zod-validator";
 import {
   JOB_ID_PATTERN,
   jobPutSchema,
@@ -8,8 +7,8 @@ import {
 import { AppError } from "../errors.ts";
 import { authenticate, requireAdmin } from "../http/auth.ts";
 import type { HonoEnv } from "../http/env.ts";
+import { jsonBody } from "../http/json_body.ts";
 import { orUnavailable } from "../http/unavailable.ts";
-import { validationHook } from "../http/validation.ts";
 import { getJob } from "../ports/job_store.ts";
 import { getRun, recentRuns, runFailures } from "../ports/job_run_store.ts";
 import { newRunId, runJob, runView } from "../services/run_job.ts";
@@ -52,7 +51,7 @@ export const jobRoutes = new Hono<HonoEnv>()
   })
   .put(
     "/v1/scheduler/jobs/:id",
-    zValidator("json", jobPutSchema, validationHook),
+    jsonBody(jobPutSchema),
     async (c) => {
       const deps = c.get("deps");
       const definition = settleDefinition(

@@ -9,6 +9,7 @@ import {
   requireSelfOrAdmin,
 } from "../http/auth.ts";
 import type { HonoEnv } from "../http/env.ts";
+import { jsonBody } from "../http/json_body.ts";
 import { validationHook } from "../http/validation.ts";
 import { createNotification } from "../services/create_notification.ts";
 import {
@@ -56,7 +57,7 @@ export const notificationRoutes = new Hono<HonoEnv>()
     "/v1/notifications",
     authenticate,
     requireAdmin,
-    zValidator("json", createNotificationSchema, validationHook),
+    jsonBody(createNotificationSchema),
     async (c) => {
       const header = c.req.header("idempotency-key");
       if (header !== undefined && !idempotencyKey.safeParse(header).success) {

@@ -86,9 +86,10 @@ test("PUT saves preferences and creates one QStash schedule per type and time", 
   assert.deepEqual(result.preferences.types.eveningSummary.enabled, false);
   const held = await schedulesOf(qstashClient(suite.stack), user);
   const crons = [...held.values()].map((s) => s.cron).sort();
+  // The task reminder names no days: it keeps its default, Monday to Friday.
   assert.deepEqual(crons, [
-    "CRON_TZ=Europe/Paris 0 14 * * *",
-    "CRON_TZ=Europe/Paris 30 17 * * *",
+    "CRON_TZ=Europe/Paris 0 14 * * 1,2,3,4,5",
+    "CRON_TZ=Europe/Paris 30 17 * * 1,2,3,4,5",
     "CRON_TZ=Europe/Paris 30 9 * * 1,2,3,4,5",
   ]);
   for (const s of held.values()) {
@@ -122,7 +123,7 @@ test("changing one time changes that schedule and nothing else", async () => {
   assert.ok(!after.has(result.reconcile.deleted[0]!));
   assert.deepEqual(
     after.get(result.reconcile.created[0]!)?.cron,
-    "CRON_TZ=Europe/Paris 0 18 * * *",
+    "CRON_TZ=Europe/Paris 0 18 * * 1,2,3,4,5",
   );
 });
 
@@ -226,6 +227,12 @@ const INVALID: [string, unknown, string][] = [
     types: { taskReminder: { enabled: true, times: ["09:00", "09:00"] } },
   }, "types.taskReminder.times"],
   ["an unknown field", { ...PARIS, colour: "blue" }, ""],
+  // Raw JSON: in a JS object literal "__proto__" would set the prototype.
+  [
+    "a __proto__ type",
+    `{"enabled":true,"timezone":"UTC","types":{"__proto__":{"enabled":true,"times":["09:00"]},"taskReminder":{"enabled":true,"times":["10:00"]}}}`,
+    "types.__proto__",
+  ],
   ["a wrong type", { ...PARIS, enabled: "yes" }, "enabled"],
 ];
 
@@ -254,6 +261,65 @@ for (const [what, body, field] of INVALID) {
     assert.deepEqual(await qstashCalls(suite.stack), calls);
   });
 }
+
+test("a PATCH naming __proto__ anywhere is refused like an unknown field, and changes nothing", async () => {
+  const user = newUser();
+  await ok(await write("PUT", user, PARIS));
+  const cases: [body: string, field: string][] = [
+    ['{"types":{"__proto__":{"enabled":false}}}', "types.__proto__"],
+    ['{"__proto__":{"enabled":false}}', "__proto__"],
+    [
+      '{"quietHours":{"__proto__":{},"start":"22:00","end":"07:00"}}',
+      "quietHours.__proto__",
+    ],
+  ];
+  for (const [body, field] of cases) {
+    const res = await write("PATCH", user, body);
+    assert.equal(res.status, 400, body);
+    const { error } = await read(res, errorBody);
+    assert.equal(error.code, "validation_failed");
+    assert.deepEqual(error.fields?.map((f) => f.path), [field]);
+  }
+  const view = await read(
+    await suite.stack.admin(`/v1/users/${user}/preferences`),
+    preferencesView,
+  );
+  assert.equal(view.version, 1);
+});
+
+test("a body not sent as JSON is refused with 415 saying what to send, and changes nothing", async () => {
+  const user = newUser();
+  await ok(await write("PUT", user, PARIS));
+  const patch = JSON.stringify({ enabled: false });
+  const form = new FormData();
+  form.set("enabled", "false");
+  for (
+    const init of [
+      { body: patch }, // fetch sends a string as text/plain
+      { body: patch, headers: { "content-type": "" } },
+      { body: new URLSearchParams({ enabled: "false" }) },
+      { body: form },
+    ]
+  ) {
+    const headers = new Headers(init.headers);
+    headers.set("authorization", `Bearer ${suite.stack.apiKey}`);
+    const res = await fetch(`${suite.stack.url}/v1/users/${user}/preferences`, {
+      method: "PATCH",
+      body: init.body,
+      headers,
+    });
+    assert.equal(res.status, 415);
+    const { error } = await read(res, errorBody);
+    assert.equal(error.code, "unsupported_media_type");
+    assert.match(error.message, /Content-Type: application\/json/);
+  }
+  const view = await read(
+    await suite.stack.admin(`/v1/users/${user}/preferences`),
+    preferencesView,
+  );
+  assert.equal(view.version, 1);
+  assert.equal(view.preferences.enabled, true);
+});
 
 test("malformed JSON and oversized bodies are refused", async () => {
   const user = newUser();
