@@ -111,8 +111,12 @@ test("fan-out over 1,000 users publishes in batch calls and notifies each user e
 
   const before = await qstashStats(suite.stack);
   const started = await trigger("daily");
-  assert.equal(started.status, "running");
-  const t0 = performance.now();
+  // The pages go through QStash, which may finish them before the trigger's
+  // own answer is written: either state is a run under way or done.
+  assert.ok(
+    started.status === "running" || started.status === "succeeded",
+    started.status,
+  );
   const published = await runUntil(
     "daily",
     started.runId,
@@ -148,13 +152,11 @@ test("fan-out over 1,000 users publishes in batch calls and notifies each user e
   );
   await (await deliver(one, "msg_user_replay")).text();
 
-  console.log("published in", performance.now() - t0);
   const delivered = await runUntil(
     "daily",
     started.runId,
     (run) => (run.progress?.delivered ?? 0) >= 1000,
   );
-  console.log("delivered in", performance.now() - t0);
   assert.equal(delivered.progress?.delivered, 1000);
   assert.equal(delivered.progress?.published, 1000);
   assert.equal(delivered.progress?.failed, 0);
