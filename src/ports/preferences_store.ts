@@ -48,6 +48,8 @@ export function readPreferencesQuery(db: Database, userId: string) {
 
 export interface PreferencesSave {
   userId: string;
+  /** Taken with the write when the user's reconcile lease is free. */
+  lease: { id: string; until: number };
   /**
    * A replacement of the stored overrides, or a patch merged into them by
    * SQLite's `json_patch` (domain/preference_overrides.ts).
@@ -64,7 +66,9 @@ export interface PreferencesSave {
  * under its write lock, so concurrent writers are applied one after another
  * and none has to retry. A write that changes nothing changes nothing (no
  * new version, nothing returned); otherwise the new version comes back with
- * the overrides before and after it, and the row is marked pending reconcile.
+ * the overrides before and after it, the row is marked pending reconcile,
+ * and the reconcile lease is taken for `lease.id` if nobody holds it (the
+ * returned `leaseId` says who does).
  */
 export function savePreferencesQuery(db: Database, save: PreferencesSave) {
   const existing = sql`${preferences.data}`;
@@ -81,6 +85,8 @@ export function savePreferencesQuery(db: Database, save: PreferencesSave) {
     active: activeOf(first, save.defaults),
     updatedAt: save.now,
     syncStatus: "pending",
+    leaseId: save.lease.id,
+    leaseUntil: save.lease.until,
   }).onConflictDoUpdate({
     target: preferences.userId,
     set: {
@@ -92,13 +98,23 @@ export function savePreferencesQuery(db: Database, save: PreferencesSave) {
       updatedAt: save.now,
       syncStatus: "pending",
       nextSyncAt: null,
+      leaseId: sql`case when ${
+        leaseFree(save.now)
+      } then ${save.lease.id} else ${preferences.leaseId} end`,
+      leaseUntil: sql`case when ${
+        leaseFree(save.now)
+      } then ${save.lease.until} else ${preferences.leaseUntil} end`,
     },
     setWhere: sql`${next} <> ${existing}`,
   }).returning({
-    version: preferences.version,
-    data: preferences.data,
+    ...columns,
     previousData: preferences.previousData,
+    leaseId: preferences.leaseId,
   });
+}
+
+function leaseFree(now: number): SQL {
+  return sql`(${preferences.leaseUntil} is null or ${preferences.leaseUntil} < ${now})`;
 }
 
 /**
@@ -122,11 +138,6 @@ function activeOf(doc: SQL, defaults: string): SQL<boolean> {
  * Takes the user's reconcile lease when nobody holds it (or the holder's
  * lease ran out) and returns the row as of that moment. One statement, so
  * two reconcilers can never both win.
- *
- * With `afterOwnWrite` it must directly follow savePreferencesQuery in a
- * batch and takes the lease only if that write changed the row (SQLite's
- * `changes()` still names the previous statement while this one's WHERE is
- * evaluated): a write that changed nothing has nothing to reconcile.
  */
 export function acquireLeaseQuery(
   db: Database,
@@ -134,7 +145,6 @@ export function acquireLeaseQuery(
   leaseId: string,
   now: number,
   leaseMs: number,
-  afterOwnWrite = false,
 ) {
   return db.update(preferences).set({
     leaseId,
@@ -142,7 +152,6 @@ export function acquireLeaseQuery(
   }).where(and(
     eq(preferences.userId, userId),
     or(isNull(preferences.leaseUntil), lt(preferences.leaseUntil, now)),
-    afterOwnWrite ? sql`changes() = 1` : undefined,
   )).returning(columns);
 }
 

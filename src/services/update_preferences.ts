@@ -14,7 +14,6 @@ import {
 import type { AppDeps } from "../deps.ts";
 import { shortId } from "../ports/logger.ts";
 import {
-  acquireLeaseQuery,
   readPreferencesQuery,
   savePreferencesQuery,
 } from "../ports/preferences_store.ts";
@@ -54,20 +53,21 @@ export async function updatePreferences(
   userId: string,
   update: PreferencesUpdate,
 ): Promise<PreferencesUpdateResult> {
-  // The write; the reconcile lease, only if the write changed the row; the
-  // row as it stands; the ledger and the scheduler's state: one round trip.
+  // The write, with the reconcile lease if it is free; the row as it stands
+  // (for a write that changed nothing); the ledger and the scheduler's
+  // state: one round trip.
   const leaseId = crypto.randomUUID();
   const now = deps.now();
-  const [saved, leased, current, ledger, state] = await deps.db.batch([
+  const [saved, current, ledger, state] = await deps.db.batch([
     savePreferencesQuery(deps.db, {
       userId,
       write: update.mode === "replace"
         ? { mode: "replace", json: encodeOverrides(update.overrides) }
         : { mode: "merge", patch: encodePatch(update.patch) },
       defaults: activeDefaultsJson(),
+      lease: { id: leaseId, until: now + LEASE_MS },
       now,
     }),
-    acquireLeaseQuery(deps.db, userId, leaseId, now, LEASE_MS, true),
     readPreferencesQuery(deps.db, userId),
     heldQuery(deps.db, userId),
     runningQuery(deps.db),
@@ -100,25 +100,36 @@ export async function updatePreferences(
     version: written.version,
     changes: changes.length,
   });
-  const lease = leased[0];
-  const reconcile = await reconcileUser(deps, userId, {
-    leased: lease
-      ? {
+  // Someone else holds the lease: they go round again for this version
+  // before they let go (see reconcileUser), so there is nothing to wait for.
+  const reconcile: ReconcileOutcome = written.leaseId === leaseId
+    ? await reconcileUser(deps, userId, {
+      leased: {
         leaseId,
-        row: lease,
+        row: written,
         ledger,
         running: runningOf(state),
-        // One transaction: the leased row is the one this write made.
         preferences: next,
-      }
-      : undefined,
-  });
+      },
+    })
+    : inProgress();
   return {
     userId,
     preferences: next,
     version: written.version,
     changes,
     reconcile,
+  };
+}
+
+function inProgress(): ReconcileOutcome {
+  return {
+    status: "pending",
+    created: [],
+    updated: [],
+    deleted: [],
+    unchanged: [],
+    reason: "in_progress",
   };
 }
 

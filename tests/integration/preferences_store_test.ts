@@ -10,10 +10,7 @@ import {
 } from "../../src/domain/preference_overrides.ts";
 import type { PreferencesPatch } from "../../src/domain/preferences.ts";
 import { type Database, openDatabase } from "../../src/ports/database.ts";
-import {
-  acquireLeaseQuery,
-  savePreferencesQuery,
-} from "../../src/ports/preferences_store.ts";
+import { savePreferencesQuery } from "../../src/ports/preferences_store.ts";
 
 /**
  * The preference write is one upsert that SQLite applies under its write
@@ -41,6 +38,7 @@ function merge(db: Database, userId: string, patch: PreferencesPatch) {
     userId,
     write: { mode: "merge", patch: encodePatch(patch) },
     defaults,
+    lease: { id: crypto.randomUUID(), until: 30_001 },
     now: 1,
   });
 }
@@ -53,26 +51,35 @@ async function activeOf(client: Client, userId: string) {
   return rows.rows[0]?.active === 1;
 }
 
-Deno.test("a write that changes nothing saves nothing and takes no lease", async () => {
+Deno.test("a write takes the reconcile lease when it is free, never when it is held or the write changed nothing", async () => {
   await withDatabase(async (db, client) => {
-    const write = (leaseId: string) =>
-      db.batch([
-        merge(db, "ada", { timezone: "Europe/Paris" }),
-        acquireLeaseQuery(db, "ada", leaseId, 1_000, 30_000, true),
-      ]);
-    const [created, first] = await write("lease-1");
-    assert.equal(created[0]?.version, 1);
-    assert.equal(created[0]?.previousData, null);
-    assert.equal(first[0]?.version, 1, "the writer of version 1 holds it");
-    // Released, so only the guard can refuse the next one.
+    const save = (leaseId: string, timezone: string, now = 1_000) =>
+      savePreferencesQuery(db, {
+        userId: "ada",
+        write: { mode: "merge", patch: encodePatch({ timezone }) },
+        defaults,
+        lease: { id: leaseId, until: now + 30_000 },
+        now,
+      });
+    const [created] = await save("lease-1", "Europe/Paris");
+    assert.equal(created?.version, 1);
+    assert.equal(created?.previousData, null);
+    assert.equal(created?.leaseId, "lease-1", "the first writer holds it");
+    const [second] = await save("lease-2", "Europe/Rome");
+    assert.equal(second?.version, 2);
+    assert.equal(second?.leaseId, "lease-1", "still held: not taken");
+    // Released (or run out), the next changing write takes it...
     await client.execute(
       "update preferences set lease_id = null, lease_until = null",
     );
-    const [same, none] = await write("lease-2");
-    assert.deepEqual(same, []);
-    assert.deepEqual(none, []);
+    assert.deepEqual(await save("lease-3", "Europe/Rome"), []);
     const lease = await client.execute("select lease_id from preferences");
-    assert.equal(lease.rows[0]?.lease_id, null);
+    assert.equal(lease.rows[0]?.lease_id, null, "a no-op takes nothing");
+    const [third] = await save("lease-4", "Europe/Berlin");
+    assert.equal(third?.leaseId, "lease-4");
+    // ...as does one that comes after the holder's lease ran out.
+    const [fourth] = await save("lease-5", "Europe/Madrid", 40_000);
+    assert.equal(fourth?.leaseId, "lease-5");
   });
 });
 
@@ -140,6 +147,7 @@ Deno.test("a replacement is stored as given, and 'active' follows the catalogue'
         userId: "bo",
         write: { mode: "replace", json },
         defaults,
+        lease: { id: crypto.randomUUID(), until: 30_001 },
         now: 1,
       });
     // Nothing said: morningDigest is on by default, so the user is active.
