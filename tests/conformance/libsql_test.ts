@@ -7,11 +7,38 @@
  */
 // @std/assert is not in the offline cache; node:assert ships with Deno.
 import assert from "node:assert/strict";
+import { z } from "zod";
 import { libsqlTest, rejectsWithCode } from "./libsql_harness.ts";
 import { registerTransactionTests } from "./libsql_transaction_checks.ts";
 import { registerDrizzleTests } from "./libsql_drizzle_checks.ts";
 import { registerProtocolTests } from "./libsql_protocol_checks.ts";
 import { registerRequestTests } from "./libsql_request_checks.ts";
+
+libsqlTest(
+  "the dev stats count every statement the client runs, and the writes among them",
+  async (fx) => {
+    const stats = async () => {
+      const res = await fetch(`${fx.server.url}/dev/stats`);
+      return z.object({ statements: z.number(), writes: z.number() })
+        .parse(await res.json());
+    };
+    const db = fx.client();
+    await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)");
+    const before = await stats();
+    await db.batch([
+      "INSERT INTO t (n) VALUES (1)",
+      "UPDATE t SET n = n + 1",
+      "SELECT n FROM t",
+    ], "write");
+    await db.execute("SELECT count(*) FROM t");
+    const after = await stats();
+    // BEGIN and COMMIT around the batch are not statements of the app's.
+    assert.deepEqual({
+      statements: after.statements - before.statements,
+      writes: after.writes - before.writes,
+    }, { statements: 4, writes: 2 });
+  },
+);
 
 libsqlTest(
   "execute() binds positional and named arguments and names columns",

@@ -14,10 +14,12 @@ import {
   pipelineBodySchema,
 } from "./hrana_schema.ts";
 import { runPipeline } from "./pipeline.ts";
+import type { StatementCounts } from "./statement_counts.ts";
 import type { StreamRegistry } from "./stream_registry.ts";
 
 export interface HranaAppDeps {
   registry: StreamRegistry;
+  counts: StatementCounts;
   /** When set, pipeline and cursor requests need `Authorization: Bearer <token>`. */
   authToken?: string;
   log: (line: string) => void;
@@ -79,7 +81,7 @@ function isAuthorized(
 }
 
 export function createHranaApp(deps: HranaAppDeps): Hono {
-  const { registry, authToken, log } = deps;
+  const { registry, authToken, counts, log } = deps;
   const app = new Hono();
 
   app.onError((error) => {
@@ -103,6 +105,13 @@ export function createHranaApp(deps: HranaAppDeps): Hono {
   app.get("/health", () => new Response(null, { status: 200 }));
   app.get("/version", () => textResponse(200, VERSION));
   app.get("/v2", () => textResponse(200, HELLO));
+  // Dev-only (not in sqld): statements run so far, and how many wrote.
+  app.get("/dev/stats", (c) => {
+    if (!isAuthorized(c.req.raw.headers.get("authorization"), authToken)) {
+      return unauthorized();
+    }
+    return jsonResponse(200, counts.snapshot());
+  });
   app.get("/v3", () => textResponse(200, HELLO));
 
   const pipeline = async (request: Request, version: ProtocolVersion) => {

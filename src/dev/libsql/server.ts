@@ -9,7 +9,9 @@ import { createHranaApp } from "./http_app.ts";
 import {
   initializeDatabaseFile,
   SqliteConnection,
+  type StatementKind,
 } from "./sqlite_connection.ts";
+import { StatementCounts } from "./statement_counts.ts";
 import { StreamRegistry } from "./stream_registry.ts";
 
 export interface LibsqlDevServerOptions {
@@ -77,9 +79,14 @@ export async function startLibsqlDevServer(
   const database = await resolveDatabaseFile(opts.file);
   const events = new EventTarget();
   const signal = (type: string) => () => events.dispatchEvent(new Event(type));
+  const counts = new StatementCounts();
+  const observer = {
+    lockWait: signal("lock-wait"),
+    statement: (kind: StatementKind) => counts.count(kind),
+  };
   const registry = new StreamRegistry({
     connections: new ConnectionPool(() =>
-      new SqliteConnection(database.path, signal("lock-wait"))
+      new SqliteConnection(database.path, observer)
     ),
     idleMs: opts.streamIdleMs ?? DEFAULT_STREAM_IDLE_MS,
     onExpired: signal("stream-expired"),
@@ -88,7 +95,12 @@ export async function startLibsqlDevServer(
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     initializeDatabaseFile(database.path);
-    const app = createHranaApp({ registry, authToken: opts.authToken, log });
+    const app = createHranaApp({
+      registry,
+      authToken: opts.authToken,
+      counts,
+      log,
+    });
     server = Deno.serve({
       hostname,
       port: opts.port ?? DEFAULT_PORT,

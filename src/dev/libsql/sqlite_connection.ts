@@ -18,6 +18,14 @@ export interface StatementKind {
   isWrite: boolean;
 }
 
+/** Dev-only hooks: what tests and benchmarks may watch a connection do. */
+export interface ConnectionObserver {
+  /** A statement started waiting for another stream's write lock. */
+  lockWait?(): void;
+  /** A data statement (not transaction control) is about to run. */
+  statement?(kind: StatementKind): void;
+}
+
 function openEngine(path: string): Database.Database {
   const db = new Database(path, { timeout: 0 });
   db.defaultSafeIntegers(true);
@@ -64,12 +72,11 @@ export class SqliteConnection {
    * snapshot would be stale once the other writer commits), and neither do we.
    */
   #snapshotHeld = false;
-  /** Told each time a statement starts waiting for another's write lock. */
-  readonly #onLockWait: () => void;
+  readonly #observer: ConnectionObserver;
 
-  constructor(path: string, onLockWait: () => void = () => {}) {
+  constructor(path: string, observer: ConnectionObserver = {}) {
     this.#path = path;
-    this.#onLockWait = onLockWait;
+    this.#observer = observer;
     this.#db = openEngine(path);
   }
 
@@ -107,6 +114,7 @@ export class SqliteConnection {
     values: unknown[],
     kind: StatementKind,
   ): Promise<unknown[]> {
+    this.#observer.statement?.(kind);
     const step = statement.reader
       ? () => statement.raw(true).all(values)
       : () => {
@@ -155,7 +163,7 @@ export class SqliteConnection {
           const mayWait = !this.#db.inTransaction || !this.#snapshotHeld;
           if (!isBusy(error) || !mayWait || Date.now() >= deadline) throw error;
         }
-        if (delay === 1) this.#onLockWait();
+        if (delay === 1) this.#observer.lockWait?.();
         await sleep(delay);
         delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
       }
