@@ -12,6 +12,10 @@ export interface RemoteStack {
   admin(path: string, init?: RequestInit): Promise<Response>;
   /** API calls the QStash dev server has answered. */
   qstashCalls(): Promise<number>;
+  /** SQL statements the libSQL dev server has run, and the writes among them. */
+  libsqlStatements(): Promise<{ statements: number; writes: number }>;
+  /** The QStash dev server's URL (its official client, its dev controls). */
+  qstashUrl: string;
   close(): Promise<void>;
 }
 
@@ -37,8 +41,10 @@ export async function startRemoteStack(): Promise<RemoteStack> {
   });
   const { url, apiKey } = worker.info;
   const qstashUrl = z.string().parse(standIns.info.QSTASH_URL);
+  const libsqlUrl = z.string().parse(standIns.info.LIBSQL_URL);
   return {
     url,
+    qstashUrl,
     admin(path, init = {}) {
       const headers = new Headers(init.headers);
       headers.set("authorization", `Bearer ${apiKey}`);
@@ -50,6 +56,11 @@ export async function startRemoteStack(): Promise<RemoteStack> {
       });
       return z.object({ requests: z.number() }).parse(await res.json())
         .requests;
+    },
+    async libsqlStatements() {
+      const res = await fetch(`${libsqlUrl}/dev/stats`);
+      return z.object({ statements: z.number(), writes: z.number() })
+        .parse(await res.json());
     },
     async close() {
       await worker.stop();
