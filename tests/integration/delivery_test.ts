@@ -4,7 +4,7 @@ import { z } from "zod";
 import { DEV_QSTASH_NEXT_SIGNING_KEY } from "../../src/dev/qstash/credentials.ts";
 import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
 import { signWebhook } from "../../src/ports/webhook_client.ts";
-import { localParts } from "../../src/domain/zoned_time.ts";
+import { addDays, localParts } from "../../src/domain/zoned_time.ts";
 import { deliver, signedDelivery } from "../support/deliveries.ts";
 import { fireSchedule, qstashClient } from "../support/qstash.ts";
 import { SseStream } from "../support/sse.ts";
@@ -199,10 +199,10 @@ test("a first attempt that died before its fan-out is finished by the retry, onc
   // Stand in for an attempt that stored the notification and then died: the
   // row and its outbox entry exist, nothing was published.
   const db = createClient({ url: suite.stack.standIns.libsqlUrl });
+  // The occurrence a delivery now belongs to: the latest 12:00 UTC (Herald
+  // allows QStash five minutes of early clock skew).
   const today = localParts(Date.now() + 5 * 60_000, "UTC");
-  const date = today.time >= "12:00"
-    ? today.date
-    : new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const date = today.time >= "12:00" ? today.date : addDays(today.date, -1);
   const id = `ntf_halfway${n}`;
   await db.batch([
     {
