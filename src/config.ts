@@ -29,6 +29,10 @@ const configSchema = z.object({
   CONTENT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000)
     .default(3_000),
   DEV_CLOCK: z.enum(["qstash"], 'must be "qstash" or unset').optional(),
+  SCHEDULE_PLACEMENT: z.enum(
+    ["slots", "per-user"],
+    'must be "slots" or "per-user"',
+  ).default("slots"),
 });
 
 const contentWebhooksSchema = z.record(
@@ -63,6 +67,11 @@ export interface Config {
    * clock (`ports/dev_clock.ts`). Never set in production.
    */
   devClock: boolean;
+  /**
+   * Where users' schedules live in QStash: shared time slots (one schedule
+   * per UTC minute in use) or one schedule per user, type and time.
+   */
+  schedulePlacement: "slots" | "per-user";
 }
 
 export class ConfigError extends Error {
@@ -121,6 +130,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     contentWebhooks,
     contentWebhookTimeoutMs: e.CONTENT_WEBHOOK_TIMEOUT_MS,
     devClock: e.DEV_CLOCK === "qstash",
+    schedulePlacement: e.SCHEDULE_PLACEMENT,
   };
 }
 

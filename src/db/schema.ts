@@ -251,3 +251,42 @@ export const startupMarks = sqliteTable("startup_marks", {
   marker: text("marker").primaryKey(),
   createdAt: integer("created_at").notNull(),
 });
+
+/**
+ * The shared placement's members (domain/slot_plan.ts): one row per user,
+ * type and local time, in the slot (UTC minute, "HHMM") of its next
+ * occurrence. `id` is the member's public name (`herald.m.…`), so status and
+ * slot pages read members in id order from one index. `since` is when the
+ * member joined: a firing from before that (a late delivery) is not theirs.
+ */
+export const slotMembers = sqliteTable("slot_members", {
+  id: text("id").primaryKey(),
+  userId: text("user_id").notNull(),
+  type: text("type").notNull(),
+  localTime: text("local_time").notNull(),
+  slot: text("slot").notNull(),
+  since: integer("since").notNull(),
+}, (t) => [
+  index("slot_members_user_idx").on(t.userId),
+  index("slot_members_slot_idx").on(t.slot, t.id),
+]);
+
+/**
+ * One row per slot that has had a member: the lease that serialises making
+ * QStash's schedule for it match whether it has members (services/
+ * slot_schedules.ts).
+ */
+export const slots = sqliteTable("slots", {
+  slot: text("slot").primaryKey(),
+  leaseId: text("lease_id"),
+  leaseUntil: integer("lease_until"),
+});
+
+/** Members a slot firing could not serve, by firing: recorded, not fatal. */
+export const slotFailures = sqliteTable("slot_failures", {
+  slot: text("slot").notNull(),
+  firedAt: integer("fired_at").notNull(),
+  memberId: text("member_id").notNull(),
+  error: text("error").notNull(),
+  at: integer("at").notNull(),
+}, (t) => [primaryKey({ columns: [t.slot, t.firedAt, t.memberId] })]);

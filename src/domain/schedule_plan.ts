@@ -95,7 +95,7 @@ export function isGapTwinId(id: string): boolean {
 }
 
 /** Day-of-week field: "*" for every day, else cron numbers (sun=0) ascending. */
-function cronDays(days: readonly Weekday[]): string {
+export function cronDays(days: readonly Weekday[]): string {
   const unique = new Set(days);
   if (WEEKDAYS.every((day) => unique.has(day))) return "*";
   return [...unique].map(cronDayNumber).sort((a, b) => a - b).join(",");

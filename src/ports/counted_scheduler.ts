@@ -33,6 +33,10 @@ export function countedScheduler(
     resumeSchedule: counted("resume", (id) => inner.resumeSchedule(id)),
     getSchedule: counted("get", (id) => inner.getSchedule(id)),
     listSchedules: counted("list", () => inner.listSchedules()),
+    messageCreatedAt: counted(
+      "get message",
+      (id) => inner.messageCreatedAt(id),
+    ),
     ping: counted("ping", (signal) => inner.ping(signal)),
   };
 }

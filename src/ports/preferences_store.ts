@@ -227,6 +227,28 @@ export async function releaseLeaseFailed(
   ));
 }
 
+/**
+ * Marks a user pending with a retry time, outside any lease: what is left
+ * to do is idempotent (a slot sync), so a holder racing this costs at most
+ * one more round.
+ */
+export async function markPending(
+  db: Database,
+  userId: string,
+  error: string,
+  retryAt: (attempts: number) => number,
+): Promise<void> {
+  const row = await db.select({ attempts: preferences.syncAttempts })
+    .from(preferences).where(eq(preferences.userId, userId)).limit(1);
+  const attempts = (row[0]?.attempts ?? 0) + 1;
+  await db.update(preferences).set({
+    syncStatus: "pending",
+    syncAttempts: attempts,
+    syncError: error,
+    nextSyncAt: retryAt(attempts),
+  }).where(eq(preferences.userId, userId));
+}
+
 /** Users whose reconcile is due: pending, retry time reached, lease free. */
 export async function duePendingUsers(
   db: Database,
@@ -273,6 +295,16 @@ export async function countActiveUsers(db: Database): Promise<number> {
   const rows = await db.select({ n: sql<number>`count(*)` }).from(preferences)
     .where(eq(preferences.active, true));
   return Number(rows[0]?.n ?? 0);
+}
+
+/** The stored preferences of `userIds` (those who saved any). */
+export async function preferencesOfUsers(
+  db: Database,
+  userIds: readonly string[],
+): Promise<{ userId: string; data: string }[]> {
+  if (userIds.length === 0) return [];
+  return await db.select({ userId: preferences.userId, data: preferences.data })
+    .from(preferences).where(inArray(preferences.userId, [...userIds]));
 }
 
 /** Which of `userIds` have saved preferences. */

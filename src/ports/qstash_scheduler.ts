@@ -105,6 +105,14 @@ export function createQStashScheduler(
         throw toSchedulerError("get schedule", error);
       }
     },
+    async messageCreatedAt(messageId: string): Promise<number | null> {
+      try {
+        return (await client.messages.get(messageId)).createdAt;
+      } catch (error) {
+        if (statusOf(error) === 404) return null;
+        throw toSchedulerError("get a message", error);
+      }
+    },
     async listSchedules(): Promise<HeldScheduleInfo[]> {
       const list = await call("list schedules", () => client.schedules.list());
       return list.map(heldInfo);

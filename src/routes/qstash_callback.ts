@@ -4,7 +4,9 @@ import { AppError } from "../errors.ts";
 import type { HonoEnv } from "../http/env.ts";
 import { jsonOrNull } from "../http/json_body.ts";
 import { verifyQStashSignature } from "../http/qstash_signature.ts";
+import type { AppDeps } from "../deps.ts";
 import { deliverOccurrence } from "../services/deliver_occurrence.ts";
+import { deliverSlotPage } from "../services/deliver_slot.ts";
 import { handleSystemCallback } from "../services/handle_system_callback.ts";
 
 /**
@@ -24,11 +26,14 @@ export const qstashCallbackRoutes = new Hono<HonoEnv>()
       deps.config.callbackUrl,
     );
 
+    const messageId = c.req.header("upstash-message-id") ?? null;
+    const scheduleId = c.req.header("upstash-schedule-id") ?? null;
+    const retried = Number(c.req.header("upstash-retried") ?? 0) || 0;
     deps.log.info("delivery.received", {
       requestId: c.get("requestId"),
-      messageId: c.req.header("upstash-message-id") ?? null,
-      scheduleId: c.req.header("upstash-schedule-id") ?? null,
-      retried: Number(c.req.header("upstash-retried") ?? 0),
+      messageId,
+      scheduleId,
+      retried,
     });
     const body = callbackBodySchema.safeParse(jsonOrNull(raw));
     if (!body.success) {
@@ -36,18 +41,40 @@ export const qstashCallbackRoutes = new Hono<HonoEnv>()
       throw new AppError("bad_request", "Unrecognised callback body");
     }
     const data = body.data;
-    if (data.kind !== "user-schedule" && data.kind !== "deferred") {
-      return c.json(
-        await handleSystemCallback(deps, data, {
-          messageId: c.req.header("upstash-message-id") ?? null,
-          background: c.get("background"),
-        }),
-      );
+    const background = c.get("background");
+    switch (data.kind) {
+      case "user-schedule":
+      case "deferred":
+        return c.json(
+          await deliverOccurrence(deps, data, {
+            scheduleId,
+            firedAt: await firedAt(deps, messageId, retried),
+            background,
+          }),
+        );
+      case "slot":
+      case "slot-page":
+        return c.json(
+          await deliverSlotPage(deps, data, { messageId, background }),
+        );
+      default:
+        return c.json(
+          await handleSystemCallback(deps, data, { messageId, background }),
+        );
     }
-    return c.json(
-      await deliverOccurrence(deps, data, {
-        scheduleId: c.req.header("upstash-schedule-id") ?? null,
-        background: c.get("background"),
-      }),
-    );
   });
+
+/**
+ * When a per-user schedule fired. A first attempt arrives within moments
+ * of it, so its arrival names it; a retry (a minute, a night or a day
+ * later) asks QStash when it made the message — that is the firing.
+ */
+async function firedAt(
+  deps: AppDeps,
+  messageId: string | null,
+  retried: number,
+): Promise<number> {
+  if (retried === 0 || messageId === null) return deps.now();
+  return await deps.scheduler.messageCreatedAt(messageId)
+    .catch(() => null) ?? deps.now();
+}

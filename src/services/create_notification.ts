@@ -47,10 +47,24 @@ export async function storeAndNotify(
     audiences,
     now + FANOUT_GRACE_MS,
   );
-  if (result.created || await isInOutbox(deps.db, result.notification.id)) {
-    await fanOut(deps, result.notification, background);
-  }
+  if (result.created) await fanOut(deps, result.notification, background);
+  else await finishFanOut(deps, result.notification, background);
   return result;
+}
+
+/**
+ * The rule for a notification that already exists (a retried request or
+ * delivery): if an earlier attempt died before its fan-out finished — its
+ * outbox row says so — finish it now; channels drop what they already have.
+ */
+export async function finishFanOut(
+  deps: Deps,
+  notification: StoredNotification,
+  background: Background,
+): Promise<void> {
+  if (await isInOutbox(deps.db, notification.id)) {
+    await fanOut(deps, notification, background);
+  }
 }
 
 /** `POST /v1/notifications`: create-and-notify for a user, roles or a topic. */

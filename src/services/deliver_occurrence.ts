@@ -12,21 +12,21 @@ import {
   occurrenceKey,
   quietHoursEnd,
 } from "../domain/occurrence.ts";
-import type { Preferences } from "../domain/preferences.ts";
+import type {
+  Preferences,
+  TypePreference,
+  Weekday,
+} from "../domain/preferences.ts";
 import { renderTemplate } from "../domain/template.ts";
 import { localParts, zonedInstant } from "../domain/zoned_time.ts";
 import type { AppDeps, Background } from "../deps.ts";
 import { shortId } from "../ports/logger.ts";
 import { WebhookError } from "../ports/webhook_client.ts";
-import {
-  findByIdempotencyKey,
-  isInOutbox,
-} from "../ports/notification_store.ts";
+import { findByIdempotencyKey } from "../ports/notification_store.ts";
 import { readStoredPreferences } from "../ports/preferences_store.ts";
 import { isGapTwinId } from "../domain/schedule_plan.ts";
-import { fanOut } from "./fan_out.ts";
 import { reconcileUser } from "./reconcile_user.ts";
-import { storeAndNotify } from "./create_notification.ts";
+import { finishFanOut, storeAndNotify } from "./create_notification.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 
 export type DeliveryOutcome =
@@ -35,7 +35,7 @@ export type DeliveryOutcome =
   | { status: "deferred"; until: string }
   | { status: "skipped"; reason: string };
 
-type Deps = Pick<
+export type DeliveryDeps = Pick<
   AppDeps,
   | "db"
   | "cache"
@@ -46,24 +46,28 @@ type Deps = Pick<
   | "scheduler"
   | "webhooks"
 >;
+type Deps = DeliveryDeps;
 
 /**
- * Turns a fired schedule (or a deferred occurrence) into exactly one
- * notification per occurrence — user, type, local date and time — however
- * often QStash delivers it. Preferences are re-read: a type or user switched
- * off since produces nothing; quiet hours defer to their end.
+ * Turns a fired per-user schedule (or a deferred occurrence) into exactly
+ * one notification per occurrence — user, type, local date and time —
+ * however often QStash delivers it. The occurrence is named by when the
+ * schedule fired (`firedAt`), never by when the delivery arrived: a retry
+ * past midnight or a day late still names its own day. Preferences are
+ * re-read: a type or user switched off since produces nothing; quiet hours
+ * defer to their end.
  */
 export async function deliverOccurrence(
   deps: Deps,
   body: OccurrenceBody,
-  via: { scheduleId: string | null; background: Background },
+  via: { scheduleId: string | null; firedAt: number; background: Background },
 ): Promise<DeliveryOutcome> {
   // A DST gap twin fires once, on its date: plan again so it moves to the
   // next gap (the planner only looks ahead of now), whatever comes of the
   // delivery. Awaited beside it, so the callback's answer means it is done.
   const twin = via.scheduleId !== null && isGapTwinId(via.scheduleId);
   const [outcome] = await Promise.all([
-    deliverOnce(deps, body, via.background),
+    deliverOnce(deps, body, via.firedAt, via.background),
     twin ? replan(deps, body.userId) : null,
   ]);
   return outcome;
@@ -81,24 +85,18 @@ async function replan(deps: Deps, userId: string): Promise<void> {
 async function deliverOnce(
   deps: Deps,
   body: OccurrenceBody,
+  firedAt: number,
   background: Background,
 ): Promise<DeliveryOutcome> {
-  const user = shortId(body.userId);
-  const skip = (reason: string): DeliveryOutcome => {
-    deps.log.info("delivery.skipped", { user, type: body.type, reason });
-    return { status: "skipped", reason };
-  };
+  const skip = skipper(deps, body);
   const stored = await readStoredPreferences(deps.db, body.userId);
   if (!stored) return skip("no preferences saved");
   const prefs = decodeStoredPreferences(stored.data);
-  if (!prefs.enabled) return skip("notifications switched off");
-  if (!isNotificationTypeId(body.type)) return skip("unknown type");
-  const typePrefs = prefs.types[body.type];
-  if (!typePrefs.enabled) return skip("type switched off");
-  if (!typePrefs.times.includes(body.localTime)) return skip("time removed");
+  const typePrefs = stillWanted(prefs, body);
+  if (typeof typePrefs === "string") return skip(typePrefs);
 
   const occurrence: Occurrence = body.kind === "deferred" ? body : occurrenceAt(
-    deps.now(),
+    firedAt,
     body.userId,
     body.type,
     body.localTime,
@@ -109,20 +107,74 @@ async function deliverOnce(
     prefs.timezone,
   ).weekday;
   if (!typePrefs.days.includes(weekday)) return skip("day removed");
+  return await deliverDue(deps, {
+    occurrence,
+    prefs,
+    weekday,
+    deferrable: body.kind === "user-schedule",
+  }, background);
+}
 
+/**
+ * The type's preferences if the user still wants this type at this time,
+ * else why not.
+ */
+export function stillWanted(
+  prefs: Preferences,
+  o: { type: string; localTime: string },
+): TypePreference | string {
+  if (!prefs.enabled) return "notifications switched off";
+  if (!isNotificationTypeId(o.type)) return "unknown type";
+  const typePrefs = prefs.types[o.type];
+  if (!typePrefs.enabled) return "type switched off";
+  if (!typePrefs.times.includes(o.localTime)) return "time removed";
+  return typePrefs;
+}
+
+function skipper(deps: Deps, o: { userId: string; type: string }) {
+  return (reason: string): DeliveryOutcome => {
+    deps.log.info("delivery.skipped", {
+      user: shortId(o.userId),
+      type: o.type,
+      reason,
+    });
+    return { status: "skipped", reason };
+  };
+}
+
+/** An occurrence found due, with what delivering it needs. */
+export interface DueOccurrence {
+  occurrence: Occurrence;
+  prefs: Preferences;
+  weekday: Weekday;
+  /** False for an occurrence already deferred once (it is now due). */
+  deferrable: boolean;
+}
+
+/**
+ * Delivers one due occurrence, exactly once: a repeat finds it stored (and
+ * only finishes its fan-out); inside quiet hours it becomes a QStash
+ * message for the hours' end; otherwise its content is rendered and it is
+ * stored and pushed to the user's channels. Shared by both placements.
+ */
+export async function deliverDue(
+  deps: Deps,
+  due: DueOccurrence,
+  background: Background,
+): Promise<DeliveryOutcome> {
+  const { occurrence, prefs } = due;
+  const user = shortId(occurrence.userId);
   const key = occurrenceKey(occurrence);
+  // Looked up first so a repeat neither defers nor calls the content webhook.
   const earlier = await findByIdempotencyKey(deps.db, key);
   if (earlier) {
-    // Finish what a first attempt may have left half done, then stop.
-    if (await isInOutbox(deps.db, earlier.id)) {
-      await fanOut(deps, earlier, background);
-    }
+    await finishFanOut(deps, earlier, background);
     deps.log.info("delivery.duplicate", { user, notification: earlier.id });
     return { status: "duplicate", notificationId: earlier.id };
   }
 
   if (
-    body.kind === "user-schedule" && prefs.quietHours &&
+    due.deferrable && prefs.quietHours &&
     inQuietHours(occurrence.localTime, prefs.quietHours)
   ) {
     const until = quietHoursEnd(occurrence, prefs.quietHours, prefs.timezone);
@@ -132,11 +184,11 @@ async function deliverOnce(
       notBefore: until,
       deduplicationId: dedupId(key),
     });
-    deps.log.info("delivery.deferred", { user, type: body.type });
+    deps.log.info("delivery.deferred", { user, type: occurrence.type });
     return { status: "deferred", until: new Date(until).toISOString() };
   }
 
-  const content = await renderContent(deps, occurrence, prefs, weekday);
+  const content = await renderContent(deps, occurrence, prefs, due.weekday);
   const { notification, created } = await storeAndNotify(
     deps,
     {

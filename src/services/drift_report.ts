@@ -1,5 +1,6 @@
 import {
   compareHeld,
+  compareMembers,
   type DriftEntry,
   type DriftSummary,
   summarize,
@@ -13,7 +14,17 @@ import { listJobs } from "../ports/job_store.ts";
 import { preferencesPage } from "../ports/preferences_store.ts";
 import { readSchedulerRunning } from "../ports/scheduler_state_store.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
-import { userTruth } from "./user_truth.ts";
+import { type UserTruth, userTruth } from "./user_truth.ts";
+import {
+  membersOfUserRange,
+  occupiedSlots,
+  type StoredMember,
+} from "../ports/slot_store.ts";
+import {
+  membershipId,
+  planMemberships,
+  slotSchedule,
+} from "../domain/slot_plan.ts";
 
 type Deps = Pick<AppDeps, "db" | "scheduler" | "now" | "config">;
 
@@ -40,7 +51,7 @@ export async function userDrift(
     userTruth(deps, userId),
     readSchedulerRunning(deps.db),
   ]);
-  const entries = compareHeld(truth.desired, truth.held, !running);
+  const entries = userEntries(truth, !running);
   return {
     scope: { userId },
     running,
@@ -49,6 +60,26 @@ export async function userDrift(
     truncated: false,
     checkedAt: new Date(deps.now()).toISOString(),
   };
+}
+
+/**
+ * One user's drift: per-user schedules against QStash, slot members
+ * against their plan, and the slots the plan needs against QStash.
+ */
+export function userEntries(
+  truth: UserTruth,
+  wantPaused: boolean,
+): DriftEntry[] {
+  const needed = new Set(truth.desiredSlots.map((s) => s.id));
+  return [
+    ...compareHeld(truth.desired, truth.held, wantPaused),
+    ...compareMembers(truth.plannedMembers, truth.storedMembers),
+    ...compareHeld(
+      truth.desiredSlots,
+      truth.heldSlots.filter((s) => needed.has(s.id)),
+      wantPaused,
+    ),
+  ];
 }
 
 /**
@@ -88,21 +119,41 @@ export async function allDrift(deps: Deps): Promise<DriftReport> {
       { jobId: job.id },
     );
   }
+  const perUser = deps.config.schedulePlacement === "per-user";
   for (let after: string | null = null;;) {
     const rows = await preferencesPage(deps.db, after, PAGE);
+    const last = rows.at(-1);
+    const members = new Map<string, StoredMember[]>();
+    if (last) {
+      for (const m of await membersOfUserRange(deps.db, after, last.userId)) {
+        members.set(m.userId, [...(members.get(m.userId) ?? []), m]);
+      }
+    }
     for (const row of rows) {
-      const desired = planUserSchedules(
-        row.userId,
-        decodeStoredPreferences(row.data),
-        { destination: deps.config.callbackUrl, now: deps.now() },
-      );
+      const prefs = decodeStoredPreferences(row.data);
+      const now = deps.now();
+      const desired = perUser
+        ? planUserSchedules(row.userId, prefs, {
+          destination: deps.config.callbackUrl,
+          now,
+        })
+        : [];
+      const planned = perUser ? [] : planMemberships(row.userId, prefs, now)
+        .map((m) => ({ id: membershipId(m), slot: m.slot }));
       const held = index.users.get(row.userId) ?? [];
       index.users.delete(row.userId);
-      note(compareHeld(desired, held, wantPaused), { userId: row.userId });
+      note([
+        ...compareHeld(desired, held, wantPaused),
+        ...compareMembers(planned, members.get(row.userId) ?? []),
+      ], { userId: row.userId });
     }
-    if (rows.length < PAGE) break;
-    after = rows[rows.length - 1]?.userId ?? null;
+    if (!last || rows.length < PAGE) break;
+    after = last.userId;
   }
+  // Every slot with members has its schedule; none without.
+  const slotSpecs = [...await occupiedSlots(deps.db)].sort()
+    .map((slot) => slotSchedule(slot, deps.config.callbackUrl));
+  note(compareHeld(slotSpecs, [...index.slots.values()], wantPaused), {});
   // Left in the index: held under Herald's prefixes, wanted by nobody.
   for (const [userId, held] of index.users) {
     note(compareHeld([], held, wantPaused), { userId });

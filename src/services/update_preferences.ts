@@ -19,6 +19,7 @@ import {
 } from "../ports/preferences_store.ts";
 import { heldQuery } from "../ports/schedule_ledger.ts";
 import { runningOf, runningQuery } from "../ports/scheduler_state_store.ts";
+import { membersOfUserQuery } from "../ports/slot_store.ts";
 import {
   LEASE_MS,
   type ReconcileOutcome,
@@ -58,7 +59,7 @@ export async function updatePreferences(
   // state: one round trip.
   const leaseId = crypto.randomUUID();
   const now = deps.now();
-  const [saved, current, ledger, state] = await deps.db.batch([
+  const [saved, current, ledger, members, state] = await deps.db.batch([
     savePreferencesQuery(deps.db, {
       userId,
       write: update.mode === "replace"
@@ -70,6 +71,7 @@ export async function updatePreferences(
     }),
     readPreferencesQuery(deps.db, userId),
     heldQuery(deps.db, userId),
+    membersOfUserQuery(deps.db, userId),
     runningQuery(deps.db),
   ]);
   const row = current[0];
@@ -79,7 +81,7 @@ export async function updatePreferences(
   if (!written) {
     // Nothing changed. Still unsynced from an earlier write? Finish that.
     const reconcile = row.syncStatus === "synced"
-      ? unchangedOutcome(ledger)
+      ? unchangedOutcome([...ledger, ...members])
       : await reconcileUser(deps, userId);
     return {
       userId,
@@ -108,6 +110,7 @@ export async function updatePreferences(
         leaseId,
         row: written,
         ledger,
+        members,
         running: runningOf(state),
         preferences: next,
       },
@@ -133,12 +136,13 @@ function inProgress(): ReconcileOutcome {
   };
 }
 
+/** Everything the user has, as it is: schedules (per-user) or members. */
 function unchangedOutcome(held: readonly { id: string }[]): ReconcileOutcome {
   return {
     status: "synced",
     created: [],
     updated: [],
     deleted: [],
-    unchanged: held.map((s) => s.id),
+    unchanged: held.map((s) => s.id).sort(),
   };
 }

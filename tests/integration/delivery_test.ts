@@ -3,10 +3,11 @@ import { createClient } from "@libsql/client/web";
 import { z } from "zod";
 import { DEV_QSTASH_NEXT_SIGNING_KEY } from "../../src/dev/qstash/credentials.ts";
 import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
+import { slotScheduleId } from "../../src/domain/slot_plan.ts";
 import { signWebhook } from "../../src/ports/webhook_client.ts";
 import { addDays, localParts } from "../../src/domain/zoned_time.ts";
 import { deliver, signedDelivery } from "../support/deliveries.ts";
-import { fireSchedule, qstashClient } from "../support/qstash.ts";
+import { advanceToNextRun, heraldNow, userJobs } from "../support/placement.ts";
 import { SseStream } from "../support/sse.ts";
 import { integrationSuite } from "../support/suite.ts";
 import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
@@ -43,6 +44,7 @@ const webhook = Deno.serve(
 );
 
 const suite = integrationSuite("delivery of fired schedules", {
+  placements: ["slots", "per-user"],
   vars: {
     CONTENT_WEBHOOKS: JSON.stringify({
       eveningSummary: `http://127.0.0.1:${webhook.addr.port}/content`,
@@ -107,15 +109,9 @@ test("a fired schedule reaches the user's open SSE stream and inbox", async () =
   });
   try {
     assert.equal((await stream.next()).event, "connected");
-    const fired = await fireSchedule(
-      suite.stack,
-      scheduleIdFor(user, "taskReminder", "14:00"),
-    );
-    assert.equal(fired.status, 200);
-    const [notification] = await stream.until("notification");
-    const event = (await stream.drain(0)).length === 0
-      ? notification
-      : notification;
+    // QStash fires the user's schedule (or their slot) by its own cron.
+    await advanceToNextRun(suite.stack, user);
+    const [event] = await stream.until("notification");
     assert.ok(event);
     const data = inboxItem.parse(JSON.parse(event.data));
     assert.equal(data.type, "taskReminder");
@@ -145,8 +141,14 @@ test("the same message delivered three times makes one notification", async () =
   }));
   assert.deepEqual(outcomes.sort(), ["duplicate", "duplicate", "sent"]);
   assert.equal((await inbox(user)).length, 1);
-  // A later retry of the same occurrence (QStash re-fires it) is also dropped.
-  await fireSchedule(suite.stack, scheduleIdFor(user, "taskReminder", "09:15"));
+  // The same delivery once more, as a retry this time: dropped too.
+  const retried = await deliver(d, "msg_test", 1);
+  assert.equal(
+    (await z.object({ status: z.string() }).parse(
+      await retried.json(),
+    )).status,
+    "duplicate",
+  );
   assert.equal((await inbox(user)).length, 1);
 });
 
@@ -201,7 +203,8 @@ test("a first attempt that died before its fan-out is finished by the retry, onc
   const db = createClient({ url: suite.stack.standIns.libsqlUrl });
   // The occurrence a delivery now belongs to: the latest 12:00 UTC (Herald
   // allows QStash five minutes of early clock skew).
-  const today = localParts(Date.now() + 5 * 60_000, "UTC");
+  const now = await heraldNow(suite.stack);
+  const today = localParts(now + 5 * 60_000, "UTC");
   const date = today.time >= "12:00" ? today.date : addDays(today.date, -1);
   const id = `ntf_halfway${n}`;
   await db.batch([
@@ -209,15 +212,15 @@ test("a first attempt that died before its fan-out is finished by the retry, onc
       sql:
         `insert into notifications (id, type, title, body, severity, data, source, idempotency_key, created_at)
             values (?, 'taskReminder', 'Half way', '', 'medium', null, 'schedule', ?, ?)`,
-      args: [id, `occ:${user}:taskReminder:${date}T12:00`, Date.now()],
+      args: [id, `occ:${user}:taskReminder:${date}T12:00`, now],
     },
     {
       sql: "insert into notification_audiences values (?, ?, ?)",
-      args: [id, `user:${user}`, Date.now()],
+      args: [id, `user:${user}`, now],
     },
     {
       sql: "insert into fanout_outbox values (?, 0, ?, ?)",
-      args: [id, Date.now() + 60_000, Date.now()],
+      args: [id, now + 60_000, now],
     },
   ], "write");
   const token = await suite.stack.userToken(user);
@@ -292,7 +295,7 @@ test("a callback for a type or user switched off since produces nothing", async 
 
 test("an occurrence inside quiet hours is deferred to their end, not dropped", async () => {
   const user = newUser();
-  const now = new Date();
+  const now = new Date(await heraldNow(suite.stack));
   const hh = (h: number) => String((h + 24) % 24).padStart(2, "0");
   const time = `${hh(now.getUTCHours())}:${
     String(now.getUTCMinutes()).padStart(2, "0")
@@ -307,7 +310,7 @@ test("an occurrence inside quiet hours is deferred to their end, not dropped", a
   );
   const outcome = z.object({ status: z.literal("deferred"), until: z.string() })
     .parse(await res.json());
-  assert.ok(Date.parse(outcome.until) > Date.now());
+  assert.ok(Date.parse(outcome.until) > now.getTime());
   assert.equal((await inbox(user)).length, 0);
   // QStash holds the deferred message; moving its clock past the end delivers it.
   const advanced = await fetch(
@@ -368,30 +371,29 @@ test("content comes from the host app's webhook, signed, with the template as fa
 test("a schedule firing at its cron time under QStash's clock lands in the inbox", async () => {
   const user = newUser();
   await save(user, "weeklyReport", "09:00");
-  const id = scheduleIdFor(user, "weeklyReport", "09:00");
-  const schedule = await qstashClient(suite.stack).schedules.get(id);
-  assert.equal(schedule.destination, `${suite.stack.url}/v1/qstash/callback`);
+  const [job] = (await userJobs(suite.stack, user)).values();
   // No days given: the weekly report keeps its default day, Monday.
-  assert.equal(schedule.cron, "CRON_TZ=UTC 0 9 * * 1");
-  assert.ok(schedule.nextScheduleTime);
-  const res = await fetch(`${suite.stack.standIns.qstashUrl}/v2/dev/clock`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${DEV_QSTASH_TOKEN}`,
-      "content-type": "application/json",
-    },
-    body: JSON.stringify({ set: schedule.nextScheduleTime }),
+  assert.deepEqual(job?.trigger, {
+    type: "cron",
+    cron: "0 9 * * 1",
+    timezone: "UTC",
   });
-  const fired = z.object({
-    delivered: z.array(
-      z.object({ scheduleId: z.string().optional(), status: z.number() }),
-    ),
-  })
-    .parse(await res.json()).delivered.filter((d) => d.scheduleId === id);
-  assert.deepEqual(fired.map((d) => d.status), [200]);
+  const { delivered } = await advanceToNextRun(suite.stack, user);
+  const firing = suite.placement === "per-user"
+    ? scheduleIdFor(user, "weeklyReport", "09:00")
+    : slotScheduleId("0900");
+  // A slot fires every day on the way to Monday; only Monday is the
+  // user's: one notification either way.
+  const firings = delivered.filter((d) => d.scheduleId === firing);
+  assert.ok(firings.length >= 1);
+  assert.ok(firings.every((d) => d.status === 200));
   const items = await inbox(user);
   assert.equal(items.length, 1);
   assert.equal(items[0]!.title, "Your weekly report");
+  const occurrence = z.object({ localDate: z.string() }).parse(
+    items[0]!.data?.occurrence,
+  );
+  assert.equal(new Date(`${occurrence.localDate}T00:00:00Z`).getUTCDay(), 1);
 });
 
 suite.onClose(() => {

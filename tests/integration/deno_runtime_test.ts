@@ -5,9 +5,9 @@ import { sign } from "hono/jwt";
 import { randomSecret } from "../../src/dev/dev_vars.ts";
 import { applyMigrations } from "../../src/dev/migrate.ts";
 import { startScratchStandIns } from "../support/scratch_stand_ins.ts";
-import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
+import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
+import { statusBody } from "../support/scheduler_bodies.ts";
 import { AddressInUse, startOnOfferedPort } from "../support/ports.ts";
-import { fireSchedule } from "../support/qstash.ts";
 import { SseStream } from "../support/sse.ts";
 import { healthBody, read, writeResult } from "../support/bodies.ts";
 
@@ -62,12 +62,20 @@ Deno.test("Herald runs on Deno with a file: database and in-process channels", a
       headers: { authorization: `Bearer ${token}` },
     });
     assert.equal((await stream.next()).event, "connected");
-    // QStash fires the schedule at the Deno server's callback.
-    const fired = await fireSchedule(
-      { standIns },
-      scheduleIdFor(user, "taskReminder", "08:00"),
-    );
-    assert.equal(fired.status, 200);
+    // QStash fires the user's slot at its next run, at the Deno server's
+    // callback (the dev clock is the Deno server's clock too).
+    const status = await fetch(`${url}/v1/scheduler/status?userId=${user}`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
+    const [job] = statusBody.parse(await status.json()).jobs;
+    assert.ok(job?.nextRun);
+    const advanced = await fetch(`${standIns.qstashUrl}/v2/dev/clock`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${DEV_QSTASH_TOKEN}` },
+      body: JSON.stringify({ set: Date.parse(job.nextRun) }),
+    });
+    assert.equal(advanced.status, 200);
+    await advanced.body?.cancel();
     const got = (await stream.until("notification")).at(-1)!;
     assert.equal(JSON.parse(got.data).title, "Tasks waiting for you");
   } finally {

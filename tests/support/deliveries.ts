@@ -27,6 +27,7 @@ export async function signedDelivery(
 export function deliver(
   d: { url: string; body: string; signature: string },
   messageId = "msg_test",
+  retried = 0,
 ): Promise<Response> {
   return fetch(d.url, {
     method: "POST",
@@ -34,7 +35,7 @@ export function deliver(
       "content-type": "application/json",
       "upstash-signature": d.signature,
       "upstash-message-id": messageId,
-      "upstash-retried": "0",
+      "upstash-retried": String(retried),
     },
     body: d.body,
   });

@@ -41,8 +41,9 @@ export const statusBody = z.object({
   jobIds: z.array(z.string()),
   jobs: z.array(z.object({
     id: z.string(),
-    kind: z.enum(["user", "system"]),
+    kind: z.enum(["user", "system", "slot"]),
     userId: z.string().optional(),
+    slot: z.string().optional(),
     type: z.string().optional(),
     localTime: z.string().optional(),
     jobId: z.string().optional(),
