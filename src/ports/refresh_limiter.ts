@@ -24,7 +24,10 @@ const DEFAULT_REFRESH_LIMITS: RefreshLimits = {
 };
 
 /**
- * Rate limits the forced recount with @upstash/ratelimit (sliding window).
+ * Rate limits the forced recount with @upstash/ratelimit: a token bucket of
+ * `requests` tokens, all refilled each window, counted from the user's own
+ * first call. (Sliding and fixed windows are aligned to the clock, so a
+ * burst that straddles a window's edge was let through one extra call.)
  * Without Redis, or while it is down, `fallback` (see `createLocalLimiter`)
  * decides instead: conservative, never unlimited.
  */
@@ -39,9 +42,10 @@ export function createRefreshLimiter(
   if (!redis) return local;
   const ratelimit = new Ratelimit({
     redis,
-    limiter: Ratelimit.slidingWindow(
+    limiter: Ratelimit.tokenBucket(
       limits.requests,
       `${limits.windowSeconds} s`,
+      limits.requests,
     ),
     prefix: "herald:refresh",
     analytics: false,
