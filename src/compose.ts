@@ -43,7 +43,7 @@ export function composeDeps(r: RuntimeParts): AppDeps {
   const redis = lazy(r.redis);
   const cache = lazy(() => createUnreadCache(redis(), r.log));
   const refreshLimiter = lazy(() =>
-    createRefreshLimiter(redis(), r.localLimiter, r.log, r.now)
+    createRefreshLimiter(redis(), r.localLimiter, r.log)
   );
   return {
     config: r.config,

@@ -35,7 +35,6 @@ export function createRefreshLimiter(
   redis: Redis | null,
   fallback: RefreshLimiter,
   log: Logger,
-  now: () => number,
   limits: RefreshLimits = DEFAULT_REFRESH_LIMITS,
 ): RefreshLimiter {
   const local = fallback;
@@ -56,7 +55,11 @@ export function createRefreshLimiter(
         const result = await ratelimit.limit(userId);
         return {
           allowed: result.success,
-          retryAfter: Math.max(1, Math.ceil((result.reset - now()) / 1000)),
+          // @upstash/ratelimit keeps time by the wall clock, so this does too.
+          retryAfter: Math.max(
+            1,
+            Math.ceil((result.reset - Date.now()) / 1000),
+          ),
         };
       } catch {
         log.warn("ratelimit.fallback", { reason: "redis unavailable" });
