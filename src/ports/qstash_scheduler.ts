@@ -14,8 +14,14 @@ export interface QStashSchedulerOptions {
   retries?: number;
 }
 
-/** Number of delivery retries QStash makes for each fired schedule. */
-const DELIVERY_RETRIES = 3;
+/**
+ * Delivery retries QStash makes for each message. Its backoff is
+ * min(1 day, e^(2.5·n)) s, so the fifth retry comes about 30 hours after the
+ * first attempt: an outage of most of a day is bridged by QStash alone, and
+ * the late delivery still names the occurrence it fired for (its message's
+ * creation).
+ */
+const DELIVERY_RETRIES = 5;
 
 /** One message as QStash's publish and batch calls both take it. */
 function messageRequest(spec: MessageSpec) {

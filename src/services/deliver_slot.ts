@@ -93,6 +93,7 @@ export async function deliverSlotPage(
     more,
   };
   const prefs = await preferencesByUser(deps, page);
+  const unreadable = new Error("unreadable preferences");
   const moves: { id: string; from: string; to: string }[] = [];
   const failures: ReturnType<typeof slotFailureQuery>[] = [];
   // A late firing must not move anyone back to an occurrence already past.
@@ -100,6 +101,7 @@ export async function deliverSlotPage(
   await inBatches(page, async (member) => {
     const p = prefs.get(member.userId);
     try {
+      if (p === null) throw unreadable;
       const outcome = p === undefined
         ? null
         : await deliverMember(deps, member, p, firedAt, via.background);
@@ -114,11 +116,16 @@ export async function deliverSlotPage(
         slot: body.slot,
         firedAt,
         memberId: member.id,
-        error: error instanceof Error ? error.name : "unknown",
+        // Our own words only: a driver's message could quote data.
+        error: error === unreadable
+          ? unreadable.message
+          : error instanceof Error
+          ? error.name
+          : "unknown",
         at: deps.now(),
       }));
     }
-    const to = p === undefined ? null : nextSlot(member, p, movesFrom);
+    const to = p ? nextSlot(member, p, movesFrom) : null;
     if (to !== null && to !== member.slot) {
       moves.push({ id: member.id, from: member.slot, to });
     }
@@ -207,19 +214,24 @@ async function followMoves(
   }
 }
 
+/**
+ * The page's users' preferences, read in one query: null for a row that
+ * cannot be read (that member's delivery fails, and is recorded), absent
+ * for a user with none (a member left behind: nothing to deliver).
+ */
 async function preferencesByUser(
   deps: DeliveryDeps,
   members: readonly StoredMember[],
-): Promise<Map<string, Preferences>> {
+): Promise<Map<string, Preferences | null>> {
   const rows = await preferencesOfUsers(deps.db, [
     ...new Set(members.map((m) => m.userId)),
   ]);
-  const out = new Map<string, Preferences>();
+  const out = new Map<string, Preferences | null>();
   for (const row of rows) {
     try {
       out.set(row.userId, decodeStoredPreferences(row.data));
     } catch {
-      deps.log.warn("slot.unreadable", { user: shortId(row.userId) });
+      out.set(row.userId, null);
     }
   }
   return out;
