@@ -396,6 +396,104 @@ test("a schedule firing at its cron time under QStash's clock lands in the inbox
   assert.equal(new Date(`${occurrence.localDate}T00:00:00Z`).getUTCDay(), 1);
 });
 
+async function setClock(at: number) {
+  const res = await fetch(`${suite.stack.standIns.qstashUrl}/v2/dev/clock`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${DEV_QSTASH_TOKEN}` },
+    body: JSON.stringify({ set: at }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return z.object({
+    delivered: z.array(z.object({
+      scheduleId: z.string().optional(),
+      status: z.number(),
+      retried: z.number(),
+      at: z.number(),
+    })),
+  }).parse(await res.json()).delivered;
+}
+
+/** The local dates the user's notifications were made for. */
+async function occurrenceDates(user: string): Promise<string[]> {
+  return (await inbox(user)).map((item) =>
+    z.object({ localDate: z.string() }).parse(item.data?.occurrence)
+      .localDate
+  ).sort();
+}
+
+const DAY = 86_400_000;
+/** The first midnight (UTC) at least ten minutes ahead of `now`. */
+const nextMidnight = (now: number) =>
+  Math.ceil((now + 10 * 60_000) / DAY) * DAY;
+const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+test("a delivery retried past midnight is named by the day it fired", async () => {
+  const user = newUser("late");
+  await save(user, "taskReminder", "23:59", {
+    types: {
+      taskReminder: {
+        enabled: true,
+        times: ["23:59"],
+        days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+      },
+    },
+  });
+  const midnight = nextMidnight(await heraldNow(suite.stack));
+  await setClock(midnight - 5 * 60_000);
+  // libSQL is away when it fires (23:59) and at the first retry (+12 s).
+  await suite.stack.standIns.stopLibsql();
+  try {
+    const failed = await setClock(midnight - 30_000);
+    assert.ok(failed.some((d) => d.status >= 500), JSON.stringify(failed));
+  } finally {
+    await suite.stack.standIns.startLibsql();
+  }
+  // The next retry comes after midnight, and succeeds.
+  const later = await setClock(midnight + 10 * 60_000);
+  assert.ok(later.some((d) => d.status === 200 && d.retried > 0));
+  assert.deepEqual(await occurrenceDates(user), [dateOf(midnight - DAY)]);
+  // That night's occurrence is its own, not a duplicate of the late one.
+  await setClock(midnight + DAY);
+  assert.deepEqual(await occurrenceDates(user), [
+    dateOf(midnight - DAY),
+    dateOf(midnight),
+  ]);
+});
+
+test("a delivery that arrives 25 hours late is named by the day it fired, and the next day's still comes", async () => {
+  const user = newUser("later");
+  await save(user, "taskReminder", "23:58", {
+    types: {
+      taskReminder: {
+        enabled: true,
+        times: ["23:58"],
+        days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+      },
+    },
+  });
+  const midnight = nextMidnight(await heraldNow(suite.stack));
+  const fired = midnight - 2 * 60_000;
+  await setClock(fired - 60_000);
+  // Away from the firing for seven hours: QStash's first four retries fail.
+  await suite.stack.standIns.stopLibsql();
+  try {
+    await setClock(fired + 7 * 3_600_000);
+  } finally {
+    await suite.stack.standIns.startLibsql();
+  }
+  // The next night's firing is served on time; the first night's fifth
+  // retry comes about 30 hours after it fired.
+  const replay = await setClock(fired + 31 * 3_600_000);
+  assert.ok(
+    replay.some((d) => d.status === 200 && d.retried === 5),
+    JSON.stringify(replay.map((d) => [d.retried, d.status])),
+  );
+  assert.deepEqual(await occurrenceDates(user), [
+    dateOf(fired),
+    dateOf(fired + DAY),
+  ]);
+});
+
 suite.onClose(() => {
   slowHostGivesUp.resolve();
   return webhook.shutdown();
