@@ -6,7 +6,9 @@ import { eventually } from "./eventually.ts";
 import type { TestStack } from "./test_stack.ts";
 
 /** The official client, pointed at the stack's QStash dev server. */
-export function qstashClient(stack: TestStack): Client {
+export function qstashClient(
+  stack: { standIns: { qstashUrl: string } },
+): Client {
   return new Client({
     baseUrl: stack.standIns.qstashUrl,
     token: DEV_QSTASH_TOKEN,
