@@ -1,13 +1,15 @@
 import { NOTIFICATION_TYPES, perNotificationType } from "./catalogue.ts";
+import { isLocalTime } from "./local_time.ts";
 import {
   applyPatch,
   defaultPreferences,
   type PreferenceOverrides,
   type Preferences,
   type PreferencesPatch,
-  preferencesPatchSchema,
   type TypePreference,
 } from "./preferences.ts";
+import { canonicalTimeZone } from "./time_zone.ts";
+import { type Weekday, WEEKDAYS } from "./weekday.ts";
 
 /**
  * What a user chose, and nothing else: the stored form of preferences.
@@ -68,23 +70,92 @@ function encodeTypes(
 }
 
 /**
- * Reads stored overrides back. Written by Herald itself, but parsed, not
- * cast: a row from an older catalogue must fail loudly, not plan schedules
- * from garbage. Rows saved whole (every field set) read back as overrides
- * of everything, which they are.
+ * Reads stored overrides back. Herald wrote them (validated on the way in),
+ * but they are still checked, not cast: a row must fail loudly rather than
+ * plan schedules from garbage. Hand-written rather than zod, because every
+ * delivery, slot page and restart page reads rows by the hundred and zod's
+ * checks (with their error messages, which nobody reads here) cost several
+ * times the JSON parse; the rules themselves are the same small predicates
+ * the input schema uses. Rows saved whole read back as overrides of
+ * everything, which they are; a type no longer in the catalogue is ignored.
  */
 export function decodeOverrides(data: string): PreferenceOverrides {
-  const parsed = preferencesPatchSchema.safeParse(JSON.parse(data));
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new Error(
-      `Stored preferences are invalid at "${first?.path.join(".") ?? ""}": ${
-        first?.message ?? ""
-      }`,
-    );
+  const value: unknown = JSON.parse(data);
+  if (!isRecord(value)) throw invalid("");
+  const out: PreferenceOverrides = {};
+  if (value.enabled !== undefined) out.enabled = flag(value.enabled, "enabled");
+  if (value.timezone !== undefined) {
+    const zone = typeof value.timezone === "string"
+      ? canonicalTimeZone(value.timezone)
+      : null;
+    if (zone === null) throw invalid("timezone");
+    out.timezone = zone;
   }
-  const { quietHours, ...rest } = parsed.data;
-  return quietHours ? { ...rest, quietHours } : rest;
+  if (value.quietHours !== undefined && value.quietHours !== null) {
+    const q = value.quietHours;
+    if (!isRecord(q) || !isTime(q.start) || !isTime(q.end)) {
+      throw invalid("quietHours");
+    }
+    out.quietHours = { start: q.start, end: q.end };
+  }
+  if (value.types !== undefined) {
+    if (!isRecord(value.types)) throw invalid("types");
+    const types: NonNullable<PreferenceOverrides["types"]> = {};
+    for (const type of NOTIFICATION_TYPES) {
+      const t = value.types[type.id];
+      if (t === undefined) continue;
+      if (!isRecord(t)) throw invalid(`types.${type.id}`);
+      const read: Partial<TypePreference> = {};
+      if (t.enabled !== undefined) {
+        read.enabled = flag(t.enabled, `types.${type.id}.enabled`);
+      }
+      if (t.times !== undefined) {
+        if (!nonEmptyListOf(t.times, isTime)) {
+          throw invalid(`types.${type.id}.times`);
+        }
+        read.times = t.times;
+      }
+      if (t.days !== undefined) {
+        if (!nonEmptyListOf(t.days, isWeekday)) {
+          throw invalid(`types.${type.id}.days`);
+        }
+        read.days = t.days;
+      }
+      types[type.id] = read;
+    }
+    out.types = types;
+  }
+  return out;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isTime(value: unknown): value is string {
+  return typeof value === "string" && isLocalTime(value);
+}
+
+function isWeekday(value: unknown): value is Weekday {
+  return typeof value === "string" && WEEKDAY_SET.has(value);
+}
+
+const WEEKDAY_SET: ReadonlySet<string> = new Set(WEEKDAYS);
+
+function nonEmptyListOf<T>(
+  value: unknown,
+  is: (item: unknown) => item is T,
+): value is T[] {
+  return Array.isArray(value) && value.length > 0 && value.every(is);
+}
+
+function flag(value: unknown, path: string): boolean {
+  if (typeof value !== "boolean") throw invalid(path);
+  return value;
+}
+
+function invalid(path: string): Error {
+  return new Error(`Stored preferences are invalid at "${path}"`);
 }
 
 /**

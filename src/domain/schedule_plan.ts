@@ -3,7 +3,7 @@ import { hourAndMinute, isLocalTime } from "./local_time.ts";
 import { decodeBase64Url, encodeBase64Url } from "./base64url.ts";
 import type { Preferences, TypePreference } from "./preferences.ts";
 import { nextGapFor } from "./dst_gap.ts";
-import { cronDayNumber, type Weekday, WEEKDAYS } from "./weekday.ts";
+import { cronDayNumber, type Weekday, weekdayOf, WEEKDAYS } from "./weekday.ts";
 
 /** A QStash schedule Herald wants to exist, with what it was derived from. */
 export interface DesiredSchedule {
@@ -144,10 +144,8 @@ function gapTwin(
 ): DesiredSchedule | null {
   const gap = nextGapFor(timezone, slot.localTime, now);
   if (!gap) return null;
-  const [y, m, d] = gap.date.split("-").map(Number);
-  const weekday =
-    WEEKDAYS[(new Date(Date.UTC(y!, m! - 1, d!)).getUTCDay() + 6) % 7]!;
-  if (!days.includes(weekday)) return null;
+  const [, m, d] = gap.date.split("-").map(Number);
+  if (!days.includes(weekdayOf(gap.date))) return null;
   const { hour, minute } = hourAndMinute(gap.shiftedTime);
   return {
     ...slot,

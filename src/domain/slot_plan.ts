@@ -2,7 +2,7 @@ import { decodeBase64Url, encodeBase64Url } from "./base64url.ts";
 import { NOTIFICATION_TYPE_IDS, type NotificationTypeId } from "./catalogue.ts";
 import { hourAndMinute, isLocalTime } from "./local_time.ts";
 import type { Preferences, TypePreference } from "./preferences.ts";
-import type { Weekday } from "./weekday.ts";
+import { type Weekday, weekdayOf } from "./weekday.ts";
 import { addDays, localParts, zonedInstant } from "./zoned_time.ts";
 
 /**
@@ -122,10 +122,11 @@ export function nextOccurrence(
   const today = localParts(after, timeZone).date;
   for (let i = -1; i <= 8; i++) {
     const date = addDays(today, i);
+    // A local time always resolves on its own date (a gap moves it later
+    // that day), so the date says the weekday without asking the zone.
+    if (!days.includes(weekdayOf(date))) continue;
     const at = zonedInstant(date, localTime, timeZone);
-    if (at <= after) continue;
-    const local = localParts(at, timeZone);
-    if (days.includes(local.weekday)) return at;
+    if (at > after) return at;
   }
   return null;
 }
