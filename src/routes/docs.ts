@@ -56,6 +56,7 @@ export function docsRoutes(describe: () => object) {
           mcp: { disabled: true },
           documentDownloadType: "json",
           hideClientButton: true,
+          showDeveloperTools: "never",
         };
       }),
     );
