@@ -44,6 +44,14 @@ export const notificationView = z.object({
 
 const unread = z.object({ unread: z.number().int() }).openapi("UnreadCount");
 
+const sent = z.object({
+  notification: notificationView,
+  created: z.boolean().openapi({
+    description: "False when the Idempotency-Key was already used: " +
+      "nothing new was made.",
+  }),
+});
+
 const listQuery = z.strictObject({
   cursor: z.string().min(1).max(200).optional().openapi({
     description: "`nextCursor` of the previous page.",
@@ -107,14 +115,8 @@ const send = createRoute({
     body: jsonRequest(createNotificationSchema),
   },
   responses: {
-    200: json(
-      z.object({ notification: notificationView, created: z.literal(false) }),
-      "The notification this Idempotency-Key already made",
-    ),
-    201: json(
-      z.object({ notification: notificationView, created: z.literal(true) }),
-      "Created and sent",
-    ),
+    200: json(sent, "The notification this Idempotency-Key already made"),
+    201: json(sent, "Created and sent"),
     ...errors(400, 401, 403, 413, 415),
   },
 });
