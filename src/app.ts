@@ -5,6 +5,7 @@ import { withLogger } from "./compose.ts";
 import { AppError } from "./errors.ts";
 import type { HonoEnv } from "./http/env.ts";
 import { errorBody, handleError } from "./http/errors.ts";
+import { recordRequest } from "./http/request_metrics.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { corsMiddleware } from "./http/cors.ts";
 import { consoleRoutes } from "./routes/console.ts";
@@ -72,10 +73,13 @@ export function createApp(source: DepsSource) {
     const background = backgroundFor(c, deps);
     c.set("background", background);
     c.header("x-request-id", requestId);
+    // Wall time, not Herald's clock (the local stack's may jump).
+    const started = performance.now();
     await next();
     deps.metrics.count("herald_http_requests_total", {
       status: `${Math.floor(c.res.status / 100)}xx`,
     });
+    recordRequest(deps.metrics, c, (performance.now() - started) / 1000);
     // Counters reach libSQL off the response path (ports/metrics.ts).
     if (deps.metrics.flushDue(deps.now())) {
       background(deps.metrics.flush(deps.db, deps.now()));

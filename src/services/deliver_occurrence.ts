@@ -24,6 +24,7 @@ import {
 } from "../ports/notification_store.ts";
 import { readStoredPreferences } from "../ports/preferences_store.ts";
 import { isGapTwinId } from "../domain/schedule_plan.ts";
+import { recordDeliveryLag } from "./delivery_lag.ts";
 import { fanOut } from "./fan_out.ts";
 import { reconcileUser } from "./reconcile_user.ts";
 import { storeAndNotify } from "./create_notification.ts";
@@ -45,6 +46,7 @@ type Deps = Pick<
   | "config"
   | "scheduler"
   | "webhooks"
+  | "metrics"
 >;
 
 /**
@@ -164,6 +166,15 @@ async function deliverOnce(
       notification: notification.id,
     });
     return { status: "duplicate", notificationId: notification.id };
+  }
+  if (body.kind === "user-schedule") {
+    // Published to the user's channel by now (storeAndNotify awaits it).
+    const firedAt = zonedInstant(
+      occurrence.localDate,
+      occurrence.localTime,
+      prefs.timezone,
+    );
+    recordDeliveryLag(deps.metrics, firedAt, deps.now(), "published");
   }
   return { status: "sent", notificationId: notification.id };
 }
