@@ -12,6 +12,7 @@ export const SCALAR_SCRIPT_PATH = "/docs/scalar.js";
 
 const document = createRoute({
   method: "get",
+  operationId: "openApiDocument",
   path: "/openapi.json",
   tags: ["Operations"],
   summary: "This document",

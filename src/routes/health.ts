@@ -5,6 +5,7 @@ import { health } from "./scheduler_schemas.ts";
 
 const liveness = createRoute({
   method: "get",
+  operationId: "health",
   path: "/health",
   tags: ["Operations"],
   summary: "Which parts Herald reached, and how fast",

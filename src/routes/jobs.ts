@@ -46,6 +46,7 @@ const job = "/v1/scheduler/jobs/{id}";
 
 const list = createRoute({
   method: "get",
+  operationId: "listJobs",
   path: "/v1/scheduler/jobs",
   summary: "List system jobs",
   ...admin,
@@ -57,6 +58,7 @@ const list = createRoute({
 
 const read = createRoute({
   method: "get",
+  operationId: "getJob",
   path: job,
   summary: "One job and its 20 latest runs",
   ...admin,
@@ -72,6 +74,7 @@ const read = createRoute({
 
 const put = createRoute({
   method: "put",
+  operationId: "putJob",
   path: job,
   summary: "Define or change a job",
   description: "A job is a QStash schedule (`herald.j.<id>`), reconciled " +
@@ -90,6 +93,7 @@ const put = createRoute({
 
 const remove = createRoute({
   method: "delete",
+  operationId: "deleteJob",
   path: job,
   summary: "Delete a job and its schedule",
   ...admin,
@@ -102,6 +106,7 @@ const remove = createRoute({
 
 const trigger = createRoute({
   method: "post",
+  operationId: "triggerJob",
   path: `${job}/trigger`,
   summary: "Run a job now",
   ...admin,
@@ -114,6 +119,7 @@ const trigger = createRoute({
 
 const run = createRoute({
   method: "get",
+  operationId: "getJobRun",
   path: `${job}/runs/{runId}`,
   summary: "One run",
   ...admin,
@@ -126,6 +132,7 @@ const run = createRoute({
 
 const failures = createRoute({
   method: "get",
+  operationId: "listJobRunFailures",
   path: `${job}/runs/{runId}/failures`,
   summary: "Users a fan-out run failed for",
   description: "At most 500.",

@@ -7,6 +7,7 @@ const PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
 const scrape = createRoute({
   method: "get",
+  operationId: "metrics",
   path: "/metrics",
   tags: ["Operations"],
   summary: "Prometheus metrics",

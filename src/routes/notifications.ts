@@ -98,6 +98,7 @@ const inboxRoute = {
 
 const send = createRoute({
   method: "post",
+  operationId: "sendNotification",
   path: "/v1/notifications",
   tags,
   summary: "Create a notification and send it",
@@ -123,6 +124,7 @@ const send = createRoute({
 
 const list = createRoute({
   method: "get",
+  operationId: "listInbox",
   path: inbox,
   summary: "List a user's inbox, newest first",
   description: "Their own notifications and those sent to the roles and " +
@@ -143,6 +145,7 @@ const list = createRoute({
 
 const count = createRoute({
   method: "get",
+  operationId: "countUnread",
   path: `${inbox}/count`,
   summary: "Unread count",
   description: "Cached in Redis when it is there.",
@@ -153,6 +156,7 @@ const count = createRoute({
 
 const readAll = createRoute({
   method: "post",
+  operationId: "readAllNotifications",
   path: `${inbox}/read-all`,
   summary: "Mark every notification read",
   ...inboxRoute,
@@ -168,6 +172,7 @@ const readAll = createRoute({
 
 const refresh = createRoute({
   method: "post",
+  operationId: "refreshUnreadCount",
   path: `${inbox}/refresh`,
   summary: "Recount and push the count to live streams",
   description: "Rate limited: 5 a minute with Redis, 1 without.",
@@ -181,6 +186,7 @@ const refresh = createRoute({
 
 const readOne = createRoute({
   method: "post",
+  operationId: "readNotification",
   path: `${inbox}/{id}/read`,
   summary: "Mark one notification read",
   ...inboxRoute,

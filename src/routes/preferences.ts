@@ -85,6 +85,7 @@ const tags = ["Preferences"];
 
 const read = createRoute({
   method: "get",
+  operationId: "getPreferences",
   path,
   tags,
   summary: "Read a user's preferences",
@@ -100,6 +101,7 @@ const read = createRoute({
 
 const replace = createRoute({
   method: "put",
+  operationId: "replacePreferences",
   path,
   tags,
   summary: "Replace what the user chose",
@@ -117,6 +119,7 @@ const replace = createRoute({
 
 const merge = createRoute({
   method: "patch",
+  operationId: "updatePreferences",
   path,
   tags,
   summary: "Change some preferences",

@@ -14,6 +14,7 @@ import { handleSystemCallback } from "../services/handle_system_callback.ts";
 
 const callback = createRoute({
   method: "post",
+  operationId: "qstashCallback",
   path: "/v1/qstash/callback",
   tags: ["QStash"],
   summary: "QStash's deliveries",

@@ -58,6 +58,7 @@ const admin = {
 
 const status = createRoute({
   method: "get",
+  operationId: "schedulerStatus",
   path: "/v1/scheduler/status",
   summary: "Scheduler status",
   description: "Running or stopped, active schedules and a page of them " +
@@ -83,6 +84,7 @@ const operationDescriptions: Record<(typeof operations)[number], string> = {
 function operationRoute(kind: (typeof operations)[number]) {
   return createRoute({
     method: "post",
+    operationId: `${kind}Scheduler`,
     path: `/v1/scheduler/${kind}`,
     summary: `${kind[0]?.toUpperCase()}${kind.slice(1)} the scheduler`,
     description: operationDescriptions[kind],
@@ -102,6 +104,7 @@ function operationRoute(kind: (typeof operations)[number]) {
 
 const operation = createRoute({
   method: "get",
+  operationId: "getOperation",
   path: "/v1/scheduler/operations/{id}",
   summary: "One restart, stop or start",
   ...admin,
@@ -118,6 +121,7 @@ const operation = createRoute({
 
 const reconcileUser = createRoute({
   method: "post",
+  operationId: "reconcileUser",
   path: "/v1/scheduler/users/{userId}/reconcile",
   summary: "Repair one user's drift",
   description: "Compares QStash with the user's plan, then reconciles.",
@@ -135,6 +139,7 @@ const reconcileUser = createRoute({
 
 const drift = createRoute({
   method: "get",
+  operationId: "schedulerDrift",
   path: "/v1/scheduler/drift",
   summary: "Compare QStash with what Herald wants",
   ...admin,
@@ -147,6 +152,7 @@ const drift = createRoute({
 
 const schedulerHealth = createRoute({
   method: "get",
+  operationId: "schedulerHealth",
   path: "/v1/scheduler/health",
   summary: "Health (as /health)",
   ...admin,
@@ -159,6 +165,7 @@ const schedulerHealth = createRoute({
 
 const usersCount = createRoute({
   method: "get",
+  operationId: "activeUsersCount",
   path: "/v1/scheduler/users-count",
   summary: "Active users",
   description: "Users with notifications on and at least one type on.",
@@ -171,6 +178,7 @@ const usersCount = createRoute({
 
 const stats = createRoute({
   method: "get",
+  operationId: "dailyStats",
   path: "/v1/scheduler/stats",
   summary: "Daily counts",
   description: "Sent and read per day and type, as the `stats` job counted.",

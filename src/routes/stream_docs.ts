@@ -22,6 +22,7 @@ export function describeRealtimeRoutes(
   registry.registerPath({
     method: "post",
     path: "/v1/stream/token",
+    operationId: "createStreamToken",
     tags,
     summary: "A short-lived token to open a stream",
     description: "For clients that cannot set headers (`EventSource`): " +
@@ -46,6 +47,7 @@ export function describeRealtimeRoutes(
   registry.registerPath({
     method: "get",
     path: "/v1/stream",
+    operationId: "openStream",
     tags,
     summary: "The user's live stream (SSE or WebSocket)",
     description: [
@@ -88,6 +90,7 @@ export function describeRealtimeRoutes(
   registry.registerPath({
     method: "get",
     path: "/v1/realtime/status",
+    operationId: "realtimeStatus",
     tags,
     summary: "The real-time layer's state",
     description: "Channels with live subscribers, their replay-log sizes, " +

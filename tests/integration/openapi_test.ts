@@ -23,7 +23,14 @@ const documentSchema = z.object({
   openapi: z.string(),
   paths: z.record(
     z.string(),
-    z.partialRecord(z.enum(METHODS), z.object({ security: z.unknown() })),
+    z.partialRecord(
+      z.enum(METHODS),
+      z.object({
+        operationId: z.string(),
+        summary: z.string(),
+        security: z.unknown(),
+      }),
+    ),
   ),
 });
 
@@ -85,6 +92,14 @@ test("every operation states its security, and only /health and /openapi.json ar
     }
   }
   assert.deepEqual(open.sort(), ["GET /health", "GET /openapi.json"]);
+});
+
+test("every operation has a summary and its own operationId", async () => {
+  const doc = documentSchema.parse(await fetchDocument());
+  const ids = Object.values(doc.paths).flatMap((operations) =>
+    Object.values(operations).map((o) => o.operationId)
+  );
+  assert.equal(new Set(ids).size, ids.length, `duplicates in ${ids}`);
 });
 
 suite.run();
