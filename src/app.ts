@@ -1,4 +1,3 @@
-import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Context } from "hono";
 import type { AppDeps, Background } from "./deps.ts";
@@ -6,6 +5,7 @@ import { withLogger } from "./compose.ts";
 import { AppError } from "./errors.ts";
 import type { HonoEnv } from "./http/env.ts";
 import { errorBody, handleError } from "./http/errors.ts";
+import { recordRequest } from "./http/request_metrics.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { corsMiddleware } from "./http/cors.ts";
 import { consoleRoutes } from "./routes/console.ts";
@@ -17,7 +17,32 @@ import { notificationRoutes } from "./routes/notifications.ts";
 import { preferencesRoutes } from "./routes/preferences.ts";
 import { qstashCallbackRoutes } from "./routes/qstash_callback.ts";
 import { realtimeRoutes } from "./routes/realtime.ts";
+import { docsRoutes } from "./routes/docs.ts";
+import { describeRealtimeRoutes } from "./routes/stream_docs.ts";
+import { openApiRoutes, registerSecuritySchemes } from "./http/openapi.ts";
 import { streamRoutes } from "./routes/stream.ts";
+
+/** What `/openapi.json` says about Herald before its routes. */
+const DOCUMENT = {
+  openapi: "3.1.0",
+  info: {
+    title: "Herald",
+    version: "1",
+    description: "Scheduled, per-user, real-time notifications. Errors are " +
+      "always `{error: {code, message, requestId, fields?}}`; 500s say " +
+      "nothing but the request id. Bodies are JSON sent as " +
+      "`application/json` (anything else is a 415).",
+  },
+  tags: [
+    { name: "Preferences" },
+    { name: "Inbox" },
+    { name: "Real time" },
+    { name: "Scheduler" },
+    { name: "System jobs" },
+    { name: "QStash" },
+    { name: "Operations" },
+  ],
+};
 
 /** Request bodies larger than this are refused before parsing. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -34,7 +59,7 @@ export type DepsSource = AppDeps | (() => AppDeps);
  * `deno.ts` only turn their environment into `AppDeps`.
  */
 export function createApp(source: DepsSource) {
-  const app = new Hono<HonoEnv>();
+  const app = openApiRoutes();
   app.use(async (c, next) => {
     const shared = typeof source === "function" ? source() : source;
     // The local stack's clock is the QStash dev server's: learn it first.
@@ -48,10 +73,13 @@ export function createApp(source: DepsSource) {
     const background = backgroundFor(c, deps);
     c.set("background", background);
     c.header("x-request-id", requestId);
+    // Wall time, not Herald's clock (the local stack's may jump).
+    const started = performance.now();
     await next();
     deps.metrics.count("herald_http_requests_total", {
       status: `${Math.floor(c.res.status / 100)}xx`,
     });
+    recordRequest(deps.metrics, c, (performance.now() - started) / 1000);
     // Counters reach libSQL off the response path (ports/metrics.ts).
     if (deps.metrics.flushDue(deps.now())) {
       background(deps.metrics.flush(deps.db, deps.now()));
@@ -67,25 +95,30 @@ export function createApp(source: DepsSource) {
     },
   }));
   app.use("/v1/*", corsMiddleware);
-  app.route("/", healthRoutes);
-  app.route("/", preferencesRoutes);
-  app.route("/", notificationRoutes);
-  app.route("/", streamRoutes);
-  app.route("/", realtimeRoutes);
-  app.route("/", qstashCallbackRoutes);
-  app.route("/", schedulerRoutes);
-  app.route("/", jobRoutes);
-  app.route("/", metricsRoutes);
-  app.route("/", consoleRoutes);
-  app.route("/", devClockRoutes);
-  app.notFound((c) =>
-    c.json(
-      errorBody("not_found", "No such route", c.get("requestId")),
-      404,
+  // Chained, so that `typeof` the result is the whole API (the SDK's type).
+  const api = app
+    .route("/", healthRoutes)
+    .route("/", preferencesRoutes)
+    .route("/", notificationRoutes)
+    .route("/", streamRoutes)
+    .route("/", realtimeRoutes)
+    .route("/", qstashCallbackRoutes)
+    .route("/", schedulerRoutes)
+    .route("/", jobRoutes)
+    .route("/", metricsRoutes)
+    .route("/", consoleRoutes)
+    .route("/", devClockRoutes);
+  registerSecuritySchemes(app.openAPIRegistry);
+  describeRealtimeRoutes(app.openAPIRegistry);
+  return api
+    .route("/", docsRoutes(() => app.getOpenAPI31Document(DOCUMENT)))
+    .notFound((c) =>
+      c.json(
+        errorBody("not_found", "No such route", c.get("requestId")),
+        404,
+      )
     )
-  );
-  app.onError(handleError);
-  return app;
+    .onError(handleError);
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -13,6 +13,8 @@ import { createInProcessChannels } from "./realtime/in_process_channels.ts";
 import { shardBroadcasts } from "./realtime/sharded_channels.ts";
 import { runMaintenance } from "./services/maintenance.ts";
 import { runStartupJobs } from "./services/startup_jobs.ts";
+import { ASSETS_DIR } from "./docs/build.ts";
+import { SCALAR_SCRIPT_PATH } from "./routes/docs.ts";
 
 /**
  * Herald on Deno (Deno Deploy or a plain server): the same app, with libSQL
@@ -74,7 +76,11 @@ const sweep = setInterval(async () => {
 }, 60_000);
 
 const port = Number(Deno.env.get("PORT") ?? 8000);
-const server = Deno.serve({ hostname: "0.0.0.0", port }, app.fetch);
+// On Workers, static assets answer before the Worker; here, this does.
+const server = Deno.serve(
+  { hostname: "0.0.0.0", port },
+  async (req) => await staticAsset(req) ?? app.fetch(req),
+);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
     clearInterval(sweep);
@@ -85,4 +91,18 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     client.close();
     Deno.exit(0);
   });
+}
+
+/** The docs page's script from `dist/assets` (`deno task build` fills it). */
+async function staticAsset(req: Request): Promise<Response | null> {
+  const { pathname } = new URL(req.url);
+  if (req.method !== "GET" || pathname !== SCALAR_SCRIPT_PATH) return null;
+  try {
+    const file = await Deno.open(`${ASSETS_DIR}${pathname.slice(1)}`);
+    return new Response(file.readable, {
+      headers: { "content-type": "text/javascript; charset=utf-8" },
+    });
+  } catch {
+    return null;
+  }
 }

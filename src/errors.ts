@@ -1,19 +1,19 @@
-/**
- * The one error type routes and services throw. Its code decides the HTTP
- * status; its message is safe to show (never an internal error's text).
- */
-export type ErrorCode =
-  | "bad_request"
-  | "validation_failed"
-  | "unauthorized"
-  | "forbidden"
-  | "not_found"
-  | "conflict"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "rate_limited"
-  | "unavailable"
-  | "internal";
+/** Every error code a response can carry (`{error: {code, …}}`). */
+export const ERROR_CODES = [
+  "bad_request",
+  "validation_failed",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "conflict",
+  "payload_too_large",
+  "unsupported_media_type",
+  "rate_limited",
+  "unavailable",
+  "internal",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type ErrorStatus =
   | 400
@@ -27,6 +27,10 @@ export type ErrorStatus =
   | 500
   | 503;
 
+/**
+ * The one error type routes and services throw. Its code decides the HTTP
+ * status; its message is safe to show (never an internal error's text).
+ */
 export class AppError extends Error {
   override name = "AppError";
   constructor(

@@ -16,6 +16,10 @@ export interface RemoteStack {
   libsqlStatements(): Promise<{ statements: number; writes: number }>;
   /** The QStash dev server's URL (its official client, its dev controls). */
   qstashUrl: string;
+  /** The libSQL dev server's URL, to seed state straight into it. */
+  libsqlUrl: string;
+  /** Signs user tokens. */
+  jwtSecret: string;
   close(): Promise<void>;
 }
 
@@ -34,17 +38,19 @@ export async function startRemoteStack(): Promise<RemoteStack> {
   const worker = await startChild(
     script("stack_process.ts"),
     [JSON.stringify(standIns.info)],
-    z.object({ url: z.string(), apiKey: z.string() }),
+    z.object({ url: z.string(), apiKey: z.string(), jwtSecret: z.string() }),
   ).catch(async (error) => {
     await standIns.stop();
     throw error;
   });
-  const { url, apiKey } = worker.info;
+  const { url, apiKey, jwtSecret } = worker.info;
   const qstashUrl = z.string().parse(standIns.info.QSTASH_URL);
   const libsqlUrl = z.string().parse(standIns.info.LIBSQL_URL);
   return {
     url,
     qstashUrl,
+    libsqlUrl,
+    jwtSecret,
     admin(path, init = {}) {
       const headers = new Headers(init.headers);
       headers.set("authorization", `Bearer ${apiKey}`);

@@ -9,6 +9,12 @@ import { untilStdinCloses } from "./child_process.ts";
  */
 const env = z.record(z.string(), z.string()).parse(JSON.parse(Deno.args[0]!));
 const worker = await startTestWorker(env);
-console.log(JSON.stringify({ url: worker.url, apiKey: worker.apiKey }));
+console.log(
+  JSON.stringify({
+    url: worker.url,
+    apiKey: worker.apiKey,
+    jwtSecret: worker.jwtSecret,
+  }),
+);
 await untilStdinCloses();
 await worker.close();

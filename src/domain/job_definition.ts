@@ -91,6 +91,12 @@ const jobTargetSchema = z.unknown().transform((value, ctx) => {
     return z.NEVER;
   }
   return parsed.data;
+}).meta({
+  // The transform hides the two shapes from generated documentation.
+  oneOf: [builtinTargetSchema, webhookTargetSchema].map((schema) => {
+    const { $schema: _, ...json } = z.toJSONSchema(schema, { io: "input" });
+    return json;
+  }),
 });
 
 export const jobPutSchema = z.strictObject({

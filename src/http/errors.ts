@@ -29,9 +29,12 @@ export function handleError(err: Error, c: Context<HonoEnv>): Response {
     );
   }
   if (err instanceof HTTPException && err.status < 500) {
-    // Hono's own 4xx (e.g. a body over the size limit).
+    // Hono's own 4xx (a body over the size limit; a media type that
+    // @hono/zod-openapi refuses after jsonOnly accepted it).
     const code: ErrorCode = err.status === 413
       ? "payload_too_large"
+      : err.status === 415
+      ? "unsupported_media_type"
       : "bad_request";
     return c.json(
       errorBody(code, err.message || "Bad request", requestId),

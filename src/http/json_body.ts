@@ -1,6 +1,4 @@
-import type { Context } from "hono";
-import { validator } from "hono/validator";
-import type { z } from "zod";
+import type { MiddlewareHandler } from "hono";
 import { AppError } from "../errors.ts";
 import { formatIssuePath, validationError } from "./validation.ts";
 
@@ -16,36 +14,39 @@ export function jsonOrNull(raw: string): unknown {
 const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i;
 
 /**
- * The validator for every route that takes a JSON body. Hono's own would
- * read a body sent as text/plain, a form or with no Content-Type at all as
- * `{}` — and a PATCH of nothing is a no-op that answers 200 — so a body that
- * is not declared JSON is refused with 415 saying what to send. JSON that
- * does not parse is a 400, and so is any `__proto__` key: zod skips such
- * keys silently, so they would otherwise be dropped, not refused.
+ * Runs before the validator of every route that takes a JSON body. Hono's
+ * own would read a body sent as text/plain, a form or with no Content-Type
+ * at all as `{}` — and a PATCH of nothing is a no-op that answers 200 — so a
+ * body that is not declared JSON is refused with 415 saying what to send.
+ * JSON that does not parse is a 400, and so is any `__proto__` key: zod
+ * skips such keys silently, so they would otherwise be dropped, not refused.
+ * The body is read once: the validator after it gets Hono's cached text.
  */
-export function jsonBody<S extends z.ZodType>(schema: S) {
-  return validator("json", (value, c: Context) => {
-    const type = c.req.header("content-type");
-    if (!type || !JSON_TYPE.test(type)) {
-      throw new AppError(
-        "unsupported_media_type",
-        `Send the body as JSON with "Content-Type: application/json"${
-          type ? ` (got "${type}")` : " (none was sent)"
-        }`,
-      );
-    }
-    const proto = protoKeyPath(value);
-    if (proto !== null) {
-      throw validationError([{
-        path: proto,
-        message: `Unknown field "${formatIssuePath(proto)}"`,
-      }]);
-    }
-    const result = schema.safeParse(value);
-    if (!result.success) throw validationError(result.error.issues);
-    return result.data;
-  });
-}
+export const jsonOnly: MiddlewareHandler = async (c, next) => {
+  const type = c.req.header("content-type");
+  if (!type || !JSON_TYPE.test(type)) {
+    throw new AppError(
+      "unsupported_media_type",
+      `Send the body as JSON with "Content-Type: application/json"${
+        type ? ` (got "${type}")` : " (none was sent)"
+      }`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = await c.req.json();
+  } catch {
+    throw new AppError("bad_request", "Malformed JSON in request body");
+  }
+  const proto = protoKeyPath(value);
+  if (proto !== null) {
+    throw validationError([{
+      path: proto,
+      message: `Unknown field "${formatIssuePath(proto)}"`,
+    }]);
+  }
+  await next();
+};
 
 /** The path of the first `__proto__` key anywhere in `value`, or null. */
 function protoKeyPath(

@@ -1,13 +1,53 @@
-import { Hono } from "hono";
+import { createRoute, z } from "@hono/zod-openapi";
 import { callbackBodySchema } from "../domain/callback_body.ts";
 import { AppError } from "../errors.ts";
-import type { HonoEnv } from "../http/env.ts";
 import { jsonOrNull } from "../http/json_body.ts";
+import {
+  errors,
+  json,
+  openApiRoutes,
+  signedByQStash,
+} from "../http/openapi.ts";
 import { verifyQStashSignature } from "../http/qstash_signature.ts";
 import type { AppDeps } from "../deps.ts";
 import { deliverOccurrence } from "../services/deliver_occurrence.ts";
 import { deliverSlotPage } from "../services/deliver_slot.ts";
 import { handleSystemCallback } from "../services/handle_system_callback.ts";
+
+const callback = createRoute({
+  method: "post",
+  operationId: "qstashCallback",
+  path: "/v1/qstash/callback",
+  tags: ["QStash"],
+  summary: "QStash's deliveries",
+  description: "The destination of every Herald schedule and message. The " +
+    "signature is checked on the exact raw body against the public callback " +
+    "URL, before the body is read; anything short of a valid one is a 401 " +
+    "and writes nothing. Only QStash calls this.",
+  security: signedByQStash,
+  request: {
+    // Documented, not validated here: the body is parsed only after the
+    // signature check (a plain schema object adds no validator).
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: {
+            type: "object",
+            description: "A body Herald itself gave QStash; opaque to others.",
+          },
+        },
+      },
+    },
+  },
+  responses: {
+    200: json(
+      z.record(z.string(), z.unknown()),
+      "What the delivery did (sent, duplicate, deferred, skipped, …)",
+    ),
+    ...errors(400, 401, 413),
+  },
+});
 
 /**
  * The destination of every Herald schedule and message. The signature is
@@ -15,8 +55,8 @@ import { handleSystemCallback } from "../services/handle_system_callback.ts";
  * the current and the next signing key (the Receiver tries both); only then
  * is the body parsed.
  */
-export const qstashCallbackRoutes = new Hono<HonoEnv>()
-  .post("/v1/qstash/callback", async (c) => {
+export const qstashCallbackRoutes = openApiRoutes()
+  .openapi(callback, async (c) => {
     const deps = c.get("deps");
     const raw = await c.req.text();
     await verifyQStashSignature(
@@ -51,15 +91,18 @@ export const qstashCallbackRoutes = new Hono<HonoEnv>()
             firedAt: await firedAt(deps, messageId, retried),
             background,
           }),
+          200,
         );
       case "slot":
       case "slot-page":
         return c.json(
           await deliverSlotPage(deps, data, { messageId, background }),
+          200,
         );
       default:
         return c.json(
           await handleSystemCallback(deps, data, { messageId, background }),
+          200,
         );
     }
   });

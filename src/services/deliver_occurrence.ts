@@ -25,6 +25,7 @@ import { WebhookError } from "../ports/webhook_client.ts";
 import { findByIdempotencyKey } from "../ports/notification_store.ts";
 import { readStoredPreferences } from "../ports/preferences_store.ts";
 import { isGapTwinId } from "../domain/schedule_plan.ts";
+import { recordDeliveryLag } from "./delivery_lag.ts";
 import { reconcileUser } from "./reconcile_user.ts";
 import { finishFanOut, storeAndNotify } from "./create_notification.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
@@ -45,6 +46,7 @@ export type DeliveryDeps = Pick<
   | "config"
   | "scheduler"
   | "webhooks"
+  | "metrics"
 >;
 type Deps = DeliveryDeps;
 
@@ -216,6 +218,16 @@ export async function deliverDue(
       notification: notification.id,
     });
     return { status: "duplicate", notificationId: notification.id };
+  }
+  if (due.deferrable) {
+    // Published to the user's channel by now (storeAndNotify awaits it);
+    // a deferred occurrence was late on purpose, so it is not measured.
+    const firedAt = zonedInstant(
+      occurrence.localDate,
+      occurrence.localTime,
+      prefs.timezone,
+    );
+    recordDeliveryLag(deps.metrics, firedAt, deps.now(), "published");
   }
   return { status: "sent", notificationId: notification.id };
 }

@@ -107,12 +107,15 @@ export async function reconcileUser(
     unchanged: [],
   };
   const leaseId = opts.leased?.leaseId ?? crypto.randomUUID();
+  // Logged with the outcome; herald_reconcile_duration_seconds reads it.
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const start = round === 0 && opts.leased
       ? opts.leased
       : await leaseRound(deps, userId, leaseId);
     if (!start) {
-      deps.log.info("reconcile.busy", { user: shortId(userId) });
+      deps.log.info("reconcile.busy", { user: shortId(userId), ms: ms() });
       return { ...outcome, reason: "in_progress" };
     }
     const { row, ledger } = start;
@@ -154,6 +157,7 @@ export async function reconcileUser(
       deps.log.warn("reconcile.pending", {
         user: shortId(userId),
         status: error.status ?? null,
+        ms: ms(),
       });
       return { ...outcome, status: "pending", reason: "scheduler_unavailable" };
     }
@@ -221,6 +225,7 @@ export async function reconcileUser(
         created: outcome.created.length,
         updated: outcome.updated.length,
         deleted: outcome.deleted.length,
+        ms: ms(),
       });
       return outcome;
     }

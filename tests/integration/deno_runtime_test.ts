@@ -40,6 +40,11 @@ Deno.test("Herald runs on Deno with a file: database and in-process channels", a
   try {
     const health = await read(await fetch(`${url}/health`), healthBody);
     assert.equal(health.status, "ok");
+    // The docs page's script, which Workers serve as a static asset.
+    const script = await fetch(`${url}/docs/scalar.js`);
+    assert.equal(script.status, 200);
+    assert.match(script.headers.get("content-type") ?? "", /javascript/);
+    await script.body?.cancel();
 
     const user = "deno-ada";
     const put = await fetch(`${url}/v1/users/${user}/preferences`, {

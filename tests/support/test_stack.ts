@@ -19,6 +19,7 @@ const wranglerSchema = z.object({
     bindings: z.array(z.object({ name: z.string(), class_name: z.string() })),
   }),
   version_metadata: z.object({ binding: z.string() }).optional(),
+  assets: z.object({ directory: z.string() }).optional(),
 });
 
 /** The bundled Worker running in workerd, with its credentials. */
@@ -121,14 +122,16 @@ export async function startTestWorker(
     apiKey,
     jwtSecret,
     async runCron() {
-      // Miniflare's trigger route runs the scheduled handler to completion.
-      const res = await fetch(
-        `${url}/cdn-cgi/handler/scheduled?cron=${
-          encodeURIComponent("* * * * *")
-        }`,
-      );
-      const text = await res.text();
-      if (!res.ok) throw new Error(`cron trigger: ${res.status} ${text}`);
+      // Runs the scheduled handler to completion. Through the Worker itself:
+      // with static assets, the URL trigger reaches the assets router.
+      const worker: unknown = await mf.getWorker();
+      if (!canRunScheduled(worker)) {
+        throw new Error("The Worker has no scheduled() to call");
+      }
+      const result = await worker.scheduled({ cron: "* * * * *" });
+      if (result.outcome !== "ok") {
+        throw new Error(`cron trigger: ${result.outcome}`);
+      }
     },
     userToken(userId, roles) {
       const now = Math.floor(Date.now() / 1000);
@@ -147,6 +150,19 @@ export async function startTestWorker(
       await mf.dispose();
     },
   };
+}
+
+/**
+ * Miniflare's Worker handle has `scheduled()`, but its types (workers-types
+ * remapped for Node) lose it under Deno's own Request type.
+ */
+interface ScheduledRunner {
+  scheduled(options: { cron: string }): Promise<{ outcome: string }>;
+}
+
+function canRunScheduled(worker: unknown): worker is ScheduledRunner {
+  return typeof worker === "object" && worker !== null &&
+    typeof Reflect.get(worker, "scheduled") === "function";
 }
 
 function startMiniflare(
@@ -168,6 +184,16 @@ function startMiniflare(
     bindings,
     ...(wrangler.version_metadata
       ? { versionMetadata: wrangler.version_metadata.binding }
+      : {}),
+    // Static files answer before the Worker, as on Cloudflare (the docs
+    // page's script; `deno task build` puts them there).
+    ...(wrangler.assets
+      ? {
+        assets: {
+          directory: `${ROOT}${wrangler.assets.directory}`,
+          routerConfig: { has_user_worker: true },
+        },
+      }
       : {}),
     host: "127.0.0.1",
     port,
