@@ -180,9 +180,21 @@ Deno.test("parsePreferencesPut() sorts times and puts days in week order", () =>
   assert.deepStrictEqual(prefs.types.morningDigest.days, ["mon", "wed", "sun"]);
 });
 
-Deno.test("parsePreferencesPut() stores a time zone as the zone database spells it", () => {
+Deno.test("parsePreferencesPut() stores a time zone as written when the zone database spells it so, else its current name", () => {
   for (
-    const [given, stored] of [["UTC", "UTC"], ["europe/paris", "Europe/Paris"]]
+    const [given, stored] of [
+      ["UTC", "UTC"],
+      ["europe/paris", "Europe/Paris"],
+      // The engine's own name for these is the older spelling.
+      ["Asia/Kathmandu", "Asia/Kathmandu"],
+      ["Europe/Kyiv", "Europe/Kyiv"],
+      ["asia/kolkata", "Asia/Kolkata"],
+      ["asia/calcutta", "Asia/Kolkata"],
+      // An old spelling written exactly is still the caller's choice.
+      ["Asia/Calcutta", "Asia/Calcutta"],
+      // A link becomes the zone it names.
+      ["US/Eastern", "America/New_York"],
+    ]
   ) {
     assert.deepStrictEqual(
       valid(parsePut({ ...examplePut(), timezone: given })).timezone,
