@@ -40,7 +40,7 @@ for (const { userId, prefs } of users) {
   ) {
     perUserSchedules++;
     if (s.id.endsWith(".dst")) continue; // fires once a year
-    const days = prefs.types[s.type].days.length;
+    const days = prefs.types[s.type]?.days.length ?? 0;
     perUserFiringsPerMonth += days * DAYS_PER_MONTH / 7;
   }
 }

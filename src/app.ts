@@ -21,6 +21,7 @@ import { docsRoutes } from "./routes/docs.ts";
 import { describeRealtimeRoutes } from "./routes/stream_docs.ts";
 import { openApiRoutes, registerSecuritySchemes } from "./http/openapi.ts";
 import { streamRoutes } from "./routes/stream.ts";
+import { typeRoutes } from "./routes/types.ts";
 
 /** What `/openapi.json` says about Herald before its routes. */
 const DOCUMENT = {
@@ -37,6 +38,12 @@ const DOCUMENT = {
     { name: "Preferences" },
     { name: "Inbox" },
     { name: "Real time" },
+    {
+      name: "Catalogue",
+      description: "The notification types the operator offers: their " +
+        "defaults, templates, content webhook, and whether users may " +
+        "switch them off.",
+    },
     { name: "Scheduler" },
     { name: "System jobs" },
     { name: "QStash" },
@@ -105,6 +112,7 @@ export function createApp(source: DepsSource) {
     .route("/", qstashCallbackRoutes)
     .route("/", schedulerRoutes)
     .route("/", jobRoutes)
+    .route("/", typeRoutes)
     .route("/", metricsRoutes)
     .route("/", consoleRoutes)
     .route("/", devClockRoutes);

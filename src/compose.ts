@@ -5,6 +5,7 @@ import type { ChannelsPort } from "./ports/channels.ts";
 import { countedScheduler } from "./ports/counted_scheduler.ts";
 import type { Database } from "./ports/database.ts";
 import type { DevClock } from "./ports/dev_clock.ts";
+import type { CatalogueCache } from "./ports/catalogue_store.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { MetricsRecorder } from "./ports/metrics.ts";
 import { createQStashScheduler } from "./ports/qstash_scheduler.ts";
@@ -32,6 +33,8 @@ export interface RuntimeParts {
   localLimiter: RefreshLimiter;
   now: () => number;
   devClock: DevClock | null;
+  /** Lives as long as the process or isolate, like the limiter. */
+  catalogueCache: CatalogueCache;
 }
 
 /** The rest of AppDeps is the same everywhere. */
@@ -68,6 +71,7 @@ export function composeDeps(r: RuntimeParts): AppDeps {
     metrics: r.metrics,
     now: r.now,
     devClock: r.devClock,
+    catalogue: (atRevision) => r.catalogueCache.get(r.db, atRevision),
   };
 }
 

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { isNotificationTypeId } from "./domain/catalogue.ts";
 
 /**
  * Herald's configuration, parsed once per runtime from its environment
@@ -25,7 +24,6 @@ const configSchema = z.object({
   CORS_ORIGINS: z.string().default(""),
   WEBHOOK_SECRET: z.string().min(32, "must be at least 32 characters")
     .optional(),
-  CONTENT_WEBHOOKS: z.string().default("{}"),
   CONTENT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000)
     .default(3_000),
   DEV_CLOCK: z.enum(["qstash"], 'must be "qstash" or unset').optional(),
@@ -34,11 +32,6 @@ const configSchema = z.object({
     'must be "slots" or "per-user"',
   ).default("slots"),
 });
-
-const contentWebhooksSchema = z.record(
-  z.string().refine(isNotificationTypeId, "is not a notification type"),
-  z.url(),
-);
 
 export interface Config {
   apiKey: string;
@@ -59,8 +52,6 @@ export interface Config {
   corsOrigins: string[];
   /** HMAC key for outgoing webhooks; the host app already holds JWT_SECRET. */
   webhookSecret: string;
-  /** Notification type → the host app's content webhook. */
-  contentWebhooks: Record<string, string>;
   contentWebhookTimeoutMs: number;
   /**
    * Local stack only: Herald's clock follows the QStash dev server's virtual
@@ -109,7 +100,6 @@ export function parseConfig(env: Record<string, unknown>): Config {
     );
   }
   const publicUrl = e.PUBLIC_URL.replace(/\/+$/, "");
-  const contentWebhooks = parseContentWebhooks(e.CONTENT_WEBHOOKS);
   return {
     apiKey: e.API_KEY,
     jwtSecret: e.JWT_SECRET,
@@ -127,30 +117,8 @@ export function parseConfig(env: Record<string, unknown>): Config {
     heartbeatMs: e.HEARTBEAT_MS,
     corsOrigins: e.CORS_ORIGINS.split(",").map((s) => s.trim()).filter(Boolean),
     webhookSecret: e.WEBHOOK_SECRET ?? e.JWT_SECRET,
-    contentWebhooks,
     contentWebhookTimeoutMs: e.CONTENT_WEBHOOK_TIMEOUT_MS,
     devClock: e.DEV_CLOCK === "qstash",
     schedulePlacement: e.SCHEDULE_PLACEMENT,
   };
-}
-
-function parseContentWebhooks(text: string): Record<string, string> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new ConfigError(
-      "Herald's configuration is invalid: CONTENT_WEBHOOKS is not JSON",
-    );
-  }
-  const parsed = contentWebhooksSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(
-      `Herald's configuration is invalid: CONTENT_WEBHOOKS ${
-        issue?.path.join(".") ?? ""
-      } ${issue?.message ?? ""}`,
-    );
-  }
-  return parsed.data;
 }

@@ -9,6 +9,7 @@ import { createMetricsRecorder } from "./ports/metrics.ts";
 import { createDevClock } from "./ports/dev_clock.ts";
 import { countingLogger } from "./ports/metrics_logger.ts";
 import { createLocalLimiter } from "./ports/refresh_limiter.ts";
+import { createCatalogueCache } from "./ports/catalogue_store.ts";
 import { createInProcessChannels } from "./realtime/in_process_channels.ts";
 import { shardBroadcasts } from "./realtime/sharded_channels.ts";
 import { runMaintenance } from "./services/maintenance.ts";
@@ -54,6 +55,7 @@ const deps = composeDeps({
   metrics,
   log,
   localLimiter: createLocalLimiter(now),
+  catalogueCache: createCatalogueCache(),
   now,
   devClock,
 });

@@ -1,5 +1,6 @@
 import type { Redis } from "@upstash/redis";
 import type { Config } from "./config.ts";
+import type { Catalogue } from "./domain/catalogue.ts";
 import type { Database } from "./ports/database.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { MetricsRecorder } from "./ports/metrics.ts";
@@ -34,4 +35,9 @@ export interface AppDeps {
   now: () => number;
   /** Set only in the local stack (`DEV_CLOCK=qstash`). */
   devClock: DevClock | null;
+  /**
+   * The live catalogue of notification types: cached a few seconds, or
+   * reloaded unless at least as new as `atRevision` (ports/catalogue_store).
+   */
+  catalogue(atRevision?: number | "latest"): Promise<Catalogue>;
 }

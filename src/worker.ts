@@ -16,6 +16,7 @@ import { createMetricsRecorder } from "./ports/metrics.ts";
 import { createDevClock } from "./ports/dev_clock.ts";
 import { countingLogger } from "./ports/metrics_logger.ts";
 import { createLocalLimiter } from "./ports/refresh_limiter.ts";
+import { createCatalogueCache } from "./ports/catalogue_store.ts";
 import { createDurableChannels } from "./realtime/durable_channels.ts";
 import { shardBroadcasts } from "./realtime/sharded_channels.ts";
 import { runMaintenance } from "./services/maintenance.ts";
@@ -58,6 +59,7 @@ function build(env: WorkerEnv): Built {
     createDurableChannels(env.CHANNELS, env.REALTIME_DIRECTORY),
   );
   const localLimiter = createLocalLimiter(now);
+  const catalogueCache = createCatalogueCache();
   const { redis } = config;
   const deps = (): AppDeps =>
     composeDeps({
@@ -71,6 +73,7 @@ function build(env: WorkerEnv): Built {
       metrics,
       log,
       localLimiter,
+      catalogueCache,
       now,
       devClock,
     });

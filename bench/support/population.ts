@@ -1,10 +1,10 @@
-import { NOTIFICATION_TYPES } from "../../src/domain/catalogue.ts";
 import {
   effectivePreferences,
   type PreferenceOverrides,
 } from "../../src/domain/preference_overrides.ts";
 import type { Preferences } from "../../src/domain/preferences.ts";
 import { type Weekday, WEEKDAYS } from "../../src/domain/weekday.ts";
+import { DEMO } from "../../tests/support/demo_catalogue.ts";
 
 /**
  * A realistic population of users for the scheduling benchmarks, the same
@@ -125,7 +125,7 @@ export function population(
   const prefix = opts.prefix ?? "p-";
   return Array.from({ length: count }, (_, i) => {
     const types: NonNullable<PreferenceOverrides["types"]> = {};
-    for (const type of NOTIFICATION_TYPES) {
+    for (const type of DEMO.types) {
       const flip = next() < 0.15;
       const enabled = flip ? !type.enabled : type.enabled;
       const custom = next() < 0.25;
@@ -146,7 +146,7 @@ export function population(
     return {
       userId: `${prefix}${String(i).padStart(6, "0")}`,
       overrides,
-      prefs: effectivePreferences(overrides),
+      prefs: effectivePreferences(overrides, DEMO),
     };
   });
 }

@@ -143,7 +143,10 @@ export const schedulerState = sqliteTable("scheduler_state", {
  */
 export const schedulerOperations = sqliteTable("scheduler_operations", {
   id: text("id").primaryKey(),
-  kind: text("kind", { enum: ["restart", "stop", "start"] }).notNull(),
+  kind: text("kind", { enum: ["restart", "stop", "start", "retype"] })
+    .notNull(),
+  /** What a `retype` is about: the type and what changed (JSON). */
+  params: text("params"),
   status: text("status", {
     enum: ["running", "done", "failed", "superseded"],
   }).notNull(),
@@ -290,3 +293,27 @@ export const slotFailures = sqliteTable("slot_failures", {
   error: text("error").notNull(),
   at: integer("at").notNull(),
 }, (t) => [primaryKey({ columns: [t.slot, t.firedAt, t.memberId] })]);
+
+/**
+ * The catalogue: the operator's notification types (domain/catalogue.ts).
+ * `definition` is the validated type without its id (JSON); `version`
+ * grows with every change; `position` keeps the order types were made in.
+ */
+export const notificationTypes = sqliteTable("notification_types", {
+  id: text("id").primaryKey(),
+  version: integer("version").notNull(),
+  definition: text("definition").notNull(),
+  position: integer("position").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * One row: bumped by every catalogue change, in the change's own batch. A
+ * reconcile reads it with its lease and reloads its cached catalogue when
+ * it moved, so no isolate plans a user against a catalogue it missed.
+ */
+export const catalogueRevision = sqliteTable("catalogue_revision", {
+  id: integer("id").primaryKey(),
+  revision: integer("revision").notNull(),
+});

@@ -8,7 +8,7 @@ import { type QStashDevServer, startQStashDevServer } from "./qstash/server.ts";
 import { type LibsqlDevServer, startLibsqlDevServer } from "./libsql/server.ts";
 import { findRedisServer, startRedisServer } from "./redis/redis_server.ts";
 import { startRedisRestProxy } from "./redis/proxy.ts";
-import { applyMigrations } from "./migrate.ts";
+import { applyMigrations, DEMO_SEED } from "./migrate.ts";
 
 export interface StandInPorts {
   libsql: number;
@@ -79,7 +79,7 @@ export async function startStandIns(opts: StandInsOptions): Promise<StandIns> {
       await libsql?.close();
       libsql = null;
     });
-    await applyMigrations(libsqlUrl);
+    await applyMigrations(libsqlUrl, { seed: DEMO_SEED });
 
     const qstashOptions = {
       port: opts.ports.qstash,

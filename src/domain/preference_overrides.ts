@@ -1,4 +1,4 @@
-import { NOTIFICATION_TYPES, perNotificationType } from "./catalogue.ts";
+import type { Catalogue } from "./catalogue.ts";
 import { isLocalTime } from "./local_time.ts";
 import {
   applyPatch,
@@ -27,9 +27,15 @@ import { type Weekday, WEEKDAYS } from "./weekday.ts";
  */
 export type { PreferenceOverrides };
 
-/** The preferences a user has: catalogue defaults under their choices. */
-export function effectivePreferences(o: PreferenceOverrides): Preferences {
-  return applyPatch(defaultPreferences(), o);
+/**
+ * The preferences a user has: the live catalogue's defaults under their
+ * choices (choices about types the catalogue no longer has drop out).
+ */
+export function effectivePreferences(
+  o: PreferenceOverrides,
+  catalogue: Catalogue,
+): Preferences {
+  return applyPatch(defaultPreferences(catalogue), o, catalogue);
 }
 
 /** Canonical JSON of stored overrides. */
@@ -58,13 +64,14 @@ export function encodePatch(p: PreferencesPatch): string {
   });
 }
 
+/** Types by id in sorted order, each's fields in one order. */
 function encodeTypes(
   types: NonNullable<PreferencesPatch["types"]>,
 ): Record<string, Partial<TypePreference>> {
   const out: Record<string, Partial<TypePreference>> = {};
-  for (const type of NOTIFICATION_TYPES) {
-    const t = types[type.id];
-    if (t) out[type.id] = { enabled: t.enabled, times: t.times, days: t.days };
+  for (const id of Object.keys(types).sort()) {
+    const t = types[id];
+    if (t) out[id] = { enabled: t.enabled, times: t.times, days: t.days };
   }
   return out;
 }
@@ -77,7 +84,8 @@ function encodeTypes(
  * checks (with their error messages, which nobody reads here) cost several
  * times the JSON parse; the rules themselves are the same small predicates
  * the input schema uses. Rows saved whole read back as overrides of
- * everything, which they are; a type no longer in the catalogue is ignored.
+ * everything, which they are; a type no longer in the catalogue reads back
+ * too, and effectivePreferences() leaves it out.
  */
 export function decodeOverrides(data: string): PreferenceOverrides {
   const value: unknown = JSON.parse(data);
@@ -101,27 +109,25 @@ export function decodeOverrides(data: string): PreferenceOverrides {
   if (value.types !== undefined) {
     if (!isRecord(value.types)) throw invalid("types");
     const types: NonNullable<PreferenceOverrides["types"]> = {};
-    for (const type of NOTIFICATION_TYPES) {
-      const t = value.types[type.id];
-      if (t === undefined) continue;
-      if (!isRecord(t)) throw invalid(`types.${type.id}`);
+    for (const [id, t] of Object.entries(value.types)) {
+      if (!isRecord(t)) throw invalid(`types.${id}`);
       const read: Partial<TypePreference> = {};
       if (t.enabled !== undefined) {
-        read.enabled = flag(t.enabled, `types.${type.id}.enabled`);
+        read.enabled = flag(t.enabled, `types.${id}.enabled`);
       }
       if (t.times !== undefined) {
         if (!nonEmptyListOf(t.times, isTime)) {
-          throw invalid(`types.${type.id}.times`);
+          throw invalid(`types.${id}.times`);
         }
         read.times = t.times;
       }
       if (t.days !== undefined) {
         if (!nonEmptyListOf(t.days, isWeekday)) {
-          throw invalid(`types.${type.id}.days`);
+          throw invalid(`types.${id}.days`);
         }
         read.days = t.days;
       }
-      types[type.id] = read;
+      types[id] = read;
     }
     out.types = types;
   }
@@ -156,19 +162,4 @@ function flag(value: unknown, path: string): boolean {
 
 function invalid(path: string): Error {
   return new Error(`Stored preferences are invalid at "${path}"`);
-}
-
-/**
- * What "active" needs to know of the catalogue, as JSON for the store's SQL
- * (`ports/preferences_store.ts`): whether notifications and each type are on
- * for a user who never said.
- */
-export function activeDefaultsJson(): string {
-  const defaults = defaultPreferences();
-  return JSON.stringify({
-    enabled: defaults.enabled,
-    types: perNotificationType((type) => ({
-      enabled: defaults.types[type.id].enabled,
-    })),
-  });
 }

@@ -1,7 +1,7 @@
 import { decodeBase64Url, encodeBase64Url } from "./base64url.ts";
-import { NOTIFICATION_TYPE_IDS, type NotificationTypeId } from "./catalogue.ts";
 import { hourAndMinute, isLocalTime } from "./local_time.ts";
-import type { Preferences, TypePreference } from "./preferences.ts";
+import type { Preferences } from "./preferences.ts";
+import { wantedTypes } from "./schedule_plan.ts";
 import { type Weekday, weekdayOf } from "./weekday.ts";
 import { addDays, localParts, zonedInstant } from "./zoned_time.ts";
 
@@ -158,20 +158,17 @@ function nextOccurrenceOf(
 
 /**
  * Which slot each of a user's enabled types and times belongs in at `now`:
- * the one its next occurrence falls in. Nothing when notifications are off.
+ * the one its next occurrence falls in. Only critical types when
+ * notifications are off.
  */
 export function planMemberships(
   userId: string,
   prefs: Preferences,
   now: number,
+  critical?: ReadonlySet<string>,
 ): Membership[] {
-  if (!prefs.enabled) return [];
-  const types: Partial<Record<NotificationTypeId, TypePreference>> =
-    prefs.types;
   const out: Membership[] = [];
-  for (const type of NOTIFICATION_TYPE_IDS) {
-    const pref = types[type];
-    if (!pref?.enabled) continue;
+  for (const [type, pref] of wantedTypes(prefs, critical)) {
     for (const localTime of new Set(pref.times)) {
       const next = nextOccurrenceOf(now, localTime, prefs.timezone, pref.days);
       if (next !== null) {

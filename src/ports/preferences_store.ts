@@ -11,10 +11,11 @@ import {
   type SQL,
   sql,
 } from "drizzle-orm";
+import type { TypeChange, TypeShape } from "../domain/type_change.ts";
 import type { Database } from "./database.ts";
 import { schema } from "./database.ts";
 
-const { preferences } = schema;
+const { preferences, notificationTypes } = schema;
 
 export interface StoredPreferences {
   userId: string;
@@ -55,8 +56,6 @@ export interface PreferencesSave {
    * SQLite's `json_patch` (domain/preference_overrides.ts).
    */
   write: { mode: "replace"; json: string } | { mode: "merge"; patch: string };
-  /** `activeDefaultsJson()`: the catalogue's say on "active". */
-  defaults: string;
   now: number;
 }
 
@@ -82,7 +81,7 @@ export function savePreferencesQuery(db: Database, save: PreferencesSave) {
     userId: save.userId,
     version: 1,
     data: first,
-    active: activeOf(first, save.defaults),
+    active: activeOf(first),
     updatedAt: save.now,
     syncStatus: "pending",
     leaseId: save.lease.id,
@@ -94,7 +93,7 @@ export function savePreferencesQuery(db: Database, save: PreferencesSave) {
       previousData: existing,
       data: next,
       version: sql`${preferences.version} + 1`,
-      active: activeOf(next, save.defaults),
+      active: activeOf(next),
       updatedAt: save.now,
       syncStatus: "pending",
       nextSyncAt: null,
@@ -118,17 +117,30 @@ function leaseFree(now: number): SQL {
 }
 
 /**
- * "Active" — on, with at least one type on — of a stored overrides document,
- * in SQL, each field the user left out taking the catalogue's default.
+ * "Active" — some type is on: a critical one, or any while notifications
+ * are on — of a stored overrides document, in SQL against the catalogue's
+ * own table, so a write never counts with a catalogue it missed.
  */
-function activeOf(doc: SQL, defaults: string): SQL<boolean> {
+export function activeOf(doc: SQL): SQL<boolean> {
+  return sql<boolean>`exists (
+    select 1 from ${notificationTypes} as t
+    where ${typeOn(doc, sql`t.id`, sql`t.definition`)}
+  )`;
+}
+
+/**
+ * Whether the type `id` (defined by `definition`, the stored JSON) is on
+ * for the user whose overrides are `doc`: critical, or notifications on and
+ * the type on by the user's say or else by the type's default.
+ */
+export function typeOn(doc: SQL, id: SQL, definition: SQL): SQL<boolean> {
   return sql<boolean>`(
-    coalesce(json_extract(${doc}, '$.enabled'), json_extract(${defaults}, '$.enabled')) = 1
-    and exists (
-      select 1 from json_each(${defaults}, '$.types') as d
-      where coalesce(
-        json_extract(${doc}, '$.types.' || json_quote(d.key) || '.enabled'),
-        json_extract(d.value, '$.enabled')
+    json_extract(${definition}, '$.critical') = 1
+    or (
+      coalesce(json_extract(${doc}, '$.enabled'), 1) = 1
+      and coalesce(
+        json_extract(${doc}, '$.types.' || json_quote(${id}) || '.enabled'),
+        json_extract(${definition}, '$.enabled')
       ) = 1
     )
   )`;
@@ -277,9 +289,14 @@ export async function preferencesPage(
     .orderBy(asc(preferences.userId)).limit(limit);
 }
 
-/** One page of active users' ids (fan-out jobs), from the `active` index. */
-export async function activeUsersPage(
+/**
+ * One page of the ids of users who have `type` on (a fan-out's audience):
+ * active ones (their index) for whom the type is on, by their choice or the
+ * type's default, as the catalogue stands when the page is read.
+ */
+export async function usersWithTypeOnPage(
   db: Database,
+  type: string,
   afterUserId: string | null,
   limit: number,
 ): Promise<string[]> {
@@ -287,6 +304,10 @@ export async function activeUsersPage(
     .from(preferences).where(and(
       eq(preferences.active, true),
       afterUserId === null ? undefined : gt(preferences.userId, afterUserId),
+      sql`exists (
+        select 1 from ${notificationTypes} as t where t.id = ${type}
+        and ${typeOn(sql`${preferences.data}`, sql`t.id`, sql`t.definition`)}
+      )`,
     )).orderBy(asc(preferences.userId)).limit(limit);
   return rows.map((r) => r.userId);
 }
@@ -307,6 +328,13 @@ export async function preferencesOfUsers(
     .from(preferences).where(inArray(preferences.userId, [...userIds]));
 }
 
+/** Whether anybody has saved preferences. */
+export async function anyPreferences(db: Database): Promise<boolean> {
+  const rows = await db.select({ userId: preferences.userId })
+    .from(preferences).limit(1);
+  return rows.length > 0;
+}
+
 /** Which of `userIds` have saved preferences. */
 export async function usersWithPreferences(
   db: Database,
@@ -316,4 +344,60 @@ export async function usersWithPreferences(
   const rows = await db.select({ userId: preferences.userId })
     .from(preferences).where(inArray(preferences.userId, [...userIds]));
   return new Set(rows.map((r) => r.userId));
+}
+
+/**
+ * The users a catalogue change moves (domain/type_change.ts), a page at a
+ * time in id order: those for whom the type goes on or off, and those who
+ * have it on and follow a default time or day that changed. Whoever chose
+ * the changed fields for themselves is not among them.
+ */
+export async function usersMovedPage(
+  db: Database,
+  change: TypeChange,
+  afterUserId: string | null,
+  limit: number,
+): Promise<string[]> {
+  const doc = sql`${preferences.data}`;
+  const at = (field: string) =>
+    sql`json_extract(${doc}, ${`$.types.${change.type}.${field}`})`;
+  const on = (shape: TypeShape | null): SQL =>
+    shape === null ? sql`0` : shape.critical ? sql`1` : sql`(
+      coalesce(json_extract(${doc}, '$.enabled'), 1) = 1
+      and coalesce(${at("enabled")}, ${shape.enabled ? 1 : 0}) = 1
+    )`;
+  const { before, after } = change;
+  const followed: SQL[] = [];
+  if (before && after && before.times.join() !== after.times.join()) {
+    followed.push(sql`${at("times")} is null`);
+  }
+  if (before && after && before.days.join() !== after.days.join()) {
+    followed.push(sql`${at("days")} is null`);
+  }
+  // Parenthesised whole: and() does not wrap the conditions it joins.
+  const moved = sql`((${on(before)}) <> (${on(after)})${
+    followed.length
+      ? sql` or ((${on(before)}) and (${sql.join(followed, sql` or `)}))`
+      : sql``
+  })`;
+  const rows = await db.select({ userId: preferences.userId })
+    .from(preferences).where(and(
+      afterUserId === null ? undefined : gt(preferences.userId, afterUserId),
+      moved,
+    )).orderBy(asc(preferences.userId)).limit(limit);
+  return rows.map((r) => r.userId);
+}
+
+/**
+ * Marks users a catalogue change moved: a new version (a reconcile already
+ * under way for one of them goes round again, with the new catalogue),
+ * pending, and "active" counted again against the catalogue as it is now.
+ */
+export function markMovedQuery(db: Database, userIds: readonly string[]) {
+  return db.update(preferences).set({
+    version: sql`${preferences.version} + 1`,
+    syncStatus: "pending",
+    nextSyncAt: null,
+    active: activeOf(sql`${preferences.data}`),
+  }).where(inArray(preferences.userId, [...userIds]));
 }

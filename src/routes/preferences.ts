@@ -36,7 +36,12 @@ const preferences = z.object({
 });
 
 const sync = z.object({
-  status: z.enum(["synced", "pending"]),
+  status: z.enum(["synced", "pending", "unsaved"]).openapi({
+    description: "`unsaved`: the user never saved; the defaults are shown " +
+      "and nothing is scheduled for them until a first save. `pending`: " +
+      "QStash does not hold the latest version yet (it is being brought " +
+      "there, or retried by the cron trigger).",
+  }),
   syncedVersion: z.number().int(),
 });
 
@@ -89,7 +94,8 @@ const read = createRoute({
   path,
   tags,
   summary: "Read a user's preferences",
-  description: "The catalogue's defaults (version 0) before any save.",
+  description: "The catalogue's defaults (version 0, `sync.status` " +
+    "`unsaved`) before any save: nothing is scheduled until the first one.",
   security: adminOrUser,
   middleware: [authenticate, requireSelfOrAdmin],
   request: { params },
@@ -144,7 +150,7 @@ export const preferencesRoutes = openApiRoutes()
     const result = await updatePreferences(
       c.get("deps"),
       c.req.valid("param").userId,
-      { mode: "replace", overrides: c.req.valid("json") },
+      { mode: "replace", put: c.req.valid("json") },
     );
     return c.json(result, 200);
   })

@@ -24,6 +24,8 @@ import {
   forcedReconcile,
   health,
   operationBody,
+  operationQuery,
+  paceOf,
   schedulerStatus as statusSchema,
 } from "./scheduler_schemas.ts";
 
@@ -33,16 +35,6 @@ const statusQuery = z.strictObject({
   userId: userId.optional().openapi({ description: "One user's schedules." }),
   cursor: z.string().min(1).max(400).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-});
-
-const operationQuery = z.strictObject({
-  pageSize: z.coerce.number().int().min(1).max(1000).default(500).openapi({
-    description: "Users (restart) or schedules (stop, start) per page.",
-  }),
-  pagesPerCall: z.coerce.number().int().min(1).max(1_000_000).optional()
-    .openapi({
-      description: "Pages this request does before continuing through QStash.",
-    }),
 });
 
 const driftQuery = z.strictObject({
@@ -197,8 +189,7 @@ async function operate(
 ) {
   const operation = await startOperation(c.get("deps"), kind, {
     ...DEFAULT_OPERATION_OPTIONS,
-    pageSize: q.pageSize,
-    maxPages: q.pagesPerCall ?? DEFAULT_OPERATION_OPTIONS.maxPages,
+    ...paceOf(q),
   });
   // 503 for a failed one (resumable: POST again), 202 while it goes on.
   if (operation.status === "failed") return c.json({ operation }, 503);

@@ -14,7 +14,10 @@ export const trigger = z.discriminatedUnion("type", [
 
 export const operationView = z.object({
   id: z.string(),
-  kind: z.enum(["restart", "stop", "start"]),
+  kind: z.enum(["restart", "stop", "start", "retype"]).openapi({
+    description: "`retype`: the users a catalogue change moves, walked " +
+      "after a type was created, changed or deleted.",
+  }),
   status: z.enum(["running", "done", "failed", "superseded"]),
   phase: z.string(),
   resumed: z.boolean().openapi({
@@ -40,6 +43,27 @@ export const operationView = z.object({
 }).openapi("SchedulerOperation");
 
 export const operationBody = z.object({ operation: operationView });
+
+/** How a request paces the operation it starts. */
+export const operationQuery = z.strictObject({
+  pageSize: z.coerce.number().int().min(1).max(1000).optional().openapi({
+    description: "Users (restart, retype) or schedules (stop, start) per " +
+      "page; 500 unless given.",
+  }),
+  pagesPerCall: z.coerce.number().int().min(1).max(1_000_000).optional()
+    .openapi({
+      description: "Pages this request does before continuing through QStash.",
+    }),
+});
+
+export function paceOf(
+  q: z.output<typeof operationQuery>,
+): { pageSize?: number; maxPages?: number } {
+  return {
+    ...(q.pageSize === undefined ? {} : { pageSize: q.pageSize }),
+    ...(q.pagesPerCall === undefined ? {} : { maxPages: q.pagesPerCall }),
+  };
+}
 
 export const schedulerStatus = z.object({
   running: z.boolean(),

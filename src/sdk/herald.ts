@@ -44,6 +44,14 @@ export type OperationQuery = InferRequestType<Scheduler["restart"]["$post"]>[
   "query"
 ];
 export type JobPut = InferRequestType<Job["$put"]>["json"];
+type NotificationTypeRoute = Api["v1"]["types"][":id"];
+export type TypeCreate = InferRequestType<Api["v1"]["types"]["$post"]>["json"];
+export type TypeDefinition = InferRequestType<
+  NotificationTypeRoute["$put"]
+>["json"];
+export type TypePatch = InferRequestType<
+  NotificationTypeRoute["$patch"]
+>["json"];
 
 const streamTokenBody = z.object({
   token: z.string(),
@@ -80,6 +88,7 @@ export function createHerald(opts: HeraldOptions) {
   const users = api.v1.users[":userId"];
   const param = (userId: string) => ({ param: { userId } });
   const job = api.v1.scheduler.jobs[":id"];
+  const type = api.v1.types[":id"];
   const secret = () => {
     if (!opts.jwtSecret) {
       throw new Error("Pass jwtSecret to createHerald() to mint tokens");
@@ -171,6 +180,27 @@ export function createHerald(opts: HeraldOptions) {
         answer(job.runs[":runId"].$get({ param: { id, runId } })),
       failures: (id: string, runId: string) =>
         answer(job.runs[":runId"].failures.$get({ param: { id, runId } })),
+    },
+
+    /**
+     * The catalogue of notification types. A change that moves users
+     * answers with the `retype` operation walking them (poll it with
+     * `scheduler.operation(id)`).
+     */
+    types: {
+      list: () => answer(api.v1.types.$get()),
+      get: (id: string) => answer(type.$get({ param: { id } })),
+      create: (definition: TypeCreate, query: OperationQuery = {}) =>
+        answer(api.v1.types.$post({ json: definition, query })),
+      put: (
+        id: string,
+        definition: TypeDefinition,
+        query: OperationQuery = {},
+      ) => answer(type.$put({ param: { id }, json: definition, query })),
+      update: (id: string, patch: TypePatch, query: OperationQuery = {}) =>
+        answer(type.$patch({ param: { id }, json: patch, query })),
+      delete: (id: string, query: OperationQuery = {}) =>
+        answer(type.$delete({ param: { id }, query })),
     },
 
     tokens: {

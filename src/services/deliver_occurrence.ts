@@ -1,10 +1,7 @@
 import { z } from "zod";
 import type { OccurrenceBody } from "../domain/callback_body.ts";
 import { deferredBody } from "../domain/callback_body.ts";
-import {
-  isNotificationTypeId,
-  NOTIFICATION_TYPES,
-} from "../domain/catalogue.ts";
+import type { NotificationType } from "../domain/catalogue.ts";
 import {
   inQuietHours,
   type Occurrence,
@@ -47,6 +44,7 @@ export type DeliveryDeps = Pick<
   | "scheduler"
   | "webhooks"
   | "metrics"
+  | "catalogue"
 >;
 type Deps = DeliveryDeps;
 
@@ -91,11 +89,17 @@ async function deliverOnce(
   background: Background,
 ): Promise<DeliveryOutcome> {
   const skip = skipper(deps, body);
-  const stored = await readStoredPreferences(deps.db, body.userId);
+  const [stored, catalogue] = await Promise.all([
+    readStoredPreferences(deps.db, body.userId),
+    deps.catalogue(),
+  ]);
   if (!stored) return skip("no preferences saved");
-  const prefs = decodeStoredPreferences(stored.data);
-  const typePrefs = stillWanted(prefs, body);
-  if (typeof typePrefs === "string") return skip(typePrefs);
+  const prefs = decodeStoredPreferences(stored.data, catalogue);
+  const type = catalogue.get(body.type);
+  const typePrefs = stillWanted(prefs, body, type);
+  if (typeof typePrefs === "string" || !type) {
+    return skip(typeof typePrefs === "string" ? typePrefs : "unknown type");
+  }
 
   const occurrence: Occurrence = body.kind === "deferred" ? body : occurrenceAt(
     firedAt,
@@ -112,6 +116,7 @@ async function deliverOnce(
   return await deliverDue(deps, {
     occurrence,
     prefs,
+    type,
     weekday,
     deferrable: body.kind === "user-schedule",
   }, background);
@@ -119,16 +124,19 @@ async function deliverOnce(
 
 /**
  * The type's preferences if the user still wants this type at this time,
- * else why not.
+ * else why not. A critical type is wanted whatever the user switched off.
  */
 export function stillWanted(
   prefs: Preferences,
   o: { type: string; localTime: string },
+  type: NotificationType | undefined,
 ): TypePreference | string {
-  if (!prefs.enabled) return "notifications switched off";
-  if (!isNotificationTypeId(o.type)) return "unknown type";
   const typePrefs = prefs.types[o.type];
-  if (!typePrefs.enabled) return "type switched off";
+  if (!type || !typePrefs) return "unknown type";
+  if (!type.critical) {
+    if (!prefs.enabled) return "notifications switched off";
+    if (!typePrefs.enabled) return "type switched off";
+  }
   if (!typePrefs.times.includes(o.localTime)) return "time removed";
   return typePrefs;
 }
@@ -148,6 +156,7 @@ function skipper(deps: Deps, o: { userId: string; type: string }) {
 export interface DueOccurrence {
   occurrence: Occurrence;
   prefs: Preferences;
+  type: NotificationType;
   weekday: Weekday;
   /** False for an occurrence already deferred once (it is now due). */
   deferrable: boolean;
@@ -190,14 +199,14 @@ export async function deliverDue(
     return { status: "deferred", until: new Date(until).toISOString() };
   }
 
-  const content = await renderContent(deps, occurrence, prefs, due.weekday);
+  const content = await renderContent(deps, due);
   const { notification, created } = await storeAndNotify(
     deps,
     {
       type: occurrence.type,
       title: content.title,
       body: content.body,
-      severity: "medium",
+      severity: due.type.severity,
       data: {
         ...content.data,
         occurrence: {
@@ -239,9 +248,13 @@ function dedupId(key: string): string {
     .replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
 }
 
+/**
+ * What a content webhook may answer: data for the type's templates
+ * (`{{data.key}}`), and a title or body of its own to use instead of them.
+ */
 const webhookReply = z.object({
-  title: z.string().min(1).max(200),
-  body: z.string().max(4000).default(""),
+  title: z.string().min(1).max(200).optional(),
+  body: z.string().max(4000).optional(),
   data: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -252,20 +265,21 @@ interface Content {
 }
 
 /**
- * The host app's content webhook when the type names one, else (or when it
- * fails, times out or answers nonsense) the type's template.
+ * The type's templates, filled in; with the host app's content webhook
+ * first when the type names one (its data fills `{{data.key}}`, its own
+ * title or body wins). A webhook that fails, times out or answers nonsense
+ * leaves the templates alone, with nothing for `{{data.…}}`.
  */
 async function renderContent(
   deps: Deps,
-  o: Occurrence,
-  prefs: Preferences,
-  weekday: string,
+  due: DueOccurrence,
 ): Promise<Content> {
-  const webhook = deps.config.contentWebhooks[o.type];
-  if (webhook) {
+  const { occurrence: o, prefs, type } = due;
+  let reply: z.output<typeof webhookReply> = {};
+  if (type.webhook) {
     try {
-      const reply = webhookReply.parse(
-        await deps.webhooks.post(webhook, {
+      reply = webhookReply.parse(
+        await deps.webhooks.post(type.webhook, {
           userId: o.userId,
           type: o.type,
           occurrence: {
@@ -275,7 +289,6 @@ async function renderContent(
           },
         }, deps.config.contentWebhookTimeoutMs),
       );
-      return { title: reply.title, body: reply.body, data: reply.data ?? {} };
     } catch (error) {
       deps.log.warn("content.fallback", {
         type: o.type,
@@ -284,18 +297,18 @@ async function renderContent(
       });
     }
   }
-  const definition = NOTIFICATION_TYPES.find((t) => t.id === o.type);
+  const data = reply.data ?? {};
   const vars = {
     localDate: o.localDate,
     localTime: o.localTime,
-    weekday,
+    weekday: due.weekday,
     timezone: prefs.timezone,
     userId: o.userId,
-    label: definition?.label ?? o.type,
+    label: type.label,
   };
   return {
-    title: renderTemplate(definition?.template.title ?? o.type, vars),
-    body: renderTemplate(definition?.template.body ?? "", vars),
-    data: {},
+    title: reply.title ?? renderTemplate(type.template.title, vars, data),
+    body: reply.body ?? renderTemplate(type.template.body, vars, data),
+    data,
   };
 }

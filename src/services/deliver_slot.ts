@@ -1,4 +1,5 @@
 import { type SlotBody, slotPageBody } from "../domain/callback_body.ts";
+import type { Catalogue, NotificationType } from "../domain/catalogue.ts";
 import type { Preferences } from "../domain/preferences.ts";
 import {
   nextOccurrence,
@@ -92,7 +93,8 @@ export async function deliverSlotPage(
     moved: 0,
     more,
   };
-  const prefs = await preferencesByUser(deps, page);
+  const catalogue = await deps.catalogue();
+  const prefs = await preferencesByUser(deps, page, catalogue);
   const unreadable = new Error("unreadable preferences");
   const moves: { id: string; from: string; to: string }[] = [];
   const failures: ReturnType<typeof slotFailureQuery>[] = [];
@@ -104,7 +106,12 @@ export async function deliverSlotPage(
       if (p === null) throw unreadable;
       const outcome = p === undefined
         ? null
-        : await deliverMember(deps, member, p, firedAt, via.background);
+        : await deliverMember(deps, member, {
+          prefs: p,
+          type: catalogue.get(member.type),
+          firedAt,
+          background: via.background,
+        });
       count(report, outcome);
     } catch (error) {
       report.failed++;
@@ -125,7 +132,9 @@ export async function deliverSlotPage(
         at: deps.now(),
       }));
     }
-    const to = p ? nextSlot(member, p, movesFrom) : null;
+    const to = p
+      ? nextSlot(member, p, catalogue.get(member.type), movesFrom)
+      : null;
     if (to !== null && to !== member.slot) {
       moves.push({ id: member.id, from: member.slot, to });
     }
@@ -154,15 +163,19 @@ export async function deliverSlotPage(
 async function deliverMember(
   deps: DeliveryDeps,
   member: StoredMember,
-  prefs: Preferences,
-  firedAt: number,
-  background: Background,
+  at: {
+    prefs: Preferences;
+    type: NotificationType | undefined;
+    firedAt: number;
+    background: Background;
+  },
 ): Promise<DeliveryOutcome | null> {
-  if (member.since > firedAt) return null;
-  const typePrefs = stillWanted(prefs, member);
-  if (typeof typePrefs === "string") return null;
+  const { prefs, type } = at;
+  if (member.since > at.firedAt) return null;
+  const typePrefs = stillWanted(prefs, member, type);
+  if (typeof typePrefs === "string" || !type) return null;
   const due = occursAt(
-    firedAt,
+    at.firedAt,
     member.localTime,
     prefs.timezone,
     typePrefs.days,
@@ -176,18 +189,20 @@ async function deliverMember(
       localTime: member.localTime,
     },
     prefs,
+    type,
     weekday: due.weekday,
     deferrable: true,
-  }, background);
+  }, at.background);
 }
 
 /** The slot of the member's next occurrence after `after`, if any. */
 function nextSlot(
   member: StoredMember,
   prefs: Preferences,
+  type: NotificationType | undefined,
   after: number,
 ): string | null {
-  const typePrefs = stillWanted(prefs, member);
+  const typePrefs = stillWanted(prefs, member, type);
   if (typeof typePrefs === "string") return null;
   const next = nextOccurrence(
     after,
@@ -222,6 +237,7 @@ async function followMoves(
 async function preferencesByUser(
   deps: DeliveryDeps,
   members: readonly StoredMember[],
+  catalogue: Catalogue,
 ): Promise<Map<string, Preferences | null>> {
   const rows = await preferencesOfUsers(deps.db, [
     ...new Set(members.map((m) => m.userId)),
@@ -229,7 +245,7 @@ async function preferencesByUser(
   const out = new Map<string, Preferences | null>();
   for (const row of rows) {
     try {
-      out.set(row.userId, decodeStoredPreferences(row.data));
+      out.set(row.userId, decodeStoredPreferences(row.data, catalogue));
     } catch {
       out.set(row.userId, null);
     }

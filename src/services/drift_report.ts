@@ -8,7 +8,6 @@ import {
 import { indexHeld } from "../domain/held_index.ts";
 import { parseStoredJob } from "../domain/job_definition.ts";
 import { isHeraldSchedule, planJobSchedule } from "../domain/job_schedule.ts";
-import { planUserSchedules } from "../domain/schedule_plan.ts";
 import type { AppDeps } from "../deps.ts";
 import { listJobs } from "../ports/job_store.ts";
 import { preferencesPage } from "../ports/preferences_store.ts";
@@ -20,13 +19,13 @@ import {
   occupiedSlots,
   type StoredMember,
 } from "../ports/slot_store.ts";
-import {
-  membershipId,
-  planMemberships,
-  slotSchedule,
-} from "../domain/slot_plan.ts";
+import { slotSchedule } from "../domain/slot_plan.ts";
+import { planUser } from "./user_plan.ts";
 
-type Deps = Pick<AppDeps, "db" | "scheduler" | "now" | "config">;
+type Deps = Pick<
+  AppDeps,
+  "db" | "scheduler" | "now" | "config" | "catalogue"
+>;
 
 export interface DriftReport {
   scope: { userId: string } | "all";
@@ -119,7 +118,7 @@ export async function allDrift(deps: Deps): Promise<DriftReport> {
       { jobId: job.id },
     );
   }
-  const perUser = deps.config.schedulePlacement === "per-user";
+  const catalogue = await deps.catalogue();
   for (let after: string | null = null;;) {
     const rows = await preferencesPage(deps.db, after, PAGE);
     const last = rows.at(-1);
@@ -130,21 +129,20 @@ export async function allDrift(deps: Deps): Promise<DriftReport> {
       }
     }
     for (const row of rows) {
-      const prefs = decodeStoredPreferences(row.data);
-      const now = deps.now();
-      const desired = perUser
-        ? planUserSchedules(row.userId, prefs, {
-          destination: deps.config.callbackUrl,
-          now,
-        })
-        : [];
-      const planned = perUser ? [] : planMemberships(row.userId, prefs, now)
-        .map((m) => ({ id: membershipId(m), slot: m.slot }));
+      const plan = planUser(
+        deps,
+        {
+          userId: row.userId,
+          prefs: decodeStoredPreferences(row.data, catalogue),
+        },
+        catalogue,
+        deps.now(),
+      );
       const held = index.users.get(row.userId) ?? [];
       index.users.delete(row.userId);
       note([
-        ...compareHeld(desired, held, wantPaused),
-        ...compareMembers(planned, members.get(row.userId) ?? []),
+        ...compareHeld(plan.schedules, held, wantPaused),
+        ...compareMembers(plan.members, members.get(row.userId) ?? []),
       ], { userId: row.userId });
     }
     if (!last || rows.length < PAGE) break;

@@ -12,7 +12,10 @@ import { readSchedulerRunning } from "../ports/scheduler_state_store.ts";
 import { type ReconcileOutcome, reconcileUser } from "./reconcile_user.ts";
 import { type UserTruth, userTruth } from "./user_truth.ts";
 
-type Deps = Pick<AppDeps, "db" | "scheduler" | "log" | "now" | "config">;
+type Deps = Pick<
+  AppDeps,
+  "db" | "scheduler" | "log" | "now" | "config" | "catalogue"
+>;
 
 export interface ForcedReconcile {
   userId: string;

@@ -1,7 +1,7 @@
 import type { AppDeps, Background } from "../deps.ts";
 import { retryFanOuts } from "./fan_out.ts";
 import { reconcilePending } from "./reconcile_pending.ts";
-import { resumeStalledOperation } from "./scheduler_operations.ts";
+import { resumeStalledOperations } from "./scheduler_operations.ts";
 import { syncPendingJobs } from "./system_jobs.ts";
 import { sweepSlots } from "./slot_schedules.ts";
 
@@ -20,7 +20,7 @@ export async function runMaintenance(
     reconcilePending(deps),
     retryFanOuts(deps, background),
     syncPendingJobs(deps),
-    resumeStalledOperation(deps),
+    resumeStalledOperations(deps),
     sweepSlots(deps),
     deps.metrics.flush(deps.db, deps.now()),
   ]);

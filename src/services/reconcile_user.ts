@@ -22,6 +22,10 @@ import {
   replaceLedgerQueries,
 } from "../ports/schedule_ledger.ts";
 import { SchedulerError } from "../ports/scheduler.ts";
+import {
+  catalogueRevisionOf,
+  catalogueRevisionQuery,
+} from "../ports/catalogue_store.ts";
 import { runningOf, runningQuery } from "../ports/scheduler_state_store.ts";
 import {
   membersOfUserQuery,
@@ -33,7 +37,10 @@ import {
 import { membershipId, planMemberships } from "../domain/slot_plan.ts";
 import { syncSlots } from "./slot_schedules.ts";
 import { type PauseTracker, pauseTracker } from "./pause_tracker.ts";
-import { decodeStoredPreferences } from "./stored_preferences.ts";
+import {
+  criticalTypes,
+  decodeStoredPreferences,
+} from "./stored_preferences.ts";
 
 export interface ReconcileOutcome {
   status: "synced" | "pending";
@@ -47,7 +54,7 @@ export interface ReconcileOutcome {
 
 export type ReconcileDeps = Pick<
   AppDeps,
-  "db" | "scheduler" | "log" | "now" | "config"
+  "db" | "scheduler" | "log" | "now" | "config" | "catalogue"
 >;
 
 /** A first round already leased by the caller, with what it read. */
@@ -58,6 +65,8 @@ export interface LeasedStart {
   /** The user's slot members as stored (shared placement). */
   members: StoredMember[];
   running: boolean;
+  /** The catalogue's revision as of this read (ports/catalogue_store). */
+  catalogueRevision: number;
   /** The row's preferences when the caller has them parsed already. */
   preferences?: Preferences;
 }
@@ -119,11 +128,20 @@ export async function reconcileUser(
       return { ...outcome, reason: "in_progress" };
     }
     const { row, ledger } = start;
-    const prefs = start.preferences ?? decodeStoredPreferences(row.data);
+    // Never older than the lease's read: a type changed a moment ago in
+    // another isolate is planned as it is now.
+    const catalogue = await deps.catalogue(start.catalogueRevision);
+    const critical = criticalTypes(catalogue);
+    const prefs = start.preferences ??
+      decodeStoredPreferences(row.data, catalogue);
     const runningAtStart = start.running;
     const truth = round === 0 ? opts.held : undefined;
     // Members are libSQL rows: their writes go out with the release below.
-    const members = memberChanges(deps, row.userId, prefs, start.members);
+    const members = memberChanges(
+      deps,
+      { userId: row.userId, prefs, critical },
+      start.members,
+    );
     members.note(outcome);
     // Ledger writes wait for the end of the round and go out in one batch.
     // Until then the ledger may trail QStash, which only ever costs a
@@ -135,6 +153,7 @@ export async function reconcileUser(
         deps,
         userId: row.userId,
         prefs,
+        critical,
         held: truth ?? ledger,
         heldIsTruth: truth !== undefined,
         runningAtStart,
@@ -245,15 +264,23 @@ async function leaseRound(
   userId: string,
   leaseId: string,
 ): Promise<LeasedStart | null> {
-  const [leased, ledger, members, state] = await deps.db.batch([
+  const [leased, ledger, members, state, revision] = await deps.db.batch([
     acquireLeaseQuery(deps.db, userId, leaseId, deps.now(), LEASE_MS),
     heldQuery(deps.db, userId),
     membersOfUserQuery(deps.db, userId),
     runningQuery(deps.db),
+    catalogueRevisionQuery(deps.db),
   ]);
   const row = leased[0];
   return row
-    ? { leaseId, row, ledger, members, running: runningOf(state) }
+    ? {
+      leaseId,
+      row,
+      ledger,
+      members,
+      running: runningOf(state),
+      catalogueRevision: catalogueRevisionOf(revision),
+    }
     : null;
 }
 
@@ -276,12 +303,12 @@ interface MemberChanges {
  */
 function memberChanges(
   deps: ReconcileDeps,
-  userId: string,
-  prefs: Preferences,
+  user: { userId: string; prefs: Preferences; critical: ReadonlySet<string> },
   stored: readonly StoredMember[],
 ): MemberChanges {
+  const { userId } = user;
   const desired = deps.config.schedulePlacement === "slots"
-    ? planMemberships(userId, prefs, deps.now())
+    ? planMemberships(userId, user.prefs, deps.now(), user.critical)
       .map((m) => ({ ...m, id: membershipId(m) }))
     : [];
   const before = new Map(stored.map((m) => [m.id, m]));
@@ -367,6 +394,7 @@ interface Round {
   deps: ReconcileDeps;
   userId: string;
   prefs: Preferences;
+  critical: ReadonlySet<string>;
   /** The ledger, or QStash's own answer when `heldIsTruth`. */
   held: readonly HeldWithPause[];
   heldIsTruth: boolean;
@@ -397,6 +425,7 @@ async function applyOnce(round: Round): Promise<Applied> {
     ? planUserSchedules(userId, prefs, {
       destination: deps.config.callbackUrl,
       now: deps.now(),
+      critical: round.critical,
     })
     : [];
   const diff = diffSchedules(desired, held);

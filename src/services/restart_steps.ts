@@ -3,10 +3,6 @@ import { type HeldWithPause, sameHeld } from "../domain/drift.ts";
 import { parseStoredJob } from "../domain/job_definition.ts";
 import { jobScheduleId } from "../domain/job_schedule.ts";
 import { chunk } from "../domain/paging.ts";
-import {
-  type DesiredSchedule,
-  planUserSchedules,
-} from "../domain/schedule_plan.ts";
 import { listJobs } from "../ports/job_store.ts";
 import {
   preferencesPage,
@@ -28,11 +24,11 @@ import {
 import {
   type Membership,
   membershipKey,
-  planMemberships,
   slotSchedule,
 } from "../domain/slot_plan.ts";
+import type { Catalogue } from "../domain/catalogue.ts";
+import { planUser, type UserPlan } from "./user_plan.ts";
 import { syncSlots } from "./slot_schedules.ts";
-import { SchedulerError } from "../ports/scheduler.ts";
 import { shortId } from "../ports/logger.ts";
 import { syncJobSchedule } from "./job_schedule_sync.ts";
 import {
@@ -42,7 +38,7 @@ import {
   type PageResult,
   type PageStep,
 } from "./operation_context.ts";
-import { reconcileUser } from "./reconcile_user.ts";
+import { reconcileCounted } from "./operation_context.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 
 /**
@@ -97,6 +93,7 @@ async function restartUsers(
   const rows = await preferencesPage(deps.db, after, pageSize);
   const last = rows[rows.length - 1];
   if (!last) return { phase: "slots", cursor: null, counts: {} };
+  const catalogue = await deps.catalogue();
   const [ledgerRows, memberRows] = await Promise.all([
     ledgerOfUserRange(deps.db, after, last.userId),
     membersOfUserRange(deps.db, after, last.userId),
@@ -124,9 +121,9 @@ async function restartUsers(
   };
   for (const row of rows) {
     const truth = ctx.index.users.get(row.userId) ?? [];
-    const plan = planOrSkip(deps, row);
+    const plan = planOrSkip(deps, row, catalogue);
     if (!plan) continue;
-    const { desired } = plan;
+    const desired = plan.schedules;
     const matches = isNoop(diffSchedules(desired, truth)) &&
       truth.every((s) => s.paused === ctx.wantPaused) &&
       sameMembers(plan.members, members.get(row.userId) ?? []);
@@ -143,15 +140,7 @@ async function restartUsers(
       }
       continue;
     }
-    const outcome = await reconcileUser(deps, row.userId, { held: truth });
-    if (outcome.reason === "scheduler_unavailable") {
-      // Fail the operation here, so it resumes from this page.
-      throw new SchedulerError("QStash failed during the restart");
-    }
-    counts.created += outcome.created.length;
-    counts.updated += outcome.updated.length;
-    counts.deleted += outcome.deleted.length;
-    counts.unchanged += outcome.unchanged.length;
+    await reconcileCounted(deps, row.userId, counts, { held: truth });
   }
   return { phase: "users", cursor: last.userId, counts };
 }
@@ -164,19 +153,18 @@ async function restartUsers(
 function planOrSkip(
   deps: OperationDeps,
   row: { userId: string; data: string },
-): { desired: DesiredSchedule[]; members: Membership[] } | null {
+  catalogue: Catalogue,
+): UserPlan | null {
   try {
-    const prefs = decodeStoredPreferences(row.data);
-    const now = deps.now();
-    return deps.config.schedulePlacement === "per-user"
-      ? {
-        desired: planUserSchedules(row.userId, prefs, {
-          destination: deps.config.callbackUrl,
-          now,
-        }),
-        members: [],
-      }
-      : { desired: [], members: planMemberships(row.userId, prefs, now) };
+    return planUser(
+      deps,
+      {
+        userId: row.userId,
+        prefs: decodeStoredPreferences(row.data, catalogue),
+      },
+      catalogue,
+      deps.now(),
+    );
   } catch {
     deps.log.warn("restart.skipped", {
       user: shortId(row.userId),

@@ -9,6 +9,7 @@ import type { Weekday } from "../domain/weekday.ts";
 import { preferencesOfUsers } from "../ports/preferences_store.ts";
 import { memberPage, type StoredMember } from "../ports/slot_store.ts";
 import { stillWanted } from "./deliver_occurrence.ts";
+import type { Catalogue } from "../domain/catalogue.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 import type { AppDeps } from "../deps.ts";
 import { listJobs } from "../ports/job_store.ts";
@@ -22,7 +23,7 @@ import { readSchedulerRunning } from "../ports/scheduler_state_store.ts";
 import type { JobDefinition } from "../domain/job_definition.ts";
 import { type OperationView, viewOf } from "./operation_view.ts";
 
-type Deps = Pick<AppDeps, "db" | "now" | "config">;
+type Deps = Pick<AppDeps, "db" | "now" | "config" | "catalogue">;
 
 type Trigger =
   | { type: "interval"; every: string }
@@ -100,11 +101,17 @@ export async function schedulerStatus(
     ]),
   ]);
   const prefsOf = new Map(prefs.map((p) => [p.userId, p.data]));
+  const catalogue = await deps.catalogue();
   const now = deps.now();
   const entries = page.items.map((item) =>
     "row" in item
       ? statusJob(item.row, jobs, running, now)
-      : memberJob(item.member, prefsOf.get(item.member.userId), running, now)
+      : memberJob(item.member, {
+        data: prefsOf.get(item.member.userId),
+        catalogue,
+        running,
+        now,
+      })
   );
   return {
     running,
@@ -129,17 +136,25 @@ type Listed = { id: string; row: LedgerRow } | {
  */
 function memberJob(
   member: StoredMember,
-  data: string | undefined,
-  running: boolean,
-  now: number,
+  at: {
+    data: string | undefined;
+    catalogue: Catalogue;
+    running: boolean;
+    now: number;
+  },
 ): StatusJob {
+  const { running, now } = at;
   let timezone = "UTC";
   let days: readonly Weekday[] = [];
   try {
-    if (data !== undefined) {
-      const prefs = decodeStoredPreferences(data);
+    if (at.data !== undefined) {
+      const prefs = decodeStoredPreferences(at.data, at.catalogue);
       timezone = prefs.timezone;
-      const typePrefs = stillWanted(prefs, member);
+      const typePrefs = stillWanted(
+        prefs,
+        member,
+        at.catalogue.get(member.type),
+      );
       if (typeof typePrefs !== "string") days = typePrefs.days;
     }
   } catch {

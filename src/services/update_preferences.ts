@@ -1,17 +1,23 @@
 import {
-  activeDefaultsJson,
   effectivePreferences,
   encodeOverrides,
   encodePatch,
-  type PreferenceOverrides,
 } from "../domain/preference_overrides.ts";
 import {
+  checkTypes,
   comparePreferences,
   type PreferenceChange,
   type Preferences,
   type PreferencesPatch,
+  type PreferencesPut,
+  putOverrides,
 } from "../domain/preferences.ts";
+import { validationError } from "../http/validation.ts";
 import type { AppDeps } from "../deps.ts";
+import {
+  catalogueRevisionOf,
+  catalogueRevisionQuery,
+} from "../ports/catalogue_store.ts";
 import { shortId } from "../ports/logger.ts";
 import {
   readPreferencesQuery,
@@ -28,7 +34,7 @@ import {
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 
 export type PreferencesUpdate =
-  | { mode: "replace"; overrides: PreferenceOverrides }
+  | { mode: "replace"; put: PreferencesPut }
   | { mode: "merge"; patch: PreferencesPatch };
 
 export interface PreferencesUpdateResult {
@@ -39,7 +45,10 @@ export interface PreferencesUpdateResult {
   reconcile: ReconcileOutcome;
 }
 
-type Deps = Pick<AppDeps, "db" | "scheduler" | "log" | "now" | "config">;
+type Deps = Pick<
+  AppDeps,
+  "db" | "scheduler" | "log" | "now" | "config" | "catalogue"
+>;
 
 /**
  * Saves a user's preferences (replace, or a field-by-field merge) as a new
@@ -47,33 +56,51 @@ type Deps = Pick<AppDeps, "db" | "scheduler" | "log" | "now" | "config">;
  * statement that SQLite applies under its write lock (see
  * savePreferencesQuery), so concurrent writers for one user are applied one
  * after another, the last one wins and nobody retries; a write that changes
- * nothing saves nothing and calls QStash zero times.
+ * nothing saves nothing and calls QStash zero times. The types named are
+ * checked against the live catalogue first: an unknown one, or a critical
+ * one switched off, is a 400 and nothing is written.
  */
 export async function updatePreferences(
   deps: Deps,
   userId: string,
   update: PreferencesUpdate,
 ): Promise<PreferencesUpdateResult> {
+  const named = update.mode === "replace"
+    ? update.put.types
+    : update.patch.types;
+  let catalogue = await deps.catalogue();
+  if (checkTypes(named, catalogue).length) {
+    // Maybe a type made a moment ago elsewhere: judge by the latest.
+    catalogue = await deps.catalogue("latest");
+    const issues = checkTypes(named, catalogue);
+    if (issues.length) throw validationError(issues);
+  }
   // The write, with the reconcile lease if it is free; the row as it stands
   // (for a write that changed nothing); the ledger and the scheduler's
   // state: one round trip.
   const leaseId = crypto.randomUUID();
   const now = deps.now();
-  const [saved, current, ledger, members, state] = await deps.db.batch([
-    savePreferencesQuery(deps.db, {
-      userId,
-      write: update.mode === "replace"
-        ? { mode: "replace", json: encodeOverrides(update.overrides) }
-        : { mode: "merge", patch: encodePatch(update.patch) },
-      defaults: activeDefaultsJson(),
-      lease: { id: leaseId, until: now + LEASE_MS },
-      now,
-    }),
-    readPreferencesQuery(deps.db, userId),
-    heldQuery(deps.db, userId),
-    membersOfUserQuery(deps.db, userId),
-    runningQuery(deps.db),
-  ]);
+  const [saved, current, ledger, members, state, revision] = await deps.db
+    .batch([
+      savePreferencesQuery(deps.db, {
+        userId,
+        write: update.mode === "replace"
+          ? {
+            mode: "replace",
+            json: encodeOverrides(putOverrides(update.put, catalogue)),
+          }
+          : { mode: "merge", patch: encodePatch(update.patch) },
+        lease: { id: leaseId, until: now + LEASE_MS },
+        now,
+      }),
+      readPreferencesQuery(deps.db, userId),
+      heldQuery(deps.db, userId),
+      membersOfUserQuery(deps.db, userId),
+      runningQuery(deps.db),
+      catalogueRevisionQuery(deps.db),
+    ]);
+  // The catalogue as of the write (a change since the check is read now).
+  catalogue = await deps.catalogue(catalogueRevisionOf(revision));
   const row = current[0];
   if (!row) throw new Error("A saved preferences row vanished");
 
@@ -85,7 +112,7 @@ export async function updatePreferences(
       : await reconcileUser(deps, userId);
     return {
       userId,
-      preferences: decodeStoredPreferences(row.data),
+      preferences: decodeStoredPreferences(row.data, catalogue),
       version: row.version,
       changes: [],
       reconcile,
@@ -93,9 +120,9 @@ export async function updatePreferences(
   }
 
   const before = written.previousData === null
-    ? effectivePreferences({})
-    : decodeStoredPreferences(written.previousData);
-  const next = decodeStoredPreferences(written.data);
+    ? effectivePreferences({}, catalogue)
+    : decodeStoredPreferences(written.previousData, catalogue);
+  const next = decodeStoredPreferences(written.data, catalogue);
   const changes = comparePreferences(before, next);
   deps.log.info("preferences.updated", {
     user: shortId(userId),
@@ -112,6 +139,7 @@ export async function updatePreferences(
         ledger,
         members,
         running: runningOf(state),
+        catalogueRevision: catalogueRevisionOf(revision),
         preferences: next,
       },
     })

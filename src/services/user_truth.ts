@@ -1,21 +1,17 @@
 import type { HeldWithPause } from "../domain/drift.ts";
-import {
-  type DesiredSchedule,
-  planUserSchedules,
-} from "../domain/schedule_plan.ts";
-import {
-  membershipId,
-  planMemberships,
-  slotSchedule,
-  slotScheduleId,
-} from "../domain/slot_plan.ts";
+import type { DesiredSchedule } from "../domain/schedule_plan.ts";
+import { slotSchedule, slotScheduleId } from "../domain/slot_plan.ts";
+import { planUser } from "./user_plan.ts";
 import type { AppDeps } from "../deps.ts";
 import { readStoredPreferences } from "../ports/preferences_store.ts";
 import { heldSchedulesOf } from "../ports/schedule_ledger.ts";
 import { membersOfUserQuery, type StoredMember } from "../ports/slot_store.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 
-type Deps = Pick<AppDeps, "db" | "scheduler" | "now" | "config">;
+type Deps = Pick<
+  AppDeps,
+  "db" | "scheduler" | "now" | "config" | "catalogue"
+>;
 
 export interface UserTruth {
   /** False when the user never saved preferences. */
@@ -45,23 +41,25 @@ export async function userTruth(
   deps: Deps,
   userId: string,
 ): Promise<UserTruth> {
-  const [stored, ledger, storedMembers] = await Promise.all([
+  const [stored, ledger, storedMembers, catalogue] = await Promise.all([
     readStoredPreferences(deps.db, userId),
     heldSchedulesOf(deps.db, userId),
     membersOfUserQuery(deps.db, userId),
+    deps.catalogue(),
   ]);
-  const prefs = stored ? decodeStoredPreferences(stored.data) : null;
-  const perUser = deps.config.schedulePlacement === "per-user";
-  const desired = prefs && perUser
-    ? planUserSchedules(userId, prefs, {
-      destination: deps.config.callbackUrl,
-      now: deps.now(),
-    })
-    : [];
-  const plannedMembers = prefs && !perUser
-    ? planMemberships(userId, prefs, deps.now())
-      .map((m) => ({ id: membershipId(m), slot: m.slot }))
-    : [];
+  const plan = stored
+    ? planUser(
+      deps,
+      {
+        userId,
+        prefs: decodeStoredPreferences(stored.data, catalogue),
+      },
+      catalogue,
+      deps.now(),
+    )
+    : { schedules: [], members: [] };
+  const desired = plan.schedules;
+  const plannedMembers = plan.members;
   const ids = [...new Set([...ledger, ...desired].map((s) => s.id))].sort();
   const slots = [
     ...new Set(

@@ -35,6 +35,9 @@ const webhook = Deno.serve(
       return new Response("no", { status: 500 });
     }
     if (payload.userId.startsWith("slow")) await slowHostGivesUp.promise;
+    if (payload.userId.startsWith("dataonly")) {
+      return Response.json({ data: { tasks: 5, project: "Apollo" } });
+    }
     return Response.json({
       title: `Evening, ${payload.userId}`,
       body: "From the host app",
@@ -45,12 +48,7 @@ const webhook = Deno.serve(
 
 const suite = integrationSuite("delivery of fired schedules", {
   placements: ["slots", "per-user"],
-  vars: {
-    CONTENT_WEBHOOKS: JSON.stringify({
-      eveningSummary: `http://127.0.0.1:${webhook.addr.port}/content`,
-    }),
-    CONTENT_WEBHOOK_TIMEOUT_MS: "400",
-  },
+  vars: { CONTENT_WEBHOOK_TIMEOUT_MS: "400" },
 });
 const { test } = suite;
 let n = 0;
@@ -336,16 +334,34 @@ test("an occurrence inside quiet hours is deferred to their end, not dropped", a
   assert.equal(items[0]!.type, "taskReminder");
 });
 
-test("content comes from the host app's webhook, signed, with the template as fallback", async () => {
+test("content comes from the type's webhook, signed, filling its templates, with the templates alone as fallback", async () => {
+  // The webhook is part of the type, set through the catalogue.
+  const made = await suite.stack.admin("/v1/types", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      id: "hostContent",
+      label: "Host content",
+      enabled: false,
+      times: ["18:00"],
+      template: {
+        title: "Your day at {{localTime}}",
+        body: "{{data.tasks}} tasks in {{data.project}}",
+      },
+      webhook: `http://127.0.0.1:${webhook.addr.port}/content`,
+    }),
+  });
+  assert.equal(made.status, 201, await made.text());
   const good = newUser("good");
+  const dataOnly = newUser("dataonly");
   const broken = newUser("broken");
   const slow = newUser("slow");
-  for (const user of [good, broken, slow]) {
-    await save(user, "eveningSummary", "18:00");
+  for (const user of [good, dataOnly, broken, slow]) {
+    await save(user, "hostContent", "18:00");
     const res = await deliver(
       await signedDelivery(
         suite.stack,
-        scheduleBody(user, "eveningSummary", "18:00"),
+        scheduleBody(user, "hostContent", "18:00"),
       ),
     );
     assert.equal(res.status, 200);
@@ -354,9 +370,13 @@ test("content comes from the host app's webhook, signed, with the template as fa
   const [fromHost] = await inbox(good);
   assert.equal(fromHost?.title, `Evening, ${good}`);
   assert.equal(fromHost?.data?.tasks, 3);
+  const [filled] = await inbox(dataOnly);
+  assert.equal(filled?.title, "Your day at 18:00");
+  assert.equal(filled?.body, "5 tasks in Apollo");
   for (const user of [broken, slow]) {
     const [fallback] = await inbox(user);
     assert.equal(fallback?.title, "Your day at 18:00");
+    assert.equal(fallback?.body, " tasks in ", "no data: empty, not braces");
   }
   // The host app can check the signature with the secret it already holds.
   const call = webhookCalls.find((c) => c.userId === good);

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sign } from "hono/jwt";
 import { randomSecret } from "../../src/dev/dev_vars.ts";
-import { applyMigrations } from "../../src/dev/migrate.ts";
+import { applyMigrations, DEMO_SEED } from "../../src/dev/migrate.ts";
 import { startScratchStandIns } from "../support/scratch_stand_ins.ts";
 import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
 import { statusBody } from "../support/scheduler_bodies.ts";
@@ -20,7 +20,7 @@ const ENTRY = fileURLToPath(new URL("../../src/deno.ts", import.meta.url));
 Deno.test("Herald runs on Deno with a file: database and in-process channels", async () => {
   const standIns = await startScratchStandIns();
   const dbUrl = `file:${join(standIns.dir, "deno-runtime.db")}`;
-  await applyMigrations(dbUrl);
+  await applyMigrations(dbUrl, { seed: DEMO_SEED });
   const apiKey = randomSecret(24);
   const jwtSecret = randomSecret(32);
   const entry = await startOnOfferedPort((port) =>

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createClient } from "@libsql/client/web";
 import { z } from "zod";
 import { defaultPreferences } from "../../src/domain/preferences.ts";
+import { DEMO } from "../support/demo_catalogue.ts";
 import { read } from "../support/bodies.ts";
 import { deliver, signedDelivery } from "../support/deliveries.ts";
 import { callsBetween, qstashDrained, qstashStats } from "../support/qstash.ts";
@@ -21,15 +22,18 @@ const host = Deno.serve(
   },
 );
 
-const suite = integrationSuite("fan-out jobs over every active user");
+const suite = integrationSuite("fan-out jobs over every user with a type on");
 suite.onClose(() => host.shutdown());
 const { test } = suite;
 const runBody = z.object({ run: runView });
 
 /** Active (or not) users written straight into libSQL, 500 a statement. */
-async function seedUsers(ids: readonly string[], active = true) {
+async function seedUsers(
+  ids: readonly string[],
+  active = true,
+  data = JSON.stringify(defaultPreferences(DEMO)),
+) {
   const db = createClient({ url: suite.stack.standIns.libsqlUrl });
-  const data = JSON.stringify(defaultPreferences());
   for (let i = 0; i < ids.length; i += 500) {
     const page = ids.slice(i, i + 500);
     await db.execute({
@@ -100,9 +104,15 @@ test("fan-out over 1,000 users publishes in batch calls and notifies each user e
   );
   await seedUsers(users);
   await seedUsers(["fan-x-inactive-1", "fan-x-inactive-2"], false);
+  // Active, but with the fan-out's type switched off: not its audience.
+  await seedUsers(
+    ["fan-x-digest-off"],
+    true,
+    JSON.stringify({ types: { morningDigest: { enabled: false } } }),
+  );
   await putJob("daily", {
     builtin: "fanout",
-    type: "daily.generation",
+    type: "morningDigest",
     title: "Good morning {{userId}}",
     body: "Generated on {{date}}",
     pageSize: 500,
@@ -167,6 +177,7 @@ test("fan-out over 1,000 users publishes in batch calls and notifies each user e
   assert.equal(counts.size, 1000);
   assert.ok([...counts.values()].every((n) => n === 1));
   assert.ok(!counts.has("user:fan-x-inactive-1"));
+  assert.ok(!counts.has("user:fan-x-digest-off"));
 
   const inbox = await suite.stack.admin("/v1/users/fan-0042/notifications");
   const items = z.object({
@@ -175,7 +186,7 @@ test("fan-out over 1,000 users publishes in batch calls and notifies each user e
     ),
   }).parse(await inbox.json()).items;
   assert.equal(items.length, 1);
-  assert.equal(items[0]?.type, "daily.generation");
+  assert.equal(items[0]?.type, "morningDigest");
   assert.equal(items[0]?.title, "Good morning fan-0042");
   assert.match(items[0]?.body ?? "", /^Generated on \d{4}-\d{2}-\d{2}$/);
 });
@@ -189,6 +200,7 @@ test("a user whose generation fails is recorded and never stops the others", asy
   await seedUsers(users);
   await putJob("generate", {
     builtin: "fanout",
+    type: "morningDigest",
     webhook: `http://127.0.0.1:${host.addr.port}/generate`,
     pageSize: 2,
   });

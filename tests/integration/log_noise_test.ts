@@ -10,6 +10,7 @@ import { createLogger } from "../../src/ports/logger.ts";
 import { createMetricsRecorder } from "../../src/ports/metrics.ts";
 import { createQStashScheduler } from "../../src/ports/qstash_scheduler.ts";
 import { createLocalLimiter } from "../../src/ports/refresh_limiter.ts";
+import { createCatalogueCache } from "../../src/ports/catalogue_store.ts";
 import { createInProcessChannels } from "../../src/realtime/in_process_channels.ts";
 import { newRunId, runJob } from "../../src/services/run_job.ts";
 import { integrationSuite } from "../support/suite.ts";
@@ -80,6 +81,7 @@ test("a failed job run is logged once, as a warning that says why", async () => 
     metrics: createMetricsRecorder(),
     log,
     localLimiter: createLocalLimiter(now),
+    catalogueCache: createCatalogueCache(),
     now,
     devClock: null,
   });

@@ -1,16 +1,19 @@
 import assert from "node:assert/strict";
 import { type Client, createClient } from "@libsql/client/web";
 import { startLibsqlDevServer } from "../../src/dev/libsql/server.ts";
-import { applyMigrations } from "../../src/dev/migrate.ts";
+import { applyMigrations, DEMO_SEED } from "../../src/dev/migrate.ts";
 import {
-  activeDefaultsJson,
   decodeOverrides,
   encodeOverrides,
   encodePatch,
 } from "../../src/domain/preference_overrides.ts";
 import type { PreferencesPatch } from "../../src/domain/preferences.ts";
 import { type Database, openDatabase } from "../../src/ports/database.ts";
-import { savePreferencesQuery } from "../../src/ports/preferences_store.ts";
+import {
+  markMovedQuery,
+  savePreferencesQuery,
+  usersMovedPage,
+} from "../../src/ports/preferences_store.ts";
 
 /**
  * The preference write is one upsert that SQLite applies under its write
@@ -23,7 +26,7 @@ async function withDatabase(
   const server = await startLibsqlDevServer({ port: 0, file: ":memory:" });
   const client = createClient({ url: server.url });
   try {
-    await applyMigrations(server.url);
+    await applyMigrations(server.url, { seed: DEMO_SEED });
     await run(openDatabase(client), client);
   } finally {
     client.close();
@@ -31,13 +34,10 @@ async function withDatabase(
   }
 }
 
-const defaults = activeDefaultsJson();
-
 function merge(db: Database, userId: string, patch: PreferencesPatch) {
   return savePreferencesQuery(db, {
     userId,
     write: { mode: "merge", patch: encodePatch(patch) },
-    defaults,
     lease: { id: crypto.randomUUID(), until: 30_001 },
     now: 1,
   });
@@ -57,7 +57,6 @@ Deno.test("a write takes the reconcile lease when it is free, never when it is h
       savePreferencesQuery(db, {
         userId: "ada",
         write: { mode: "merge", patch: encodePatch({ timezone }) },
-        defaults,
         lease: { id: leaseId, until: now + 30_000 },
         now,
       });
@@ -146,7 +145,6 @@ Deno.test("a replacement is stored as given, and 'active' follows the catalogue'
       savePreferencesQuery(db, {
         userId: "bo",
         write: { mode: "replace", json },
-        defaults,
         lease: { id: crypto.randomUUID(), until: 30_001 },
         now: 1,
       });
@@ -165,5 +163,118 @@ Deno.test("a replacement is stored as given, and 'active' follows the catalogue'
     assert.equal(await activeOf(client, "bo"), false);
     await merge(db, "bo", { types: { eveningSummary: { enabled: true } } });
     assert.equal(await activeOf(client, "bo"), true);
+  });
+});
+
+Deno.test("a catalogue change moves exactly the users who follow what changed, a page at a time", async () => {
+  await withDatabase(async (db, client) => {
+    const users: Record<string, PreferencesPatch> = {
+      follows: {},
+      ownTimes: { types: { morningDigest: { times: ["06:00"] } } },
+      switchedOff: { types: { morningDigest: { enabled: false } } },
+      allOff: { enabled: false },
+      ownDays: { types: { morningDigest: { days: ["sat"] } } },
+    };
+    for (const [userId, patch] of Object.entries(users)) {
+      await merge(db, userId, patch);
+    }
+    // Choices kept from an earlier "promo" type.
+    await client.execute(
+      `insert into preferences (user_id, version, data, active, updated_at)
+       values ('oldPromoFan', 1, '{"types":{"promo":{"enabled":true}}}', 1, 0)`,
+    );
+    const digest = {
+      enabled: true,
+      times: ["08:00"],
+      days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const,
+      critical: false,
+    };
+    const shape = { ...digest, days: [...digest.days] };
+    const moved = async (
+      before: typeof shape | null,
+      after: typeof shape | null,
+      type = "morningDigest",
+    ) => {
+      const all: string[] = [];
+      let after_: string | null = null;
+      for (;;) {
+        const page = await usersMovedPage(
+          db,
+          { type, before, after },
+          after_,
+          2,
+        );
+        all.push(...page);
+        if (page.length < 2) return all;
+        after_ = page.at(-1) ?? null;
+      }
+    };
+    assert.deepEqual(
+      await moved(shape, { ...shape, times: ["07:00"] }),
+      ["follows", "oldPromoFan", "ownDays"],
+    );
+    assert.deepEqual(
+      await moved(shape, { ...shape, days: ["mon"] }),
+      ["follows", "oldPromoFan", "ownTimes"],
+    );
+    assert.deepEqual(
+      await moved(shape, { ...shape, enabled: false }),
+      ["follows", "oldPromoFan", "ownDays", "ownTimes"],
+    );
+    assert.deepEqual(
+      await moved(shape, { ...shape, critical: true }),
+      ["allOff", "switchedOff"],
+    );
+    assert.deepEqual(
+      await moved(shape, null),
+      ["follows", "oldPromoFan", "ownDays", "ownTimes"],
+    );
+    assert.deepEqual(
+      await moved(null, { ...shape, enabled: false }, "promo"),
+      ["oldPromoFan"],
+    );
+  });
+});
+
+Deno.test("marking moved users gives them a new version, pending, and 'active' as the catalogue now says", async () => {
+  await withDatabase(async (db, client) => {
+    await merge(db, "ada", {
+      types: {
+        morningDigest: { enabled: false },
+        taskReminder: { enabled: false },
+        weeklyReport: { enabled: false },
+      },
+    });
+    await client.execute(
+      "update preferences set sync_status = 'synced' where user_id = 'ada'",
+    );
+    assert.equal(await activeOf(client, "ada"), false);
+    // eveningSummary becomes on by default, behind the store's back.
+    await client.execute(
+      `update notification_types
+       set definition = json_set(definition, '$.enabled', json('true'))
+       where id = 'eveningSummary'`,
+    );
+    await markMovedQuery(db, ["ada"]);
+    const row = await client.execute(
+      "select version, sync_status from preferences where user_id = 'ada'",
+    );
+    assert.equal(row.rows[0]?.version, 2);
+    assert.equal(row.rows[0]?.sync_status, "pending");
+    assert.equal(await activeOf(client, "ada"), true);
+  });
+});
+
+Deno.test("a critical type makes a user active even with notifications off", async () => {
+  await withDatabase(async (db, client) => {
+    await merge(db, "ada", { enabled: false });
+    assert.equal(await activeOf(client, "ada"), false);
+    await client.execute(
+      `update notification_types
+       set definition = json_set(definition, '$.critical', json('true'))
+       where id = 'weeklyReport'`,
+    );
+    await merge(db, "ada", { timezone: "Asia/Tokyo" });
+    assert.equal(await activeOf(client, "ada"), true);
   });
 });

@@ -83,7 +83,7 @@ test("PUT saves preferences and schedules one job per type and time", async () =
   assert.deepEqual(result.version, 1);
   assert.deepEqual(result.reconcile.status, "synced");
   assert.deepEqual(result.reconcile.created.length, 3);
-  assert.deepEqual(result.preferences.types.eveningSummary.enabled, false);
+  assert.deepEqual(result.preferences.types.eveningSummary?.enabled, false);
   // The task reminder names no days: it keeps its default, Monday to Friday.
   assert.deepEqual(await triggersOf(user), [
     "0 14 * * 1,2,3,4,5 @ Europe/Paris",
@@ -450,7 +450,7 @@ test("50 concurrent PATCHes leave exactly the last version's schedules", async (
   assert.deepEqual(view.version, 51);
   assert.deepEqual(view.sync.status, "synced");
   assert.deepEqual(view.sync.syncedVersion, 51);
-  assert.notDeepEqual(view.preferences.types.taskReminder.times, [
+  assert.notDeepEqual(view.preferences.types.taskReminder?.times, [
     "14:00",
     "17:30",
   ]);

@@ -183,4 +183,28 @@ test("system jobs: define, list, run now, read the run, delete", async () => {
   assert.equal(gone.code, "not_found");
 });
 
+test("the catalogue: make a type, use it, change it, delete it", async () => {
+  const herald = admin();
+  const made = await herald.types.create({
+    id: "sdkVerse",
+    label: "Verse",
+    times: ["06:00"],
+    template: { title: "Today's verse" },
+  });
+  assert.equal(made.type.version, 1);
+  const saved = await herald.preferences.update("sdk-verse", {
+    types: { sdkVerse: { times: ["06:30"] } },
+  });
+  assert.equal(saved.preferences.types.sdkVerse?.times[0], "06:30");
+  const changed = await herald.types.update("sdkVerse", { severity: "high" });
+  assert.equal(changed.type.version, 2);
+  assert.equal(changed.operation, null, "severity moves nobody");
+  assert.ok((await herald.types.list()).types.some((t) => t.id === "sdkVerse"));
+  const deleted = await herald.types.delete("sdkVerse");
+  assert.equal(deleted.deleted, "sdkVerse");
+  assert.ok(deleted.operation);
+  const gone = await refusal(herald.types.get("sdkVerse"));
+  assert.equal(gone.code, "not_found");
+});
+
 suite.run();

@@ -443,8 +443,14 @@ const INVALID: [string, Record<string, unknown>, string][] = [
     target: { builtin: "cleanup", retentionDays: 0 },
   }, "target.retentionDays"],
   ["a fan-out page over 1000", {
-    target: { builtin: "fanout", pageSize: 5000 },
+    target: { builtin: "fanout", type: "morningDigest", pageSize: 5000 },
   }, "target.pageSize"],
+  ["a fan-out without its type", {
+    target: { builtin: "fanout" },
+  }, "target.type"],
+  ["a fan-out of a type the catalogue lacks", {
+    target: { builtin: "fanout", type: "noSuchType" },
+  }, "target.type"],
   ["a missing name", { name: undefined }, "name"],
 ];
 

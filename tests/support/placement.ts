@@ -61,8 +61,12 @@ export async function expectScheduled(
   const destination = `${stack.url}/v1/qstash/callback`;
   const qstash = qstashClient(stack);
   const perUser = await schedulesOf(qstash, userId);
+  const critical = await criticalTypes(stack);
   if (placement === "per-user") {
-    const want = planUserSchedules(userId, view.preferences, { destination });
+    const want = planUserSchedules(userId, view.preferences, {
+      destination,
+      critical,
+    });
     assert.deepEqual([...perUser.keys()].sort(), want.map((s) => s.id));
     for (const s of want) {
       assert.equal(perUser.get(s.id)?.cron, s.cron);
@@ -75,6 +79,7 @@ export async function expectScheduled(
     userId,
     view.preferences,
     await heraldNow(stack),
+    critical,
   );
   const jobs = await userJobs(stack, userId);
   assert.deepEqual(
@@ -90,6 +95,18 @@ export async function expectScheduled(
   }
   return view;
 }
+
+/** The ids of the catalogue's critical types, as `/v1/types` lists them. */
+async function criticalTypes(stack: TestStack): Promise<Set<string>> {
+  const res = await stack.admin("/v1/types");
+  assert.equal(res.status, 200, await res.clone().text());
+  const { types } = await read(res, typesBody);
+  return new Set(types.filter((t) => t.critical).map((t) => t.id));
+}
+
+const typesBody = z.object({
+  types: z.array(z.object({ id: z.string(), critical: z.boolean() })),
+});
 
 /**
  * Moves the dev clock (Herald's too) to the next run of one of the user's

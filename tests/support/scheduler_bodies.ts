@@ -3,7 +3,7 @@ import { z } from "zod";
 /** Response shapes of the scheduler and job routes, parsed (not cast). */
 export const operationView = z.object({
   id: z.string(),
-  kind: z.enum(["restart", "stop", "start"]),
+  kind: z.enum(["restart", "stop", "start", "retype"]),
   status: z.enum(["running", "done", "failed", "superseded"]),
   phase: z.string(),
   resumed: z.boolean(),

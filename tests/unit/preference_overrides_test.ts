@@ -6,13 +6,14 @@ import {
   encodePatch,
 } from "../../src/domain/preference_overrides.ts";
 import { defaultPreferences } from "../../src/domain/preferences.ts";
+import { DEMO } from "../support/demo_catalogue.ts";
 
 Deno.test("effectivePreferences() puts the user's choices over the catalogue defaults, field by field", () => {
   const prefs = effectivePreferences({
     timezone: "Europe/Paris",
     types: { taskReminder: { times: ["09:00"] } },
-  });
-  const defaults = defaultPreferences();
+  }, DEMO);
+  const defaults = defaultPreferences(DEMO);
   assert.equal(prefs.timezone, "Europe/Paris");
   assert.equal(prefs.enabled, defaults.enabled);
   assert.deepEqual(prefs.types.taskReminder, {
@@ -20,7 +21,7 @@ Deno.test("effectivePreferences() puts the user's choices over the catalogue def
     times: ["09:00"],
   });
   assert.deepEqual(prefs.types.morningDigest, defaults.types.morningDigest);
-  assert.deepEqual(effectivePreferences({}), defaults);
+  assert.deepEqual(effectivePreferences({}, DEMO), defaults);
 });
 
 Deno.test("encodeOverrides() and encodePatch() write keys in one order, the optional window last", () => {
@@ -73,11 +74,12 @@ Deno.test("decodeOverrides() refuses a row that is not what Herald writes, namin
   }
 });
 
-Deno.test("decodeOverrides() ignores a type the catalogue no longer has", () => {
-  assert.deepEqual(
-    decodeOverrides(
-      '{"types":{"retiredType":{"enabled":true},"taskReminder":{"enabled":false}}}',
-    ),
-    { types: { taskReminder: { enabled: false } } },
+Deno.test("choices about a type the catalogue no longer has are kept in the row but ignored", () => {
+  const overrides = decodeOverrides(
+    '{"types":{"retiredType":{"enabled":true},"taskReminder":{"enabled":false}}}',
   );
+  assert.deepEqual(overrides.types?.retiredType, { enabled: true });
+  const prefs = effectivePreferences(overrides, DEMO);
+  assert.deepEqual(Object.keys(prefs.types), DEMO.types.map((t) => t.id));
+  assert.equal(prefs.types.taskReminder?.enabled, false);
 });

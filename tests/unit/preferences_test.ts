@@ -1,14 +1,11 @@
 // node:assert ships with Deno; @std/assert would have to come from JSR, which
 // this project's machines cannot reach.
 import assert from "node:assert/strict";
-import {
-  isNotificationTypeId,
-  NOTIFICATION_TYPE_IDS,
-  NOTIFICATION_TYPES,
-} from "../../src/domain/catalogue.ts";
+import { catalogueOf } from "../../src/domain/catalogue.ts";
 import { effectivePreferences } from "../../src/domain/preference_overrides.ts";
 import {
   applyPatch,
+  checkTypes,
   comparePreferences,
   defaultPreferences,
   MAX_TIMES_PER_TYPE,
@@ -18,7 +15,10 @@ import {
   type Preferences,
   type PreferencesPatch,
   preferencesPutSchema,
+  putOverrides,
 } from "../../src/domain/preferences.ts";
+import { formatIssuePath } from "../../src/http/validation.ts";
+import { DEMO } from "../support/demo_catalogue.ts";
 
 /** The request body from the API documentation. */
 function examplePut(): Record<string, unknown> {
@@ -68,33 +68,84 @@ function putWithMorningDigest(digest: unknown): Record<string, unknown> {
   return { ...examplePut(), types: { morningDigest: digest } };
 }
 
-/** A PUT as the user then has it: what they chose over the catalogue defaults. */
+/**
+ * A PUT as the user then has it: what they chose over the demo catalogue's
+ * defaults, with the catalogue's own checks after the schema's.
+ */
 function parsePut(input: unknown): ParseResult<Preferences> {
   const result = parsePreferencesPut(input);
-  return result.ok
-    ? { ok: true, value: effectivePreferences(result.value) }
-    : result;
+  if (!result.ok) return result;
+  const issues = checkTypes(result.value.types, DEMO);
+  if (issues.length) {
+    return {
+      ok: false,
+      issues: issues.map((i) => ({
+        path: formatIssuePath(i.path),
+        message: i.message,
+      })),
+    };
+  }
+  return {
+    ok: true,
+    value: effectivePreferences(putOverrides(result.value, DEMO), DEMO),
+  };
 }
 
 function savedExample(): Preferences {
   return valid(parsePut(examplePut()));
 }
 
-Deno.test("the catalogue offers the four built-in types, in order", () => {
-  assert.deepStrictEqual(NOTIFICATION_TYPE_IDS, [
+Deno.test("the demo catalogue offers today's four types, in order", () => {
+  assert.deepStrictEqual(DEMO.types.map((t) => t.id), [
     "morningDigest",
     "taskReminder",
     "eveningSummary",
     "weeklyReport",
   ]);
-  assert.ok(isNotificationTypeId("weeklyReport"));
-  assert.ok(!isNotificationTypeId("WeeklyReport"));
-  assert.ok(!isNotificationTypeId("toString"));
-  assert.ok(!isNotificationTypeId(42));
+  assert.ok(DEMO.get("weeklyReport"));
+  assert.equal(DEMO.get("WeeklyReport"), undefined);
+  assert.equal(DEMO.get("toString"), undefined);
+});
+
+Deno.test("checkTypes() names a type the catalogue lacks, and a critical type switched off", () => {
+  const [digest] = DEMO.types;
+  assert.ok(digest);
+  const catalogue = catalogueOf([{ ...digest, id: "outage", critical: true }]);
+  assert.deepStrictEqual(
+    checkTypes({ outage: { enabled: false }, promo: {} }, catalogue),
+    [
+      {
+        path: ["types", "outage", "enabled"],
+        message: '"outage" is critical: it cannot be switched off',
+      },
+      {
+        path: ["types", "promo"],
+        message: 'Unknown notification type "promo"; known types are outage',
+      },
+    ],
+  );
+  assert.deepStrictEqual(
+    checkTypes({ outage: { enabled: true } }, catalogue),
+    [],
+  );
+  assert.deepStrictEqual(checkTypes(undefined, catalogue), []);
+});
+
+Deno.test("putOverrides() switches off the types a PUT leaves out, except critical ones", () => {
+  const [digest, reminder] = DEMO.types;
+  assert.ok(digest && reminder);
+  const catalogue = catalogueOf([digest, { ...reminder, critical: true }]);
+  const stored = putOverrides(
+    { enabled: false, timezone: "UTC", types: {} },
+    catalogue,
+  );
+  assert.deepStrictEqual(stored.types, { morningDigest: { enabled: false } });
+  const prefs = effectivePreferences(stored, catalogue);
+  assert.equal(prefs.types.taskReminder?.enabled, true);
 });
 
 Deno.test("every catalogue type's defaults would pass validation themselves", () => {
-  for (const type of NOTIFICATION_TYPES) {
+  for (const type of DEMO.types) {
     const result = parsePut({
       enabled: true,
       timezone: "UTC",
@@ -114,19 +165,22 @@ Deno.test("every catalogue type's defaults would pass validation themselves", ()
   }
 });
 
-Deno.test("defaultPreferences() is on, in UTC, with every type at its catalogue defaults", () => {
-  const prefs = defaultPreferences();
+Deno.test("defaultPreferences(DEMO) is on, in UTC, with every type at its catalogue defaults", () => {
+  const prefs = defaultPreferences(DEMO);
   assert.deepStrictEqual(prefs.enabled, true);
   assert.deepStrictEqual(prefs.timezone, "UTC");
   assert.deepStrictEqual(prefs.quietHours, null);
-  assert.deepStrictEqual(Object.keys(prefs.types), [...NOTIFICATION_TYPE_IDS]);
-  assert.deepStrictEqual(prefs.types.weeklyReport.days, ["mon"]);
-  assert.deepStrictEqual(prefs.types.morningDigest.days.length, 7);
+  assert.deepStrictEqual(
+    Object.keys(prefs.types),
+    DEMO.types.map((t) => t.id),
+  );
+  assert.deepStrictEqual(prefs.types.weeklyReport!.days, ["mon"]);
+  assert.deepStrictEqual(prefs.types.morningDigest!.days.length, 7);
 });
 
-Deno.test("defaultPreferences() hands out copies the catalogue cannot be changed through", () => {
-  defaultPreferences().types.morningDigest.times.push("23:59");
-  assert.deepStrictEqual(defaultPreferences().types.morningDigest.times, [
+Deno.test("defaultPreferences(DEMO) hands out copies the catalogue cannot be changed through", () => {
+  defaultPreferences(DEMO).types.morningDigest!.times.push("23:59");
+  assert.deepStrictEqual(defaultPreferences(DEMO).types.morningDigest!.times, [
     "08:00",
   ]);
 });
@@ -147,7 +201,7 @@ Deno.test("parsePreferencesPut() leaves a type's days to its default days when n
     valid(parsePreferencesPut(examplePut())).types?.taskReminder,
     { enabled: true, times: ["14:00", "17:30"] },
   );
-  assert.deepStrictEqual(savedExample().types.taskReminder.days, [
+  assert.deepStrictEqual(savedExample().types.taskReminder!.days, [
     "mon",
     "tue",
     "wed",
@@ -163,7 +217,7 @@ Deno.test("parsePreferencesPut() stores absent types as off, keeping their catal
     times: ["09:00"],
     days: ["mon"],
   });
-  assert.deepStrictEqual(prefs.types.eveningSummary.enabled, false);
+  assert.deepStrictEqual(prefs.types.eveningSummary!.enabled, false);
 });
 
 Deno.test("parsePreferencesPut() sorts times and puts days in week order", () => {
@@ -172,12 +226,16 @@ Deno.test("parsePreferencesPut() sorts times and puts days in week order", () =>
     times: ["18:00", "07:15", "12:00"],
     days: ["sun", "wed", "mon"],
   })));
-  assert.deepStrictEqual(prefs.types.morningDigest.times, [
+  assert.deepStrictEqual(prefs.types.morningDigest!.times, [
     "07:15",
     "12:00",
     "18:00",
   ]);
-  assert.deepStrictEqual(prefs.types.morningDigest.days, ["mon", "wed", "sun"]);
+  assert.deepStrictEqual(prefs.types.morningDigest!.days, [
+    "mon",
+    "wed",
+    "sun",
+  ]);
 });
 
 Deno.test("parsePreferencesPut() stores a time zone as written when the zone database spells it so, else its current name", () => {
@@ -250,7 +308,7 @@ Deno.test("parsePreferencesPut() accepts the first and last minute of the day", 
     enabled: true,
     times: ["23:59", "00:00"],
   })));
-  assert.deepStrictEqual(prefs.types.morningDigest.times, ["00:00", "23:59"]);
+  assert.deepStrictEqual(prefs.types.morningDigest!.times, ["00:00", "23:59"]);
 });
 
 Deno.test("parsePreferencesPut() rejects a type with no times, or with none given", () => {
@@ -385,16 +443,16 @@ Deno.test("parsePreferencesPut() rejects unknown fields at every level, naming t
   );
 });
 
-Deno.test("parsePreferencesPut() rejects a notification type the catalogue does not have, naming it", () => {
+Deno.test("a PUT naming a type the catalogue does not have is refused, naming it", () => {
   assertRejected(
     parsePut({
       ...examplePut(),
       types: {
         morningDigest: { enabled: true, times: ["09:00"] },
-        birthdayCard: {},
+        birthdayCard: { enabled: true, times: ["09:00"] },
       },
     }),
-    "types",
+    "types.birthdayCard",
     '"birthdayCard"',
   );
 });
@@ -477,11 +535,6 @@ Deno.test("parsePreferencesPatch() validates every field it is given like a PUT 
     '"25:61"',
   );
   assertRejected(
-    parsePreferencesPatch({ types: { birthdayCard: {} } }),
-    "types",
-    '"birthdayCard"',
-  );
-  assertRejected(
     parsePreferencesPatch({ timezone: "Mars/Olympus" }),
     "timezone",
     "Mars/Olympus",
@@ -502,7 +555,7 @@ Deno.test("parsePreferencesPatch() validates every field it is given like a PUT 
 
 function patched(current: Preferences, input: unknown): Preferences {
   const patch: PreferencesPatch = valid(parsePreferencesPatch(input));
-  return applyPatch(current, patch);
+  return applyPatch(current, patch, DEMO);
 }
 
 Deno.test("applyPatch() changes only the fields the patch names", () => {
@@ -534,7 +587,7 @@ Deno.test("applyPatch() gives a type switched on by a patch its catalogue times 
 });
 
 Deno.test("applyPatch() starts a type missing from saved preferences from its catalogue defaults", () => {
-  const stale = defaultPreferences();
+  const stale = defaultPreferences(DEMO);
   // As if saved before weeklyReport joined the catalogue.
   Reflect.deleteProperty(stale.types, "weeklyReport");
   const next = patched(stale, {
@@ -575,7 +628,7 @@ Deno.test("applyPatch() leaves its input untouched and shares no arrays with it"
   const current = savedExample();
   const before = structuredClone(current);
   const next = patched(current, { timezone: "Asia/Tokyo" });
-  next.types.morningDigest.times.push("23:00");
+  next.types.morningDigest!.times.push("23:00");
   assert.deepStrictEqual(current, before);
   assert.deepStrictEqual(next.timezone, "Asia/Tokyo");
 });

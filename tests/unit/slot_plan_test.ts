@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { effectivePreferences } from "../../src/domain/preference_overrides.ts";
+import { DEMO } from "../support/demo_catalogue.ts";
 import {
   membershipId,
   membershipOwner,
@@ -114,7 +115,7 @@ Deno.test("planMemberships() puts each enabled type and time in the slot of its 
       taskReminder: { enabled: false },
       weeklyReport: { enabled: false },
     },
-  });
+  }, DEMO);
   const planned = planMemberships("ada", prefs, at("2026-12-01T00:00:00Z"));
   // Kolkata is UTC+5:30 all year.
   assert.deepEqual(planned.map((m) => [m.type, m.localTime, m.slot]), [
@@ -132,7 +133,7 @@ Deno.test("a member moves slot when its zone changes offset, and only then", () 
       taskReminder: { enabled: false },
       weeklyReport: { enabled: false },
     },
-  });
+  }, DEMO);
   const slot = (iso: string) =>
     planMemberships("ada", prefs, at(iso)).map((m) => m.slot);
   assert.deepEqual(slot("2027-03-26T12:00:00Z"), ["0800"]);
