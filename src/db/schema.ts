@@ -103,11 +103,15 @@ export const notificationReads = sqliteTable("notification_reads", {
 /**
  * The role and topic channels a user holds, as their token last said. Lets
  * an inbox include broadcasts and lets a broadcast refresh members' counts.
+ * `joinedAt` is when Herald first saw the token name the channel: the inbox
+ * holds the channel's notifications from then on, never its history. A row
+ * is deleted when the token stops naming the channel, so rejoining starts
+ * from the new join.
  */
 export const memberships = sqliteTable("memberships", {
   userId: text("user_id").notNull(),
   channel: text("channel").notNull(),
-  updatedAt: integer("updated_at").notNull(),
+  joinedAt: integer("joined_at").notNull(),
 }, (t) => [
   primaryKey({ columns: [t.userId, t.channel] }),
   index("memberships_channel_idx").on(t.channel),

@@ -128,7 +128,9 @@ const list = createRoute({
   path: inbox,
   summary: "List a user's inbox, newest first",
   description: "Their own notifications and those sent to the roles and " +
-    "topics their token names.",
+    "topics their token names since they joined them (a membership starts " +
+    "when Herald first sees a token name it, and ends when a token no " +
+    "longer does).",
   ...inboxRoute,
   request: { params: inboxParams, query: listQuery },
   responses: {
@@ -148,7 +150,8 @@ const count = createRoute({
   operationId: "countUnread",
   path: `${inbox}/count`,
   summary: "Unread count",
-  description: "Cached in Redis when it is there.",
+  description: "Of what the inbox lists (a role's or topic's broadcasts " +
+    "since the user joined it). Cached in Redis when it is there.",
   ...inboxRoute,
   request: { params: inboxParams },
   responses: { 200: json(unread, "The unread count"), ...errors(401, 403) },

@@ -1,0 +1,1 @@
+ALTER TABLE `memberships` RENAME COLUMN "updated_at" TO "joined_at";
