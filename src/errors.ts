@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   "conflict",
   "payload_too_large",
   "unsupported_media_type",
+  "idempotency_key_reused",
   "rate_limited",
   "unavailable",
   "internal",
@@ -23,6 +24,7 @@ export type ErrorStatus =
   | 409
   | 413
   | 415
+  | 422
   | 429
   | 500
   | 503;
@@ -59,6 +61,8 @@ export function statusOf(code: ErrorCode): ErrorStatus {
       return 413;
     case "unsupported_media_type":
       return 415;
+    case "idempotency_key_reused":
+      return 422;
     case "rate_limited":
       return 429;
     case "unavailable":

@@ -41,6 +41,8 @@ const ERROR_TEXT: Record<ErrorStatus, string> = {
   409: "Conflicts with work already under way",
   413: "Body over 64 KiB",
   415: 'Body not sent as JSON ("Content-Type: application/json")',
+  422: "The Idempotency-Key was first used for a different request " +
+    "(`idempotency_key_reused`); nothing was sent",
   429: "Rate limited; see Retry-After",
   500: "Internal error: nothing but the request id",
   503: "A part Herald depends on is unavailable; try again",

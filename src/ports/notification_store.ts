@@ -24,6 +24,12 @@ export interface NewNotification {
   data: Record<string, unknown> | null;
   source: "api" | "schedule" | "job";
   idempotencyKey: string | null;
+  /**
+   * The API request's fingerprint (domain/request_fingerprint.ts), kept
+   * with its idempotency key; null where there is no request to compare
+   * (scheduled and job notifications, rows from before it was recorded).
+   */
+  requestHash?: string | null;
   createdAt: number;
 }
 
