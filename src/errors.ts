@@ -5,6 +5,7 @@ export const ERROR_CODES = [
   "unauthorized",
   "forbidden",
   "not_found",
+  "method_not_allowed",
   "conflict",
   "payload_too_large",
   "unsupported_media_type",
@@ -21,6 +22,7 @@ export type ErrorStatus =
   | 401
   | 403
   | 404
+  | 405
   | 409
   | 413
   | 415
@@ -55,6 +57,8 @@ export function statusOf(code: ErrorCode): ErrorStatus {
       return 403;
     case "not_found":
       return 404;
+    case "method_not_allowed":
+      return 405;
     case "conflict":
       return 409;
     case "payload_too_large":

@@ -134,4 +134,18 @@ test("the error envelope lists every error code; sending documents its 422", asy
   assert.ok("422" in send.paths["/v1/notifications"].post.responses);
 });
 
+test("the 405 is described once, as a shared response with its Allow header", async () => {
+  const shared = z.object({
+    components: z.object({
+      responses: z.object({
+        MethodNotAllowed: z.object({
+          headers: z.object({ Allow: z.unknown() }),
+          content: z.object({ "application/json": z.unknown() }),
+        }),
+      }),
+    }),
+  });
+  assert.ok(shared.safeParse(await fetchDocument()).success);
+});
+
 suite.run();
