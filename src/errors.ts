@@ -3,6 +3,7 @@ export const ERROR_CODES = [
   "bad_request",
   "validation_failed",
   "unauthorized",
+  "token_expired",
   "forbidden",
   "not_found",
   "method_not_allowed",
@@ -52,6 +53,7 @@ export function statusOf(code: ErrorCode): ErrorStatus {
     case "validation_failed":
       return 400;
     case "unauthorized":
+    case "token_expired":
       return 401;
     case "forbidden":
       return 403;

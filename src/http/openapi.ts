@@ -35,7 +35,8 @@ export const errorEnvelope = z.object({
 
 const ERROR_TEXT: Record<ErrorStatus, string> = {
   400: "Invalid input: the body, a parameter or the query (nothing changed)",
-  401: "Missing or invalid credentials",
+  401: "Missing or invalid credentials (`token_expired`: a token signed " +
+    "with `JWT_SECRET` has expired; get a new one)",
   403: "The credentials do not allow this",
   404: "No such resource",
   405: "The path does not serve this method; `Allow` lists those it does",

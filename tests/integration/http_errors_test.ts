@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
+import { sign } from "hono/jwt";
 import { createApp } from "../../src/app.ts";
 import { errorBody, read } from "../support/bodies.ts";
 import { integrationSuite } from "../support/suite.ts";
 
-const suite = integrationSuite("methods a path does not serve");
+const suite = integrationSuite("wrong methods and expired tokens");
 const { test } = suite;
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -65,6 +66,58 @@ test("unknown paths stay 404 whatever the method", async () => {
       assert.equal((await read(res, errorBody)).error.code, "not_found");
     }
   }
+});
+
+const pastExp = () => Math.floor(Date.now() / 1000) - 60;
+
+test("an expired user token is a 401 that says it expired, and nothing more", async () => {
+  const exp = pastExp();
+  const token = await sign(
+    { sub: "expired-user", roles: ["ops"], iat: exp - 3600, exp },
+    suite.stack.jwtSecret,
+    "HS256",
+  );
+  for (const path of ["/v1/users/expired-user/notifications", "/v1/stream"]) {
+    const res = await fetch(`${suite.stack.url}${path}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(res.status, 401, path);
+    const { error } = await read(res, errorBody);
+    assert.equal(error.code, "token_expired");
+    assert.match(error.message, /has expired/);
+    for (const secret of ["expired-user", "ops", String(exp)]) {
+      assert.ok(!error.message.includes(secret), error.message);
+    }
+  }
+});
+
+test("an expired stream token is a 401 that says so; a forged expired one is only invalid", async () => {
+  const exp = pastExp();
+  const stream = await sign(
+    { sub: "viewer", typ: "herald-stream", iat: exp - 120, exp },
+    suite.stack.jwtSecret,
+    "HS256",
+  );
+  const res = await fetch(`${suite.stack.url}/v1/stream?token=${stream}`);
+  assert.equal(res.status, 401);
+  const { error } = await read(res, errorBody);
+  assert.equal(error.code, "token_expired");
+  assert.match(error.message, /stream token has expired/);
+  const forged = await sign(
+    { sub: "viewer", iat: exp - 120, exp },
+    "not-the-secret-".repeat(3),
+    "HS256",
+  );
+  const refused = await fetch(
+    `${suite.stack.url}/v1/users/viewer/preferences`,
+    {
+      headers: { authorization: `Bearer ${forged}` },
+    },
+  );
+  assert.equal(refused.status, 401);
+  const invalid = (await read(refused, errorBody)).error;
+  assert.equal(invalid.code, "unauthorized");
+  assert.equal(invalid.message, "Invalid credentials");
 });
 
 suite.run();
