@@ -4,7 +4,8 @@ import type { AppDeps, Background } from "./deps.ts";
 import { withLogger } from "./compose.ts";
 import { AppError } from "./errors.ts";
 import type { HonoEnv } from "./http/env.ts";
-import { errorBody, handleError } from "./http/errors.ts";
+import { handleError } from "./http/errors.ts";
+import { unmatchedRequest } from "./http/allowed_methods.ts";
 import { recordRequest } from "./http/request_metrics.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { corsMiddleware } from "./http/cors.ts";
@@ -19,7 +20,11 @@ import { qstashCallbackRoutes } from "./routes/qstash_callback.ts";
 import { realtimeRoutes } from "./routes/realtime.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { describeRealtimeRoutes } from "./routes/stream_docs.ts";
-import { openApiRoutes, registerSecuritySchemes } from "./http/openapi.ts";
+import {
+  openApiRoutes,
+  registerMethodNotAllowed,
+  registerSecuritySchemes,
+} from "./http/openapi.ts";
 import { streamRoutes } from "./routes/stream.ts";
 import { typeRoutes } from "./routes/types.ts";
 
@@ -32,7 +37,10 @@ const DOCUMENT = {
     description: "Scheduled, per-user, real-time notifications. Errors are " +
       "always `{error: {code, message, requestId, fields?}}`; 500s say " +
       "nothing but the request id. Bodies are JSON sent as " +
-      "`application/json` (anything else is a 415).",
+      "`application/json` (anything else is a 415). A method a path does " +
+      "not serve is a 405 (`method_not_allowed`, the shared " +
+      "`MethodNotAllowed` response) with `Allow` listing those it does; an " +
+      "unknown path is a 404.",
   },
   tags: [
     { name: "Preferences" },
@@ -117,15 +125,12 @@ export function createApp(source: DepsSource) {
     .route("/", consoleRoutes)
     .route("/", devClockRoutes);
   registerSecuritySchemes(app.openAPIRegistry);
+  registerMethodNotAllowed(app.openAPIRegistry);
   describeRealtimeRoutes(app.openAPIRegistry);
-  return api
-    .route("/", docsRoutes(() => app.getOpenAPI31Document(DOCUMENT)))
-    .notFound((c) =>
-      c.json(
-        errorBody("not_found", "No such route", c.get("requestId")),
-        404,
-      )
-    )
+  const served = api
+    .route("/", docsRoutes(() => app.getOpenAPI31Document(DOCUMENT)));
+  return served
+    .notFound(unmatchedRequest(served.routes))
     .onError(handleError);
 }
 

@@ -3,11 +3,14 @@ export const ERROR_CODES = [
   "bad_request",
   "validation_failed",
   "unauthorized",
+  "token_expired",
   "forbidden",
   "not_found",
+  "method_not_allowed",
   "conflict",
   "payload_too_large",
   "unsupported_media_type",
+  "idempotency_key_reused",
   "rate_limited",
   "unavailable",
   "internal",
@@ -20,9 +23,11 @@ export type ErrorStatus =
   | 401
   | 403
   | 404
+  | 405
   | 409
   | 413
   | 415
+  | 422
   | 429
   | 500
   | 503;
@@ -48,17 +53,22 @@ export function statusOf(code: ErrorCode): ErrorStatus {
     case "validation_failed":
       return 400;
     case "unauthorized":
+    case "token_expired":
       return 401;
     case "forbidden":
       return 403;
     case "not_found":
       return 404;
+    case "method_not_allowed":
+      return 405;
     case "conflict":
       return 409;
     case "payload_too_large":
       return 413;
     case "unsupported_media_type":
       return 415;
+    case "idempotency_key_reused":
+      return 422;
     case "rate_limited":
       return 429;
     case "unavailable":

@@ -58,7 +58,9 @@ export const schedules = sqliteTable("schedules", {
 /**
  * One notification, whatever its audience. `idempotencyKey` makes creation
  * exactly-once: "api:<Idempotency-Key>" for the API, "occ:<user>:<type>:
- * <local date>T<local time>" for a scheduled occurrence.
+ * <local date>T<local time>" for a scheduled occurrence. `requestHash` is the
+ * fingerprint of the API request that made it (with a key only), so reusing
+ * the key for a different request is refused rather than answered with this.
  */
 export const notifications = sqliteTable("notifications", {
   id: text("id").primaryKey(),
@@ -70,6 +72,7 @@ export const notifications = sqliteTable("notifications", {
   data: text("data"),
   source: text("source", { enum: ["api", "schedule", "job"] }).notNull(),
   idempotencyKey: text("idempotency_key").unique(),
+  requestHash: text("request_hash"),
   createdAt: integer("created_at").notNull(),
 }, (t) => [
   // Retention clean-up and daily stats read notifications by age.
@@ -103,11 +106,15 @@ export const notificationReads = sqliteTable("notification_reads", {
 /**
  * The role and topic channels a user holds, as their token last said. Lets
  * an inbox include broadcasts and lets a broadcast refresh members' counts.
+ * `joinedAt` is when Herald first saw the token name the channel: the inbox
+ * holds the channel's notifications from then on, never its history. A row
+ * is deleted when the token stops naming the channel, so rejoining starts
+ * from the new join.
  */
 export const memberships = sqliteTable("memberships", {
   userId: text("user_id").notNull(),
   channel: text("channel").notNull(),
-  updatedAt: integer("updated_at").notNull(),
+  joinedAt: integer("joined_at").notNull(),
 }, (t) => [
   primaryKey({ columns: [t.userId, t.channel] }),
   index("memberships_channel_idx").on(t.channel),

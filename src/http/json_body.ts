@@ -25,6 +25,10 @@ const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i;
 export const jsonOnly: MiddlewareHandler = async (c, next) => {
   const type = c.req.header("content-type");
   if (!type || !JSON_TYPE.test(type)) {
+    // Read to its end (at most the body limit) before refusing: a body left
+    // unread makes the server close the connection, which races a client
+    // already sending its next request on it.
+    await c.req.arrayBuffer().catch(() => null);
     throw new AppError(
       "unsupported_media_type",
       `Send the body as JSON with "Content-Type: application/json"${

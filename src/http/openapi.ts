@@ -35,12 +35,16 @@ export const errorEnvelope = z.object({
 
 const ERROR_TEXT: Record<ErrorStatus, string> = {
   400: "Invalid input: the body, a parameter or the query (nothing changed)",
-  401: "Missing or invalid credentials",
+  401: "Missing or invalid credentials (`token_expired`: a token signed " +
+    "with `JWT_SECRET` has expired; get a new one)",
   403: "The credentials do not allow this",
   404: "No such resource",
+  405: "The path does not serve this method; `Allow` lists those it does",
   409: "Conflicts with work already under way",
   413: "Body over 64 KiB",
   415: 'Body not sent as JSON ("Content-Type: application/json")',
+  422: "The Idempotency-Key was first used for a different request " +
+    "(`idempotency_key_reused`); nothing was sent",
   429: "Rate limited; see Retry-After",
   500: "Internal error: nothing but the request id",
   503: "A part Herald depends on is unavailable; try again",
@@ -101,6 +105,27 @@ export const adminOrUser: Security = [{ [ADMIN_KEY]: [] }, {
 }];
 export const userOnly: Security = [{ [USER_TOKEN]: [] }];
 export const signedByQStash: Security = [{ [QSTASH_SIGNATURE]: [] }];
+
+/**
+ * The 405 as a shared response: no operation answers it (it is the answer
+ * when none matches the method), so it is described once, for clients.
+ */
+export function registerMethodNotAllowed(
+  registry: OpenAPIHono["openAPIRegistry"],
+): void {
+  registry.registerComponent("responses", "MethodNotAllowed", {
+    description: ERROR_TEXT[405] + " (`method_not_allowed`).",
+    headers: {
+      Allow: {
+        description: "The methods the path serves, e.g. `GET, HEAD, PUT`.",
+        schema: { type: "string" },
+      },
+    },
+    content: {
+      "application/json": { schema: { $ref: "#/components/schemas/Error" } },
+    },
+  });
+}
 
 export function registerSecuritySchemes(
   registry: OpenAPIHono["openAPIRegistry"],

@@ -1,7 +1,12 @@
-import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { NotificationView, Severity } from "../domain/notification.ts";
 import type { Database } from "./database.ts";
 import { schema } from "./database.ts";
+import {
+  heldAudiences,
+  heldAudiencesSql,
+  visibleThrough,
+} from "./held_audiences.ts";
 
 const {
   notifications,
@@ -19,6 +24,12 @@ export interface NewNotification {
   data: Record<string, unknown> | null;
   source: "api" | "schedule" | "job";
   idempotencyKey: string | null;
+  /**
+   * The API request's fingerprint (domain/request_fingerprint.ts), kept
+   * with its idempotency key; null where there is no request to compare
+   * (scheduled and job notifications, rows from before it was recorded).
+   */
+  requestHash?: string | null;
   createdAt: number;
 }
 
@@ -135,12 +146,15 @@ export interface InboxPage {
   next: { createdAt: number; id: string } | null;
 }
 
-/** One page of a user's inbox, newest first, across all their audiences. */
+/**
+ * One page of a user's inbox, newest first, across their held audiences
+ * (ports/held_audiences.ts: their own, and each role and topic since they
+ * joined it).
+ */
 export async function listInbox(
   db: Database,
   q: {
     userId: string;
-    audiences: readonly string[];
     unreadOnly: boolean;
     before: { createdAt: number; id: string } | null;
     limit: number;
@@ -148,17 +162,18 @@ export async function listInbox(
 ): Promise<InboxPage> {
   const a = notificationAudiences;
   const r = notificationReads;
-  const rows = await db.selectDistinct({
+  const held = heldAudiences(db, q.userId);
+  const rows = await db.with(held).selectDistinct({
     n: notifications,
     readAt: r.readAt,
-  }).from(a)
+  }).from(held)
+    .innerJoin(a, visibleThrough(held))
     .innerJoin(notifications, eq(notifications.id, a.notificationId))
     .leftJoin(
       r,
       and(eq(r.notificationId, a.notificationId), eq(r.userId, q.userId)),
     )
     .where(and(
-      inArray(a.audience, [...q.audiences]),
       q.before
         ? or(
           lt(a.createdAt, q.before.createdAt),
@@ -184,41 +199,43 @@ export async function listInbox(
   };
 }
 
-/** Unread notifications across the user's audiences. */
+/** Unread notifications in the user's inbox. */
 export async function countUnread(
   db: Database,
   userId: string,
-  audiences: readonly string[],
 ): Promise<number> {
   const a = notificationAudiences;
   const r = notificationReads;
-  const rows = await db.select({
+  const held = heldAudiences(db, userId);
+  const rows = await db.with(held).select({
     n: sql<number>`count(distinct ${a.notificationId})`,
-  }).from(a)
+  }).from(held)
+    .innerJoin(a, visibleThrough(held))
     .leftJoin(
       r,
       and(eq(r.notificationId, a.notificationId), eq(r.userId, userId)),
     )
-    .where(and(inArray(a.audience, [...audiences]), isNull(r.readAt)));
+    .where(isNull(r.readAt));
   return Number(rows[0]?.n ?? 0);
 }
 
 /**
- * Marks one notification read for a user. False when it is not in that
- * user's audiences (someone else's notification reads as not found).
+ * Marks one notification read for a user. False when it is not in their
+ * inbox (someone else's, or a broadcast from before they joined, reads as
+ * not found).
  */
 export async function markRead(
   db: Database,
   userId: string,
   notificationId: string,
-  audiences: readonly string[],
   now: number,
 ): Promise<{ found: boolean; changed: boolean }> {
-  const visible = await db.select({ id: notificationAudiences.notificationId })
-    .from(notificationAudiences).where(and(
-      eq(notificationAudiences.notificationId, notificationId),
-      inArray(notificationAudiences.audience, [...audiences]),
-    )).limit(1);
+  const held = heldAudiences(db, userId);
+  const visible = await db.with(held)
+    .select({ id: notificationAudiences.notificationId })
+    .from(held).innerJoin(notificationAudiences, visibleThrough(held))
+    .where(eq(notificationAudiences.notificationId, notificationId))
+    .limit(1);
   if (!visible.length) return { found: false, changed: false };
   const inserted = await db.insert(notificationReads)
     .values({ userId, notificationId, readAt: now })
@@ -227,18 +244,19 @@ export async function markRead(
   return { found: true, changed: inserted.length > 0 };
 }
 
-/** Marks everything in the user's audiences read; returns how many changed. */
+/** Marks everything in the user's inbox read; returns how many changed. */
 export async function markAllRead(
   db: Database,
   userId: string,
-  audiences: readonly string[],
   now: number,
 ): Promise<number> {
   const a = notificationAudiences;
-  const result = await db.run(sql`insert or ignore into ${notificationReads}
+  const result = await db.run(sql`with held as (${heldAudiencesSql(userId)})
+    insert or ignore into ${notificationReads}
     (user_id, notification_id, read_at)
-    select distinct ${userId}, ${a.notificationId}, ${now} from ${a}
-    where ${inArray(a.audience, [...audiences])}`);
+    select distinct ${userId}, ${a.notificationId}, ${now}
+    from held join ${a} on ${a.audience} = held.held_audience
+      and ${a.createdAt} >= held.held_since`);
   return result.rowsAffected;
 }
 

@@ -47,8 +47,8 @@ const unread = z.object({ unread: z.number().int() }).openapi("UnreadCount");
 const sent = z.object({
   notification: notificationView,
   created: z.boolean().openapi({
-    description: "False when the Idempotency-Key was already used: " +
-      "nothing new was made.",
+    description: "False when the Idempotency-Key was already used for " +
+      "this same request: nothing new was made.",
   }),
 });
 
@@ -104,7 +104,10 @@ const send = createRoute({
   summary: "Create a notification and send it",
   description: "To one user, to roles or to a topic: stored in each " +
     "recipient's inbox and pushed to their live streams. The same " +
-    "`Idempotency-Key` again answers the first notification with 200.",
+    "`Idempotency-Key` with the same request again answers the first " +
+    "notification with 200; with a different request (a field of the " +
+    "validated body differs; key order and spacing do not count) it is a " +
+    "422, `idempotency_key_reused`, and nothing is sent.",
   security: adminOnly,
   middleware: [authenticate, requireAdmin, jsonOnly],
   request: {
@@ -118,7 +121,7 @@ const send = createRoute({
   responses: {
     200: json(sent, "The notification this Idempotency-Key already made"),
     201: json(sent, "Created and sent"),
-    ...errors(400, 401, 403, 413, 415),
+    ...errors(400, 401, 403, 413, 415, 422),
   },
 });
 
@@ -128,7 +131,9 @@ const list = createRoute({
   path: inbox,
   summary: "List a user's inbox, newest first",
   description: "Their own notifications and those sent to the roles and " +
-    "topics their token names.",
+    "topics their token names since they joined them (a membership starts " +
+    "when Herald first sees a token name it, and ends when a token no " +
+    "longer does).",
   ...inboxRoute,
   request: { params: inboxParams, query: listQuery },
   responses: {
@@ -148,7 +153,8 @@ const count = createRoute({
   operationId: "countUnread",
   path: `${inbox}/count`,
   summary: "Unread count",
-  description: "Cached in Redis when it is there.",
+  description: "Of what the inbox lists (a role's or topic's broadcasts " +
+    "since the user joined it). Cached in Redis when it is there.",
   ...inboxRoute,
   request: { params: inboxParams },
   responses: { 200: json(unread, "The unread count"), ...errors(401, 403) },

@@ -5,6 +5,8 @@ import type {
 } from "../domain/notification.ts";
 import { audiencesOf } from "../domain/notification.ts";
 import type { AppDeps, Background } from "../deps.ts";
+import { requestFingerprint } from "../domain/request_fingerprint.ts";
+import { AppError } from "../errors.ts";
 import {
   insertNotification,
   isInOutbox,
@@ -67,7 +69,13 @@ export async function finishFanOut(
   }
 }
 
-/** `POST /v1/notifications`: create-and-notify for a user, roles or a topic. */
+/**
+ * `POST /v1/notifications`: create-and-notify for a user, roles or a topic.
+ * A reused Idempotency-Key answers the notification it first made only for
+ * the same request; for a different one it is refused. The key's unique
+ * index decides which of two concurrent requests creates: the other finds
+ * the winner's row and its fingerprint, so never are both created.
+ */
 export async function createNotification(
   deps: Deps,
   input: CreateNotificationInput,
@@ -75,6 +83,9 @@ export async function createNotification(
   background: Background,
 ): Promise<Created> {
   const audiences = audiencesOf(input).map(channelName);
+  const requestHash = idempotencyKey === null
+    ? null
+    : await requestFingerprint(input);
   const { notification, created } = await storeAndNotify(
     deps,
     {
@@ -85,11 +96,25 @@ export async function createNotification(
       data: input.data ?? null,
       source: "api",
       idempotencyKey: idempotencyKey === null ? null : `api:${idempotencyKey}`,
+      requestHash,
     },
     audiences,
     background,
   );
   if (!created) {
+    // A row from before fingerprints were kept has none: it is answered.
+    const stored = notification.requestHash ?? requestHash;
+    if (stored !== requestHash) {
+      deps.log.info("notification.key_reused", {
+        notification: notification.id,
+      });
+      throw new AppError(
+        "idempotency_key_reused",
+        "This Idempotency-Key was first used for a different request; " +
+          "retry with the same body to get its notification, or send " +
+          "this one with a new key",
+      );
+    }
     deps.log.info("notification.duplicate", { notification: notification.id });
   }
   return { notification: toView(notification, null), created };

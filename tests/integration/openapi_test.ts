@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { z } from "zod";
 import { createApp } from "../../src/app.ts";
+import { ERROR_CODES } from "../../src/errors.ts";
 import { integrationSuite } from "../support/suite.ts";
 
 const suite = integrationSuite("the OpenAPI document");
@@ -100,6 +101,51 @@ test("every operation has a summary and its own operationId", async () => {
     Object.values(operations).map((o) => o.operationId)
   );
   assert.equal(new Set(ids).size, ids.length, `duplicates in ${ids}`);
+});
+
+const errorCodes = z.object({
+  components: z.object({
+    schemas: z.object({
+      Error: z.object({
+        properties: z.object({
+          error: z.object({
+            properties: z.object({
+              code: z.object({ enum: z.array(z.string()) }),
+            }),
+          }),
+        }),
+      }),
+    }),
+  }),
+});
+
+test("the error envelope lists every error code; sending documents its 422", async () => {
+  const raw = await fetchDocument();
+  const { components } = errorCodes.parse(raw);
+  const codes = components.schemas.Error.properties.error.properties.code.enum;
+  assert.deepEqual(codes.toSorted(), [...ERROR_CODES].sort());
+  const send = z.object({
+    paths: z.object({
+      "/v1/notifications": z.object({
+        post: z.object({ responses: z.record(z.string(), z.unknown()) }),
+      }),
+    }),
+  }).parse(raw);
+  assert.ok("422" in send.paths["/v1/notifications"].post.responses);
+});
+
+test("the 405 is described once, as a shared response with its Allow header", async () => {
+  const shared = z.object({
+    components: z.object({
+      responses: z.object({
+        MethodNotAllowed: z.object({
+          headers: z.object({ Allow: z.unknown() }),
+          content: z.object({ "application/json": z.unknown() }),
+        }),
+      }),
+    }),
+  });
+  assert.ok(shared.safeParse(await fetchDocument()).success);
 });
 
 suite.run();
