@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { libsqlTest, rejectsWithCode } from "./libsql_harness.ts";
 import { registerTransactionTests } from "./libsql_transaction_checks.ts";
 import { registerDrizzleTests } from "./libsql_drizzle_checks.ts";
+import { registerFaultTests } from "./libsql_fault_checks.ts";
 import { registerProtocolTests } from "./libsql_protocol_checks.ts";
 import { registerRequestTests } from "./libsql_request_checks.ts";
 
@@ -286,3 +287,4 @@ registerTransactionTests();
 registerDrizzleTests();
 registerProtocolTests();
 registerRequestTests();
+registerFaultTests();
