@@ -1,6 +1,6 @@
 import { compareHeld, type DriftEntry } from "../domain/drift.ts";
 import type { AppDeps } from "../deps.ts";
-import { AppError } from "../errors.ts";
+import { dependencyUnavailable } from "../errors.ts";
 import { shortId } from "../ports/logger.ts";
 import { forgetHeld } from "../ports/schedule_ledger.ts";
 import { readSchedulerRunning } from "../ports/scheduler_state_store.ts";
@@ -60,7 +60,10 @@ export async function forceReconcile(
   }
   const reconcile = await reconcileUser(deps, userId, { held: truth.held });
   if (reconcile.reason === "scheduler_unavailable") {
-    throw new AppError("unavailable", "QStash could not be reached; try again");
+    throw dependencyUnavailable("qstash");
+  }
+  if (reconcile.reason === "database_unavailable") {
+    throw dependencyUnavailable("libsql");
   }
   return { userId, drift, reconcile };
 }

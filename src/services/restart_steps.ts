@@ -18,6 +18,7 @@ import {
   ledgerOfUserRange,
   replaceLedgerOf,
 } from "../ports/schedule_ledger.ts";
+import { DatabaseUnavailableError } from "../ports/database_outage.ts";
 import { SchedulerError } from "../ports/scheduler.ts";
 import { shortId } from "../ports/logger.ts";
 import { syncJobSchedule } from "./job_schedule_sync.ts";
@@ -119,6 +120,9 @@ async function restartUsers(
     if (outcome.reason === "scheduler_unavailable") {
       // Fail the operation here, so it resumes from this page.
       throw new SchedulerError("QStash failed during the restart");
+    }
+    if (outcome.reason === "database_unavailable") {
+      throw new DatabaseUnavailableError("lost during the restart");
     }
     counts.created += outcome.created.length;
     counts.updated += outcome.updated.length;

@@ -164,7 +164,9 @@ export class Faults implements FaultControl {
     const { fail, delay } = this.#settings;
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (fail > 0 && (this.#opts.random ?? Math.random)() < fail) {
-      await request.body?.cancel();
+      // Read, not cancelled: a client still sending its body would see a
+      // broken pipe instead of the answer.
+      await request.arrayBuffer().catch(() => {});
       return this.#opts.failure();
     }
     return await handler(request, info);
