@@ -6,7 +6,10 @@ import { randomSecret } from "../../src/dev/dev_vars.ts";
 import { applyMigrations } from "../../src/dev/migrate.ts";
 import { startScratchStandIns } from "../support/scratch_stand_ins.ts";
 import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
-import { AddressInUse, startOnOfferedPort } from "../support/ports.ts";
+import {
+  AddressInUse,
+  startOnOfferedPort,
+} from "../../src/dev/offered_port.ts";
 import { fireSchedule } from "../support/qstash.ts";
 import { SseStream } from "../support/sse.ts";
 import { healthBody, read, writeResult } from "../support/bodies.ts";

@@ -1,25 +1,18 @@
 import { Miniflare } from "miniflare";
-import { parse as parseToml } from "smol-toml";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
 import { sign } from "hono/jwt";
 import { randomSecret } from "../../src/dev/dev_vars.ts";
 import type { StandIns } from "../../src/dev/stand_ins.ts";
 import { startScratchStandIns } from "./scratch_stand_ins.ts";
-import { startOnOfferedPort } from "./ports.ts";
+import { startOnOfferedPort } from "../../src/dev/offered_port.ts";
+import {
+  readWranglerConfig,
+  runCronTrigger,
+  workerRuntimeOptions,
+} from "../../src/dev/worker_runtime.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BUNDLE = `${ROOT}dist/worker.js`;
-
-const wranglerSchema = z.object({
-  compatibility_date: z.string(),
-  compatibility_flags: z.array(z.string()).default([]),
-  vars: z.record(z.string(), z.string()).default({}),
-  durable_objects: z.object({
-    bindings: z.array(z.object({ name: z.string(), class_name: z.string() })),
-  }),
-  version_metadata: z.object({ binding: z.string() }).optional(),
-});
 
 /** The bundled Worker running in workerd, with its credentials. */
 export interface TestWorker {
@@ -88,9 +81,7 @@ export async function startTestWorker(
   await assertBundle();
   const apiKey = randomSecret(24);
   const jwtSecret = randomSecret(32);
-  const wrangler = wranglerSchema.parse(
-    parseToml(await Deno.readTextFile(`${ROOT}wrangler.toml`)),
-  );
+  const wrangler = await readWranglerConfig(`${ROOT}wrangler.toml`);
   // PUBLIC_URL names the port, so it is chosen before workerd binds it.
   const { mf, url } = await startOnOfferedPort(async (port) => {
     const url = `http://127.0.0.1:${port}`;
@@ -107,7 +98,13 @@ export async function startTestWorker(
       if (value === "") delete bindings[key];
       else bindings[key] = value;
     }
-    const mf = startMiniflare(wrangler, bindings, port);
+    const mf = new Miniflare(workerRuntimeOptions({
+      bundle: BUNDLE,
+      wrangler,
+      bindings,
+      host: "127.0.0.1",
+      port,
+    }));
     try {
       await mf.ready;
     } catch (error) {
@@ -121,16 +118,8 @@ export async function startTestWorker(
     url,
     apiKey,
     jwtSecret,
-    async runCron() {
-      // Miniflare's trigger route runs the scheduled handler to completion.
-      const res = await fetch(
-        `${url}/cdn-cgi/handler/scheduled?cron=${
-          encodeURIComponent("* * * * *")
-        }`,
-      );
-      const text = await res.text();
-      if (!res.ok) throw new Error(`cron trigger: ${res.status} ${text}`);
-    },
+    // Miniflare's trigger route runs the scheduled handler to completion.
+    runCron: () => runCronTrigger(url),
     userToken(userId, roles) {
       const now = Math.floor(Date.now() / 1000);
       return sign(
@@ -148,32 +137,6 @@ export async function startTestWorker(
       await mf.dispose();
     },
   };
-}
-
-function startMiniflare(
-  wrangler: z.infer<typeof wranglerSchema>,
-  bindings: Record<string, string>,
-  port: number,
-): Miniflare {
-  return new Miniflare({
-    // Listed, not traced: the QStash SDK bundles a dev-server launcher with
-    // dynamic `node:` imports that Miniflare's tracer refuses (never run).
-    modules: [{ type: "ESModule", path: BUNDLE }],
-    compatibilityDate: wrangler.compatibility_date,
-    compatibilityFlags: wrangler.compatibility_flags,
-    durableObjects: Object.fromEntries(
-      wrangler.durable_objects.bindings.map((
-        b,
-      ) => [b.name, { className: b.class_name, useSQLite: true }]),
-    ),
-    bindings,
-    ...(wrangler.version_metadata
-      ? { versionMetadata: wrangler.version_metadata.binding }
-      : {}),
-    host: "127.0.0.1",
-    port,
-    unsafeTriggerHandlers: true,
-  });
 }
 
 async function assertBundle() {
