@@ -48,9 +48,12 @@ export async function convergence(
       await herald.admin(`/v1/users/${encodeURIComponent(userId)}/preferences`),
       preferencesView,
     );
-    const want = planUserSchedules(userId, view.preferences, {
-      destination: `${herald.url}/v1/qstash/callback`,
-    });
+    // A user who never saved (version 0, defaults shown) has no schedules.
+    const want = view.version === 0 ? [] : planUserSchedules(
+      userId,
+      view.preferences,
+      { destination: `${herald.url}/v1/qstash/callback` },
+    );
     const have = new Map(
       (held.get(userId) ?? []).map((s) => [s.scheduleId, s]),
     );
