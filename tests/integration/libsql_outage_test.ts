@@ -18,7 +18,7 @@ import {
  */
 const suite = integrationSuite("Herald with libSQL failing, slow or gone", {
   // Short enough for a test to see a timeout; far above a healthy call.
-  vars: { LIBSQL_TIMEOUT_MS: "2000" },
+  vars: { LIBSQL_TIMEOUT_MS: "5000" },
 });
 const { test } = suite;
 let n = 0;
@@ -190,7 +190,7 @@ test("a slow libSQL makes a write slow, not wrong; one slower than the timeout i
       writeResult,
     );
     assert.equal(slow.reconcile.status, "synced");
-    libsql.set({ delay: 2_500 });
+    libsql.set({ delay: 5_500 });
     await assertUnavailable(
       await call("GET", `/v1/users/${user}/preferences`),
       /libSQL/,
