@@ -17,7 +17,9 @@ const WRITES_PER_USER = 5;
 const ONE_USER_WRITES = Number(Deno.env.get("BENCH_ONE_USER") ?? 500);
 const BACK_TO_IDLE_WITHIN_MS = 10_000;
 
-const stack = await startDevStack();
+// Per-user schedules: what convergence() compares (SCHEDULE_PLACEMENT is
+// ignored where the shared-slot placement does not exist).
+const stack = await startDevStack({ SCHEDULE_PLACEMENT: "per-user" });
 
 /** Samples workerd's open files every 50 ms while `work` runs. */
 async function watchFiles<T>(work: () => Promise<T>) {

@@ -26,7 +26,9 @@ const WRITE_EVERY_MS = 2_000;
 const OUTAGE_AT_MS = 5_000;
 const OUTAGE_MS = 10_000;
 
-const stack = await startDevStack();
+// Per-user schedules: what convergence() compares (SCHEDULE_PLACEMENT is
+// ignored where the shared-slot placement does not exist).
+const stack = await startDevStack({ SCHEDULE_PLACEMENT: "per-user" });
 try {
   await writePreferences(stack, "PUT", "warm-up", preferencesNo(0));
   const users = Array.from({ length: USERS }, (_, i) => `lo-${i}`);

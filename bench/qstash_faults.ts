@@ -22,7 +22,9 @@ const WRITES_PER_USER = 10;
 const FAIL_SHARE = 0.3;
 const STEP_MS = 5_000;
 
-const stack = await startDevStack();
+// Per-user schedules: what convergence() compares (SCHEDULE_PLACEMENT is
+// ignored where the shared-slot placement does not exist).
+const stack = await startDevStack({ SCHEDULE_PLACEMENT: "per-user" });
 try {
   await writePreferences(stack, "PUT", "warm-up", preferencesNo(0));
   const users = Array.from({ length: USERS }, (_, i) => `qf-${i}`);

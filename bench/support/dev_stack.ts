@@ -45,8 +45,19 @@ export interface DevStack {
   close(): Promise<void>;
 }
 
-export async function startDevStack(): Promise<DevStack> {
+/**
+ * `vars` go into the stack's .dev.vars, which the launcher hands to the
+ * Worker (with the secrets it generates next to them).
+ */
+export async function startDevStack(
+  vars: Record<string, string> = {},
+): Promise<DevStack> {
   const dir = await Deno.makeTempDir({ prefix: "herald-bench-dev-" });
+  await Deno.writeTextFile(
+    `${dir}/dev.vars`,
+    Object.entries(vars).map(([k, v]) => `${k}=${v}\n`).join(""),
+    { mode: 0o600 },
+  );
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",

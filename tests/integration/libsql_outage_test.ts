@@ -17,8 +17,13 @@ import {
  * answered 503 and is not, and whatever was saved converges.
  */
 const suite = integrationSuite("Herald with libSQL failing, slow or gone", {
-  // Short enough for a test to see a timeout; far above a healthy call.
-  vars: { LIBSQL_TIMEOUT_MS: "5000" },
+  vars: {
+    // Short enough for a test to see a timeout; far above a healthy call.
+    LIBSQL_TIMEOUT_MS: "5000",
+    // convergence() reads per-user schedules (where the shared-slot
+    // placement exists, it is not the one these cases check).
+    SCHEDULE_PLACEMENT: "per-user",
+  },
 });
 const { test } = suite;
 let n = 0;

@@ -15,7 +15,11 @@ import {
  * admin routes that need it answer 503, and once QStash is back the cron
  * trigger brings every user to exactly what they saved.
  */
-const suite = integrationSuite("Herald with QStash failing, slow or gone");
+const suite = integrationSuite("Herald with QStash failing, slow or gone", {
+  // convergence() reads per-user schedules (where the shared-slot placement
+  // exists, it is not the one these cases check).
+  vars: { SCHEDULE_PLACEMENT: "per-user" },
+});
 const { test } = suite;
 let n = 0;
 const newUser = () => `qstash-fault-${++n}`;

@@ -9,7 +9,8 @@ import { preferencesView, read } from "./bodies.ts";
  * Whether QStash holds exactly what users' stored preferences ask for —
  * read from Herald's API and from QStash with the official client, never
  * from Herald's database — so tests and benchmarks can tell a write that
- * converged from one that was lost or left an orphan behind.
+ * converged from one that was lost or left an orphan behind. Per-user
+ * schedules only: stacks that use it set SCHEDULE_PLACEMENT=per-user.
  */
 export interface Herald {
   /** The Worker's base URL (callbacks go to `<url>/v1/qstash/callback`). */
