@@ -11,6 +11,9 @@ const BENCHES = [
   "latency.ts",
   "fanout.ts",
   "memory.ts",
+  "dev_burst.ts",
+  "qstash_faults.ts",
+  "libsql_outage.ts",
 ];
 const only = Deno.args.length ? Deno.args : BENCHES;
 

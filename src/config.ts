@@ -13,6 +13,8 @@ const configSchema = z.object({
   PUBLIC_URL: z.url(),
   LIBSQL_URL: z.string().min(1),
   LIBSQL_AUTH_TOKEN: z.string().optional(),
+  LIBSQL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000)
+    .default(10_000),
   QSTASH_URL: z.url().default("https://qstash.upstash.io"),
   QSTASH_TOKEN: z.string().min(1),
   QSTASH_CURRENT_SIGNING_KEY: z.string().min(1),
@@ -39,7 +41,11 @@ export interface Config {
   publicUrl: string;
   /** Where QStash delivers every Herald schedule and message. */
   callbackUrl: string;
-  libsql: { url: string; authToken?: string };
+  /**
+   * `timeoutMs`: a libSQL request with no complete answer by then is given
+   * up, and the request that made it answers 503.
+   */
+  libsql: { url: string; authToken?: string; timeoutMs: number };
   qstash: {
     url: string;
     token: string;
@@ -105,7 +111,11 @@ export function parseConfig(env: Record<string, unknown>): Config {
     jwtSecret: e.JWT_SECRET,
     publicUrl,
     callbackUrl: `${publicUrl}/v1/qstash/callback`,
-    libsql: { url: e.LIBSQL_URL, authToken: e.LIBSQL_AUTH_TOKEN },
+    libsql: {
+      url: e.LIBSQL_URL,
+      authToken: e.LIBSQL_AUTH_TOKEN,
+      timeoutMs: e.LIBSQL_TIMEOUT_MS,
+    },
     qstash: {
       url: e.QSTASH_URL.replace(/\/+$/, ""),
       token: e.QSTASH_TOKEN,

@@ -4,6 +4,7 @@ import { createApp } from "./app.ts";
 import { composeDeps, REDIS_RETRY } from "./compose.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import { openDatabase } from "./ports/database.ts";
+import { libsqlFetch } from "./ports/database_outage.ts";
 import { createLogger } from "./ports/logger.ts";
 import { createMetricsRecorder } from "./ports/metrics.ts";
 import { createDevClock } from "./ports/dev_clock.ts";
@@ -35,6 +36,8 @@ try {
 const client = createClient({
   url: config.libsql.url,
   authToken: config.libsql.authToken,
+  // Over HTTP, a libSQL that cannot be reached becomes a 503, not a 500.
+  fetch: libsqlFetch(config.libsql.timeoutMs),
 });
 const metrics = createMetricsRecorder();
 const log = countingLogger(createLogger(), metrics);

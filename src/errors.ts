@@ -77,3 +77,32 @@ export function statusOf(code: ErrorCode): ErrorStatus {
       return 500;
   }
 }
+
+/** A part Herald cannot work without; Redis only accelerates, so is absent. */
+export type Dependency = "libsql" | "qstash";
+
+const DEPENDENCY_NAMES: Record<Dependency, string> = {
+  libsql: "The database (libSQL)",
+  qstash: "QStash",
+};
+
+/** Seconds a client is asked to wait before trying again after an outage. */
+export const OUTAGE_RETRY_AFTER_S = 5;
+
+/**
+ * The 503 for a dependency that could not be reached: it names the part,
+ * never its error, and asks the client to come back (`Retry-After`) unless
+ * `retryAfterS` is null.
+ */
+export function dependencyUnavailable(
+  dependency: Dependency,
+  retryAfterS: number | null = OUTAGE_RETRY_AFTER_S,
+): AppError {
+  return new AppError(
+    "unavailable",
+    `${DEPENDENCY_NAMES[dependency]} could not be reached; try again shortly`,
+    retryAfterS === null
+      ? { dependency }
+      : { dependency, retryAfter: retryAfterS },
+  );
+}

@@ -10,6 +10,7 @@ import { composeDeps, REDIS_RETRY } from "./compose.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import type { AppDeps } from "./deps.ts";
 import { openDatabase } from "./ports/database.ts";
+import { libsqlFetch } from "./ports/database_outage.ts";
 import { z } from "zod";
 import { createLogger } from "./ports/logger.ts";
 import { createMetricsRecorder } from "./ports/metrics.ts";
@@ -61,12 +62,15 @@ function build(env: WorkerEnv): Built {
   const localLimiter = createLocalLimiter(now);
   const catalogueCache = createCatalogueCache();
   const { redis } = config;
+  // A libSQL that cannot be reached becomes a 503, not a 500.
+  const fetchLibsql = libsqlFetch(config.libsql.timeoutMs);
   const deps = (): AppDeps =>
     composeDeps({
       config,
       db: openDatabase(createClient({
         url: config.libsql.url,
         authToken: config.libsql.authToken,
+        fetch: fetchLibsql,
       })),
       redis: () => redis && new Redis({ ...redis, retry: REDIS_RETRY }),
       channels,
@@ -144,7 +148,8 @@ export default {
   ) {
     const b = build(env);
     const deps = b.deps();
-    await deps.devClock?.follow();
+    // As for a request: a QStash that is down must not stop the sweep.
+    await deps.devClock?.follow().catch(() => {});
     checkStartup(b, ctx);
     ctx.waitUntil(runMaintenance(deps, (task) => ctx.waitUntil(task)));
   },

@@ -1,5 +1,8 @@
 import { z } from "zod";
-import { AddressInUse, startOnOfferedPort } from "../../tests/support/ports.ts";
+import {
+  AddressInUse,
+  startOnOfferedPort,
+} from "../../src/dev/offered_port.ts";
 import { childPids } from "./processes.ts";
 
 /**

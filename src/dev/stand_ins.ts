@@ -4,8 +4,9 @@ import {
   DEV_QSTASH_NEXT_SIGNING_KEY,
   DEV_QSTASH_TOKEN,
 } from "./qstash/credentials.ts";
-import { type QStashDevServer, startQStashDevServer } from "./qstash/server.ts";
-import { type LibsqlDevServer, startLibsqlDevServer } from "./libsql/server.ts";
+import type { FaultControl } from "./faults/fault_controls.ts";
+import { startQStashDevServer } from "./qstash/server.ts";
+import { startLibsqlDevServer } from "./libsql/server.ts";
 import { findRedisServer, startRedisServer } from "./redis/redis_server.ts";
 import { startRedisRestProxy } from "./redis/proxy.ts";
 import { applyMigrations, DEMO_SEED } from "./migrate.ts";
@@ -43,15 +44,20 @@ export interface StandIns {
   redisMissing: string | null;
   /** The env a Herald runtime needs to reach these stand-ins. */
   env: Record<string, string>;
-  stopRedis(): Promise<void>;
-  startRedis(): Promise<void>;
-  /** Takes QStash away (its state is kept when persisting) and back. */
-  stopQStash(): Promise<void>;
-  startQStash(): Promise<void>;
-  /** Takes libSQL away and back, on the same port and file. */
-  stopLibsql(): Promise<void>;
-  startLibsql(): Promise<void>;
+  /**
+   * Failures, delays and outages to inject into each stand-in, on the port
+   * it holds (an outage never lets go of it). The same controls answer over
+   * HTTP: `/v2/dev/faults` (QStash), `/dev/faults` (libSQL, Redis REST).
+   */
+  faults: StandInFaults;
   close(): Promise<void>;
+}
+
+export interface StandInFaults {
+  qstash: FaultControl;
+  libsql: FaultControl;
+  /** The REST proxy Herald talks to; null without redis-server. */
+  redis: FaultControl | null;
 }
 
 /**
@@ -65,36 +71,22 @@ export async function startStandIns(opts: StandInsOptions): Promise<StandIns> {
     for (const closer of closers.reverse()) await closer().catch(() => {});
   };
   try {
-    const libsqlOptions = {
+    const libsql = await startLibsqlDevServer({
       port: opts.ports.libsql,
       file: join(opts.dir, "herald.db"),
       log: opts.log,
-    };
-    let libsql: LibsqlDevServer | null = await startLibsqlDevServer(
-      libsqlOptions,
-    );
-    const libsqlPort = libsql.port;
-    const libsqlUrl = libsql.url;
-    closers.push(async () => {
-      await libsql?.close();
-      libsql = null;
     });
+    const libsqlUrl = libsql.url;
+    closers.push(() => libsql.close());
     await applyMigrations(libsqlUrl, { seed: DEMO_SEED });
 
-    const qstashOptions = {
+    const qstash = await startQStashDevServer({
       port: opts.ports.qstash,
       stateFile: opts.persist ? join(opts.dir, "qstash.json") : undefined,
       log: opts.log,
-    };
-    let qstash: QStashDevServer | null = await startQStashDevServer(
-      qstashOptions,
-    );
-    const qstashPort = qstash.port;
-    const qstashUrl = qstash.url;
-    closers.push(async () => {
-      await qstash?.close();
-      qstash = null;
     });
+    const qstashUrl = qstash.url;
+    closers.push(() => qstash.close());
 
     const redis = await startRedisStandIn(opts, closers);
     const env: Record<string, string> = {
@@ -114,27 +106,10 @@ export async function startStandIns(opts: StandInsOptions): Promise<StandIns> {
       redis: redis.handle,
       redisMissing: redis.missing,
       env,
-      stopRedis: redis.stop,
-      startRedis: redis.start,
-      async stopQStash() {
-        await qstash?.close();
-        qstash = null;
-      },
-      async startQStash() {
-        qstash ??= await startQStashDevServer({
-          ...qstashOptions,
-          port: qstashPort,
-        });
-      },
-      async stopLibsql() {
-        await libsql?.close();
-        libsql = null;
-      },
-      async startLibsql() {
-        libsql ??= await startLibsqlDevServer({
-          ...libsqlOptions,
-          port: libsqlPort,
-        });
+      faults: {
+        qstash: qstash.faults,
+        libsql: libsql.faults,
+        redis: redis.faults,
       },
       close,
     };
@@ -150,21 +125,18 @@ async function startRedisStandIn(
 ) {
   const binary = await findRedisServer();
   if (!binary) {
-    const noop = () => Promise.resolve();
     return {
       handle: null,
       missing: "redis-server is not installed",
-      stop: noop,
-      start: noop,
+      faults: null,
     };
   }
   const redisDir = opts.persist ? join(opts.dir, "redis") : undefined;
   if (redisDir) await Deno.mkdir(redisDir, { recursive: true });
-  let server = await startRedisServer({
+  const server = await startRedisServer({
     port: opts.ports.redis,
     dir: redisDir,
   });
-  const port = server.port;
   closers.push(() => server.stop());
   const proxy = await startRedisRestProxy({
     port: opts.ports.redisRest,
@@ -180,11 +152,6 @@ async function startRedisStandIn(
       redisUrl: server.url,
     },
     missing: null,
-    // Tests stop and restart redis-server behind the proxy to check that
-    // Herald degrades and recovers.
-    stop: () => server.stop(),
-    start: async () => {
-      server = await startRedisServer({ port, dir: redisDir });
-    },
+    faults: proxy.faults,
   };
 }

@@ -60,7 +60,11 @@ export const reconcileOutcome = z.object({
   updated: z.array(z.string()),
   deleted: z.array(z.string()),
   unchanged: z.array(z.string()),
-  reason: z.enum(["scheduler_unavailable", "in_progress"]).optional().openapi({
+  reason: z.enum([
+    "scheduler_unavailable",
+    "database_unavailable",
+    "in_progress",
+  ]).optional().openapi({
     description: "Why the outcome is pending; the save stands and the " +
       "cron trigger retries.",
   }),

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { callbackBodySchema } from "../domain/callback_body.ts";
-import { AppError } from "../errors.ts";
+import { AppError, dependencyUnavailable } from "../errors.ts";
 import { jsonOrNull } from "../http/json_body.ts";
 import {
   errors,
@@ -8,6 +8,7 @@ import {
   openApiRoutes,
   signedByQStash,
 } from "../http/openapi.ts";
+import { databaseOutageOf } from "../ports/database_outage.ts";
 import { verifyQStashSignature } from "../http/qstash_signature.ts";
 import type { AppDeps } from "../deps.ts";
 import { deliverOccurrence } from "../services/deliver_occurrence.ts";
@@ -57,53 +58,62 @@ const callback = createRoute({
  */
 export const qstashCallbackRoutes = openApiRoutes()
   .openapi(callback, async (c) => {
-    const deps = c.get("deps");
-    const raw = await c.req.text();
-    await verifyQStashSignature(
-      deps.config.qstash,
-      c.req.header("upstash-signature"),
-      raw,
-      deps.config.callbackUrl,
-    );
+    try {
+      const deps = c.get("deps");
+      const raw = await c.req.text();
+      await verifyQStashSignature(
+        deps.config.qstash,
+        c.req.header("upstash-signature"),
+        raw,
+        deps.config.callbackUrl,
+      );
 
-    const messageId = c.req.header("upstash-message-id") ?? null;
-    const scheduleId = c.req.header("upstash-schedule-id") ?? null;
-    const retried = Number(c.req.header("upstash-retried") ?? 0) || 0;
-    deps.log.info("delivery.received", {
-      requestId: c.get("requestId"),
-      messageId,
-      scheduleId,
-      retried,
-    });
-    const body = callbackBodySchema.safeParse(jsonOrNull(raw));
-    if (!body.success) {
-      // Signed but not ours to read: a 4xx leaves it to QStash's DLQ.
-      throw new AppError("bad_request", "Unrecognised callback body");
-    }
-    const data = body.data;
-    const background = c.get("background");
-    switch (data.kind) {
-      case "user-schedule":
-      case "deferred":
-        return c.json(
-          await deliverOccurrence(deps, data, {
-            scheduleId,
-            firedAt: await firedAt(deps, messageId, retried),
-            background,
-          }),
-          200,
-        );
-      case "slot":
-      case "slot-page":
-        return c.json(
-          await deliverSlotPage(deps, data, { messageId, background }),
-          200,
-        );
-      default:
-        return c.json(
-          await handleSystemCallback(deps, data, { messageId, background }),
-          200,
-        );
+      const messageId = c.req.header("upstash-message-id") ?? null;
+      const scheduleId = c.req.header("upstash-schedule-id") ?? null;
+      const retried = Number(c.req.header("upstash-retried") ?? 0) || 0;
+      deps.log.info("delivery.received", {
+        requestId: c.get("requestId"),
+        messageId,
+        scheduleId,
+        retried,
+      });
+      const body = callbackBodySchema.safeParse(jsonOrNull(raw));
+      if (!body.success) {
+        // Signed but not ours to read: a 4xx leaves it to QStash's DLQ.
+        throw new AppError("bad_request", "Unrecognised callback body");
+      }
+      const data = body.data;
+      const background = c.get("background");
+      switch (data.kind) {
+        case "user-schedule":
+        case "deferred":
+          return c.json(
+            await deliverOccurrence(deps, data, {
+              scheduleId,
+              firedAt: await firedAt(deps, messageId, retried),
+              background,
+            }),
+            200,
+          );
+        case "slot":
+        case "slot-page":
+          return c.json(
+            await deliverSlotPage(deps, data, { messageId, background }),
+            200,
+          );
+        default:
+          return c.json(
+            await handleSystemCallback(deps, data, { messageId, background }),
+            200,
+          );
+      }
+    } catch (error) {
+      // A 503 without Retry-After: QStash honours that header, and its own
+      // backoff (12 s, 2.5 min, 30 min, 6 h) outlasts an outage where a few
+      // seconds each time would spend every retry within a minute and send
+      // the occurrence to the DLQ.
+      if (databaseOutageOf(error)) throw dependencyUnavailable("libsql", null);
+      throw error;
     }
   });
 

@@ -5,7 +5,7 @@ import { userEntries } from "./drift_report.ts";
 import { syncSlots } from "./slot_schedules.ts";
 import { memberWrites } from "../ports/slot_store.ts";
 import type { AppDeps } from "../deps.ts";
-import { AppError } from "../errors.ts";
+import { dependencyUnavailable } from "../errors.ts";
 import { shortId } from "../ports/logger.ts";
 import { forgetHeld } from "../ports/schedule_ledger.ts";
 import { readSchedulerRunning } from "../ports/scheduler_state_store.ts";
@@ -81,7 +81,10 @@ export async function forceReconcile(
   }
   const reconcile = await reconcileUser(deps, userId, { held: truth.held });
   if (reconcile.reason === "scheduler_unavailable") {
-    throw new AppError("unavailable", "QStash could not be reached; try again");
+    throw dependencyUnavailable("qstash");
+  }
+  if (reconcile.reason === "database_unavailable") {
+    throw dependencyUnavailable("libsql");
   }
   const slots = await healSlots(deps, truth, !running);
   return { userId, drift, reconcile, slots };
@@ -111,12 +114,7 @@ async function healSlots(
     const synced = await syncSlots(deps, slots);
     return [...synced.created, ...synced.deleted].sort();
   } catch (error) {
-    if (error instanceof SchedulerError) {
-      throw new AppError(
-        "unavailable",
-        "QStash could not be reached; try again",
-      );
-    }
+    if (error instanceof SchedulerError) throw dependencyUnavailable("qstash");
     throw error;
   }
 }

@@ -3,6 +3,7 @@ import { isHeraldSchedule } from "../domain/job_schedule.ts";
 import type { AppDeps } from "../deps.ts";
 import type { PageCounts } from "../ports/operation_store.ts";
 import type { HeldScheduleInfo } from "../ports/scheduler.ts";
+import { DatabaseUnavailableError } from "../ports/database_outage.ts";
 import { SchedulerError } from "../ports/scheduler.ts";
 import { readSchedulerRunning } from "../ports/scheduler_state_store.ts";
 import { type ReconcileOptions, reconcileUser } from "./reconcile_user.ts";
@@ -75,6 +76,9 @@ export async function reconcileCounted(
   const outcome = await reconcileUser(deps, userId, opts);
   if (outcome.reason === "scheduler_unavailable") {
     throw new SchedulerError("QStash failed during the operation");
+  }
+  if (outcome.reason === "database_unavailable") {
+    throw new DatabaseUnavailableError("lost during the operation");
   }
   counts.created += outcome.created.length;
   counts.updated += outcome.updated.length;

@@ -21,8 +21,11 @@ export async function reconcilePending(
   for (const userId of users) {
     const outcome = await reconcileUser(deps, userId);
     if (outcome.status === "synced") synced++;
-    // The scheduler is down for everyone: stop hammering it this round.
-    else if (outcome.reason === "scheduler_unavailable") break;
+    // QStash or libSQL is down for everyone: stop hammering it this round.
+    else if (
+      outcome.reason === "scheduler_unavailable" ||
+      outcome.reason === "database_unavailable"
+    ) break;
   }
   const sweep = {
     attempted: users.length,

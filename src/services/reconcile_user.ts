@@ -6,6 +6,7 @@ import {
   planUserSchedules,
 } from "../domain/schedule_plan.ts";
 import type { AppDeps } from "../deps.ts";
+import { databaseOutageOf } from "../ports/database_outage.ts";
 import { shortId } from "../ports/logger.ts";
 import {
   acquireLeaseQuery,
@@ -49,7 +50,7 @@ export interface ReconcileOutcome {
   deleted: string[];
   unchanged: string[];
   /** Why the outcome is pending, when it is. */
-  reason?: "scheduler_unavailable" | "in_progress";
+  reason?: "scheduler_unavailable" | "database_unavailable" | "in_progress";
 }
 
 export type ReconcileDeps = Pick<
@@ -101,7 +102,8 @@ export function retryDelayMs(attempts: number): number {
  * row; a caller that finds the lease taken returns `pending`, and the holder
  * goes round again until the version it synced is the latest one. On a
  * QStash failure the row stays pending with a retry time (the cron trigger
- * picks it up), and nothing saved is lost.
+ * picks it up), and nothing saved is lost; the same when libSQL itself
+ * cannot be reached midway (`reason: "database_unavailable"`).
  */
 export async function reconcileUser(
   deps: ReconcileDeps,
@@ -115,6 +117,28 @@ export async function reconcileUser(
     deleted: [],
     unchanged: [],
   };
+  try {
+    return await reconcileRounds(deps, userId, opts, outcome);
+  } catch (error) {
+    // A preference write that gets here is saved, and marked pending,
+    // already: losing libSQL now must not make its answer say it failed.
+    // The lease it may hold runs out and the cron trigger finishes the job;
+    // callers with nothing saved turn this into their own 503.
+    if (!databaseOutageOf(error)) throw error;
+    deps.log.warn("reconcile.pending", {
+      user: shortId(userId),
+      reason: "database_unavailable",
+    });
+    return { ...outcome, status: "pending", reason: "database_unavailable" };
+  }
+}
+
+async function reconcileRounds(
+  deps: ReconcileDeps,
+  userId: string,
+  opts: ReconcileOptions,
+  outcome: ReconcileOutcome,
+): Promise<ReconcileOutcome> {
   const leaseId = opts.leased?.leaseId ?? crypto.randomUUID();
   // Logged with the outcome; herald_reconcile_duration_seconds reads it.
   const started = performance.now();

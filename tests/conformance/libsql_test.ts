@@ -11,6 +11,7 @@ import { z } from "zod";
 import { libsqlTest, rejectsWithCode } from "./libsql_harness.ts";
 import { registerTransactionTests } from "./libsql_transaction_checks.ts";
 import { registerDrizzleTests } from "./libsql_drizzle_checks.ts";
+import { registerFaultTests } from "./libsql_fault_checks.ts";
 import { registerProtocolTests } from "./libsql_protocol_checks.ts";
 import { registerRequestTests } from "./libsql_request_checks.ts";
 
@@ -313,3 +314,4 @@ registerTransactionTests();
 registerDrizzleTests();
 registerProtocolTests();
 registerRequestTests();
+registerFaultTests();

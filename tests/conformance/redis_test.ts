@@ -15,8 +15,14 @@ import { clientFor, startRedisTestStack } from "./redis_stack.ts";
 import { dataTypeCases } from "./redis_data_type_cases.ts";
 import { protocolCases } from "./redis_protocol_cases.ts";
 import { ratelimitCases } from "./redis_ratelimit_cases.ts";
+import { faultCases } from "./redis_fault_cases.ts";
 
-const allCases = [...dataTypeCases, ...protocolCases, ...ratelimitCases];
+const allCases = [
+  ...dataTypeCases,
+  ...protocolCases,
+  ...ratelimitCases,
+  ...faultCases,
+];
 const redisServerPath = await findRedisServer();
 if (redisServerPath === null) {
   console.warn(

@@ -461,12 +461,12 @@ test("a delivery retried past midnight is named by the day it fired", async () =
   const midnight = nextMidnight(await heraldNow(suite.stack));
   await setClock(midnight - 5 * 60_000);
   // libSQL is away when it fires (23:59) and at the first retry (+12 s).
-  await suite.stack.standIns.stopLibsql();
+  await suite.stack.standIns.faults.libsql.down();
   try {
     const failed = await setClock(midnight - 30_000);
     assert.ok(failed.some((d) => d.status >= 500), JSON.stringify(failed));
   } finally {
-    await suite.stack.standIns.startLibsql();
+    await suite.stack.standIns.faults.libsql.up();
   }
   // The next retry comes after midnight, and succeeds.
   const later = await setClock(midnight + 10 * 60_000);
@@ -495,11 +495,11 @@ test("a delivery that arrives 25 hours late is named by the day it fired, and th
   const fired = midnight - 2 * 60_000;
   await setClock(fired - 60_000);
   // Away from the firing for seven hours: QStash's first four retries fail.
-  await suite.stack.standIns.stopLibsql();
+  await suite.stack.standIns.faults.libsql.down();
   try {
     await setClock(fired + 7 * 3_600_000);
   } finally {
-    await suite.stack.standIns.startLibsql();
+    await suite.stack.standIns.faults.libsql.up();
   }
   // The next night's firing is served on time; the first night's fifth
   // retry comes about 30 hours after it fired.

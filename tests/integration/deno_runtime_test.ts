@@ -7,7 +7,10 @@ import { applyMigrations, DEMO_SEED } from "../../src/dev/migrate.ts";
 import { startScratchStandIns } from "../support/scratch_stand_ins.ts";
 import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
 import { statusBody } from "../support/scheduler_bodies.ts";
-import { AddressInUse, startOnOfferedPort } from "../support/ports.ts";
+import {
+  AddressInUse,
+  startOnOfferedPort,
+} from "../../src/dev/offered_port.ts";
 import { SseStream } from "../support/sse.ts";
 import { healthBody, read, writeResult } from "../support/bodies.ts";
 

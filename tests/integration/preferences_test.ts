@@ -374,12 +374,12 @@ function lonelyParis() {
 
 test("with QStash down a write is saved as pending, then converges", async () => {
   const user = newUser();
-  await suite.stack.standIns.stopQStash();
+  await suite.stack.standIns.faults.qstash.down();
   let result: WriteResult;
   try {
     result = await ok(await write("PUT", user, lonelyParis()));
   } finally {
-    await suite.stack.standIns.startQStash();
+    await suite.stack.standIns.faults.qstash.up();
   }
   assert.deepEqual(result.version, 1);
   assert.deepEqual(result.reconcile.status, "pending");
@@ -400,14 +400,14 @@ test("with QStash down a write is saved as pending, then converges", async () =>
 
 test("the cron trigger retries a pending reconcile once it is due", async () => {
   const user = newUser();
-  await suite.stack.standIns.stopQStash();
+  await suite.stack.standIns.faults.qstash.down();
   try {
     assert.deepEqual(
       (await ok(await write("PUT", user, lonelyParis()))).reconcile.status,
       "pending",
     );
   } finally {
-    await suite.stack.standIns.startQStash();
+    await suite.stack.standIns.faults.qstash.up();
   }
   await suite.stack.runCron(); // not due yet: the first retry waits 5 s
   assert.equal(

@@ -228,7 +228,7 @@ test("restart fixes a ledger that drifted while QStash was right, without QStash
 
 test("a restart that fails resumes where it stopped", async () => {
   await save(newUser());
-  await suite.stack.standIns.stopQStash();
+  await suite.stack.standIns.faults.qstash.down();
   let failedId: string;
   try {
     const failed = await operation("restart");
@@ -237,7 +237,7 @@ test("a restart that fails resumes where it stopped", async () => {
     assert.match(failed.operation.error ?? "", /QStash/);
     failedId = failed.operation.id;
   } finally {
-    await suite.stack.standIns.startQStash();
+    await suite.stack.standIns.faults.qstash.up();
   }
   const resumed = await operation("restart");
   assert.equal(resumed.operation.id, failedId);
@@ -396,7 +396,7 @@ test("users-count counts active users only", async () => {
 });
 
 test("scheduler health is degraded without Redis and down (503) without libSQL", async () => {
-  await suite.stack.standIns.stopRedis();
+  await suite.stack.standIns.faults.redis!.down();
   try {
     const res = await suite.stack.admin("/v1/scheduler/health");
     assert.equal(res.status, 200);
@@ -404,9 +404,9 @@ test("scheduler health is degraded without Redis and down (503) without libSQL",
     assert.equal(body.status, "degraded");
     assert.equal(body.checks.redis.ok, false);
   } finally {
-    await suite.stack.standIns.startRedis();
+    await suite.stack.standIns.faults.redis!.up();
   }
-  await suite.stack.standIns.stopLibsql();
+  await suite.stack.standIns.faults.libsql.down();
   try {
     // Admin auth needs no database, so health can still be asked.
     const res = await suite.stack.admin("/v1/scheduler/health");
@@ -416,7 +416,7 @@ test("scheduler health is degraded without Redis and down (503) without libSQL",
     assert.equal(body.checks.libsql.ok, false);
     assert.equal(typeof body.checks.libsql.latencyMs, "number");
   } finally {
-    await suite.stack.standIns.startLibsql();
+    await suite.stack.standIns.faults.libsql.up();
   }
   const again = await read(
     await suite.stack.admin("/v1/scheduler/health"),

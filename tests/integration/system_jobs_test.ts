@@ -388,7 +388,7 @@ test("start-up jobs run once per deployment marker, through QStash", async () =>
 });
 
 test("a job saved while QStash is down stays pending until the cron sweep syncs it", async () => {
-  await suite.stack.standIns.stopQStash();
+  await suite.stack.standIns.faults.qstash.down();
   let saved;
   try {
     saved = await putJob("later", {
@@ -397,7 +397,7 @@ test("a job saved while QStash is down stays pending until the cron sweep syncs 
       target: { builtin: "stats" },
     });
   } finally {
-    await suite.stack.standIns.startQStash();
+    await suite.stack.standIns.faults.qstash.up();
   }
   assert.equal(saved.status, 201);
   assert.equal((await read(saved, jobBody)).job.sync, "pending");

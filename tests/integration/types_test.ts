@@ -401,7 +401,7 @@ test("a walk QStash cannot finish stays saved and is finished by the cron trigge
   const type = await makeType();
   const user = newUser("outage");
   await patchUser(user, { timezone: "UTC" });
-  await suite.stack.standIns.stopQStash();
+  await suite.stack.standIns.faults.qstash.down();
   let result;
   try {
     const res = await send("PATCH", `/v1/types/${type.id}`, {
@@ -410,7 +410,7 @@ test("a walk QStash cannot finish stays saved and is finished by the cron trigge
     await expectStatus(res, 200);
     result = await read(res, changed);
   } finally {
-    await suite.stack.standIns.startQStash();
+    await suite.stack.standIns.faults.qstash.up();
   }
   assert.equal(result.operation?.status, "failed");
   assert.equal(result.type.version, 2, "the change itself stands");

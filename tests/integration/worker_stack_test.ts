@@ -21,8 +21,8 @@ test("GET /health reports libSQL, QStash and Redis reached, with latencies", asy
   assert.match(res.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
 });
 
-test("with redis-server stopped, health is degraded and then recovers", async () => {
-  await suite.stack.standIns.stopRedis();
+test("with Redis unreachable, health is degraded and then recovers", async () => {
+  await suite.stack.standIns.faults.redis!.down();
   try {
     const res = await fetch(`${suite.stack.url}/health`);
     assert.deepEqual(res.status, 200);
@@ -31,7 +31,7 @@ test("with redis-server stopped, health is degraded and then recovers", async ()
     assert.deepEqual(body.checks.redis.ok, false);
     assert.deepEqual(body.checks.libsql.ok, true);
   } finally {
-    await suite.stack.standIns.startRedis();
+    await suite.stack.standIns.faults.redis!.up();
   }
   const again = await read(
     await fetch(`${suite.stack.url}/health`),
@@ -40,8 +40,8 @@ test("with redis-server stopped, health is degraded and then recovers", async ()
   assert.deepEqual(again.status, "ok");
 });
 
-test("with QStash stopped, health is down (503)", async () => {
-  await suite.stack.standIns.stopQStash();
+test("with QStash unreachable, health is down (503)", async () => {
+  await suite.stack.standIns.faults.qstash.down();
   try {
     const res = await fetch(`${suite.stack.url}/health`);
     assert.deepEqual(res.status, 503);
@@ -49,7 +49,7 @@ test("with QStash stopped, health is down (503)", async () => {
     assert.deepEqual(body.status, "down");
     assert.deepEqual(body.checks.qstash.ok, false);
   } finally {
-    await suite.stack.standIns.startQStash();
+    await suite.stack.standIns.faults.qstash.up();
   }
 });
 

@@ -1,26 +1,18 @@
 import { Miniflare } from "miniflare";
-import { parse as parseToml } from "smol-toml";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
 import { sign } from "hono/jwt";
 import { randomSecret } from "../../src/dev/dev_vars.ts";
 import type { StandIns } from "../../src/dev/stand_ins.ts";
 import { startScratchStandIns } from "./scratch_stand_ins.ts";
-import { startOnOfferedPort } from "./ports.ts";
+import { startOnOfferedPort } from "../../src/dev/offered_port.ts";
+import {
+  readWranglerConfig,
+  runScheduled,
+  workerRuntimeOptions,
+} from "../../src/dev/worker_runtime.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BUNDLE = `${ROOT}dist/worker.js`;
-
-const wranglerSchema = z.object({
-  compatibility_date: z.string(),
-  compatibility_flags: z.array(z.string()).default([]),
-  vars: z.record(z.string(), z.string()).default({}),
-  durable_objects: z.object({
-    bindings: z.array(z.object({ name: z.string(), class_name: z.string() })),
-  }),
-  version_metadata: z.object({ binding: z.string() }).optional(),
-  assets: z.object({ directory: z.string() }).optional(),
-});
 
 /** The bundled Worker running in workerd, with its credentials. */
 export interface TestWorker {
@@ -44,8 +36,9 @@ export interface TestStackOptions {
   /** Extra or overriding Worker vars; "" removes one. */
   vars?: Record<string, string>;
   /**
-   * Keep QStash's state on disk (default true, so a stopped QStash comes
-   * back with its schedules). Benchmarks with 100,000 messages turn it off.
+   * Keep QStash's state on disk (default false: an outage injected with
+   * `standIns.faults` keeps it in memory, and 100,000 messages are costly
+   * to write out on every change).
    */
   persist?: boolean;
 }
@@ -59,7 +52,7 @@ export async function startTestStack(
   opts: TestStackOptions = {},
 ): Promise<TestStack> {
   const standIns = await startScratchStandIns({
-    persist: opts.persist ?? true,
+    persist: opts.persist ?? false,
   });
   try {
     const worker = await startTestWorker(standIns.env, opts.vars);
@@ -88,9 +81,7 @@ export async function startTestWorker(
   await assertBundle();
   const apiKey = randomSecret(24);
   const jwtSecret = randomSecret(32);
-  const wrangler = wranglerSchema.parse(
-    parseToml(await Deno.readTextFile(`${ROOT}wrangler.toml`)),
-  );
+  const wrangler = await readWranglerConfig(`${ROOT}wrangler.toml`);
   // PUBLIC_URL names the port, so it is chosen before workerd binds it.
   const { mf, url } = await startOnOfferedPort(async (port) => {
     const url = `http://127.0.0.1:${port}`;
@@ -107,7 +98,14 @@ export async function startTestWorker(
       if (value === "") delete bindings[key];
       else bindings[key] = value;
     }
-    const mf = startMiniflare(wrangler, bindings, port);
+    const mf = new Miniflare(workerRuntimeOptions({
+      bundle: BUNDLE,
+      root: ROOT,
+      wrangler,
+      bindings,
+      host: "127.0.0.1",
+      port,
+    }));
     try {
       await mf.ready;
     } catch (error) {
@@ -121,18 +119,8 @@ export async function startTestWorker(
     url,
     apiKey,
     jwtSecret,
-    async runCron() {
-      // Runs the scheduled handler to completion. Through the Worker itself:
-      // with static assets, the URL trigger reaches the assets router.
-      const worker: unknown = await mf.getWorker();
-      if (!canRunScheduled(worker)) {
-        throw new Error("The Worker has no scheduled() to call");
-      }
-      const result = await worker.scheduled({ cron: "* * * * *" });
-      if (result.outcome !== "ok") {
-        throw new Error(`cron trigger: ${result.outcome}`);
-      }
-    },
+    // Runs the scheduled handler to completion.
+    runCron: () => runScheduled(mf),
     userToken(userId, roles) {
       const now = Math.floor(Date.now() / 1000);
       return sign(
@@ -150,55 +138,6 @@ export async function startTestWorker(
       await mf.dispose();
     },
   };
-}
-
-/**
- * Miniflare's Worker handle has `scheduled()`, but its types (workers-types
- * remapped for Node) lose it under Deno's own Request type.
- */
-interface ScheduledRunner {
-  scheduled(options: { cron: string }): Promise<{ outcome: string }>;
-}
-
-function canRunScheduled(worker: unknown): worker is ScheduledRunner {
-  return typeof worker === "object" && worker !== null &&
-    typeof Reflect.get(worker, "scheduled") === "function";
-}
-
-function startMiniflare(
-  wrangler: z.infer<typeof wranglerSchema>,
-  bindings: Record<string, string>,
-  port: number,
-): Miniflare {
-  return new Miniflare({
-    // Listed, not traced: the QStash SDK bundles a dev-server launcher with
-    // dynamic `node:` imports that Miniflare's tracer refuses (never run).
-    modules: [{ type: "ESModule", path: BUNDLE }],
-    compatibilityDate: wrangler.compatibility_date,
-    compatibilityFlags: wrangler.compatibility_flags,
-    durableObjects: Object.fromEntries(
-      wrangler.durable_objects.bindings.map((
-        b,
-      ) => [b.name, { className: b.class_name, useSQLite: true }]),
-    ),
-    bindings,
-    ...(wrangler.version_metadata
-      ? { versionMetadata: wrangler.version_metadata.binding }
-      : {}),
-    // Static files answer before the Worker, as on Cloudflare (the docs
-    // page's script; `deno task build` puts them there).
-    ...(wrangler.assets
-      ? {
-        assets: {
-          directory: `${ROOT}${wrangler.assets.directory}`,
-          routerConfig: { has_user_worker: true },
-        },
-      }
-      : {}),
-    host: "127.0.0.1",
-    port,
-    unsafeTriggerHandlers: true,
-  });
 }
 
 async function assertBundle() {

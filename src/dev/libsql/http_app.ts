@@ -5,6 +5,8 @@
  */
 import { Hono } from "hono";
 import type { z } from "zod";
+import type { FaultControl } from "../faults/fault_controls.ts";
+import { faultRoutes } from "../faults/fault_routes.ts";
 import type { ProtocolVersion } from "./batch_execute.ts";
 import { runCursor } from "./cursor.ts";
 import { ProtocolError, StreamExpiredError } from "./errors.ts";
@@ -22,6 +24,8 @@ export interface HranaAppDeps {
   counts: StatementCounts;
   /** When set, pipeline and cursor requests need `Authorization: Bearer <token>`. */
   authToken?: string;
+  /** Dev-only: failures, delays and outages to inject (`/dev/faults`). */
+  faults: FaultControl;
   log: (line: string) => void;
 }
 
@@ -93,7 +97,7 @@ export function createHranaApp(deps: HranaAppDeps): Hono {
       return jsonResponse(500, { message: error.message, code: error.code });
     }
     log(`libsql: internal error: ${error.stack ?? error.message}`);
-    return textResponse(500, "Internal server error");
+    return internalServerError();
   });
   app.notFound(() => textResponse(404, "Not found"));
 
@@ -121,6 +125,16 @@ export function createHranaApp(deps: HranaAppDeps): Hono {
     const body = await readBody(request, pipelineBodySchema);
     return jsonResponse(200, await runPipeline(registry, body, version));
   };
+  // Dev-only controls, behind the same token as the database when it has one.
+  app.use("/dev/*", async (c, next) => {
+    if (!isAuthorized(c.req.header("authorization") ?? null, authToken)) {
+      return unauthorized();
+    }
+    await next();
+    return undefined;
+  });
+  app.route("/", faultRoutes("/dev/faults", deps.faults));
+
   app.post("/v2/pipeline", (c) => pipeline(c.req.raw, 2));
   app.post("/v3/pipeline", (c) => pipeline(c.req.raw, 3));
 
@@ -133,4 +147,9 @@ export function createHranaApp(deps: HranaAppDeps): Hono {
   });
 
   return app;
+}
+
+/** sqld's answer to a server error; injected failures answer the same. */
+export function internalServerError(): Response {
+  return textResponse(500, "Internal server error");
 }

@@ -4,8 +4,10 @@
  * locally against a real database with zero accounts.
  */
 import { dirname, join } from "node:path";
+import { type FaultControl, Faults } from "../faults/fault_controls.ts";
+import { SwitchableServer } from "../faults/switchable_server.ts";
 import { ConnectionPool } from "./connection_pool.ts";
-import { createHranaApp } from "./http_app.ts";
+import { createHranaApp, internalServerError } from "./http_app.ts";
 import {
   initializeDatabaseFile,
   SqliteConnection,
@@ -37,6 +39,8 @@ export interface LibsqlDevServer {
    * statement starts waiting for another stream's write lock.
    */
   events: EventTarget;
+  /** Failures, delays and outages to inject (also `/dev/faults`). */
+  faults: FaultControl;
   close(): Promise<void>;
 }
 
@@ -92,33 +96,45 @@ export async function startLibsqlDevServer(
     onExpired: signal("stream-expired"),
     log,
   });
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  const faults = new Faults({
+    name: "libsql",
+    failure: internalServerError,
+    exempt: (path) => path.startsWith("/dev/"),
+    // Like a restart of sqld: streams die with the server, and whatever
+    // transaction one held is rolled back.
+    hooks: { wentDown: () => registry.closeAll() },
+    log,
+  });
+  let server: SwitchableServer;
   try {
     initializeDatabaseFile(database.path);
     const app = createHranaApp({
       registry,
       authToken: opts.authToken,
       counts,
+      faults,
       log,
     });
-    server = Deno.serve({
+    server = new SwitchableServer({
       hostname,
       port: opts.port ?? DEFAULT_PORT,
-      onListen: () => {},
-    }, app.fetch);
+      handler: faults.wrap(app.fetch),
+    });
   } catch (error) {
     await database.remove();
     throw error;
   }
+  faults.attach(server);
 
-  const port = server.addr.port;
+  const port = server.port;
   const url = `http://${urlHost(hostname)}:${port}`;
   log(`libsql: serving ${opts.file} over Hrana at ${url}`);
 
   let closing: Promise<void> | undefined;
   const close = async () => {
+    faults.dispose();
     // In-flight requests finish first, so no stream is mid-statement when closed.
-    await server.shutdown();
+    await server.close();
     registry.closeAll();
     await database.remove();
     log("libsql: server closed");
@@ -127,6 +143,7 @@ export async function startLibsqlDevServer(
     url,
     port,
     events,
+    faults,
     close: () => closing ??= close(),
   };
 }

@@ -7,6 +7,7 @@ import {
   DEV_QSTASH_TOKEN,
 } from "./credentials.ts";
 import { ApiCallCounter } from "./api_call_counter.ts";
+import { faultRoutes } from "../faults/fault_routes.ts";
 import { devRoutes } from "./routes_dev.ts";
 import { dlqRoutes } from "./routes_dlq.ts";
 import { messageRoutes } from "./routes_messages.ts";
@@ -57,6 +58,7 @@ export function createQStashDevApp(
   app.route("/", messageRoutes(deps));
   app.route("/", dlqRoutes(deps));
   app.route("/", devRoutes(deps));
+  app.route("/", faultRoutes("/v2/dev/faults", deps.faults));
 
   app.notFound((c) => c.json({ error: "not found" }, 404));
   app.onError((error, c) => {
@@ -64,8 +66,13 @@ export function createQStashDevApp(
       return c.json({ error: error.message }, error.status);
     }
     log(`internal error on ${c.req.method} ${c.req.path}: ${error.stack}`);
-    return c.json({ error: "internal server error" }, 500);
+    return internalServerError();
   });
 
   return app;
+}
+
+/** QStash's answer to a server error; injected failures answer the same. */
+export function internalServerError(): Response {
+  return Response.json({ error: "internal server error" }, { status: 500 });
 }

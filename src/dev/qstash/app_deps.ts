@@ -1,3 +1,4 @@
+import type { FaultControl } from "../faults/fault_controls.ts";
 import type { ClockFollowers } from "./clock_followers.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import type { ScheduleBook } from "./schedule_book.ts";
@@ -11,6 +12,8 @@ export interface AppDeps {
   dispatcher: Dispatcher;
   clock: VirtualClock;
   followers: ClockFollowers;
+  /** Dev-only: failures, delays and outages to inject. */
+  faults: FaultControl;
   /** Resolves once the current state is durable (no-op when in memory). */
   persist(): Promise<void>;
 }

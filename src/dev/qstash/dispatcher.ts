@@ -16,7 +16,8 @@ import type { VirtualClock } from "./virtual_clock.ts";
  *   occurrence and message attempt up to the target one at a time, in time
  *   order, with the clock frozen at each event, and reports what it did.
  * A message is never attempted twice at once: `#busy` holds the ones in
- * flight, whichever path started them. Flow-control keys limit how many
+ * flight, whichever path started them. While the server is down
+ * (`pause()`) nothing new is delivered. Flow-control keys limit how many
  * messages of one key the loop has in flight (advances are sequential, so
  * they already respect any limit).
  */
@@ -48,6 +49,8 @@ export interface DispatcherDeps {
   followers: ClockFollowers;
   signingKey: string;
   log: (line: string) => void;
+  /** Work fell due while paused and was held back (tests wait for it). */
+  onHeld?: () => void;
 }
 
 const MAX_TIMER_MS = 1_000;
@@ -73,6 +76,8 @@ export class Dispatcher {
   readonly #shutdown = new AbortController();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #onHold = false;
+  /** The server is down: nothing is delivered until it is back. */
+  #paused = false;
   #advances: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -113,6 +118,16 @@ export class Dispatcher {
     return await this.#track(this.#attempt(message, () => clock.now()));
   }
 
+  /** Starts no delivery (attempts in flight finish) until `resume()`. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.wake();
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
@@ -126,7 +141,12 @@ export class Dispatcher {
     if (this.#closed) return;
     this.#lastTick = performance.now();
     const { book, clock, state } = this.#deps;
-    if (!this.#onHold) {
+    if (this.#paused) {
+      const now = clock.now();
+      if (nextDueMessage(state, now, this.#busy) ?? book.nextDue(now)) {
+        this.#deps.onHeld?.();
+      }
+    } else if (!this.#onHold) {
       const now = clock.now();
       for (let s = book.nextDue(now); s; s = book.nextDue(now)) {
         book.fire(s, s.nextScheduleTime ?? now, true);

@@ -16,7 +16,9 @@ import { parseJsonBody } from "./request_parsing.ts";
  *   signed delivery, awaited) → `{messageId, status}`;
  * - `POST /v2/dev/clock/followers` with `{"url"}` → `{now}`: the URL is told
  *   the virtual time, signed like a delivery, whenever the clock jumps
- *   (`clock_followers.ts`); the answer is the time to start from.
+ *   (`clock_followers.ts`); the answer is the time to start from;
+ * - `GET|POST|DELETE /v2/dev/faults`: failures, delays and outages to
+ *   inject (`../faults/fault_routes.ts`).
  */
 const clockBody = z.union([
   z.object({ set: z.union([z.number(), z.string()]) }).strict(),

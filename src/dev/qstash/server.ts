@@ -1,4 +1,6 @@
-import { createQStashDevApp } from "./app.ts";
+import { type FaultControl, Faults } from "../faults/fault_controls.ts";
+import { SwitchableServer } from "../faults/switchable_server.ts";
+import { createQStashDevApp, internalServerError } from "./app.ts";
 import type { AppDeps } from "./app_deps.ts";
 import { ClockFollowers } from "./clock_followers.ts";
 import { DEV_QSTASH_CURRENT_SIGNING_KEY } from "./credentials.ts";
@@ -28,6 +30,13 @@ export interface QStashDevServer {
   /** e.g. `http://127.0.0.1:8080` */
   url: string;
   port: number;
+  /** Failures, delays and outages to inject (also `/v2/dev/faults`). */
+  faults: FaultControl;
+  /**
+   * What happens inside, for tests that must wait for it rather than for a
+   * while: "delivery-held" when work fell due while the server was down.
+   */
+  events: EventTarget;
   close(): Promise<void>;
 }
 
@@ -51,12 +60,29 @@ export async function startQStashDevServer(
   book.realignAll(clock.now());
   const signingKey = DEV_QSTASH_CURRENT_SIGNING_KEY;
   const followers = new ClockFollowers(state, { signingKey, log });
+  const events = new EventTarget();
   const dispatcher = new Dispatcher({
     state,
     book,
     clock,
     followers,
     signingKey,
+    log,
+    onHeld: () => events.dispatchEvent(new Event("delivery-held")),
+  });
+  const faults = new Faults({
+    name: "qstash",
+    failure: internalServerError,
+    exempt: (path) => path.startsWith("/v2/dev/"),
+    hooks: {
+      // A QStash that is down delivers nothing; when it is back, occurrences
+      // that fell due meanwhile are not replayed (as after a restart).
+      goingDown: () => dispatcher.pause(),
+      cameBack: () => {
+        book.realignAll(clock.now());
+        dispatcher.resume();
+      },
+    },
     log,
   });
   const deps: AppDeps = {
@@ -65,22 +91,26 @@ export async function startQStashDevServer(
     dispatcher,
     clock,
     followers,
+    faults,
     persist: () => file?.save() ?? Promise.resolve(),
   };
   const app = createQStashDevApp(deps, log);
 
   const hostname = opts.hostname ?? "127.0.0.1";
-  const server = Deno.serve(
-    { hostname, port: opts.port ?? 8080, onListen: () => {} },
-    (request, info) =>
+  const server = new SwitchableServer({
+    hostname,
+    port: opts.port ?? 8080,
+    handler: faults.wrap((request, info) =>
       app.fetch(request, {
         callerIp: info.remoteAddr.transport === "tcp"
           ? info.remoteAddr.hostname
           : "127.0.0.1",
-      }),
-  );
+      })
+    ),
+  });
+  faults.attach(server);
   dispatcher.start();
-  const port = server.addr.port;
+  const port = server.port;
   const url = `http://${
     hostname.includes(":") ? `[${hostname}]` : hostname
   }:${port}`;
@@ -90,10 +120,13 @@ export async function startQStashDevServer(
   return {
     url,
     port,
+    faults,
+    events,
     close: () =>
       closing ??= (async () => {
+        faults.dispose();
         await dispatcher.close();
-        await server.shutdown();
+        await server.close();
         await file?.save();
       })(),
   };

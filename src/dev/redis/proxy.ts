@@ -1,6 +1,8 @@
+import { type FaultControl, Faults } from "../faults/fault_controls.ts";
+import { SwitchableServer } from "../faults/switchable_server.ts";
 import { RedisConnectionPool } from "./connection_pool.ts";
 import { parseRedisUrl } from "./redis_url.ts";
-import { createRedisRestApp } from "./rest_app.ts";
+import { createRedisRestApp, internalProxyError } from "./rest_app.ts";
 
 export interface RedisRestProxyOptions {
   hostname?: string;
@@ -15,6 +17,8 @@ export interface RedisRestProxyOptions {
 export interface RedisRestProxy {
   url: string;
   port: number;
+  /** Failures, delays and outages to inject (also `/dev/faults`). */
+  faults: FaultControl;
   close(): Promise<void>;
 }
 
@@ -53,18 +57,29 @@ function serveProxy(opts: RedisRestProxyOptions): RedisRestProxy {
     connectTimeoutMs: CONNECT_TIMEOUT_MS,
     commandTimeoutMs: COMMAND_TIMEOUT_MS,
   });
+  const log = opts.log ?? (() => {});
+  // Only the proxy goes away: redis-server and the pooled connections to it
+  // stay, as when Upstash's REST front is unreachable.
+  const faults = new Faults({
+    name: "redis-rest",
+    failure: internalProxyError,
+    exempt: (path) => path.startsWith("/dev/"),
+    log,
+  });
   const app = createRedisRestApp({
     token: opts.token,
     exec: (commands) => pool.exec(commands),
     maxBlockMs: MAX_BLOCK_MS,
-    log: opts.log ?? (() => {}),
+    faults,
+    log,
   });
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  let server: SwitchableServer;
   try {
-    server = Deno.serve(
-      { hostname, port: requestedPort, onListen: () => {} },
-      app.fetch,
-    );
+    server = new SwitchableServer({
+      hostname,
+      port: requestedPort,
+      handler: faults.wrap(app.fetch),
+    });
   } catch (cause) {
     pool.close();
     const why = cause instanceof Error ? cause.message : String(cause);
@@ -73,13 +88,16 @@ function serveProxy(opts: RedisRestProxyOptions): RedisRestProxy {
       { cause },
     );
   }
-  const port = server.addr.port;
+  faults.attach(server);
+  const port = server.port;
   let closing: Promise<void> | undefined;
   return {
     url: `http://${urlHost(hostname)}:${port}`,
     port,
+    faults,
     close() {
-      closing ??= server.shutdown().finally(() => pool.close());
+      faults.dispose();
+      closing ??= server.close().finally(() => pool.close());
       return closing;
     },
   };

@@ -10,6 +10,8 @@ import type { RestItem } from "./upstash_encoding.ts";
 import { readTransactionReplies, wrapInTransaction } from "./transaction.ts";
 import { isAuthorized } from "./bearer_auth.ts";
 import { LuaScriptCompat } from "./lua_script_compat.ts";
+import type { FaultControl } from "../faults/fault_controls.ts";
+import { faultRoutes } from "../faults/fault_routes.ts";
 
 export interface RedisRestAppDeps {
   token: string;
@@ -17,6 +19,8 @@ export interface RedisRestAppDeps {
   exec: (commands: string[][]) => Promise<RespValue[]>;
   /** How long a blocking command may hold a connection. */
   maxBlockMs: number;
+  /** Dev-only: failures, delays and outages to inject (`/dev/faults`). */
+  faults: FaultControl;
   log: (line: string) => void;
 }
 
@@ -59,6 +63,9 @@ export function createRedisRestApp(deps: RedisRestAppDeps): Hono<ProxyEnv> {
     await next();
     return undefined;
   });
+
+  app.use("/dev/*", requireToken);
+  app.route("/", faultRoutes("/dev/faults", deps.faults));
 
   const scripts = new LuaScriptCompat();
 
@@ -140,10 +147,15 @@ export function createRedisRestApp(deps: RedisRestAppDeps): Hono<ProxyEnv> {
       return c.json({ error: `ERR ${error.message}` }, 500);
     }
     deps.log(`Unexpected proxy error: ${error.stack ?? error.message}`);
-    return c.json({ error: "ERR Internal proxy error" }, 500);
+    return internalProxyError();
   });
 
   return app;
+}
+
+/** The proxy's answer to a server error; injected failures answer the same. */
+export function internalProxyError(): Response {
+  return Response.json({ error: "ERR Internal proxy error" }, { status: 500 });
 }
 
 function wantsBase64(c: Context<ProxyEnv>): boolean {
