@@ -1,5 +1,11 @@
 import { duePendingUsers } from "../ports/preferences_store.ts";
-import { type ReconcileDeps, reconcileUser } from "./reconcile_user.ts";
+import { SchedulerError } from "../ports/scheduler.ts";
+import {
+  type ReconcileDeps,
+  type ReconcileOutcome,
+  reconcileUser,
+} from "./reconcile_user.ts";
+import { userTruth } from "./user_truth.ts";
 
 export interface PendingSweep {
   attempted: number;
@@ -19,7 +25,7 @@ export async function reconcilePending(
   const users = await duePendingUsers(deps.db, deps.now(), limit);
   let synced = 0;
   for (const userId of users) {
-    const outcome = await reconcileUser(deps, userId);
+    const outcome = await retry(deps, userId);
     if (outcome.status === "synced") synced++;
     // QStash or libSQL is down for everyone: stop hammering it this round.
     else if (
@@ -34,4 +40,36 @@ export async function reconcilePending(
   };
   if (users.length) deps.log.info("reconcile.sweep", { ...sweep });
   return sweep;
+}
+
+/**
+ * One pending user, again. A reconcile cut short after its QStash calls
+ * (libSQL lost, the isolate gone) never wrote its ledger, which may then
+ * list a schedule QStash no longer holds — and a ledger that says "held"
+ * would never make it again. So a retry starts from QStash's own answer for
+ * every id the ledger or the plan names (a few gets), not from the ledger.
+ * Under the shared placement members are written with the release, and
+ * slots are synced under their own lease, so the ledger is enough there.
+ */
+async function retry(
+  deps: ReconcileDeps,
+  userId: string,
+): Promise<ReconcileOutcome> {
+  if (deps.config.schedulePlacement !== "per-user") {
+    return await reconcileUser(deps, userId);
+  }
+  try {
+    const { held } = await userTruth(deps, userId);
+    return await reconcileUser(deps, userId, { held });
+  } catch (error) {
+    if (!(error instanceof SchedulerError)) throw error;
+    return {
+      status: "pending",
+      created: [],
+      updated: [],
+      deleted: [],
+      unchanged: [],
+      reason: "scheduler_unavailable",
+    };
+  }
 }

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { errorBody, healthBody, read, writeResult } from "../support/bodies.ts";
+import { createClient } from "@libsql/client/web";
+import { qstashClient } from "../support/qstash.ts";
 import { integrationSuite } from "../support/suite.ts";
 import {
   assertUnavailable,
@@ -136,6 +138,36 @@ test("a write during a libSQL outage answers 503 and changes nothing; repeated a
   );
   assert.equal(repeated.version, 2);
   assert.deepEqual((await converged(suite.stack, [user])).orphans, []);
+});
+
+test("a reconcile cut off before its ledger write is finished by the cron trigger from QStash's own answer", async () => {
+  const user = newUser();
+  const saved = await read(
+    await writePreferences(suite.stack, "PUT", user, preferencesNo(3)),
+    writeResult,
+  );
+  const [kept] = saved.reconcile.created;
+  assert.ok(kept);
+  // The state such a cut leaves: QStash no longer holds a schedule the
+  // ledger still lists (its delete went through, the ledger write did not),
+  // and the user is still pending.
+  await qstashClient(suite.stack).schedules.delete(kept);
+  const db = createClient({ url: suite.stack.standIns.libsqlUrl });
+  try {
+    await db.execute({
+      sql: `update preferences set sync_status = 'pending', lease_until = null,
+            next_sync_at = null where user_id = ?`,
+      args: [user],
+    });
+  } finally {
+    db.close();
+  }
+  await suite.stack.runCron();
+  const view = await storedView(suite.stack, user);
+  assert.equal(view.sync.status, "synced");
+  assert.deepEqual((await converged(suite.stack, [user])).orphans, []);
+  const held = await qstashClient(suite.stack).schedules.get(kept);
+  assert.equal(held.scheduleId, kept);
 });
 
 test("with libSQL failing a share of calls each write is stored exactly when it answered 2xx, and all converge", async () => {
