@@ -1,13 +1,23 @@
 import { Client } from "@upstash/qstash";
+import { z } from "zod";
 import { DEV_QSTASH_TOKEN } from "../src/dev/qstash/credentials.ts";
-import { planUserSchedules } from "../src/domain/schedule_plan.ts";
-import { scheduleOwner } from "../src/domain/schedule_plan.ts";
+import {
+  planUserSchedules,
+  scheduleOwner,
+} from "../src/domain/schedule_plan.ts";
+import {
+  membershipId,
+  planMemberships,
+  slotSchedule,
+} from "../src/domain/slot_plan.ts";
 import { preferencesView } from "../tests/support/bodies.ts";
+import { statusBody } from "../tests/support/scheduler_bodies.ts";
 import { startRemoteStack } from "./support/remote_stack.ts";
 import { report } from "./stats.ts";
 
 /**
- * 500 concurrent PATCHes for ONE user through the Worker in workerd, beside
+ * 500 concurrent PATCHes for ONE user through the Worker in workerd (the
+ * default placement, shared slots), beside
  * its floor in the same run: 500 concurrent PATCHes for 500 different users
  * (no two writers share a row). Reports the wall time, every status, the SQL
  * statements libSQL ran per write, how long until QStash held the final
@@ -99,23 +109,57 @@ async function view(userId: string) {
   return preferencesView.parse(await res.json());
 }
 
-/** QStash holds exactly the schedules each user's stored preferences plan. */
+/**
+ * Herald holds exactly what each user's stored preferences plan, under
+ * whichever placement the stack runs: per-user, their QStash schedules;
+ * shared slots, their members (as the status API lists them) in the slots
+ * of their next occurrences, each slot's schedule held by QStash.
+ */
 async function qstashMatches(users: string[]): Promise<boolean> {
   const held = await qstash.schedules.list();
+  const heldIds = new Set(held.map((s) => s.scheduleId));
+  const destination = `${stack.url}/v1/qstash/callback`;
+  const now = await heraldNow();
   for (const userId of users) {
-    const want = planUserSchedules(userId, (await view(userId)).preferences, {
-      destination: `${stack.url}/v1/qstash/callback`,
-    });
+    const { preferences } = await view(userId);
     const mine = held.filter((s) =>
       scheduleOwner(s.scheduleId)?.userId === userId
     );
-    if (mine.length !== want.length) return false;
-    for (const w of want) {
+    const want = planUserSchedules(userId, preferences, { destination });
+    const perUser = mine.length === want.length && want.every((w) => {
       const h = mine.find((s) => s.scheduleId === w.id);
-      if (!h || h.cron !== w.cron || h.body !== w.body) return false;
-    }
+      return h !== undefined && h.cron === w.cron && h.body === w.body;
+    });
+    if (perUser && want.length > 0) continue;
+    const members = await membersOf(userId);
+    const planned = planMemberships(userId, preferences, now);
+    const slots = mine.length === 0 && members.size === planned.length &&
+      planned.every((m) =>
+        members.get(membershipId(m)) === m.slot &&
+        heldIds.has(slotSchedule(m.slot, destination).id)
+      );
+    if (!perUser && !slots) return false;
   }
   return true;
+}
+
+/** A user's slot members, id → slot, from the status API. */
+async function membersOf(userId: string): Promise<Map<string, string>> {
+  const res = await stack.admin(
+    `/v1/scheduler/status?userId=${encodeURIComponent(userId)}&limit=200`,
+  );
+  const { jobs } = statusBody.parse(await res.json());
+  return new Map(
+    jobs.flatMap((job) => job.slot ? [[job.id, job.slot] as const] : []),
+  );
+}
+
+/** Herald's clock on the local stack: the QStash dev server's. */
+async function heraldNow(): Promise<number> {
+  const res = await fetch(`${stack.qstashUrl}/v2/dev/clock`, {
+    headers: { authorization: `Bearer ${DEV_QSTASH_TOKEN}` },
+  });
+  return z.object({ now: z.number() }).parse(await res.json()).now;
 }
 
 try {

@@ -261,19 +261,28 @@ export async function markPending(
   }).where(eq(preferences.userId, userId));
 }
 
-/** Users whose reconcile is due: pending, retry time reached, lease free. */
+/**
+ * Users whose reconcile is due: pending, retry time reached, lease free.
+ * `interrupted`: the last holder never let go (its lease ran out rather
+ * than being released), so it may have called QStash without recording it.
+ */
 export async function duePendingUsers(
   db: Database,
   now: number,
   limit: number,
-): Promise<string[]> {
-  const rows = await db.select({ userId: preferences.userId })
-    .from(preferences).where(and(
-      eq(preferences.syncStatus, "pending"),
-      or(isNull(preferences.nextSyncAt), lte(preferences.nextSyncAt, now)),
-      or(isNull(preferences.leaseUntil), lt(preferences.leaseUntil, now)),
-    )).orderBy(preferences.nextSyncAt).limit(limit);
-  return rows.map((r) => r.userId);
+): Promise<{ userId: string; interrupted: boolean }[]> {
+  const rows = await db.select({
+    userId: preferences.userId,
+    leaseUntil: preferences.leaseUntil,
+  }).from(preferences).where(and(
+    eq(preferences.syncStatus, "pending"),
+    or(isNull(preferences.nextSyncAt), lte(preferences.nextSyncAt, now)),
+    or(isNull(preferences.leaseUntil), lt(preferences.leaseUntil, now)),
+  )).orderBy(preferences.nextSyncAt).limit(limit);
+  return rows.map((r) => ({
+    userId: r.userId,
+    interrupted: r.leaseUntil !== null,
+  }));
 }
 
 /** One page of preferences rows by user id (restart, drift). */

@@ -24,17 +24,21 @@ export async function reconcilePending(
 ): Promise<PendingSweep> {
   const users = await duePendingUsers(deps.db, deps.now(), limit);
   let synced = 0;
-  for (const userId of users) {
-    const outcome = await retry(deps, userId);
+  let attempted = 0;
+  let unavailableInARow = 0;
+  for (const user of users) {
+    attempted++;
+    const outcome = await retry(deps, user);
     if (outcome.status === "synced") synced++;
-    // QStash or libSQL is down for everyone: stop hammering it this round.
-    else if (
-      outcome.reason === "scheduler_unavailable" ||
-      outcome.reason === "database_unavailable"
-    ) break;
+    const unavailable = outcome.reason === "scheduler_unavailable" ||
+      outcome.reason === "database_unavailable";
+    unavailableInARow = unavailable ? unavailableInARow + 1 : 0;
+    // A part down for everyone: stop hammering it this round. One failure
+    // alone may be a part failing some calls, which the others get past.
+    if (unavailableInARow === GIVE_UP_AFTER) break;
   }
   const sweep = {
-    attempted: users.length,
+    attempted,
     synced,
     stillPending: users.length - synced,
   };
@@ -42,9 +46,13 @@ export async function reconcilePending(
   return sweep;
 }
 
+/** Failures in a row that end a sweep early. */
+const GIVE_UP_AFTER = 3;
+
 /**
  * One pending user, again. A reconcile cut short after its QStash calls
- * (libSQL lost, the isolate gone) never wrote its ledger, which may then
+ * (libSQL lost, the isolate gone) never released its lease nor wrote its
+ * ledger, which may then
  * list a schedule QStash no longer holds — and a ledger that says "held"
  * would never make it again. So a retry starts from QStash's own answer for
  * every id the ledger or the plan names (a few gets), not from the ledger.
@@ -53,9 +61,10 @@ export async function reconcilePending(
  */
 async function retry(
   deps: ReconcileDeps,
-  userId: string,
+  { userId, interrupted }: { userId: string; interrupted: boolean },
 ): Promise<ReconcileOutcome> {
-  if (deps.config.schedulePlacement !== "per-user") {
+  if (!interrupted || deps.config.schedulePlacement !== "per-user") {
+    // A released failure flushed its ledger writes first: the ledger holds.
     return await reconcileUser(deps, userId);
   }
   try {

@@ -150,13 +150,13 @@ test("a reconcile cut off before its ledger write is finished by the cron trigge
   assert.ok(kept);
   // The state such a cut leaves: QStash no longer holds a schedule the
   // ledger still lists (its delete went through, the ledger write did not),
-  // and the user is still pending.
+  // and the user is still pending under a lease its holder never released.
   await qstashClient(suite.stack).schedules.delete(kept);
   const db = createClient({ url: suite.stack.standIns.libsqlUrl });
   try {
     await db.execute({
-      sql: `update preferences set sync_status = 'pending', lease_until = null,
-            next_sync_at = null where user_id = ?`,
+      sql: `update preferences set sync_status = 'pending', lease_id = 'gone',
+            lease_until = 1, next_sync_at = null where user_id = ?`,
       args: [user],
     });
   } finally {
