@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { LibsqlError } from "@libsql/client/web";
 import { z } from "zod";
-import { eventually } from "../support/eventually.ts";
+import { eventually } from "@herald/testing";
 import { libsqlTest, rejectsWithCode } from "./libsql_harness.ts";
 
 /**

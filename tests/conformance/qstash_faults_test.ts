@@ -2,7 +2,7 @@ import { QstashError } from "@upstash/qstash";
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
-import { eventually } from "../support/eventually.ts";
+import { eventually } from "@herald/testing";
 import { withStack } from "./qstash_harness.ts";
 
 /**

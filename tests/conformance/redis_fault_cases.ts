@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { errors, Redis } from "@upstash/redis";
 import { z } from "zod";
-import { eventually } from "../support/eventually.ts";
+import { eventually } from "@herald/testing";
 import type { RedisCase, RedisTestStack } from "./redis_stack.ts";
 
 const cases: RedisCase[] = [];

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
-import { eventually } from "../support/eventually.ts";
+import { eventually } from "@herald/testing";
 import { preferencesView, read, writeResult } from "../support/bodies.ts";
 
 /**

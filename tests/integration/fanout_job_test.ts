@@ -8,7 +8,7 @@ import { deliver, signedDelivery } from "../support/deliveries.ts";
 import { callsBetween, qstashDrained, qstashStats } from "../support/qstash.ts";
 import { runView } from "../support/scheduler_bodies.ts";
 import { integrationSuite } from "../support/suite.ts";
-import { eventually } from "../support/eventually.ts";
+import { eventually } from "@herald/testing";
 
 // The host app's per-user generation webhook; one user always fails.
 const generated: string[] = [];

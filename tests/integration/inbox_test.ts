@@ -4,7 +4,7 @@ import { z } from "zod";
 import { errorBody, read } from "../support/bodies.ts";
 import { SseStream } from "../support/sse.ts";
 import { integrationSuite } from "../support/suite.ts";
-import { eventually } from "../support/eventually.ts";
+import { eventually } from "@herald/testing";
 
 const suite = integrationSuite("the inbox API and live streams");
 const { test } = suite;

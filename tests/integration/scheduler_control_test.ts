@@ -6,7 +6,7 @@ import { slotScheduleId } from "../../src/domain/slot_plan.ts";
 import { expectScheduled, heraldNow, userJobs } from "../support/placement.ts";
 import { callsBetween, qstashClient, qstashStats } from "../support/qstash.ts";
 import { integrationSuite } from "../support/suite.ts";
-import { eventually } from "../support/eventually.ts";
+import { eventually } from "@herald/testing";
 import {
   errorBody,
   healthBody,

@@ -16,7 +16,7 @@ import {
 } from "../support/qstash.ts";
 import { jobView, runView } from "../support/scheduler_bodies.ts";
 import { integrationSuite } from "../support/suite.ts";
-import { eventually } from "../support/eventually.ts";
+import { eventually } from "@herald/testing";
 
 // The host app: a job webhook that reports what it did.
 const hostCalls: { body: unknown; signature: string | null }[] = [];

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { errorBody, preferencesView, read } from "../support/bodies.ts";
-import { eventually } from "../support/eventually.ts";
+import { eventually } from "@herald/testing";
 import { expectScheduled, userJobs } from "../support/placement.ts";
 import {
   driftBody,

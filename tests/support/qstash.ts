@@ -2,7 +2,7 @@ import { Client, type Schedule } from "@upstash/qstash";
 import { z } from "zod";
 import { scheduleOwner } from "../../src/domain/schedule_plan.ts";
 import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
-import { eventually } from "./eventually.ts";
+import { eventually } from "@herald/testing";
 import type { TestStack } from "./test_stack.ts";
 
 /** The official client, pointed at the stack's QStash dev server. */
