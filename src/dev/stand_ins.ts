@@ -4,7 +4,7 @@ import {
   DEV_QSTASH_NEXT_SIGNING_KEY,
   DEV_QSTASH_TOKEN,
 } from "./qstash/credentials.ts";
-import type { FaultControl } from "./faults/fault_controls.ts";
+import type { FaultControl } from "@herald/standin-faults";
 import { startQStashDevServer } from "./qstash/server.ts";
 import { startLibsqlDevServer } from "./libsql/server.ts";
 import { findRedisServer, startRedisServer } from "./redis/redis_server.ts";

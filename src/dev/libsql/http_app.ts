@@ -5,8 +5,7 @@
  */
 import { Hono } from "hono";
 import type { z } from "zod";
-import type { FaultControl } from "../faults/fault_controls.ts";
-import { faultRoutes } from "../faults/fault_routes.ts";
+import { type FaultControl, faultRoutes } from "@herald/standin-faults";
 import type { ProtocolVersion } from "./batch_execute.ts";
 import { runCursor } from "./cursor.ts";
 import { ProtocolError, StreamExpiredError } from "./errors.ts";

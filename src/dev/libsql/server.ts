@@ -4,8 +4,11 @@
  * locally against a real database with zero accounts.
  */
 import { dirname, join } from "node:path";
-import { type FaultControl, Faults } from "../faults/fault_controls.ts";
-import { SwitchableServer } from "../faults/switchable_server.ts";
+import {
+  type FaultControl,
+  Faults,
+  SwitchableServer,
+} from "@herald/standin-faults";
 import { ConnectionPool } from "./connection_pool.ts";
 import { createHranaApp, internalServerError } from "./http_app.ts";
 import {

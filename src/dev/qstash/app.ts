@@ -7,7 +7,7 @@ import {
   DEV_QSTASH_TOKEN,
 } from "./credentials.ts";
 import { ApiCallCounter } from "./api_call_counter.ts";
-import { faultRoutes } from "../faults/fault_routes.ts";
+import { faultRoutes } from "@herald/standin-faults";
 import { devRoutes } from "./routes_dev.ts";
 import { dlqRoutes } from "./routes_dlq.ts";
 import { messageRoutes } from "./routes_messages.ts";

@@ -1,4 +1,4 @@
-import type { FaultControl } from "../faults/fault_controls.ts";
+import type { FaultControl } from "@herald/standin-faults";
 import type { ClockFollowers } from "./clock_followers.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import type { ScheduleBook } from "./schedule_book.ts";

@@ -18,7 +18,7 @@ import { parseJsonBody } from "./request_parsing.ts";
  *   the virtual time, signed like a delivery, whenever the clock jumps
  *   (`clock_followers.ts`); the answer is the time to start from;
  * - `GET|POST|DELETE /v2/dev/faults`: failures, delays and outages to
- *   inject (`../faults/fault_routes.ts`).
+ *   inject (`faultRoutes()` of `@herald/standin-faults`).
  */
 const clockBody = z.union([
   z.object({ set: z.union([z.number(), z.string()]) }).strict(),

@@ -1,5 +1,8 @@
-import { type FaultControl, Faults } from "../faults/fault_controls.ts";
-import { SwitchableServer } from "../faults/switchable_server.ts";
+import {
+  type FaultControl,
+  Faults,
+  SwitchableServer,
+} from "@herald/standin-faults";
 import { createQStashDevApp, internalServerError } from "./app.ts";
 import type { AppDeps } from "./app_deps.ts";
 import { ClockFollowers } from "./clock_followers.ts";

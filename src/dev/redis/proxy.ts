@@ -1,5 +1,8 @@
-import { type FaultControl, Faults } from "../faults/fault_controls.ts";
-import { SwitchableServer } from "../faults/switchable_server.ts";
+import {
+  type FaultControl,
+  Faults,
+  SwitchableServer,
+} from "@herald/standin-faults";
 import { RedisConnectionPool } from "./connection_pool.ts";
 import { parseRedisUrl } from "./redis_url.ts";
 import { createRedisRestApp, internalProxyError } from "./rest_app.ts";

@@ -10,8 +10,7 @@ import type { RestItem } from "./upstash_encoding.ts";
 import { readTransactionReplies, wrapInTransaction } from "./transaction.ts";
 import { isAuthorized } from "./bearer_auth.ts";
 import { LuaScriptCompat } from "./lua_script_compat.ts";
-import type { FaultControl } from "../faults/fault_controls.ts";
-import { faultRoutes } from "../faults/fault_routes.ts";
+import { type FaultControl, faultRoutes } from "@herald/standin-faults";
 
 export interface RedisRestAppDeps {
   token: string;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Faults } from "../../src/dev/faults/fault_controls.ts";
+import { Faults } from "./fault_controls.ts";
 
 const info: Deno.ServeHandlerInfo<Deno.NetAddr> = {
   remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 },
