@@ -1,6 +1,6 @@
 import { Client } from "@upstash/qstash";
 import { z } from "zod";
-import { DEV_QSTASH_TOKEN } from "../src/dev/qstash/credentials.ts";
+import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import {
   planUserSchedules,
   scheduleOwner,

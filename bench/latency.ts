@@ -1,6 +1,8 @@
 import { z } from "zod";
-import { DEV_QSTASH_CURRENT_SIGNING_KEY } from "../src/dev/qstash/credentials.ts";
-import { signDelivery } from "../src/dev/qstash/signature.ts";
+import {
+  DEV_QSTASH_CURRENT_SIGNING_KEY,
+  signDelivery,
+} from "@herald/standin-qstash";
 import { fireSchedule, qstashClient } from "../tests/support/qstash.ts";
 import { startTestStack, type TestStack } from "../tests/support/test_stack.ts";
 import {

@@ -2,7 +2,7 @@ import { createClient, type InStatement } from "@libsql/client/web";
 import { Client } from "@upstash/qstash";
 import { sign } from "hono/jwt";
 import { z } from "zod";
-import { DEV_QSTASH_TOKEN } from "../src/dev/qstash/credentials.ts";
+import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { encodeOverrides } from "../src/domain/preference_overrides.ts";
 import { membershipId, slotSchedule } from "../src/domain/slot_plan.ts";
 import { WEEKDAYS } from "../src/domain/weekday.ts";

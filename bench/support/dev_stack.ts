@@ -1,7 +1,7 @@
 import { Client } from "@upstash/qstash";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
+import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { childPids } from "./processes.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { fileURLToPath } from "node:url";
-import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
+import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { startChild } from "./child_process.ts";
 
 const script = (name: string) =>

@@ -5,7 +5,7 @@ import { type DevCron, startDevCron } from "./dev_cron.ts";
 import { type DevWorkerProcess, spawnDevWorker } from "./dev_worker_process.ts";
 import { ensureDevVars, randomSecret } from "./dev_vars.ts";
 import { startOnOfferedPort } from "./offered_port.ts";
-import { DEV_QSTASH_TOKEN } from "./qstash/credentials.ts";
+import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { DEV_PORTS, type StandIns, startStandIns } from "./stand_ins.ts";
 
 /**

@@ -3,9 +3,9 @@ import {
   DEV_QSTASH_CURRENT_SIGNING_KEY,
   DEV_QSTASH_NEXT_SIGNING_KEY,
   DEV_QSTASH_TOKEN,
-} from "./qstash/credentials.ts";
+  startQStashDevServer,
+} from "@herald/standin-qstash";
 import type { FaultControl } from "@herald/standin-faults";
-import { startQStashDevServer } from "./qstash/server.ts";
 import { startLibsqlDevServer } from "./libsql/server.ts";
 import { findRedisServer, startRedisServer } from "./redis/redis_server.ts";
 import { startRedisRestProxy } from "./redis/proxy.ts";

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { createClient } from "@libsql/client/web";
 import { z } from "zod";
-import { DEV_QSTASH_NEXT_SIGNING_KEY } from "../../src/dev/qstash/credentials.ts";
+import {
+  DEV_QSTASH_NEXT_SIGNING_KEY,
+  DEV_QSTASH_TOKEN,
+} from "@herald/standin-qstash";
 import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
 import { slotScheduleId } from "../../src/domain/slot_plan.ts";
 import { signWebhook } from "../../src/ports/webhook_client.ts";
@@ -10,7 +13,6 @@ import { deliver, signedDelivery } from "../support/deliveries.ts";
 import { advanceToNextRun, heraldNow, userJobs } from "../support/placement.ts";
 import { SseStream } from "../support/sse.ts";
 import { integrationSuite } from "../support/suite.ts";
-import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
 
 // The host app's content webhook: answers per user, so one suite covers the
 // good reply, a failure and a timeout.

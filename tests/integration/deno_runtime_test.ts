@@ -5,7 +5,7 @@ import { sign } from "hono/jwt";
 import { randomSecret } from "../../src/dev/dev_vars.ts";
 import { applyMigrations, DEMO_SEED } from "../../src/dev/migrate.ts";
 import { startScratchStandIns } from "../support/scratch_stand_ins.ts";
-import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
+import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { statusBody } from "../support/scheduler_bodies.ts";
 import {
   AddressInUse,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { createClient } from "@libsql/client/web";
-import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
+import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { nextGapFor } from "../../src/domain/dst_gap.ts";
 import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
 import { fireSchedule } from "../support/qstash.ts";

@@ -1,5 +1,7 @@
-import { DEV_QSTASH_CURRENT_SIGNING_KEY } from "../../src/dev/qstash/credentials.ts";
-import { signDelivery } from "../../src/dev/qstash/signature.ts";
+import {
+  DEV_QSTASH_CURRENT_SIGNING_KEY,
+  signDelivery,
+} from "@herald/standin-qstash";
 import type { TestStack } from "./test_stack.ts";
 
 /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
+import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { planUserSchedules } from "../../src/domain/schedule_plan.ts";
 import {
   membershipId,

@@ -1,7 +1,7 @@
 import { Client, type Schedule } from "@upstash/qstash";
 import { z } from "zod";
 import { scheduleOwner } from "../../src/domain/schedule_plan.ts";
-import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
+import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { eventually } from "@herald/testing";
 import type { TestStack } from "./test_stack.ts";
 

@@ -1,10 +1,7 @@
 import { Client } from "@upstash/qstash";
 import { z } from "zod";
-import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
-import {
-  type QStashDevServer,
-  startQStashDevServer,
-} from "../../src/dev/qstash/server.ts";
+import { DEV_QSTASH_TOKEN } from "../credentials.ts";
+import { type QStashDevServer, startQStashDevServer } from "../server.ts";
 
 /**
  * What the QStash conformance tests share: a destination HTTP server that

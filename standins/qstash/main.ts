@@ -1,7 +1,7 @@
 import { type QStashDevServerOptions, startQStashDevServer } from "./server.ts";
 
 /**
- * CLI: `deno run -A src/dev/qstash/main.ts [--port 8080] [--hostname
+ * CLI: `deno run -A standins/qstash/main.ts [--port 8080] [--hostname
  * 127.0.0.1] [--state .dev/qstash.json]`. Stops cleanly (state flushed) on
  * SIGINT/SIGTERM.
  */

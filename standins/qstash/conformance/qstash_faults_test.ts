@@ -1,7 +1,7 @@
 import { QstashError } from "@upstash/qstash";
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
+import { DEV_QSTASH_TOKEN } from "../credentials.ts";
 import { eventually } from "@herald/testing";
 import { withStack } from "./qstash_harness.ts";
 

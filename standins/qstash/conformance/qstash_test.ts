@@ -5,8 +5,8 @@ import {
   DEV_QSTASH_CURRENT_SIGNING_KEY,
   DEV_QSTASH_NEXT_SIGNING_KEY,
   DEV_QSTASH_TOKEN,
-} from "../../src/dev/qstash/credentials.ts";
-import { startQStashDevServer } from "../../src/dev/qstash/server.ts";
+} from "../credentials.ts";
+import { startQStashDevServer } from "../server.ts";
 import {
   at,
   clientFor,
