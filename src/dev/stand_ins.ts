@@ -6,7 +6,7 @@ import {
   startQStashDevServer,
 } from "@herald/standin-qstash";
 import type { FaultControl } from "@herald/standin-faults";
-import { startLibsqlDevServer } from "./libsql/server.ts";
+import { startLibsqlDevServer } from "@herald/standin-libsql";
 import { findRedisServer, startRedisServer } from "./redis/redis_server.ts";
 import { startRedisRestProxy } from "./redis/proxy.ts";
 import { applyMigrations, DEMO_SEED } from "./migrate.ts";

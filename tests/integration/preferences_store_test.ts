@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type Client, createClient } from "@libsql/client/web";
-import { startLibsqlDevServer } from "../../src/dev/libsql/server.ts";
+import { startLibsqlDevServer } from "@herald/standin-libsql";
 import { applyMigrations, DEMO_SEED } from "../../src/dev/migrate.ts";
 import {
   decodeOverrides,

@@ -3,7 +3,7 @@
  * client Workers use) and drizzle. If these pass, Herald's database code sees
  * locally what it sees on Turso/sqld. The other libsql_*_checks.ts modules
  * hold the rest of the suite and are registered from here, so this file is
- * the one entry point: `deno test -A tests/conformance/libsql_test.ts`.
+ * the one entry point: `deno test -A standins/libsql/conformance/libsql_test.ts`.
  */
 // @std/assert is not in the offline cache; node:assert ships with Deno.
 import assert from "node:assert/strict";

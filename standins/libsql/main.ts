@@ -1,6 +1,6 @@
 /**
  * CLI for the libSQL dev server:
- *   deno run -A src/dev/libsql/main.ts --port 8081 --file .dev/herald.db
+ *   deno run -A standins/libsql/main.ts --port 8081 --file .dev/herald.db
  * Options: --hostname (127.0.0.1), --port (8081), --file (.dev/herald.db),
  * --auth-token (none), --stream-idle-ms (10000). Stops cleanly on SIGINT/SIGTERM.
  */

@@ -11,7 +11,7 @@ import {
   type LibsqlDevServer,
   type LibsqlDevServerOptions,
   startLibsqlDevServer,
-} from "../../src/dev/libsql/server.ts";
+} from "../server.ts";
 
 /**
  * What the libSQL conformance tests share: a dev server on a free port over a
