@@ -7,8 +7,11 @@ import {
 } from "@herald/standin-qstash";
 import type { FaultControl } from "@herald/standin-faults";
 import { startLibsqlDevServer } from "@herald/standin-libsql";
-import { findRedisServer, startRedisServer } from "./redis/redis_server.ts";
-import { startRedisRestProxy } from "./redis/proxy.ts";
+import {
+  findRedisServer,
+  startRedisRestProxy,
+  startRedisServer,
+} from "@herald/standin-redis";
 import { applyMigrations, DEMO_SEED } from "./migrate.ts";
 
 export interface StandInPorts {

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { errors, Redis } from "@upstash/redis";
-import { startRedisRestProxy } from "../../src/dev/redis/proxy.ts";
+import { startRedisRestProxy } from "../proxy.ts";
 import { clientFor, unusedPort } from "./redis_stack.ts";
 import type { RedisCase } from "./redis_stack.ts";
 

@@ -6,11 +6,8 @@
 // @std/assert is not in the offline cache; node:assert ships with Deno.
 import assert from "node:assert/strict";
 import { Redis } from "@upstash/redis";
-import {
-  findRedisServer,
-  startRedisServer,
-} from "../../src/dev/redis/redis_server.ts";
-import { startRedisRestProxy } from "../../src/dev/redis/proxy.ts";
+import { findRedisServer, startRedisServer } from "../redis_server.ts";
+import { startRedisRestProxy } from "../proxy.ts";
 import { clientFor, startRedisTestStack } from "./redis_stack.ts";
 import { dataTypeCases } from "./redis_data_type_cases.ts";
 import { protocolCases } from "./redis_protocol_cases.ts";

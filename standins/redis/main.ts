@@ -1,7 +1,7 @@
 /**
  * Runs the Upstash Redis REST proxy in front of a running redis-server:
  *
- *   deno run -A src/dev/redis/main.ts --token dev-token \
+ *   deno run -A standins/redis/main.ts --token dev-token \
  *     [--port 8079] [--redis redis://127.0.0.1:6379] [--hostname 127.0.0.1]
  */
 import { z } from "zod";

@@ -1,12 +1,6 @@
 import { Redis, type RedisConfigNodejs } from "@upstash/redis";
-import {
-  type RedisServerProcess,
-  startRedisServer,
-} from "../../src/dev/redis/redis_server.ts";
-import {
-  type RedisRestProxy,
-  startRedisRestProxy,
-} from "../../src/dev/redis/proxy.ts";
+import { type RedisServerProcess, startRedisServer } from "../redis_server.ts";
+import { type RedisRestProxy, startRedisRestProxy } from "../proxy.ts";
 
 /** A private redis-server with the REST proxy in front, owned by one test file. */
 export interface RedisTestStack {
