@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   DEV_QSTASH_CURRENT_SIGNING_KEY,
   DEV_QSTASH_NEXT_SIGNING_KEY,
@@ -12,7 +13,12 @@ import {
   startRedisRestProxy,
   startRedisServer,
 } from "@herald/standin-redis";
-import { applyMigrations, DEMO_SEED } from "./migrate.ts";
+import { applyMigrations } from "../db/migrate.ts";
+
+/** The demo catalogue, seeded into every local stack. */
+export const DEMO_SEED = fileURLToPath(
+  new URL("../../herald.types.json", import.meta.url),
+);
 
 export interface StandInPorts {
   libsql: number;

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { type Client, createClient } from "@libsql/client/web";
 import { startLibsqlDevServer } from "@herald/standin-libsql";
-import { applyMigrations, DEMO_SEED } from "../../src/dev/migrate.ts";
+import { applyMigrations } from "../../src/db/migrate.ts";
+import { DEMO_SEED } from "../../src/dev/stand_ins.ts";
 import {
   decodeOverrides,
   encodeOverrides,

@@ -5,12 +5,7 @@ import { openDatabase } from "../ports/database.ts";
 import { seedCatalogue, type SeedResult } from "../services/seed_catalogue.ts";
 
 const MIGRATIONS_FOLDER = fileURLToPath(
-  new URL("../db/migrations", import.meta.url),
-);
-
-/** The demo catalogue, seeded into every local stack. */
-export const DEMO_SEED = fileURLToPath(
-  new URL("../../herald.types.json", import.meta.url),
+  new URL("./migrations", import.meta.url),
 );
 
 /**
