@@ -11,7 +11,7 @@ import { childPids } from "./processes.ts";
  * is only a client: Herald's HTTP API, the stand-ins' dev controls
  * (faults, clock) over HTTP, and /proc for workerd's open files.
  */
-const DEV = fileURLToPath(new URL("../../src/dev/dev.ts", import.meta.url));
+const DEV = fileURLToPath(new URL("../../dev/dev.ts", import.meta.url));
 
 const info = z.object({
   devStack: z.object({

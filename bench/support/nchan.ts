@@ -1,8 +1,5 @@
 import { z } from "zod";
-import {
-  AddressInUse,
-  startOnOfferedPort,
-} from "../../src/dev/offered_port.ts";
+import { AddressInUse, startOnOfferedPort } from "@herald/dev";
 import { childPids } from "./processes.ts";
 
 /**

@@ -2,16 +2,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sign } from "hono/jwt";
-import { randomSecret } from "../../src/dev/dev_vars.ts";
 import { applyMigrations } from "../../src/db/migrate.ts";
-import { DEMO_SEED } from "../../src/dev/stand_ins.ts";
 import { startScratchStandIns } from "../support/scratch_stand_ins.ts";
 import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { statusBody } from "../support/scheduler_bodies.ts";
 import {
   AddressInUse,
+  DEMO_SEED,
+  randomSecret,
   startOnOfferedPort,
-} from "../../src/dev/offered_port.ts";
+} from "@herald/dev";
 import { SseStream } from "../support/sse.ts";
 import { healthBody, read, writeResult } from "../support/bodies.ts";
 

@@ -10,7 +10,7 @@ import { preferencesView, read, writeResult } from "../support/bodies.ts";
  * its own state): it serves the Worker, fires the cron trigger after a
  * jump of the QStash dev clock, and Ctrl-C (SIGINT) stops every part.
  */
-const DEV = fileURLToPath(new URL("../../src/dev/dev.ts", import.meta.url));
+const DEV = fileURLToPath(new URL("../../dev/dev.ts", import.meta.url));
 const devStack = z.object({
   devStack: z.object({
     url: z.string(),

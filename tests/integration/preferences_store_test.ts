@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type Client, createClient } from "@libsql/client/web";
 import { startLibsqlDevServer } from "@herald/standin-libsql";
 import { applyMigrations } from "../../src/db/migrate.ts";
-import { DEMO_SEED } from "../../src/dev/stand_ins.ts";
+import { DEMO_SEED } from "@herald/dev";
 import {
   decodeOverrides,
   encodeOverrides,

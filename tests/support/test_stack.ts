@@ -1,15 +1,15 @@
 import { Miniflare } from "miniflare";
 import { fileURLToPath } from "node:url";
 import { sign } from "hono/jwt";
-import { randomSecret } from "../../src/dev/dev_vars.ts";
-import type { StandIns } from "../../src/dev/stand_ins.ts";
-import { startScratchStandIns } from "./scratch_stand_ins.ts";
-import { startOnOfferedPort } from "../../src/dev/offered_port.ts";
 import {
+  randomSecret,
   readWranglerConfig,
   runScheduled,
+  type StandIns,
+  startOnOfferedPort,
   workerRuntimeOptions,
-} from "../../src/dev/worker_runtime.ts";
+} from "@herald/dev";
+import { startScratchStandIns } from "./scratch_stand_ins.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BUNDLE = `${ROOT}dist/worker.js`;

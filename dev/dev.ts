@@ -20,7 +20,7 @@ import { DEV_PORTS, type StandIns, startStandIns } from "./stand_ins.ts";
  * `--any-ports` (free ports instead of 8787, 8080, …) and `--json` (one
  * line on stdout with the URLs and keys, once the stack is up).
  */
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const WORKER_PORT = 8787;
 /** Where QStash tells the launcher of clock jumps (a fixed URL it keeps). */
 const CLOCK_FOLLOWER_PORT = 8078;

@@ -13,11 +13,11 @@ import {
   startRedisRestProxy,
   startRedisServer,
 } from "@herald/standin-redis";
-import { applyMigrations } from "../db/migrate.ts";
+import { applyMigrations } from "../src/db/migrate.ts";
 
 /** The demo catalogue, seeded into every local stack. */
 export const DEMO_SEED = fileURLToPath(
-  new URL("../../herald.types.json", import.meta.url),
+  new URL("../herald.types.json", import.meta.url),
 );
 
 export interface StandInPorts {

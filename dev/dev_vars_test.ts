@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ensureDevVars, parseDevVars } from "../../src/dev/dev_vars.ts";
+import { ensureDevVars, parseDevVars } from "./dev_vars.ts";
 
 Deno.test("ensureDevVars() generates missing secrets and keeps existing ones", async () => {
   const dir = await Deno.makeTempDir();
