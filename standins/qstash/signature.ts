@@ -1,3 +1,4 @@
+import { sign } from "hono/jwt";
 import { newJwtId } from "./ids.ts";
 
 /**
@@ -7,7 +8,10 @@ import { newJwtId } from "./ids.ts";
  * the official Receiver verifies it byte for byte.
  */
 const LIFETIME_S = 300;
-const encoder = new TextEncoder();
+/**
+ * hono/jwt imports a string key again on every call (and first looks for a
+ * PEM in it); a CryptoKey made once per signing key is used as it is.
+ */
 const keyCache = new Map<string, Promise<CryptoKey>>();
 
 function hmacKey(signingKey: string): Promise<CryptoKey> {
@@ -15,7 +19,7 @@ function hmacKey(signingKey: string): Promise<CryptoKey> {
   if (!key) {
     key = crypto.subtle.importKey(
       "raw",
-      encoder.encode(signingKey),
+      new TextEncoder().encode(signingKey),
       { name: "HMAC", hash: "SHA-256" },
       false,
       ["sign"],
@@ -24,16 +28,6 @@ function hmacKey(signingKey: string): Promise<CryptoKey> {
   }
   return key;
 }
-
-function base64url(bytes: Uint8Array, padded = false): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  const text = btoa(binary).replaceAll("+", "-").replaceAll("/", "_");
-  return padded ? text : text.replace(/=+$/, "");
-}
-
-const jsonPart = (value: unknown) =>
-  base64url(encoder.encode(JSON.stringify(value)));
 
 export interface SignatureInput {
   signingKey: string;
@@ -51,22 +45,18 @@ export async function signDelivery(input: SignatureInput): Promise<string> {
   const bodyHash = new Uint8Array(
     await crypto.subtle.digest("SHA-256", input.body),
   );
-  const header = jsonPart({ alg: "HS256", typ: "JWT" });
-  const claims = jsonPart({
-    iss: "Upstash",
-    sub: input.url,
-    exp: input.nowSeconds + LIFETIME_S,
-    nbf: input.nowSeconds,
-    iat: input.nowSeconds,
-    jti: newJwtId(),
-    // QStash's own tokens keep the `=` padding here; the Receiver strips it.
-    body: base64url(bodyHash, true),
-  });
-  const signingInput = `${header}.${claims}`;
-  const mac = await crypto.subtle.sign(
-    "HMAC",
+  return await sign(
+    {
+      iss: "Upstash",
+      sub: input.url,
+      exp: input.nowSeconds + LIFETIME_S,
+      nbf: input.nowSeconds,
+      iat: input.nowSeconds,
+      jti: newJwtId(),
+      // QStash's own tokens keep the `=` padding here; the Receiver strips it.
+      body: bodyHash.toBase64({ alphabet: "base64url" }),
+    },
     await hmacKey(input.signingKey),
-    encoder.encode(signingInput),
+    "HS256",
   );
-  return `${signingInput}.${base64url(new Uint8Array(mac))}`;
 }
