@@ -1,6 +1,7 @@
 import { createClient } from "@libsql/client/web";
 import { z } from "zod";
 import { defaultPreferences } from "../src/domain/preferences.ts";
+import { DEMO } from "../tests/support/demo_catalogue.ts";
 import { callsBetween, qstashStats } from "../tests/support/qstash.ts";
 import { runView } from "../tests/support/scheduler_bodies.ts";
 import { startTestStack } from "../tests/support/test_stack.ts";
@@ -23,7 +24,7 @@ const stack = await startTestStack({ persist: false });
 const db = createClient({ url: stack.standIns.libsqlUrl });
 
 async function seed() {
-  const data = JSON.stringify(defaultPreferences());
+  const data = JSON.stringify(defaultPreferences(DEMO));
   const id = (i: number) => `f-${String(i).padStart(7, "0")}`;
   const statements = [];
   for (let start = 0; start < USERS; start += 500) {
@@ -56,7 +57,7 @@ try {
       },
       target: {
         builtin: "fanout",
-        type: "daily.generation",
+        type: "morningDigest",
         title: "Your day, {{userId}}",
         pageSize: PAGE_SIZE,
         parallelism: 4,

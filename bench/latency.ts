@@ -1,7 +1,10 @@
 import { createClient } from "@libsql/client";
-import { DEV_QSTASH_CURRENT_SIGNING_KEY } from "../src/dev/qstash/credentials.ts";
-import { signDelivery } from "../src/dev/qstash/signature.ts";
+import {
+  DEV_QSTASH_CURRENT_SIGNING_KEY,
+  signDelivery,
+} from "@herald/standin-qstash";
 import { defaultPreferences } from "../src/domain/preferences.ts";
+import { DEMO } from "../tests/support/demo_catalogue.ts";
 import { ensureFileLimit } from "./support/file_limit.ts";
 import { startNchan } from "./support/nchan.ts";
 import { cpuMs } from "./support/processes.ts";
@@ -284,7 +287,7 @@ async function deliver(
  * delivery, and 96,000 of them would only slow the set-up.
  */
 async function seedPreferences(stack: RemoteStack) {
-  const prefs = defaultPreferences();
+  const prefs = defaultPreferences(DEMO);
   for (const type of TYPES) {
     prefs.types[type] = {
       enabled: true,

@@ -14,6 +14,9 @@ const BENCHES = [
   "memory.ts",
   "cost.ts",
   "profile.ts",
+  "dev_burst.ts",
+  "qstash_faults.ts",
+  "libsql_outage.ts",
 ];
 const only = Deno.args.length ? Deno.args : BENCHES;
 

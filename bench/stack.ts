@@ -2,7 +2,7 @@ import { Client } from "@upstash/qstash";
 import { createClient } from "@libsql/client/web";
 import { Redis } from "@upstash/redis";
 import { startScratchStandIns } from "../tests/support/scratch_stand_ins.ts";
-import { DEV_QSTASH_TOKEN } from "../src/dev/qstash/credentials.ts";
+import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { report, summarize, timed } from "./stats.ts";
 
 /**

@@ -1,14 +1,16 @@
-import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Context } from "hono";
 import type { AppDeps, Background } from "./deps.ts";
 import { withLogger } from "./compose.ts";
 import { AppError } from "./errors.ts";
 import type { HonoEnv } from "./http/env.ts";
-import { errorBody, handleError } from "./http/errors.ts";
+import { handleError } from "./http/errors.ts";
+import { unmatchedRequest } from "./http/allowed_methods.ts";
+import { recordRequest } from "./http/request_metrics.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { corsMiddleware } from "./http/cors.ts";
 import { consoleRoutes } from "./routes/console.ts";
+import { devClockRoutes } from "./routes/dev_clock.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { schedulerRoutes } from "./routes/scheduler.ts";
@@ -16,7 +18,46 @@ import { notificationRoutes } from "./routes/notifications.ts";
 import { preferencesRoutes } from "./routes/preferences.ts";
 import { qstashCallbackRoutes } from "./routes/qstash_callback.ts";
 import { realtimeRoutes } from "./routes/realtime.ts";
+import { docsRoutes } from "./routes/docs.ts";
+import { describeRealtimeRoutes } from "./routes/stream_docs.ts";
+import {
+  openApiRoutes,
+  registerMethodNotAllowed,
+  registerSecuritySchemes,
+} from "./http/openapi.ts";
 import { streamRoutes } from "./routes/stream.ts";
+import { typeRoutes } from "./routes/types.ts";
+
+/** What `/openapi.json` says about Herald before its routes. */
+const DOCUMENT = {
+  openapi: "3.1.0",
+  info: {
+    title: "Herald",
+    version: "1",
+    description: "Scheduled, per-user, real-time notifications. Errors are " +
+      "always `{error: {code, message, requestId, fields?}}`; 500s say " +
+      "nothing but the request id. Bodies are JSON sent as " +
+      "`application/json` (anything else is a 415). A method a path does " +
+      "not serve is a 405 (`method_not_allowed`, the shared " +
+      "`MethodNotAllowed` response) with `Allow` listing those it does; an " +
+      "unknown path is a 404.",
+  },
+  tags: [
+    { name: "Preferences" },
+    { name: "Inbox" },
+    { name: "Real time" },
+    {
+      name: "Catalogue",
+      description: "The notification types the operator offers: their " +
+        "defaults, templates, content webhook, and whether users may " +
+        "switch them off.",
+    },
+    { name: "Scheduler" },
+    { name: "System jobs" },
+    { name: "QStash" },
+    { name: "Operations" },
+  ],
+};
 
 /** Request bodies larger than this are refused before parsing. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -33,9 +74,13 @@ export type DepsSource = AppDeps | (() => AppDeps);
  * `deno.ts` only turn their environment into `AppDeps`.
  */
 export function createApp(source: DepsSource) {
-  const app = new Hono<HonoEnv>();
+  const app = openApiRoutes();
   app.use(async (c, next) => {
     const shared = typeof source === "function" ? source() : source;
+    // The local stack's clock is the QStash dev server's: learn it first.
+    // While QStash cannot be reached the request still runs (Herald's clock
+    // has not moved then) and the next one asks again.
+    await shared.devClock?.follow().catch(() => {});
     const requestId = c.req.header("x-request-id")?.slice(0, 64) ||
       crypto.randomUUID();
     // Every log line of this request carries its id.
@@ -45,10 +90,13 @@ export function createApp(source: DepsSource) {
     const background = backgroundFor(c, deps);
     c.set("background", background);
     c.header("x-request-id", requestId);
+    // Wall time, not Herald's clock (the local stack's may jump).
+    const started = performance.now();
     await next();
     deps.metrics.count("herald_http_requests_total", {
       status: `${Math.floor(c.res.status / 100)}xx`,
     });
+    recordRequest(deps.metrics, c, (performance.now() - started) / 1000);
     // Counters reach libSQL off the response path (ports/metrics.ts).
     if (deps.metrics.flushDue(deps.now())) {
       background(deps.metrics.flush(deps.db, deps.now()));
@@ -64,24 +112,28 @@ export function createApp(source: DepsSource) {
     },
   }));
   app.use("/v1/*", corsMiddleware);
-  app.route("/", healthRoutes);
-  app.route("/", preferencesRoutes);
-  app.route("/", notificationRoutes);
-  app.route("/", streamRoutes);
-  app.route("/", realtimeRoutes);
-  app.route("/", qstashCallbackRoutes);
-  app.route("/", schedulerRoutes);
-  app.route("/", jobRoutes);
-  app.route("/", metricsRoutes);
-  app.route("/", consoleRoutes);
-  app.notFound((c) =>
-    c.json(
-      errorBody("not_found", "No such route", c.get("requestId")),
-      404,
-    )
-  );
-  app.onError(handleError);
-  return app;
+  // Chained, so that `typeof` the result is the whole API (the SDK's type).
+  const api = app
+    .route("/", healthRoutes)
+    .route("/", preferencesRoutes)
+    .route("/", notificationRoutes)
+    .route("/", streamRoutes)
+    .route("/", realtimeRoutes)
+    .route("/", qstashCallbackRoutes)
+    .route("/", schedulerRoutes)
+    .route("/", jobRoutes)
+    .route("/", typeRoutes)
+    .route("/", metricsRoutes)
+    .route("/", consoleRoutes)
+    .route("/", devClockRoutes);
+  registerSecuritySchemes(app.openAPIRegistry);
+  registerMethodNotAllowed(app.openAPIRegistry);
+  describeRealtimeRoutes(app.openAPIRegistry);
+  const served = api
+    .route("/", docsRoutes(() => app.getOpenAPI31Document(DOCUMENT)));
+  return served
+    .notFound(unmatchedRequest(served.routes))
+    .onError(handleError);
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -4,6 +4,8 @@ import type { AppDeps } from "./deps.ts";
 import type { ChannelsPort } from "./ports/channels.ts";
 import { countedScheduler } from "./ports/counted_scheduler.ts";
 import type { Database } from "./ports/database.ts";
+import type { DevClock } from "./ports/dev_clock.ts";
+import type { CatalogueCache } from "./ports/catalogue_store.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { MetricsRecorder } from "./ports/metrics.ts";
 import { createQStashScheduler } from "./ports/qstash_scheduler.ts";
@@ -30,6 +32,9 @@ export interface RuntimeParts {
   /** Lives as long as the process or isolate, not the request. */
   localLimiter: RefreshLimiter;
   now: () => number;
+  devClock: DevClock | null;
+  /** Lives as long as the process or isolate, like the limiter. */
+  catalogueCache: CatalogueCache;
 }
 
 /** The rest of AppDeps is the same everywhere. */
@@ -41,7 +46,7 @@ export function composeDeps(r: RuntimeParts): AppDeps {
   const redis = lazy(r.redis);
   const cache = lazy(() => createUnreadCache(redis(), r.log));
   const refreshLimiter = lazy(() =>
-    createRefreshLimiter(redis(), r.localLimiter, r.log, r.now)
+    createRefreshLimiter(redis(), r.localLimiter, r.log)
   );
   return {
     config: r.config,
@@ -60,10 +65,13 @@ export function composeDeps(r: RuntimeParts): AppDeps {
       return refreshLimiter();
     },
     channels: r.channels,
-    webhooks: createWebhookClient(r.config.webhookSecret, r.now),
+    // Signed with the wall clock: the host app checks freshness against its own.
+    webhooks: createWebhookClient(r.config.webhookSecret, () => Date.now()),
     log: r.log,
     metrics: r.metrics,
     now: r.now,
+    devClock: r.devClock,
+    catalogue: (atRevision) => r.catalogueCache.get(r.db, atRevision),
   };
 }
 

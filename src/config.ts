@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { isNotificationTypeId } from "./domain/catalogue.ts";
 
 /**
  * Herald's configuration, parsed once per runtime from its environment
@@ -14,6 +13,8 @@ const configSchema = z.object({
   PUBLIC_URL: z.url(),
   LIBSQL_URL: z.string().min(1),
   LIBSQL_AUTH_TOKEN: z.string().optional(),
+  LIBSQL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000)
+    .default(10_000),
   QSTASH_URL: z.url().default("https://qstash.upstash.io"),
   QSTASH_TOKEN: z.string().min(1),
   QSTASH_CURRENT_SIGNING_KEY: z.string().min(1),
@@ -28,15 +29,14 @@ const configSchema = z.object({
   CORS_ORIGINS: z.string().default(""),
   WEBHOOK_SECRET: z.string().min(32, "must be at least 32 characters")
     .optional(),
-  CONTENT_WEBHOOKS: z.string().default("{}"),
   CONTENT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000)
     .default(3_000),
+  DEV_CLOCK: z.enum(["qstash"], 'must be "qstash" or unset').optional(),
+  SCHEDULE_PLACEMENT: z.enum(
+    ["slots", "per-user"],
+    'must be "slots" or "per-user"',
+  ).default("slots"),
 });
-
-const contentWebhooksSchema = z.record(
-  z.string().refine(isNotificationTypeId, "is not a notification type"),
-  z.url(),
-);
 
 export interface Config {
   apiKey: string;
@@ -44,7 +44,11 @@ export interface Config {
   publicUrl: string;
   /** Where QStash delivers every Herald schedule and message. */
   callbackUrl: string;
-  libsql: { url: string; authToken?: string };
+  /**
+   * `timeoutMs`: a libSQL request with no complete answer by then is given
+   * up, and the request that made it answers 503.
+   */
+  libsql: { url: string; authToken?: string; timeoutMs: number };
   qstash: {
     url: string;
     token: string;
@@ -59,9 +63,17 @@ export interface Config {
   corsOrigins: string[];
   /** HMAC key for outgoing webhooks; the host app already holds JWT_SECRET. */
   webhookSecret: string;
-  /** Notification type → the host app's content webhook. */
-  contentWebhooks: Record<string, string>;
   contentWebhookTimeoutMs: number;
+  /**
+   * Local stack only: Herald's clock follows the QStash dev server's virtual
+   * clock (`ports/dev_clock.ts`). Never set in production.
+   */
+  devClock: boolean;
+  /**
+   * Where users' schedules live in QStash: shared time slots (one schedule
+   * per UTC minute in use) or one schedule per user, type and time.
+   */
+  schedulePlacement: "slots" | "per-user";
 }
 
 export class ConfigError extends Error {
@@ -99,13 +111,16 @@ export function parseConfig(env: Record<string, unknown>): Config {
     );
   }
   const publicUrl = e.PUBLIC_URL.replace(/\/+$/, "");
-  const contentWebhooks = parseContentWebhooks(e.CONTENT_WEBHOOKS);
   return {
     apiKey: e.API_KEY,
     jwtSecret: e.JWT_SECRET,
     publicUrl,
     callbackUrl: `${publicUrl}/v1/qstash/callback`,
-    libsql: { url: e.LIBSQL_URL, authToken: e.LIBSQL_AUTH_TOKEN },
+    libsql: {
+      url: e.LIBSQL_URL,
+      authToken: e.LIBSQL_AUTH_TOKEN,
+      timeoutMs: e.LIBSQL_TIMEOUT_MS,
+    },
     qstash: {
       url: e.QSTASH_URL.replace(/\/+$/, ""),
       token: e.QSTASH_TOKEN,
@@ -118,28 +133,8 @@ export function parseConfig(env: Record<string, unknown>): Config {
     realtimeShards: e.REALTIME_SHARDS,
     corsOrigins: e.CORS_ORIGINS.split(",").map((s) => s.trim()).filter(Boolean),
     webhookSecret: e.WEBHOOK_SECRET ?? e.JWT_SECRET,
-    contentWebhooks,
     contentWebhookTimeoutMs: e.CONTENT_WEBHOOK_TIMEOUT_MS,
+    devClock: e.DEV_CLOCK === "qstash",
+    schedulePlacement: e.SCHEDULE_PLACEMENT,
   };
-}
-
-function parseContentWebhooks(text: string): Record<string, string> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new ConfigError(
-      "Herald's configuration is invalid: CONTENT_WEBHOOKS is not JSON",
-    );
-  }
-  const parsed = contentWebhooksSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(
-      `Herald's configuration is invalid: CONTENT_WEBHOOKS ${
-        issue?.path.join(".") ?? ""
-      } ${issue?.message ?? ""}`,
-    );
-  }
-  return parsed.data;
 }

@@ -4,13 +4,18 @@ import { createApp } from "./app.ts";
 import { composeDeps, REDIS_RETRY } from "./compose.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import { openDatabase } from "./ports/database.ts";
+import { libsqlFetch } from "./ports/database_outage.ts";
 import { createLogger } from "./ports/logger.ts";
 import { createMetricsRecorder } from "./ports/metrics.ts";
+import { createDevClock } from "./ports/dev_clock.ts";
 import { countingLogger } from "./ports/metrics_logger.ts";
 import { createLocalLimiter } from "./ports/refresh_limiter.ts";
+import { createCatalogueCache } from "./ports/catalogue_store.ts";
 import { createInProcessChannels } from "./realtime/in_process_channels.ts";
 import { runMaintenance } from "./services/maintenance.ts";
 import { runStartupJobs } from "./services/startup_jobs.ts";
+import { ASSETS_DIR } from "./docs/build.ts";
+import { SCALAR_SCRIPT_PATH } from "./routes/docs.ts";
 
 /**
  * Herald on Deno (Deno Deploy or a plain server): the same app, with libSQL
@@ -30,10 +35,15 @@ try {
 const client = createClient({
   url: config.libsql.url,
   authToken: config.libsql.authToken,
+  // Over HTTP, a libSQL that cannot be reached becomes a 503, not a 500.
+  fetch: libsqlFetch(config.libsql.timeoutMs),
 });
 const metrics = createMetricsRecorder();
 const log = countingLogger(createLogger(), metrics);
-const now = () => Date.now();
+const devClock = config.devClock
+  ? createDevClock(config.qstash, config.publicUrl)
+  : null;
+const now = devClock ? devClock.now : () => Date.now();
 const redis = config.redis
   ? new Redis({ ...config.redis, retry: REDIS_RETRY })
   : null;
@@ -50,7 +60,9 @@ const deps = composeDeps({
   metrics,
   log,
   localLimiter: createLocalLimiter(now),
+  catalogueCache: createCatalogueCache(),
   now,
+  devClock,
 });
 const app = createApp(deps);
 
@@ -63,14 +75,19 @@ runStartupJobs(
 ).catch(() => log.error("startup.failed", {}));
 
 // The Worker's cron trigger, here: every minute.
-const sweep = setInterval(() => {
+const sweep = setInterval(async () => {
+  await devClock?.follow().catch(() => {});
   void runMaintenance(deps, (task) => {
     task.catch(() => log.error("background.failed", {}));
   });
 }, 60_000);
 
 const port = Number(Deno.env.get("PORT") ?? 8000);
-const server = Deno.serve({ hostname: "0.0.0.0", port }, app.fetch);
+// On Workers, static assets answer before the Worker; here, this does.
+const server = Deno.serve(
+  { hostname: "0.0.0.0", port },
+  async (req) => await staticAsset(req) ?? app.fetch(req),
+);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
     clearInterval(sweep);
@@ -81,4 +98,18 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     client.close();
     Deno.exit(0);
   });
+}
+
+/** The docs page's script from `dist/assets` (`deno task build` fills it). */
+async function staticAsset(req: Request): Promise<Response | null> {
+  const { pathname } = new URL(req.url);
+  if (req.method !== "GET" || pathname !== SCALAR_SCRIPT_PATH) return null;
+  try {
+    const file = await Deno.open(`${ASSETS_DIR}${pathname.slice(1)}`);
+    return new Response(file.readable, {
+      headers: { "content-type": "text/javascript; charset=utf-8" },
+    });
+  } catch {
+    return null;
+  }
 }

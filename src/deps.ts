@@ -1,9 +1,11 @@
 import type { Redis } from "@upstash/redis";
 import type { Config } from "./config.ts";
+import type { Catalogue } from "./domain/catalogue.ts";
 import type { Database } from "./ports/database.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { MetricsRecorder } from "./ports/metrics.ts";
 import type { ChannelsPort } from "./ports/channels.ts";
+import type { DevClock } from "./ports/dev_clock.ts";
 import type { RefreshLimiter } from "./ports/refresh_limiter.ts";
 import type { SchedulerPort } from "./ports/scheduler.ts";
 import type { UnreadCache } from "./ports/unread_cache.ts";
@@ -29,5 +31,13 @@ export interface AppDeps {
   log: Logger;
   /** In-memory counter deltas, flushed to libSQL in the background. */
   metrics: MetricsRecorder;
+  /** Herald's clock: real time, or the dev clock's in the local stack. */
   now: () => number;
+  /** Set only in the local stack (`DEV_CLOCK=qstash`). */
+  devClock: DevClock | null;
+  /**
+   * The live catalogue of notification types: cached a few seconds, or
+   * reloaded unless at least as new as `atRevision` (ports/catalogue_store).
+   */
+  catalogue(atRevision?: number | "latest"): Promise<Catalogue>;
 }

@@ -10,11 +10,14 @@ import { composeDeps, REDIS_RETRY } from "./compose.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import type { AppDeps } from "./deps.ts";
 import { openDatabase } from "./ports/database.ts";
+import { libsqlFetch } from "./ports/database_outage.ts";
 import { z } from "zod";
 import { createLogger } from "./ports/logger.ts";
 import { createMetricsRecorder } from "./ports/metrics.ts";
+import { createDevClock } from "./ports/dev_clock.ts";
 import { countingLogger } from "./ports/metrics_logger.ts";
 import { createLocalLimiter } from "./ports/refresh_limiter.ts";
+import { createCatalogueCache } from "./ports/catalogue_store.ts";
 import { createDurableChannels } from "./realtime/durable_channels.ts";
 import type { ChannelShard } from "./realtime/shard_object.ts";
 import { runMaintenance } from "./services/maintenance.ts";
@@ -47,7 +50,10 @@ function build(env: WorkerEnv): Built {
   // Counter deltas live per isolate and are flushed to libSQL.
   const metrics = createMetricsRecorder();
   const log = countingLogger(createLogger(), metrics);
-  const now = () => Date.now();
+  const devClock = config.devClock
+    ? createDevClock(config.qstash, config.publicUrl)
+    : null;
+  const now = devClock ? devClock.now : () => Date.now();
   const channels = createDurableChannels(env.CHANNELS, {
     shards: config.realtimeShards,
     heartbeatMs: config.heartbeatMs,
@@ -60,20 +66,26 @@ function build(env: WorkerEnv): Built {
     },
   });
   const localLimiter = createLocalLimiter(now);
+  const catalogueCache = createCatalogueCache();
   const { redis } = config;
+  // A libSQL that cannot be reached becomes a 503, not a 500.
+  const fetchLibsql = libsqlFetch(config.libsql.timeoutMs);
   const deps = (): AppDeps =>
     composeDeps({
       config,
       db: openDatabase(createClient({
         url: config.libsql.url,
         authToken: config.libsql.authToken,
+        fetch: fetchLibsql,
       })),
       redis: () => redis && new Redis({ ...redis, retry: REDIS_RETRY }),
       channels,
       metrics,
       log,
       localLimiter,
+      catalogueCache,
       now,
+      devClock,
     });
   built = { env, deps, app: createApp(deps), startupChecked: false };
   return built;
@@ -135,14 +147,16 @@ export default {
     checkStartup(b, ctx);
     return b.app.fetch(request, env, ctx);
   },
-  scheduled(
+  async scheduled(
     _controller: ScheduledController,
     env: WorkerEnv,
     ctx: ExecutionContext,
   ) {
     const b = build(env);
-    checkStartup(b, ctx);
     const deps = b.deps();
+    // As for a request: a QStash that is down must not stop the sweep.
+    await deps.devClock?.follow().catch(() => {});
+    checkStartup(b, ctx);
     ctx.waitUntil(runMaintenance(deps, (task) => ctx.waitUntil(task)));
   },
 };

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { randomSecret } from "../../src/dev/dev_vars.ts";
-import { applyMigrations } from "../../src/dev/migrate.ts";
+import { DEMO_SEED, randomSecret } from "@herald/dev";
+import { applyMigrations } from "../../src/db/migrate.ts";
 import { sign } from "hono/jwt";
 
 const ENTRY = fileURLToPath(new URL("../../src/deno.ts", import.meta.url));
@@ -25,7 +25,7 @@ export async function startDenoHerald(
   dir: string,
 ): Promise<DenoHerald> {
   const dbUrl = `file:${join(dir, "deno-bench.db")}`;
-  await applyMigrations(dbUrl);
+  await applyMigrations(dbUrl, { seed: DEMO_SEED });
   const jwtSecret = randomSecret(32);
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", ENTRY],

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { freePort } from "../../tests/support/free_port.ts";
+import { AddressInUse, startOnOfferedPort } from "@herald/dev";
 import { childPids } from "./processes.ts";
 
 /**
@@ -67,8 +67,52 @@ export async function startNchan(opts: NchanOptions): Promise<NchanStart> {
         `nginx (${nginx}) has no nchan module (Debian: apt-get install -y libnginx-mod-nchan)`,
     };
   }
+  const launched = await startOnOfferedPort((port) =>
+    launch(nginx, moduleFile, port, opts)
+  ).catch((error: Error) => error);
+  if (launched instanceof Error) {
+    return { ok: false, reason: `nginx did not start: ${launched.message}` };
+  }
+  const { child, port, stop } = launched;
+  const base = `http://127.0.0.1:${port}`;
+  const nchan: Nchan = {
+    port,
+    version: /nginx version: (\S+)/.exec(version.stderr)?.[1] ?? "nginx",
+    workers: opts.workers,
+    pids: () => [child.pid, ...childPids(child.pid, "nginx")],
+    workerPids: () => childPids(child.pid, "nginx"),
+    publish: (channels, body) =>
+      fetch(`${base}/pub?c=${channels.join(",")}`, {
+        method: "POST",
+        headers: { accept: "application/json" },
+        body,
+      }),
+    async subscribers(channel) {
+      const res = await fetch(`${base}/pub?c=${channel}`, {
+        headers: { accept: "application/json" },
+      });
+      if (res.status === 404) {
+        await res.body?.cancel();
+        return 0;
+      }
+      return channelInfo.parse(await res.json()).subscribers;
+    },
+    close: stop,
+  };
+  return { ok: true, nchan };
+}
+
+/**
+ * nginx in the foreground on `port`; throws `AddressInUse` when another
+ * process bound the port first, so the start is made again on another.
+ */
+async function launch(
+  nginx: string,
+  moduleFile: string | null,
+  port: number,
+  opts: NchanOptions,
+) {
   const dir = await Deno.makeTempDir({ prefix: "herald-nchan-" });
-  const port = freePort();
   const conf = (await Deno.readTextFile(TEMPLATE))
     .replaceAll(
       "{{LOAD_MODULE}}",
@@ -98,41 +142,15 @@ export async function startNchan(opts: NchanOptions): Promise<NchanStart> {
     await child.status;
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
-  const base = `http://127.0.0.1:${port}`;
   const up = await waitForPort(port, 5_000, child.status);
   if (!up) {
     await stop();
     const log = await Deno.readTextFile(`${dir}/error.log`).catch(() => "");
-    return {
-      ok: false,
-      reason: `nginx did not start: ${(await stderr).trim()} ${log.trim()}`,
-    };
+    const why = `${(await stderr).trim()} ${log.trim()}`;
+    if (/address already in use/i.test(why)) throw new AddressInUse(why);
+    throw new Error(why);
   }
-  const nchan: Nchan = {
-    port,
-    version: /nginx version: (\S+)/.exec(version.stderr)?.[1] ?? "nginx",
-    workers: opts.workers,
-    pids: () => [child.pid, ...childPids(child.pid, "nginx")],
-    workerPids: () => childPids(child.pid, "nginx"),
-    publish: (channels, body) =>
-      fetch(`${base}/pub?c=${channels.join(",")}`, {
-        method: "POST",
-        headers: { accept: "application/json" },
-        body,
-      }),
-    async subscribers(channel) {
-      const res = await fetch(`${base}/pub?c=${channel}`, {
-        headers: { accept: "application/json" },
-      });
-      if (res.status === 404) {
-        await res.body?.cancel();
-        return 0;
-      }
-      return channelInfo.parse(await res.json()).subscribers;
-    },
-    close: stop,
-  };
-  return { ok: true, nchan };
+  return { child, port, stop };
 }
 
 async function firstExisting(paths: readonly string[]) {

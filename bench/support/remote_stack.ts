@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { fileURLToPath } from "node:url";
 import { sign } from "hono/jwt";
-import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
+import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { startChild } from "./child_process.ts";
 import { childPids } from "./processes.ts";
 
@@ -23,6 +23,14 @@ export interface RemoteStack {
   qstashCalls(): Promise<number>;
   /** The workerd process and the stand-ins' process, for /proc figures. */
   pids(): { workerd: number; standIns: number };
+  /** SQL statements the libSQL dev server has run, and the writes among them. */
+  libsqlStatements(): Promise<{ statements: number; writes: number }>;
+  /** The QStash dev server's URL (its official client, its dev controls). */
+  qstashUrl: string;
+  /** The libSQL dev server's URL, to seed state straight into it. */
+  libsqlUrl: string;
+  /** Signs user tokens. */
+  jwtSecret: string;
   close(): Promise<void>;
 }
 
@@ -51,6 +59,7 @@ export async function startRemoteStack(
   });
   const { url, apiKey, jwtSecret } = worker.info;
   const qstashUrl = z.string().parse(standIns.info.QSTASH_URL);
+  const libsqlUrl = z.string().parse(standIns.info.LIBSQL_URL);
   return {
     url,
     standInsEnv: standIns.info,
@@ -67,6 +76,9 @@ export async function startRemoteStack(
       if (workerd === undefined) throw new Error("No workerd process found");
       return { workerd, standIns: standIns.pid };
     },
+    qstashUrl,
+    libsqlUrl,
+    jwtSecret,
     admin(path, init = {}) {
       const headers = new Headers(init.headers);
       headers.set("authorization", `Bearer ${apiKey}`);
@@ -78,6 +90,11 @@ export async function startRemoteStack(
       });
       return z.object({ requests: z.number() }).parse(await res.json())
         .requests;
+    },
+    async libsqlStatements() {
+      const res = await fetch(`${libsqlUrl}/dev/stats`);
+      return z.object({ statements: z.number(), writes: z.number() })
+        .parse(await res.json());
     },
     async close() {
       await worker.stop();

@@ -7,15 +7,18 @@ import {
 } from "drizzle-orm/sqlite-core";
 
 /**
- * One row per user who saved preferences. `version` increases on every
- * change; the sync columns say whether QStash holds that version's schedules.
- * They live on the same row so a write and its "needs reconcile" mark are a
- * single statement.
+ * One row per user who saved preferences. `data` is what the user chose
+ * (domain/preference_overrides.ts), `version` increases on every change and
+ * `previousData` is the version before it, so one upsert can both merge a
+ * patch and say what changed. The sync columns say whether QStash holds that
+ * version's schedules; they live on the same row so a write and its "needs
+ * reconcile" mark are a single statement.
  */
 export const preferences = sqliteTable("preferences", {
   userId: text("user_id").primaryKey(),
   version: integer("version").notNull(),
   data: text("data").notNull(),
+  previousData: text("previous_data"),
   /** Enabled with at least one type on: what "active user" means. */
   active: integer("active", { mode: "boolean" }).notNull(),
   updatedAt: integer("updated_at").notNull(),
@@ -55,7 +58,9 @@ export const schedules = sqliteTable("schedules", {
 /**
  * One notification, whatever its audience. `idempotencyKey` makes creation
  * exactly-once: "api:<Idempotency-Key>" for the API, "occ:<user>:<type>:
- * <local date>T<local time>" for a scheduled occurrence.
+ * <local date>T<local time>" for a scheduled occurrence. `requestHash` is the
+ * fingerprint of the API request that made it (with a key only), so reusing
+ * the key for a different request is refused rather than answered with this.
  */
 export const notifications = sqliteTable("notifications", {
   id: text("id").primaryKey(),
@@ -67,6 +72,7 @@ export const notifications = sqliteTable("notifications", {
   data: text("data"),
   source: text("source", { enum: ["api", "schedule", "job"] }).notNull(),
   idempotencyKey: text("idempotency_key").unique(),
+  requestHash: text("request_hash"),
   createdAt: integer("created_at").notNull(),
 }, (t) => [
   // Retention clean-up and daily stats read notifications by age.
@@ -100,11 +106,15 @@ export const notificationReads = sqliteTable("notification_reads", {
 /**
  * The role and topic channels a user holds, as their token last said. Lets
  * an inbox include broadcasts and lets a broadcast refresh members' counts.
+ * `joinedAt` is when Herald first saw the token name the channel: the inbox
+ * holds the channel's notifications from then on, never its history. A row
+ * is deleted when the token stops naming the channel, so rejoining starts
+ * from the new join.
  */
 export const memberships = sqliteTable("memberships", {
   userId: text("user_id").notNull(),
   channel: text("channel").notNull(),
-  updatedAt: integer("updated_at").notNull(),
+  joinedAt: integer("joined_at").notNull(),
 }, (t) => [
   primaryKey({ columns: [t.userId, t.channel] }),
   index("memberships_channel_idx").on(t.channel),
@@ -140,7 +150,10 @@ export const schedulerState = sqliteTable("scheduler_state", {
  */
 export const schedulerOperations = sqliteTable("scheduler_operations", {
   id: text("id").primaryKey(),
-  kind: text("kind", { enum: ["restart", "stop", "start"] }).notNull(),
+  kind: text("kind", { enum: ["restart", "stop", "start", "retype"] })
+    .notNull(),
+  /** What a `retype` is about: the type and what changed (JSON). */
+  params: text("params"),
   status: text("status", {
     enum: ["running", "done", "failed", "superseded"],
   }).notNull(),
@@ -247,4 +260,67 @@ export const dailyStats = sqliteTable("daily_stats", {
 export const startupMarks = sqliteTable("startup_marks", {
   marker: text("marker").primaryKey(),
   createdAt: integer("created_at").notNull(),
+});
+
+/**
+ * The shared placement's members (domain/slot_plan.ts): one row per user,
+ * type and local time, in the slot (UTC minute, "HHMM") of its next
+ * occurrence. `id` is the member's public name (`herald.m.…`), so status and
+ * slot pages read members in id order from one index. `since` is when the
+ * member joined: a firing from before that (a late delivery) is not theirs.
+ */
+export const slotMembers = sqliteTable("slot_members", {
+  id: text("id").primaryKey(),
+  userId: text("user_id").notNull(),
+  type: text("type").notNull(),
+  localTime: text("local_time").notNull(),
+  slot: text("slot").notNull(),
+  since: integer("since").notNull(),
+}, (t) => [
+  index("slot_members_user_idx").on(t.userId),
+  index("slot_members_slot_idx").on(t.slot, t.id),
+]);
+
+/**
+ * One row per slot that has had a member: the lease that serialises making
+ * QStash's schedule for it match whether it has members (services/
+ * slot_schedules.ts).
+ */
+export const slots = sqliteTable("slots", {
+  slot: text("slot").primaryKey(),
+  leaseId: text("lease_id"),
+  leaseUntil: integer("lease_until"),
+});
+
+/** Members a slot firing could not serve, by firing: recorded, not fatal. */
+export const slotFailures = sqliteTable("slot_failures", {
+  slot: text("slot").notNull(),
+  firedAt: integer("fired_at").notNull(),
+  memberId: text("member_id").notNull(),
+  error: text("error").notNull(),
+  at: integer("at").notNull(),
+}, (t) => [primaryKey({ columns: [t.slot, t.firedAt, t.memberId] })]);
+
+/**
+ * The catalogue: the operator's notification types (domain/catalogue.ts).
+ * `definition` is the validated type without its id (JSON); `version`
+ * grows with every change; `position` keeps the order types were made in.
+ */
+export const notificationTypes = sqliteTable("notification_types", {
+  id: text("id").primaryKey(),
+  version: integer("version").notNull(),
+  definition: text("definition").notNull(),
+  position: integer("position").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * One row: bumped by every catalogue change, in the change's own batch. A
+ * reconcile reads it with its lease and reloads its cached catalogue when
+ * it moved, so no isolate plans a user against a catalogue it missed.
+ */
+export const catalogueRevision = sqliteTable("catalogue_revision", {
+  id: integer("id").primaryKey(),
+  revision: integer("revision").notNull(),
 });

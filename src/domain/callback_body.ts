@@ -2,6 +2,7 @@ import { z } from "zod";
 import { LOCAL_TIME_PATTERN } from "./local_time.ts";
 
 const localTime = z.string().regex(LOCAL_TIME_PATTERN);
+const slot = z.string().regex(/^(?:[01]\d|2[0-3])[0-5]\d$/);
 const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
 /**
@@ -23,6 +24,15 @@ export const callbackBodySchema = z.discriminatedUnion("kind", [
     type: z.string().min(1),
     localDate,
     localTime,
+  }),
+  // A slot's schedule fired (shared placement; domain/slot_plan.ts).
+  z.object({ kind: z.literal("slot"), slot }),
+  // The next page of a slot's firing: its members after `after`.
+  z.object({
+    kind: z.literal("slot-page"),
+    slot,
+    firedAt: z.number().int(),
+    after: z.string().min(1),
   }),
   // A system job's schedule fired, or a start-up run was queued.
   z.object({
@@ -58,8 +68,22 @@ export type OccurrenceBody = Extract<
   CallbackBody,
   { kind: "user-schedule" | "deferred" }
 >;
+/** The kinds that are a slot's firing (deliver_slot.ts). */
+export type SlotBody = Extract<CallbackBody, { kind: "slot" | "slot-page" }>;
 /** The kinds that belong to system jobs and scheduler operations. */
-export type SystemBody = Exclude<CallbackBody, OccurrenceBody>;
+export type SystemBody = Exclude<CallbackBody, OccurrenceBody | SlotBody>;
+
+/** The next page of a slot's firing, as a message body. */
+export function slotPageBody(
+  p: { slot: string; firedAt: number; after: string },
+): string {
+  return JSON.stringify({
+    kind: "slot-page",
+    slot: p.slot,
+    firedAt: p.firedAt,
+    after: p.after,
+  });
+}
 
 export function operationBody(operationId: string): string {
   return JSON.stringify({ kind: "scheduler-op", operationId });

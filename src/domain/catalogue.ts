@@ -1,105 +1,47 @@
+import type { Severity } from "./notification.ts";
 import type { TypePreference } from "./preferences.ts";
-import { type Weekday, WEEKDAYS } from "./weekday.ts";
+import type { Weekday } from "./weekday.ts";
 
 /**
- * One kind of notification the operator offers. The defaults are what a user
- * gets before saving any preferences; the templates are rendered at delivery
- * with placeholders such as {{localDate}}, {{localTime}} and {{weekday}}.
+ * One kind of notification the operator offers (defined through
+ * `/v1/types` and stored in libSQL). Its defaults are what a user has until
+ * they choose otherwise; its templates are rendered at delivery.
  */
-interface NotificationTypeDefinition {
-  readonly id: string;
-  readonly label: string;
-  readonly enabled: boolean;
-  /** "HH:MM" local times, sorted and unique, like stored preferences. */
-  readonly times: readonly string[];
-  /** Monday-first, like stored preferences. */
-  readonly days: readonly Weekday[];
-  readonly template: { readonly title: string; readonly body: string };
+export interface NotificationType {
+  /** Letters and digits; part of schedule ids, so it never changes. */
+  id: string;
+  label: string;
+  description: string;
+  /** Whether it is on for a user who never said. */
+  enabled: boolean;
+  /** "HH:MM" local times, sorted and unique. */
+  times: string[];
+  /** Monday-first. */
+  days: Weekday[];
+  template: { title: string; body: string };
+  severity: Severity;
+  /** The host app's content webhook, or null for the template alone. */
+  webhook: string | null;
+  /**
+   * Users may not switch a critical type off, and it fires even while
+   * their notifications are off (they may still move its times and days).
+   */
+  critical: boolean;
 }
 
-const WORKDAYS = ["mon", "tue", "wed", "thu", "fri"] as const;
-
-/**
- * The catalogue, configured in code. Order matters: it is the order of types
- * in responses, in preference comparisons and in planned schedules.
- * Ids become part of QStash schedule ids, so keep them to letters and digits.
- */
-export const NOTIFICATION_TYPES = [
-  {
-    id: "morningDigest",
-    label: "Morning digest",
-    enabled: true,
-    times: ["08:00"],
-    days: WEEKDAYS,
-    template: {
-      title: "Good morning",
-      body: "Your digest for {{localDate}}",
-    },
-  },
-  {
-    id: "taskReminder",
-    label: "Task reminder",
-    enabled: true,
-    times: ["14:00"],
-    days: WORKDAYS,
-    template: {
-      title: "Tasks waiting for you",
-      body: "You have open tasks for {{localDate}}",
-    },
-  },
-  {
-    id: "eveningSummary",
-    label: "Evening summary",
-    enabled: false,
-    times: ["18:00"],
-    days: WEEKDAYS,
-    template: {
-      title: "Your day at {{localTime}}",
-      body: "Here is what happened on {{localDate}}",
-    },
-  },
-  {
-    id: "weeklyReport",
-    label: "Weekly report",
-    enabled: true,
-    times: ["09:00"],
-    days: ["mon"],
-    template: {
-      title: "Your weekly report",
-      body: "The week up to {{localDate}}",
-    },
-  },
-] as const satisfies readonly NotificationTypeDefinition[];
-
-export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
-export type NotificationTypeId = NotificationType["id"];
-
-export const NOTIFICATION_TYPE_IDS: readonly NotificationTypeId[] =
-  NOTIFICATION_TYPES.map((type) => type.id);
-
-const KNOWN_IDS: ReadonlySet<string> = new Set(NOTIFICATION_TYPE_IDS);
-
-export function isNotificationTypeId(
-  value: unknown,
-): value is NotificationTypeId {
-  return typeof value === "string" && KNOWN_IDS.has(value);
+/** The live catalogue: the operator's types, in the order they were made. */
+export interface Catalogue {
+  readonly types: readonly NotificationType[];
+  get(id: string): NotificationType | undefined;
 }
 
-/**
- * Builds a record with one entry per catalogue type, in catalogue order, so
- * callers never hand-list the types (and never miss a newly added one).
- */
-export function perNotificationType<T>(
-  valueFor: (type: NotificationType) => T,
-): Record<NotificationTypeId, T> {
-  const entries: Partial<Record<NotificationTypeId, T>> = {};
-  for (const type of NOTIFICATION_TYPES) entries[type.id] = valueFor(type);
-  // The loop above assigned every id; TypeScript cannot follow that.
-  return entries as Record<NotificationTypeId, T>;
+export function catalogueOf(types: readonly NotificationType[]): Catalogue {
+  const byId = new Map(types.map((type) => [type.id, type]));
+  return { types, get: (id) => byId.get(id) };
 }
 
-/** A fresh, mutable copy of a type's catalogue defaults. */
-export function catalogueDefaults(type: NotificationType): TypePreference {
+/** A fresh, mutable copy of a type's defaults. */
+export function defaultsOf(type: NotificationType): TypePreference {
   return {
     enabled: type.enabled,
     times: [...type.times],

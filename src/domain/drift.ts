@@ -57,6 +57,32 @@ export function compareHeld(
   return entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
+/**
+ * How one user's slot members compare with their plan, by member id:
+ * `missing` (planned, not stored), `unexpected` (stored, not planned),
+ * `different` (stored in another slot), `ok`. Sorted by id.
+ */
+export function compareMembers(
+  planned: readonly { id: string; slot: string }[],
+  stored: readonly { id: string; slot: string }[],
+): DriftEntry[] {
+  const storedById = new Map(stored.map((m) => [m.id, m]));
+  const entries: DriftEntry[] = [];
+  for (const want of planned) {
+    const have = storedById.get(want.id);
+    storedById.delete(want.id);
+    entries.push(
+      !have
+        ? { id: want.id, state: "missing" }
+        : have.slot === want.slot
+        ? { id: want.id, state: "ok" }
+        : { id: want.id, state: "different", fields: ["slot"] },
+    );
+  }
+  for (const id of storedById.keys()) entries.push({ id, state: "unexpected" });
+  return entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 export function summarize(entries: readonly DriftEntry[]): DriftSummary {
   const summary: DriftSummary = {
     ok: 0,

@@ -1,6 +1,7 @@
 import type { HeldWithPause } from "./drift.ts";
 import { jobOwner } from "./job_schedule.ts";
 import { scheduleOwner } from "./schedule_plan.ts";
+import { slotOfScheduleId } from "./slot_plan.ts";
 
 /**
  * QStash's full list of schedules, sorted out by owner: each user's
@@ -10,10 +11,16 @@ import { scheduleOwner } from "./schedule_plan.ts";
 export interface HeldIndex {
   users: Map<string, HeldWithPause[]>;
   jobs: Map<string, HeldWithPause>;
+  /** Shared slots' schedules, by slot ("HHMM"). */
+  slots: Map<string, HeldWithPause>;
 }
 
 export function indexHeld(list: readonly HeldWithPause[]): HeldIndex {
-  const index: HeldIndex = { users: new Map(), jobs: new Map() };
+  const index: HeldIndex = {
+    users: new Map(),
+    jobs: new Map(),
+    slots: new Map(),
+  };
   for (const schedule of list) {
     const held: HeldWithPause = {
       id: schedule.id,
@@ -25,6 +32,11 @@ export function indexHeld(list: readonly HeldWithPause[]): HeldIndex {
     const jobId = jobOwner(schedule.id);
     if (jobId !== null) {
       index.jobs.set(jobId, held);
+      continue;
+    }
+    const slot = slotOfScheduleId(schedule.id);
+    if (slot !== null) {
+      index.slots.set(slot, held);
       continue;
     }
     const owner = scheduleOwner(schedule.id);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { canonicalTimeZone } from "./time_zone.ts";
 import { SEVERITIES } from "./notification.ts";
+import { typeIdSchema } from "./notification_type.ts";
 
 /**
  * An operator-defined system job: when it runs (trigger) and what it runs
@@ -33,11 +34,6 @@ const jobTriggerSchema = z.discriminatedUnion("type", [
   }),
 ]);
 
-const notificationType = z.string().trim().min(1).max(100).regex(
-  /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
-  'Use letters, digits and "._:-" (e.g. "daily.generation")',
-);
-
 const builtinTargetSchema = z.discriminatedUnion("builtin", [
   z.strictObject({
     builtin: z.literal("cleanup"),
@@ -51,7 +47,8 @@ const builtinTargetSchema = z.discriminatedUnion("builtin", [
   }),
   z.strictObject({
     builtin: z.literal("fanout"),
-    type: notificationType.default("daily.generation"),
+    /** A catalogue type (checked when the job is saved). */
+    type: typeIdSchema,
     /** Templates: {{userId}}, {{date}} (the run's day, UTC), {{jobId}}. */
     title: z.string().trim().min(1).max(200).default("Your daily update"),
     body: z.string().max(4000).default(""),
@@ -91,6 +88,12 @@ const jobTargetSchema = z.unknown().transform((value, ctx) => {
     return z.NEVER;
   }
   return parsed.data;
+}).meta({
+  // The transform hides the two shapes from generated documentation.
+  oneOf: [builtinTargetSchema, webhookTargetSchema].map((schema) => {
+    const { $schema: _, ...json } = z.toJSONSchema(schema, { io: "input" });
+    return json;
+  }),
 });
 
 export const jobPutSchema = z.strictObject({

@@ -1,6 +1,7 @@
 import type { JobDefinition } from "./job_definition.ts";
 import { triggerCron } from "./job_trigger.ts";
 import { scheduleOwner } from "./schedule_plan.ts";
+import { slotOfScheduleId } from "./slot_plan.ts";
 
 /**
  * A system job is one QStash schedule under its own prefix, `herald.j.<id>`,
@@ -27,9 +28,10 @@ export function jobOwner(scheduleId: string): string | null {
   return JOB_SCHEDULE_ID.exec(scheduleId)?.[1] ?? null;
 }
 
-/** Whether Herald made this schedule (a user's or a system job's). */
+/** Whether Herald made this schedule (a user's, a slot's or a job's). */
 export function isHeraldSchedule(scheduleId: string): boolean {
-  return jobOwner(scheduleId) !== null || scheduleOwner(scheduleId) !== null;
+  return jobOwner(scheduleId) !== null || scheduleOwner(scheduleId) !== null ||
+    slotOfScheduleId(scheduleId) !== null;
 }
 
 /**

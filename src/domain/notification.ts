@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { channelName, type ChannelRef } from "./channel.ts";
+import type { ChannelRef } from "./channel.ts";
 
 export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -46,14 +46,6 @@ export function audiencesOf(input: CreateNotificationInput): ChannelRef[] {
     }));
   }
   return [{ kind: "topic", name: input.topic ?? "" }];
-}
-
-/** The inbox audiences a user reads: their own channel and their memberships. */
-export function userAudiences(
-  userId: string,
-  memberships: readonly string[],
-): string[] {
-  return [channelName({ kind: "user", name: userId }), ...memberships];
 }
 
 /** The shape every API response and SSE `notification` event carries. */

@@ -1,8 +1,4 @@
-import {
-  catalogueDefaults,
-  type NotificationTypeId,
-  perNotificationType,
-} from "./catalogue.ts";
+import { type Catalogue, defaultsOf } from "./catalogue.ts";
 import type { PreferencesPatch } from "./preferences_schema.ts";
 import type { Weekday } from "./weekday.ts";
 
@@ -10,13 +6,17 @@ import type { Weekday } from "./weekday.ts";
 // comparison live in their own files to keep each small.
 export type { Weekday } from "./weekday.ts";
 export {
+  checkTypes,
   MAX_TIMES_PER_TYPE,
   parsePreferencesPatch,
   parsePreferencesPut,
   type ParseResult,
+  type PreferenceOverrides,
   type PreferencesPatch,
   preferencesPatchSchema,
+  type PreferencesPut,
   preferencesPutSchema,
+  putOverrides,
   type ValidationIssue,
 } from "./preferences_schema.ts";
 export {
@@ -43,49 +43,47 @@ export interface Preferences {
   timezone: string;
   quietHours: QuietHours | null;
   /** Every catalogue type, in catalogue order. */
-  types: Record<NotificationTypeId, TypePreference>;
+  types: Record<string, TypePreference>;
 }
 
 /** What a user has before saving anything: on, in UTC, catalogue defaults. */
-export function defaultPreferences(): Preferences {
-  return {
-    enabled: true,
-    timezone: "UTC",
-    quietHours: null,
-    types: perNotificationType(catalogueDefaults),
-  };
+export function defaultPreferences(catalogue: Catalogue): Preferences {
+  const types: Record<string, TypePreference> = {};
+  for (const type of catalogue.types) types[type.id] = defaultsOf(type);
+  return { enabled: true, timezone: "UTC", quietHours: null, types };
 }
 
 /**
- * Merges a validated patch into the current preferences, field by field.
- * Total by construction: every patchable field is valid on its own, so any
- * valid patch over valid preferences gives valid preferences.
+ * Merges a validated patch into the current preferences, field by field,
+ * over the catalogue's types (in its order): a type the current preferences
+ * lack starts from its defaults; a type the catalogue no longer has is
+ * dropped. Total by construction: every patchable field is valid on its
+ * own, so any valid patch over valid preferences gives valid preferences.
  * The result shares no arrays or objects with either input.
  */
 export function applyPatch(
   current: Preferences,
   patch: PreferencesPatch,
+  catalogue: Catalogue,
 ): Preferences {
-  // Preferences saved before a type joined the catalogue lack it; widening the
-  // record makes the lookup below admit that, and the type starts from its
-  // catalogue defaults.
-  const saved: Partial<Record<NotificationTypeId, TypePreference>> =
-    current.types;
+  const saved: Partial<Record<string, TypePreference>> = current.types;
   const quietHours = patch.quietHours === undefined
     ? current.quietHours
     : patch.quietHours;
+  const types: Record<string, TypePreference> = {};
+  for (const type of catalogue.types) {
+    const base = saved[type.id] ?? defaultsOf(type);
+    const change = patch.types?.[type.id];
+    types[type.id] = {
+      enabled: change?.enabled ?? base.enabled,
+      times: [...(change?.times ?? base.times)],
+      days: [...(change?.days ?? base.days)],
+    };
+  }
   return {
     enabled: patch.enabled ?? current.enabled,
     timezone: patch.timezone ?? current.timezone,
     quietHours: quietHours && { start: quietHours.start, end: quietHours.end },
-    types: perNotificationType((type) => {
-      const base = saved[type.id] ?? catalogueDefaults(type);
-      const change = patch.types?.[type.id];
-      return {
-        enabled: change?.enabled ?? base.enabled,
-        times: [...(change?.times ?? base.times)],
-        days: [...(change?.days ?? base.days)],
-      };
-    }),
+    types,
   };
 }

@@ -1,4 +1,3 @@
-import { NOTIFICATION_TYPE_IDS, type NotificationTypeId } from "./catalogue.ts";
 import type { Preferences, TypePreference } from "./preferences.ts";
 
 /** One changed leaf, e.g. `types.taskReminder.times` from ["14:00"] to ["14:00","17:30"]. */
@@ -45,12 +44,14 @@ export function comparePreferences(
     });
   }
 
-  // Either side may predate a catalogue type (see applyPatch).
-  const oldTypes: Partial<Record<NotificationTypeId, TypePreference>> =
-    old.types;
-  const nextTypes: Partial<Record<NotificationTypeId, TypePreference>> =
-    next.types;
-  for (const id of NOTIFICATION_TYPE_IDS) {
+  // Either side may lack a type the other has (the catalogue changed).
+  const oldTypes: Partial<Record<string, TypePreference>> = old.types;
+  const nextTypes: Partial<Record<string, TypePreference>> = next.types;
+  const ids = [
+    ...Object.keys(next.types),
+    ...Object.keys(old.types).filter((id) => !(id in next.types)),
+  ];
+  for (const id of ids) {
     const from = oldTypes[id];
     const to = nextTypes[id];
     if (!from || !to) {

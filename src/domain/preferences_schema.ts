@@ -1,11 +1,7 @@
 import { z } from "zod";
-import {
-  catalogueDefaults,
-  NOTIFICATION_TYPE_IDS,
-  perNotificationType,
-} from "./catalogue.ts";
+import type { Catalogue } from "./catalogue.ts";
 import { LOCAL_TIME_PATTERN } from "./local_time.ts";
-import type { Preferences, TypePreference } from "./preferences.ts";
+import type { QuietHours } from "./preferences.ts";
 import { canonicalTimeZone } from "./time_zone.ts";
 import { inWeekOrder, WEEKDAYS } from "./weekday.ts";
 
@@ -73,14 +69,6 @@ const structureError: z.core.$ZodErrorMap = (issue) => {
   return undefined;
 };
 
-const typesError: z.core.$ZodErrorMap = (issue) => {
-  if (issue.code !== "unrecognized_keys") return structureError(issue);
-  const plural = issue.keys.length > 1 ? "s" : "";
-  const names = issue.keys.map(quote).join(", ");
-  const known = NOTIFICATION_TYPE_IDS.join(", ");
-  return `Unknown notification type${plural} ${names}; known types are ${known}`;
-};
-
 const flag = z.boolean({ error: structureError });
 
 const localTime = z.string({ error: structureError }).regex(
@@ -109,7 +97,7 @@ function listedOnce(what: string) {
   };
 }
 
-const times = z.array(localTime, { error: structureError })
+export const timesSchema = z.array(localTime, { error: structureError })
   .min(1, { error: "At least one time is required" })
   .max(MAX_TIMES_PER_TYPE, {
     error:
@@ -124,7 +112,7 @@ const weekday = z.enum(WEEKDAYS, {
     `Day ${quote(issue.input)} must be one of ${WEEKDAYS.join(", ")}`,
 });
 
-const days = z.array(weekday, { error: structureError })
+export const daysSchema = z.array(weekday, { error: structureError })
   .min(1, { error: "At least one day is required" })
   .superRefine(listedOnce("Day"))
   .transform(inWeekOrder);
@@ -158,40 +146,36 @@ const quietHours = z.strictObject({ start: localTime, end: localTime }, {
   }
 });
 
+// Days left out follow the type's default days (see preference_overrides.ts).
 const typePut = z.strictObject({
   enabled: flag,
-  times,
-  days: days.optional(),
-}, { error: structureError }).transform((type): TypePreference => ({
-  enabled: type.enabled,
-  times: type.times,
-  days: type.days ?? [...WEEKDAYS],
-}));
+  times: timesSchema,
+  days: daysSchema.optional(),
+}, { error: structureError });
 
-const typeKey = z.enum(NOTIFICATION_TYPE_IDS);
+// The keys are type ids; whether the catalogue has them is checked against
+// the live catalogue (checkTypes), which no static schema can know.
+const typesOf = <T extends z.ZodType>(value: T) =>
+  z.record(z.string(), value, { error: structureError });
 
 /**
- * A full replacement. Types left out are switched off rather than reset to
- * their catalogue default, so what the client sent is all that will fire.
+ * A full replacement of what the user chose: the types listed (see
+ * putOverrides for those left out). A type's days left out follow its
+ * default days.
  */
 export const preferencesPutSchema = z.strictObject({
   enabled: flag,
   timezone: timeZone,
   quietHours: quietHours.nullable().optional(),
-  types: z.partialRecord(typeKey, typePut, { error: typesError }),
-}, { error: structureError }).transform((put): Preferences => ({
-  enabled: put.enabled,
-  timezone: put.timezone,
-  quietHours: put.quietHours ?? null,
-  types: perNotificationType((type) =>
-    put.types[type.id] ?? { ...catalogueDefaults(type), enabled: false }
-  ),
-}));
+  types: typesOf(typePut),
+}, { error: structureError });
+
+export type PreferencesPut = z.output<typeof preferencesPutSchema>;
 
 const typePatch = z.strictObject({
   enabled: flag.optional(),
-  times: times.optional(),
-  days: days.optional(),
+  times: timesSchema.optional(),
+  days: daysSchema.optional(),
 }, { error: structureError });
 
 /**
@@ -203,10 +187,18 @@ export const preferencesPatchSchema = z.strictObject({
   enabled: flag.optional(),
   timezone: timeZone.optional(),
   quietHours: quietHours.nullable().optional(),
-  types: z.partialRecord(typeKey, typePatch, { error: typesError }).optional(),
+  types: typesOf(typePatch).optional(),
 }, { error: structureError });
 
 export type PreferencesPatch = z.output<typeof preferencesPatchSchema>;
+
+/**
+ * What a user chose and nothing else: the stored form of preferences (see
+ * preference_overrides.ts). A patch without a null: nothing to clear.
+ */
+export type PreferenceOverrides = Omit<PreferencesPatch, "quietHours"> & {
+  quietHours?: QuietHours;
+};
 
 export interface ValidationIssue {
   /** Where the problem is, e.g. "types.morningDigest.times[0]"; "" for the whole body. */
@@ -229,7 +221,9 @@ function toResult<T>(result: z.ZodSafeParseResult<T>): ParseResult<T> {
   };
 }
 
-export function parsePreferencesPut(input: unknown): ParseResult<Preferences> {
+export function parsePreferencesPut(
+  input: unknown,
+): ParseResult<PreferencesPut> {
   return toResult(preferencesPutSchema.safeParse(input));
 }
 
@@ -237,4 +231,57 @@ export function parsePreferencesPatch(
   input: unknown,
 ): ParseResult<PreferencesPatch> {
   return toResult(preferencesPatchSchema.safeParse(input));
+}
+
+/**
+ * What no static schema can check: every type named is in the live
+ * catalogue, and no critical type is switched off. One issue per problem,
+ * at the type's path, like the schema's own.
+ */
+export function checkTypes(
+  types: Readonly<Record<string, { enabled?: boolean }>> | undefined,
+  catalogue: Catalogue,
+): { path: string[]; message: string }[] {
+  const issues: { path: string[]; message: string }[] = [];
+  for (const [id, value] of Object.entries(types ?? {})) {
+    const type = catalogue.get(id);
+    if (!type) {
+      const known = catalogue.types.map((t) => t.id).join(", ");
+      issues.push({
+        path: ["types", id],
+        message: `Unknown notification type ${quote(id)}; known types are ${
+          known || "none"
+        }`,
+      });
+    } else if (type.critical && value.enabled === false) {
+      issues.push({
+        path: ["types", id, "enabled"],
+        message: `${quote(id)} is critical: it cannot be switched off`,
+      });
+    }
+  }
+  return issues;
+}
+
+/**
+ * A PUT as stored overrides: what it lists, and every other catalogue type
+ * switched off — what the client sent is all that will fire — except the
+ * critical ones, which nobody switches off.
+ */
+export function putOverrides(
+  put: PreferencesPut,
+  catalogue: Catalogue,
+): PreferenceOverrides {
+  const types: NonNullable<PreferenceOverrides["types"]> = {};
+  for (const type of catalogue.types) {
+    const listed = put.types[type.id];
+    if (listed) types[type.id] = listed;
+    else if (!type.critical) types[type.id] = { enabled: false };
+  }
+  return {
+    enabled: put.enabled,
+    timezone: put.timezone,
+    types,
+    ...(put.quietHours ? { quietHours: put.quietHours } : {}),
+  };
 }

@@ -12,7 +12,12 @@ export interface Sample {
 export interface MetricFamily {
   name: string;
   help: string;
-  type: "counter" | "gauge";
+  type: "counter" | "gauge" | "histogram";
+  /**
+   * Counters and gauges are written sorted by labels. A histogram's samples
+   * (`_bucket` by ascending `le`, then `_sum` and `_count`, per label set)
+   * are written in the order given: that order is part of the format.
+   */
   samples: Sample[];
 }
 
@@ -59,14 +64,21 @@ export function formatPrometheus(families: readonly MetricFamily[]): string {
     }
     lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`);
     lines.push(`# TYPE ${family.name} ${family.type}`);
-    const samples = [...family.samples].sort((a, b) => {
-      const la = labelText(a.labels);
-      const lb = labelText(b.labels);
-      return la < lb ? -1 : la > lb ? 1 : 0;
-    });
+    const samples = family.type === "histogram"
+      ? family.samples
+      : [...family.samples].sort((a, b) => {
+        const la = labelText(a.labels);
+        const lb = labelText(b.labels);
+        return la < lb ? -1 : la > lb ? 1 : 0;
+      });
     for (const sample of samples) {
+      if (!sample.name.startsWith(family.name)) {
+        throw new RangeError(
+          `Sample "${sample.name}" is not part of "${family.name}"`,
+        );
+      }
       lines.push(
-        `${family.name}${labelText(sample.labels)} ${
+        `${sample.name}${labelText(sample.labels)} ${
           formatValue(sample.value)
         }`,
       );

@@ -1,15 +1,14 @@
-import { NOTIFICATION_TYPE_IDS, type NotificationTypeId } from "./catalogue.ts";
 import { hourAndMinute, isLocalTime } from "./local_time.ts";
 import { decodeBase64Url, encodeBase64Url } from "./base64url.ts";
 import type { Preferences, TypePreference } from "./preferences.ts";
 import { nextGapFor } from "./dst_gap.ts";
-import { cronDayNumber, type Weekday, WEEKDAYS } from "./weekday.ts";
+import { cronDayNumber, type Weekday, weekdayOf, WEEKDAYS } from "./weekday.ts";
 
 /** A QStash schedule Herald wants to exist, with what it was derived from. */
 export interface DesiredSchedule {
   id: string;
   userId: string;
-  type: NotificationTypeId;
+  type: string;
   /** "HH:MM" in the user's zone. */
   localTime: string;
   cron: string;
@@ -20,6 +19,8 @@ export interface DesiredSchedule {
 export interface PlanOptions {
   /** The webhook URL QStash calls when a schedule fires. */
   destination: string;
+  /** Types users cannot switch off: planned even while the user is off. */
+  critical?: ReadonlySet<string>;
   /** Planning time, for DST gap twins (see below); defaults to the clock. */
   now?: number;
 }
@@ -51,7 +52,7 @@ const GAP_TWIN_SUFFIX = ".dst";
  */
 export function scheduleIdFor(
   userId: string,
-  type: NotificationTypeId,
+  type: string,
   localTime: string,
 ): string {
   // An empty id would not decode to a user, and unpaired surrogates would not
@@ -95,7 +96,7 @@ export function isGapTwinId(id: string): boolean {
 }
 
 /** Day-of-week field: "*" for every day, else cron numbers (sun=0) ascending. */
-function cronDays(days: readonly Weekday[]): string {
+export function cronDays(days: readonly Weekday[]): string {
   const unique = new Set(days);
   if (WEEKDAYS.every((day) => unique.has(day))) return "*";
   return [...unique].map(cronDayNumber).sort((a, b) => a - b).join(",");
@@ -122,7 +123,7 @@ function cronFor(
  */
 function bodyFor(
   userId: string,
-  type: NotificationTypeId,
+  type: string,
   localTime: string,
 ): string {
   return JSON.stringify({ kind: "user-schedule", userId, type, localTime });
@@ -144,10 +145,8 @@ function gapTwin(
 ): DesiredSchedule | null {
   const gap = nextGapFor(timezone, slot.localTime, now);
   if (!gap) return null;
-  const [y, m, d] = gap.date.split("-").map(Number);
-  const weekday =
-    WEEKDAYS[(new Date(Date.UTC(y!, m! - 1, d!)).getUTCDay() + 6) % 7]!;
-  if (!days.includes(weekday)) return null;
+  const [, m, d] = gap.date.split("-").map(Number);
+  if (!days.includes(weekdayOf(gap.date))) return null;
   const { hour, minute } = hourAndMinute(gap.shiftedTime);
   return {
     ...slot,
@@ -156,29 +155,37 @@ function gapTwin(
   };
 }
 
+/**
+ * The types that fire for a user: each one on, while notifications are on;
+ * the critical ones always (users cannot switch them off).
+ */
+export function wantedTypes(
+  prefs: Preferences,
+  critical: ReadonlySet<string> = new Set(),
+): [string, TypePreference][] {
+  return Object.entries(prefs.types).filter(([id, pref]) =>
+    critical.has(id) || (prefs.enabled && pref.enabled)
+  );
+}
+
 function byId(a: { id: string }, b: { id: string }): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /**
- * One schedule per enabled type and local time; nothing when the user has
- * switched notifications off. Sorted by id.
+ * One schedule per enabled type and local time; only critical types when
+ * the user has switched notifications off. Sorted by id.
  */
 export function planUserSchedules(
   userId: string,
   prefs: Preferences,
   opts: PlanOptions,
 ): DesiredSchedule[] {
-  if (!prefs.enabled) return [];
-  // Saved preferences may predate a catalogue type (see applyPatch).
-  const types: Partial<Record<NotificationTypeId, TypePreference>> =
-    prefs.types;
   const schedules: DesiredSchedule[] = [];
-  for (const type of NOTIFICATION_TYPE_IDS) {
-    const pref = types[type];
+  for (const [type, pref] of wantedTypes(prefs, opts.critical)) {
     // No days means it never fires; validation forbids it, but an empty cron
     // field would be worse than no schedule.
-    if (!pref?.enabled || pref.days.length === 0) continue;
+    if (pref.days.length === 0) continue;
     for (const localTime of new Set(pref.times)) {
       const slot = {
         id: scheduleIdFor(userId, type, localTime),

@@ -26,6 +26,12 @@ export function cronDayNumber(day: Weekday): number {
   return CRON_DAY_NUMBER[day];
 }
 
+/** The weekday of a calendar date "YYYY-MM-DD" (no zone involved). */
+export function weekdayOf(date: string): Weekday {
+  const [y, m, d] = date.split("-").map(Number);
+  return WEEKDAYS[(new Date(Date.UTC(y!, m! - 1, d!)).getUTCDay() + 6) % 7]!;
+}
+
 /** Returns the given days deduplicated, in canonical Monday-first order. */
 export function inWeekOrder(days: readonly Weekday[]): Weekday[] {
   return WEEKDAYS.filter((day) => days.includes(day));

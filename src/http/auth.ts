@@ -9,6 +9,8 @@ const claimsSchema = z.object({
   roles: z.array(z.string().min(1)).optional(),
   topics: z.array(z.string().min(1)).optional(),
   typ: z.string().optional(),
+  // A present `exp` that is not a number is invalid, not "never expires".
+  exp: z.number().optional(),
 });
 
 /** The `typ` of the short-lived tokens `POST /v1/stream/token` issues. */
@@ -30,32 +32,53 @@ export function timingSafeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
+/**
+ * The user a JWT names, or null when it is not a valid token of the wanted
+ * kind. Expiry is checked after the signature (Hono's `verify` checks it
+ * before), so "expired" is only ever said of a token signed with our
+ * secret — a forged one with a past `exp` is just invalid — and says
+ * nothing else about the token.
+ */
 async function userFromJwt(
   token: string,
   jwtSecret: string,
   wantStreamToken: boolean,
 ): Promise<Principal | null> {
+  let payload: unknown;
   try {
-    const claims = claimsSchema.safeParse(
-      await verify(token, jwtSecret, "HS256"),
-    );
-    if (!claims.success) return null;
-    // A stream token is only good for opening a stream (it travels in URLs),
-    // and a user's long-lived JWT never belongs in one.
-    if ((claims.data.typ === STREAM_TOKEN_TYPE) !== wantStreamToken) {
-      return null;
-    }
-    return {
-      kind: "user",
-      userId: claims.data.sub,
-      roles: claims.data.roles ?? [],
-      topics: claims.data.topics ?? [],
-    };
+    payload = await verify(token, jwtSecret, { alg: "HS256", exp: false });
   } catch {
     return null;
   }
+  const claims = claimsSchema.safeParse(payload);
+  if (!claims.success) return null;
+  // A stream token is only good for opening a stream (it travels in URLs),
+  // and a user's long-lived JWT never belongs in one.
+  if ((claims.data.typ === STREAM_TOKEN_TYPE) !== wantStreamToken) {
+    return null;
+  }
+  // The wall clock, as the token's issuer uses (never the dev clock).
+  const { exp } = claims.data;
+  if (exp !== undefined && exp <= Math.floor(Date.now() / 1000)) {
+    throw new AppError(
+      "token_expired",
+      wantStreamToken
+        ? "The stream token has expired: get a new one from POST /v1/stream/token"
+        : "The token has expired: get a new one",
+    );
+  }
+  return {
+    kind: "user",
+    userId: claims.data.sub,
+    roles: claims.data.roles ?? [],
+    topics: claims.data.topics ?? [],
+  };
 }
 
+/**
+ * The admin or the user a bearer token names; null when it is neither.
+ * Throws `token_expired` for a user JWT of ours whose time is up.
+ */
 export async function principalFromToken(
   token: string,
   apiKey: string,
@@ -65,6 +88,7 @@ export async function principalFromToken(
   return await userFromJwt(token, jwtSecret, false);
 }
 
+/** The user a stream token names (null, or `token_expired`, as above). */
 export function principalFromStreamToken(
   token: string,
   jwtSecret: string,

@@ -12,7 +12,7 @@ export const corsMiddleware: MiddlewareHandler<HonoEnv> = async (c, next) => {
   // Object's, passed through with headers that cannot be changed.
   const isStream = c.req.method === "GET" && c.req.path === "/v1/stream";
   if (!origins.length || isStream) return await next();
-  return await cors({
+  const preflight = await cors({
     origin: origins.includes("*") ? "*" : origins,
     allowHeaders: [
       "Authorization",
@@ -20,9 +20,16 @@ export const corsMiddleware: MiddlewareHandler<HonoEnv> = async (c, next) => {
       "Idempotency-Key",
       "Last-Event-ID",
     ],
-    exposeHeaders: ["Retry-After", "X-Request-Id"],
+    exposeHeaders: ["Allow", "Retry-After", "X-Request-Id"],
     maxAge: 600,
   })(c, next);
+  if (preflight) return preflight;
+  // This middleware answers OPTIONS on every path it covers (a preflight),
+  // so a path's methods include it (http/allowed_methods.ts).
+  const allow = c.res.headers.get("allow");
+  if (c.res.status === 405 && allow !== null) {
+    c.res.headers.set("Allow", `${allow}, OPTIONS`);
+  }
 };
 
 /** The same answer as headers, for responses built outside Hono (SSE). */

@@ -1,6 +1,12 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { AppError, type ErrorCode, statusOf } from "../errors.ts";
+import {
+  AppError,
+  dependencyUnavailable,
+  type ErrorCode,
+  statusOf,
+} from "../errors.ts";
+import { databaseOutageOf } from "../ports/database_outage.ts";
 import type { HonoEnv } from "./env.ts";
 
 export function errorBody(
@@ -14,13 +20,24 @@ export function errorBody(
 
 /**
  * The one place errors become responses. AppErrors carry a safe message;
- * anything else is logged with the request id and answered opaquely.
+ * a libSQL that could not be reached is a 503 naming it, wherever the
+ * route met it; anything else is logged with the request id and answered
+ * opaquely.
  */
 export function handleError(err: Error, c: Context<HonoEnv>): Response {
   const requestId = c.get("requestId") ?? "unknown";
+  const outage = databaseOutageOf(err);
+  if (outage) {
+    c.get("deps")?.log.warn("dependency.unavailable", {
+      requestId,
+      dependency: "libsql",
+      reason: outage.reason,
+    });
+    err = dependencyUnavailable("libsql");
+  }
   if (err instanceof AppError) {
     const retryAfter = err.details?.retryAfter;
-    if (err.code === "rate_limited" && typeof retryAfter === "number") {
+    if (typeof retryAfter === "number") {
       c.header("Retry-After", String(retryAfter));
     }
     return c.json(
@@ -29,9 +46,12 @@ export function handleError(err: Error, c: Context<HonoEnv>): Response {
     );
   }
   if (err instanceof HTTPException && err.status < 500) {
-    // Hono's own 4xx (e.g. a body over the size limit).
+    // Hono's own 4xx (a body over the size limit; a media type that
+    // @hono/zod-openapi refuses after jsonOnly accepted it).
     const code: ErrorCode = err.status === 413
       ? "payload_too_large"
+      : err.status === 415
+      ? "unsupported_media_type"
       : "bad_request";
     return c.json(
       errorBody(code, err.message || "Bad request", requestId),

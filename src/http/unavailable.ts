@@ -1,4 +1,4 @@
-import { AppError } from "../errors.ts";
+import { dependencyUnavailable } from "../errors.ts";
 import { SchedulerError } from "../ports/scheduler.ts";
 
 /**
@@ -9,12 +9,7 @@ export async function orUnavailable<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof SchedulerError) {
-      throw new AppError(
-        "unavailable",
-        "QStash could not be reached; try again",
-      );
-    }
+    if (error instanceof SchedulerError) throw dependencyUnavailable("qstash");
     throw error;
   }
 }

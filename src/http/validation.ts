@@ -25,14 +25,18 @@ export function validationHook(
   },
   _c: Context,
 ): void {
-  if (result.success) return;
-  const fields = result.error.issues.map((issue) => ({
+  if (!result.success) throw validationError(result.error.issues);
+}
+
+/** One 400 naming each offending field. */
+export function validationError(issues: readonly Issue[]): AppError {
+  const fields = issues.map((issue) => ({
     path: formatIssuePath(issue.path),
     message: issue.message,
   }));
   const first = fields[0];
   const where = first?.path ? `"${first.path}": ` : "";
-  throw new AppError(
+  return new AppError(
     "validation_failed",
     `${where}${first?.message ?? "Invalid request"}`,
     { fields },

@@ -1,10 +1,13 @@
-import type { MetricsRecorder } from "./metrics.ts";
+import { QSTASH_CALL_DURATION } from "../domain/histogram.ts";
+import { type MetricsRecorder, observe } from "./metrics.ts";
 import type { SchedulerPort } from "./scheduler.ts";
 
 /**
  * The scheduler port with every QStash API call counted by kind and outcome
  * (`herald_qstash_calls_total{call,outcome}`): the figure an operator
- * watches against QStash's quotas and burst limits.
+ * watches against QStash's quotas and burst limits; and timed
+ * (`herald_qstash_call_duration_seconds{call,outcome}`). A 404 the port
+ * treats as an answer (deleting or reading a schedule that is gone) is ok.
  */
 export function countedScheduler(
   inner: SchedulerPort,
@@ -15,12 +18,22 @@ export function countedScheduler(
     fn: (...args: A) => Promise<R>,
   ) =>
   async (...args: A): Promise<R> => {
+    const started = performance.now();
+    const done = (outcome: "ok" | "error") => {
+      metrics.count("herald_qstash_calls_total", { call, outcome });
+      observe(
+        metrics,
+        QSTASH_CALL_DURATION,
+        { call, outcome },
+        (performance.now() - started) / 1000,
+      );
+    };
     try {
       const result = await fn(...args);
-      metrics.count("herald_qstash_calls_total", { call, outcome: "ok" });
+      done("ok");
       return result;
     } catch (error) {
-      metrics.count("herald_qstash_calls_total", { call, outcome: "error" });
+      done("error");
       throw error;
     }
   };
@@ -33,6 +46,10 @@ export function countedScheduler(
     resumeSchedule: counted("resume", (id) => inner.resumeSchedule(id)),
     getSchedule: counted("get", (id) => inner.getSchedule(id)),
     listSchedules: counted("list", () => inner.listSchedules()),
+    messageCreatedAt: counted(
+      "get message",
+      (id) => inner.messageCreatedAt(id),
+    ),
     ping: counted("ping", (signal) => inner.ping(signal)),
   };
 }

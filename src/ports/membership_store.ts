@@ -14,7 +14,11 @@ export async function membershipsOf(
   return rows.map((r) => r.channel);
 }
 
-/** Makes the stored memberships equal `channels` (as the user's token says). */
+/**
+ * Makes the stored memberships equal `channels` (as the user's token says).
+ * A channel already held keeps its join time; a new one joins now; one no
+ * longer named is left, so naming it again later is a new join.
+ */
 export async function replaceMemberships(
   db: Database,
   userId: string,
@@ -28,7 +32,7 @@ export async function replaceMemberships(
     ))
     : db.delete(memberships).where(eq(memberships.userId, userId));
   const add = channels.map((channel) =>
-    db.insert(memberships).values({ userId, channel, updatedAt: now })
+    db.insert(memberships).values({ userId, channel, joinedAt: now })
       .onConflictDoNothing()
   );
   await db.batch([remove, ...add]);

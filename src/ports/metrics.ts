@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { type HistogramDefinition, observation } from "../domain/histogram.ts";
 import {
   labelText,
   parseLabelText,
@@ -75,6 +76,22 @@ export function createMetricsRecorder(): MetricsRecorder {
       }
     },
   };
+}
+
+/**
+ * Records one observation of a histogram as counter deltas (see
+ * domain/histogram.ts), so histograms flush and add up like counters.
+ * Labels must stay few-valued: route patterns, outcomes, never user ids.
+ */
+export function observe(
+  metrics: Pick<MetricsRecorder, "count">,
+  def: HistogramDefinition,
+  labels: Record<string, string>,
+  seconds: number,
+): void {
+  for (const delta of observation(def, labels, seconds)) {
+    metrics.count(delta.name, delta.labels, delta.by);
+  }
 }
 
 /** Every stored counter, as samples. */

@@ -1,5 +1,9 @@
 import type { LogFields, Logger, LogLevel } from "./logger.ts";
-import type { MetricsRecorder } from "./metrics.ts";
+import {
+  type HistogramDefinition,
+  RECONCILE_DURATION,
+} from "../domain/histogram.ts";
+import { type MetricsRecorder, observe } from "./metrics.ts";
 
 /**
  * Most counters are the stable log events, counted: services already log
@@ -52,6 +56,19 @@ function schedule(action: string) {
   return { name: "herald_schedule_writes_total", labels: { action } };
 }
 
+/**
+ * Events that carry a duration (`ms`) also feed a histogram: the same
+ * contract as the counters, for time.
+ */
+const TIMINGS: Record<
+  string,
+  { histogram: HistogramDefinition; outcome: string }
+> = {
+  "reconcile.synced": { histogram: RECONCILE_DURATION, outcome: "synced" },
+  "reconcile.pending": { histogram: RECONCILE_DURATION, outcome: "pending" },
+  "reconcile.busy": { histogram: RECONCILE_DURATION, outcome: "in_progress" },
+};
+
 export function countingLogger(
   inner: Logger,
   metrics: MetricsRecorder,
@@ -61,6 +78,15 @@ export function countingLogger(
     if (rule) {
       const { name, labels } = rule(fields);
       metrics.count(name, labels);
+    }
+    const timing = TIMINGS[event];
+    if (timing && typeof fields.ms === "number") {
+      observe(
+        metrics,
+        timing.histogram,
+        { outcome: timing.outcome },
+        fields.ms / 1000,
+      );
     }
     inner.log(level, event, fields);
   };

@@ -1,8 +1,12 @@
-import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
-import { channelName } from "../domain/channel.ts";
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { NotificationView, Severity } from "../domain/notification.ts";
 import type { Database } from "./database.ts";
 import { schema } from "./database.ts";
+import {
+  heldAudiences,
+  heldAudiencesSql,
+  visibleThrough,
+} from "./held_audiences.ts";
 
 const {
   notifications,
@@ -21,6 +25,12 @@ export interface NewNotification {
   data: Record<string, unknown> | null;
   source: "api" | "schedule" | "job";
   idempotencyKey: string | null;
+  /**
+   * The API request's fingerprint (domain/request_fingerprint.ts), kept
+   * with its idempotency key; null where there is no request to compare
+   * (scheduled and job notifications, rows from before it was recorded).
+   */
+  requestHash?: string | null;
   createdAt: number;
 }
 
@@ -92,26 +102,20 @@ export async function insertNotification(
   };
 }
 
-/** A user's unread count, their memberships read inside the same query. */
+/** A user's unread count as one query, their held audiences read inside it. */
 function unreadCountQuery(db: Database, userId: string) {
   const a = notificationAudiences;
   const r = notificationReads;
-  const theirs = db.select({ channel: memberships.channel }).from(memberships)
-    .where(eq(memberships.userId, userId));
-  return db.select({
+  const held = heldAudiences(db, userId);
+  return db.with(held).select({
     n: sql<number>`count(distinct ${a.notificationId})`,
-  }).from(a)
+  }).from(held)
+    .innerJoin(a, visibleThrough(held))
     .leftJoin(
       r,
       and(eq(r.notificationId, a.notificationId), eq(r.userId, userId)),
     )
-    .where(and(
-      or(
-        eq(a.audience, channelName({ kind: "user", name: userId })),
-        inArray(a.audience, theirs),
-      ),
-      isNull(r.readAt),
-    ));
+    .where(isNull(r.readAt));
 }
 
 function countIn(rows: readonly unknown[]): number | null {
@@ -194,12 +198,15 @@ export interface InboxPage {
   next: { createdAt: number; id: string } | null;
 }
 
-/** One page of a user's inbox, newest first, across all their audiences. */
+/**
+ * One page of a user's inbox, newest first, across their held audiences
+ * (ports/held_audiences.ts: their own, and each role and topic since they
+ * joined it).
+ */
 export async function listInbox(
   db: Database,
   q: {
     userId: string;
-    audiences: readonly string[];
     unreadOnly: boolean;
     before: { createdAt: number; id: string } | null;
     limit: number;
@@ -207,17 +214,18 @@ export async function listInbox(
 ): Promise<InboxPage> {
   const a = notificationAudiences;
   const r = notificationReads;
-  const rows = await db.selectDistinct({
+  const held = heldAudiences(db, q.userId);
+  const rows = await db.with(held).selectDistinct({
     n: notifications,
     readAt: r.readAt,
-  }).from(a)
+  }).from(held)
+    .innerJoin(a, visibleThrough(held))
     .innerJoin(notifications, eq(notifications.id, a.notificationId))
     .leftJoin(
       r,
       and(eq(r.notificationId, a.notificationId), eq(r.userId, q.userId)),
     )
     .where(and(
-      inArray(a.audience, [...q.audiences]),
       q.before
         ? or(
           lt(a.createdAt, q.before.createdAt),
@@ -243,28 +251,18 @@ export async function listInbox(
   };
 }
 
-/** Unread notifications across the user's audiences. */
+/** Unread notifications in the user's inbox. */
 export async function countUnread(
   db: Database,
   userId: string,
-  audiences: readonly string[],
 ): Promise<number> {
-  const a = notificationAudiences;
-  const r = notificationReads;
-  const rows = await db.select({
-    n: sql<number>`count(distinct ${a.notificationId})`,
-  }).from(a)
-    .leftJoin(
-      r,
-      and(eq(r.notificationId, a.notificationId), eq(r.userId, userId)),
-    )
-    .where(and(inArray(a.audience, [...audiences]), isNull(r.readAt)));
+  const rows = await unreadCountQuery(db, userId);
   return Number(rows[0]?.n ?? 0);
 }
 
 /**
- * Unread counts of many users in one query, each over their own audience
- * and their memberships (read inside the query): what a broadcast's
+ * Unread counts of many users in one query, each over their own inbox
+ * (held audiences as in `heldAudiencesSql()`, read inside the query): what a broadcast's
  * reached users are told. Users with nothing unread are 0.
  */
 export async function countUnreadOf(
@@ -275,10 +273,11 @@ export async function countUnreadOf(
   if (userIds.length === 0) return counts;
   const ids = JSON.stringify(userIds);
   const rows = await db.all<{ user_id: string; n: number }>(sql`
-    with held (user_id, audience) as (
-      select value, 'user:' || value from json_each(${ids})
-      union
-      select ${memberships.userId}, ${memberships.channel} from ${memberships}
+    with held (user_id, audience, since) as (
+      select value, 'user:' || value, 0 from json_each(${ids})
+      union all
+      select ${memberships.userId}, ${memberships.channel},
+        ${memberships.joinedAt} from ${memberships}
       where ${memberships.userId} in (select value from json_each(${ids}))
     )
     select held.user_id as user_id,
@@ -286,6 +285,7 @@ export async function countUnreadOf(
     from held
     join ${notificationAudiences}
       on ${notificationAudiences.audience} = held.audience
+      and ${notificationAudiences.createdAt} >= held.since
     left join ${notificationReads}
       on ${notificationReads.notificationId} = ${notificationAudiences.notificationId}
       and ${notificationReads.userId} = held.user_id
@@ -296,21 +296,22 @@ export async function countUnreadOf(
 }
 
 /**
- * Marks one notification read for a user. False when it is not in that
- * user's audiences (someone else's notification reads as not found).
+ * Marks one notification read for a user. False when it is not in their
+ * inbox (someone else's, or a broadcast from before they joined, reads as
+ * not found).
  */
 export async function markRead(
   db: Database,
   userId: string,
   notificationId: string,
-  audiences: readonly string[],
   now: number,
 ): Promise<{ found: boolean; changed: boolean }> {
-  const visible = await db.select({ id: notificationAudiences.notificationId })
-    .from(notificationAudiences).where(and(
-      eq(notificationAudiences.notificationId, notificationId),
-      inArray(notificationAudiences.audience, [...audiences]),
-    )).limit(1);
+  const held = heldAudiences(db, userId);
+  const visible = await db.with(held)
+    .select({ id: notificationAudiences.notificationId })
+    .from(held).innerJoin(notificationAudiences, visibleThrough(held))
+    .where(eq(notificationAudiences.notificationId, notificationId))
+    .limit(1);
   if (!visible.length) return { found: false, changed: false };
   const inserted = await db.insert(notificationReads)
     .values({ userId, notificationId, readAt: now })
@@ -319,18 +320,19 @@ export async function markRead(
   return { found: true, changed: inserted.length > 0 };
 }
 
-/** Marks everything in the user's audiences read; returns how many changed. */
+/** Marks everything in the user's inbox read; returns how many changed. */
 export async function markAllRead(
   db: Database,
   userId: string,
-  audiences: readonly string[],
   now: number,
 ): Promise<number> {
   const a = notificationAudiences;
-  const result = await db.run(sql`insert or ignore into ${notificationReads}
+  const result = await db.run(sql`with held as (${heldAudiencesSql(userId)})
+    insert or ignore into ${notificationReads}
     (user_id, notification_id, read_at)
-    select distinct ${userId}, ${a.notificationId}, ${now} from ${a}
-    where ${inArray(a.audience, [...audiences])}`);
+    select distinct ${userId}, ${a.notificationId}, ${now}
+    from held join ${a} on ${a.audience} = held.held_audience
+      and ${a.createdAt} >= held.held_since`);
   return result.rowsAffected;
 }
 

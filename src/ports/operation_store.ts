@@ -5,7 +5,10 @@ import { schema } from "./database.ts";
 
 const { schedulerOperations: ops } = schema;
 
-export type OperationKind = "restart" | "stop" | "start";
+/** Restart, stop and start are the scheduler's; a retype follows a type. */
+export type OperationKind = "restart" | "stop" | "start" | "retype";
+export type SchedulerOperationKind = Exclude<OperationKind, "retype">;
+const SCHEDULER_KINDS: SchedulerOperationKind[] = ["restart", "stop", "start"];
 export type Operation = typeof ops.$inferSelect;
 
 /** What one page adds to an operation's counts. */
@@ -28,23 +31,56 @@ export async function getOperation(
   return rows[0] ?? null;
 }
 
-/** The newest operation that has not finished (running, failed or stalled). */
+/**
+ * The newest restart, stop or start that has not finished (running, failed
+ * or stalled). Retypes run beside them and are not counted.
+ */
 export async function latestUnfinished(
   db: Database,
 ): Promise<Operation | null> {
   const rows = await db.select().from(ops)
-    .where(inArray(ops.status, ["running", "failed"]))
+    .where(and(
+      inArray(ops.status, ["running", "failed"]),
+      inArray(ops.kind, SCHEDULER_KINDS),
+    ))
     .orderBy(desc(ops.startedAt)).limit(1);
   return rows[0] ?? null;
 }
 
+/**
+ * Operations to pick up: any whose runner's lease ran out, and failed
+ * retypes (nobody asks for those again: the catalogue change stands, so
+ * its walk must finish). A failed restart, stop or start waits for the
+ * operator's next request instead.
+ */
+export async function stalledOperations(
+  db: Database,
+  now: number,
+): Promise<Operation[]> {
+  return await db.select().from(ops).where(or(
+    and(eq(ops.status, "running"), lt(ops.leaseUntil, now)),
+    and(eq(ops.status, "failed"), eq(ops.kind, "retype")),
+  )).orderBy(ops.startedAt);
+}
+
 export async function insertOperation(
   db: Database,
-  op: { id: string; kind: OperationKind; phase: string; now: number },
+  op: {
+    id: string;
+    kind: OperationKind;
+    phase: string;
+    now: number;
+    /** What a retype is about (JSON). */
+    params?: string;
+    /** Made for the maintenance sweep to run, not by this caller. */
+    stalled?: boolean;
+  },
 ): Promise<void> {
   await db.insert(ops).values({
     id: op.id,
     kind: op.kind,
+    params: op.params ?? null,
+    leaseUntil: op.stalled ? 0 : null,
     status: "running",
     phase: op.phase,
     startedAt: op.now,

@@ -24,7 +24,10 @@ const DEFAULT_REFRESH_LIMITS: RefreshLimits = {
 };
 
 /**
- * Rate limits the forced recount with @upstash/ratelimit (sliding window).
+ * Rate limits the forced recount with @upstash/ratelimit: a token bucket of
+ * `requests` tokens, all refilled each window, counted from the user's own
+ * first call. (Sliding and fixed windows are aligned to the clock, so a
+ * burst that straddles a window's edge was let through one extra call.)
  * Without Redis, or while it is down, `fallback` (see `createLocalLimiter`)
  * decides instead: conservative, never unlimited.
  */
@@ -32,16 +35,16 @@ export function createRefreshLimiter(
   redis: Redis | null,
   fallback: RefreshLimiter,
   log: Logger,
-  now: () => number,
   limits: RefreshLimits = DEFAULT_REFRESH_LIMITS,
 ): RefreshLimiter {
   const local = fallback;
   if (!redis) return local;
   const ratelimit = new Ratelimit({
     redis,
-    limiter: Ratelimit.slidingWindow(
+    limiter: Ratelimit.tokenBucket(
       limits.requests,
       `${limits.windowSeconds} s`,
+      limits.requests,
     ),
     prefix: "herald:refresh",
     analytics: false,
@@ -52,7 +55,11 @@ export function createRefreshLimiter(
         const result = await ratelimit.limit(userId);
         return {
           allowed: result.success,
-          retryAfter: Math.max(1, Math.ceil((result.reset - now()) / 1000)),
+          // @upstash/ratelimit keeps time by the wall clock, so this does too.
+          retryAfter: Math.max(
+            1,
+            Math.ceil((result.reset - Date.now()) / 1000),
+          ),
         };
       } catch {
         log.warn("ratelimit.fallback", { reason: "redis unavailable" });

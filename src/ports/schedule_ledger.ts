@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { HeldWithPause } from "../domain/drift.ts";
 import type { DesiredJobSchedule } from "../domain/job_schedule.ts";
 import type { DesiredSchedule } from "../domain/schedule_plan.ts";
@@ -48,6 +48,37 @@ export function recordHeldQuery(
   };
   return db.insert(schedules).values({ id: s.id, ...row })
     .onConflictDoUpdate({ target: schedules.id, set: row });
+}
+
+/** Records a slot's schedule (no user; type "slot", its UTC "HH:MM"). */
+export function recordSlotHeldQuery(
+  db: Database,
+  s: { id: string; cron: string; destination: string; body: string },
+  slot: string,
+  now: number,
+  paused: boolean,
+) {
+  const row = {
+    cron: s.cron,
+    destination: s.destination,
+    body: s.body,
+    type: "slot",
+    localTime: `${slot.slice(0, 2)}:${slot.slice(2, 4)}`,
+    userId: null,
+    paused,
+    updatedAt: now,
+  };
+  return db.insert(schedules).values({ id: s.id, ...row })
+    .onConflictDoUpdate({ target: schedules.id, set: row });
+}
+
+/** The slots whose schedules the ledger says QStash holds, among `ids`. */
+export function heldSlotsQuery(db: Database, ids: readonly string[]) {
+  return db.select({ id: schedules.id, paused: schedules.paused })
+    .from(schedules).where(and(
+      eq(schedules.type, "slot"),
+      ids.length ? inArray(schedules.id, [...ids]) : undefined,
+    ));
 }
 
 /** Records a system job's schedule (no user; type "job"). */
@@ -183,7 +214,7 @@ export async function jobLedger(db: Database): Promise<LedgerRow[]> {
     userId: schedules.userId,
     type: schedules.type,
     localTime: schedules.localTime,
-  }).from(schedules).where(isNull(schedules.userId));
+  }).from(schedules).where(eq(schedules.type, "job"));
 }
 
 /**
@@ -195,7 +226,7 @@ export async function forgetUnownedLedgerRows(db: Database): Promise<number> {
     db.run(sql`delete from ${schedules} where ${schedules.userId} is not null
       and not exists (select 1 from ${preferences}
         where ${preferences.userId} = ${schedules.userId})`),
-    db.run(sql`delete from ${schedules} where ${schedules.userId} is null
+    db.run(sql`delete from ${schedules} where ${schedules.type} = 'job'
       and not exists (select 1 from ${jobs}
         where 'herald.j.' || ${jobs.id} = ${schedules.id})`),
   ]);

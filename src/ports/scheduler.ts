@@ -46,6 +46,13 @@ export interface SchedulerPort {
   /** One schedule, or null when QStash does not hold it. */
   getSchedule(id: string): Promise<HeldScheduleInfo | null>;
   listSchedules(): Promise<HeldScheduleInfo[]>;
+  /**
+   * When QStash made a message — for a schedule's message, when the
+   * schedule fired — or null when QStash no longer has it. QStash keeps a
+   * message while it is being delivered or retried, which is when Herald
+   * asks: that is how a late delivery is named by its firing.
+   */
+  messageCreatedAt(messageId: string): Promise<number | null>;
   ping(signal: AbortSignal): Promise<void>;
 }
 

@@ -60,6 +60,11 @@ export function createWebhookClient(
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
+        // A host that does not resolve: local workerd turns the DNS failure
+        // into "internal error" and prints its own traces for it (one for
+        // the fetch, two for the request body's upload task), although the
+        // rejection is handled here. Nothing in JS can quiet them; Herald's
+        // own line (content.fallback, job.run) says what happened, once.
         const timedOut = error instanceof DOMException &&
           error.name === "TimeoutError";
         throw new WebhookError(timedOut ? "timed out" : "unreachable");

@@ -1,5 +1,4 @@
-import { Hono } from "hono";
-import { zValidator } from "@hono/zod-validator";
+import { createRoute, z } from "@hono/zod-openapi";
 import {
   JOB_ID_PATTERN,
   jobPutSchema,
@@ -7,9 +6,15 @@ import {
 } from "../domain/job_definition.ts";
 import { AppError } from "../errors.ts";
 import { authenticate, requireAdmin } from "../http/auth.ts";
-import type { HonoEnv } from "../http/env.ts";
+import { jsonOnly } from "../http/json_body.ts";
+import {
+  adminOnly,
+  errors,
+  json,
+  jsonRequest,
+  openApiRoutes,
+} from "../http/openapi.ts";
 import { orUnavailable } from "../http/unavailable.ts";
-import { validationHook } from "../http/validation.ts";
 import { getJob } from "../ports/job_store.ts";
 import { getRun, recentRuns, runFailures } from "../ports/job_run_store.ts";
 import { newRunId, runJob, runView } from "../services/run_job.ts";
@@ -20,59 +25,169 @@ import {
   removeJob,
   settleDefinition,
 } from "../services/system_jobs.ts";
+import { jobRun, jobView } from "./scheduler_schemas.ts";
 
-function jobId(raw: string): string {
-  if (!JOB_ID_PATTERN.test(raw)) {
-    const message =
-      'Use 1–64 letters, digits, "-" or "_", starting with a letter or digit';
-    throw new AppError("validation_failed", `"id": ${message}`, {
-      fields: [{ path: "id", message }],
-    });
-  }
-  return raw;
-}
+const jobId = z.string().regex(JOB_ID_PATTERN, {
+  error:
+    'Use 1–64 letters, digits, "-" or "_", starting with a letter or digit',
+}).openapi({ param: { name: "id", in: "path" }, example: "daily-cleanup" });
+const jobParams = z.object({ id: jobId });
+const runParams = jobParams.extend({
+  runId: z.string().openapi({ param: { name: "runId", in: "path" } }),
+});
+
+const tags = ["System jobs"];
+const admin = {
+  tags,
+  security: adminOnly,
+  middleware: [authenticate, requireAdmin],
+};
+const job = "/v1/scheduler/jobs/{id}";
+
+const list = createRoute({
+  method: "get",
+  operationId: "listJobs",
+  path: "/v1/scheduler/jobs",
+  summary: "List system jobs",
+  ...admin,
+  responses: {
+    200: json(z.object({ jobs: z.array(jobView) }), "Every job"),
+    ...errors(401, 403),
+  },
+});
+
+const read = createRoute({
+  method: "get",
+  operationId: "getJob",
+  path: job,
+  summary: "One job and its 20 latest runs",
+  ...admin,
+  request: { params: jobParams },
+  responses: {
+    200: json(
+      z.object({ job: jobView, runs: z.array(jobRun) }),
+      "The job and its runs",
+    ),
+    ...errors(400, 401, 403, 404),
+  },
+});
+
+const put = createRoute({
+  method: "put",
+  operationId: "putJob",
+  path: job,
+  summary: "Define or change a job",
+  description: "A job is a QStash schedule (`herald.j.<id>`), reconciled " +
+    "the moment it is saved. Intervals must divide an hour or a day, or be " +
+    '`1d` or `1w`. Targets: `{"builtin": "cleanup" | "stats" | "fanout", …}` ' +
+    'or `{"webhook": "<url>", "timeoutMs"?}`.',
+  ...admin,
+  middleware: [authenticate, requireAdmin, jsonOnly],
+  request: { params: jobParams, body: jsonRequest(jobPutSchema) },
+  responses: {
+    200: json(z.object({ job: jobView }), "Changed"),
+    201: json(z.object({ job: jobView }), "Created"),
+    ...errors(400, 401, 403, 413, 415),
+  },
+});
+
+const remove = createRoute({
+  method: "delete",
+  operationId: "deleteJob",
+  path: job,
+  summary: "Delete a job and its schedule",
+  ...admin,
+  request: { params: jobParams },
+  responses: {
+    200: json(z.object({ deleted: z.string() }), "Deleted (or already gone)"),
+    ...errors(400, 401, 403, 503),
+  },
+});
+
+const trigger = createRoute({
+  method: "post",
+  operationId: "triggerJob",
+  path: `${job}/trigger`,
+  summary: "Run a job now",
+  ...admin,
+  request: { params: jobParams },
+  responses: {
+    200: json(z.object({ run: jobRun }), "The run, with what it did"),
+    ...errors(400, 401, 403, 404),
+  },
+});
+
+const run = createRoute({
+  method: "get",
+  operationId: "getJobRun",
+  path: `${job}/runs/{runId}`,
+  summary: "One run",
+  ...admin,
+  request: { params: runParams },
+  responses: {
+    200: json(z.object({ run: jobRun }), "The run"),
+    ...errors(400, 401, 403, 404),
+  },
+});
+
+const failures = createRoute({
+  method: "get",
+  operationId: "listJobRunFailures",
+  path: `${job}/runs/{runId}/failures`,
+  summary: "Users a fan-out run failed for",
+  description: "At most 500.",
+  ...admin,
+  request: { params: runParams },
+  responses: {
+    200: json(
+      z.object({
+        failures: z.array(z.object({
+          userId: z.string(),
+          attempts: z.number().int(),
+          error: z.string(),
+        })),
+      }),
+      "Per user: attempts and the last error",
+    ),
+    ...errors(400, 401, 403),
+  },
+});
 
 /**
  * System jobs (admin key): define, change at run time (QStash follows at
  * once), delete, run now, and read their runs.
  */
-export const jobRoutes = new Hono<HonoEnv>()
-  .use("/v1/scheduler/jobs", authenticate, requireAdmin)
-  .use("/v1/scheduler/jobs/*", authenticate, requireAdmin)
-  .get("/v1/scheduler/jobs", async (c) => {
-    return c.json({ jobs: await listJobViews(c.get("deps")) });
+export const jobRoutes = openApiRoutes()
+  .openapi(list, async (c) => {
+    return c.json({ jobs: await listJobViews(c.get("deps")) }, 200);
   })
-  .get("/v1/scheduler/jobs/:id", async (c) => {
-    const id = jobId(c.req.param("id"));
+  .openapi(read, async (c) => {
+    const { id } = c.req.valid("param");
     const deps = c.get("deps");
     const job = await getJobView(deps, id);
     if (!job) throw new AppError("not_found", `No job "${id}"`);
     const runs = await recentRuns(deps.db, id, 20);
-    return c.json({ job, runs: runs.map((r) => runView(r)) });
+    return c.json({ job, runs: runs.map((r) => runView(r)) }, 200);
   })
-  .put(
-    "/v1/scheduler/jobs/:id",
-    zValidator("json", jobPutSchema, validationHook),
-    async (c) => {
-      const deps = c.get("deps");
-      const definition = settleDefinition(
-        jobId(c.req.param("id")),
-        c.req.valid("json"),
-        deps.config.defaultTimezone,
-      );
-      const { job, created } = await putJob(deps, definition);
-      return c.json({ job }, created ? 201 : 200);
-    },
-  )
-  .delete("/v1/scheduler/jobs/:id", async (c) => {
+  .openapi(put, async (c) => {
     const deps = c.get("deps");
-    const id = jobId(c.req.param("id"));
+    const definition = settleDefinition(
+      c.req.valid("param").id,
+      c.req.valid("json"),
+      deps.config.defaultTimezone,
+    );
+    const { job, created } = await putJob(deps, definition);
+    return created ? c.json({ job }, 201) : c.json({ job }, 200);
+  })
+  .openapi(remove, async (c) => {
+    const deps = c.get("deps");
+    const { id } = c.req.valid("param");
     await orUnavailable(() => removeJob(deps, id));
-    return c.json({ deleted: id });
+    return c.json({ deleted: id }, 200);
   })
-  .post("/v1/scheduler/jobs/:id/trigger", async (c) => {
+  .openapi(trigger, async (c) => {
     const deps = c.get("deps");
-    const id = jobId(c.req.param("id"));
+    const { id } = c.req.valid("param");
     const row = await getJob(deps.db, id);
     if (!row) throw new AppError("not_found", `No job "${id}"`);
     const run = await runJob(
@@ -81,21 +196,19 @@ export const jobRoutes = new Hono<HonoEnv>()
       newRunId(deps.now()),
       "manual",
     );
-    return c.json({ run });
+    return c.json({ run }, 200);
   })
-  .get("/v1/scheduler/jobs/:id/runs/:runId", async (c) => {
-    const deps = c.get("deps");
-    const id = jobId(c.req.param("id"));
-    const run = await getRun(deps.db, c.req.param("runId"));
+  .openapi(run, async (c) => {
+    const { id, runId } = c.req.valid("param");
+    const run = await getRun(c.get("deps").db, runId);
     if (!run || run.jobId !== id) {
       throw new AppError("not_found", "No such run");
     }
-    return c.json({ run: runView(run) });
+    return c.json({ run: runView(run) }, 200);
   })
-  .get("/v1/scheduler/jobs/:id/runs/:runId/failures", async (c) => {
-    const deps = c.get("deps");
-    jobId(c.req.param("id"));
+  .openapi(failures, async (c) => {
+    const { runId } = c.req.valid("param");
     return c.json({
-      failures: await runFailures(deps.db, c.req.param("runId"), 500),
-    });
+      failures: await runFailures(c.get("deps").db, runId, 500),
+    }, 200);
   });

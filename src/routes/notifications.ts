@@ -1,7 +1,9 @@
-import { Hono } from "hono";
-import { zValidator } from "@hono/zod-validator";
-import { z } from "zod";
-import { createNotificationSchema } from "../domain/notification.ts";
+import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import {
+  createNotificationSchema,
+  SEVERITIES,
+} from "../domain/notification.ts";
 import { AppError } from "../errors.ts";
 import {
   authenticate,
@@ -9,8 +11,16 @@ import {
   requireSelfOrAdmin,
 } from "../http/auth.ts";
 import type { HonoEnv } from "../http/env.ts";
+import { jsonOnly } from "../http/json_body.ts";
+import {
+  adminOnly,
+  adminOrUser,
+  errors,
+  json,
+  jsonRequest,
+  openApiRoutes,
+} from "../http/openapi.ts";
 import { serverTiming } from "../http/server_timing.ts";
-import { validationHook } from "../http/validation.ts";
 import { createNotification } from "../services/create_notification.ts";
 import {
   listNotifications,
@@ -20,12 +30,37 @@ import {
 } from "../services/inbox.ts";
 import { claimedChannels, syncMemberships } from "../services/memberships.ts";
 import { unreadCount } from "../services/unread_count.ts";
-import type { MiddlewareHandler } from "hono";
+
+/** The inbox item: in API responses and in the stream's `notification` event. */
+export const notificationView = z.object({
+  id: z.string().openapi({ example: "ntf_mx5cy2zne0eb802c1818466a" }),
+  type: z.string().openapi({ example: "orders.new" }),
+  title: z.string(),
+  body: z.string(),
+  severity: z.enum(SEVERITIES),
+  data: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: z.string().openapi({ format: "date-time" }),
+  readAt: z.string().nullable().openapi({ format: "date-time" }),
+}).openapi("Notification");
+
+const unread = z.object({ unread: z.number().int() }).openapi("UnreadCount");
+
+const sent = z.object({
+  notification: notificationView,
+  created: z.boolean().openapi({
+    description: "False when the Idempotency-Key was already used for " +
+      "this same request: nothing new was made.",
+  }),
+});
 
 const listQuery = z.strictObject({
-  cursor: z.string().min(1).max(200).optional(),
+  cursor: z.string().min(1).max(200).optional().openapi({
+    description: "`nextCursor` of the previous page.",
+  }),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  unread: z.enum(["true", "false"]).optional(),
+  unread: z.enum(["true", "false"]).optional().openapi({
+    description: "`true`: unread notifications only.",
+  }),
 });
 
 const idempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/);
@@ -49,68 +84,186 @@ const inboxOwner: MiddlewareHandler<HonoEnv> = async (c, next) => {
   await next();
 };
 
-const inbox = "/v1/users/:userId/notifications";
+const userParam = z.string().openapi({
+  param: { name: "userId", in: "path" },
+  example: "user-42",
+});
+const inboxParams = z.object({ userId: userParam });
+const inbox = "/v1/users/{userId}/notifications";
+const tags = ["Inbox"];
+const inboxRoute = {
+  tags,
+  security: adminOrUser,
+  middleware: [authenticate, requireSelfOrAdmin, inboxOwner],
+};
+
+const send = createRoute({
+  method: "post",
+  operationId: "sendNotification",
+  path: "/v1/notifications",
+  tags,
+  summary: "Create a notification and send it",
+  description: "To one user, to roles or to a topic: stored in each " +
+    "recipient's inbox and pushed to their live streams. The same " +
+    "`Idempotency-Key` with the same request again answers the first " +
+    "notification with 200; with a different request (a field of the " +
+    "validated body differs; key order and spacing do not count) it is a " +
+    "422, `idempotency_key_reused`, and nothing is sent.",
+  security: adminOnly,
+  middleware: [authenticate, requireAdmin, jsonOnly],
+  request: {
+    headers: z.object({
+      "idempotency-key": z.string().optional().openapi({
+        description: "1–200 visible ASCII characters.",
+      }),
+    }),
+    body: jsonRequest(createNotificationSchema),
+  },
+  responses: {
+    200: json(sent, "The notification this Idempotency-Key already made"),
+    201: json(sent, "Created and sent"),
+    ...errors(400, 401, 403, 413, 415, 422),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  operationId: "listInbox",
+  path: inbox,
+  summary: "List a user's inbox, newest first",
+  description: "Their own notifications and those sent to the roles and " +
+    "topics their token names since they joined them (a membership starts " +
+    "when Herald first sees a token name it, and ends when a token no " +
+    "longer does).",
+  ...inboxRoute,
+  request: { params: inboxParams, query: listQuery },
+  responses: {
+    200: json(
+      z.object({
+        items: z.array(notificationView),
+        nextCursor: z.string().nullable(),
+      }),
+      "One page",
+    ),
+    ...errors(400, 401, 403),
+  },
+});
+
+const count = createRoute({
+  method: "get",
+  operationId: "countUnread",
+  path: `${inbox}/count`,
+  summary: "Unread count",
+  description: "Of what the inbox lists (a role's or topic's broadcasts " +
+    "since the user joined it). Cached in Redis when it is there.",
+  ...inboxRoute,
+  request: { params: inboxParams },
+  responses: { 200: json(unread, "The unread count"), ...errors(401, 403) },
+});
+
+const readAll = createRoute({
+  method: "post",
+  operationId: "readAllNotifications",
+  path: `${inbox}/read-all`,
+  summary: "Mark every notification read",
+  ...inboxRoute,
+  request: { params: inboxParams },
+  responses: {
+    200: json(
+      z.object({ marked: z.number().int(), unread: z.number().int() }),
+      "How many were marked, and the new count",
+    ),
+    ...errors(401, 403),
+  },
+});
+
+const refresh = createRoute({
+  method: "post",
+  operationId: "refreshUnreadCount",
+  path: `${inbox}/refresh`,
+  summary: "Recount and push the count to live streams",
+  description: "Rate limited: 5 a minute with Redis, 1 without.",
+  ...inboxRoute,
+  request: { params: inboxParams },
+  responses: {
+    200: json(unread, "The fresh count"),
+    ...errors(401, 403, 429),
+  },
+});
+
+const readOne = createRoute({
+  method: "post",
+  operationId: "readNotification",
+  path: `${inbox}/{id}/read`,
+  summary: "Mark one notification read",
+  ...inboxRoute,
+  request: {
+    params: inboxParams.extend({
+      id: z.string().openapi({ param: { name: "id", in: "path" } }),
+    }),
+  },
+  responses: {
+    200: json(unread, "The new unread count"),
+    ...errors(401, 403, 404),
+  },
+});
 
 /** Create-and-notify, and each user's inbox. */
-export const notificationRoutes = new Hono<HonoEnv>()
-  .post(
-    "/v1/notifications",
-    authenticate,
-    requireAdmin,
-    zValidator("json", createNotificationSchema, validationHook),
-    async (c) => {
-      const header = c.req.header("idempotency-key");
-      if (header !== undefined && !idempotencyKey.safeParse(header).success) {
-        throw new AppError(
-          "validation_failed",
-          `"Idempotency-Key": must be 1–200 visible ASCII characters`,
-          { fields: [{ path: "Idempotency-Key", message: "Invalid key" }] },
-        );
-      }
-      const timing = serverTiming();
-      const result = await createNotification(
-        c.get("deps"),
-        c.req.valid("json"),
-        header ?? null,
-        c.get("background"),
-        timing.mark,
+export const notificationRoutes = openApiRoutes()
+  .openapi(send, async (c) => {
+    const header = c.req.header("idempotency-key");
+    if (header !== undefined && !idempotencyKey.safeParse(header).success) {
+      throw new AppError(
+        "validation_failed",
+        `"Idempotency-Key": must be 1–200 visible ASCII characters`,
+        { fields: [{ path: "Idempotency-Key", message: "Invalid key" }] },
       );
-      c.header("Server-Timing", timing.header());
-      return c.json(result, result.created ? 201 : 200);
-    },
-  )
-  .use(`${inbox}`, authenticate, requireSelfOrAdmin, inboxOwner)
-  .use(`${inbox}/*`, authenticate, requireSelfOrAdmin, inboxOwner)
-  .get(inbox, zValidator("query", listQuery, validationHook), async (c) => {
+    }
+    const timing = serverTiming();
+    const { notification, created } = await createNotification(
+      c.get("deps"),
+      c.req.valid("json"),
+      header ?? null,
+      c.get("background"),
+      timing.mark,
+    );
+    c.header("Server-Timing", timing.header());
+    return created
+      ? c.json({ notification, created }, 201)
+      : c.json({ notification, created }, 200);
+  })
+  .openapi(list, async (c) => {
     const q = c.req.valid("query");
-    return c.json(
-      await listNotifications(c.get("deps"), c.get("inboxOwner"), {
-        cursor: q.cursor ?? null,
-        limit: q.limit,
-        unreadOnly: q.unread === "true",
-      }),
-    );
+    const page = await listNotifications(c.get("deps"), c.get("inboxOwner"), {
+      cursor: q.cursor ?? null,
+      limit: q.limit,
+      unreadOnly: q.unread === "true",
+    });
+    return c.json(page, 200);
   })
-  .get(`${inbox}/count`, async (c) => {
+  .openapi(count, async (c) => {
     const unread = await unreadCount(c.get("deps"), c.get("inboxOwner"));
-    return c.json({ unread });
+    return c.json({ unread }, 200);
   })
-  .post(`${inbox}/read-all`, async (c) => {
-    return c.json(
-      await readAllNotifications(c.get("deps"), c.get("inboxOwner")),
+  .openapi(readAll, async (c) => {
+    const result = await readAllNotifications(
+      c.get("deps"),
+      c.get("inboxOwner"),
     );
+    return c.json(result, 200);
   })
-  .post(`${inbox}/refresh`, async (c) => {
-    return c.json(
-      await refreshUnreadCount(c.get("deps"), c.get("inboxOwner")),
+  .openapi(refresh, async (c) => {
+    const result = await refreshUnreadCount(
+      c.get("deps"),
+      c.get("inboxOwner"),
     );
+    return c.json(result, 200);
   })
-  .post(`${inbox}/:id/read`, async (c) => {
-    return c.json(
-      await readNotification(
-        c.get("deps"),
-        c.get("inboxOwner"),
-        c.req.param("id"),
-      ),
+  .openapi(readOne, async (c) => {
+    const result = await readNotification(
+      c.get("deps"),
+      c.get("inboxOwner"),
+      c.req.valid("param").id,
     );
+    return c.json(result, 200);
   });

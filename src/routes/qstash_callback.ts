@@ -1,10 +1,54 @@
-import { Hono } from "hono";
-import { Receiver } from "@upstash/qstash";
+import { createRoute, z } from "@hono/zod-openapi";
 import { callbackBodySchema } from "../domain/callback_body.ts";
-import { AppError } from "../errors.ts";
-import type { HonoEnv } from "../http/env.ts";
+import { AppError, dependencyUnavailable } from "../errors.ts";
+import { jsonOrNull } from "../http/json_body.ts";
+import {
+  errors,
+  json,
+  openApiRoutes,
+  signedByQStash,
+} from "../http/openapi.ts";
+import { databaseOutageOf } from "../ports/database_outage.ts";
+import { verifyQStashSignature } from "../http/qstash_signature.ts";
+import type { AppDeps } from "../deps.ts";
 import { deliverOccurrence } from "../services/deliver_occurrence.ts";
+import { deliverSlotPage } from "../services/deliver_slot.ts";
 import { handleSystemCallback } from "../services/handle_system_callback.ts";
+
+const callback = createRoute({
+  method: "post",
+  operationId: "qstashCallback",
+  path: "/v1/qstash/callback",
+  tags: ["QStash"],
+  summary: "QStash's deliveries",
+  description: "The destination of every Herald schedule and message. The " +
+    "signature is checked on the exact raw body against the public callback " +
+    "URL, before the body is read; anything short of a valid one is a 401 " +
+    "and writes nothing. Only QStash calls this.",
+  security: signedByQStash,
+  request: {
+    // Documented, not validated here: the body is parsed only after the
+    // signature check (a plain schema object adds no validator).
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: {
+            type: "object",
+            description: "A body Herald itself gave QStash; opaque to others.",
+          },
+        },
+      },
+    },
+  },
+  responses: {
+    200: json(
+      z.record(z.string(), z.unknown()),
+      "What the delivery did (sent, duplicate, deferred, skipped, …)",
+    ),
+    ...errors(400, 401, 413),
+  },
+});
 
 /**
  * The destination of every Herald schedule and message. The signature is
@@ -12,57 +56,78 @@ import { handleSystemCallback } from "../services/handle_system_callback.ts";
  * the current and the next signing key (the Receiver tries both); only then
  * is the body parsed.
  */
-export const qstashCallbackRoutes = new Hono<HonoEnv>()
-  .post("/v1/qstash/callback", async (c) => {
-    const deps = c.get("deps");
-    const signature = c.req.header("upstash-signature");
-    if (!signature) {
-      throw new AppError("unauthorized", "Missing Upstash-Signature");
-    }
-    const raw = await c.req.text();
-    const receiver = new Receiver({
-      currentSigningKey: deps.config.qstash.currentSigningKey,
-      nextSigningKey: deps.config.qstash.nextSigningKey,
-    });
-    const valid = await receiver.verify({
-      signature,
-      body: raw,
-      url: deps.config.callbackUrl,
-    }).catch(() => false);
-    if (!valid) throw new AppError("unauthorized", "Invalid signature");
-
-    deps.log.info("delivery.received", {
-      requestId: c.get("requestId"),
-      messageId: c.req.header("upstash-message-id") ?? null,
-      scheduleId: c.req.header("upstash-schedule-id") ?? null,
-      retried: Number(c.req.header("upstash-retried") ?? 0),
-    });
-    const body = callbackBodySchema.safeParse(parseJson(raw));
-    if (!body.success) {
-      // Signed but not ours to read: a 4xx leaves it to QStash's DLQ.
-      throw new AppError("bad_request", "Unrecognised callback body");
-    }
-    const data = body.data;
-    if (data.kind !== "user-schedule" && data.kind !== "deferred") {
-      return c.json(
-        await handleSystemCallback(deps, data, {
-          messageId: c.req.header("upstash-message-id") ?? null,
-          background: c.get("background"),
-        }),
+export const qstashCallbackRoutes = openApiRoutes()
+  .openapi(callback, async (c) => {
+    try {
+      const deps = c.get("deps");
+      const raw = await c.req.text();
+      await verifyQStashSignature(
+        deps.config.qstash,
+        c.req.header("upstash-signature"),
+        raw,
+        deps.config.callbackUrl,
       );
+
+      const messageId = c.req.header("upstash-message-id") ?? null;
+      const scheduleId = c.req.header("upstash-schedule-id") ?? null;
+      const retried = Number(c.req.header("upstash-retried") ?? 0) || 0;
+      deps.log.info("delivery.received", {
+        requestId: c.get("requestId"),
+        messageId,
+        scheduleId,
+        retried,
+      });
+      const body = callbackBodySchema.safeParse(jsonOrNull(raw));
+      if (!body.success) {
+        // Signed but not ours to read: a 4xx leaves it to QStash's DLQ.
+        throw new AppError("bad_request", "Unrecognised callback body");
+      }
+      const data = body.data;
+      const background = c.get("background");
+      switch (data.kind) {
+        case "user-schedule":
+        case "deferred":
+          return c.json(
+            await deliverOccurrence(deps, data, {
+              scheduleId,
+              firedAt: await firedAt(deps, messageId, retried),
+              background,
+            }),
+            200,
+          );
+        case "slot":
+        case "slot-page":
+          return c.json(
+            await deliverSlotPage(deps, data, { messageId, background }),
+            200,
+          );
+        default:
+          return c.json(
+            await handleSystemCallback(deps, data, { messageId, background }),
+            200,
+          );
+      }
+    } catch (error) {
+      // A 503 without Retry-After: QStash honours that header, and its own
+      // backoff (12 s, 2.5 min, 30 min, 6 h) outlasts an outage where a few
+      // seconds each time would spend every retry within a minute and send
+      // the occurrence to the DLQ.
+      if (databaseOutageOf(error)) throw dependencyUnavailable("libsql", null);
+      throw error;
     }
-    return c.json(
-      await deliverOccurrence(deps, data, {
-        scheduleId: c.req.header("upstash-schedule-id") ?? null,
-        background: c.get("background"),
-      }),
-    );
   });
 
-function parseJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return null;
-  }
+/**
+ * When a per-user schedule fired. A first attempt arrives within moments
+ * of it, so its arrival names it; a retry (a minute, a night or a day
+ * later) asks QStash when it made the message — that is the firing.
+ */
+async function firedAt(
+  deps: AppDeps,
+  messageId: string | null,
+  retried: number,
+): Promise<number> {
+  if (retried === 0 || messageId === null) return deps.now();
+  return await deps.scheduler.messageCreatedAt(messageId)
+    .catch(() => null) ?? deps.now();
 }

@@ -31,10 +31,11 @@ export const streamRoutes = new Hono<HonoEnv>()
       );
     }
     const deps = c.get("deps");
+    // The wall clock, never the dev clock: verifiers check `exp` against it.
     const issued = await issueStreamToken(
       principal,
       deps.config.jwtSecret,
-      deps.now(),
+      Date.now(),
       STREAM_TOKEN_TTL_SECONDS,
     );
     return c.json({

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { AppDeps } from "../deps.ts";
+import { databaseOutageOf } from "../ports/database_outage.ts";
 
 export interface PartHealth {
   ok: boolean;
@@ -71,11 +72,11 @@ async function probe(
     await Promise.race([check(controller.signal), timeout]);
     return { ok: true, latencyMs: elapsed(started), configured: true };
   } catch (error) {
-    // Only the error's class or our own timeout text: driver messages can
-    // carry URLs with credentials.
+    // Only our own sentences: driver messages can carry URLs with
+    // credentials.
     const reason = error instanceof Error && error.message.startsWith("timed")
       ? error.message
-      : "unreachable";
+      : databaseOutageOf(error)?.reason ?? "unreachable";
     return {
       ok: false,
       latencyMs: elapsed(started),

@@ -5,6 +5,8 @@ import type {
 } from "../domain/notification.ts";
 import { audiencesOf } from "../domain/notification.ts";
 import type { AppDeps, Background } from "../deps.ts";
+import { requestFingerprint } from "../domain/request_fingerprint.ts";
+import { AppError } from "../errors.ts";
 import {
   insertNotification,
   isInOutbox,
@@ -65,14 +67,35 @@ export async function storeAndNotify(
   if (result.created) {
     await fanOut(deps, result.notification, background, result.unread);
     mark("notify");
-  } else if (await isInOutbox(deps.db, result.notification.id)) {
-    await fanOut(deps, result.notification, background);
+  } else if (await finishFanOut(deps, result.notification, background)) {
     mark("notify");
   }
   return result;
 }
 
-/** `POST /v1/notifications`: create-and-notify for a user, roles or a topic. */
+/**
+ * The rule for a notification that already exists (a retried request or
+ * delivery): if an earlier attempt died before its fan-out finished — its
+ * outbox row says so — finish it now; shards drop what they already have.
+ * True when there was something to finish.
+ */
+export async function finishFanOut(
+  deps: Deps,
+  notification: StoredNotification,
+  background: Background,
+): Promise<boolean> {
+  if (!(await isInOutbox(deps.db, notification.id))) return false;
+  await fanOut(deps, notification, background);
+  return true;
+}
+
+/**
+ * `POST /v1/notifications`: create-and-notify for a user, roles or a topic.
+ * A reused Idempotency-Key answers the notification it first made only for
+ * the same request; for a different one it is refused. The key's unique
+ * index decides which of two concurrent requests creates: the other finds
+ * the winner's row and its fingerprint, so never are both created.
+ */
 export async function createNotification(
   deps: Deps,
   input: CreateNotificationInput,
@@ -81,6 +104,9 @@ export async function createNotification(
   mark?: MarkPhase,
 ): Promise<Created> {
   const audiences = audiencesOf(input).map(channelName);
+  const requestHash = idempotencyKey === null
+    ? null
+    : await requestFingerprint(input);
   const { notification, created } = await storeAndNotify(
     deps,
     {
@@ -91,12 +117,26 @@ export async function createNotification(
       data: input.data ?? null,
       source: "api",
       idempotencyKey: idempotencyKey === null ? null : `api:${idempotencyKey}`,
+      requestHash,
     },
     audiences,
     background,
     mark,
   );
   if (!created) {
+    // A row from before fingerprints were kept has none: it is answered.
+    const stored = notification.requestHash ?? requestHash;
+    if (stored !== requestHash) {
+      deps.log.info("notification.key_reused", {
+        notification: notification.id,
+      });
+      throw new AppError(
+        "idempotency_key_reused",
+        "This Idempotency-Key was first used for a different request; " +
+          "retry with the same body to get its notification, or send " +
+          "this one with a new key",
+      );
+    }
     deps.log.info("notification.duplicate", { notification: notification.id });
   }
   return { notification: toView(notification, null), created };

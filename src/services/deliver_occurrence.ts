@@ -1,10 +1,7 @@
 import { z } from "zod";
 import type { OccurrenceBody } from "../domain/callback_body.ts";
 import { deferredBody } from "../domain/callback_body.ts";
-import {
-  isNotificationTypeId,
-  NOTIFICATION_TYPES,
-} from "../domain/catalogue.ts";
+import type { NotificationType } from "../domain/catalogue.ts";
 import {
   inQuietHours,
   type Occurrence,
@@ -12,21 +9,22 @@ import {
   occurrenceKey,
   quietHoursEnd,
 } from "../domain/occurrence.ts";
-import type { Preferences } from "../domain/preferences.ts";
+import type {
+  Preferences,
+  TypePreference,
+  Weekday,
+} from "../domain/preferences.ts";
 import { renderTemplate } from "../domain/template.ts";
 import { localParts, zonedInstant } from "../domain/zoned_time.ts";
 import type { AppDeps, Background } from "../deps.ts";
 import { shortId } from "../ports/logger.ts";
 import { WebhookError } from "../ports/webhook_client.ts";
-import {
-  findByIdempotencyKey,
-  isInOutbox,
-} from "../ports/notification_store.ts";
+import { findByIdempotencyKey } from "../ports/notification_store.ts";
 import { readStoredPreferences } from "../ports/preferences_store.ts";
 import { isGapTwinId } from "../domain/schedule_plan.ts";
-import { fanOut } from "./fan_out.ts";
+import { recordDeliveryLag } from "./delivery_lag.ts";
 import { reconcileUser } from "./reconcile_user.ts";
-import { storeAndNotify } from "./create_notification.ts";
+import { finishFanOut, storeAndNotify } from "./create_notification.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 
 export type DeliveryOutcome =
@@ -35,7 +33,7 @@ export type DeliveryOutcome =
   | { status: "deferred"; until: string }
   | { status: "skipped"; reason: string };
 
-type Deps = Pick<
+export type DeliveryDeps = Pick<
   AppDeps,
   | "db"
   | "cache"
@@ -45,41 +43,66 @@ type Deps = Pick<
   | "config"
   | "scheduler"
   | "webhooks"
+  | "metrics"
+  | "catalogue"
 >;
+type Deps = DeliveryDeps;
 
 /**
- * Turns a fired schedule (or a deferred occurrence) into exactly one
- * notification per occurrence — user, type, local date and time — however
- * often QStash delivers it. Preferences are re-read: a type or user switched
- * off since produces nothing; quiet hours defer to their end.
+ * Turns a fired per-user schedule (or a deferred occurrence) into exactly
+ * one notification per occurrence — user, type, local date and time —
+ * however often QStash delivers it. The occurrence is named by when the
+ * schedule fired (`firedAt`), never by when the delivery arrived: a retry
+ * past midnight or a day late still names its own day. Preferences are
+ * re-read: a type or user switched off since produces nothing; quiet hours
+ * defer to their end.
  */
 export async function deliverOccurrence(
   deps: Deps,
   body: OccurrenceBody,
-  via: { scheduleId: string | null; background: Background },
+  via: { scheduleId: string | null; firedAt: number; background: Background },
 ): Promise<DeliveryOutcome> {
-  const { background } = via;
   // A DST gap twin fires once, on its date: plan again so it moves to the
-  // next gap (the planner only looks ahead of now), whatever comes of it.
-  if (via.scheduleId !== null && isGapTwinId(via.scheduleId)) {
-    background(reconcileUser(deps, body.userId));
+  // next gap (the planner only looks ahead of now), whatever comes of the
+  // delivery. Awaited beside it, so the callback's answer means it is done.
+  const twin = via.scheduleId !== null && isGapTwinId(via.scheduleId);
+  const [outcome] = await Promise.all([
+    deliverOnce(deps, body, via.firedAt, via.background),
+    twin ? replan(deps, body.userId) : null,
+  ]);
+  return outcome;
+}
+
+/** A failed re-plan leaves the user pending; the cron trigger retries it. */
+async function replan(deps: Deps, userId: string): Promise<void> {
+  try {
+    await reconcileUser(deps, userId);
+  } catch {
+    deps.log.error("reconcile.failed", { user: shortId(userId) });
   }
-  const user = shortId(body.userId);
-  const skip = (reason: string): DeliveryOutcome => {
-    deps.log.info("delivery.skipped", { user, type: body.type, reason });
-    return { status: "skipped", reason };
-  };
-  const stored = await readStoredPreferences(deps.db, body.userId);
+}
+
+async function deliverOnce(
+  deps: Deps,
+  body: OccurrenceBody,
+  firedAt: number,
+  background: Background,
+): Promise<DeliveryOutcome> {
+  const skip = skipper(deps, body);
+  const [stored, catalogue] = await Promise.all([
+    readStoredPreferences(deps.db, body.userId),
+    deps.catalogue(),
+  ]);
   if (!stored) return skip("no preferences saved");
-  const prefs = decodeStoredPreferences(stored.data);
-  if (!prefs.enabled) return skip("notifications switched off");
-  if (!isNotificationTypeId(body.type)) return skip("unknown type");
-  const typePrefs = prefs.types[body.type];
-  if (!typePrefs.enabled) return skip("type switched off");
-  if (!typePrefs.times.includes(body.localTime)) return skip("time removed");
+  const prefs = decodeStoredPreferences(stored.data, catalogue);
+  const type = catalogue.get(body.type);
+  const typePrefs = stillWanted(prefs, body, type);
+  if (typeof typePrefs === "string" || !type) {
+    return skip(typeof typePrefs === "string" ? typePrefs : "unknown type");
+  }
 
   const occurrence: Occurrence = body.kind === "deferred" ? body : occurrenceAt(
-    deps.now(),
+    firedAt,
     body.userId,
     body.type,
     body.localTime,
@@ -90,20 +113,79 @@ export async function deliverOccurrence(
     prefs.timezone,
   ).weekday;
   if (!typePrefs.days.includes(weekday)) return skip("day removed");
+  return await deliverDue(deps, {
+    occurrence,
+    prefs,
+    type,
+    weekday,
+    deferrable: body.kind === "user-schedule",
+  }, background);
+}
 
+/**
+ * The type's preferences if the user still wants this type at this time,
+ * else why not. A critical type is wanted whatever the user switched off.
+ */
+export function stillWanted(
+  prefs: Preferences,
+  o: { type: string; localTime: string },
+  type: NotificationType | undefined,
+): TypePreference | string {
+  const typePrefs = prefs.types[o.type];
+  if (!type || !typePrefs) return "unknown type";
+  if (!type.critical) {
+    if (!prefs.enabled) return "notifications switched off";
+    if (!typePrefs.enabled) return "type switched off";
+  }
+  if (!typePrefs.times.includes(o.localTime)) return "time removed";
+  return typePrefs;
+}
+
+function skipper(deps: Deps, o: { userId: string; type: string }) {
+  return (reason: string): DeliveryOutcome => {
+    deps.log.info("delivery.skipped", {
+      user: shortId(o.userId),
+      type: o.type,
+      reason,
+    });
+    return { status: "skipped", reason };
+  };
+}
+
+/** An occurrence found due, with what delivering it needs. */
+export interface DueOccurrence {
+  occurrence: Occurrence;
+  prefs: Preferences;
+  type: NotificationType;
+  weekday: Weekday;
+  /** False for an occurrence already deferred once (it is now due). */
+  deferrable: boolean;
+}
+
+/**
+ * Delivers one due occurrence, exactly once: a repeat finds it stored (and
+ * only finishes its fan-out); inside quiet hours it becomes a QStash
+ * message for the hours' end; otherwise its content is rendered and it is
+ * stored and pushed to the user's channels. Shared by both placements.
+ */
+export async function deliverDue(
+  deps: Deps,
+  due: DueOccurrence,
+  background: Background,
+): Promise<DeliveryOutcome> {
+  const { occurrence, prefs } = due;
+  const user = shortId(occurrence.userId);
   const key = occurrenceKey(occurrence);
+  // Looked up first so a repeat neither defers nor calls the content webhook.
   const earlier = await findByIdempotencyKey(deps.db, key);
   if (earlier) {
-    // Finish what a first attempt may have left half done, then stop.
-    if (await isInOutbox(deps.db, earlier.id)) {
-      await fanOut(deps, earlier, background);
-    }
+    await finishFanOut(deps, earlier, background);
     deps.log.info("delivery.duplicate", { user, notification: earlier.id });
     return { status: "duplicate", notificationId: earlier.id };
   }
 
   if (
-    body.kind === "user-schedule" && prefs.quietHours &&
+    due.deferrable && prefs.quietHours &&
     inQuietHours(occurrence.localTime, prefs.quietHours)
   ) {
     const until = quietHoursEnd(occurrence, prefs.quietHours, prefs.timezone);
@@ -113,18 +195,18 @@ export async function deliverOccurrence(
       notBefore: until,
       deduplicationId: dedupId(key),
     });
-    deps.log.info("delivery.deferred", { user, type: body.type });
+    deps.log.info("delivery.deferred", { user, type: occurrence.type });
     return { status: "deferred", until: new Date(until).toISOString() };
   }
 
-  const content = await renderContent(deps, occurrence, prefs, weekday);
+  const content = await renderContent(deps, due);
   const { notification, created } = await storeAndNotify(
     deps,
     {
       type: occurrence.type,
       title: content.title,
       body: content.body,
-      severity: "medium",
+      severity: due.type.severity,
       data: {
         ...content.data,
         occurrence: {
@@ -146,6 +228,16 @@ export async function deliverOccurrence(
     });
     return { status: "duplicate", notificationId: notification.id };
   }
+  if (due.deferrable) {
+    // Published to the user's channel by now (storeAndNotify awaits it);
+    // a deferred occurrence was late on purpose, so it is not measured.
+    const firedAt = zonedInstant(
+      occurrence.localDate,
+      occurrence.localTime,
+      prefs.timezone,
+    );
+    recordDeliveryLag(deps.metrics, firedAt, deps.now(), "published");
+  }
   return { status: "sent", notificationId: notification.id };
 }
 
@@ -156,9 +248,13 @@ function dedupId(key: string): string {
     .replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
 }
 
+/**
+ * What a content webhook may answer: data for the type's templates
+ * (`{{data.key}}`), and a title or body of its own to use instead of them.
+ */
 const webhookReply = z.object({
-  title: z.string().min(1).max(200),
-  body: z.string().max(4000).default(""),
+  title: z.string().min(1).max(200).optional(),
+  body: z.string().max(4000).optional(),
   data: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -169,20 +265,21 @@ interface Content {
 }
 
 /**
- * The host app's content webhook when the type names one, else (or when it
- * fails, times out or answers nonsense) the type's template.
+ * The type's templates, filled in; with the host app's content webhook
+ * first when the type names one (its data fills `{{data.key}}`, its own
+ * title or body wins). A webhook that fails, times out or answers nonsense
+ * leaves the templates alone, with nothing for `{{data.…}}`.
  */
 async function renderContent(
   deps: Deps,
-  o: Occurrence,
-  prefs: Preferences,
-  weekday: string,
+  due: DueOccurrence,
 ): Promise<Content> {
-  const webhook = deps.config.contentWebhooks[o.type];
-  if (webhook) {
+  const { occurrence: o, prefs, type } = due;
+  let reply: z.output<typeof webhookReply> = {};
+  if (type.webhook) {
     try {
-      const reply = webhookReply.parse(
-        await deps.webhooks.post(webhook, {
+      reply = webhookReply.parse(
+        await deps.webhooks.post(type.webhook, {
           userId: o.userId,
           type: o.type,
           occurrence: {
@@ -192,7 +289,6 @@ async function renderContent(
           },
         }, deps.config.contentWebhookTimeoutMs),
       );
-      return { title: reply.title, body: reply.body, data: reply.data ?? {} };
     } catch (error) {
       deps.log.warn("content.fallback", {
         type: o.type,
@@ -201,18 +297,18 @@ async function renderContent(
       });
     }
   }
-  const definition = NOTIFICATION_TYPES.find((t) => t.id === o.type);
+  const data = reply.data ?? {};
   const vars = {
     localDate: o.localDate,
     localTime: o.localTime,
-    weekday,
+    weekday: due.weekday,
     timezone: prefs.timezone,
     userId: o.userId,
-    label: definition?.label ?? o.type,
+    label: type.label,
   };
   return {
-    title: renderTemplate(definition?.template.title ?? o.type, vars),
-    body: renderTemplate(definition?.template.body ?? "", vars),
-    data: {},
+    title: reply.title ?? renderTemplate(type.template.title, vars, data),
+    body: reply.body ?? renderTemplate(type.template.body, vars, data),
+    data,
   };
 }

@@ -1,5 +1,6 @@
 import {
   compareHeld,
+  compareMembers,
   type DriftEntry,
   type DriftSummary,
   summarize,
@@ -7,15 +8,24 @@ import {
 import { indexHeld } from "../domain/held_index.ts";
 import { parseStoredJob } from "../domain/job_definition.ts";
 import { isHeraldSchedule, planJobSchedule } from "../domain/job_schedule.ts";
-import { planUserSchedules } from "../domain/schedule_plan.ts";
 import type { AppDeps } from "../deps.ts";
 import { listJobs } from "../ports/job_store.ts";
 import { preferencesPage } from "../ports/preferences_store.ts";
 import { readSchedulerRunning } from "../ports/scheduler_state_store.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
-import { userTruth } from "./user_truth.ts";
+import { type UserTruth, userTruth } from "./user_truth.ts";
+import {
+  membersOfUserRange,
+  occupiedSlots,
+  type StoredMember,
+} from "../ports/slot_store.ts";
+import { slotSchedule } from "../domain/slot_plan.ts";
+import { planUser } from "./user_plan.ts";
 
-type Deps = Pick<AppDeps, "db" | "scheduler" | "now" | "config">;
+type Deps = Pick<
+  AppDeps,
+  "db" | "scheduler" | "now" | "config" | "catalogue"
+>;
 
 export interface DriftReport {
   scope: { userId: string } | "all";
@@ -40,7 +50,7 @@ export async function userDrift(
     userTruth(deps, userId),
     readSchedulerRunning(deps.db),
   ]);
-  const entries = compareHeld(truth.desired, truth.held, !running);
+  const entries = userEntries(truth, !running);
   return {
     scope: { userId },
     running,
@@ -49,6 +59,26 @@ export async function userDrift(
     truncated: false,
     checkedAt: new Date(deps.now()).toISOString(),
   };
+}
+
+/**
+ * One user's drift: per-user schedules against QStash, slot members
+ * against their plan, and the slots the plan needs against QStash.
+ */
+export function userEntries(
+  truth: UserTruth,
+  wantPaused: boolean,
+): DriftEntry[] {
+  const needed = new Set(truth.desiredSlots.map((s) => s.id));
+  return [
+    ...compareHeld(truth.desired, truth.held, wantPaused),
+    ...compareMembers(truth.plannedMembers, truth.storedMembers),
+    ...compareHeld(
+      truth.desiredSlots,
+      truth.heldSlots.filter((s) => needed.has(s.id)),
+      wantPaused,
+    ),
+  ];
 }
 
 /**
@@ -88,21 +118,40 @@ export async function allDrift(deps: Deps): Promise<DriftReport> {
       { jobId: job.id },
     );
   }
+  const catalogue = await deps.catalogue();
   for (let after: string | null = null;;) {
     const rows = await preferencesPage(deps.db, after, PAGE);
+    const last = rows.at(-1);
+    const members = new Map<string, StoredMember[]>();
+    if (last) {
+      for (const m of await membersOfUserRange(deps.db, after, last.userId)) {
+        members.set(m.userId, [...(members.get(m.userId) ?? []), m]);
+      }
+    }
     for (const row of rows) {
-      const desired = planUserSchedules(
-        row.userId,
-        decodeStoredPreferences(row.data),
-        { destination: deps.config.callbackUrl, now: deps.now() },
+      const plan = planUser(
+        deps,
+        {
+          userId: row.userId,
+          prefs: decodeStoredPreferences(row.data, catalogue),
+        },
+        catalogue,
+        deps.now(),
       );
       const held = index.users.get(row.userId) ?? [];
       index.users.delete(row.userId);
-      note(compareHeld(desired, held, wantPaused), { userId: row.userId });
+      note([
+        ...compareHeld(plan.schedules, held, wantPaused),
+        ...compareMembers(plan.members, members.get(row.userId) ?? []),
+      ], { userId: row.userId });
     }
-    if (rows.length < PAGE) break;
-    after = rows[rows.length - 1]?.userId ?? null;
+    if (!last || rows.length < PAGE) break;
+    after = last.userId;
   }
+  // Every slot with members has its schedule; none without.
+  const slotSpecs = [...await occupiedSlots(deps.db)].sort()
+    .map((slot) => slotSchedule(slot, deps.config.callbackUrl));
+  note(compareHeld(slotSpecs, [...index.slots.values()], wantPaused), {});
   // Left in the index: held under Herald's prefixes, wanted by nobody.
   for (const [userId, held] of index.users) {
     note(compareHeld([], held, wantPaused), { userId });

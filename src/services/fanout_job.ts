@@ -14,13 +14,13 @@ import {
   recordUserFailed,
 } from "../ports/job_run_store.ts";
 import { shortId } from "../ports/logger.ts";
-import { activeUsersPage } from "../ports/preferences_store.ts";
+import { usersWithTypeOnPage } from "../ports/preferences_store.ts";
 import { WebhookError } from "../ports/webhook_client.ts";
 import { storeAndNotify } from "./create_notification.ts";
 
 /**
- * The `fanout` built-in: "for every active user, do X". No request loops
- * over everybody. A page reads the next `pageSize` active users, first
+ * The `fanout` built-in: "for every user who has type T on, do X". No request loops
+ * over everybody. A page reads the next `pageSize` of them, first
  * publishes the page after it (a QStash message to Herald itself), then one
  * message per user in batch calls of ≤100, and records the page. Each user
  * message creates that user's notification when QStash delivers it, under
@@ -67,7 +67,12 @@ export async function publishFanoutPage(
   target: FanoutTarget,
   ref: PageRef,
 ): Promise<JobRun | null> {
-  const users = await activeUsersPage(deps.db, ref.after, target.pageSize + 1);
+  const users = await usersWithTypeOnPage(
+    deps.db,
+    target.type,
+    ref.after,
+    target.pageSize + 1,
+  );
   const mine = users.slice(0, target.pageSize);
   const last = mine[mine.length - 1];
   const more = users.length > target.pageSize && last !== undefined;

@@ -7,11 +7,9 @@ import {
   markRead,
 } from "../ports/notification_store.ts";
 import {
-  audiencesOfUser,
   type InboxOwner,
   pushUnreadCount,
   unreadCount,
-  withMemberships,
 } from "./unread_count.ts";
 
 type Deps = Pick<
@@ -66,7 +64,6 @@ export async function listNotifications(
 ): Promise<InboxPageView> {
   const page = await listInbox(deps.db, {
     userId: owner.userId,
-    audiences: audiencesOfUser(await withMemberships(deps, owner)),
     unreadOnly: q.unreadOnly,
     before: q.cursor === null ? null : decodeCursor(q.cursor),
     limit: q.limit,
@@ -80,15 +77,13 @@ export async function listNotifications(
 /** Marks one read; pushes the new count when something changed. */
 export async function readNotification(
   deps: Deps,
-  inboxOwner: InboxOwner,
+  owner: InboxOwner,
   notificationId: string,
 ): Promise<{ unread: number }> {
-  const owner = await withMemberships(deps, inboxOwner);
   const result = await markRead(
     deps.db,
     owner.userId,
     notificationId,
-    audiencesOfUser(owner),
     deps.now(),
   );
   if (!result.found) {
@@ -103,15 +98,9 @@ export async function readNotification(
 
 export async function readAllNotifications(
   deps: Deps,
-  inboxOwner: InboxOwner,
+  owner: InboxOwner,
 ): Promise<{ marked: number; unread: number }> {
-  const owner = await withMemberships(deps, inboxOwner);
-  const marked = await markAllRead(
-    deps.db,
-    owner.userId,
-    audiencesOfUser(owner),
-    deps.now(),
-  );
+  const marked = await markAllRead(deps.db, owner.userId, deps.now());
   return { marked, unread: await pushUnreadCount(deps, owner) };
 }
 

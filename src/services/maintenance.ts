@@ -1,14 +1,16 @@
 import type { AppDeps, Background } from "../deps.ts";
 import { retryFanOuts } from "./fan_out.ts";
 import { reconcilePending } from "./reconcile_pending.ts";
-import { resumeStalledOperation } from "./scheduler_operations.ts";
+import { resumeStalledOperations } from "./scheduler_operations.ts";
 import { syncPendingJobs } from "./system_jobs.ts";
+import { sweepSlots } from "./slot_schedules.ts";
 
 /**
  * What the cron trigger (Workers) or the timer (Deno) runs every minute:
  * reconciles left pending, fan-outs left unfinished, system jobs whose
  * schedule QStash has not confirmed, a scheduler operation whose runner
- * died, and this isolate's counters. Each part runs even if another fails.
+ * died, shared slots whose schedule does not match their members yet, and
+ * this isolate's counters. Each part runs even if another fails.
  */
 export async function runMaintenance(
   deps: AppDeps,
@@ -18,7 +20,8 @@ export async function runMaintenance(
     reconcilePending(deps),
     retryFanOuts(deps, background),
     syncPendingJobs(deps),
-    resumeStalledOperation(deps),
+    resumeStalledOperations(deps),
+    sweepSlots(deps),
     deps.metrics.flush(deps.db, deps.now()),
   ]);
   for (const result of results) {

@@ -20,7 +20,9 @@ export function claimedChannels(
 
 /**
  * Records what the user's token says they hold, so their inbox includes
- * broadcasts and a broadcast refreshes their count. Writes only on change.
+ * broadcasts and a broadcast refreshes their count. Writes only on change:
+ * a channel named for the first time is joined now (its earlier broadcasts
+ * are not theirs), one no longer named is left.
  */
 export async function syncMemberships(
   deps: Pick<AppDeps, "db" | "cache" | "now">,

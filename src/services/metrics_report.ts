@@ -1,4 +1,9 @@
 import {
+  histogramFamily,
+  HISTOGRAMS,
+  isHistogramPart,
+} from "../domain/histogram.ts";
+import {
   formatPrometheus,
   type MetricFamily,
   type Sample,
@@ -43,7 +48,12 @@ export async function prometheusText(deps: Deps): Promise<string> {
     }),
   ]);
   const byName = new Map<string, Sample[]>();
+  const histogramParts: Sample[] = [];
   for (const sample of stored) {
+    if (isHistogramPart(sample.name)) {
+      histogramParts.push(sample);
+      continue;
+    }
     const list = byName.get(sample.name) ?? [];
     list.push(sample);
     byName.set(sample.name, list);
@@ -56,6 +66,9 @@ export async function prometheusText(deps: Deps): Promise<string> {
     type: "counter",
     samples: byName.get(name) ?? [],
   }));
+  for (const def of HISTOGRAMS) {
+    families.push(histogramFamily(def, histogramParts));
+  }
   if (live) {
     families.push({
       name: "herald_live_subscribers",

@@ -3,11 +3,14 @@ import { isHeraldSchedule } from "../domain/job_schedule.ts";
 import type { AppDeps } from "../deps.ts";
 import type { PageCounts } from "../ports/operation_store.ts";
 import type { HeldScheduleInfo } from "../ports/scheduler.ts";
+import { DatabaseUnavailableError } from "../ports/database_outage.ts";
+import { SchedulerError } from "../ports/scheduler.ts";
 import { readSchedulerRunning } from "../ports/scheduler_state_store.ts";
+import { type ReconcileOptions, reconcileUser } from "./reconcile_user.ts";
 
 export type OperationDeps = Pick<
   AppDeps,
-  "db" | "scheduler" | "log" | "now" | "config"
+  "db" | "scheduler" | "log" | "now" | "config" | "catalogue"
 >;
 
 /**
@@ -54,3 +57,31 @@ export type PageStep = (
 ) => Promise<PageResult>;
 
 export const DONE = "done";
+
+/**
+ * One user's reconcile inside an operation, added to the page's counts. A
+ * QStash failure fails the operation here, so it resumes from this page.
+ */
+export async function reconcileCounted(
+  deps: OperationDeps,
+  userId: string,
+  counts: {
+    created: number;
+    updated: number;
+    deleted: number;
+    unchanged: number;
+  },
+  opts: ReconcileOptions = {},
+): Promise<void> {
+  const outcome = await reconcileUser(deps, userId, opts);
+  if (outcome.reason === "scheduler_unavailable") {
+    throw new SchedulerError("QStash failed during the operation");
+  }
+  if (outcome.reason === "database_unavailable") {
+    throw new DatabaseUnavailableError("lost during the operation");
+  }
+  counts.created += outcome.created.length;
+  counts.updated += outcome.updated.length;
+  counts.deleted += outcome.deleted.length;
+  counts.unchanged += outcome.unchanged.length;
+}

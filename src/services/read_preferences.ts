@@ -8,25 +8,36 @@ export interface PreferencesView {
   preferences: Preferences;
   /** 0 until the user saves anything: the defaults are not stored. */
   version: number;
-  sync: { status: "synced" | "pending"; syncedVersion: number };
+  /**
+   * Whether what is shown is scheduled: `unsaved` for a user who never
+   * saved (the catalogue's defaults, shown, but nothing scheduled until a
+   * first save), else whether QStash holds the latest version.
+   */
+  sync: {
+    status: "synced" | "pending" | "unsaved";
+    syncedVersion: number;
+  };
 }
 
 export async function readPreferences(
-  deps: Pick<AppDeps, "db">,
+  deps: Pick<AppDeps, "db" | "catalogue">,
   userId: string,
 ): Promise<PreferencesView> {
-  const stored = await readStoredPreferences(deps.db, userId);
+  const [stored, catalogue] = await Promise.all([
+    readStoredPreferences(deps.db, userId),
+    deps.catalogue(),
+  ]);
   if (!stored) {
     return {
       userId,
-      preferences: defaultPreferences(),
+      preferences: defaultPreferences(catalogue),
       version: 0,
-      sync: { status: "synced", syncedVersion: 0 },
+      sync: { status: "unsaved", syncedVersion: 0 },
     };
   }
   return {
     userId,
-    preferences: decodeStoredPreferences(stored.data),
+    preferences: decodeStoredPreferences(stored.data, catalogue),
     version: stored.version,
     sync: { status: stored.syncStatus, syncedVersion: stored.syncedVersion },
   };

@@ -6,9 +6,11 @@ import {
   planUserSchedules,
 } from "../domain/schedule_plan.ts";
 import type { AppDeps } from "../deps.ts";
+import { databaseOutageOf } from "../ports/database_outage.ts";
 import { shortId } from "../ports/logger.ts";
 import {
   acquireLeaseQuery,
+  markPending,
   releaseLeaseFailed,
   releaseLeaseSynced,
   releaseSyncedQuery,
@@ -21,9 +23,25 @@ import {
   replaceLedgerQueries,
 } from "../ports/schedule_ledger.ts";
 import { SchedulerError } from "../ports/scheduler.ts";
+import {
+  catalogueRevisionOf,
+  catalogueRevisionQuery,
+} from "../ports/catalogue_store.ts";
 import { runningOf, runningQuery } from "../ports/scheduler_state_store.ts";
+import {
+  membersOfUserQuery,
+  memberWrites,
+  outOfStepSlots,
+  slotsOutOfStepQuery,
+  type StoredMember,
+} from "../ports/slot_store.ts";
+import { membershipId, planMemberships } from "../domain/slot_plan.ts";
+import { syncSlots } from "./slot_schedules.ts";
 import { type PauseTracker, pauseTracker } from "./pause_tracker.ts";
-import { decodeStoredPreferences } from "./stored_preferences.ts";
+import {
+  criticalTypes,
+  decodeStoredPreferences,
+} from "./stored_preferences.ts";
 
 export interface ReconcileOutcome {
   status: "synced" | "pending";
@@ -32,12 +50,12 @@ export interface ReconcileOutcome {
   deleted: string[];
   unchanged: string[];
   /** Why the outcome is pending, when it is. */
-  reason?: "scheduler_unavailable" | "in_progress";
+  reason?: "scheduler_unavailable" | "database_unavailable" | "in_progress";
 }
 
 export type ReconcileDeps = Pick<
   AppDeps,
-  "db" | "scheduler" | "log" | "now" | "config"
+  "db" | "scheduler" | "log" | "now" | "config" | "catalogue"
 >;
 
 /** A first round already leased by the caller, with what it read. */
@@ -45,7 +63,11 @@ export interface LeasedStart {
   leaseId: string;
   row: StoredPreferences;
   ledger: HeldWithPause[];
+  /** The user's slot members as stored (shared placement). */
+  members: StoredMember[];
   running: boolean;
+  /** The catalogue's revision as of this read (ports/catalogue_store). */
+  catalogueRevision: number;
   /** The row's preferences when the caller has them parsed already. */
   preferences?: Preferences;
 }
@@ -80,7 +102,8 @@ export function retryDelayMs(attempts: number): number {
  * row; a caller that finds the lease taken returns `pending`, and the holder
  * goes round again until the version it synced is the latest one. On a
  * QStash failure the row stays pending with a retry time (the cron trigger
- * picks it up), and nothing saved is lost.
+ * picks it up), and nothing saved is lost; the same when libSQL itself
+ * cannot be reached midway (`reason: "database_unavailable"`).
  */
 export async function reconcileUser(
   deps: ReconcileDeps,
@@ -94,35 +117,73 @@ export async function reconcileUser(
     deleted: [],
     unchanged: [],
   };
+  try {
+    return await reconcileRounds(deps, userId, opts, outcome);
+  } catch (error) {
+    // A preference write that gets here is saved, and marked pending,
+    // already: losing libSQL now must not make its answer say it failed.
+    // The lease it may hold runs out and the cron trigger finishes the job;
+    // callers with nothing saved turn this into their own 503.
+    if (!databaseOutageOf(error)) throw error;
+    deps.log.warn("reconcile.pending", {
+      user: shortId(userId),
+      reason: "database_unavailable",
+    });
+    return { ...outcome, status: "pending", reason: "database_unavailable" };
+  }
+}
+
+async function reconcileRounds(
+  deps: ReconcileDeps,
+  userId: string,
+  opts: ReconcileOptions,
+  outcome: ReconcileOutcome,
+): Promise<ReconcileOutcome> {
   const leaseId = opts.leased?.leaseId ?? crypto.randomUUID();
+  // Logged with the outcome; herald_reconcile_duration_seconds reads it.
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const start = round === 0 && opts.leased
       ? opts.leased
       : await leaseRound(deps, userId, leaseId);
     if (!start) {
-      deps.log.info("reconcile.busy", { user: shortId(userId) });
+      deps.log.info("reconcile.busy", { user: shortId(userId), ms: ms() });
       return { ...outcome, reason: "in_progress" };
     }
     const { row, ledger } = start;
-    const prefs = start.preferences ?? decodeStoredPreferences(row.data);
+    // Never older than the lease's read: a type changed a moment ago in
+    // another isolate is planned as it is now.
+    const catalogue = await deps.catalogue(start.catalogueRevision);
+    const critical = criticalTypes(catalogue);
+    const prefs = start.preferences ??
+      decodeStoredPreferences(row.data, catalogue);
     const runningAtStart = start.running;
     const truth = round === 0 ? opts.held : undefined;
+    // Members are libSQL rows: their writes go out with the release below.
+    const members = memberChanges(
+      deps,
+      { userId: row.userId, prefs, critical },
+      start.members,
+    );
+    members.note(outcome);
     // Ledger writes wait for the end of the round and go out in one batch.
     // Until then the ledger may trail QStash, which only ever costs a
     // repeated upsert or a delete of something already gone.
     const writes: LedgerWrite[] = [];
     let applied: Applied;
     try {
-      applied = await applyOnce(
+      applied = await applyOnce({
         deps,
-        row.userId,
+        userId: row.userId,
         prefs,
-        outcome,
-        truth ?? ledger,
-        truth !== undefined,
+        critical,
+        held: truth ?? ledger,
+        heldIsTruth: truth !== undefined,
         runningAtStart,
+        outcome,
         writes,
-      );
+      });
     } catch (error) {
       await flush(deps, writes);
       const message = error instanceof SchedulerError
@@ -139,6 +200,7 @@ export async function reconcileUser(
       deps.log.warn("reconcile.pending", {
         user: shortId(userId),
         status: error.status ?? null,
+        ms: ms(),
       });
       return { ...outcome, status: "pending", reason: "scheduler_unavailable" };
     }
@@ -153,21 +215,25 @@ export async function reconcileUser(
         deps.now(),
       );
     let status: "synced" | "pending" | "lost" | undefined;
+    let outOfStep: string[] = [];
     if (applied.pauses.needsMove(runningAtStart)) {
       // Rare (drift repair, a stop racing this write): schedules in the
       // wrong paused state. Ledger first, then move them, then release.
       await flush(deps, writes);
       await applied.pauses.settle();
-      const [released] = await deps.db.batch([
+      const [released, ...rest] = await deps.db.batch([
         releaseSyncedQuery(deps.db, userId, leaseId, row.version),
         ...ledgerTruth(),
+        ...members.writes,
+        ...members.check,
       ]);
       status = released[0]?.syncStatus ?? "lost";
+      outOfStep = members.outOfStep(rest);
     } else {
       // The common path: ledger writes and the release in one round trip.
       // The release is conditional on the scheduler's state being what this
       // round saw; if a stop or start landed meanwhile, settle and release.
-      const [released] = await deps.db.batch([
+      const [released, ...rest] = await deps.db.batch([
         releaseSyncedQuery(
           deps.db,
           userId,
@@ -177,8 +243,11 @@ export async function reconcileUser(
         ),
         ...writes,
         ...ledgerTruth(),
+        ...members.writes,
+        ...members.check,
       ]);
       status = released[0]?.syncStatus;
+      outOfStep = members.outOfStep(rest);
       if (status === undefined && applied.pauses.tracking) {
         await applied.pauses.settle();
         status = await releaseLeaseSynced(
@@ -189,6 +258,9 @@ export async function reconcileUser(
         );
       }
     }
+    if (outOfStep.length && !await slotsFollowed(deps, userId, outOfStep)) {
+      return { ...outcome, status: "pending", reason: "scheduler_unavailable" };
+    }
     if (status === "synced") {
       outcome.status = "synced";
       deps.log.info("reconcile.synced", {
@@ -196,6 +268,7 @@ export async function reconcileUser(
         created: outcome.created.length,
         updated: outcome.updated.length,
         deleted: outcome.deleted.length,
+        ms: ms(),
       });
       return outcome;
     }
@@ -209,19 +282,121 @@ interface Applied {
   desired: DesiredSchedule[];
 }
 
-/** One round trip: the lease, the ledger and the scheduler's state. */
+/** One round trip: the lease, the ledger, members and the scheduler's state. */
 async function leaseRound(
   deps: ReconcileDeps,
   userId: string,
   leaseId: string,
 ): Promise<LeasedStart | null> {
-  const [leased, ledger, state] = await deps.db.batch([
+  const [leased, ledger, members, state, revision] = await deps.db.batch([
     acquireLeaseQuery(deps.db, userId, leaseId, deps.now(), LEASE_MS),
     heldQuery(deps.db, userId),
+    membersOfUserQuery(deps.db, userId),
     runningQuery(deps.db),
+    catalogueRevisionQuery(deps.db),
   ]);
   const row = leased[0];
-  return row ? { leaseId, row, ledger, running: runningOf(state) } : null;
+  return row
+    ? {
+      leaseId,
+      row,
+      ledger,
+      members,
+      running: runningOf(state),
+      catalogueRevision: catalogueRevisionOf(revision),
+    }
+    : null;
+}
+
+interface MemberChanges {
+  writes: ReturnType<typeof memberWrites>;
+  /**
+   * Closes the release batch: which of the slots this user is in, joined
+   * or left disagree with the ledger once the members are written.
+   */
+  check: ReturnType<typeof slotsOutOfStepQuery>[];
+  /** Reads the check's answer from the end of the batch's results. */
+  outOfStep(results: readonly unknown[]): string[];
+  note(outcome: ReconcileOutcome): void;
+}
+
+/**
+ * The shared placement's half of a reconcile: the user's members as the
+ * preferences want them now (none under per-user placement, which is how
+ * switching placement empties them), as writes for the release batch.
+ */
+function memberChanges(
+  deps: ReconcileDeps,
+  user: { userId: string; prefs: Preferences; critical: ReadonlySet<string> },
+  stored: readonly StoredMember[],
+): MemberChanges {
+  const { userId } = user;
+  const desired = deps.config.schedulePlacement === "slots"
+    ? planMemberships(userId, user.prefs, deps.now(), user.critical)
+      .map((m) => ({ ...m, id: membershipId(m) }))
+    : [];
+  const before = new Map(stored.map((m) => [m.id, m]));
+  const wanted = new Set(desired.map((m) => m.id));
+  const remove = stored.filter((m) => !wanted.has(m.id));
+  const put = desired.filter((m) => before.get(m.id)?.slot !== m.slot);
+  const touched = new Set<string>();
+  for (const m of remove) touched.add(m.slot);
+  for (const m of put) {
+    touched.add(m.slot);
+    const old = before.get(m.id);
+    if (old) touched.add(old.slot);
+  }
+  // Every slot the user is in is checked, not only those that changed: a
+  // retry after QStash failed changes no member, and must still finish.
+  for (const m of desired) touched.add(m.slot);
+  const check = touched.size
+    ? [slotsOutOfStepQuery(deps.db, [...touched].sort())]
+    : [];
+  return {
+    writes: memberWrites(deps.db, userId, {
+      remove: remove.map((m) => m.id),
+      put,
+      now: deps.now(),
+    }),
+    check,
+    outOfStep: (results) => check.length ? outOfStepSlots(results.at(-1)) : [],
+    note(outcome) {
+      for (const m of remove) note(outcome.deleted, m.id);
+      for (const m of put) {
+        note(before.has(m.id) ? outcome.updated : outcome.created, m.id);
+      }
+      const changed = new Set([...outcome.created, ...outcome.updated]);
+      for (const m of desired) {
+        if (!changed.has(m.id)) note(outcome.unchanged, m.id);
+      }
+    },
+  };
+}
+
+/**
+ * After members joined or left slots: the slots out of step with QStash
+ * are synced (a first member creates the schedule, a last one leaving
+ * deletes it). When QStash cannot be reached the members stay saved and
+ * the user is marked pending, so the cron trigger comes back (and the
+ * maintenance sweep makes the slots follow in any case).
+ */
+async function slotsFollowed(
+  deps: ReconcileDeps,
+  userId: string,
+  out: readonly string[],
+): Promise<boolean> {
+  try {
+    await syncSlots(deps, out);
+    return true;
+  } catch (error) {
+    if (!(error instanceof SchedulerError)) throw error;
+    await markPending(deps.db, userId, error.message, retryAt(deps));
+    deps.log.warn("reconcile.pending", {
+      user: shortId(userId),
+      status: error.status ?? null,
+    });
+    return false;
+  }
 }
 
 type LedgerWrite =
@@ -238,20 +413,45 @@ function retryAt(deps: ReconcileDeps) {
   return (attempts: number) => deps.now() + retryDelayMs(attempts);
 }
 
-async function applyOnce(
-  deps: ReconcileDeps,
-  userId: string,
-  prefs: Preferences,
-  outcome: ReconcileOutcome,
-  held: readonly HeldWithPause[],
-  heldIsTruth: boolean,
-  runningAtStart: boolean,
-  writes: LedgerWrite[],
-): Promise<Applied> {
-  const desired = planUserSchedules(userId, prefs, {
-    destination: deps.config.callbackUrl,
-    now: deps.now(),
-  });
+/** What one round's QStash calls work from, and where they report. */
+interface Round {
+  deps: ReconcileDeps;
+  userId: string;
+  prefs: Preferences;
+  critical: ReadonlySet<string>;
+  /** The ledger, or QStash's own answer when `heldIsTruth`. */
+  held: readonly HeldWithPause[];
+  heldIsTruth: boolean;
+  runningAtStart: boolean;
+  /** Filled in as calls are confirmed. */
+  outcome: ReconcileOutcome;
+  /** Ledger writes for the release batch, added as calls are confirmed. */
+  writes: LedgerWrite[];
+}
+
+/**
+ * The per-user placement's half of a round: one QStash schedule per type
+ * and time (none under the shared placement, which is how switching to it
+ * deletes them).
+ */
+async function applyOnce(round: Round): Promise<Applied> {
+  const {
+    deps,
+    userId,
+    prefs,
+    held,
+    heldIsTruth,
+    runningAtStart,
+    outcome,
+    writes,
+  } = round;
+  const desired = deps.config.schedulePlacement === "per-user"
+    ? planUserSchedules(userId, prefs, {
+      destination: deps.config.callbackUrl,
+      now: deps.now(),
+      critical: round.critical,
+    })
+    : [];
   const diff = diffSchedules(desired, held);
   const pauses = pauseTracker(deps, runningAtStart);
   // With QStash's own list as the truth every kept schedule's paused state
@@ -283,11 +483,11 @@ async function applyOnce(
       ),
   ];
   await inSmallGroups(calls);
-  for (const list of [outcome.created, outcome.updated, outcome.deleted]) {
-    list.sort();
-  }
   const touched = new Set([...outcome.created, ...outcome.updated]);
-  outcome.unchanged = diff.unchanged.filter((id) => !touched.has(id));
+  for (const id of diff.unchanged) {
+    if (!touched.has(id)) note(outcome.unchanged, id);
+  }
+  for (const list of Object.values(lists(outcome))) list.sort();
   return { pauses, desired };
 }
 
@@ -316,4 +516,13 @@ async function inSmallGroups(calls: (() => Promise<void>)[]): Promise<void> {
 
 function note(list: string[], id: string) {
   if (!list.includes(id)) list.push(id);
+}
+
+function lists(o: ReconcileOutcome) {
+  return {
+    created: o.created,
+    updated: o.updated,
+    deleted: o.deleted,
+    unchanged: o.unchanged,
+  };
 }

@@ -3,10 +3,6 @@ import { type HeldWithPause, sameHeld } from "../domain/drift.ts";
 import { parseStoredJob } from "../domain/job_definition.ts";
 import { jobScheduleId } from "../domain/job_schedule.ts";
 import { chunk } from "../domain/paging.ts";
-import {
-  type DesiredSchedule,
-  planUserSchedules,
-} from "../domain/schedule_plan.ts";
 import { listJobs } from "../ports/job_store.ts";
 import {
   preferencesPage,
@@ -15,10 +11,24 @@ import {
 import {
   forgetHeld,
   forgetUnownedLedgerRows,
+  heldSlotsQuery,
   ledgerOfUserRange,
+  recordSlotHeldQuery,
   replaceLedgerOf,
 } from "../ports/schedule_ledger.ts";
-import { SchedulerError } from "../ports/scheduler.ts";
+import {
+  membersOfUserRange,
+  occupiedSlots,
+  type StoredMember,
+} from "../ports/slot_store.ts";
+import {
+  type Membership,
+  membershipKey,
+  slotSchedule,
+} from "../domain/slot_plan.ts";
+import type { Catalogue } from "../domain/catalogue.ts";
+import { planUser, type UserPlan } from "./user_plan.ts";
+import { syncSlots } from "./slot_schedules.ts";
 import { shortId } from "../ports/logger.ts";
 import { syncJobSchedule } from "./job_schedule_sync.ts";
 import {
@@ -28,7 +38,7 @@ import {
   type PageResult,
   type PageStep,
 } from "./operation_context.ts";
-import { reconcileUser } from "./reconcile_user.ts";
+import { reconcileCounted } from "./operation_context.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 
 /**
@@ -46,6 +56,8 @@ export const restartStep: PageStep = (deps, ctx, at, pageSize) => {
       return restartJobs(deps, ctx);
     case "users":
       return restartUsers(deps, ctx, at.cursor, pageSize);
+    case "slots":
+      return restartSlots(deps, ctx);
     case "orphans":
       return removeOrphans(deps, ctx, pageSize);
     default:
@@ -80,13 +92,24 @@ async function restartUsers(
 ): Promise<PageResult> {
   const rows = await preferencesPage(deps.db, after, pageSize);
   const last = rows[rows.length - 1];
-  if (!last) return { phase: "orphans", cursor: null, counts: {} };
+  if (!last) return { phase: "slots", cursor: null, counts: {} };
+  const catalogue = await deps.catalogue();
+  const [ledgerRows, memberRows] = await Promise.all([
+    ledgerOfUserRange(deps.db, after, last.userId),
+    membersOfUserRange(deps.db, after, last.userId),
+  ]);
   const ledger = new Map<string, HeldWithPause[]>();
-  for (const row of await ledgerOfUserRange(deps.db, after, last.userId)) {
+  for (const row of ledgerRows) {
     if (row.userId === null) continue;
     const list = ledger.get(row.userId) ?? [];
     list.push(row);
     ledger.set(row.userId, list);
+  }
+  const members = new Map<string, StoredMember[]>();
+  for (const m of memberRows) {
+    const list = members.get(m.userId) ?? [];
+    list.push(m);
+    members.set(m.userId, list);
   }
   const counts = {
     users: rows.length,
@@ -98,10 +121,12 @@ async function restartUsers(
   };
   for (const row of rows) {
     const truth = ctx.index.users.get(row.userId) ?? [];
-    const desired = planOrSkip(deps, row);
-    if (!desired) continue;
+    const plan = planOrSkip(deps, row, catalogue);
+    if (!plan) continue;
+    const desired = plan.schedules;
     const matches = isNoop(diffSchedules(desired, truth)) &&
-      truth.every((s) => s.paused === ctx.wantPaused);
+      truth.every((s) => s.paused === ctx.wantPaused) &&
+      sameMembers(plan.members, members.get(row.userId) ?? []);
     if (matches && row.syncStatus === "synced") {
       counts.unchanged += desired.length;
       if (!sameHeld(ledger.get(row.userId) ?? [], truth)) {
@@ -115,29 +140,31 @@ async function restartUsers(
       }
       continue;
     }
-    const outcome = await reconcileUser(deps, row.userId, { held: truth });
-    if (outcome.reason === "scheduler_unavailable") {
-      // Fail the operation here, so it resumes from this page.
-      throw new SchedulerError("QStash failed during the restart");
-    }
-    counts.created += outcome.created.length;
-    counts.updated += outcome.updated.length;
-    counts.deleted += outcome.deleted.length;
-    counts.unchanged += outcome.unchanged.length;
+    await reconcileCounted(deps, row.userId, counts, { held: truth });
   }
   return { phase: "users", cursor: last.userId, counts };
 }
 
-/** A row that cannot be read is logged and left alone, not fatal to all. */
+/**
+ * What one user should have under the deployment's placement: per-user
+ * schedules, or slot members (and then no per-user schedule at all). A row
+ * that cannot be read is logged and left alone, not fatal to all.
+ */
 function planOrSkip(
   deps: OperationDeps,
   row: { userId: string; data: string },
-): DesiredSchedule[] | null {
+  catalogue: Catalogue,
+): UserPlan | null {
   try {
-    return planUserSchedules(row.userId, decodeStoredPreferences(row.data), {
-      destination: deps.config.callbackUrl,
-      now: deps.now(),
-    });
+    return planUser(
+      deps,
+      {
+        userId: row.userId,
+        prefs: decodeStoredPreferences(row.data, catalogue),
+      },
+      catalogue,
+      deps.now(),
+    );
   } catch {
     deps.log.warn("restart.skipped", {
       user: shortId(row.userId),
@@ -145,6 +172,74 @@ function planOrSkip(
     });
     return null;
   }
+}
+
+/** Whether the stored members are exactly the planned ones, slots and all. */
+function sameMembers(
+  planned: readonly Membership[],
+  stored: readonly StoredMember[],
+): boolean {
+  if (planned.length !== stored.length) return false;
+  const slots = new Map(stored.map((m) => [membershipKey(m), m.slot]));
+  return planned.every((m) => slots.get(membershipKey(m)) === m.slot);
+}
+
+/**
+ * The shared slots against QStash's own list: a slot with members whose
+ * schedule is missing or different is made again, a schedule of a slot
+ * without members is deleted, a paused state that is wrong is moved. Every
+ * create and delete goes through the slot's lease (syncSlots), so a user
+ * writing meanwhile cannot be left without a schedule.
+ */
+async function restartSlots(
+  deps: OperationDeps,
+  ctx: OperationContext,
+): Promise<PageResult> {
+  const [occupied, ledgerRows] = await Promise.all([
+    occupiedSlots(deps.db),
+    heldSlotsQuery(deps.db, []),
+  ]);
+  const ledger = new Map(ledgerRows.map((row) => [row.id, row]));
+  const counts = { created: 0, deleted: 0, unchanged: 0, ledgerFixed: 0 };
+  const toSync: string[] = [];
+  for (const slot of occupied) {
+    const spec = slotSchedule(slot, deps.config.callbackUrl);
+    const held = ctx.index.slots.get(slot);
+    if (
+      !held || held.cron !== spec.cron || held.body !== spec.body ||
+      held.destination !== spec.destination
+    ) {
+      // Forgotten first, so the sync makes it again.
+      await forgetHeld(deps.db, spec.id);
+      toSync.push(slot);
+      continue;
+    }
+    if (held.paused !== ctx.wantPaused) {
+      if (ctx.wantPaused) await deps.scheduler.pauseSchedule(spec.id);
+      else await deps.scheduler.resumeSchedule(spec.id);
+    }
+    if (ledger.get(spec.id)?.paused !== ctx.wantPaused) {
+      await recordSlotHeldQuery(
+        deps.db,
+        spec,
+        slot,
+        deps.now(),
+        ctx.wantPaused,
+      );
+      counts.ledgerFixed++;
+    }
+    counts.unchanged++;
+  }
+  for (const [slot, held] of ctx.index.slots) {
+    if (occupied.has(slot)) continue;
+    // Recorded first, so the sync deletes it.
+    await recordSlotHeldQuery(deps.db, held, slot, deps.now(), held.paused);
+    toSync.push(slot);
+  }
+  const done = await syncSlots(deps, toSync);
+  counts.created += done.created.length;
+  counts.deleted += done.deleted.length;
+  return { phase: "orphans", cursor: null, counts };
 }
 
 /**

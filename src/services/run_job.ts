@@ -156,23 +156,26 @@ export async function runJob(
       { status: "failed", error: reason },
       deps.now(),
     );
-    logRun(deps, job, runId, "failed", started);
+    logRun(deps, job, runId, "failed", started, reason);
     return runView(run ?? claimed);
   }
 }
 
+/** One line per run: a failed run is a warning and says why. */
 function logRun(
   deps: Pick<AppDeps, "log">,
   job: JobDefinition,
   runId: string,
   status: string,
   started: number,
+  reason?: string,
 ) {
-  deps.log.info("job.run", {
+  deps.log.log(status === "failed" ? "warn" : "info", "job.run", {
     job: job.id,
     run: runId,
     status,
     ms: Math.round(performance.now() - started),
+    ...(reason === undefined ? {} : { reason }),
   });
 }
 

@@ -9,6 +9,8 @@ import {
   type OperationKind,
   recordPage,
   releaseOperation,
+  type SchedulerOperationKind,
+  stalledOperations,
   supersede,
 } from "../ports/operation_store.ts";
 import { SchedulerError } from "../ports/scheduler.ts";
@@ -18,11 +20,12 @@ import {
   DONE,
   loadContext,
   type OperationDeps,
-  type PageStep,
+  type PageResult,
 } from "./operation_context.ts";
 import { type OperationView, viewOf } from "./operation_view.ts";
 import { PAUSE_FIRST_PHASE, pauseStep } from "./pause_steps.ts";
 import { RESTART_FIRST_PHASE, restartStep } from "./restart_steps.ts";
+import { RETYPE_FIRST_PHASE, retypeStepFor } from "./retype_steps.ts";
 
 /**
  * Restart, stop and start run as resumable operations: pages of work whose
@@ -49,10 +52,41 @@ export const DEFAULT_OPERATION_OPTIONS: OperationOptions = {
 /** A page that overruns its lease lets another runner take over. */
 const LEASE_MS = 60_000;
 
-const KINDS: Record<OperationKind, { first: string; step: PageStep }> = {
-  restart: { first: RESTART_FIRST_PHASE, step: restartStep },
-  stop: { first: PAUSE_FIRST_PHASE, step: pauseStep },
-  start: { first: PAUSE_FIRST_PHASE, step: pauseStep },
+/** One call's page runner: what its pages share is read once, here. */
+type Pages = (
+  at: { phase: string; cursor: string | null },
+  pageSize: number,
+) => Promise<PageResult>;
+
+const KINDS: Record<
+  OperationKind,
+  { first: string; prepare(deps: OperationDeps, op: Operation): Promise<Pages> }
+> = {
+  restart: {
+    first: RESTART_FIRST_PHASE,
+    prepare: async (deps) => {
+      const ctx = await loadContext(deps);
+      return (at, size) => restartStep(deps, ctx, at, size);
+    },
+  },
+  stop: {
+    first: PAUSE_FIRST_PHASE,
+    prepare: async (deps) => {
+      const ctx = await loadContext(deps);
+      return (at, size) => pauseStep(deps, ctx, at, size);
+    },
+  },
+  start: {
+    first: PAUSE_FIRST_PHASE,
+    prepare: async (deps) => {
+      const ctx = await loadContext(deps);
+      return (at, size) => pauseStep(deps, ctx, at, size);
+    },
+  },
+  retype: {
+    first: RETYPE_FIRST_PHASE,
+    prepare: (deps, op) => Promise.resolve(retypeStepFor(deps, op.params)),
+  },
 };
 
 /**
@@ -62,7 +96,7 @@ const KINDS: Record<OperationKind, { first: string; step: PageStep }> = {
  */
 export async function startOperation(
   deps: OperationDeps,
-  kind: OperationKind,
+  kind: SchedulerOperationKind,
   options: OperationOptions,
 ): Promise<OperationView> {
   const now = deps.now();
@@ -111,16 +145,34 @@ export async function continueOperation(
   return await runOperation(deps, id, options, true);
 }
 
-/** Picks up an operation whose runner died (its lease ran out). */
-export async function resumeStalledOperation(
+/**
+ * A retype: the walk over the users a catalogue change moves (see
+ * retype_steps.ts). It runs beside restarts, stops and starts (each user's
+ * reconcile has its own lease), and like them continues through QStash.
+ */
+export async function startRetype(
+  deps: OperationDeps,
+  params: string,
+  options: OperationOptions = DEFAULT_OPERATION_OPTIONS,
+): Promise<OperationView> {
+  const now = deps.now();
+  const id = `op_${now.toString(36)}${crypto.randomUUID().slice(0, 8)}`;
+  await insertOperation(deps.db, {
+    id,
+    kind: "retype",
+    phase: RETYPE_FIRST_PHASE,
+    now,
+    params,
+  });
+  return await runOperation(deps, id, options, false);
+}
+
+/** Picks up operations whose runner died (their lease ran out). */
+export async function resumeStalledOperations(
   deps: OperationDeps,
 ): Promise<void> {
-  const open = await latestUnfinished(deps.db);
-  if (
-    open?.status === "running" && open.leaseUntil !== null &&
-    open.leaseUntil < deps.now()
-  ) {
-    await continueOperation(deps, open.id);
+  for (const op of await stalledOperations(deps.db, deps.now())) {
+    await continueOperation(deps, op.id);
   }
 }
 
@@ -141,9 +193,8 @@ async function runOperation(
       { operation: viewOf(current) },
     );
   }
-  const { step } = KINDS[op.kind];
   try {
-    const ctx = await loadContext(deps);
+    const step = await KINDS[op.kind].prepare(deps, op);
     let pages = 0;
     while (op.phase !== DONE) {
       if (
@@ -153,8 +204,6 @@ async function runOperation(
         return await handOver(deps, op, resumed);
       }
       const result = await step(
-        deps,
-        ctx,
         { phase: op.phase, cursor: op.cursor },
         options.pageSize,
       );

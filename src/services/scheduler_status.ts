@@ -2,7 +2,15 @@ import { parseStoredJob } from "../domain/job_definition.ts";
 import { jobOwner } from "../domain/job_schedule.ts";
 import { nextRunAt, splitCron } from "../domain/next_run.ts";
 import { pageOf } from "../domain/paging.ts";
-import { scheduleOwner } from "../domain/schedule_plan.ts";
+import { cronDays, scheduleOwner } from "../domain/schedule_plan.ts";
+import { nextOccurrence, slotOfScheduleId } from "../domain/slot_plan.ts";
+import { hourAndMinute } from "../domain/local_time.ts";
+import type { Weekday } from "../domain/weekday.ts";
+import { preferencesOfUsers } from "../ports/preferences_store.ts";
+import { memberPage, type StoredMember } from "../ports/slot_store.ts";
+import { stillWanted } from "./deliver_occurrence.ts";
+import type { Catalogue } from "../domain/catalogue.ts";
+import { decodeStoredPreferences } from "./stored_preferences.ts";
 import type { AppDeps } from "../deps.ts";
 import { listJobs } from "../ports/job_store.ts";
 import { latestUnfinished } from "../ports/operation_store.ts";
@@ -15,7 +23,7 @@ import { readSchedulerRunning } from "../ports/scheduler_state_store.ts";
 import type { JobDefinition } from "../domain/job_definition.ts";
 import { type OperationView, viewOf } from "./operation_view.ts";
 
-type Deps = Pick<AppDeps, "db" | "now" | "config">;
+type Deps = Pick<AppDeps, "db" | "now" | "config" | "catalogue">;
 
 type Trigger =
   | { type: "interval"; every: string }
@@ -23,12 +31,18 @@ type Trigger =
 
 export interface StatusJob {
   id: string;
-  kind: "user" | "system";
+  /**
+   * A user's type and time (a per-user schedule, or a slot member), a
+   * system job, or a shared slot's schedule.
+   */
+  kind: "user" | "system" | "slot";
   userId?: string;
   type?: string;
   localTime?: string;
   jobId?: string;
   name?: string;
+  /** The slot ("HHMM", UTC): a slot's own, or the one a member is in. */
+  slot?: string;
   trigger: Trigger;
   timezone: string;
   nextRun: string | null;
@@ -59,18 +73,46 @@ export async function schedulerStatus(
   deps: Deps,
   q: { userId: string | null; after: string | null; limit: number },
 ): Promise<SchedulerStatus> {
-  const [running, activeJobs, rows, open] = await Promise.all([
+  const [running, activeJobs, rows, members, open] = await Promise.all([
     readSchedulerRunning(deps.db),
     countActiveSchedules(deps.db),
     ledgerPage(deps.db, { ...q, limit: q.limit + 1 }),
+    memberPage(deps.db, { ...q, limit: q.limit + 1 }),
     latestUnfinished(deps.db),
   ]);
-  const page = pageOf(rows, q.limit, (row) => row.id);
-  const jobs = page.items.some((row) => row.userId === null)
-    ? new Map((await listJobs(deps.db)).map((r) => [r.id, parseStoredJob(r)]))
-    : new Map<string, JobDefinition>();
+  // Schedules and slot members, merged in id order into one page.
+  const merged: Listed[] = [
+    ...rows.map((row) => ({ id: row.id, row })),
+    ...members.map((member) => ({ id: member.id, member })),
+  ].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const page = pageOf(merged, q.limit, (item) => item.id);
+  const listedRows = page.items.flatMap((i) => "row" in i ? [i.row] : []);
+  const listedMembers = page.items.flatMap((i) =>
+    "member" in i ? [i.member] : []
+  );
+  const [jobs, prefs] = await Promise.all([
+    listedRows.some((row) => row.type === "job")
+      ? listJobs(deps.db).then((all) =>
+        new Map(all.map((r) => [r.id, parseStoredJob(r)]))
+      )
+      : new Map<string, JobDefinition>(),
+    preferencesOfUsers(deps.db, [
+      ...new Set(listedMembers.map((m) => m.userId)),
+    ]),
+  ]);
+  const prefsOf = new Map(prefs.map((p) => [p.userId, p.data]));
+  const catalogue = await deps.catalogue();
   const now = deps.now();
-  const entries = page.items.map((row) => statusJob(row, jobs, running, now));
+  const entries = page.items.map((item) =>
+    "row" in item
+      ? statusJob(item.row, jobs, running, now)
+      : memberJob(item.member, {
+        data: prefsOf.get(item.member.userId),
+        catalogue,
+        running,
+        now,
+      })
+  );
   return {
     running,
     activeJobs,
@@ -80,6 +122,63 @@ export async function schedulerStatus(
     defaultTimezone: deps.config.defaultTimezone,
     operation: open ? viewOf(open) : null,
     checkedAt: new Date(now).toISOString(),
+  };
+}
+
+type Listed = { id: string; row: LedgerRow } | {
+  id: string;
+  member: StoredMember;
+};
+
+/**
+ * A slot member as a user's job: its own time and days in its own zone,
+ * next run computed there (the slot is only where it fires from).
+ */
+function memberJob(
+  member: StoredMember,
+  at: {
+    data: string | undefined;
+    catalogue: Catalogue;
+    running: boolean;
+    now: number;
+  },
+): StatusJob {
+  const { running, now } = at;
+  let timezone = "UTC";
+  let days: readonly Weekday[] = [];
+  try {
+    if (at.data !== undefined) {
+      const prefs = decodeStoredPreferences(at.data, at.catalogue);
+      timezone = prefs.timezone;
+      const typePrefs = stillWanted(
+        prefs,
+        member,
+        at.catalogue.get(member.type),
+      );
+      if (typeof typePrefs !== "string") days = typePrefs.days;
+    }
+  } catch {
+    // Unreadable preferences: listed without a next run.
+  }
+  const next = running
+    ? nextOccurrence(now, member.localTime, timezone, days)
+    : null;
+  const { hour, minute } = hourAndMinute(member.localTime);
+  return {
+    id: member.id,
+    kind: "user",
+    userId: member.userId,
+    type: member.type,
+    localTime: member.localTime,
+    slot: member.slot,
+    trigger: {
+      type: "cron",
+      cron: `${minute} ${hour} * * ${cronDays(days)}`,
+      timezone,
+    },
+    timezone,
+    nextRun: next === null ? null : new Date(next).toISOString(),
+    paused: !running,
   };
 }
 
@@ -97,6 +196,10 @@ function statusJob(
     paused: row.paused,
   };
   const asCron: Trigger = { type: "cron", cron: pattern, timezone: zone };
+  const slot = slotOfScheduleId(row.id);
+  if (slot !== null) {
+    return { id: row.id, kind: "slot", slot, trigger: asCron, ...timing };
+  }
   const jobId = jobOwner(row.id);
   if (jobId !== null) {
     const job = jobs.get(jobId);

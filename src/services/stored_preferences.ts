@@ -1,22 +1,22 @@
+import type { Catalogue } from "../domain/catalogue.ts";
 import {
-  parsePreferencesPut,
-  type Preferences,
-} from "../domain/preferences.ts";
+  decodeOverrides,
+  effectivePreferences,
+} from "../domain/preference_overrides.ts";
+import type { Preferences } from "../domain/preferences.ts";
 
 /**
- * Stored preferences are written by Herald itself, but they are still parsed,
- * not cast: a row written by an older catalogue must fail loudly, not plan
- * schedules from garbage.
+ * A stored row's preferences: the live catalogue's defaults under the
+ * user's choices.
  */
-export function decodeStoredPreferences(data: string): Preferences {
-  const parsed = parsePreferencesPut(JSON.parse(data));
-  if (!parsed.ok) {
-    const first = parsed.issues[0];
-    throw new Error(
-      `Stored preferences are invalid at "${first?.path ?? ""}": ${
-        first?.message ?? ""
-      }`,
-    );
-  }
-  return parsed.value;
+export function decodeStoredPreferences(
+  data: string,
+  catalogue: Catalogue,
+): Preferences {
+  return effectivePreferences(decodeOverrides(data), catalogue);
+}
+
+/** The types nobody may switch off, for the planners. */
+export function criticalTypes(catalogue: Catalogue): Set<string> {
+  return new Set(catalogue.types.filter((t) => t.critical).map((t) => t.id));
 }

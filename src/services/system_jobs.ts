@@ -23,7 +23,10 @@ import { SchedulerError } from "../ports/scheduler.ts";
 import { deleteJobSchedule, syncJobSchedule } from "./job_schedule_sync.ts";
 import { type JobRunView, runView } from "./run_job.ts";
 
-type Deps = Pick<AppDeps, "db" | "scheduler" | "log" | "now" | "config">;
+type Deps = Pick<
+  AppDeps,
+  "db" | "scheduler" | "log" | "now" | "config" | "catalogue"
+>;
 
 export interface JobView extends JobDefinition {
   scheduleId: string;
@@ -75,6 +78,9 @@ export async function putJob(
   deps: Deps,
   job: JobDefinition,
 ): Promise<{ job: JobView; created: boolean }> {
+  if ("builtin" in job.target && job.target.builtin === "fanout") {
+    await mustBeInCatalogue(deps, job.target.type);
+  }
   const { created } = await saveJob(deps.db, {
     id: job.id,
     name: job.name,
@@ -87,6 +93,16 @@ export async function putJob(
   const view = await getJobView(deps, job.id);
   if (!view) throw new AppError("not_found", `No job "${job.id}"`);
   return { job: view, created };
+}
+
+/** A fan-out sends one of the catalogue's types (its audience has it on). */
+async function mustBeInCatalogue(deps: Deps, type: string): Promise<void> {
+  if ((await deps.catalogue()).get(type)) return;
+  if ((await deps.catalogue("latest")).get(type)) return;
+  const message = `No type "${type}" in the catalogue (see /v1/types)`;
+  throw new AppError("validation_failed", `"target.type": ${message}`, {
+    fields: [{ path: "target.type", message }],
+  });
 }
 
 /**

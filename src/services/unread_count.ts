@@ -1,4 +1,3 @@
-import { userAudiences } from "../domain/notification.ts";
 import type { AppDeps } from "../deps.ts";
 import { membershipsOf } from "../ports/membership_store.ts";
 import { countUnread } from "../ports/notification_store.ts";
@@ -8,7 +7,10 @@ type Deps = Pick<AppDeps, "db" | "cache">;
 /**
  * Whose inbox, and the role and topic channels they belong to when the
  * caller already knows them (a user's request has just synced its token's
- * claims): then nothing reads them again.
+ * claims): then nothing reads them again. The channels name the cache
+ * versions a count is stamped with; which of the channels' notifications
+ * the count includes (those since the user joined) is decided in libSQL
+ * (ports/held_audiences.ts).
  */
 export interface InboxOwner {
   userId: string;
@@ -22,22 +24,6 @@ async function membershipsFor(
   return owner.memberships ?? await membershipsOf(deps.db, owner.userId);
 }
 
-/** The owner with their memberships read, if they were not known yet. */
-export async function withMemberships(
-  deps: Pick<AppDeps, "db">,
-  owner: InboxOwner,
-): Promise<Required<InboxOwner>> {
-  return {
-    userId: owner.userId,
-    memberships: await membershipsFor(deps, owner),
-  };
-}
-
-/** The channels whose notifications make up a user's inbox. */
-export function audiencesOfUser(owner: Required<InboxOwner>): string[] {
-  return userAudiences(owner.userId, owner.memberships);
-}
-
 /**
  * Counts in libSQL, stamped with the user's channel versions read before
  * the count, so any change racing the count makes the stored value a miss.
@@ -46,11 +32,7 @@ async function freshCount(deps: Deps, owner: InboxOwner) {
   const { userId } = owner;
   const memberships = await membershipsFor(deps, owner);
   const stamp = await deps.cache.versions([`user:${userId}`, ...memberships]);
-  const count = await countUnread(
-    deps.db,
-    userId,
-    userAudiences(userId, memberships),
-  );
+  const count = await countUnread(deps.db, userId);
   return { count, stamp };
 }
 

@@ -30,6 +30,18 @@ async function send(stack: TestStack, userId: string, title: string) {
 const titles = (page: Page) =>
   page.locator("#notifications li .title").allTextContents();
 
+async function within<T>(ms: number, work: Promise<T>, what: string) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no ${what} in ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function waitForState(page: Page, state: string) {
   await page.waitForFunction(
     (s) => document.getElementById("state")?.dataset.state === s,
@@ -93,16 +105,16 @@ for (const transport of ["sse", "websocket"] as const) {
         // (Chromium's offline emulation leaves loopback streams open.)
         const blockStreams = "**/v1/stream?*";
         let blocked = true;
-        let refused = 0;
+        const refused = Promise.withResolvers<void>();
         if (transport === "sse") {
           await context.route(blockStreams, (route) => {
-            refused++;
+            refused.resolve();
             return route.abort("connectionreset");
           });
         } else {
           await context.routeWebSocket(/\/v1\/stream\?/, (ws) => {
             if (!blocked) return ws.connectToServer();
-            refused++;
+            refused.resolve();
             return ws.close();
           });
         }
@@ -111,7 +123,7 @@ for (const transport of ["sse", "websocket"] as const) {
         await send(stack, user, "Missed one");
         await send(stack, user, "Missed two");
         // At least one reconnect attempt fails against the block.
-        while (refused === 0) await page.waitForTimeout(20);
+        await within(15_000, refused.promise, "a refused reconnect");
         assert.deepEqual(
           (await titles(page)).filter((t) => t.startsWith("Missed")),
           [],

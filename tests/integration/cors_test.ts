@@ -44,4 +44,19 @@ suite.test("API responses and the SSE stream carry the allowed origin", async ()
   await stream.body?.cancel();
 });
 
+suite.test("a 405 lists OPTIONS among the path's methods, since preflights are answered", async () => {
+  const res = await fetch(`${suite.stack.url}/v1/users/ada/notifications`, {
+    method: "DELETE",
+    headers: { origin: ALLOWED },
+  });
+  await res.body?.cancel();
+  assert.equal(res.status, 405);
+  assert.equal(res.headers.get("allow"), "GET, HEAD, OPTIONS");
+  assert.equal(res.headers.get("access-control-allow-origin"), ALLOWED);
+  assert.match(
+    res.headers.get("access-control-expose-headers") ?? "",
+    /allow/i,
+  );
+});
+
 suite.run();

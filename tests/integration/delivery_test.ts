@@ -1,27 +1,30 @@
 import assert from "node:assert/strict";
 import { createClient } from "@libsql/client/web";
 import { z } from "zod";
-import { DEV_QSTASH_NEXT_SIGNING_KEY } from "../../src/dev/qstash/credentials.ts";
+import {
+  DEV_QSTASH_NEXT_SIGNING_KEY,
+  DEV_QSTASH_TOKEN,
+} from "@herald/standin-qstash";
 import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
+import { slotScheduleId } from "../../src/domain/slot_plan.ts";
 import { signWebhook } from "../../src/ports/webhook_client.ts";
-import { localParts } from "../../src/domain/zoned_time.ts";
+import { addDays, localParts } from "../../src/domain/zoned_time.ts";
 import { deliver, signedDelivery } from "../support/deliveries.ts";
-import { fireSchedule, qstashClient } from "../support/qstash.ts";
+import { advanceToNextRun, heraldNow, userJobs } from "../support/placement.ts";
 import { SseStream } from "../support/sse.ts";
 import { integrationSuite } from "../support/suite.ts";
-import { freePort } from "../support/free_port.ts";
-import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
 
 // The host app's content webhook: answers per user, so one suite covers the
 // good reply, a failure and a timeout.
-const webhookPort = freePort();
+// A slow host never answers: Herald's own timeout has to give up on it.
+const slowHostGivesUp = Promise.withResolvers<void>();
 const webhookCalls: {
   userId: string;
   body: string;
   signature: string | null;
 }[] = [];
 const webhook = Deno.serve(
-  { hostname: "127.0.0.1", port: webhookPort, onListen() {} },
+  { hostname: "127.0.0.1", port: 0, onListen() {} },
   async (req) => {
     const body = await req.text();
     const payload = z.object({ userId: z.string() }).parse(JSON.parse(body));
@@ -33,8 +36,9 @@ const webhook = Deno.serve(
     if (payload.userId.startsWith("broken")) {
       return new Response("no", { status: 500 });
     }
-    if (payload.userId.startsWith("slow")) {
-      await new Promise((r) => setTimeout(r, 1_500));
+    if (payload.userId.startsWith("slow")) await slowHostGivesUp.promise;
+    if (payload.userId.startsWith("dataonly")) {
+      return Response.json({ data: { tasks: 5, project: "Apollo" } });
     }
     return Response.json({
       title: `Evening, ${payload.userId}`,
@@ -45,12 +49,8 @@ const webhook = Deno.serve(
 );
 
 const suite = integrationSuite("delivery of fired schedules", {
-  vars: {
-    CONTENT_WEBHOOKS: JSON.stringify({
-      eveningSummary: `http://127.0.0.1:${webhookPort}/content`,
-    }),
-    CONTENT_WEBHOOK_TIMEOUT_MS: "400",
-  },
+  placements: ["slots", "per-user"],
+  vars: { CONTENT_WEBHOOK_TIMEOUT_MS: "400" },
 });
 const { test } = suite;
 let n = 0;
@@ -109,15 +109,9 @@ test("a fired schedule reaches the user's open SSE stream and inbox", async () =
   });
   try {
     assert.equal((await stream.next()).event, "connected");
-    const fired = await fireSchedule(
-      suite.stack,
-      scheduleIdFor(user, "taskReminder", "14:00"),
-    );
-    assert.equal(fired.status, 200);
-    const [notification] = await stream.until("notification");
-    const event = (await stream.drain(0)).length === 0
-      ? notification
-      : notification;
+    // QStash fires the user's schedule (or their slot) by its own cron.
+    await advanceToNextRun(suite.stack, user);
+    const [event] = await stream.until("notification");
     assert.ok(event);
     const data = inboxItem.parse(JSON.parse(event.data));
     assert.equal(data.type, "taskReminder");
@@ -147,8 +141,14 @@ test("the same message delivered three times makes one notification", async () =
   }));
   assert.deepEqual(outcomes.sort(), ["duplicate", "duplicate", "sent"]);
   assert.equal((await inbox(user)).length, 1);
-  // A later retry of the same occurrence (QStash re-fires it) is also dropped.
-  await fireSchedule(suite.stack, scheduleIdFor(user, "taskReminder", "09:15"));
+  // The same delivery once more, as a retry this time: dropped too.
+  const retried = await deliver(d, "msg_test", 1);
+  assert.equal(
+    (await z.object({ status: z.string() }).parse(
+      await retried.json(),
+    )).status,
+    "duplicate",
+  );
   assert.equal((await inbox(user)).length, 1);
 });
 
@@ -201,25 +201,26 @@ test("a first attempt that died before its fan-out is finished by the retry, onc
   // Stand in for an attempt that stored the notification and then died: the
   // row and its outbox entry exist, nothing was published.
   const db = createClient({ url: suite.stack.standIns.libsqlUrl });
-  const today = localParts(Date.now() + 5 * 60_000, "UTC");
-  const date = today.time >= "12:00"
-    ? today.date
-    : new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  // The occurrence a delivery now belongs to: the latest 12:00 UTC (Herald
+  // allows QStash five minutes of early clock skew).
+  const now = await heraldNow(suite.stack);
+  const today = localParts(now + 5 * 60_000, "UTC");
+  const date = today.time >= "12:00" ? today.date : addDays(today.date, -1);
   const id = `ntf_halfway${n}`;
   await db.batch([
     {
       sql:
         `insert into notifications (id, type, title, body, severity, data, source, idempotency_key, created_at)
             values (?, 'taskReminder', 'Half way', '', 'medium', null, 'schedule', ?, ?)`,
-      args: [id, `occ:${user}:taskReminder:${date}T12:00`, Date.now()],
+      args: [id, `occ:${user}:taskReminder:${date}T12:00`, now],
     },
     {
       sql: "insert into notification_audiences values (?, ?, ?)",
-      args: [id, `user:${user}`, Date.now()],
+      args: [id, `user:${user}`, now],
     },
     {
       sql: "insert into fanout_outbox values (?, 0, ?, ?)",
-      args: [id, Date.now() + 60_000, Date.now()],
+      args: [id, now + 60_000, now],
     },
   ], "write");
   const token = await suite.stack.userToken(user);
@@ -294,7 +295,7 @@ test("a callback for a type or user switched off since produces nothing", async 
 
 test("an occurrence inside quiet hours is deferred to their end, not dropped", async () => {
   const user = newUser();
-  const now = new Date();
+  const now = new Date(await heraldNow(suite.stack));
   const hh = (h: number) => String((h + 24) % 24).padStart(2, "0");
   const time = `${hh(now.getUTCHours())}:${
     String(now.getUTCMinutes()).padStart(2, "0")
@@ -309,7 +310,7 @@ test("an occurrence inside quiet hours is deferred to their end, not dropped", a
   );
   const outcome = z.object({ status: z.literal("deferred"), until: z.string() })
     .parse(await res.json());
-  assert.ok(Date.parse(outcome.until) > Date.now());
+  assert.ok(Date.parse(outcome.until) > now.getTime());
   assert.equal((await inbox(user)).length, 0);
   // QStash holds the deferred message; moving its clock past the end delivers it.
   const advanced = await fetch(
@@ -335,16 +336,34 @@ test("an occurrence inside quiet hours is deferred to their end, not dropped", a
   assert.equal(items[0]!.type, "taskReminder");
 });
 
-test("content comes from the host app's webhook, signed, with the template as fallback", async () => {
+test("content comes from the type's webhook, signed, filling its templates, with the templates alone as fallback", async () => {
+  // The webhook is part of the type, set through the catalogue.
+  const made = await suite.stack.admin("/v1/types", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      id: "hostContent",
+      label: "Host content",
+      enabled: false,
+      times: ["18:00"],
+      template: {
+        title: "Your day at {{localTime}}",
+        body: "{{data.tasks}} tasks in {{data.project}}",
+      },
+      webhook: `http://127.0.0.1:${webhook.addr.port}/content`,
+    }),
+  });
+  assert.equal(made.status, 201, await made.text());
   const good = newUser("good");
+  const dataOnly = newUser("dataonly");
   const broken = newUser("broken");
   const slow = newUser("slow");
-  for (const user of [good, broken, slow]) {
-    await save(user, "eveningSummary", "18:00");
+  for (const user of [good, dataOnly, broken, slow]) {
+    await save(user, "hostContent", "18:00");
     const res = await deliver(
       await signedDelivery(
         suite.stack,
-        scheduleBody(user, "eveningSummary", "18:00"),
+        scheduleBody(user, "hostContent", "18:00"),
       ),
     );
     assert.equal(res.status, 200);
@@ -353,9 +372,13 @@ test("content comes from the host app's webhook, signed, with the template as fa
   const [fromHost] = await inbox(good);
   assert.equal(fromHost?.title, `Evening, ${good}`);
   assert.equal(fromHost?.data?.tasks, 3);
+  const [filled] = await inbox(dataOnly);
+  assert.equal(filled?.title, "Your day at 18:00");
+  assert.equal(filled?.body, "5 tasks in Apollo");
   for (const user of [broken, slow]) {
     const [fallback] = await inbox(user);
     assert.equal(fallback?.title, "Your day at 18:00");
+    assert.equal(fallback?.body, " tasks in ", "no data: empty, not braces");
   }
   // The host app can check the signature with the secret it already holds.
   const call = webhookCalls.find((c) => c.userId === good);
@@ -370,30 +393,131 @@ test("content comes from the host app's webhook, signed, with the template as fa
 test("a schedule firing at its cron time under QStash's clock lands in the inbox", async () => {
   const user = newUser();
   await save(user, "weeklyReport", "09:00");
-  const id = scheduleIdFor(user, "weeklyReport", "09:00");
-  const schedule = await qstashClient(suite.stack).schedules.get(id);
-  assert.equal(schedule.destination, `${suite.stack.url}/v1/qstash/callback`);
-  assert.equal(schedule.cron, "CRON_TZ=UTC 0 9 * * *");
-  assert.ok(schedule.nextScheduleTime);
-  const res = await fetch(`${suite.stack.standIns.qstashUrl}/v2/dev/clock`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${DEV_QSTASH_TOKEN}`,
-      "content-type": "application/json",
-    },
-    body: JSON.stringify({ set: schedule.nextScheduleTime }),
+  const [job] = (await userJobs(suite.stack, user)).values();
+  // No days given: the weekly report keeps its default day, Monday.
+  assert.deepEqual(job?.trigger, {
+    type: "cron",
+    cron: "0 9 * * 1",
+    timezone: "UTC",
   });
-  const fired = z.object({
-    delivered: z.array(
-      z.object({ scheduleId: z.string().optional(), status: z.number() }),
-    ),
-  })
-    .parse(await res.json()).delivered.filter((d) => d.scheduleId === id);
-  assert.deepEqual(fired.map((d) => d.status), [200]);
+  const { delivered } = await advanceToNextRun(suite.stack, user);
+  const firing = suite.placement === "per-user"
+    ? scheduleIdFor(user, "weeklyReport", "09:00")
+    : slotScheduleId("0900");
+  // A slot fires every day on the way to Monday; only Monday is the
+  // user's: one notification either way.
+  const firings = delivered.filter((d) => d.scheduleId === firing);
+  assert.ok(firings.length >= 1);
+  assert.ok(firings.every((d) => d.status === 200));
   const items = await inbox(user);
   assert.equal(items.length, 1);
   assert.equal(items[0]!.title, "Your weekly report");
+  const occurrence = z.object({ localDate: z.string() }).parse(
+    items[0]!.data?.occurrence,
+  );
+  assert.equal(new Date(`${occurrence.localDate}T00:00:00Z`).getUTCDay(), 1);
 });
 
-suite.onClose(() => webhook.shutdown());
+async function setClock(at: number) {
+  const res = await fetch(`${suite.stack.standIns.qstashUrl}/v2/dev/clock`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${DEV_QSTASH_TOKEN}` },
+    body: JSON.stringify({ set: at }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return z.object({
+    delivered: z.array(z.object({
+      scheduleId: z.string().optional(),
+      status: z.number(),
+      retried: z.number(),
+      at: z.number(),
+    })),
+  }).parse(await res.json()).delivered;
+}
+
+/** The local dates the user's notifications were made for. */
+async function occurrenceDates(user: string): Promise<string[]> {
+  return (await inbox(user)).map((item) =>
+    z.object({ localDate: z.string() }).parse(item.data?.occurrence)
+      .localDate
+  ).sort();
+}
+
+const DAY = 86_400_000;
+/** The first midnight (UTC) at least ten minutes ahead of `now`. */
+const nextMidnight = (now: number) =>
+  Math.ceil((now + 10 * 60_000) / DAY) * DAY;
+const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+test("a delivery retried past midnight is named by the day it fired", async () => {
+  const user = newUser("late");
+  await save(user, "taskReminder", "23:59", {
+    types: {
+      taskReminder: {
+        enabled: true,
+        times: ["23:59"],
+        days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+      },
+    },
+  });
+  const midnight = nextMidnight(await heraldNow(suite.stack));
+  await setClock(midnight - 5 * 60_000);
+  // libSQL is away when it fires (23:59) and at the first retry (+12 s).
+  await suite.stack.standIns.faults.libsql.down();
+  try {
+    const failed = await setClock(midnight - 30_000);
+    assert.ok(failed.some((d) => d.status >= 500), JSON.stringify(failed));
+  } finally {
+    await suite.stack.standIns.faults.libsql.up();
+  }
+  // The next retry comes after midnight, and succeeds.
+  const later = await setClock(midnight + 10 * 60_000);
+  assert.ok(later.some((d) => d.status === 200 && d.retried > 0));
+  assert.deepEqual(await occurrenceDates(user), [dateOf(midnight - DAY)]);
+  // That night's occurrence is its own, not a duplicate of the late one.
+  await setClock(midnight + DAY);
+  assert.deepEqual(await occurrenceDates(user), [
+    dateOf(midnight - DAY),
+    dateOf(midnight),
+  ]);
+});
+
+test("a delivery that arrives 25 hours late is named by the day it fired, and the next day's still comes", async () => {
+  const user = newUser("later");
+  await save(user, "taskReminder", "23:58", {
+    types: {
+      taskReminder: {
+        enabled: true,
+        times: ["23:58"],
+        days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+      },
+    },
+  });
+  const midnight = nextMidnight(await heraldNow(suite.stack));
+  const fired = midnight - 2 * 60_000;
+  await setClock(fired - 60_000);
+  // Away from the firing for seven hours: QStash's first four retries fail.
+  await suite.stack.standIns.faults.libsql.down();
+  try {
+    await setClock(fired + 7 * 3_600_000);
+  } finally {
+    await suite.stack.standIns.faults.libsql.up();
+  }
+  // The next night's firing is served on time; the first night's fifth
+  // retry comes about 30 hours after it fired.
+  const replay = await setClock(fired + 31 * 3_600_000);
+  assert.ok(
+    replay.some((d) => d.status === 200 && d.retried === 5),
+    JSON.stringify(replay.map((d) => [d.retried, d.status])),
+  );
+  assert.deepEqual(await occurrenceDates(user), [
+    dateOf(fired),
+    dateOf(fired + DAY),
+  ]);
+});
+
+suite.onClose(() => {
+  slowHostGivesUp.resolve();
+  return webhook.shutdown();
+});
 suite.run();

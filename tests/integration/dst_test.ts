@@ -1,38 +1,40 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { createClient } from "@libsql/client/web";
-import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
+import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
+import { nextGapFor } from "../../src/domain/dst_gap.ts";
 import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
-import { fireSchedule, qstashClient } from "../support/qstash.ts";
+import { fireSchedule } from "../support/qstash.ts";
+import { heraldNow, userJobs } from "../support/placement.ts";
 import { integrationSuite } from "../support/suite.ts";
 
-const suite = integrationSuite("local times in a spring-forward gap");
-
-const delivered = z.object({
-  delivered: z.array(z.object({
-    scheduleId: z.string().optional(),
-    status: z.number(),
-    at: z.number(),
-  })),
+/**
+ * Daylight saving, whichever placement: a local time inside the
+ * spring-forward gap is delivered once, at the instant the gap moves it to,
+ * and a time the fall-back repeats is delivered once — never zero, never
+ * two. Per-user placement gets there with a one-date twin schedule; shared
+ * slots by asking each member, at each firing, whether that instant is an
+ * occurrence of theirs.
+ */
+const suite = integrationSuite("daylight saving changes", {
+  placements: ["slots", "per-user"],
 });
 
-async function clock(body: unknown) {
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+async function setClock(at: number) {
   const res = await fetch(`${suite.stack.standIns.qstashUrl}/v2/dev/clock`, {
     method: "POST",
-    headers: {
-      authorization: `Bearer ${DEV_QSTASH_TOKEN}`,
-      "content-type": "application/json",
-    },
-    body: JSON.stringify(body),
+    headers: { authorization: `Bearer ${DEV_QSTASH_TOKEN}` },
+    body: JSON.stringify({ set: at }),
   });
-  return delivered.parse(await res.json()).delivered;
+  assert.equal(res.status, 200, await res.clone().text());
+  await res.body?.cancel();
 }
 
-/**
- * A 02:30 Paris reminder on Sundays only (the gap is on a Sunday, and few
- * firings to replay); returns the slot's schedule id.
- */
-async function saveSundayReminder(user: string): Promise<string> {
+/** A 02:30 Paris reminder on Sundays only (the changes fall on Sundays). */
+async function saveSundayReminder(user: string): Promise<void> {
   const res = await suite.stack.admin(`/v1/users/${user}/preferences`, {
     method: "PUT",
     headers: { "content-type": "application/json" },
@@ -44,75 +46,114 @@ async function saveSundayReminder(user: string): Promise<string> {
       },
     }),
   });
-  assert.equal(res.status, 200);
+  assert.equal(res.status, 200, await res.clone().text());
   await res.body?.cancel();
-  return scheduleIdFor(user, "taskReminder", "02:30");
 }
 
-suite.test("a 02:30 Paris reminder still fires on the day 02:30 does not exist", async () => {
-  const user = "dst-ada";
-  const slot = await saveSundayReminder(user);
-  const twin = await qstashClient(suite.stack).schedules.get(`${slot}.dst`);
-  assert.match(twin.cron, /^CRON_TZ=Europe\/Paris 30 3 \d+ 3 \*$/);
-  const day = Number(twin.cron.split(" ")[3]);
-  const gapDay = Date.UTC(
-    Number(new Date(twin.nextScheduleTime!).getUTCFullYear()),
-    2,
-    day,
-  );
+const inboxItems = z.object({
+  items: z.array(z.object({
+    createdAt: z.string(),
+    data: z.object({ occurrence: z.object({ localDate: z.string() }) }),
+  })),
+});
 
-  // Up to the evening before the gap, then across the gap night.
-  await clock({ set: gapDay - 12 * 3_600_000 });
-  const night = await clock({ set: gapDay + 6 * 3_600_000 });
-  const ours = night.filter((d) => d.scheduleId?.startsWith(slot));
-  // Only the twin fires, at 03:30 CEST (01:30Z): the slot itself is skipped
-  // that day, exactly as QStash's robfig-style cron does.
-  assert.deepEqual(
-    ours.map((d) => [d.scheduleId, new Date(d.at).toISOString(), d.status]),
-    [[`${slot}.dst`, new Date(gapDay + 90 * 60_000).toISOString(), 200]],
+/** When the user's notifications for one local date were made. */
+async function deliveredOn(user: string, date: string): Promise<number[]> {
+  const res = await suite.stack.admin(
+    `/v1/users/${user}/notifications?limit=100`,
   );
-  // A week later the regular slot fires at 02:30 CEST again.
-  const nextWeek = await clock({
-    set: gapDay + 7 * 86_400_000 + 6 * 3_600_000,
-  });
+  const { items } = inboxItems.parse(await res.json());
+  return items.filter((i) => i.data.occurrence.localDate === date)
+    .map((i) => Date.parse(i.createdAt));
+}
+
+/** The minute an instant falls in. */
+const minuteOf = (ms: number) => Math.floor(ms / 60_000) * 60_000;
+const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+suite.test("a 02:30 Paris reminder is delivered once on the day 02:30 does not exist, at 03:30", async () => {
+  const user = `dst-ada-${suite.placement}`;
+  await saveSundayReminder(user);
+  const gap = nextGapFor("Europe/Paris", "02:30", await heraldNow(suite.stack));
+  assert.ok(gap);
+  const gapDay = Date.parse(`${gap.date}T00:00:00Z`);
+  // Up to the evening before the gap, then across the gap night.
+  await setClock(gapDay - 12 * HOUR);
+  await setClock(gapDay + 6 * HOUR);
+  // 03:30 CEST is 01:30Z: one notification, for the gap day.
   assert.deepEqual(
-    nextWeek.filter((d) => d.scheduleId?.startsWith(slot)).map((d) =>
-      d.scheduleId
-    ),
-    [slot],
+    (await deliveredOn(user, gap.date)).map(minuteOf),
+    [gapDay + 90 * 60_000],
+  );
+  // A week later the regular time fires again, at 02:30 CEST (00:30Z).
+  await setClock(gapDay + 7 * DAY + 6 * HOUR);
+  assert.deepEqual(
+    (await deliveredOn(user, dateOf(gapDay + 7 * DAY))).map(minuteOf),
+    [gapDay + 7 * DAY + 30 * 60_000],
   );
 });
 
-suite.test("a DST twin's delivery plans its user again; a regular slot's does not", async () => {
-  const user = "dst-bea";
-  const slot = await saveSundayReminder(user);
-  // The ledger forgets the slot (QStash still holds it): only a new plan of
-  // this user writes it back, which makes the re-plan visible.
-  const db = createClient({ url: suite.stack.standIns.libsqlUrl });
-  const inLedger = async () =>
-    (await db.execute({
-      sql: "select count(*) as n from schedules where id = ?",
-      args: [slot],
-    })).rows[0]?.n === 1;
-  try {
-    await db.execute({
-      sql: "delete from schedules where id = ?",
-      args: [slot],
-    });
+suite.test("a 02:30 Paris reminder is delivered once on the night 02:30 happens twice", async () => {
+  const user = `dst-cy-${suite.placement}`;
+  await saveSundayReminder(user);
+  // The last Sunday of October after Herald's clock: two 02:30s.
+  const now = await heraldNow(suite.stack);
+  const year = new Date(now).getUTCFullYear();
+  const fallBack = (y: number) => {
+    const d = new Date(Date.UTC(y, 9, 31));
+    d.setUTCDate(31 - d.getUTCDay());
+    return d.getTime();
+  };
+  const day = fallBack(year) > now ? fallBack(year) : fallBack(year + 1);
+  await setClock(day - 12 * HOUR);
+  await setClock(day + 6 * HOUR);
+  // The first 02:30, CEST, is 00:30Z; the second, CET, delivers nothing.
+  assert.equal((await deliveredOn(user, dateOf(day))).length, 1);
+});
 
-    assert.equal((await fireSchedule(suite.stack, slot)).status, 200);
-    await new Promise((r) => setTimeout(r, 500));
-    assert.equal(await inLedger(), false, "the slot itself plans nothing");
-
-    assert.equal((await fireSchedule(suite.stack, `${slot}.dst`)).status, 200);
-    const deadline = Date.now() + 5_000;
-    while (!(await inLedger()) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
+suite.test("after its gap day a member's plan moves on: a twin re-plans (per-user), a member changes slot (slots)", async () => {
+  const user = `dst-bea-${suite.placement}`;
+  await saveSundayReminder(user);
+  if (suite.placement === "per-user") {
+    const slot = scheduleIdFor(user, "taskReminder", "02:30");
+    // The ledger forgets the slot (QStash still holds it): only a new plan
+    // of this user writes it back, which makes the re-plan visible.
+    const db = createClient({ url: suite.stack.standIns.libsqlUrl });
+    const inLedger = async () =>
+      (await db.execute({
+        sql: "select count(*) as n from schedules where id = ?",
+        args: [slot],
+      })).rows[0]?.n === 1;
+    try {
+      await db.execute({
+        sql: "delete from schedules where id = ?",
+        args: [slot],
+      });
+      // A delivery's answer comes once its re-plan, if any, is done.
+      assert.equal((await fireSchedule(suite.stack, slot)).status, 200);
+      assert.equal(await inLedger(), false, "the slot itself plans nothing");
+      assert.equal(
+        (await fireSchedule(suite.stack, `${slot}.dst`)).status,
+        200,
+      );
+      assert.equal(await inLedger(), true, "the twin's delivery re-plans");
+    } finally {
+      db.close();
     }
-    assert.equal(await inLedger(), true, "the twin's delivery re-plans");
-  } finally {
-    db.close();
+    return;
   }
+  // In winter the member is in the 01:30Z slot; across the spring-forward
+  // it is served from there once more (the gap day) and then moves to
+  // 00:30Z, where 02:30 CEST falls.
+  const gap = nextGapFor("Europe/Paris", "02:30", await heraldNow(suite.stack));
+  assert.ok(gap);
+  const gapDay = Date.parse(`${gap.date}T00:00:00Z`);
+  await setClock(gapDay - 12 * HOUR);
+  const slotOf = async () =>
+    [...(await userJobs(suite.stack, user)).values()].map((j) => j.slot);
+  assert.deepEqual(await slotOf(), ["0130"]);
+  await setClock(gapDay + 6 * HOUR);
+  assert.deepEqual(await slotOf(), ["0030"]);
 });
 
 suite.run();

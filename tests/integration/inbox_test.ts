@@ -270,7 +270,7 @@ test("the unread count is cached in Redis and stays correct with Redis down", as
     await redis.get(`herald:unread:${user}`),
   );
   assert.equal(stored.n, 1, "the count was served from, and kept in, Redis");
-  await suite.stack.standIns.stopRedis();
+  await suite.stack.standIns.faults.redis!.down();
   try {
     await sendTo(user);
     assert.equal(await count(user), 2, "counted in libSQL while Redis is down");
@@ -279,7 +279,7 @@ test("the unread count is cached in Redis and stays correct with Redis down", as
     );
     assert.equal(health.status, "degraded");
   } finally {
-    await suite.stack.standIns.startRedis();
+    await suite.stack.standIns.faults.redis!.up();
   }
   // The change made while Redis was away could not invalidate it; the next
   // change overwrites it (and its TTL bounds the staleness otherwise).

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
-import { planUserSchedules } from "../../src/domain/schedule_plan.ts";
-import { qstashCalls, qstashClient, schedulesOf } from "../support/qstash.ts";
+import {
+  advanceClock,
+  qstashCalls,
+  qstashClient,
+  schedulesOf,
+} from "../support/qstash.ts";
+import { expectScheduled, userJobs } from "../support/placement.ts";
 import { integrationSuite } from "../support/suite.ts";
 import {
   errorBody,
@@ -10,10 +15,15 @@ import {
   writeResult,
 } from "../support/bodies.ts";
 
-const suite = integrationSuite("preferences and per-user reconciliation");
+const suite = integrationSuite("preferences and per-user reconciliation", {
+  placements: ["slots", "per-user"],
+});
 const test = suite.test;
 let nextUser = 0;
 const newUser = () => `pref-user-${++nextUser}@example.com`;
+/** Each call a local time nobody else in the suite has (a new slot). */
+let nextLonely = 0;
+const lonelyTime = () => `05:${String(++nextLonely).padStart(2, "0")}`;
 
 const PARIS = {
   enabled: true,
@@ -53,42 +63,34 @@ async function ok(res: Response): Promise<WriteResult> {
   return await read(res, writeResult);
 }
 
-async function expectQStashMatches(userId: string) {
-  const view = await read(
-    await suite.stack.admin(
-      `/v1/users/${encodeURIComponent(userId)}/preferences`,
-    ),
-    preferencesView,
-  );
-  const want = planUserSchedules(userId, view.preferences, {
-    destination: `${suite.stack.url}/v1/qstash/callback`,
-  });
-  const held = await schedulesOf(qstashClient(suite.stack), userId);
-  assert.deepEqual([...held.keys()].sort(), want.map((s) => s.id));
-  for (const s of want) {
-    assert.deepEqual(held.get(s.id)?.cron, s.cron);
-    assert.deepEqual(held.get(s.id)?.body, s.body);
-  }
-  return view;
+function expectQStashMatches(userId: string) {
+  return expectScheduled(suite.stack, suite.placement, userId);
 }
 
-test("PUT saves preferences and creates one QStash schedule per type and time", async () => {
+/** A user's jobs as "cron @ zone", sorted: the same in both placements. */
+async function triggersOf(userId: string): Promise<string[]> {
+  return [...(await userJobs(suite.stack, userId)).values()]
+    .map((job) =>
+      job.trigger.type === "cron"
+        ? `${job.trigger.cron} @ ${job.trigger.timezone}`
+        : job.trigger.every
+    ).sort();
+}
+
+test("PUT saves preferences and schedules one job per type and time", async () => {
   const user = newUser();
   const result = await ok(await write("PUT", user, PARIS));
   assert.deepEqual(result.version, 1);
   assert.deepEqual(result.reconcile.status, "synced");
   assert.deepEqual(result.reconcile.created.length, 3);
-  assert.deepEqual(result.preferences.types.eveningSummary.enabled, false);
-  const held = await schedulesOf(qstashClient(suite.stack), user);
-  const crons = [...held.values()].map((s) => s.cron).sort();
-  assert.deepEqual(crons, [
-    "CRON_TZ=Europe/Paris 0 14 * * *",
-    "CRON_TZ=Europe/Paris 30 17 * * *",
-    "CRON_TZ=Europe/Paris 30 9 * * 1,2,3,4,5",
+  assert.deepEqual(result.preferences.types.eveningSummary?.enabled, false);
+  // The task reminder names no days: it keeps its default, Monday to Friday.
+  assert.deepEqual(await triggersOf(user), [
+    "0 14 * * 1,2,3,4,5 @ Europe/Paris",
+    "30 17 * * 1,2,3,4,5 @ Europe/Paris",
+    "30 9 * * 1,2,3,4,5 @ Europe/Paris",
   ]);
-  for (const s of held.values()) {
-    assert.deepEqual(s.destination, `${suite.stack.url}/v1/qstash/callback`);
-  }
+  await expectQStashMatches(user);
 });
 
 test("changing one time changes that schedule and nothing else", async () => {
@@ -108,30 +110,43 @@ test("changing one time changes that schedule and nothing else", async () => {
   assert.deepEqual(result.reconcile.deleted.length, 1);
   assert.deepEqual(result.reconcile.updated, []);
   assert.deepEqual(result.reconcile.unchanged.length, 2);
-  const after = await schedulesOf(qstashClient(suite.stack), user);
-  for (const id of result.reconcile.unchanged) {
+  const jobs = await userJobs(suite.stack, user);
+  assert.ok(!jobs.has(result.reconcile.deleted[0]!));
+  assert.deepEqual(jobs.get(result.reconcile.created[0]!)?.trigger, {
+    type: "cron",
+    cron: "0 18 * * 1,2,3,4,5",
+    timezone: "Europe/Paris",
+  });
+  if (suite.placement === "per-user") {
     // Untouched schedules are the very same objects QStash created first.
-    assert.deepEqual(after.get(id)?.createdAt, before.get(id)?.createdAt);
-    assert.deepEqual(after.get(id)?.cron, before.get(id)?.cron);
+    const after = await schedulesOf(qstashClient(suite.stack), user);
+    for (const id of result.reconcile.unchanged) {
+      assert.deepEqual(after.get(id)?.createdAt, before.get(id)?.createdAt);
+      assert.deepEqual(after.get(id)?.cron, before.get(id)?.cron);
+    }
   }
-  assert.ok(!after.has(result.reconcile.deleted[0]!));
-  assert.deepEqual(
-    after.get(result.reconcile.created[0]!)?.cron,
-    "CRON_TZ=Europe/Paris 0 18 * * *",
-  );
+  await expectQStashMatches(user);
 });
 
-test("changing the days of a type updates its schedule in place", async () => {
+test("changing the days of a type updates its schedule in place (per-user) or nothing at all (slots)", async () => {
   const user = newUser();
   await ok(await write("PUT", user, PARIS));
+  const calls = await qstashCalls(suite.stack);
   const result = await ok(
     await write("PATCH", user, {
       types: { morningDigest: { days: ["sat", "sun"] } },
     }),
   );
-  assert.deepEqual(result.reconcile.updated.length, 1);
   assert.deepEqual(result.reconcile.created, []);
   assert.deepEqual(result.reconcile.deleted, []);
+  if (suite.placement === "per-user") {
+    assert.deepEqual(result.reconcile.updated.length, 1);
+  } else {
+    // A slot fires every day and asks each member about its days.
+    assert.deepEqual(result.reconcile.updated, []);
+    assert.deepEqual(await qstashCalls(suite.stack), calls);
+  }
+  assert.ok((await triggersOf(user)).includes("30 9 * * 0,6 @ Europe/Paris"));
   await expectQStashMatches(user);
 });
 
@@ -171,10 +186,8 @@ test("global disable deletes every schedule and re-enable restores them", async 
   await ok(await write("PUT", user, PARIS));
   const off = await ok(await write("PATCH", user, { enabled: false }));
   assert.deepEqual(off.reconcile.deleted.length, 3);
-  assert.deepEqual(
-    (await schedulesOf(qstashClient(suite.stack), user)).size,
-    0,
-  );
+  assert.deepEqual((await userJobs(suite.stack, user)).size, 0);
+  await expectQStashMatches(user);
   const on = await ok(await write("PATCH", user, { enabled: true }));
   assert.deepEqual(on.reconcile.created.length, 3);
   await expectQStashMatches(user);
@@ -187,10 +200,10 @@ test("a timezone change rewrites every schedule's cron", async () => {
     await write("PATCH", user, { timezone: "America/New_York" }),
   );
   assert.deepEqual(result.reconcile.updated.length, 3);
-  const held = await schedulesOf(qstashClient(suite.stack), user);
-  for (const s of held.values()) {
-    assert.ok(s.cron.startsWith("CRON_TZ=America/New_York "));
+  for (const trigger of await triggersOf(user)) {
+    assert.match(trigger, / @ America\/New_York$/);
   }
+  await expectQStashMatches(user);
 });
 
 test("GET returns defaults before anything is saved", async () => {
@@ -221,6 +234,12 @@ const INVALID: [string, unknown, string][] = [
     types: { taskReminder: { enabled: true, times: ["09:00", "09:00"] } },
   }, "types.taskReminder.times"],
   ["an unknown field", { ...PARIS, colour: "blue" }, ""],
+  // Raw JSON: in a JS object literal "__proto__" would set the prototype.
+  [
+    "a __proto__ type",
+    `{"enabled":true,"timezone":"UTC","types":{"__proto__":{"enabled":true,"times":["09:00"]},"taskReminder":{"enabled":true,"times":["10:00"]}}}`,
+    "types.__proto__",
+  ],
   ["a wrong type", { ...PARIS, enabled: "yes" }, "enabled"],
 ];
 
@@ -249,6 +268,65 @@ for (const [what, body, field] of INVALID) {
     assert.deepEqual(await qstashCalls(suite.stack), calls);
   });
 }
+
+test("a PATCH naming __proto__ anywhere is refused like an unknown field, and changes nothing", async () => {
+  const user = newUser();
+  await ok(await write("PUT", user, PARIS));
+  const cases: [body: string, field: string][] = [
+    ['{"types":{"__proto__":{"enabled":false}}}', "types.__proto__"],
+    ['{"__proto__":{"enabled":false}}', "__proto__"],
+    [
+      '{"quietHours":{"__proto__":{},"start":"22:00","end":"07:00"}}',
+      "quietHours.__proto__",
+    ],
+  ];
+  for (const [body, field] of cases) {
+    const res = await write("PATCH", user, body);
+    assert.equal(res.status, 400, body);
+    const { error } = await read(res, errorBody);
+    assert.equal(error.code, "validation_failed");
+    assert.deepEqual(error.fields?.map((f) => f.path), [field]);
+  }
+  const view = await read(
+    await suite.stack.admin(`/v1/users/${user}/preferences`),
+    preferencesView,
+  );
+  assert.equal(view.version, 1);
+});
+
+test("a body not sent as JSON is refused with 415 saying what to send, and changes nothing", async () => {
+  const user = newUser();
+  await ok(await write("PUT", user, PARIS));
+  const patch = JSON.stringify({ enabled: false });
+  const form = new FormData();
+  form.set("enabled", "false");
+  for (
+    const init of [
+      { body: patch }, // fetch sends a string as text/plain
+      { body: patch, headers: { "content-type": "" } },
+      { body: new URLSearchParams({ enabled: "false" }) },
+      { body: form },
+    ]
+  ) {
+    const headers = new Headers(init.headers);
+    headers.set("authorization", `Bearer ${suite.stack.apiKey}`);
+    const res = await fetch(`${suite.stack.url}/v1/users/${user}/preferences`, {
+      method: "PATCH",
+      body: init.body,
+      headers,
+    });
+    assert.equal(res.status, 415);
+    const { error } = await read(res, errorBody);
+    assert.equal(error.code, "unsupported_media_type");
+    assert.match(error.message, /Content-Type: application\/json/);
+  }
+  const view = await read(
+    await suite.stack.admin(`/v1/users/${user}/preferences`),
+    preferencesView,
+  );
+  assert.equal(view.version, 1);
+  assert.equal(view.preferences.enabled, true);
+});
 
 test("malformed JSON and oversized bodies are refused", async () => {
   const user = newUser();
@@ -286,14 +364,22 @@ test("a user token reads and writes only its own preferences", async () => {
   await forged.body?.cancel();
 });
 
+/** Paris, at a time of its own: under slots, a slot only this user is in. */
+function lonelyParis() {
+  return {
+    ...PARIS,
+    types: { taskReminder: { enabled: true, times: [lonelyTime()] } },
+  };
+}
+
 test("with QStash down a write is saved as pending, then converges", async () => {
   const user = newUser();
-  await suite.stack.standIns.stopQStash();
+  await suite.stack.standIns.faults.qstash.down();
   let result: WriteResult;
   try {
-    result = await ok(await write("PUT", user, PARIS));
+    result = await ok(await write("PUT", user, lonelyParis()));
   } finally {
-    await suite.stack.standIns.startQStash();
+    await suite.stack.standIns.faults.qstash.up();
   }
   assert.deepEqual(result.version, 1);
   assert.deepEqual(result.reconcile.status, "pending");
@@ -314,21 +400,24 @@ test("with QStash down a write is saved as pending, then converges", async () =>
 
 test("the cron trigger retries a pending reconcile once it is due", async () => {
   const user = newUser();
-  await suite.stack.standIns.stopQStash();
+  await suite.stack.standIns.faults.qstash.down();
   try {
     assert.deepEqual(
-      (await ok(await write("PUT", user, PARIS))).reconcile.status,
+      (await ok(await write("PUT", user, lonelyParis()))).reconcile.status,
       "pending",
     );
   } finally {
-    await suite.stack.standIns.startQStash();
+    await suite.stack.standIns.faults.qstash.up();
   }
   await suite.stack.runCron(); // not due yet: the first retry waits 5 s
-  assert.deepEqual(
-    (await schedulesOf(qstashClient(suite.stack), user)).size,
-    0,
+  assert.equal(
+    (await read(
+      await suite.stack.admin(`/v1/users/${user}/preferences`),
+      preferencesView,
+    )).sync.status,
+    "pending",
   );
-  await new Promise((r) => setTimeout(r, 5_100));
+  await advanceClock(suite.stack, 5_100);
   await suite.stack.runCron();
   const view = await expectQStashMatches(user);
   assert.deepEqual(view.sync.status, "synced");
@@ -361,7 +450,7 @@ test("50 concurrent PATCHes leave exactly the last version's schedules", async (
   assert.deepEqual(view.version, 51);
   assert.deepEqual(view.sync.status, "synced");
   assert.deepEqual(view.sync.syncedVersion, 51);
-  assert.notDeepEqual(view.preferences.types.taskReminder.times, [
+  assert.notDeepEqual(view.preferences.types.taskReminder?.times, [
     "14:00",
     "17:30",
   ]);

@@ -2,13 +2,11 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { isHeraldSchedule } from "../../src/domain/job_schedule.ts";
 import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
-import {
-  callsBetween,
-  qstashClient,
-  qstashStats,
-  schedulesOf,
-} from "../support/qstash.ts";
+import { slotScheduleId } from "../../src/domain/slot_plan.ts";
+import { expectScheduled, heraldNow, userJobs } from "../support/placement.ts";
+import { callsBetween, qstashClient, qstashStats } from "../support/qstash.ts";
 import { integrationSuite } from "../support/suite.ts";
+import { eventually } from "@herald/testing";
 import {
   errorBody,
   healthBody,
@@ -22,7 +20,9 @@ import {
   statusBody,
 } from "../support/scheduler_bodies.ts";
 
-const suite = integrationSuite("scheduler control: stop, start, restart");
+const suite = integrationSuite("scheduler control: stop, start, restart", {
+  placements: ["slots", "per-user"],
+});
 const { test } = suite;
 let n = 0;
 const newUser = () => `ctl-${++n}`;
@@ -80,7 +80,8 @@ test("stop pauses every Herald schedule and nothing else; writes still reconcile
   assert.equal(stopped.status, 200);
   assert.equal(stopped.operation.status, "done");
   const held = await heraldSchedules();
-  assert.ok(held.length >= 4);
+  // Two users at the same times: four schedules, or two shared slots.
+  assert.ok(held.length >= (suite.placement === "per-user" ? 4 : 2));
   assert.equal(stopped.operation.progress.paused, held.length);
   assert.ok(held.every((s) => s.isPaused), "every Herald schedule is paused");
   assert.equal(
@@ -104,10 +105,12 @@ test("stop pauses every Herald schedule and nothing else; writes still reconcile
   );
   assert.equal(changed.reconcile.created.length, 1);
   for (const user of [a, c]) {
-    for (const s of (await schedulesOf(qstash, user)).values()) {
-      assert.equal(s.isPaused, true, `${s.scheduleId} is paused`);
+    for (const job of (await userJobs(suite.stack, user)).values()) {
+      assert.equal(job.paused, true, `${job.id} is paused`);
     }
   }
+  const written = await heraldSchedules();
+  assert.ok(written.every((s) => s.isPaused), "what was written is paused");
 
   const started = await operation("start");
   assert.equal(started.operation.status, "done");
@@ -122,12 +125,31 @@ test("stop pauses every Herald schedule and nothing else; writes still reconcile
   await qstash.schedules.delete("other-system-nightly");
 });
 
+/**
+ * The QStash schedules one user's morning digest and task reminder live in:
+ * their own (per-user), or the slots they are members of.
+ */
+async function schedulesFor(user: string) {
+  const jobs = [...(await userJobs(suite.stack, user)).values()];
+  const scheduleOf = (type: string) => {
+    const job = jobs.find((j) => j.type === type);
+    assert.ok(job, `${user} has a ${type}`);
+    return suite.placement === "per-user"
+      ? job.id
+      : slotScheduleId(job.slot ?? "");
+  };
+  return {
+    digest: scheduleOf("morningDigest"),
+    reminder: scheduleOf("taskReminder"),
+  };
+}
+
 test("restart heals a schedule deleted or changed behind Herald's back and removes orphans", async () => {
   const qstash = qstashClient(suite.stack);
   const user = newUser();
   await save(user);
-  const digest = scheduleIdFor(user, "morningDigest", "09:30");
-  const reminder = scheduleIdFor(user, "taskReminder", "14:00");
+  const { digest, reminder } = await schedulesFor(user);
+  const reminderCron = (await qstash.schedules.get(reminder)).cron;
   await qstash.schedules.delete(digest);
   await qstash.schedules.create({
     scheduleId: reminder,
@@ -136,7 +158,9 @@ test("restart heals a schedule deleted or changed behind Herald's back and remov
     body: "{}",
   });
   const ghost = scheduleIdFor("ghost-user", "taskReminder", "09:00");
-  for (const scheduleId of [ghost, "herald.j.gone-job"]) {
+  // A slot nobody is in (a minute no test user's time falls on).
+  const emptySlot = slotScheduleId("0117");
+  for (const scheduleId of [ghost, "herald.j.gone-job", emptySlot]) {
     await qstash.schedules.create({
       scheduleId,
       destination: `${suite.stack.url}/v1/qstash/callback`,
@@ -149,14 +173,23 @@ test("restart heals a schedule deleted or changed behind Herald's back and remov
   assert.equal(restarted.status, 200);
   const { progress } = restarted.operation;
   assert.equal(restarted.operation.status, "done");
-  assert.equal(progress.created, 1);
-  assert.equal(progress.updated, 1);
-  assert.equal(progress.deleted, 2);
-  const mine = await schedulesOf(qstash, user);
-  assert.deepEqual([...mine.keys()].sort(), [digest, reminder].sort());
-  assert.equal(mine.get(reminder)?.cron, "CRON_TZ=Europe/Paris 0 14 * * *");
-  const ids = (await heraldSchedules()).map((s) => s.scheduleId);
-  assert.ok(!ids.includes(ghost) && !ids.includes("herald.j.gone-job"));
+  if (suite.placement === "per-user") {
+    assert.equal(progress.created, 1);
+    assert.equal(progress.updated, 1);
+  } else {
+    // A slot schedule that is wrong is made again, like a missing one.
+    assert.equal(progress.created, 2);
+  }
+  assert.equal(progress.deleted, 3);
+  const held = new Map(
+    (await heraldSchedules()).map((s) => [s.scheduleId, s]),
+  );
+  assert.ok(held.has(digest));
+  assert.equal(held.get(reminder)?.cron, reminderCron);
+  for (const gone of [ghost, "herald.j.gone-job", emptySlot]) {
+    assert.ok(!held.has(gone), `${gone} is deleted`);
+  }
+  await expectScheduled(suite.stack, suite.placement, user);
 
   // Nothing left to change: one list, no write at all.
   const before = await qstashStats(suite.stack);
@@ -176,9 +209,11 @@ test("restart fixes a ledger that drifted while QStash was right, without QStash
   const db = await import("@libsql/client/web").then((m) =>
     m.createClient({ url: suite.stack.standIns.libsqlUrl })
   );
+  // What Herald remembers of the schedules this user needs, forgotten.
+  const { digest, reminder } = await schedulesFor(user);
   await db.execute({
-    sql: "delete from schedules where user_id = ?",
-    args: [user],
+    sql: "delete from schedules where id in (?, ?)",
+    args: [digest, reminder],
   });
   db.close();
   const before = await qstashStats(suite.stack);
@@ -193,7 +228,7 @@ test("restart fixes a ledger that drifted while QStash was right, without QStash
 
 test("a restart that fails resumes where it stopped", async () => {
   await save(newUser());
-  await suite.stack.standIns.stopQStash();
+  await suite.stack.standIns.faults.qstash.down();
   let failedId: string;
   try {
     const failed = await operation("restart");
@@ -202,7 +237,7 @@ test("a restart that fails resumes where it stopped", async () => {
     assert.match(failed.operation.error ?? "", /QStash/);
     failedId = failed.operation.id;
   } finally {
-    await suite.stack.standIns.startQStash();
+    await suite.stack.standIns.faults.qstash.up();
   }
   const resumed = await operation("restart");
   assert.equal(resumed.operation.id, failedId);
@@ -216,15 +251,13 @@ test("a restart in pages continues through QStash and reports how far it got", a
   assert.equal(first.status, 202);
   assert.equal(first.operation.continuing, true);
   assert.equal(first.operation.progress.pages, 1);
-  let op = first.operation;
-  for (let i = 0; i < 100 && op.status !== "done"; i++) {
-    await new Promise((r) => setTimeout(r, 50));
+  const op = await eventually("the restart to finish", async () => {
     const res = await suite.stack.admin(
-      `/v1/scheduler/operations/${op.id}`,
+      `/v1/scheduler/operations/${first.operation.id}`,
     );
-    op = (await read(res, operationBody)).operation;
-  }
-  assert.equal(op.status, "done");
+    const { operation } = await read(res, operationBody);
+    return operation.status === "done" ? operation : null;
+  });
   assert.ok(op.progress.users >= 3);
   assert.ok(op.progress.pages > 3, `pages: ${op.progress.pages}`);
 });
@@ -232,20 +265,23 @@ test("a restart in pages continues through QStash and reports how far it got", a
 test("forcing one user's reconcile repairs drift the ledger cannot see", async () => {
   const qstash = qstashClient(suite.stack);
   const user = newUser();
-  await save(user);
-  const digest = scheduleIdFor(user, "morningDigest", "09:30");
+  // A time of its own, so under slots it is a slot only this user is in.
+  await save(user, {
+    ...PARIS,
+    types: {
+      ...PARIS.types,
+      morningDigest: { enabled: true, times: ["04:07"] },
+    },
+  });
+  const { digest } = await schedulesFor(user);
   await qstash.schedules.delete(digest);
 
   const drift = await read(
     await suite.stack.admin(`/v1/scheduler/drift?userId=${user}`),
     driftBody,
   );
-  assert.deepEqual(drift.summary, {
-    ok: 1,
-    missing: 1,
-    unexpected: 0,
-    different: 0,
-  });
+  assert.equal(drift.summary.missing, 1);
+  assert.equal(drift.summary.unexpected + drift.summary.different, 0);
   assert.equal(drift.schedules.find((s) => s.id === digest)?.state, "missing");
 
   const res = await suite.stack.admin(
@@ -253,22 +289,30 @@ test("forcing one user's reconcile repairs drift the ledger cannot see", async (
     { method: "POST" },
   );
   assert.equal(res.status, 200);
-  const body = await read(res, z.object({ reconcile: reconcileOutcome }));
-  assert.deepEqual(body.reconcile.created, [digest]);
-  assert.ok((await schedulesOf(qstash, user)).has(digest));
+  const body = await read(
+    res,
+    z.object({ reconcile: reconcileOutcome, slots: z.array(z.string()) }),
+  );
+  if (suite.placement === "per-user") {
+    assert.deepEqual(body.reconcile.created, [digest]);
+  } else {
+    // The member was right all along; its slot's schedule was made again.
+    assert.deepEqual(body.reconcile.created, []);
+    assert.deepEqual(body.slots, [digest]);
+  }
+  await qstash.schedules.get(digest);
   const healed = await read(
     await suite.stack.admin(`/v1/scheduler/drift?userId=${user}`),
     driftBody,
   );
-  assert.deepEqual(healed.summary.ok, 2);
+  assert.equal(healed.summary.ok, healed.schedules.length);
 });
 
 test("drift for everybody names each schedule that is missing, unexpected or different", async () => {
   const qstash = qstashClient(suite.stack);
   const user = newUser();
   await save(user);
-  const digest = scheduleIdFor(user, "morningDigest", "09:30");
-  const reminder = scheduleIdFor(user, "taskReminder", "14:00");
+  const { digest, reminder } = await schedulesFor(user);
   await qstash.schedules.delete(digest);
   await qstash.schedules.pause({ schedule: reminder });
   const stray = scheduleIdFor("stray-user", "taskReminder", "08:00");
@@ -313,7 +357,7 @@ test("status lists schedules with their trigger and next run in their zone, by u
   });
   assert.ok(digest.nextRun);
   const next = new Date(digest.nextRun);
-  assert.ok(next.getTime() > Date.now());
+  assert.ok(next.getTime() > await heraldNow(suite.stack));
   const local = new Intl.DateTimeFormat("en-GB", {
     timeZone: "Europe/Paris",
     hour: "2-digit",
@@ -352,7 +396,7 @@ test("users-count counts active users only", async () => {
 });
 
 test("scheduler health is degraded without Redis and down (503) without libSQL", async () => {
-  await suite.stack.standIns.stopRedis();
+  await suite.stack.standIns.faults.redis!.down();
   try {
     const res = await suite.stack.admin("/v1/scheduler/health");
     assert.equal(res.status, 200);
@@ -360,9 +404,9 @@ test("scheduler health is degraded without Redis and down (503) without libSQL",
     assert.equal(body.status, "degraded");
     assert.equal(body.checks.redis.ok, false);
   } finally {
-    await suite.stack.standIns.startRedis();
+    await suite.stack.standIns.faults.redis!.up();
   }
-  await suite.stack.standIns.stopLibsql();
+  await suite.stack.standIns.faults.libsql.down();
   try {
     // Admin auth needs no database, so health can still be asked.
     const res = await suite.stack.admin("/v1/scheduler/health");
@@ -372,7 +416,7 @@ test("scheduler health is degraded without Redis and down (503) without libSQL",
     assert.equal(body.checks.libsql.ok, false);
     assert.equal(typeof body.checks.libsql.latencyMs, "number");
   } finally {
-    await suite.stack.standIns.startLibsql();
+    await suite.stack.standIns.faults.libsql.up();
   }
   const again = await read(
     await suite.stack.admin("/v1/scheduler/health"),

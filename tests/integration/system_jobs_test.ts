@@ -8,7 +8,6 @@ import { createQStashScheduler } from "../../src/ports/qstash_scheduler.ts";
 import { runStartupJobs } from "../../src/services/startup_jobs.ts";
 import { errorBody, read } from "../support/bodies.ts";
 import { deliver, signedDelivery } from "../support/deliveries.ts";
-import { freePort } from "../support/free_port.ts";
 import {
   callsBetween,
   fireSchedule,
@@ -17,12 +16,12 @@ import {
 } from "../support/qstash.ts";
 import { jobView, runView } from "../support/scheduler_bodies.ts";
 import { integrationSuite } from "../support/suite.ts";
+import { eventually } from "@herald/testing";
 
 // The host app: a job webhook that reports what it did.
-const hostPort = freePort();
 const hostCalls: { body: unknown; signature: string | null }[] = [];
 const host = Deno.serve(
-  { hostname: "127.0.0.1", port: hostPort, onListen() {} },
+  { hostname: "127.0.0.1", port: 0, onListen() {} },
   async (req) => {
     hostCalls.push({
       body: await req.json(),
@@ -34,7 +33,7 @@ const host = Deno.serve(
     return Response.json({ created: 2, updated: 1 });
   },
 );
-const hostUrl = (path: string) => `http://127.0.0.1:${hostPort}${path}`;
+const hostUrl = (path: string) => `http://127.0.0.1:${host.addr.port}${path}`;
 
 const suite = integrationSuite("system jobs");
 suite.onClose(() => host.shutdown());
@@ -57,20 +56,6 @@ async function trigger(id: string) {
   });
   assert.equal(res.status, 200, await res.clone().text());
   return (await read(res, runBody)).run;
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | null>,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 test("a job's timing is in QStash at once, and changes at run time", async () => {
@@ -391,7 +376,7 @@ test("start-up jobs run once per deployment marker, through QStash", async () =>
   try {
     assert.equal(await runStartupJobs(deps, "test-deployment-1"), 1);
     assert.equal(await runStartupJobs(deps, "test-deployment-1"), 0);
-    const run = await waitFor("the start-up run", async () => {
+    const run = await eventually("the start-up run", async () => {
       const res = await suite.stack.admin("/v1/scheduler/jobs/warmup");
       const { job } = await read(res, z.object({ job: jobView }));
       return job.lastRun?.status === "succeeded" ? job.lastRun : null;
@@ -403,7 +388,7 @@ test("start-up jobs run once per deployment marker, through QStash", async () =>
 });
 
 test("a job saved while QStash is down stays pending until the cron sweep syncs it", async () => {
-  await suite.stack.standIns.stopQStash();
+  await suite.stack.standIns.faults.qstash.down();
   let saved;
   try {
     saved = await putJob("later", {
@@ -412,7 +397,7 @@ test("a job saved while QStash is down stays pending until the cron sweep syncs 
       target: { builtin: "stats" },
     });
   } finally {
-    await suite.stack.standIns.startQStash();
+    await suite.stack.standIns.faults.qstash.up();
   }
   assert.equal(saved.status, 201);
   assert.equal((await read(saved, jobBody)).job.sync, "pending");
@@ -458,8 +443,14 @@ const INVALID: [string, Record<string, unknown>, string][] = [
     target: { builtin: "cleanup", retentionDays: 0 },
   }, "target.retentionDays"],
   ["a fan-out page over 1000", {
-    target: { builtin: "fanout", pageSize: 5000 },
+    target: { builtin: "fanout", type: "morningDigest", pageSize: 5000 },
   }, "target.pageSize"],
+  ["a fan-out without its type", {
+    target: { builtin: "fanout" },
+  }, "target.type"],
+  ["a fan-out of a type the catalogue lacks", {
+    target: { builtin: "fanout", type: "noSuchType" },
+  }, "target.type"],
   ["a missing name", { name: undefined }, "name"],
 ];
 

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { fireSchedule, qstashClient } from "../support/qstash.ts";
+import { z } from "zod";
+import { signedDelivery } from "../support/deliveries.ts";
+import { advanceClock, fireSchedule, qstashClient } from "../support/qstash.ts";
 import { integrationSuite } from "../support/suite.ts";
 import { errorBody, healthBody, read } from "../support/bodies.ts";
 import { startTestStack } from "../support/test_stack.ts";
@@ -19,8 +21,8 @@ test("GET /health reports libSQL, QStash and Redis reached, with latencies", asy
   assert.match(res.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
 });
 
-test("with redis-server stopped, health is degraded and then recovers", async () => {
-  await suite.stack.standIns.stopRedis();
+test("with Redis unreachable, health is degraded and then recovers", async () => {
+  await suite.stack.standIns.faults.redis!.down();
   try {
     const res = await fetch(`${suite.stack.url}/health`);
     assert.deepEqual(res.status, 200);
@@ -29,7 +31,7 @@ test("with redis-server stopped, health is degraded and then recovers", async ()
     assert.deepEqual(body.checks.redis.ok, false);
     assert.deepEqual(body.checks.libsql.ok, true);
   } finally {
-    await suite.stack.standIns.startRedis();
+    await suite.stack.standIns.faults.redis!.up();
   }
   const again = await read(
     await fetch(`${suite.stack.url}/health`),
@@ -38,8 +40,8 @@ test("with redis-server stopped, health is degraded and then recovers", async ()
   assert.deepEqual(again.status, "ok");
 });
 
-test("with QStash stopped, health is down (503)", async () => {
-  await suite.stack.standIns.stopQStash();
+test("with QStash unreachable, health is down (503)", async () => {
+  await suite.stack.standIns.faults.qstash.down();
   try {
     const res = await fetch(`${suite.stack.url}/health`);
     assert.deepEqual(res.status, 503);
@@ -47,7 +49,7 @@ test("with QStash stopped, health is down (503)", async () => {
     assert.deepEqual(body.status, "down");
     assert.deepEqual(body.checks.qstash.ok, false);
   } finally {
-    await suite.stack.standIns.startQStash();
+    await suite.stack.standIns.faults.qstash.up();
   }
 });
 
@@ -93,6 +95,37 @@ test("a forged or tampered callback is refused with 401", async () => {
   });
   assert.deepEqual(forged.status, 401);
   await forged.body?.cancel();
+});
+
+test("Herald's clock follows the QStash dev clock, and only a signed announcement moves it", async () => {
+  const checkedAt = async () =>
+    Date.parse(
+      (await read(
+        await suite.stack.admin("/v1/realtime/status"),
+        z.object({ checkedAt: z.string() }),
+      )).checkedAt,
+    );
+  const before = await checkedAt();
+  const week = 7 * 86_400_000;
+  await advanceClock(suite.stack, week);
+  const after = await checkedAt();
+  // Real time passes too, but nowhere near a day of it.
+  assert.ok(after - before >= week, `${after - before} ms later`);
+  assert.ok(after - before < week + 86_400_000, `${after - before} ms later`);
+
+  const clockUrl = `${suite.stack.url}/v1/dev/clock`;
+  const body = JSON.stringify({ now: 0 });
+  const forged = await fetch(clockUrl, {
+    method: "POST",
+    headers: {
+      "upstash-signature": (await signedDelivery(suite.stack, body)).signature,
+    },
+    body,
+  });
+  // Signed for the callback URL, not for the clock: refused.
+  assert.equal(forged.status, 401);
+  await forged.body?.cancel();
+  assert.ok(await checkedAt() >= after, "the clock did not move back");
 });
 
 suite.run();

@@ -1,5 +1,9 @@
 import { z } from "zod";
-import { preferencesPutSchema } from "../../src/domain/preferences.ts";
+import {
+  daysSchema,
+  timesSchema,
+} from "../../src/domain/preferences_schema.ts";
+import { canonicalTimeZone } from "../../src/domain/time_zone.ts";
 
 /**
  * Response shapes the tests read. Parsing (not casting) is itself an
@@ -32,15 +36,27 @@ export const healthBody = z.object({
   checkedAt: z.string(),
 });
 
-// Returned preferences must be valid input for a PUT, every type present.
-const preferences = preferencesPutSchema;
+// Returned preferences: every type's times and days as valid as a PUT's.
+const preferences = z.strictObject({
+  enabled: z.boolean(),
+  timezone: z.string().refine((zone) => canonicalTimeZone(zone) !== null),
+  quietHours: z.object({ start: z.string(), end: z.string() }).nullable(),
+  types: z.record(
+    z.string(),
+    z.strictObject({
+      enabled: z.boolean(),
+      times: timesSchema,
+      days: daysSchema,
+    }),
+  ),
+});
 
 export const preferencesView = z.object({
   userId: z.string(),
   preferences,
   version: z.number().int(),
   sync: z.object({
-    status: z.enum(["synced", "pending"]),
+    status: z.enum(["synced", "pending", "unsaved"]),
     syncedVersion: z.number().int(),
   }),
 });

@@ -1,5 +1,7 @@
-import { DEV_QSTASH_CURRENT_SIGNING_KEY } from "../../src/dev/qstash/credentials.ts";
-import { signDelivery } from "../../src/dev/qstash/signature.ts";
+import {
+  DEV_QSTASH_CURRENT_SIGNING_KEY,
+  signDelivery,
+} from "@herald/standin-qstash";
 import type { TestStack } from "./test_stack.ts";
 
 /**
@@ -27,6 +29,7 @@ export async function signedDelivery(
 export function deliver(
   d: { url: string; body: string; signature: string },
   messageId = "msg_test",
+  retried = 0,
 ): Promise<Response> {
   return fetch(d.url, {
     method: "POST",
@@ -34,7 +37,7 @@ export function deliver(
       "content-type": "application/json",
       "upstash-signature": d.signature,
       "upstash-message-id": messageId,
-      "upstash-retried": "0",
+      "upstash-retried": String(retried),
     },
     body: d.body,
   });

@@ -1,11 +1,14 @@
 import { Client, type Schedule } from "@upstash/qstash";
 import { z } from "zod";
 import { scheduleOwner } from "../../src/domain/schedule_plan.ts";
-import { DEV_QSTASH_TOKEN } from "../../src/dev/qstash/credentials.ts";
+import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
+import { eventually } from "@herald/testing";
 import type { TestStack } from "./test_stack.ts";
 
 /** The official client, pointed at the stack's QStash dev server. */
-export function qstashClient(stack: TestStack): Client {
+export function qstashClient(
+  stack: { standIns: { qstashUrl: string } },
+): Client {
   return new Client({
     baseUrl: stack.standIns.qstashUrl,
     token: DEV_QSTASH_TOKEN,
@@ -54,17 +57,51 @@ export async function fireSchedule(
   return await res.json();
 }
 
-/** The dev server's call counts, in total and by route shape. */
+/**
+ * Moves the QStash dev server's virtual clock — Herald's clock too, in the
+ * test stack — forward, replaying whatever falls due on the way.
+ */
+export async function advanceClock(
+  stack: { standIns: { qstashUrl: string } },
+  ms: number,
+): Promise<void> {
+  const res = await fetch(`${stack.standIns.qstashUrl}/v2/dev/clock`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${DEV_QSTASH_TOKEN}` },
+    body: JSON.stringify({ advance: ms }),
+  });
+  if (!res.ok) throw new Error(`advance: ${res.status} ${await res.text()}`);
+  await res.body?.cancel();
+}
+
+/**
+ * The dev server's call counts, in total and by route shape, and how many
+ * messages it has yet to deliver.
+ */
 export async function qstashStats(
   stack: TestStack,
-): Promise<{ requests: number; byRoute: Record<string, number> }> {
+): Promise<
+  { requests: number; byRoute: Record<string, number>; pending: number }
+> {
   const res = await fetch(`${stack.standIns.qstashUrl}/v2/dev/stats`, {
     headers: { authorization: `Bearer ${DEV_QSTASH_TOKEN}` },
   });
   return z.object({
     requests: z.number(),
     byRoute: z.record(z.string(), z.number()),
+    pending: z.number(),
   }).parse(await res.json());
+}
+
+/**
+ * Resolves once QStash has nothing left to deliver: every message sent so
+ * far has landed (or run out of retries).
+ */
+export async function qstashDrained(stack: TestStack): Promise<void> {
+  await eventually(
+    "QStash to deliver everything",
+    async () => (await qstashStats(stack)).pending === 0 ? true : null,
+  );
 }
 
 /** What changed between two stats snapshots, by route. */

@@ -3,7 +3,7 @@ import { z } from "zod";
 /** Response shapes of the scheduler and job routes, parsed (not cast). */
 export const operationView = z.object({
   id: z.string(),
-  kind: z.enum(["restart", "stop", "start"]),
+  kind: z.enum(["restart", "stop", "start", "retype"]),
   status: z.enum(["running", "done", "failed", "superseded"]),
   phase: z.string(),
   resumed: z.boolean(),
@@ -41,8 +41,9 @@ export const statusBody = z.object({
   jobIds: z.array(z.string()),
   jobs: z.array(z.object({
     id: z.string(),
-    kind: z.enum(["user", "system"]),
+    kind: z.enum(["user", "system", "slot"]),
     userId: z.string().optional(),
+    slot: z.string().optional(),
     type: z.string().optional(),
     localTime: z.string().optional(),
     jobId: z.string().optional(),

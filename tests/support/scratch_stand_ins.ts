@@ -1,5 +1,4 @@
-import { randomSecret } from "../../src/dev/dev_vars.ts";
-import { type StandIns, startStandIns } from "../../src/dev/stand_ins.ts";
+import { randomSecret, type StandIns, startStandIns } from "@herald/dev";
 
 export interface ScratchStandIns extends StandIns {
   /** The temporary directory holding their state; removed on close. */

@@ -1,25 +1,18 @@
 import { Miniflare } from "miniflare";
-import { parse as parseToml } from "smol-toml";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
 import { sign } from "hono/jwt";
-import { randomSecret } from "../../src/dev/dev_vars.ts";
-import type { StandIns } from "../../src/dev/stand_ins.ts";
+import {
+  randomSecret,
+  readWranglerConfig,
+  runScheduled,
+  type StandIns,
+  startOnOfferedPort,
+  workerRuntimeOptions,
+} from "@herald/dev";
 import { startScratchStandIns } from "./scratch_stand_ins.ts";
-import { freePort } from "./free_port.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BUNDLE = `${ROOT}dist/worker.js`;
-
-const wranglerSchema = z.object({
-  compatibility_date: z.string(),
-  compatibility_flags: z.array(z.string()).default([]),
-  vars: z.record(z.string(), z.string()).default({}),
-  durable_objects: z.object({
-    bindings: z.array(z.object({ name: z.string(), class_name: z.string() })),
-  }),
-  version_metadata: z.object({ binding: z.string() }).optional(),
-});
 
 /** The bundled Worker running in workerd, with its credentials. */
 export interface TestWorker {
@@ -43,8 +36,9 @@ export interface TestStackOptions {
   /** Extra or overriding Worker vars; "" removes one. */
   vars?: Record<string, string>;
   /**
-   * Keep QStash's state on disk (default true, so a stopped QStash comes
-   * back with its schedules). Benchmarks with 100,000 messages turn it off.
+   * Keep QStash's state on disk (default false: an outage injected with
+   * `standIns.faults` keeps it in memory, and 100,000 messages are costly
+   * to write out on every change).
    */
   persist?: boolean;
 }
@@ -58,7 +52,7 @@ export async function startTestStack(
   opts: TestStackOptions = {},
 ): Promise<TestStack> {
   const standIns = await startScratchStandIns({
-    persist: opts.persist ?? true,
+    persist: opts.persist ?? false,
   });
   try {
     const worker = await startTestWorker(standIns.env, opts.vars);
@@ -89,57 +83,49 @@ export async function startTestWorker(
   await assertBundle();
   const apiKey = randomSecret(24);
   const jwtSecret = randomSecret(32);
-  const port = freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const wrangler = wranglerSchema.parse(
-    parseToml(await Deno.readTextFile(`${ROOT}wrangler.toml`)),
-  );
-  const bindings: Record<string, string> = {
-    ...wrangler.vars,
-    ...standInsEnv,
-    API_KEY: apiKey,
-    JWT_SECRET: jwtSecret,
-    PUBLIC_URL: url,
-  };
-  for (const [key, value] of Object.entries(vars)) {
-    if (value === "") delete bindings[key];
-    else bindings[key] = value;
-  }
-  const mf = new Miniflare({
-    // Listed, not traced: the QStash SDK bundles a dev-server launcher with
-    // dynamic `node:` imports that Miniflare's tracer refuses (never run).
-    modules: [{ type: "ESModule", path: BUNDLE }],
-    compatibilityDate: wrangler.compatibility_date,
-    compatibilityFlags: wrangler.compatibility_flags,
-    durableObjects: Object.fromEntries(
-      wrangler.durable_objects.bindings.map((
-        b,
-      ) => [b.name, { className: b.class_name, useSQLite: true }]),
-    ),
-    bindings,
-    ...(wrangler.version_metadata
-      ? { versionMetadata: wrangler.version_metadata.binding }
-      : {}),
-    host: "127.0.0.1",
-    port,
-    unsafeTriggerHandlers: true,
-    ...(inspectorPort === undefined ? {} : { inspectorPort }),
+  const wrangler = await readWranglerConfig(`${ROOT}wrangler.toml`);
+  // PUBLIC_URL names the port, so it is chosen before workerd binds it.
+  const { mf, url } = await startOnOfferedPort(async (port) => {
+    const url = `http://127.0.0.1:${port}`;
+    const bindings: Record<string, string> = {
+      ...wrangler.vars,
+      ...standInsEnv,
+      API_KEY: apiKey,
+      JWT_SECRET: jwtSecret,
+      PUBLIC_URL: url,
+      // Herald's clock is the QStash dev server's (ports/dev_clock.ts).
+      DEV_CLOCK: "qstash",
+    };
+    for (const [key, value] of Object.entries(vars)) {
+      if (value === "") delete bindings[key];
+      else bindings[key] = value;
+    }
+    const mf = new Miniflare({
+      ...workerRuntimeOptions({
+        bundle: BUNDLE,
+        root: ROOT,
+        wrangler,
+        bindings,
+        host: "127.0.0.1",
+        port,
+      }),
+      ...(inspectorPort === undefined ? {} : { inspectorPort }),
+    });
+    try {
+      await mf.ready;
+    } catch (error) {
+      // A failed start leaves nothing to dispose but the same error.
+      await mf.dispose().catch(() => {});
+      throw error;
+    }
+    return { mf, url };
   });
-  await mf.ready;
   return {
     url,
     apiKey,
     jwtSecret,
-    async runCron() {
-      // Miniflare's trigger route runs the scheduled handler to completion.
-      const res = await fetch(
-        `${url}/cdn-cgi/handler/scheduled?cron=${
-          encodeURIComponent("* * * * *")
-        }`,
-      );
-      const text = await res.text();
-      if (!res.ok) throw new Error(`cron trigger: ${res.status} ${text}`);
-    },
+    // Runs the scheduled handler to completion.
+    runCron: () => runScheduled(mf),
     userToken(userId, roles) {
       const now = Math.floor(Date.now() / 1000);
       return sign(

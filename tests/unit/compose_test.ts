@@ -8,6 +8,7 @@ import { openDatabase } from "../../src/ports/database.ts";
 import { createLogger } from "../../src/ports/logger.ts";
 import { createMetricsRecorder } from "../../src/ports/metrics.ts";
 import { createLocalLimiter } from "../../src/ports/refresh_limiter.ts";
+import { createCatalogueCache } from "../../src/ports/catalogue_store.ts";
 import { createInProcessChannels } from "../../src/realtime/in_process_channels.ts";
 
 function composed(lines: string[]) {
@@ -25,7 +26,9 @@ function composed(lines: string[]) {
     metrics: createMetricsRecorder(),
     log: createLogger((line) => lines.push(line)),
     localLimiter: createLocalLimiter(now),
+    catalogueCache: createCatalogueCache(),
     now,
+    devClock: null,
   });
   return { deps, made: () => made, close: () => client.close() };
 }

@@ -27,11 +27,11 @@ const base = {
 Deno.test("jobPutSchema fills each built-in's defaults", () => {
   const parsed = jobPutSchema.parse({
     ...base,
-    target: { builtin: "fanout" },
+    target: { builtin: "fanout", type: "morningDigest" },
   });
   assert.deepEqual(parsed.target, {
     builtin: "fanout",
-    type: "daily.generation",
+    type: "morningDigest",
     title: "Your daily update",
     body: "",
     severity: "medium",
@@ -137,4 +137,13 @@ Deno.test("planJobSchedule() makes the QStash schedule a job fires through", () 
       "https://h/cb",
     )
   );
+});
+
+Deno.test("a fan-out names the catalogue type it sends", () => {
+  const result = jobPutSchema.safeParse({
+    ...base,
+    target: { builtin: "fanout" },
+  });
+  assert.equal(result.success, false);
+  assert.deepEqual(result.error?.issues[0]?.path, ["target", "type"]);
 });

@@ -46,3 +46,16 @@ Deno.test("the logger never writes a user id hidden in a schedule id", () => {
   assert.match(text, /herald\.u\.u_[0-9a-f]{8}\.taskReminder\.0930\.dst"/);
   assert.equal(redactScheduleId("herald.j.cleanup"), "herald.j.cleanup");
 });
+
+Deno.test("a reconcile logged with its duration feeds the reconcile histogram", () => {
+  const { counted, metrics } = recorder();
+  const log = countingLogger(createLogger(() => {}), metrics);
+  log.info("reconcile.synced", { user: "u_1", ms: 12 });
+  log.info("reconcile.busy", { user: "u_1" });
+  assert.deepEqual(counted, [
+    'herald_reconciles_total{"outcome":"synced"}',
+    'herald_reconcile_duration_seconds_bucket{"outcome":"synced","le":"0.025"}',
+    'herald_reconcile_duration_seconds_sum_microseconds{"outcome":"synced"}',
+    'herald_reconciles_total{"outcome":"in_progress"}',
+  ]);
+});

@@ -16,13 +16,14 @@ import {
   type DesiredSchedule,
   planUserSchedules,
 } from "../../src/domain/schedule_plan.ts";
+import { DEMO } from "../support/demo_catalogue.ts";
 
 const DESTINATION = "https://herald.example/qstash/user-schedule";
 
 function patched(current: Preferences, input: unknown): Preferences {
   const result = parsePreferencesPatch(input);
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  return applyPatch(current, result.value);
+  return applyPatch(current, result.value, DEMO);
 }
 
 function plan(prefs: Preferences, userId = "alice"): DesiredSchedule[] {
@@ -45,7 +46,7 @@ function ids(schedules: readonly { id: string }[]): string[] {
 
 /** Default preferences with the task reminder at 14:00 and 17:30. */
 function twoReminders(): Preferences {
-  return patched(defaultPreferences(), {
+  return patched(defaultPreferences(DEMO), {
     types: { taskReminder: { times: ["14:00", "17:30"] } },
   });
 }

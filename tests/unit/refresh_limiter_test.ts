@@ -11,7 +11,6 @@ Deno.test("without Redis, refresh is limited to one per window per user", async 
     null,
     createLocalLimiter(() => now, 60),
     createLogger(() => {}),
-    () => now,
   );
   assert.deepEqual(await limiter.limit("ada"), {
     allowed: true,

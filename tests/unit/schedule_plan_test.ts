@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { NOTIFICATION_TYPE_IDS } from "../../src/domain/catalogue.ts";
+import { effectivePreferences } from "../../src/domain/preference_overrides.ts";
 import {
   applyPatch,
   defaultPreferences,
   parsePreferencesPatch,
   parsePreferencesPut,
   type Preferences,
+  putOverrides,
 } from "../../src/domain/preferences.ts";
 import {
   type DesiredSchedule,
@@ -15,19 +16,20 @@ import {
   scheduleOwner,
   type SchedulePlacement,
 } from "../../src/domain/schedule_plan.ts";
+import { DEMO } from "../support/demo_catalogue.ts";
 
 const DESTINATION = "https://herald.example/qstash/user-schedule";
 
 function preferences(input: unknown): Preferences {
   const result = parsePreferencesPut(input);
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  return result.value;
+  return effectivePreferences(putOverrides(result.value, DEMO), DEMO);
 }
 
 function patched(current: Preferences, input: unknown): Preferences {
   const result = parsePreferencesPatch(input);
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  return applyPatch(current, result.value);
+  return applyPatch(current, result.value, DEMO);
 }
 
 /** Only the morning digest, on the given days, at the given times, in Paris. */
@@ -74,12 +76,13 @@ Deno.test("planUserSchedules() makes one schedule per enabled type and time", ()
       {
         type: "taskReminder",
         localTime: "14:00",
-        cron: "CRON_TZ=Europe/Paris 0 14 * * *",
+        // No days given: the type's default days, Monday to Friday.
+        cron: "CRON_TZ=Europe/Paris 0 14 * * 1,2,3,4,5",
       },
       {
         type: "taskReminder",
         localTime: "17:30",
-        cron: "CRON_TZ=Europe/Paris 30 17 * * *",
+        cron: "CRON_TZ=Europe/Paris 30 17 * * 1,2,3,4,5",
       },
     ],
   );
@@ -94,7 +97,7 @@ Deno.test("planUserSchedules() makes one schedule per enabled type and time", ()
 });
 
 Deno.test("planUserSchedules() skips types that are switched off", () => {
-  const prefs = patched(defaultPreferences(), {
+  const prefs = patched(defaultPreferences(DEMO), {
     types: {
       morningDigest: { enabled: false },
       eveningSummary: { enabled: true },
@@ -109,9 +112,9 @@ Deno.test("planUserSchedules() skips types that are switched off", () => {
 });
 
 Deno.test("planUserSchedules() plans nothing when notifications are switched off globally", () => {
-  assert.ok(plan("alice", defaultPreferences()).length > 0);
+  assert.ok(plan("alice", defaultPreferences(DEMO)).length > 0);
   assert.deepStrictEqual(
-    plan("alice", patched(defaultPreferences(), { enabled: false })),
+    plan("alice", patched(defaultPreferences(DEMO), { enabled: false })),
     [],
   );
 });
@@ -155,7 +158,7 @@ Deno.test("planUserSchedules() writes minutes and hours without leading zeros", 
 });
 
 Deno.test("planUserSchedules() puts the user's time zone in every cron expression", () => {
-  const tokyo = patched(defaultPreferences(), { timezone: "Asia/Tokyo" });
+  const tokyo = patched(defaultPreferences(DEMO), { timezone: "Asia/Tokyo" });
   const crons = cronOf(plan("alice", tokyo));
   assert.ok(crons.length > 0);
   for (const cron of crons) {
@@ -172,10 +175,10 @@ Deno.test("planUserSchedules() sends a body naming the user, type and local time
 });
 
 Deno.test("planUserSchedules() keeps ids and bodies when only the time zone changes", () => {
-  const paris = plan("alice", defaultPreferences());
+  const paris = plan("alice", defaultPreferences(DEMO));
   const tokyo = plan(
     "alice",
-    patched(defaultPreferences(), { timezone: "Asia/Tokyo" }),
+    patched(defaultPreferences(DEMO), { timezone: "Asia/Tokyo" }),
   );
   assert.deepStrictEqual(
     tokyo.map((s) => [s.id, s.body]),
@@ -185,7 +188,7 @@ Deno.test("planUserSchedules() keeps ids and bodies when only the time zone chan
 });
 
 Deno.test("planUserSchedules() plans the same schedules whatever else in the preferences changes", () => {
-  const before = defaultPreferences();
+  const before = defaultPreferences(DEMO);
   const after = patched(before, {
     quietHours: { start: "22:00", end: "07:00" },
   });
@@ -193,7 +196,7 @@ Deno.test("planUserSchedules() plans the same schedules whatever else in the pre
 });
 
 Deno.test("planUserSchedules() returns schedules sorted by id", () => {
-  const prefs = patched(defaultPreferences(), {
+  const prefs = patched(defaultPreferences(DEMO), {
     types: {
       eveningSummary: { enabled: true, times: ["21:00", "18:00"] },
       morningDigest: { times: ["10:00", "06:45"] },
@@ -207,8 +210,8 @@ Deno.test("planUserSchedules() returns schedules sorted by id", () => {
 Deno.test("planUserSchedules() fits the SchedulePlacement shape a shared-slot placement would also have", () => {
   const placement: SchedulePlacement = planUserSchedules;
   assert.deepStrictEqual(
-    placement("alice", defaultPreferences(), { destination: DESTINATION }),
-    plan("alice", defaultPreferences()),
+    placement("alice", defaultPreferences(DEMO), { destination: DESTINATION }),
+    plan("alice", defaultPreferences(DEMO)),
   );
 });
 
@@ -227,7 +230,7 @@ const USER_IDS = [
 
 Deno.test("scheduleIdFor() uses only QStash's schedule id characters, whatever the user id", () => {
   for (const userId of USER_IDS) {
-    for (const type of NOTIFICATION_TYPE_IDS) {
+    for (const { id: type } of DEMO.types) {
       const id = scheduleIdFor(userId, type, "07:05");
       assert.match(id, /^herald\.u\.[A-Za-z0-9_-]+\.[A-Za-z0-9]+\.0705$/, id);
     }
@@ -236,7 +239,7 @@ Deno.test("scheduleIdFor() uses only QStash's schedule id characters, whatever t
 
 Deno.test("scheduleOwner() recovers the user, type and time from every id scheduleIdFor() makes", () => {
   for (const userId of USER_IDS) {
-    for (const type of NOTIFICATION_TYPE_IDS) {
+    for (const { id: type } of DEMO.types) {
       for (const localTime of ["00:00", "09:30", "23:59"]) {
         assert.deepStrictEqual(
           scheduleOwner(scheduleIdFor(userId, type, localTime)),
@@ -303,7 +306,13 @@ Deno.test("planUserSchedules() adds a one-date twin for a time inside the next D
   const prefs = preferences({
     enabled: true,
     timezone: "Europe/Paris",
-    types: { taskReminder: { enabled: true, times: ["02:30", "09:00"] } },
+    types: {
+      taskReminder: {
+        enabled: true,
+        times: ["02:30", "09:00"],
+        days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+      },
+    },
   });
   const now = Date.parse("2026-11-21T12:00:00Z");
   const planned = planUserSchedules("ada", prefs, {

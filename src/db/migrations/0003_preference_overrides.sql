@@ -1,0 +1,1 @@
+ALTER TABLE `preferences` ADD `previous_data` text;

@@ -1,0 +1,43 @@
+import { and, eq, gte, sql } from "drizzle-orm";
+import { channelName } from "../domain/channel.ts";
+import type { Database } from "./database.ts";
+import { schema } from "./database.ts";
+
+const { memberships, notificationAudiences } = schema;
+
+/**
+ * The rule for what a user's inbox is made of, in one place: everything
+ * sent to them directly, and what was sent to each role or topic they hold
+ * from the moment they joined it (`memberships.joinedAt`), never the
+ * channel's history. Herald resolves audiences when an inbox is read, so
+ * every query that reads an inbox — list, count, read one, read all —
+ * starts from these rows.
+ *
+ * Rows of `(held_audience, held_since)`; the column names are unlike any
+ * table's, because drizzle refers to a CTE's columns unqualified.
+ */
+export function heldAudiencesSql(userId: string) {
+  const own = channelName({ kind: "user", name: userId });
+  return sql`select ${own} as held_audience, 0 as held_since
+    union all
+    select ${memberships.channel}, ${memberships.joinedAt} from ${memberships}
+    where ${memberships.userId} = ${userId}`;
+}
+
+/** `heldAudiencesSql()` as a CTE for drizzle's query builder. */
+export function heldAudiences(db: Database, userId: string) {
+  return db.$with("held", {
+    audience: sql<string>`held_audience`.as("held_audience"),
+    since: sql<number>`held_since`.as("held_since"),
+  }).as(heldAudiencesSql(userId));
+}
+
+/**
+ * Joins an audience row to the held audience it belongs to, if it was sent
+ * after the join. One index range per held audience:
+ * `(audience, created_at ≥ since)`.
+ */
+export function visibleThrough(held: ReturnType<typeof heldAudiences>) {
+  const a = notificationAudiences;
+  return and(eq(a.audience, held.audience), gte(a.createdAt, held.since));
+}

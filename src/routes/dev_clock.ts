@@ -1,0 +1,34 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { AppError } from "../errors.ts";
+import type { HonoEnv } from "../http/env.ts";
+import { jsonOrNull } from "../http/json_body.ts";
+import { devClockUrl } from "../ports/dev_clock.ts";
+import { verifyQStashSignature } from "../http/qstash_signature.ts";
+
+const announcement = z.object({ now: z.number().int().nonnegative() });
+
+/**
+ * Local stack only (`DEV_CLOCK=qstash`): the QStash dev server announces a
+ * jump of its virtual clock here, signed like a delivery, before it replays
+ * anything at the new time (`ports/dev_clock.ts`). Without the setting the
+ * route does not exist.
+ */
+export const devClockRoutes = new Hono<HonoEnv>()
+  .post("/v1/dev/clock", async (c) => {
+    const deps = c.get("deps");
+    if (!deps.devClock) throw new AppError("not_found", "No such route");
+    const raw = await c.req.text();
+    await verifyQStashSignature(
+      deps.config.qstash,
+      c.req.header("upstash-signature"),
+      raw,
+      devClockUrl(deps.config.publicUrl),
+    );
+    const parsed = announcement.safeParse(jsonOrNull(raw));
+    if (!parsed.success) {
+      throw new AppError("bad_request", 'Expected {"now": <ms>}');
+    }
+    deps.devClock.set(parsed.data.now);
+    return c.json({ now: deps.now() });
+  });
