@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { NotificationView, Severity } from "../domain/notification.ts";
 import type { Database } from "./database.ts";
 import { schema } from "./database.ts";
@@ -100,6 +100,102 @@ export async function insertNotification(
     created: true,
     unread,
   };
+}
+
+/** A notification for one user, as a slot page stores it. */
+export interface UserNotification {
+  notification: NewNotification;
+  userId: string;
+}
+
+/**
+ * Many notifications, each for one user (a slot page's occurrences), in
+ * one libSQL batch whatever their number: the notifications, their
+ * audiences and outbox rows (only behind a row this batch inserted, as in
+ * `insertNotification`), which of them this batch created — a key already
+ * used creates nothing — and every user's unread count as of the insert.
+ * Rows travel as one JSON parameter per statement, so no page is too big
+ * for SQLite's bound-parameter limit.
+ */
+export async function insertUserNotifications(
+  db: Database,
+  items: readonly UserNotification[],
+  /** When the sweep may take over the fan-out if the caller has not finished it. */
+  fanoutRetryAt: number,
+): Promise<{ created: Set<string>; unread: Map<string, number> }> {
+  if (items.length === 0) return { created: new Set(), unread: new Map() };
+  const rows = JSON.stringify(items.map(({ notification: n, userId }) => ({
+    id: n.id,
+    type: n.type,
+    title: n.title,
+    body: n.body,
+    severity: n.severity,
+    data: n.data ? JSON.stringify(n.data) : null,
+    source: n.source,
+    key: n.idempotencyKey,
+    hash: n.requestHash ?? null,
+    at: n.createdAt,
+    audience: `user:${userId}`,
+  })));
+  const field = (name: string) => sql.raw(`json_extract(value, '$.${name}')`);
+  const inserted = sql`exists (select 1 from ${notifications}
+    where ${notifications.id} = ${field("id")})`;
+  const userIds = [...new Set(items.map((i) => i.userId))];
+  const [, , , created, counted] = await db.batch([
+    // "where true" keeps SQLite from reading "on conflict" as a join's.
+    db.run(sql`insert into ${notifications} (id, type, title, body,
+        severity, data, source, idempotency_key, request_hash, created_at)
+      select ${field("id")}, ${field("type")}, ${field("title")},
+        ${field("body")}, ${field("severity")}, ${field("data")},
+        ${field("source")}, ${field("key")}, ${field("hash")}, ${field("at")}
+      from json_each(${rows}) where true
+      on conflict do nothing`),
+    db.run(sql`insert into ${notificationAudiences}
+        (notification_id, audience, created_at)
+      select ${field("id")}, ${field("audience")}, ${field("at")}
+      from json_each(${rows}) where ${inserted}`),
+    db.run(sql`insert into ${fanoutOutbox}
+        (notification_id, attempts, next_attempt_at, created_at)
+      select ${field("id")}, 0, ${fanoutRetryAt}, ${field("at")}
+      from json_each(${rows}) where ${inserted}`),
+    db.all<{ id: string }>(sql`select ${notifications.id} as id
+      from ${notifications} where ${notifications.id} in
+        (select ${field("id")} from json_each(${rows}))`),
+    unreadOfQuery(db, userIds),
+  ]);
+  return {
+    created: new Set(created.map((r) => String(r.id))),
+    unread: unreadCounts(userIds, counted),
+  };
+}
+
+/**
+ * The notifications stored under these idempotency keys, with their
+ * audiences: two queries for any number of keys.
+ */
+export async function findByIdempotencyKeys(
+  db: Database,
+  keys: readonly string[],
+): Promise<Map<string, StoredNotification>> {
+  const found = new Map<string, StoredNotification>();
+  if (keys.length === 0) return found;
+  const rows = await db.select().from(notifications)
+    .where(inArray(notifications.idempotencyKey, [...keys]));
+  if (rows.length === 0) return found;
+  const audiences = await db.select().from(notificationAudiences)
+    .where(
+      inArray(notificationAudiences.notificationId, rows.map((r) => r.id)),
+    );
+  for (const row of rows) {
+    if (row.idempotencyKey === null) continue;
+    found.set(row.idempotencyKey, {
+      ...row,
+      data: parseData(row.data),
+      audiences: audiences.filter((a) => a.notificationId === row.id)
+        .map((a) => a.audience),
+    });
+  }
+  return found;
 }
 
 /** A user's unread count as one query, their held audiences read inside it. */
@@ -269,10 +365,14 @@ export async function countUnreadOf(
   db: Database,
   userIds: readonly string[],
 ): Promise<Map<string, number>> {
-  const counts = new Map(userIds.map((id) => [id, 0]));
-  if (userIds.length === 0) return counts;
+  if (userIds.length === 0) return new Map();
+  return unreadCounts(userIds, await unreadOfQuery(db, userIds));
+}
+
+/** `countUnreadOf`'s query, to run alone or inside a batch. */
+function unreadOfQuery(db: Database, userIds: readonly string[]) {
   const ids = JSON.stringify(userIds);
-  const rows = await db.all<{ user_id: string; n: number }>(sql`
+  return db.all<{ user_id: string; n: number }>(sql`
     with held (user_id, audience, since) as (
       select value, 'user:' || value, 0 from json_each(${ids})
       union all
@@ -291,6 +391,14 @@ export async function countUnreadOf(
       and ${notificationReads.userId} = held.user_id
     where ${notificationReads.readAt} is null
     group by held.user_id`);
+}
+
+/** Every user asked about, 0 where the query found nothing unread. */
+function unreadCounts(
+  userIds: readonly string[],
+  rows: readonly { user_id: string; n: number }[],
+): Map<string, number> {
+  const counts = new Map(userIds.map((id) => [id, 0]));
   for (const row of rows) counts.set(String(row.user_id), Number(row.n));
   return counts;
 }
@@ -352,8 +460,14 @@ export async function outboxSize(db: Database): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
-export async function clearOutbox(db: Database, id: string): Promise<void> {
-  await db.delete(fanoutOutbox).where(eq(fanoutOutbox.notificationId, id));
+export async function clearOutbox(
+  db: Database,
+  ids: string | readonly string[],
+): Promise<void> {
+  const list = typeof ids === "string" ? [ids] : [...ids];
+  if (list.length === 0) return;
+  await db.delete(fanoutOutbox)
+    .where(inArray(fanoutOutbox.notificationId, list));
 }
 
 export async function postponeOutbox(

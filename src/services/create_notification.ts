@@ -8,13 +8,16 @@ import type { AppDeps, Background } from "../deps.ts";
 import { requestFingerprint } from "../domain/request_fingerprint.ts";
 import { AppError } from "../errors.ts";
 import {
+  findByIdempotencyKeys,
   insertNotification,
+  insertUserNotifications,
   isInOutbox,
   type NewNotification,
   type StoredNotification,
   toView,
+  type UserNotification,
 } from "../ports/notification_store.ts";
-import { fanOut, FANOUT_GRACE_MS } from "./fan_out.ts";
+import { fanOut, FANOUT_GRACE_MS, fanOutToUsers } from "./fan_out.ts";
 
 type Deps = Pick<AppDeps, "db" | "cache" | "channels" | "log" | "now">;
 
@@ -71,6 +74,71 @@ export async function storeAndNotify(
     mark("notify");
   }
   return result;
+}
+
+/** What a notification for one user is made of before it is stored. */
+export interface ForUser {
+  content: Omit<NewNotification, "id" | "createdAt">;
+  userId: string;
+}
+
+/**
+ * `storeAndNotify` for many notifications each for one user (a slot
+ * page's occurrences): one libSQL batch stores them all and counts each
+ * user's unread (`insertUserNotifications`), one fan-out sends them
+ * (`fanOutToUsers`). A key already used stores nothing new: that item
+ * answers the earlier notification with `created: false`, its half-done
+ * fan-out finished. Answers in the order of `items`.
+ */
+export async function storeAndNotifyUsers(
+  deps: Deps,
+  items: readonly ForUser[],
+  background: Background,
+): Promise<{ notification: StoredNotification; created: boolean }[]> {
+  const now = deps.now();
+  const rows: UserNotification[] = items.map(({ content, userId }) => ({
+    notification: { ...content, id: newNotificationId(now), createdAt: now },
+    userId,
+  }));
+  const { created, unread } = await insertUserNotifications(
+    deps.db,
+    rows,
+    now + FANOUT_GRACE_MS,
+  );
+  const lost = rows.filter((r) => !created.has(r.notification.id));
+  const earlier = await findByIdempotencyKeys(
+    deps.db,
+    lost.flatMap((r) => r.notification.idempotencyKey ?? []),
+  );
+  const stored = rows.map(({ notification, userId }) => {
+    if (created.has(notification.id)) {
+      return {
+        userId,
+        notification: { ...notification, audiences: [`user:${userId}`] },
+        created: true,
+      };
+    }
+    const key = notification.idempotencyKey;
+    const before = key === null ? undefined : earlier.get(key);
+    // Only a key already used stores nothing: the batch is one transaction.
+    if (!before) throw new Error("A notification was neither stored nor found");
+    return { userId, notification: before, created: false };
+  });
+  await Promise.all([
+    fanOutToUsers(
+      deps,
+      stored.filter((s) => s.created).map((s) => ({
+        notification: s.notification,
+        userId: s.userId,
+        unread: unread.get(s.userId) ?? null,
+      })),
+      background,
+    ),
+    ...stored.filter((s) => !s.created).map((s) =>
+      finishFanOut(deps, s.notification, background)
+    ),
+  ]);
+  return stored.map(({ notification, created }) => ({ notification, created }));
 }
 
 /**

@@ -19,12 +19,12 @@ import { localParts, zonedInstant } from "../domain/zoned_time.ts";
 import type { AppDeps, Background } from "../deps.ts";
 import { shortId } from "../ports/logger.ts";
 import { WebhookError } from "../ports/webhook_client.ts";
-import { findByIdempotencyKey } from "../ports/notification_store.ts";
+import { findByIdempotencyKeys } from "../ports/notification_store.ts";
 import { readStoredPreferences } from "../ports/preferences_store.ts";
 import { isGapTwinId } from "../domain/schedule_plan.ts";
 import { recordDeliveryLag } from "./delivery_lag.ts";
 import { reconcileUser } from "./reconcile_user.ts";
-import { finishFanOut, storeAndNotify } from "./create_notification.ts";
+import { finishFanOut, storeAndNotifyUsers } from "./create_notification.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 
 export type DeliveryOutcome =
@@ -163,82 +163,183 @@ export interface DueOccurrence {
 }
 
 /**
- * Delivers one due occurrence, exactly once: a repeat finds it stored (and
- * only finishes its fan-out); inside quiet hours it becomes a QStash
- * message for the hours' end; otherwise its content is rendered and it is
- * stored and pushed to the user's channels. Shared by both placements.
+ * Delivers one due occurrence, exactly once: `deliverDueMany` for one. A
+ * failure to defer it is thrown.
  */
 export async function deliverDue(
   deps: Deps,
   due: DueOccurrence,
   background: Background,
 ): Promise<DeliveryOutcome> {
-  const { occurrence, prefs } = due;
-  const user = shortId(occurrence.userId);
-  const key = occurrenceKey(occurrence);
+  const [outcome] = await deliverDueMany(deps, [due], background);
+  if (!outcome) throw new Error("No outcome for a due occurrence");
+  if (outcome.status === "failed") throw outcome.error;
+  return outcome;
+}
+
+/** An occurrence whose own delivery failed (its deferral was refused). */
+export interface FailedDelivery {
+  status: "failed";
+  error: unknown;
+}
+
+/** Content webhooks called at once, and deferrals per QStash batch call. */
+const AT_ONCE = 16;
+const BATCH_CALL = 100;
+
+/**
+ * Delivers due occurrences, each exactly once, at a cost that does not grow
+ * with their number in round trips: one lookup finds those already stored
+ * (a repeat only finishes its fan-out), those inside quiet hours become
+ * QStash messages for the hours' end (batch calls of 100), and the rest
+ * have their content rendered (content webhooks a few at a time) and are
+ * stored and sent together (`storeAndNotifyUsers`). Shared by both
+ * placements: a per-user schedule delivers one, a slot page hundreds.
+ * A store that fails throws for all; a deferral that fails is that
+ * occurrence's failure. Answers in the order of `dues`.
+ */
+export async function deliverDueMany(
+  deps: Deps,
+  dues: readonly DueOccurrence[],
+  background: Background,
+): Promise<(DeliveryOutcome | FailedDelivery)[]> {
+  const keys = dues.map((due) => occurrenceKey(due.occurrence));
+  const outcomes: (DeliveryOutcome | FailedDelivery | null)[] = dues.map(
+    () => null,
+  );
   // Looked up first so a repeat neither defers nor calls the content webhook.
-  const earlier = await findByIdempotencyKey(deps.db, key);
-  if (earlier) {
-    await finishFanOut(deps, earlier, background);
-    deps.log.info("delivery.duplicate", { user, notification: earlier.id });
-    return { status: "duplicate", notificationId: earlier.id };
-  }
+  const earlier = await findByIdempotencyKeys(deps.db, keys);
+  const repeats: number[] = [];
+  const deferrals: number[] = [];
+  const fresh: number[] = [];
+  dues.forEach((due, i) => {
+    const { occurrence, prefs } = due;
+    if (earlier.has(keys[i] ?? "")) repeats.push(i);
+    else if (
+      due.deferrable && prefs.quietHours &&
+      inQuietHours(occurrence.localTime, prefs.quietHours)
+    ) deferrals.push(i);
+    else fresh.push(i);
+  });
 
-  if (
-    due.deferrable && prefs.quietHours &&
-    inQuietHours(occurrence.localTime, prefs.quietHours)
-  ) {
-    const until = quietHoursEnd(occurrence, prefs.quietHours, prefs.timezone);
-    await deps.scheduler.publishMessage({
-      destination: deps.config.callbackUrl,
-      body: deferredBody(occurrence),
-      notBefore: until,
-      deduplicationId: dedupId(key),
+  await atMostAtOnce(repeats, AT_ONCE, async (i) => {
+    const stored = earlier.get(keys[i] ?? "");
+    const due = dues[i];
+    if (!stored || !due) return;
+    await finishFanOut(deps, stored, background);
+    deps.log.info("delivery.duplicate", {
+      user: shortId(due.occurrence.userId),
+      notification: stored.id,
     });
-    deps.log.info("delivery.deferred", { user, type: occurrence.type });
-    return { status: "deferred", until: new Date(until).toISOString() };
+    outcomes[i] = { status: "duplicate", notificationId: stored.id };
+  });
+
+  for (let start = 0; start < deferrals.length; start += BATCH_CALL) {
+    const group = deferrals.slice(start, start + BATCH_CALL);
+    const messages = group.flatMap((i) => {
+      const due = dues[i];
+      const quiet = due?.prefs.quietHours;
+      if (!due || !quiet) return [];
+      const { occurrence, prefs } = due;
+      const until = quietHoursEnd(occurrence, quiet, prefs.timezone);
+      return [{ i, until, occurrence }];
+    });
+    try {
+      await deps.scheduler.publishBatch(messages.map((m) => ({
+        destination: deps.config.callbackUrl,
+        body: deferredBody(m.occurrence),
+        notBefore: m.until,
+        deduplicationId: dedupId(occurrenceKey(m.occurrence)),
+      })));
+      for (const m of messages) {
+        deps.log.info("delivery.deferred", {
+          user: shortId(m.occurrence.userId),
+          type: m.occurrence.type,
+        });
+        outcomes[m.i] = {
+          status: "deferred",
+          until: new Date(m.until).toISOString(),
+        };
+      }
+    } catch (error) {
+      for (const m of messages) outcomes[m.i] = { status: "failed", error };
+    }
   }
 
-  const content = await renderContent(deps, due);
-  const { notification, created } = await storeAndNotify(
+  const contents: (Content | null)[] = dues.map(() => null);
+  await atMostAtOnce(fresh, AT_ONCE, async (i) => {
+    const due = dues[i];
+    if (due) contents[i] = await renderContent(deps, due);
+  });
+  const toStore = fresh.flatMap((i) => {
+    const due = dues[i];
+    const content = contents[i];
+    return due && content ? [{ i, due, content }] : [];
+  });
+  const stored = await storeAndNotifyUsers(
     deps,
-    {
-      type: occurrence.type,
-      title: content.title,
-      body: content.body,
-      severity: due.type.severity,
-      data: {
-        ...content.data,
-        occurrence: {
-          localDate: occurrence.localDate,
-          localTime: occurrence.localTime,
-          timezone: prefs.timezone,
+    toStore.map(({ due, content }) => ({
+      userId: due.occurrence.userId,
+      content: {
+        type: due.occurrence.type,
+        title: content.title,
+        body: content.body,
+        severity: due.type.severity,
+        data: {
+          ...content.data,
+          occurrence: {
+            localDate: due.occurrence.localDate,
+            localTime: due.occurrence.localTime,
+            timezone: due.prefs.timezone,
+          },
         },
+        source: "schedule",
+        idempotencyKey: occurrenceKey(due.occurrence),
       },
-      source: "schedule",
-      idempotencyKey: key,
-    },
-    [`user:${occurrence.userId}`],
+    })),
     background,
   );
-  if (!created) {
-    deps.log.info("delivery.duplicate", {
-      user,
-      notification: notification.id,
-    });
-    return { status: "duplicate", notificationId: notification.id };
-  }
-  if (due.deferrable) {
-    // Published to the user's channel by now (storeAndNotify awaits it);
-    // a deferred occurrence was late on purpose, so it is not measured.
-    const firedAt = zonedInstant(
-      occurrence.localDate,
-      occurrence.localTime,
-      prefs.timezone,
-    );
-    recordDeliveryLag(deps.metrics, firedAt, deps.now(), "published");
-  }
-  return { status: "sent", notificationId: notification.id };
+  const now = deps.now();
+  toStore.forEach(({ i, due }, k) => {
+    const result = stored[k];
+    if (!result) return;
+    const { notification, created } = result;
+    if (!created) {
+      deps.log.info("delivery.duplicate", {
+        user: shortId(due.occurrence.userId),
+        notification: notification.id,
+      });
+      outcomes[i] = { status: "duplicate", notificationId: notification.id };
+      return;
+    }
+    if (due.deferrable) {
+      // Published to the user's channel by now (storeAndNotifyUsers awaits
+      // it); a deferred occurrence was late on purpose, so it is not measured.
+      const { localDate, localTime } = due.occurrence;
+      const firedAt = zonedInstant(localDate, localTime, due.prefs.timezone);
+      recordDeliveryLag(deps.metrics, firedAt, now, "published");
+    }
+    outcomes[i] = { status: "sent", notificationId: notification.id };
+  });
+  return outcomes.map((o) =>
+    o ?? { status: "failed", error: new Error("Not delivered") }
+  );
+}
+
+/** Runs `work` over `items`, at most `n` at a time. */
+export async function atMostAtOnce<T>(
+  items: readonly T[],
+  n: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      if (item !== undefined) await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
 }
 
 /** QStash ids keep to a safe alphabet; the occurrence key may not. */

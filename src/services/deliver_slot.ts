@@ -17,9 +17,10 @@ import {
   type StoredMember,
 } from "../ports/slot_store.ts";
 import {
-  deliverDue,
+  deliverDueMany,
   type DeliveryDeps,
   type DeliveryOutcome,
+  type DueOccurrence,
   stillWanted,
 } from "./deliver_occurrence.ts";
 import { slotsOutOfStep, syncSlots } from "./slot_schedules.ts";
@@ -27,8 +28,6 @@ import { decodeStoredPreferences } from "./stored_preferences.ts";
 
 /** Members one request serves; the rest go on in the next page's message. */
 export const SLOT_PAGE_SIZE = 250;
-/** Members delivered at once within a page. */
-const AT_ONCE = 16;
 
 export interface SlotPageReport {
   slot: string;
@@ -98,46 +97,55 @@ export async function deliverSlotPage(
   const unreadable = new Error("unreadable preferences");
   const moves: { id: string; from: string; to: string }[] = [];
   const failures: ReturnType<typeof slotFailureQuery>[] = [];
+  const fail = (member: StoredMember, error: unknown) => {
+    report.failed++;
+    deps.log.warn("slot.member_failed", {
+      user: shortId(member.userId),
+      slot: body.slot,
+    });
+    failures.push(slotFailureQuery(deps.db, {
+      slot: body.slot,
+      firedAt,
+      memberId: member.id,
+      // Our own words only: a driver's message could quote data.
+      error: error === unreadable
+        ? unreadable.message
+        : error instanceof Error
+        ? error.name
+        : "unknown",
+      at: deps.now(),
+    }));
+  };
   // A late firing must not move anyone back to an occurrence already past.
   const movesFrom = Math.max(firedAt, deps.now());
-  await inBatches(page, async (member) => {
+  const due: { member: StoredMember; occurrence: DueOccurrence }[] = [];
+  for (const member of page) {
     const p = prefs.get(member.userId);
-    try {
-      if (p === null) throw unreadable;
-      const outcome = p === undefined
-        ? null
-        : await deliverMember(deps, member, {
-          prefs: p,
-          type: catalogue.get(member.type),
-          firedAt,
-          background: via.background,
-        });
-      count(report, outcome);
-    } catch (error) {
-      report.failed++;
-      deps.log.warn("slot.member_failed", {
-        user: shortId(member.userId),
-        slot: body.slot,
-      });
-      failures.push(slotFailureQuery(deps.db, {
-        slot: body.slot,
-        firedAt,
-        memberId: member.id,
-        // Our own words only: a driver's message could quote data.
-        error: error === unreadable
-          ? unreadable.message
-          : error instanceof Error
-          ? error.name
-          : "unknown",
-        at: deps.now(),
-      }));
+    const type = catalogue.get(member.type);
+    if (p === null) fail(member, unreadable);
+    else if (p === undefined) report.skipped++;
+    else {
+      const occurrence = dueAt(member, p, type, firedAt);
+      if (occurrence === null) report.skipped++;
+      else due.push({ member, occurrence });
     }
-    const to = p
-      ? nextSlot(member, p, catalogue.get(member.type), movesFrom)
-      : null;
+    const to = p ? nextSlot(member, p, type, movesFrom) : null;
     if (to !== null && to !== member.slot) {
       moves.push({ id: member.id, from: member.slot, to });
     }
+  }
+  // Every due member together: a store that fails fails the page, which
+  // QStash retries (what was stored is then found, never doubled).
+  const outcomes = await deliverDueMany(
+    deps,
+    due.map((d) => d.occurrence),
+    via.background,
+  );
+  outcomes.forEach((outcome, i) => {
+    const member = due[i]?.member;
+    if (!member) return;
+    if (outcome.status === "failed") fail(member, outcome.error);
+    else count(report, outcome);
   });
   const writes = [...moveMemberQueries(deps.db, moves), ...failures];
   const [first, ...rest] = writes;
@@ -157,31 +165,26 @@ export async function deliverSlotPage(
 /**
  * One member at one firing: nothing unless the instant is one of their
  * occurrences (their local time, on one of their days, and after they
- * joined); then the occurrence, exactly once, through the path every
- * scheduled occurrence takes.
+ * joined); then the occurrence, for the path every scheduled occurrence
+ * takes.
  */
-async function deliverMember(
-  deps: DeliveryDeps,
+function dueAt(
   member: StoredMember,
-  at: {
-    prefs: Preferences;
-    type: NotificationType | undefined;
-    firedAt: number;
-    background: Background;
-  },
-): Promise<DeliveryOutcome | null> {
-  const { prefs, type } = at;
-  if (member.since > at.firedAt) return null;
+  prefs: Preferences,
+  type: NotificationType | undefined,
+  firedAt: number,
+): DueOccurrence | null {
+  if (member.since > firedAt) return null;
   const typePrefs = stillWanted(prefs, member, type);
   if (typeof typePrefs === "string" || !type) return null;
   const due = occursAt(
-    at.firedAt,
+    firedAt,
     member.localTime,
     prefs.timezone,
     typePrefs.days,
   );
   if (!due) return null;
-  return await deliverDue(deps, {
+  return {
     occurrence: {
       userId: member.userId,
       type: member.type,
@@ -192,7 +195,7 @@ async function deliverMember(
     type,
     weekday: due.weekday,
     deferrable: true,
-  }, at.background);
+  };
 }
 
 /** The slot of the member's next occurrence after `after`, if any. */
@@ -267,26 +270,11 @@ async function createdAt(
   }
 }
 
-function count(report: SlotPageReport, outcome: DeliveryOutcome | null) {
-  if (outcome === null) report.skipped++;
-  else if (outcome.status === "sent") report.sent++;
+function count(report: SlotPageReport, outcome: DeliveryOutcome) {
+  if (outcome.status === "sent") report.sent++;
   else if (outcome.status === "duplicate") report.duplicates++;
   else if (outcome.status === "deferred") report.deferred++;
   else report.skipped++;
-}
-
-async function inBatches<T>(
-  items: readonly T[],
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      if (item !== undefined) await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: AT_ONCE }, worker));
 }
 
 /** QStash dedup ids keep to a safe alphabet: a hash of where the page starts. */

@@ -87,6 +87,57 @@ export async function fanOut(
   })());
 }
 
+/** A stored notification for one user, with their unread count if known. */
+export interface ToUser {
+  notification: StoredNotification;
+  userId: string;
+  unread: number | null;
+}
+
+/**
+ * `fanOut` for many notifications each addressed to one user (a slot
+ * page's occurrences), with the same rules, at the cost of one: one
+ * publish (a request per shard, each notification with its `count`), one
+ * Redis call invalidating every count, and one statement clearing every
+ * outbox row in the background. Counts not known are pushed after.
+ */
+export async function fanOutToUsers(
+  deps: Deps,
+  items: readonly ToUser[],
+  background: Background,
+): Promise<void> {
+  if (items.length === 0) return;
+  const events: Addressed[] = items.flatMap(
+    ({ notification: n, userId, unread }): Addressed[] => {
+      const to: ChannelRef = { kind: "user", name: userId };
+      const sent: Addressed = {
+        to,
+        event: { event: "notification", data: toView(n, null), key: n.id },
+      };
+      return unread === null ? [sent] : [sent, {
+        to,
+        event: { event: "count", data: { unread }, ephemeral: true },
+      }];
+    },
+  );
+  await Promise.all([
+    deps.cache.invalidate([...new Set(items.map((i) => i.userId))]),
+    deps.channels.publish(events),
+  ]);
+  for (const { notification: n } of items) {
+    deps.log.info("notification.sent", {
+      notification: n.id,
+      type: n.type,
+      audiences: 1,
+    });
+  }
+  const uncounted = items.filter((i) => i.unread === null).map((i) => i.userId);
+  background((async () => {
+    await clearOutbox(deps.db, items.map((i) => i.notification.id));
+    await pushCounts(deps, uncounted);
+  })());
+}
+
 /** Sends each user their unread count: a page of users per query. */
 async function pushCounts(deps: Deps, userIds: string[]): Promise<void> {
   const distinct = [...new Set(userIds)];

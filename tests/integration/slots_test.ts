@@ -5,7 +5,7 @@ import { slotPageBody } from "../../src/domain/callback_body.ts";
 import { membershipId } from "../../src/domain/slot_plan.ts";
 import { deliver, signedDelivery } from "../support/deliveries.ts";
 import { advanceToNextRun, userJobs } from "../support/placement.ts";
-import { qstashCalls } from "../support/qstash.ts";
+import { advanceClock, qstashCalls } from "../support/qstash.ts";
 import { integrationSuite } from "../support/suite.ts";
 
 /**
@@ -143,6 +143,34 @@ test("a member whose delivery fails is recorded, and the rest of the slot is ser
   } finally {
     db.close();
   }
+});
+
+test("members inside quiet hours are deferred to the hours' end, once each, and the others are sent at once", async () => {
+  const at1212 = {
+    ...at10,
+    types: { taskReminder: { ...at10.types.taskReminder, times: ["12:12"] } },
+  };
+  const awake = "slot-q-0";
+  const quiet = ["slot-q-1", "slot-q-2", "slot-q-3"];
+  await put(awake, at1212);
+  for (const user of quiet) {
+    await put(user, {
+      ...at1212,
+      quietHours: { start: "12:00", end: "13:00" },
+    });
+  }
+  const { delivered } = await advanceToNextRun(suite.stack, awake);
+  assert.deepEqual(
+    delivered.filter((d) => d.scheduleId === "herald.s.1212")
+      .map((d) => d.status),
+    [200],
+  );
+  const mine = (counts: Map<string, number>) =>
+    [awake, ...quiet].map((u) => counts.get(`user:${u}`) ?? 0);
+  assert.deepEqual(mine(await notificationsPerUser()), [1, 0, 0, 0]);
+  // The hours end at 13:00: QStash delivers the deferred ones then.
+  await advanceClock(suite.stack, 60 * 60_000);
+  assert.deepEqual(mine(await notificationsPerUser()), [1, 1, 1, 1]);
 });
 
 test("QStash is touched only when a slot gains its first member or loses its last", async () => {
