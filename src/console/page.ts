@@ -50,6 +50,9 @@ export const CONSOLE_HTML = `<!doctype html>
 <fieldset>
   <legend>Send a test notification to this user</legend>
   <label>Admin API key <input id="apiKey" type="password" autocomplete="off"></label>
+  <label>Type (the catalogue's, once the key is in) <select id="type">
+    <option value="console.test" selected>console.test (ad hoc)</option>
+  </select></label>
   <label>Title <input id="title" value="Hello from the console"></label>
   <label>Severity <select id="severity">
     <option>low</option><option selected>medium</option><option>high</option><option>critical</option>
@@ -157,11 +160,37 @@ $("disconnect").onclick = () => {
   for (const id of ["drop", "disconnect", "send"]) $(id).disabled = true;
 };
 
+// The catalogue's types, for the send form: each fills in its label and
+// severity when picked. Loaded with the admin key, whenever it changes.
+const types = new Map();
+$("apiKey").onchange = async () => {
+  try {
+    const { types: list } = await api("/v1/types", {}, $("apiKey").value);
+    types.clear();
+    const adHoc = $("type").options[0];
+    $("type").replaceChildren(adHoc);
+    for (const t of list) {
+      types.set(t.id, t);
+      $("type").append(new Option(t.id + " — " + t.label, t.id));
+    }
+    $("type").dataset.loaded = String(list.length);
+    say("");
+  } catch (error) {
+    say("Could not load the catalogue: " + error.message);
+  }
+};
+$("type").onchange = () => {
+  const t = types.get($("type").value);
+  if (!t) return;
+  $("title").value = t.label;
+  $("severity").value = t.severity;
+};
+
 $("send").onclick = async () => {
   try {
     await api("/v1/notifications", {
       method: "POST",
-      body: JSON.stringify({ userId, type: "console.test", title: $("title").value, body: "Sent from the console", severity: $("severity").value }),
+      body: JSON.stringify({ userId, type: $("type").value, title: $("title").value, body: "Sent from the console", severity: $("severity").value }),
     }, $("apiKey").value);
     say("");
   } catch (error) {

@@ -153,14 +153,23 @@ for (const transport of ["sse", "websocket"] as const) {
           document.getElementById("unread")?.textContent === "3"
         );
 
-        // The console's own "send a test notification" uses the admin key.
+        // The console's own "send a test notification" uses the admin key,
+        // which also loads the catalogue's types into the form.
         await page.fill("#apiKey", stack.apiKey);
+        await page.press("#apiKey", "Tab");
+        await page.waitForSelector('#type[data-loaded="4"]');
+        await page.selectOption("#type", "taskReminder");
+        assert.equal(await page.inputValue("#title"), "Task reminder");
         await page.fill("#title", "From the console form");
         await page.click("#send");
-        await page.locator("#notifications li", {
+        const sent = page.locator("#notifications li", {
           hasText: "From the console form",
-        })
-          .waitFor({ timeout: 10_000 });
+        });
+        await sent.waitFor({ timeout: 10_000 });
+        assert.match(
+          await sent.locator(".meta").innerText(),
+          /^taskReminder ·/,
+        );
 
         const shot = Deno.env.get("E2E_SCREENSHOT");
         if (shot) await page.screenshot({ path: shot, fullPage: true });
