@@ -1,7 +1,7 @@
 import { createClient } from "@libsql/client";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { fileURLToPath } from "node:url";
-import { openDatabase } from "../ports/database.ts";
+import { openDatabase } from "../store/database.ts";
 import { seedCatalogue, type SeedResult } from "../services/seed_catalogue.ts";
 
 const MIGRATIONS_FOLDER = fileURLToPath(

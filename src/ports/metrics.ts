@@ -5,8 +5,8 @@ import {
   parseLabelText,
   type Sample,
 } from "../domain/prometheus.ts";
-import type { Database } from "./database.ts";
-import { schema } from "./database.ts";
+import type { Database } from "../store/database.ts";
+import { schema } from "../store/database.ts";
 
 const { metrics } = schema;
 

@@ -15,8 +15,8 @@ import {
   openApiRoutes,
 } from "../http/openapi.ts";
 import { orUnavailable } from "../http/unavailable.ts";
-import { getJob } from "../ports/job_store.ts";
-import { getRun, recentRuns, runFailures } from "../ports/job_run_store.ts";
+import { getJob } from "../store/job_store.ts";
+import { getRun, recentRuns, runFailures } from "../store/job_run_store.ts";
 import { newRunId, runJob, runView } from "../services/run_job.ts";
 import {
   getJobView,

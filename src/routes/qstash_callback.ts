@@ -8,7 +8,7 @@ import {
   openApiRoutes,
   signedByQStash,
 } from "../http/openapi.ts";
-import { databaseOutageOf } from "../ports/database_outage.ts";
+import { databaseOutageOf } from "../store/database_outage.ts";
 import { verifyQStashSignature } from "../http/qstash_signature.ts";
 import type { AppDeps } from "../deps.ts";
 import { deliverOccurrence } from "../services/deliver_occurrence.ts";

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { authenticate, requireAdmin } from "../http/auth.ts";
 import type { HonoEnv } from "../http/env.ts";
-import { outboxSize } from "../ports/notification_store.ts";
+import { outboxSize } from "../store/notification_store.ts";
 
 /** Operators' view of the real-time layer. */
 export const realtimeRoutes = new Hono<HonoEnv>()

@@ -13,7 +13,7 @@ import {
   type NewNotification,
   type StoredNotification,
   toView,
-} from "../ports/notification_store.ts";
+} from "../store/notification_store.ts";
 import { fanOut, FANOUT_GRACE_MS } from "./fan_out.ts";
 
 type Deps = Pick<AppDeps, "db" | "cache" | "channels" | "log" | "now">;

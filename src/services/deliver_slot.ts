@@ -9,13 +9,13 @@ import {
 } from "../domain/slot_plan.ts";
 import type { Background } from "../deps.ts";
 import { shortId } from "../ports/logger.ts";
-import { preferencesOfUsers } from "../ports/preferences_store.ts";
+import { preferencesOfUsers } from "../store/preferences_store.ts";
 import {
   moveMemberQueries,
   slotFailureQuery,
   slotMemberPage,
   type StoredMember,
-} from "../ports/slot_store.ts";
+} from "../store/slot_store.ts";
 import {
   deliverDue,
   type DeliveryDeps,

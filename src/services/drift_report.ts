@@ -9,16 +9,16 @@ import { indexHeld } from "../domain/held_index.ts";
 import { parseStoredJob } from "../domain/job_definition.ts";
 import { isHeraldSchedule, planJobSchedule } from "../domain/job_schedule.ts";
 import type { AppDeps } from "../deps.ts";
-import { listJobs } from "../ports/job_store.ts";
-import { preferencesPage } from "../ports/preferences_store.ts";
-import { readSchedulerRunning } from "../ports/scheduler_state_store.ts";
+import { listJobs } from "../store/job_store.ts";
+import { preferencesPage } from "../store/preferences_store.ts";
+import { readSchedulerRunning } from "../store/scheduler_state_store.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 import { type UserTruth, userTruth } from "./user_truth.ts";
 import {
   membersOfUserRange,
   occupiedSlots,
   type StoredMember,
-} from "../ports/slot_store.ts";
+} from "../store/slot_store.ts";
 import { slotSchedule } from "../domain/slot_plan.ts";
 import { planUser } from "./user_plan.ts";
 

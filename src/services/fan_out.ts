@@ -9,7 +9,7 @@ import {
   postponeOutbox,
   type StoredNotification,
   toView,
-} from "../ports/notification_store.ts";
+} from "../store/notification_store.ts";
 
 type Deps = Pick<AppDeps, "db" | "cache" | "channels" | "log" | "now">;
 

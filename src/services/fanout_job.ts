@@ -5,16 +5,16 @@ import { chunk, QSTASH_BATCH_LIMIT } from "../domain/paging.ts";
 import { renderTemplate } from "../domain/template.ts";
 import type { AppDeps, Background } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { getJob } from "../ports/job_store.ts";
+import { getJob } from "../store/job_store.ts";
 import {
   getRun,
   type JobRun,
   recordRunPage,
   recordUserDelivered,
   recordUserFailed,
-} from "../ports/job_run_store.ts";
+} from "../store/job_run_store.ts";
 import { shortId } from "../ports/logger.ts";
-import { usersWithTypeOnPage } from "../ports/preferences_store.ts";
+import { usersWithTypeOnPage } from "../store/preferences_store.ts";
 import { WebhookError } from "../ports/webhook_client.ts";
 import { storeAndNotify } from "./create_notification.ts";
 

@@ -3,12 +3,12 @@ import { slotOfScheduleId } from "../domain/slot_plan.ts";
 import { SchedulerError } from "../ports/scheduler.ts";
 import { userEntries } from "./drift_report.ts";
 import { syncSlots } from "./slot_schedules.ts";
-import { memberWrites } from "../ports/slot_store.ts";
+import { memberWrites } from "../store/slot_store.ts";
 import type { AppDeps } from "../deps.ts";
 import { dependencyUnavailable } from "../errors.ts";
 import { shortId } from "../ports/logger.ts";
-import { forgetHeld } from "../ports/schedule_ledger.ts";
-import { readSchedulerRunning } from "../ports/scheduler_state_store.ts";
+import { forgetHeld } from "../store/schedule_ledger.ts";
+import { readSchedulerRunning } from "../store/scheduler_state_store.ts";
 import { type ReconcileOutcome, reconcileUser } from "./reconcile_user.ts";
 import { type UserTruth, userTruth } from "./user_truth.ts";
 

@@ -2,7 +2,7 @@ import type { SystemBody } from "../domain/callback_body.ts";
 import { parseStoredJob } from "../domain/job_definition.ts";
 import type { AppDeps, Background } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { getJob } from "../ports/job_store.ts";
+import { getJob } from "../store/job_store.ts";
 import { handleFanoutPage, handleFanoutUser } from "./fanout_job.ts";
 import { runJob } from "./run_job.ts";
 import { continueOperation } from "./scheduler_operations.ts";

@@ -5,7 +5,7 @@ import {
   listInbox,
   markAllRead,
   markRead,
-} from "../ports/notification_store.ts";
+} from "../store/notification_store.ts";
 import {
   type InboxOwner,
   pushUnreadCount,

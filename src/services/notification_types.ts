@@ -21,8 +21,8 @@ import {
   type StoredType,
   type TypeWrite,
   updateType,
-} from "../ports/catalogue_store.ts";
-import { listJobs } from "../ports/job_store.ts";
+} from "../store/catalogue_store.ts";
+import { listJobs } from "../store/job_store.ts";
 import type { OperationView } from "./operation_view.ts";
 import {
   DEFAULT_OPERATION_OPTIONS,

@@ -1,11 +1,11 @@
 import { type HeldIndex, indexHeld } from "../domain/held_index.ts";
 import { isHeraldSchedule } from "../domain/job_schedule.ts";
 import type { AppDeps } from "../deps.ts";
-import type { PageCounts } from "../ports/operation_store.ts";
+import type { PageCounts } from "../store/operation_store.ts";
 import type { HeldScheduleInfo } from "../ports/scheduler.ts";
-import { DatabaseUnavailableError } from "../ports/database_outage.ts";
+import { DatabaseUnavailableError } from "../store/database_outage.ts";
 import { SchedulerError } from "../ports/scheduler.ts";
-import { readSchedulerRunning } from "../ports/scheduler_state_store.ts";
+import { readSchedulerRunning } from "../store/scheduler_state_store.ts";
 import { type ReconcileOptions, reconcileUser } from "./reconcile_user.ts";
 
 export type OperationDeps = Pick<

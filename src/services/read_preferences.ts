@@ -1,6 +1,6 @@
 import { defaultPreferences, type Preferences } from "../domain/preferences.ts";
 import type { AppDeps } from "../deps.ts";
-import { readStoredPreferences } from "../ports/preferences_store.ts";
+import { readStoredPreferences } from "../store/preferences_store.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 
 export interface PreferencesView {

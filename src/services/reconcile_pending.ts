@@ -1,4 +1,4 @@
-import { duePendingUsers } from "../ports/preferences_store.ts";
+import { duePendingUsers } from "../store/preferences_store.ts";
 import { SchedulerError } from "../ports/scheduler.ts";
 import {
   type ReconcileDeps,

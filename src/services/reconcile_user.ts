@@ -6,7 +6,7 @@ import {
   planUserSchedules,
 } from "../domain/schedule_plan.ts";
 import type { AppDeps } from "../deps.ts";
-import { databaseOutageOf } from "../ports/database_outage.ts";
+import { databaseOutageOf } from "../store/database_outage.ts";
 import { shortId } from "../ports/logger.ts";
 import {
   acquireLeaseQuery,
@@ -15,26 +15,26 @@ import {
   releaseLeaseSynced,
   releaseSyncedQuery,
   type StoredPreferences,
-} from "../ports/preferences_store.ts";
+} from "../store/preferences_store.ts";
 import {
   forgetHeldQuery,
   heldQuery,
   recordHeldQuery,
   replaceLedgerQueries,
-} from "../ports/schedule_ledger.ts";
+} from "../store/schedule_ledger.ts";
 import { SchedulerError } from "../ports/scheduler.ts";
 import {
   catalogueRevisionOf,
   catalogueRevisionQuery,
-} from "../ports/catalogue_store.ts";
-import { runningOf, runningQuery } from "../ports/scheduler_state_store.ts";
+} from "../store/catalogue_store.ts";
+import { runningOf, runningQuery } from "../store/scheduler_state_store.ts";
 import {
   membersOfUserQuery,
   memberWrites,
   outOfStepSlots,
   slotsOutOfStepQuery,
   type StoredMember,
-} from "../ports/slot_store.ts";
+} from "../store/slot_store.ts";
 import { membershipId, planMemberships } from "../domain/slot_plan.ts";
 import { syncSlots } from "./slot_schedules.ts";
 import { type PauseTracker, pauseTracker } from "./pause_tracker.ts";
@@ -66,7 +66,7 @@ export interface LeasedStart {
   /** The user's slot members as stored (shared placement). */
   members: StoredMember[];
   running: boolean;
-  /** The catalogue's revision as of this read (ports/catalogue_store). */
+  /** The catalogue's revision as of this read (store/catalogue_store.ts). */
   catalogueRevision: number;
   /** The row's preferences when the caller has them parsed already. */
   preferences?: Preferences;

@@ -3,11 +3,11 @@ import { type HeldWithPause, sameHeld } from "../domain/drift.ts";
 import { parseStoredJob } from "../domain/job_definition.ts";
 import { jobScheduleId } from "../domain/job_schedule.ts";
 import { chunk } from "../domain/paging.ts";
-import { listJobs } from "../ports/job_store.ts";
+import { listJobs } from "../store/job_store.ts";
 import {
   preferencesPage,
   usersWithPreferences,
-} from "../ports/preferences_store.ts";
+} from "../store/preferences_store.ts";
 import {
   forgetHeld,
   forgetUnownedLedgerRows,
@@ -15,12 +15,12 @@ import {
   ledgerOfUserRange,
   recordSlotHeldQuery,
   replaceLedgerOf,
-} from "../ports/schedule_ledger.ts";
+} from "../store/schedule_ledger.ts";
 import {
   membersOfUserRange,
   occupiedSlots,
   type StoredMember,
-} from "../ports/slot_store.ts";
+} from "../store/slot_store.ts";
 import {
   type Membership,
   membershipKey,

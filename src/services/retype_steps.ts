@@ -1,5 +1,5 @@
 import { typeChangeSchema } from "../domain/type_change.ts";
-import { markMovedQuery, usersMovedPage } from "../ports/preferences_store.ts";
+import { markMovedQuery, usersMovedPage } from "../store/preferences_store.ts";
 import {
   DONE,
   type OperationDeps,
@@ -11,7 +11,7 @@ export const RETYPE_FIRST_PHASE = "users";
 
 /**
  * A retype: after a type was created, changed or deleted, the users the
- * change moves (ports/preferences_store.ts usersMovedPage), page by page in
+ * change moves (store/preferences_store.ts usersMovedPage), page by page in
  * id order, so each is reached once and the walk resumes where it stopped.
  * A page is marked first (a new version, so a reconcile already under way
  * for one of them goes round again with the new catalogue), then each user

@@ -8,7 +8,7 @@ import {
   handOverRun,
   type JobRun,
   type RunTrigger,
-} from "../ports/job_run_store.ts";
+} from "../store/job_run_store.ts";
 import { WebhookError } from "../ports/webhook_client.ts";
 import { runCleanup } from "./cleanup_job.ts";
 import { publishFanoutPage } from "./fanout_job.ts";

@@ -12,9 +12,9 @@ import {
   type SchedulerOperationKind,
   stalledOperations,
   supersede,
-} from "../ports/operation_store.ts";
+} from "../store/operation_store.ts";
 import { SchedulerError } from "../ports/scheduler.ts";
-import { writeSchedulerRunning } from "../ports/scheduler_state_store.ts";
+import { writeSchedulerRunning } from "../store/scheduler_state_store.ts";
 import { operationBody } from "../domain/callback_body.ts";
 import {
   DONE,

@@ -6,20 +6,20 @@ import { cronDays, scheduleOwner } from "../domain/schedule_plan.ts";
 import { nextOccurrence, slotOfScheduleId } from "../domain/slot_plan.ts";
 import { hourAndMinute } from "../domain/local_time.ts";
 import type { Weekday } from "../domain/weekday.ts";
-import { preferencesOfUsers } from "../ports/preferences_store.ts";
-import { memberPage, type StoredMember } from "../ports/slot_store.ts";
+import { preferencesOfUsers } from "../store/preferences_store.ts";
+import { memberPage, type StoredMember } from "../store/slot_store.ts";
 import { stillWanted } from "./deliver_occurrence.ts";
 import type { Catalogue } from "../domain/catalogue.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 import type { AppDeps } from "../deps.ts";
-import { listJobs } from "../ports/job_store.ts";
-import { latestUnfinished } from "../ports/operation_store.ts";
+import { listJobs } from "../store/job_store.ts";
+import { latestUnfinished } from "../store/operation_store.ts";
 import {
   countActiveSchedules,
   ledgerPage,
   type LedgerRow,
-} from "../ports/schedule_ledger.ts";
-import { readSchedulerRunning } from "../ports/scheduler_state_store.ts";
+} from "../store/schedule_ledger.ts";
+import { readSchedulerRunning } from "../store/scheduler_state_store.ts";
 import type { JobDefinition } from "../domain/job_definition.ts";
 import { type OperationView, viewOf } from "./operation_view.ts";
 

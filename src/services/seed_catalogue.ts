@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { typeCreateSchema } from "../domain/notification_type.ts";
 import { shapeOf, type TypeChange } from "../domain/type_change.ts";
-import { insertType } from "../ports/catalogue_store.ts";
-import type { Database } from "../ports/database.ts";
-import { insertOperation } from "../ports/operation_store.ts";
-import { anyPreferences } from "../ports/preferences_store.ts";
+import { insertType } from "../store/catalogue_store.ts";
+import type { Database } from "../store/database.ts";
+import { insertOperation } from "../store/operation_store.ts";
+import { anyPreferences } from "../store/preferences_store.ts";
 import { RETYPE_FIRST_PHASE } from "./retype_steps.ts";
 
 /**

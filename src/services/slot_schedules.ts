@@ -8,13 +8,13 @@ import {
   forgetHeldQuery,
   heldSlotsQuery,
   recordSlotHeldQuery,
-} from "../ports/schedule_ledger.ts";
+} from "../store/schedule_ledger.ts";
 import {
   dropSlotLease,
   leaseSlot,
   occupiedSlots,
   releaseSlotIf,
-} from "../ports/slot_store.ts";
+} from "../store/slot_store.ts";
 import { pauseTracker } from "./pause_tracker.ts";
 
 type Deps = Pick<AppDeps, "db" | "scheduler" | "log" | "now" | "config">;

@@ -1,6 +1,6 @@
 import type { AppDeps } from "../deps.ts";
-import { membershipsOf } from "../ports/membership_store.ts";
-import { countUnread } from "../ports/notification_store.ts";
+import { membershipsOf } from "../store/membership_store.ts";
+import { countUnread } from "../store/notification_store.ts";
 
 type Deps = Pick<AppDeps, "db" | "cache">;
 
@@ -10,7 +10,7 @@ type Deps = Pick<AppDeps, "db" | "cache">;
  * claims): then nothing reads them again. The channels name the cache
  * versions a count is stamped with; which of the channels' notifications
  * the count includes (those since the user joined) is decided in libSQL
- * (ports/held_audiences.ts).
+ * (store/held_audiences.ts).
  */
 export interface InboxOwner {
   userId: string;

@@ -17,15 +17,15 @@ import type { AppDeps } from "../deps.ts";
 import {
   catalogueRevisionOf,
   catalogueRevisionQuery,
-} from "../ports/catalogue_store.ts";
+} from "../store/catalogue_store.ts";
 import { shortId } from "../ports/logger.ts";
 import {
   readPreferencesQuery,
   savePreferencesQuery,
-} from "../ports/preferences_store.ts";
-import { heldQuery } from "../ports/schedule_ledger.ts";
-import { runningOf, runningQuery } from "../ports/scheduler_state_store.ts";
-import { membersOfUserQuery } from "../ports/slot_store.ts";
+} from "../store/preferences_store.ts";
+import { heldQuery } from "../store/schedule_ledger.ts";
+import { runningOf, runningQuery } from "../store/scheduler_state_store.ts";
+import { membersOfUserQuery } from "../store/slot_store.ts";
 import {
   LEASE_MS,
   type ReconcileOutcome,

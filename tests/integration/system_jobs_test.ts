@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createClient } from "@libsql/client/web";
 import { z } from "zod";
 import { parseConfig } from "../../src/config.ts";
-import { openDatabase } from "../../src/ports/database.ts";
+import { openDatabase } from "../../src/store/database.ts";
 import { createLogger } from "../../src/ports/logger.ts";
 import { createQStashScheduler } from "../../src/ports/qstash_scheduler.ts";
 import { runStartupJobs } from "../../src/services/startup_jobs.ts";
