@@ -17,7 +17,7 @@ import type {
 import { renderTemplate } from "../domain/template.ts";
 import { localParts, zonedInstant } from "../domain/zoned_time.ts";
 import type { AppDeps, Background } from "../deps.ts";
-import { shortId } from "../ports/logger.ts";
+import { shortId } from "../domain/log_redaction.ts";
 import { WebhookError } from "../ports/webhook_client.ts";
 import { findByIdempotencyKey } from "../store/notification_store.ts";
 import { readStoredPreferences } from "../store/preferences_store.ts";

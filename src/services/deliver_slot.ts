@@ -8,7 +8,7 @@ import {
   slotFiring,
 } from "../domain/slot_plan.ts";
 import type { Background } from "../deps.ts";
-import { shortId } from "../ports/logger.ts";
+import { shortId } from "../domain/log_redaction.ts";
 import { preferencesOfUsers } from "../store/preferences_store.ts";
 import {
   moveMemberQueries,

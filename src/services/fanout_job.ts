@@ -13,7 +13,7 @@ import {
   recordUserDelivered,
   recordUserFailed,
 } from "../store/job_run_store.ts";
-import { shortId } from "../ports/logger.ts";
+import { shortId } from "../domain/log_redaction.ts";
 import { usersWithTypeOnPage } from "../store/preferences_store.ts";
 import { WebhookError } from "../ports/webhook_client.ts";
 import { storeAndNotify } from "./create_notification.ts";

@@ -6,7 +6,7 @@ import { syncSlots } from "./slot_schedules.ts";
 import { memberWrites } from "../store/slot_store.ts";
 import type { AppDeps } from "../deps.ts";
 import { dependencyUnavailable } from "../errors.ts";
-import { shortId } from "../ports/logger.ts";
+import { shortId } from "../domain/log_redaction.ts";
 import { forgetHeld } from "../store/schedule_ledger.ts";
 import { readSchedulerRunning } from "../store/scheduler_state_store.ts";
 import { type ReconcileOutcome, reconcileUser } from "./reconcile_user.ts";

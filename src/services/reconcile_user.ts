@@ -7,7 +7,7 @@ import {
 } from "../domain/schedule_plan.ts";
 import type { AppDeps } from "../deps.ts";
 import { databaseOutageOf } from "../store/database_outage.ts";
-import { shortId } from "../ports/logger.ts";
+import { shortId } from "../domain/log_redaction.ts";
 import {
   acquireLeaseQuery,
   markPending,

@@ -29,7 +29,7 @@ import {
 import type { Catalogue } from "../domain/catalogue.ts";
 import { planUser, type UserPlan } from "./user_plan.ts";
 import { syncSlots } from "./slot_schedules.ts";
-import { shortId } from "../ports/logger.ts";
+import { shortId } from "../domain/log_redaction.ts";
 import { syncJobSchedule } from "./job_schedule_sync.ts";
 import {
   DONE,

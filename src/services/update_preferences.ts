@@ -18,7 +18,7 @@ import {
   catalogueRevisionOf,
   catalogueRevisionQuery,
 } from "../store/catalogue_store.ts";
-import { shortId } from "../ports/logger.ts";
+import { shortId } from "../domain/log_redaction.ts";
 import {
   readPreferencesQuery,
   savePreferencesQuery,

@@ -1,6 +1,6 @@
 import { QSTASH_CALL_DURATION } from "../domain/histogram.ts";
-import { type MetricsRecorder, observe } from "./metrics.ts";
-import type { SchedulerPort } from "./scheduler.ts";
+import { type MetricsRecorder, observe } from "../ports/metrics.ts";
+import type { SchedulerPort } from "../ports/scheduler.ts";
 
 /**
  * The scheduler port with every QStash API call counted by kind and outcome

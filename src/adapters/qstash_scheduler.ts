@@ -6,7 +6,7 @@ import {
   SchedulerError,
   type SchedulerPort,
   type ScheduleSpec,
-} from "./scheduler.ts";
+} from "../ports/scheduler.ts";
 
 export interface QStashSchedulerOptions {
   url: string;

@@ -1,9 +1,9 @@
-import type { LogFields, Logger, LogLevel } from "./logger.ts";
+import type { LogFields, Logger, LogLevel } from "../ports/logger.ts";
 import {
   type HistogramDefinition,
   RECONCILE_DURATION,
 } from "../domain/histogram.ts";
-import { type MetricsRecorder, observe } from "./metrics.ts";
+import { type MetricsRecorder, observe } from "../ports/metrics.ts";
 
 /**
  * Most counters are the stable log events, counted: services already log
