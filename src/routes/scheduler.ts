@@ -11,7 +11,7 @@ import { countActiveUsers } from "../store/preferences_store.ts";
 import { recentDays } from "../store/stats_store.ts";
 import { checkHealth } from "../services/check_health.ts";
 import { allDrift, userDrift } from "../services/drift_report.ts";
-import { forceReconcile } from "../services/force_reconcile.ts";
+import { forceReconcile } from "../services/preferences/force_reconcile.ts";
 import { schedulerStatus } from "../services/scheduler_status.ts";
 import { viewOf } from "../services/operation_view.ts";
 import {

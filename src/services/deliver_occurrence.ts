@@ -23,9 +23,9 @@ import { findByIdempotencyKey } from "../store/notification_store.ts";
 import { readStoredPreferences } from "../store/preferences_store.ts";
 import { isGapTwinId } from "../domain/schedule_plan.ts";
 import { recordDeliveryLag } from "./delivery_lag.ts";
-import { reconcileUser } from "./reconcile_user.ts";
+import { reconcileUser } from "./preferences/reconcile_user.ts";
 import { finishFanOut, storeAndNotify } from "./create_notification.ts";
-import { decodeStoredPreferences } from "./stored_preferences.ts";
+import { decodeStoredPreferences } from "./preferences/stored_preferences.ts";
 
 export type DeliveryOutcome =
   | { status: "sent"; notificationId: string }

@@ -23,7 +23,7 @@ import {
   stillWanted,
 } from "./deliver_occurrence.ts";
 import { slotsOutOfStep, syncSlots } from "./slot_schedules.ts";
-import { decodeStoredPreferences } from "./stored_preferences.ts";
+import { decodeStoredPreferences } from "./preferences/stored_preferences.ts";
 
 /** Members one request serves; the rest go on in the next page's message. */
 export const SLOT_PAGE_SIZE = 250;

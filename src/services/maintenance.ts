@@ -1,6 +1,6 @@
 import type { AppDeps, Background } from "../deps.ts";
 import { retryFanOuts } from "./fan_out.ts";
-import { reconcilePending } from "./reconcile_pending.ts";
+import { reconcilePending } from "./preferences/reconcile_pending.ts";
 import { resumeStalledOperations } from "./scheduler_operations.ts";
 import { syncPendingJobs } from "./system_jobs.ts";
 import { sweepSlots } from "./slot_schedules.ts";

@@ -6,7 +6,10 @@ import type { HeldScheduleInfo } from "../ports/scheduler.ts";
 import { DatabaseUnavailableError } from "../store/database_outage.ts";
 import { SchedulerError } from "../ports/scheduler.ts";
 import { readSchedulerRunning } from "../store/scheduler_state_store.ts";
-import { type ReconcileOptions, reconcileUser } from "./reconcile_user.ts";
+import {
+  type ReconcileOptions,
+  reconcileUser,
+} from "./preferences/reconcile_user.ts";
 
 export type OperationDeps = Pick<
   AppDeps,

@@ -2,7 +2,7 @@ import {
   effectivePreferences,
   encodeOverrides,
   encodePatch,
-} from "../domain/preference_overrides.ts";
+} from "../../domain/preference_overrides.ts";
 import {
   checkTypes,
   comparePreferences,
@@ -11,21 +11,21 @@ import {
   type PreferencesPatch,
   type PreferencesPut,
   putOverrides,
-} from "../domain/preferences.ts";
-import { validationError } from "../http/validation.ts";
-import type { AppDeps } from "../deps.ts";
+} from "../../domain/preferences.ts";
+import { validationError } from "../../http/validation.ts";
+import type { AppDeps } from "../../deps.ts";
 import {
   catalogueRevisionOf,
   catalogueRevisionQuery,
-} from "../store/catalogue_store.ts";
-import { shortId } from "../domain/log_redaction.ts";
+} from "../../store/catalogue_store.ts";
+import { shortId } from "../../domain/log_redaction.ts";
 import {
   readPreferencesQuery,
   savePreferencesQuery,
-} from "../store/preferences_store.ts";
-import { heldQuery } from "../store/schedule_ledger.ts";
-import { runningOf, runningQuery } from "../store/scheduler_state_store.ts";
-import { membersOfUserQuery } from "../store/slot_store.ts";
+} from "../../store/preferences_store.ts";
+import { heldQuery } from "../../store/schedule_ledger.ts";
+import { runningOf, runningQuery } from "../../store/scheduler_state_store.ts";
+import { membersOfUserQuery } from "../../store/slot_store.ts";
 import {
   LEASE_MS,
   type ReconcileOutcome,

@@ -1,5 +1,5 @@
-import { duePendingUsers } from "../store/preferences_store.ts";
-import { SchedulerError } from "../ports/scheduler.ts";
+import { duePendingUsers } from "../../store/preferences_store.ts";
+import { SchedulerError } from "../../ports/scheduler.ts";
 import {
   type ReconcileDeps,
   type ReconcileOutcome,

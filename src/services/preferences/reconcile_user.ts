@@ -1,13 +1,13 @@
-import type { HeldWithPause } from "../domain/drift.ts";
-import type { Preferences } from "../domain/preferences.ts";
-import { diffSchedules } from "../domain/reconcile_diff.ts";
+import type { HeldWithPause } from "../../domain/drift.ts";
+import type { Preferences } from "../../domain/preferences.ts";
+import { diffSchedules } from "../../domain/reconcile_diff.ts";
 import {
   type DesiredSchedule,
   planUserSchedules,
-} from "../domain/schedule_plan.ts";
-import type { AppDeps } from "../deps.ts";
-import { databaseOutageOf } from "../store/database_outage.ts";
-import { shortId } from "../domain/log_redaction.ts";
+} from "../../domain/schedule_plan.ts";
+import type { AppDeps } from "../../deps.ts";
+import { databaseOutageOf } from "../../store/database_outage.ts";
+import { shortId } from "../../domain/log_redaction.ts";
 import {
   acquireLeaseQuery,
   markPending,
@@ -15,29 +15,29 @@ import {
   releaseLeaseSynced,
   releaseSyncedQuery,
   type StoredPreferences,
-} from "../store/preferences_store.ts";
+} from "../../store/preferences_store.ts";
 import {
   forgetHeldQuery,
   heldQuery,
   recordHeldQuery,
   replaceLedgerQueries,
-} from "../store/schedule_ledger.ts";
-import { SchedulerError } from "../ports/scheduler.ts";
+} from "../../store/schedule_ledger.ts";
+import { SchedulerError } from "../../ports/scheduler.ts";
 import {
   catalogueRevisionOf,
   catalogueRevisionQuery,
-} from "../store/catalogue_store.ts";
-import { runningOf, runningQuery } from "../store/scheduler_state_store.ts";
+} from "../../store/catalogue_store.ts";
+import { runningOf, runningQuery } from "../../store/scheduler_state_store.ts";
 import {
   membersOfUserQuery,
   memberWrites,
   outOfStepSlots,
   slotsOutOfStepQuery,
   type StoredMember,
-} from "../store/slot_store.ts";
-import { membershipId, planMemberships } from "../domain/slot_plan.ts";
-import { syncSlots } from "./slot_schedules.ts";
-import { type PauseTracker, pauseTracker } from "./pause_tracker.ts";
+} from "../../store/slot_store.ts";
+import { membershipId, planMemberships } from "../../domain/slot_plan.ts";
+import { syncSlots } from "../slot_schedules.ts";
+import { type PauseTracker, pauseTracker } from "../pause_tracker.ts";
 import {
   criticalTypes,
   decodeStoredPreferences,

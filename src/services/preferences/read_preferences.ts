@@ -1,6 +1,9 @@
-import { defaultPreferences, type Preferences } from "../domain/preferences.ts";
-import type { AppDeps } from "../deps.ts";
-import { readStoredPreferences } from "../store/preferences_store.ts";
+import {
+  defaultPreferences,
+  type Preferences,
+} from "../../domain/preferences.ts";
+import type { AppDeps } from "../../deps.ts";
+import { readStoredPreferences } from "../../store/preferences_store.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 
 export interface PreferencesView {

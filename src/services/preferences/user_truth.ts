@@ -1,11 +1,14 @@
-import type { HeldWithPause } from "../domain/drift.ts";
-import type { DesiredSchedule } from "../domain/schedule_plan.ts";
-import { slotSchedule, slotScheduleId } from "../domain/slot_plan.ts";
+import type { HeldWithPause } from "../../domain/drift.ts";
+import type { DesiredSchedule } from "../../domain/schedule_plan.ts";
+import { slotSchedule, slotScheduleId } from "../../domain/slot_plan.ts";
 import { planUser } from "./user_plan.ts";
-import type { AppDeps } from "../deps.ts";
-import { readStoredPreferences } from "../store/preferences_store.ts";
-import { heldSchedulesOf } from "../store/schedule_ledger.ts";
-import { membersOfUserQuery, type StoredMember } from "../store/slot_store.ts";
+import type { AppDeps } from "../../deps.ts";
+import { readStoredPreferences } from "../../store/preferences_store.ts";
+import { heldSchedulesOf } from "../../store/schedule_ledger.ts";
+import {
+  membersOfUserQuery,
+  type StoredMember,
+} from "../../store/slot_store.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 
 type Deps = Pick<
