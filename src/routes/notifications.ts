@@ -21,7 +21,7 @@ import {
   openApiRoutes,
 } from "../http/openapi.ts";
 import { serverTiming } from "../http/server_timing.ts";
-import { createNotification } from "../services/create_notification.ts";
+import { createNotification } from "../services/delivery/create_notification.ts";
 import {
   listNotifications,
   readAllNotifications,

@@ -16,7 +16,7 @@ import {
 import { shortId } from "../domain/log_redaction.ts";
 import { usersWithTypeOnPage } from "../store/preferences_store.ts";
 import { WebhookError } from "../ports/webhook_client.ts";
-import { storeAndNotify } from "./create_notification.ts";
+import { storeAndNotify } from "./delivery/create_notification.ts";
 
 /**
  * The `fanout` built-in: "for every user who has type T on, do X". No request loops

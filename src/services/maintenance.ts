@@ -1,5 +1,5 @@
 import type { AppDeps, Background } from "../deps.ts";
-import { retryFanOuts } from "./fan_out.ts";
+import { retryFanOuts } from "./delivery/notify_channels.ts";
 import { reconcilePending } from "./preferences/reconcile_pending.ts";
 import { resumeStalledOperations } from "./scheduler_operations.ts";
 import { syncPendingJobs } from "./system_jobs.ts";

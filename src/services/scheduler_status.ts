@@ -8,7 +8,7 @@ import { hourAndMinute } from "../domain/local_time.ts";
 import type { Weekday } from "../domain/weekday.ts";
 import { preferencesOfUsers } from "../store/preferences_store.ts";
 import { memberPage, type StoredMember } from "../store/slot_store.ts";
-import { stillWanted } from "./deliver_occurrence.ts";
+import { stillWanted } from "./delivery/deliver_occurrence.ts";
 import type { Catalogue } from "../domain/catalogue.ts";
 import { decodeStoredPreferences } from "./preferences/stored_preferences.ts";
 import type { AppDeps } from "../deps.ts";

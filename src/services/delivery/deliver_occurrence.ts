@@ -1,31 +1,31 @@
 import { z } from "zod";
-import type { OccurrenceBody } from "../domain/callback_body.ts";
-import { deferredBody } from "../domain/callback_body.ts";
-import type { NotificationType } from "../domain/catalogue.ts";
+import type { OccurrenceBody } from "../../domain/callback_body.ts";
+import { deferredBody } from "../../domain/callback_body.ts";
+import type { NotificationType } from "../../domain/catalogue.ts";
 import {
   inQuietHours,
   type Occurrence,
   occurrenceAt,
   occurrenceKey,
   quietHoursEnd,
-} from "../domain/occurrence.ts";
+} from "../../domain/occurrence.ts";
 import type {
   Preferences,
   TypePreference,
   Weekday,
-} from "../domain/preferences.ts";
-import { renderTemplate } from "../domain/template.ts";
-import { localParts, zonedInstant } from "../domain/zoned_time.ts";
-import type { AppDeps, Background } from "../deps.ts";
-import { shortId } from "../domain/log_redaction.ts";
-import { WebhookError } from "../ports/webhook_client.ts";
-import { findByIdempotencyKey } from "../store/notification_store.ts";
-import { readStoredPreferences } from "../store/preferences_store.ts";
-import { isGapTwinId } from "../domain/schedule_plan.ts";
+} from "../../domain/preferences.ts";
+import { renderTemplate } from "../../domain/template.ts";
+import { localParts, zonedInstant } from "../../domain/zoned_time.ts";
+import type { AppDeps, Background } from "../../deps.ts";
+import { shortId } from "../../domain/log_redaction.ts";
+import { WebhookError } from "../../ports/webhook_client.ts";
+import { findByIdempotencyKey } from "../../store/notification_store.ts";
+import { readStoredPreferences } from "../../store/preferences_store.ts";
+import { isGapTwinId } from "../../domain/schedule_plan.ts";
 import { recordDeliveryLag } from "./delivery_lag.ts";
-import { reconcileUser } from "./preferences/reconcile_user.ts";
+import { reconcileUser } from "../preferences/reconcile_user.ts";
 import { finishFanOut, storeAndNotify } from "./create_notification.ts";
-import { decodeStoredPreferences } from "./preferences/stored_preferences.ts";
+import { decodeStoredPreferences } from "../preferences/stored_preferences.ts";
 
 export type DeliveryOutcome =
   | { status: "sent"; notificationId: string }

@@ -1,29 +1,29 @@
-import { type SlotBody, slotPageBody } from "../domain/callback_body.ts";
-import type { Catalogue, NotificationType } from "../domain/catalogue.ts";
-import type { Preferences } from "../domain/preferences.ts";
+import { type SlotBody, slotPageBody } from "../../domain/callback_body.ts";
+import type { Catalogue, NotificationType } from "../../domain/catalogue.ts";
+import type { Preferences } from "../../domain/preferences.ts";
 import {
   nextOccurrence,
   occursAt,
   slotAt,
   slotFiring,
-} from "../domain/slot_plan.ts";
-import type { Background } from "../deps.ts";
-import { shortId } from "../domain/log_redaction.ts";
-import { preferencesOfUsers } from "../store/preferences_store.ts";
+} from "../../domain/slot_plan.ts";
+import type { Background } from "../../deps.ts";
+import { shortId } from "../../domain/log_redaction.ts";
+import { preferencesOfUsers } from "../../store/preferences_store.ts";
 import {
   moveMemberQueries,
   slotFailureQuery,
   slotMemberPage,
   type StoredMember,
-} from "../store/slot_store.ts";
+} from "../../store/slot_store.ts";
 import {
   deliverDue,
   type DeliveryDeps,
   type DeliveryOutcome,
   stillWanted,
 } from "./deliver_occurrence.ts";
-import { slotsOutOfStep, syncSlots } from "./slot_schedules.ts";
-import { decodeStoredPreferences } from "./preferences/stored_preferences.ts";
+import { slotsOutOfStep, syncSlots } from "../slot_schedules.ts";
+import { decodeStoredPreferences } from "../preferences/stored_preferences.ts";
 
 /** Members one request serves; the rest go on in the next page's message. */
 export const SLOT_PAGE_SIZE = 250;

@@ -1,5 +1,5 @@
-import { DELIVERY_LAG } from "../domain/histogram.ts";
-import { type MetricsRecorder, observe } from "../ports/metrics.ts";
+import { DELIVERY_LAG } from "../../domain/histogram.ts";
+import { type MetricsRecorder, observe } from "../../ports/metrics.ts";
 
 /**
  * Where in its journey a scheduled notification's lag is measured.

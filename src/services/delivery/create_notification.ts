@@ -1,20 +1,20 @@
-import { channelName } from "../domain/channel.ts";
+import { channelName } from "../../domain/channel.ts";
 import type {
   CreateNotificationInput,
   NotificationView,
-} from "../domain/notification.ts";
-import { audiencesOf } from "../domain/notification.ts";
-import type { AppDeps, Background } from "../deps.ts";
-import { requestFingerprint } from "../domain/request_fingerprint.ts";
-import { AppError } from "../errors.ts";
+} from "../../domain/notification.ts";
+import { audiencesOf } from "../../domain/notification.ts";
+import type { AppDeps, Background } from "../../deps.ts";
+import { requestFingerprint } from "../../domain/request_fingerprint.ts";
+import { AppError } from "../../errors.ts";
 import {
   insertNotification,
   isInOutbox,
   type NewNotification,
   type StoredNotification,
   toView,
-} from "../store/notification_store.ts";
-import { fanOut, FANOUT_GRACE_MS } from "./fan_out.ts";
+} from "../../store/notification_store.ts";
+import { fanOut, FANOUT_GRACE_MS } from "./notify_channels.ts";
 
 type Deps = Pick<AppDeps, "db" | "cache" | "channels" | "log" | "now">;
 

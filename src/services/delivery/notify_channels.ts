@@ -1,6 +1,6 @@
-import type { ChannelRef } from "../domain/channel.ts";
-import type { AppDeps, Background } from "../deps.ts";
-import type { Addressed } from "../ports/channels.ts";
+import type { ChannelRef } from "../../domain/channel.ts";
+import type { AppDeps, Background } from "../../deps.ts";
+import type { Addressed } from "../../ports/channels.ts";
 import {
   clearOutbox,
   countUnreadOf,
@@ -9,7 +9,7 @@ import {
   postponeOutbox,
   type StoredNotification,
   toView,
-} from "../store/notification_store.ts";
+} from "../../store/notification_store.ts";
 
 type Deps = Pick<AppDeps, "db" | "cache" | "channels" | "log" | "now">;
 
