@@ -10,14 +10,14 @@ import { getOperation } from "../store/operation_store.ts";
 import { countActiveUsers } from "../store/preferences_store.ts";
 import { recentDays } from "../store/stats_store.ts";
 import { checkHealth } from "../services/check_health.ts";
-import { allDrift, userDrift } from "../services/drift_report.ts";
+import { allDrift, userDrift } from "../services/scheduler/drift_report.ts";
 import { forceReconcile } from "../services/preferences/force_reconcile.ts";
-import { schedulerStatus } from "../services/scheduler_status.ts";
-import { viewOf } from "../services/operation_view.ts";
+import { schedulerStatus } from "../services/scheduler/scheduler_status.ts";
+import { viewOf } from "../services/scheduler/operation_view.ts";
 import {
   DEFAULT_OPERATION_OPTIONS,
   startOperation,
-} from "../services/scheduler_operations.ts";
+} from "../services/scheduler/scheduler_operations.ts";
 import {
   dailyStats,
   driftReport,

@@ -5,7 +5,7 @@ import { AppError } from "../errors.ts";
 import { getJob } from "../store/job_store.ts";
 import { handleFanoutPage, handleFanoutUser } from "./fanout_job.ts";
 import { runJob } from "./run_job.ts";
-import { continueOperation } from "./scheduler_operations.ts";
+import { continueOperation } from "./scheduler/scheduler_operations.ts";
 
 /**
  * The callback kinds that are not a user's occurrence: system job runs,

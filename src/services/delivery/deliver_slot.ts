@@ -22,7 +22,7 @@ import {
   type DeliveryOutcome,
   stillWanted,
 } from "./deliver_occurrence.ts";
-import { slotsOutOfStep, syncSlots } from "../slot_schedules.ts";
+import { slotsOutOfStep, syncSlots } from "../scheduler/slot_schedules.ts";
 import { decodeStoredPreferences } from "../preferences/stored_preferences.ts";
 
 /** Members one request serves; the rest go on in the next page's message. */

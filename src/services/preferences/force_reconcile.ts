@@ -1,8 +1,8 @@
 import { compareHeld, type DriftEntry } from "../../domain/drift.ts";
 import { slotOfScheduleId } from "../../domain/slot_plan.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
-import { userEntries } from "../drift_report.ts";
-import { syncSlots } from "../slot_schedules.ts";
+import { userEntries } from "../scheduler/drift_report.ts";
+import { syncSlots } from "../scheduler/slot_schedules.ts";
 import { memberWrites } from "../../store/slot_store.ts";
 import type { AppDeps } from "../../deps.ts";
 import { dependencyUnavailable } from "../../errors.ts";

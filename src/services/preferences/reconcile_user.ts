@@ -36,8 +36,8 @@ import {
   type StoredMember,
 } from "../../store/slot_store.ts";
 import { membershipId, planMemberships } from "../../domain/slot_plan.ts";
-import { syncSlots } from "../slot_schedules.ts";
-import { type PauseTracker, pauseTracker } from "../pause_tracker.ts";
+import { syncSlots } from "../scheduler/slot_schedules.ts";
+import { type PauseTracker, pauseTracker } from "../scheduler/pause_tracker.ts";
 import {
   criticalTypes,
   decodeStoredPreferences,

@@ -4,23 +4,26 @@ import {
   type DriftEntry,
   type DriftSummary,
   summarize,
-} from "../domain/drift.ts";
-import { indexHeld } from "../domain/held_index.ts";
-import { parseStoredJob } from "../domain/job_definition.ts";
-import { isHeraldSchedule, planJobSchedule } from "../domain/job_schedule.ts";
-import type { AppDeps } from "../deps.ts";
-import { listJobs } from "../store/job_store.ts";
-import { preferencesPage } from "../store/preferences_store.ts";
-import { readSchedulerRunning } from "../store/scheduler_state_store.ts";
-import { decodeStoredPreferences } from "./preferences/stored_preferences.ts";
-import { type UserTruth, userTruth } from "./preferences/user_truth.ts";
+} from "../../domain/drift.ts";
+import { indexHeld } from "../../domain/held_index.ts";
+import { parseStoredJob } from "../../domain/job_definition.ts";
+import {
+  isHeraldSchedule,
+  planJobSchedule,
+} from "../../domain/job_schedule.ts";
+import type { AppDeps } from "../../deps.ts";
+import { listJobs } from "../../store/job_store.ts";
+import { preferencesPage } from "../../store/preferences_store.ts";
+import { readSchedulerRunning } from "../../store/scheduler_state_store.ts";
+import { decodeStoredPreferences } from "../preferences/stored_preferences.ts";
+import { type UserTruth, userTruth } from "../preferences/user_truth.ts";
 import {
   membersOfUserRange,
   occupiedSlots,
   type StoredMember,
-} from "../store/slot_store.ts";
-import { slotSchedule } from "../domain/slot_plan.ts";
-import { planUser } from "./preferences/user_plan.ts";
+} from "../../store/slot_store.ts";
+import { slotSchedule } from "../../domain/slot_plan.ts";
+import { planUser } from "../preferences/user_plan.ts";
 
 type Deps = Pick<
   AppDeps,

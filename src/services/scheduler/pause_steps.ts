@@ -1,5 +1,5 @@
-import { setLedgerPaused } from "../store/schedule_ledger.ts";
-import { SchedulerError } from "../ports/scheduler.ts";
+import { setLedgerPaused } from "../../store/schedule_ledger.ts";
+import { SchedulerError } from "../../ports/scheduler.ts";
 import {
   DONE,
   type OperationContext,

@@ -1,26 +1,26 @@
-import { parseStoredJob } from "../domain/job_definition.ts";
-import { jobOwner } from "../domain/job_schedule.ts";
-import { nextRunAt, splitCron } from "../domain/next_run.ts";
-import { pageOf } from "../domain/paging.ts";
-import { cronDays, scheduleOwner } from "../domain/schedule_plan.ts";
-import { nextOccurrence, slotOfScheduleId } from "../domain/slot_plan.ts";
-import { hourAndMinute } from "../domain/local_time.ts";
-import type { Weekday } from "../domain/weekday.ts";
-import { preferencesOfUsers } from "../store/preferences_store.ts";
-import { memberPage, type StoredMember } from "../store/slot_store.ts";
-import { stillWanted } from "./delivery/deliver_occurrence.ts";
-import type { Catalogue } from "../domain/catalogue.ts";
-import { decodeStoredPreferences } from "./preferences/stored_preferences.ts";
-import type { AppDeps } from "../deps.ts";
-import { listJobs } from "../store/job_store.ts";
-import { latestUnfinished } from "../store/operation_store.ts";
+import { parseStoredJob } from "../../domain/job_definition.ts";
+import { jobOwner } from "../../domain/job_schedule.ts";
+import { nextRunAt, splitCron } from "../../domain/next_run.ts";
+import { pageOf } from "../../domain/paging.ts";
+import { cronDays, scheduleOwner } from "../../domain/schedule_plan.ts";
+import { nextOccurrence, slotOfScheduleId } from "../../domain/slot_plan.ts";
+import { hourAndMinute } from "../../domain/local_time.ts";
+import type { Weekday } from "../../domain/weekday.ts";
+import { preferencesOfUsers } from "../../store/preferences_store.ts";
+import { memberPage, type StoredMember } from "../../store/slot_store.ts";
+import { stillWanted } from "../delivery/deliver_occurrence.ts";
+import type { Catalogue } from "../../domain/catalogue.ts";
+import { decodeStoredPreferences } from "../preferences/stored_preferences.ts";
+import type { AppDeps } from "../../deps.ts";
+import { listJobs } from "../../store/job_store.ts";
+import { latestUnfinished } from "../../store/operation_store.ts";
 import {
   countActiveSchedules,
   ledgerPage,
   type LedgerRow,
-} from "../store/schedule_ledger.ts";
-import { readSchedulerRunning } from "../store/scheduler_state_store.ts";
-import type { JobDefinition } from "../domain/job_definition.ts";
+} from "../../store/schedule_ledger.ts";
+import { readSchedulerRunning } from "../../store/scheduler_state_store.ts";
+import type { JobDefinition } from "../../domain/job_definition.ts";
 import { type OperationView, viewOf } from "./operation_view.ts";
 
 type Deps = Pick<AppDeps, "db" | "now" | "config" | "catalogue">;

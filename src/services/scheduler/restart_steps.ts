@@ -1,13 +1,13 @@
-import { diffSchedules, isNoop } from "../domain/reconcile_diff.ts";
-import { type HeldWithPause, sameHeld } from "../domain/drift.ts";
-import { parseStoredJob } from "../domain/job_definition.ts";
-import { jobScheduleId } from "../domain/job_schedule.ts";
-import { chunk } from "../domain/paging.ts";
-import { listJobs } from "../store/job_store.ts";
+import { diffSchedules, isNoop } from "../../domain/reconcile_diff.ts";
+import { type HeldWithPause, sameHeld } from "../../domain/drift.ts";
+import { parseStoredJob } from "../../domain/job_definition.ts";
+import { jobScheduleId } from "../../domain/job_schedule.ts";
+import { chunk } from "../../domain/paging.ts";
+import { listJobs } from "../../store/job_store.ts";
 import {
   preferencesPage,
   usersWithPreferences,
-} from "../store/preferences_store.ts";
+} from "../../store/preferences_store.ts";
 import {
   forgetHeld,
   forgetUnownedLedgerRows,
@@ -15,22 +15,22 @@ import {
   ledgerOfUserRange,
   recordSlotHeldQuery,
   replaceLedgerOf,
-} from "../store/schedule_ledger.ts";
+} from "../../store/schedule_ledger.ts";
 import {
   membersOfUserRange,
   occupiedSlots,
   type StoredMember,
-} from "../store/slot_store.ts";
+} from "../../store/slot_store.ts";
 import {
   type Membership,
   membershipKey,
   slotSchedule,
-} from "../domain/slot_plan.ts";
-import type { Catalogue } from "../domain/catalogue.ts";
-import { planUser, type UserPlan } from "./preferences/user_plan.ts";
+} from "../../domain/slot_plan.ts";
+import type { Catalogue } from "../../domain/catalogue.ts";
+import { planUser, type UserPlan } from "../preferences/user_plan.ts";
 import { syncSlots } from "./slot_schedules.ts";
-import { shortId } from "../domain/log_redaction.ts";
-import { syncJobSchedule } from "./job_schedule_sync.ts";
+import { shortId } from "../../domain/log_redaction.ts";
+import { syncJobSchedule } from "../job_schedule_sync.ts";
 import {
   DONE,
   type OperationContext,
@@ -39,7 +39,7 @@ import {
   type PageStep,
 } from "./operation_context.ts";
 import { reconcileCounted } from "./operation_context.ts";
-import { decodeStoredPreferences } from "./preferences/stored_preferences.ts";
+import { decodeStoredPreferences } from "../preferences/stored_preferences.ts";
 
 /**
  * Restart: every system job, then every user page by page, then whatever

@@ -1,4 +1,4 @@
-import { AppError } from "../errors.ts";
+import { AppError } from "../../errors.ts";
 import {
   finishOperation,
   getOperation,
@@ -12,10 +12,10 @@ import {
   type SchedulerOperationKind,
   stalledOperations,
   supersede,
-} from "../store/operation_store.ts";
-import { SchedulerError } from "../ports/scheduler.ts";
-import { writeSchedulerRunning } from "../store/scheduler_state_store.ts";
-import { operationBody } from "../domain/callback_body.ts";
+} from "../../store/operation_store.ts";
+import { SchedulerError } from "../../ports/scheduler.ts";
+import { writeSchedulerRunning } from "../../store/scheduler_state_store.ts";
+import { operationBody } from "../../domain/callback_body.ts";
 import {
   DONE,
   loadContext,

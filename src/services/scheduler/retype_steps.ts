@@ -1,5 +1,8 @@
-import { typeChangeSchema } from "../domain/type_change.ts";
-import { markMovedQuery, usersMovedPage } from "../store/preferences_store.ts";
+import { typeChangeSchema } from "../../domain/type_change.ts";
+import {
+  markMovedQuery,
+  usersMovedPage,
+} from "../../store/preferences_store.ts";
 import {
   DONE,
   type OperationDeps,

@@ -2,19 +2,19 @@ import {
   slotOfScheduleId,
   slotSchedule,
   slotScheduleId,
-} from "../domain/slot_plan.ts";
-import type { AppDeps } from "../deps.ts";
+} from "../../domain/slot_plan.ts";
+import type { AppDeps } from "../../deps.ts";
 import {
   forgetHeldQuery,
   heldSlotsQuery,
   recordSlotHeldQuery,
-} from "../store/schedule_ledger.ts";
+} from "../../store/schedule_ledger.ts";
 import {
   dropSlotLease,
   leaseSlot,
   occupiedSlots,
   releaseSlotIf,
-} from "../store/slot_store.ts";
+} from "../../store/slot_store.ts";
 import { pauseTracker } from "./pause_tracker.ts";
 
 type Deps = Pick<AppDeps, "db" | "scheduler" | "log" | "now" | "config">;

@@ -1,4 +1,4 @@
-import type { Operation, OperationKind } from "../store/operation_store.ts";
+import type { Operation, OperationKind } from "../../store/operation_store.ts";
 
 /** What the API shows of a restart, stop or start: state and progress. */
 export interface OperationView {

@@ -1,15 +1,15 @@
-import { type HeldIndex, indexHeld } from "../domain/held_index.ts";
-import { isHeraldSchedule } from "../domain/job_schedule.ts";
-import type { AppDeps } from "../deps.ts";
-import type { PageCounts } from "../store/operation_store.ts";
-import type { HeldScheduleInfo } from "../ports/scheduler.ts";
-import { DatabaseUnavailableError } from "../store/database_outage.ts";
-import { SchedulerError } from "../ports/scheduler.ts";
-import { readSchedulerRunning } from "../store/scheduler_state_store.ts";
+import { type HeldIndex, indexHeld } from "../../domain/held_index.ts";
+import { isHeraldSchedule } from "../../domain/job_schedule.ts";
+import type { AppDeps } from "../../deps.ts";
+import type { PageCounts } from "../../store/operation_store.ts";
+import type { HeldScheduleInfo } from "../../ports/scheduler.ts";
+import { DatabaseUnavailableError } from "../../store/database_outage.ts";
+import { SchedulerError } from "../../ports/scheduler.ts";
+import { readSchedulerRunning } from "../../store/scheduler_state_store.ts";
 import {
   type ReconcileOptions,
   reconcileUser,
-} from "./preferences/reconcile_user.ts";
+} from "../preferences/reconcile_user.ts";
 
 export type OperationDeps = Pick<
   AppDeps,
