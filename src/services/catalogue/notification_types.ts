@@ -1,18 +1,18 @@
-import type { NotificationType } from "../domain/catalogue.ts";
-import { parseStoredJob } from "../domain/job_definition.ts";
+import type { NotificationType } from "../../domain/catalogue.ts";
+import { parseStoredJob } from "../../domain/job_definition.ts";
 import {
   patchedType,
   type TypeDefinition,
   type TypePatch,
-} from "../domain/notification_type.ts";
+} from "../../domain/notification_type.ts";
 import {
   movesAnyone,
   shapeOf,
   type TypeChange,
-} from "../domain/type_change.ts";
-import type { AppDeps } from "../deps.ts";
-import { AppError } from "../errors.ts";
-import { validationError } from "../http/validation.ts";
+} from "../../domain/type_change.ts";
+import type { AppDeps } from "../../deps.ts";
+import { AppError } from "../../errors.ts";
+import { validationError } from "../../http/validation.ts";
 import {
   deleteType,
   getType,
@@ -21,14 +21,14 @@ import {
   type StoredType,
   type TypeWrite,
   updateType,
-} from "../store/catalogue_store.ts";
-import { listJobs } from "../store/job_store.ts";
-import type { OperationView } from "./scheduler/operation_view.ts";
+} from "../../store/catalogue_store.ts";
+import { listJobs } from "../../store/job_store.ts";
+import type { OperationView } from "../scheduler/operation_view.ts";
 import {
   DEFAULT_OPERATION_OPTIONS,
   type OperationOptions,
   startRetype,
-} from "./scheduler/scheduler_operations.ts";
+} from "../scheduler/scheduler_operations.ts";
 
 /**
  * The catalogue as an admin edits it (`/v1/types`). A change is saved

@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { typeCreateSchema } from "../domain/notification_type.ts";
-import { shapeOf, type TypeChange } from "../domain/type_change.ts";
-import { insertType } from "../store/catalogue_store.ts";
-import type { Database } from "../store/database.ts";
-import { insertOperation } from "../store/operation_store.ts";
-import { anyPreferences } from "../store/preferences_store.ts";
-import { RETYPE_FIRST_PHASE } from "./scheduler/retype_steps.ts";
+import { typeCreateSchema } from "../../domain/notification_type.ts";
+import { shapeOf, type TypeChange } from "../../domain/type_change.ts";
+import { insertType } from "../../store/catalogue_store.ts";
+import type { Database } from "../../store/database.ts";
+import { insertOperation } from "../../store/operation_store.ts";
+import { anyPreferences } from "../../store/preferences_store.ts";
+import { RETYPE_FIRST_PHASE } from "../scheduler/retype_steps.ts";
 
 /**
  * A catalogue seed (`herald.types.json`): the types a deployment starts
