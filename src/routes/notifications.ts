@@ -27,9 +27,12 @@ import {
   readAllNotifications,
   readNotification,
   refreshUnreadCount,
-} from "../services/inbox.ts";
-import { claimedChannels, syncMemberships } from "../services/memberships.ts";
-import { unreadCount } from "../services/unread_count.ts";
+} from "../services/inbox/inbox.ts";
+import {
+  claimedChannels,
+  syncMemberships,
+} from "../services/inbox/memberships.ts";
+import { unreadCount } from "../services/inbox/unread_count.ts";
 
 /** The inbox item: in API responses and in the stream's `notification` event. */
 export const notificationView = z.object({

@@ -1,9 +1,9 @@
-import { channelName } from "../domain/channel.ts";
-import type { AppDeps } from "../deps.ts";
+import { channelName } from "../../domain/channel.ts";
+import type { AppDeps } from "../../deps.ts";
 import {
   membershipsOf,
   replaceMemberships,
-} from "../store/membership_store.ts";
+} from "../../store/membership_store.ts";
 
 /** The role and topic channels a token's claims name, sorted. */
 export function claimedChannels(

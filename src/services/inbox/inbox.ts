@@ -1,11 +1,11 @@
-import type { NotificationView } from "../domain/notification.ts";
-import { AppError } from "../errors.ts";
-import type { AppDeps } from "../deps.ts";
+import type { NotificationView } from "../../domain/notification.ts";
+import { AppError } from "../../errors.ts";
+import type { AppDeps } from "../../deps.ts";
 import {
   listInbox,
   markAllRead,
   markRead,
-} from "../store/notification_store.ts";
+} from "../../store/notification_store.ts";
 import {
   type InboxOwner,
   pushUnreadCount,
