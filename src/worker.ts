@@ -20,7 +20,7 @@ import { createLocalLimiter } from "./adapters/refresh_limiter.ts";
 import { createCatalogueCache } from "./store/catalogue_store.ts";
 import { createDurableChannels } from "./realtime/durable_channels.ts";
 import type { ChannelShard } from "./realtime/shard_object.ts";
-import { runMaintenance } from "./services/maintenance.ts";
+import { runMaintenance } from "./services/ops/maintenance.ts";
 import { runStartupJobs } from "./services/startup_jobs.ts";
 
 export { ChannelShard } from "./realtime/shard_object.ts";

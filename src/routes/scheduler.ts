@@ -9,7 +9,7 @@ import { orUnavailable } from "../http/unavailable.ts";
 import { getOperation } from "../store/operation_store.ts";
 import { countActiveUsers } from "../store/preferences_store.ts";
 import { recentDays } from "../store/stats_store.ts";
-import { checkHealth } from "../services/check_health.ts";
+import { checkHealth } from "../services/ops/check_health.ts";
 import { allDrift, userDrift } from "../services/scheduler/drift_report.ts";
 import { forceReconcile } from "../services/preferences/force_reconcile.ts";
 import { schedulerStatus } from "../services/scheduler/scheduler_status.ts";

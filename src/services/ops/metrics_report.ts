@@ -2,14 +2,14 @@ import {
   histogramFamily,
   HISTOGRAMS,
   isHistogramPart,
-} from "../domain/histogram.ts";
+} from "../../domain/histogram.ts";
 import {
   formatPrometheus,
   type MetricFamily,
   type Sample,
-} from "../domain/prometheus.ts";
-import type { AppDeps } from "../deps.ts";
-import { readCounters } from "../store/metrics_store.ts";
+} from "../../domain/prometheus.ts";
+import type { AppDeps } from "../../deps.ts";
+import { readCounters } from "../../store/metrics_store.ts";
 
 type Deps = Pick<AppDeps, "db" | "metrics" | "channels" | "now" | "log">;
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { AppDeps } from "../deps.ts";
-import { databaseOutageOf } from "../store/database_outage.ts";
+import type { AppDeps } from "../../deps.ts";
+import { databaseOutageOf } from "../../store/database_outage.ts";
 
 export interface PartHealth {
   ok: boolean;
