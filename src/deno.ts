@@ -13,7 +13,7 @@ import { createLocalLimiter } from "./adapters/refresh_limiter.ts";
 import { createCatalogueCache } from "./store/catalogue_store.ts";
 import { createInProcessChannels } from "./realtime/in_process_channels.ts";
 import { runMaintenance } from "./services/ops/maintenance.ts";
-import { runStartupJobs } from "./services/startup_jobs.ts";
+import { runStartupJobs } from "./services/jobs/startup_jobs.ts";
 import { ASSETS_DIR } from "./docs/build.ts";
 import { SCALAR_SCRIPT_PATH } from "./routes/docs.ts";
 

@@ -21,7 +21,7 @@ import { createCatalogueCache } from "./store/catalogue_store.ts";
 import { createDurableChannels } from "./realtime/durable_channels.ts";
 import type { ChannelShard } from "./realtime/shard_object.ts";
 import { runMaintenance } from "./services/ops/maintenance.ts";
-import { runStartupJobs } from "./services/startup_jobs.ts";
+import { runStartupJobs } from "./services/jobs/startup_jobs.ts";
 
 export { ChannelShard } from "./realtime/shard_object.ts";
 

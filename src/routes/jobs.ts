@@ -17,14 +17,14 @@ import {
 import { orUnavailable } from "../http/unavailable.ts";
 import { getJob } from "../store/job_store.ts";
 import { getRun, recentRuns, runFailures } from "../store/job_run_store.ts";
-import { newRunId, runJob, runView } from "../services/run_job.ts";
+import { newRunId, runJob, runView } from "../services/jobs/run_job.ts";
 import {
   getJobView,
   listJobViews,
   putJob,
   removeJob,
   settleDefinition,
-} from "../services/system_jobs.ts";
+} from "../services/jobs/system_jobs.ts";
 import { jobRun, jobView } from "./scheduler_schemas.ts";
 
 const jobId = z.string().regex(JOB_ID_PATTERN, {

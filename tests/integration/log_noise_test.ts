@@ -12,7 +12,7 @@ import { createQStashScheduler } from "../../src/adapters/qstash_scheduler.ts";
 import { createLocalLimiter } from "../../src/adapters/refresh_limiter.ts";
 import { createCatalogueCache } from "../../src/store/catalogue_store.ts";
 import { createInProcessChannels } from "../../src/realtime/in_process_channels.ts";
-import { newRunId, runJob } from "../../src/services/run_job.ts";
+import { newRunId, runJob } from "../../src/services/jobs/run_job.ts";
 import { integrationSuite } from "../support/suite.ts";
 
 /**

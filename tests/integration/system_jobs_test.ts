@@ -5,7 +5,7 @@ import { parseConfig } from "../../src/config.ts";
 import { openDatabase } from "../../src/store/database.ts";
 import { createLogger } from "../../src/adapters/json_logger.ts";
 import { createQStashScheduler } from "../../src/adapters/qstash_scheduler.ts";
-import { runStartupJobs } from "../../src/services/startup_jobs.ts";
+import { runStartupJobs } from "../../src/services/jobs/startup_jobs.ts";
 import { errorBody, read } from "../support/bodies.ts";
 import { deliver, signedDelivery } from "../support/deliveries.ts";
 import {

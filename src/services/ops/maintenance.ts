@@ -2,7 +2,7 @@ import type { AppDeps, Background } from "../../deps.ts";
 import { retryFanOuts } from "../delivery/notify_channels.ts";
 import { reconcilePending } from "../preferences/reconcile_pending.ts";
 import { resumeStalledOperations } from "../scheduler/scheduler_operations.ts";
-import { syncPendingJobs } from "../system_jobs.ts";
+import { syncPendingJobs } from "../jobs/system_jobs.ts";
 import { sweepSlots } from "../scheduler/slot_schedules.ts";
 
 /**

@@ -30,7 +30,7 @@ import type { Catalogue } from "../../domain/catalogue.ts";
 import { planUser, type UserPlan } from "../preferences/user_plan.ts";
 import { syncSlots } from "./slot_schedules.ts";
 import { shortId } from "../../domain/log_redaction.ts";
-import { syncJobSchedule } from "../job_schedule_sync.ts";
+import { syncJobSchedule } from "../jobs/job_schedule_sync.ts";
 import {
   DONE,
   type OperationContext,

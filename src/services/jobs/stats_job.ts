@@ -1,6 +1,6 @@
-import { addDays, localParts, zonedInstant } from "../domain/zoned_time.ts";
-import type { AppDeps } from "../deps.ts";
-import { countDay, saveDay, type TypeCounts } from "../store/stats_store.ts";
+import { addDays, localParts, zonedInstant } from "../../domain/zoned_time.ts";
+import type { AppDeps } from "../../deps.ts";
+import { countDay, saveDay, type TypeCounts } from "../../store/stats_store.ts";
 
 type Deps = Pick<AppDeps, "db" | "now">;
 

@@ -2,12 +2,12 @@ import {
   type JobDefinition,
   type JobPut,
   parseStoredJob,
-} from "../domain/job_definition.ts";
-import { jobScheduleId } from "../domain/job_schedule.ts";
-import { triggerCron, triggerZone } from "../domain/job_trigger.ts";
-import { nextRunAt } from "../domain/next_run.ts";
-import type { AppDeps } from "../deps.ts";
-import { AppError } from "../errors.ts";
+} from "../../domain/job_definition.ts";
+import { jobScheduleId } from "../../domain/job_schedule.ts";
+import { triggerCron, triggerZone } from "../../domain/job_trigger.ts";
+import { nextRunAt } from "../../domain/next_run.ts";
+import type { AppDeps } from "../../deps.ts";
+import { AppError } from "../../errors.ts";
 import {
   deleteJob,
   getJob,
@@ -16,10 +16,10 @@ import {
   markJobSynced,
   pendingJobs,
   saveJob,
-} from "../store/job_store.ts";
-import { recentRuns } from "../store/job_run_store.ts";
-import { jobLedger } from "../store/schedule_ledger.ts";
-import { SchedulerError } from "../ports/scheduler.ts";
+} from "../../store/job_store.ts";
+import { recentRuns } from "../../store/job_run_store.ts";
+import { jobLedger } from "../../store/schedule_ledger.ts";
+import { SchedulerError } from "../../ports/scheduler.ts";
 import { deleteJobSchedule, syncJobSchedule } from "./job_schedule_sync.ts";
 import { type JobRunView, runView } from "./run_job.ts";
 

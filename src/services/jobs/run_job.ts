@@ -1,6 +1,6 @@
-import type { JobDefinition } from "../domain/job_definition.ts";
-import { triggerZone } from "../domain/job_trigger.ts";
-import type { AppDeps } from "../deps.ts";
+import type { JobDefinition } from "../../domain/job_definition.ts";
+import { triggerZone } from "../../domain/job_trigger.ts";
+import type { AppDeps } from "../../deps.ts";
 import {
   claimRun,
   finishRun,
@@ -8,10 +8,10 @@ import {
   handOverRun,
   type JobRun,
   type RunTrigger,
-} from "../store/job_run_store.ts";
-import { WebhookError } from "../ports/webhook_client.ts";
+} from "../../store/job_run_store.ts";
+import { WebhookError } from "../../ports/webhook_client.ts";
 import { runCleanup } from "./cleanup_job.ts";
-import { publishFanoutPage } from "./fanout_job.ts";
+import { publishBroadcastPage } from "./broadcast_job.ts";
 import { runStats } from "./stats_job.ts";
 
 type Deps = Pick<
@@ -113,7 +113,7 @@ export async function runJob(
   const target = job.target;
   try {
     if ("builtin" in target && target.builtin === "fanout") {
-      const run = await publishFanoutPage(deps, target, {
+      const run = await publishBroadcastPage(deps, target, {
         jobId: job.id,
         runId,
         page: 0,

@@ -1,26 +1,30 @@
 import { z } from "zod";
-import { encodeBase64Url } from "../domain/base64url.ts";
-import { type FanoutTarget, parseStoredJob } from "../domain/job_definition.ts";
-import { chunk, QSTASH_BATCH_LIMIT } from "../domain/paging.ts";
-import { renderTemplate } from "../domain/template.ts";
-import type { AppDeps, Background } from "../deps.ts";
-import { AppError } from "../errors.ts";
-import { getJob } from "../store/job_store.ts";
+import { encodeBase64Url } from "../../domain/base64url.ts";
+import {
+  type FanoutTarget,
+  parseStoredJob,
+} from "../../domain/job_definition.ts";
+import { chunk, QSTASH_BATCH_LIMIT } from "../../domain/paging.ts";
+import { renderTemplate } from "../../domain/template.ts";
+import type { AppDeps, Background } from "../../deps.ts";
+import { AppError } from "../../errors.ts";
+import { getJob } from "../../store/job_store.ts";
 import {
   getRun,
   type JobRun,
   recordRunPage,
   recordUserDelivered,
   recordUserFailed,
-} from "../store/job_run_store.ts";
-import { shortId } from "../domain/log_redaction.ts";
-import { usersWithTypeOnPage } from "../store/preferences_store.ts";
-import { WebhookError } from "../ports/webhook_client.ts";
-import { storeAndNotify } from "./delivery/create_notification.ts";
+} from "../../store/job_run_store.ts";
+import { shortId } from "../../domain/log_redaction.ts";
+import { usersWithTypeOnPage } from "../../store/preferences_store.ts";
+import { WebhookError } from "../../ports/webhook_client.ts";
+import { storeAndNotify } from "../delivery/create_notification.ts";
 
 /**
- * The `fanout` built-in: "for every user who has type T on, do X". No request loops
- * over everybody. A page reads the next `pageSize` of them, first
+ * The `fanout` built-in job, a broadcast: "for every user who has type T
+ * on, do X". No request loops over everybody. A page reads the next
+ * `pageSize` of them, first
  * publishes the page after it (a QStash message to Herald itself), then one
  * message per user in batch calls of ≤100, and records the page. Each user
  * message creates that user's notification when QStash delivers it, under
@@ -62,7 +66,7 @@ function userDedupId(runId: string, userId: string): string {
   return `herald-ju-${runId}-${encodeBase64Url(userId)}`;
 }
 
-export async function publishFanoutPage(
+export async function publishBroadcastPage(
   deps: Deps,
   target: FanoutTarget,
   ref: PageRef,
@@ -115,13 +119,13 @@ export async function publishFanoutPage(
 }
 
 /** A `job-page` message: the job is re-read, a deleted one stops the run. */
-export async function handleFanoutPage(
+export async function handleBroadcastPage(
   deps: Deps,
   ref: PageRef,
 ): Promise<{ status: string; page: number }> {
   const target = await fanoutTargetOf(deps, ref.jobId);
   if (!target) return { status: "skipped", page: ref.page };
-  await publishFanoutPage(deps, target, ref);
+  await publishBroadcastPage(deps, target, ref);
   return { status: "published", page: ref.page };
 }
 
@@ -136,7 +140,7 @@ const generated = z.object({
  * (the generation webhook down) is recorded and answered with 503 so QStash
  * retries this user alone; everyone else goes on.
  */
-export async function handleFanoutUser(
+export async function handleBroadcastUser(
   deps: Deps,
   msg: { jobId: string; runId: string; userId: string },
   background: Background,

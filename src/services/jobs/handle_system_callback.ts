@@ -1,11 +1,11 @@
-import type { SystemBody } from "../domain/callback_body.ts";
-import { parseStoredJob } from "../domain/job_definition.ts";
-import type { AppDeps, Background } from "../deps.ts";
-import { AppError } from "../errors.ts";
-import { getJob } from "../store/job_store.ts";
-import { handleFanoutPage, handleFanoutUser } from "./fanout_job.ts";
+import type { SystemBody } from "../../domain/callback_body.ts";
+import { parseStoredJob } from "../../domain/job_definition.ts";
+import type { AppDeps, Background } from "../../deps.ts";
+import { AppError } from "../../errors.ts";
+import { getJob } from "../../store/job_store.ts";
+import { handleBroadcastPage, handleBroadcastUser } from "./broadcast_job.ts";
 import { runJob } from "./run_job.ts";
-import { continueOperation } from "./scheduler/scheduler_operations.ts";
+import { continueOperation } from "../scheduler/scheduler_operations.ts";
 
 /**
  * The callback kinds that are not a user's occurrence: system job runs,
@@ -31,9 +31,9 @@ export async function handleSystemCallback(
       return { ...run };
     }
     case "job-page":
-      return await handleFanoutPage(deps, body);
+      return await handleBroadcastPage(deps, body);
     case "job-user":
-      return await handleFanoutUser(deps, body, message.background);
+      return await handleBroadcastUser(deps, body, message.background);
     case "scheduler-op": {
       const op = await continueOperation(deps, body.operationId);
       if (op?.status === "failed") {
