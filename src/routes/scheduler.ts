@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { decodeCursor } from "../domain/paging.ts";
 import { AppError } from "../errors.ts";
 import { authenticate, requireAdmin } from "../http/auth.ts";
 import type { HonoEnv } from "../http/env.ts";
@@ -206,16 +205,10 @@ async function operate(
 export const schedulerRoutes = openApiRoutes()
   .openapi(status, async (c) => {
     const q = c.req.valid("query");
-    const after = q.cursor === undefined ? null : decodeCursor(q.cursor);
-    if (q.cursor !== undefined && after === null) {
-      throw new AppError("validation_failed", `"cursor": Invalid cursor`, {
-        fields: [{ path: "cursor", message: "Invalid cursor" }],
-      });
-    }
     return c.json(
       await schedulerStatus(c.get("deps"), {
         userId: q.userId ?? null,
-        after,
+        cursor: q.cursor ?? null,
         limit: q.limit,
       }),
       200,

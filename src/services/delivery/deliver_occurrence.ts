@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { encodeBase64Url } from "../../domain/base64url.ts";
 import type { OccurrenceBody } from "../../domain/callback_body.ts";
 import { deferredBody } from "../../domain/callback_body.ts";
 import type { NotificationType } from "../../domain/catalogue.ts";
@@ -243,9 +244,7 @@ export async function deliverDue(
 
 /** QStash ids keep to a safe alphabet; the occurrence key may not. */
 function dedupId(key: string): string {
-  const bytes = new TextEncoder().encode(key);
-  return "occ-" + btoa(String.fromCharCode(...bytes))
-    .replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+  return "occ-" + encodeBase64Url(key);
 }
 
 /**

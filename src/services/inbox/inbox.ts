@@ -1,3 +1,8 @@
+import {
+  decodeInboxCursor,
+  encodeInboxCursor,
+  type InboxPosition,
+} from "../../domain/inbox_cursor.ts";
 import type { NotificationView } from "../../domain/notification.ts";
 import { AppError } from "../../errors.ts";
 import type { AppDeps } from "../../deps.ts";
@@ -28,26 +33,10 @@ export interface InboxPageView {
   nextCursor: string | null;
 }
 
-/** Cursors are opaque to clients: base64url of "createdAt.id". */
-export function encodeCursor(at: { createdAt: number; id: string }): string {
-  return btoa(`${at.createdAt}.${at.id}`).replaceAll("+", "-")
-    .replaceAll("/", "_").replaceAll("=", "");
-}
-
-export function decodeCursor(
-  cursor: string,
-): { createdAt: number; id: string } {
-  try {
-    const text = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-    const dot = text.indexOf(".");
-    const createdAt = Number(text.slice(0, dot));
-    const id = text.slice(dot + 1);
-    if (dot > 0 && Number.isSafeInteger(createdAt) && id.startsWith("ntf_")) {
-      return { createdAt, id };
-    }
-  } catch {
-    // Fall through to the error below.
-  }
+/** The inbox cursor a client sent, or a validation error naming it. */
+function positionOf(cursor: string): InboxPosition {
+  const at = decodeInboxCursor(cursor);
+  if (at) return at;
   throw new AppError(
     "validation_failed",
     `"cursor": is not a cursor this API issued`,
@@ -65,12 +54,12 @@ export async function listNotifications(
   const page = await listInbox(deps.db, {
     userId: owner.userId,
     unreadOnly: q.unreadOnly,
-    before: q.cursor === null ? null : decodeCursor(q.cursor),
+    before: q.cursor === null ? null : positionOf(q.cursor),
     limit: q.limit,
   });
   return {
     items: page.items,
-    nextCursor: page.next ? encodeCursor(page.next) : null,
+    nextCursor: page.next ? encodeInboxCursor(page.next) : null,
   };
 }
 

@@ -1,11 +1,12 @@
 import { parseStoredJob } from "../../domain/job_definition.ts";
 import { jobOwner } from "../../domain/job_schedule.ts";
 import { nextRunAt, splitCron } from "../../domain/next_run.ts";
-import { pageOf } from "../../domain/paging.ts";
+import { decodeListCursor, pageOf } from "../../domain/paging.ts";
 import { cronDays, scheduleOwner } from "../../domain/schedule_plan.ts";
 import { nextOccurrence, slotOfScheduleId } from "../../domain/slot_plan.ts";
 import { hourAndMinute } from "../../domain/local_time.ts";
 import type { Weekday } from "../../domain/weekday.ts";
+import { AppError } from "../../errors.ts";
 import { preferencesOfUsers } from "../../store/preferences_store.ts";
 import { memberPage, type StoredMember } from "../../store/slot_store.ts";
 import { stillWanted } from "../delivery/deliver_occurrence.ts";
@@ -63,6 +64,16 @@ export interface SchedulerStatus {
   checkedAt: string;
 }
 
+/** The key a list cursor names, or a validation error naming the cursor. */
+function afterOf(cursor: string | null): string | null {
+  if (cursor === null) return null;
+  const after = decodeListCursor(cursor);
+  if (after !== null) return after;
+  throw new AppError("validation_failed", `"cursor": Invalid cursor`, {
+    fields: [{ path: "cursor", message: "Invalid cursor" }],
+  });
+}
+
 /**
  * `GET /v1/scheduler/status`: read from the ledger, a page at a time (and
  * for one user through its index), never from QStash's full list, so it
@@ -71,8 +82,9 @@ export interface SchedulerStatus {
  */
 export async function schedulerStatus(
   deps: Deps,
-  q: { userId: string | null; after: string | null; limit: number },
+  query: { userId: string | null; cursor: string | null; limit: number },
 ): Promise<SchedulerStatus> {
+  const q = { ...query, after: afterOf(query.cursor) };
   const [running, activeJobs, rows, members, open] = await Promise.all([
     readSchedulerRunning(deps.db),
     countActiveSchedules(deps.db),
