@@ -1,10 +1,8 @@
 import type { SystemBody } from "../../domain/callback_body.ts";
-import { parseStoredJob } from "../../domain/job_definition.ts";
 import type { AppDeps, Background } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
-import { getJob } from "../../store/job_store.ts";
 import { handleBroadcastPage, handleBroadcastUser } from "./broadcast_job.ts";
-import { runJob } from "./run_job.ts";
+import { runJobById } from "./run_job.ts";
 import { continueOperation } from "../scheduler/scheduler_operations.ts";
 
 /**
@@ -20,11 +18,10 @@ export async function handleSystemCallback(
 ): Promise<Record<string, unknown>> {
   switch (body.kind) {
     case "job-run": {
-      const row = await getJob(deps.db, body.jobId);
-      if (!row) return { status: "skipped", reason: "no such job" };
       // Named after the message, so a redelivery finds this run.
       const runId = `run_${message.messageId ?? crypto.randomUUID()}`;
-      const run = await runJob(deps, parseStoredJob(row), runId, body.trigger);
+      const run = await runJobById(deps, body.jobId, runId, body.trigger);
+      if (!run) return { status: "skipped", reason: "no such job" };
       if (run.status === "failed") {
         throw new AppError("unavailable", "The job run failed; retry later");
       }

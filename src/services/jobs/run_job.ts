@@ -1,4 +1,7 @@
-import type { JobDefinition } from "../../domain/job_definition.ts";
+import {
+  type JobDefinition,
+  parseStoredJob,
+} from "../../domain/job_definition.ts";
 import { triggerZone } from "../../domain/job_trigger.ts";
 import type { AppDeps } from "../../deps.ts";
 import {
@@ -9,6 +12,7 @@ import {
   type JobRun,
   type RunTrigger,
 } from "../../store/job_run_store.ts";
+import { getJob } from "../../store/job_store.ts";
 import { WebhookError } from "../../ports/webhook_client.ts";
 import { runCleanup } from "./cleanup_job.ts";
 import { publishBroadcastPage } from "./broadcast_job.ts";
@@ -83,6 +87,20 @@ export function runView(run: JobRun, duplicate = false): JobRunView {
 
 export function newRunId(now: number): string {
   return `run_${now.toString(36)}${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Runs the stored job `jobId` once (see `runJob`), or answers null when
+ * there is no such job: a manual run and a scheduled one take this path.
+ */
+export async function runJobById(
+  deps: Deps,
+  jobId: string,
+  runId: string,
+  trigger: RunTrigger,
+): Promise<JobRunView | null> {
+  const row = await getJob(deps.db, jobId);
+  return row ? await runJob(deps, parseStoredJob(row), runId, trigger) : null;
 }
 
 /**
