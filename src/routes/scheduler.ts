@@ -5,14 +5,12 @@ import { authenticate, requireAdmin } from "../http/auth.ts";
 import type { HonoEnv } from "../http/env.ts";
 import { adminOnly, errors, json, openApiRoutes } from "../http/openapi.ts";
 import { orUnavailable } from "../http/unavailable.ts";
-import { getOperation } from "../store/operation_store.ts";
-import { countActiveUsers } from "../store/preferences_store.ts";
-import { recentDays } from "../store/stats_store.ts";
 import { checkHealth } from "../services/ops/check_health.ts";
+import { activeUserCount, statsByDay } from "../services/ops/usage.ts";
 import { allDrift, userDrift } from "../services/scheduler/drift_report.ts";
 import { forceReconcile } from "../services/preferences/force_reconcile.ts";
 import { schedulerStatus } from "../services/scheduler/scheduler_status.ts";
-import { viewOf } from "../services/scheduler/operation_view.ts";
+import { readOperation } from "../services/scheduler/operation_view.ts";
 import {
   DEFAULT_OPERATION_OPTIONS,
   startOperation,
@@ -227,9 +225,12 @@ export const schedulerRoutes = openApiRoutes()
     (c) => operate(c, "restart", c.req.valid("query")),
   )
   .openapi(operation, async (c) => {
-    const op = await getOperation(c.get("deps").db, c.req.valid("param").id);
-    if (!op) throw new AppError("not_found", "No such operation");
-    return c.json({ operation: viewOf(op) }, 200);
+    const operation = await readOperation(
+      c.get("deps"),
+      c.req.valid("param").id,
+    );
+    if (!operation) throw new AppError("not_found", "No such operation");
+    return c.json({ operation }, 200);
   })
   .openapi(reconcileUser, async (c) => {
     const deps = c.get("deps");
@@ -255,9 +256,9 @@ export const schedulerRoutes = openApiRoutes()
     return result.status === "down" ? c.json(result, 503) : c.json(result, 200);
   })
   .openapi(usersCount, async (c) => {
-    return c.json({ count: await countActiveUsers(c.get("deps").db) }, 200);
+    return c.json({ count: await activeUserCount(c.get("deps")) }, 200);
   })
   .openapi(stats, async (c) => {
-    const days = await recentDays(c.get("deps").db, 500);
+    const days = await statsByDay(c.get("deps"));
     return c.json({ days }, 200);
   });

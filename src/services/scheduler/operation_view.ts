@@ -1,4 +1,9 @@
-import type { Operation, OperationKind } from "../../store/operation_store.ts";
+import type { AppDeps } from "../../deps.ts";
+import {
+  getOperation,
+  type Operation,
+  type OperationKind,
+} from "../../store/operation_store.ts";
 
 /** What the API shows of a restart, stop or start: state and progress. */
 export interface OperationView {
@@ -54,4 +59,13 @@ export function viewOf(
       ? null
       : new Date(op.finishedAt).toISOString(),
   };
+}
+
+/** `GET /v1/scheduler/operations/{id}`: one operation, or null. */
+export async function readOperation(
+  deps: Pick<AppDeps, "db">,
+  id: string,
+): Promise<OperationView | null> {
+  const op = await getOperation(deps.db, id);
+  return op ? viewOf(op) : null;
 }
