@@ -146,6 +146,12 @@ export function typeOn(doc: SQL, id: SQL, definition: SQL): SQL<boolean> {
   )`;
 }
 
+/** Who holds a user's reconcile lease: the id the holder took it under. */
+export interface UserLease {
+  userId: string;
+  leaseId: string;
+}
+
 /**
  * Takes the user's reconcile lease when nobody holds it (or the holder's
  * lease ran out) and returns the row as of that moment. One statement, so
@@ -153,10 +159,10 @@ export function typeOn(doc: SQL, id: SQL, definition: SQL): SQL<boolean> {
  */
 export function acquireLeaseQuery(
   db: Database,
-  userId: string,
-  leaseId: string,
-  now: number,
-  leaseMs: number,
+  { userId, leaseId, now, leaseMs }: UserLease & {
+    now: number;
+    leaseMs: number;
+  },
 ) {
   return db.update(preferences).set({
     leaseId,
@@ -174,11 +180,9 @@ export function acquireLeaseQuery(
  */
 export async function releaseLeaseSynced(
   db: Database,
-  userId: string,
-  leaseId: string,
-  version: number,
+  release: UserLease & { version: number },
 ): Promise<"synced" | "pending" | "lost"> {
-  const rows = await releaseSyncedQuery(db, userId, leaseId, version);
+  const rows = await releaseSyncedQuery(db, release);
   return rows[0]?.syncStatus ?? "lost";
 }
 
@@ -190,10 +194,10 @@ export async function releaseLeaseSynced(
  */
 export function releaseSyncedQuery(
   db: Database,
-  userId: string,
-  leaseId: string,
-  version: number,
-  whenRunning?: boolean,
+  { userId, leaseId, version, whenRunning }: UserLease & {
+    version: number;
+    whenRunning?: boolean;
+  },
 ) {
   return db.update(preferences).set({
     leaseId: null,
@@ -218,10 +222,10 @@ export function releaseSyncedQuery(
 /** Releases the lease after a failed attempt and sets when to try again. */
 export async function releaseLeaseFailed(
   db: Database,
-  userId: string,
-  leaseId: string,
-  error: string,
-  retryAt: (attempts: number) => number,
+  { userId, leaseId, error, retryAt }: UserLease & {
+    error: string;
+    retryAt: (attempts: number) => number;
+  },
 ): Promise<void> {
   const row = await db.select({ attempts: preferences.syncAttempts })
     .from(preferences).where(eq(preferences.userId, userId)).limit(1);

@@ -174,10 +174,12 @@ export async function countMembers(db: Database): Promise<number> {
  */
 export async function leaseSlot(
   db: Database,
-  slot: string,
-  leaseId: string,
-  now: number,
-  leaseMs: number,
+  { slot, leaseId, now, leaseMs }: {
+    slot: string;
+    leaseId: string;
+    now: number;
+    leaseMs: number;
+  },
 ): Promise<boolean> {
   const [, leased] = await db.batch([
     db.insert(slots).values({ slot }).onConflictDoNothing(),

@@ -138,7 +138,12 @@ export async function runJob(
         after: null,
       });
       await handOverRun(deps.db, runId);
-      logRun(deps, job, runId, run?.status ?? "running", started);
+      logRun(deps, {
+        job,
+        runId,
+        status: run?.status ?? "running",
+        started,
+      });
       return runView(run ?? claimed);
     }
     const result = "webhook" in target
@@ -159,7 +164,7 @@ export async function runJob(
       { status: "succeeded", result },
       deps.now(),
     );
-    logRun(deps, job, runId, "succeeded", started);
+    logRun(deps, { job, runId, status: "succeeded", started });
     return runView(run ?? claimed);
   } catch (error) {
     // Safe text only: a driver's message may carry URLs or credentials.
@@ -174,7 +179,7 @@ export async function runJob(
       { status: "failed", error: reason },
       deps.now(),
     );
-    logRun(deps, job, runId, "failed", started, reason);
+    logRun(deps, { job, runId, status: "failed", started, reason });
     return runView(run ?? claimed);
   }
 }
@@ -182,11 +187,14 @@ export async function runJob(
 /** One line per run: a failed run is a warning and says why. */
 function logRun(
   deps: Pick<AppDeps, "log">,
-  job: JobDefinition,
-  runId: string,
-  status: string,
-  started: number,
-  reason?: string,
+  { job, runId, status, started, reason }: {
+    job: JobDefinition;
+    runId: string;
+    status: string;
+    /** performance.now() when the run began. */
+    started: number;
+    reason?: string;
+  },
 ) {
   deps.log.log(status === "failed" ? "warn" : "info", "job.run", {
     job: job.id,

@@ -189,13 +189,12 @@ async function reconcileRounds(
       const message = error instanceof SchedulerError
         ? error.message
         : "internal";
-      await releaseLeaseFailed(
-        deps.db,
+      await releaseLeaseFailed(deps.db, {
         userId,
         leaseId,
-        message,
-        retryAt(deps),
-      );
+        error: message,
+        retryAt: retryAt(deps),
+      });
       if (!(error instanceof SchedulerError)) throw error;
       deps.log.warn("reconcile.pending", {
         user: shortId(userId),
@@ -222,7 +221,7 @@ async function reconcileRounds(
       await flush(deps, writes);
       await applied.pauses.settle();
       const [released, ...rest] = await deps.db.batch([
-        releaseSyncedQuery(deps.db, userId, leaseId, row.version),
+        releaseSyncedQuery(deps.db, { userId, leaseId, version: row.version }),
         ...ledgerTruth(),
         ...members.writes,
         ...members.check,
@@ -234,13 +233,12 @@ async function reconcileRounds(
       // The release is conditional on the scheduler's state being what this
       // round saw; if a stop or start landed meanwhile, settle and release.
       const [released, ...rest] = await deps.db.batch([
-        releaseSyncedQuery(
-          deps.db,
+        releaseSyncedQuery(deps.db, {
           userId,
           leaseId,
-          row.version,
-          applied.pauses.tracking ? runningAtStart : undefined,
-        ),
+          version: row.version,
+          whenRunning: applied.pauses.tracking ? runningAtStart : undefined,
+        }),
         ...writes,
         ...ledgerTruth(),
         ...members.writes,
@@ -250,12 +248,11 @@ async function reconcileRounds(
       outOfStep = members.outOfStep(rest);
       if (status === undefined && applied.pauses.tracking) {
         await applied.pauses.settle();
-        status = await releaseLeaseSynced(
-          deps.db,
+        status = await releaseLeaseSynced(deps.db, {
           userId,
           leaseId,
-          row.version,
-        );
+          version: row.version,
+        });
       }
     }
     if (outOfStep.length && !await slotsFollowed(deps, userId, outOfStep)) {
@@ -289,7 +286,12 @@ async function leaseRound(
   leaseId: string,
 ): Promise<LeasedStart | null> {
   const [leased, ledger, members, state, revision] = await deps.db.batch([
-    acquireLeaseQuery(deps.db, userId, leaseId, deps.now(), LEASE_MS),
+    acquireLeaseQuery(deps.db, {
+      userId,
+      leaseId,
+      now: deps.now(),
+      leaseMs: LEASE_MS,
+    }),
     heldQuery(deps.db, userId),
     membersOfUserQuery(deps.db, userId),
     runningQuery(deps.db),

@@ -65,7 +65,8 @@ export async function syncSlots(
   const done: SlotSync = { created: [], deleted: [] };
   for (const slot of [...new Set(slots)].sort()) {
     const leaseId = crypto.randomUUID();
-    if (!await leaseSlot(deps.db, slot, leaseId, deps.now(), LEASE_MS)) {
+    const now = deps.now();
+    if (!await leaseSlot(deps.db, { slot, leaseId, now, leaseMs: LEASE_MS })) {
       continue;
     }
     try {
