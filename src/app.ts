@@ -97,7 +97,7 @@ export function createApp(source: DepsSource) {
       status: `${Math.floor(c.res.status / 100)}xx`,
     });
     recordRequest(deps.metrics, c, (performance.now() - started) / 1000);
-    // Counters reach libSQL off the response path (ports/metrics.ts).
+    // Counters reach libSQL off the response path (adapters/metrics_recorder.ts).
     if (deps.metrics.flushDue(deps.now())) {
       background(deps.metrics.flush(deps.db, deps.now()));
     }

@@ -2,19 +2,17 @@ import type { Redis } from "@upstash/redis";
 import type { Config } from "./config.ts";
 import type { AppDeps } from "./deps.ts";
 import type { ChannelsPort } from "./ports/channels.ts";
-import { countedScheduler } from "./ports/counted_scheduler.ts";
-import type { Database } from "./ports/database.ts";
+import { countedScheduler } from "./adapters/counted_scheduler.ts";
+import type { Database } from "./store/database.ts";
 import type { DevClock } from "./ports/dev_clock.ts";
-import type { CatalogueCache } from "./ports/catalogue_store.ts";
+import type { CatalogueCache } from "./store/catalogue_store.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { MetricsRecorder } from "./ports/metrics.ts";
-import { createQStashScheduler } from "./ports/qstash_scheduler.ts";
-import {
-  createRefreshLimiter,
-  type RefreshLimiter,
-} from "./ports/refresh_limiter.ts";
-import { createUnreadCache } from "./ports/unread_cache.ts";
-import { createWebhookClient } from "./ports/webhook_client.ts";
+import { createQStashScheduler } from "./adapters/qstash_scheduler.ts";
+import { createRefreshLimiter } from "./adapters/refresh_limiter.ts";
+import { type RefreshLimiter } from "./ports/refresh_limiter.ts";
+import { createUnreadCache } from "./adapters/redis_unread_cache.ts";
+import { createWebhookClient } from "./adapters/webhook_client.ts";
 
 /** What a runtime provides: the parts that differ between Workers and Deno. */
 export interface RuntimeParts {

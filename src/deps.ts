@@ -1,7 +1,7 @@
 import type { Redis } from "@upstash/redis";
 import type { Config } from "./config.ts";
 import type { Catalogue } from "./domain/catalogue.ts";
-import type { Database } from "./ports/database.ts";
+import type { Database } from "./store/database.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { MetricsRecorder } from "./ports/metrics.ts";
 import type { ChannelsPort } from "./ports/channels.ts";
@@ -37,7 +37,7 @@ export interface AppDeps {
   devClock: DevClock | null;
   /**
    * The live catalogue of notification types: cached a few seconds, or
-   * reloaded unless at least as new as `atRevision` (ports/catalogue_store).
+   * reloaded unless at least as new as `atRevision` (store/catalogue_store.ts).
    */
   catalogue(atRevision?: number | "latest"): Promise<Catalogue>;
 }

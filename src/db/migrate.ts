@@ -1,8 +1,11 @@
 import { createClient } from "@libsql/client";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { fileURLToPath } from "node:url";
-import { openDatabase } from "../ports/database.ts";
-import { seedCatalogue, type SeedResult } from "../services/seed_catalogue.ts";
+import { openDatabase } from "../store/database.ts";
+import {
+  seedCatalogue,
+  type SeedResult,
+} from "../services/catalogue/seed_catalogue.ts";
 
 const MIGRATIONS_FOLDER = fileURLToPath(
   new URL("./migrations", import.meta.url),

@@ -235,7 +235,7 @@ export const jobRunFailures = sqliteTable("job_run_failures", {
 
 /**
  * Counters shared by every isolate and process: each adds its in-memory
- * deltas here with `value = value + ?` (ports/metrics.ts).
+ * deltas here with `value = value + ?` (adapters/metrics_recorder.ts).
  */
 export const metrics = sqliteTable("metrics", {
   name: text("name").notNull(),

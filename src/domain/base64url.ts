@@ -4,10 +4,13 @@
 // Workers and Deno alike.
 
 export function encodeBase64Url(text: string): string {
+  return encodeBase64UrlBytes(new TextEncoder().encode(text));
+}
+
+/** Unpadded base64url of raw bytes (random ids, hashes). */
+export function encodeBase64UrlBytes(bytes: Uint8Array): string {
   let binary = "";
-  for (const byte of new TextEncoder().encode(text)) {
-    binary += String.fromCharCode(byte);
-  }
+  for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(
     /=+$/,
     "",

@@ -10,12 +10,12 @@ import { decodeBase64Url, encodeBase64Url } from "./base64url.ts";
 export const QSTASH_BATCH_LIMIT = 100;
 
 /** An opaque cursor for "after this key". */
-export function encodeCursor(lastKey: string): string {
+export function encodeListCursor(lastKey: string): string {
   return encodeBase64Url(lastKey);
 }
 
 /** The key a cursor names, or null for a cursor Herald did not make. */
-export function decodeCursor(cursor: string): string | null {
+export function decodeListCursor(cursor: string): string | null {
   const key = decodeBase64Url(cursor);
   return key === null || key === "" ? null : key;
 }
@@ -34,7 +34,7 @@ export function pageOf<T>(
   return {
     items,
     nextCursor: rows.length > limit && last !== undefined
-      ? encodeCursor(keyOf(last))
+      ? encodeListCursor(keyOf(last))
       : null,
   };
 }

@@ -1,5 +1,5 @@
 import type { AppDeps, Background } from "../deps.ts";
-import type { InboxOwner } from "../services/unread_count.ts";
+import type { InboxOwner } from "../services/inbox/unread_count.ts";
 
 export type Principal =
   | { kind: "admin" }

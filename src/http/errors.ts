@@ -6,7 +6,7 @@ import {
   type ErrorCode,
   statusOf,
 } from "../errors.ts";
-import { databaseOutageOf } from "../ports/database_outage.ts";
+import { databaseOutageOf } from "../store/database_outage.ts";
 import type { HonoEnv } from "./env.ts";
 
 export function errorBody(

@@ -1,7 +1,7 @@
 /**
  * What Herald needs from a distributed cron: upsert a schedule under a
  * deterministic id, delete it, list what is held, pause/resume. QStash is the
- * real implementation (`qstash_scheduler.ts`).
+ * real implementation (`adapters/qstash_scheduler.ts`).
  */
 export interface ScheduleSpec {
   id: string;

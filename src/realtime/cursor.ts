@@ -1,3 +1,5 @@
+import { encodeBase64UrlBytes } from "../domain/base64url.ts";
+
 /**
  * The cursor carried in every event id: where one connection stands in its
  * shard's log, so a reconnect replays exactly what it missed.
@@ -35,8 +37,7 @@ const MAX_CURSOR_LENGTH = 1 + MAX_CURSOR_PARTS * (1 + EPOCH_LENGTH + 11);
 /** A fresh epoch for a new channel log: 6 random bytes as base64url. */
 export function newEpoch(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(6));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-")
-    .replaceAll("/", "_");
+  return encodeBase64UrlBytes(bytes);
 }
 
 export function isEpoch(text: string): boolean {
@@ -58,7 +59,7 @@ export function joinCursor(parts: readonly string[]): string {
  * The parts of a cursor, or null when it is not one this codec wrote
  * (wrong version, malformed or non-canonical part, an epoch twice, too long).
  */
-export function decodeCursor(text: string): CursorPart[] | null {
+export function decodeEventCursor(text: string): CursorPart[] | null {
   if (text.length > MAX_CURSOR_LENGTH) return null;
   const [version, ...raw] = text.split(".");
   if (version !== VERSION || raw.length > MAX_CURSOR_PARTS) return null;

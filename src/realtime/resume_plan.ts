@@ -1,4 +1,4 @@
-import { decodeCursor, seqFor } from "./cursor.ts";
+import { decodeEventCursor, seqFor } from "./cursor.ts";
 
 /**
  * What a shard log can vouch for, for one connection: its last seq, and
@@ -35,7 +35,7 @@ export function planResume(
 ): ResumePlan {
   // EventSource never sends an empty id; a client that does means "none".
   if (cursor === null || cursor === "") return { kind: "live" };
-  const parts = decodeCursor(cursor);
+  const parts = decodeEventCursor(cursor);
   const seq = parts ? seqFor(parts, epoch) : null;
   if (seq === null || seq > log.lastSeq) return { kind: "reset" };
   if (log.trimmedThrough > seq) return { kind: "reset" };

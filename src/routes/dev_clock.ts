@@ -3,7 +3,7 @@ import { z } from "zod";
 import { AppError } from "../errors.ts";
 import type { HonoEnv } from "../http/env.ts";
 import { jsonOrNull } from "../http/json_body.ts";
-import { devClockUrl } from "../ports/dev_clock.ts";
+import { devClockUrl } from "../adapters/dev_clock.ts";
 import { verifyQStashSignature } from "../http/qstash_signature.ts";
 
 const announcement = z.object({ now: z.number().int().nonnegative() });

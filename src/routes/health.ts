@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { internalError, json, openApiRoutes } from "../http/openapi.ts";
-import { checkHealth } from "../services/check_health.ts";
+import { checkHealth } from "../services/ops/check_health.ts";
 import { health } from "./scheduler_schemas.ts";
 
 const liveness = createRoute({

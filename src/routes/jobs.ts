@@ -1,9 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import {
-  JOB_ID_PATTERN,
-  jobPutSchema,
-  parseStoredJob,
-} from "../domain/job_definition.ts";
+import { JOB_ID_PATTERN, jobPutSchema } from "../domain/job_definition.ts";
 import { AppError } from "../errors.ts";
 import { authenticate, requireAdmin } from "../http/auth.ts";
 import { jsonOnly } from "../http/json_body.ts";
@@ -15,16 +11,18 @@ import {
   openApiRoutes,
 } from "../http/openapi.ts";
 import { orUnavailable } from "../http/unavailable.ts";
-import { getJob } from "../ports/job_store.ts";
-import { getRun, recentRuns, runFailures } from "../ports/job_run_store.ts";
-import { newRunId, runJob, runView } from "../services/run_job.ts";
 import {
-  getJobView,
+  failuresOfRun,
+  jobWithRuns,
+  runOfJob,
+} from "../services/jobs/job_runs.ts";
+import { newRunId, runJobById } from "../services/jobs/run_job.ts";
+import {
   listJobViews,
   putJob,
   removeJob,
   settleDefinition,
-} from "../services/system_jobs.ts";
+} from "../services/jobs/system_jobs.ts";
 import { jobRun, jobView } from "./scheduler_schemas.ts";
 
 const jobId = z.string().regex(JOB_ID_PATTERN, {
@@ -164,10 +162,9 @@ export const jobRoutes = openApiRoutes()
   .openapi(read, async (c) => {
     const { id } = c.req.valid("param");
     const deps = c.get("deps");
-    const job = await getJobView(deps, id);
-    if (!job) throw new AppError("not_found", `No job "${id}"`);
-    const runs = await recentRuns(deps.db, id, 20);
-    return c.json({ job, runs: runs.map((r) => runView(r)) }, 200);
+    const found = await jobWithRuns(deps, id);
+    if (!found) throw new AppError("not_found", `No job "${id}"`);
+    return c.json(found, 200);
   })
   .openapi(put, async (c) => {
     const deps = c.get("deps");
@@ -188,27 +185,19 @@ export const jobRoutes = openApiRoutes()
   .openapi(trigger, async (c) => {
     const deps = c.get("deps");
     const { id } = c.req.valid("param");
-    const row = await getJob(deps.db, id);
-    if (!row) throw new AppError("not_found", `No job "${id}"`);
-    const run = await runJob(
-      deps,
-      parseStoredJob(row),
-      newRunId(deps.now()),
-      "manual",
-    );
+    const run = await runJobById(deps, id, newRunId(deps.now()), "manual");
+    if (!run) throw new AppError("not_found", `No job "${id}"`);
     return c.json({ run }, 200);
   })
   .openapi(run, async (c) => {
     const { id, runId } = c.req.valid("param");
-    const run = await getRun(c.get("deps").db, runId);
-    if (!run || run.jobId !== id) {
-      throw new AppError("not_found", "No such run");
-    }
-    return c.json({ run: runView(run) }, 200);
+    const run = await runOfJob(c.get("deps"), id, runId);
+    if (!run) throw new AppError("not_found", "No such run");
+    return c.json({ run }, 200);
   })
   .openapi(failures, async (c) => {
     const { runId } = c.req.valid("param");
     return c.json({
-      failures: await runFailures(c.get("deps").db, runId, 500),
+      failures: await failuresOfRun(c.get("deps"), runId),
     }, 200);
   });

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { authenticate, requireAdmin } from "../http/auth.ts";
 import { adminOnly, errors, openApiRoutes } from "../http/openapi.ts";
-import { prometheusText } from "../services/metrics_report.ts";
+import { prometheusText } from "../services/ops/metrics_report.ts";
 
 const PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 

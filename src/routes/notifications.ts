@@ -21,15 +21,18 @@ import {
   openApiRoutes,
 } from "../http/openapi.ts";
 import { serverTiming } from "../http/server_timing.ts";
-import { createNotification } from "../services/create_notification.ts";
+import { createNotification } from "../services/delivery/create_notification.ts";
 import {
   listNotifications,
   readAllNotifications,
   readNotification,
   refreshUnreadCount,
-} from "../services/inbox.ts";
-import { claimedChannels, syncMemberships } from "../services/memberships.ts";
-import { unreadCount } from "../services/unread_count.ts";
+} from "../services/inbox/inbox.ts";
+import {
+  claimedChannels,
+  syncMemberships,
+} from "../services/inbox/memberships.ts";
+import { unreadCount } from "../services/inbox/unread_count.ts";
 
 /** The inbox item: in API responses and in the stream's `notification` event. */
 export const notificationView = z.object({

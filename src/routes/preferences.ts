@@ -13,8 +13,8 @@ import {
   jsonRequest,
   openApiRoutes,
 } from "../http/openapi.ts";
-import { readPreferences } from "../services/read_preferences.ts";
-import { updatePreferences } from "../services/update_preferences.ts";
+import { readPreferences } from "../services/preferences/read_preferences.ts";
+import { updatePreferences } from "../services/preferences/update_preferences.ts";
 
 const localTime = z.string().openapi({ example: "09:30" });
 

@@ -8,12 +8,12 @@ import {
   openApiRoutes,
   signedByQStash,
 } from "../http/openapi.ts";
-import { databaseOutageOf } from "../ports/database_outage.ts";
+import { databaseOutageOf } from "../store/database_outage.ts";
 import { verifyQStashSignature } from "../http/qstash_signature.ts";
 import type { AppDeps } from "../deps.ts";
-import { deliverOccurrence } from "../services/deliver_occurrence.ts";
-import { deliverSlotPage } from "../services/deliver_slot.ts";
-import { handleSystemCallback } from "../services/handle_system_callback.ts";
+import { deliverOccurrence } from "../services/delivery/deliver_occurrence.ts";
+import { deliverSlotPage } from "../services/delivery/deliver_slot.ts";
+import { handleSystemCallback } from "../services/jobs/handle_system_callback.ts";
 
 const callback = createRoute({
   method: "post",

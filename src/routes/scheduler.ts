@@ -1,23 +1,20 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { decodeCursor } from "../domain/paging.ts";
 import { AppError } from "../errors.ts";
 import { authenticate, requireAdmin } from "../http/auth.ts";
 import type { HonoEnv } from "../http/env.ts";
 import { adminOnly, errors, json, openApiRoutes } from "../http/openapi.ts";
 import { orUnavailable } from "../http/unavailable.ts";
-import { getOperation } from "../ports/operation_store.ts";
-import { countActiveUsers } from "../ports/preferences_store.ts";
-import { recentDays } from "../ports/stats_store.ts";
-import { checkHealth } from "../services/check_health.ts";
-import { allDrift, userDrift } from "../services/drift_report.ts";
-import { forceReconcile } from "../services/force_reconcile.ts";
-import { schedulerStatus } from "../services/scheduler_status.ts";
-import { viewOf } from "../services/operation_view.ts";
+import { checkHealth } from "../services/ops/check_health.ts";
+import { activeUserCount, statsByDay } from "../services/ops/usage.ts";
+import { allDrift, userDrift } from "../services/scheduler/drift_report.ts";
+import { forceReconcile } from "../services/preferences/force_reconcile.ts";
+import { schedulerStatus } from "../services/scheduler/scheduler_status.ts";
+import { readOperation } from "../services/scheduler/operation_view.ts";
 import {
   DEFAULT_OPERATION_OPTIONS,
   startOperation,
-} from "../services/scheduler_operations.ts";
+} from "../services/scheduler/scheduler_operations.ts";
 import {
   dailyStats,
   driftReport,
@@ -206,16 +203,10 @@ async function operate(
 export const schedulerRoutes = openApiRoutes()
   .openapi(status, async (c) => {
     const q = c.req.valid("query");
-    const after = q.cursor === undefined ? null : decodeCursor(q.cursor);
-    if (q.cursor !== undefined && after === null) {
-      throw new AppError("validation_failed", `"cursor": Invalid cursor`, {
-        fields: [{ path: "cursor", message: "Invalid cursor" }],
-      });
-    }
     return c.json(
       await schedulerStatus(c.get("deps"), {
         userId: q.userId ?? null,
-        after,
+        cursor: q.cursor ?? null,
         limit: q.limit,
       }),
       200,
@@ -234,9 +225,12 @@ export const schedulerRoutes = openApiRoutes()
     (c) => operate(c, "restart", c.req.valid("query")),
   )
   .openapi(operation, async (c) => {
-    const op = await getOperation(c.get("deps").db, c.req.valid("param").id);
-    if (!op) throw new AppError("not_found", "No such operation");
-    return c.json({ operation: viewOf(op) }, 200);
+    const operation = await readOperation(
+      c.get("deps"),
+      c.req.valid("param").id,
+    );
+    if (!operation) throw new AppError("not_found", "No such operation");
+    return c.json({ operation }, 200);
   })
   .openapi(reconcileUser, async (c) => {
     const deps = c.get("deps");
@@ -262,9 +256,9 @@ export const schedulerRoutes = openApiRoutes()
     return result.status === "down" ? c.json(result, 503) : c.json(result, 200);
   })
   .openapi(usersCount, async (c) => {
-    return c.json({ count: await countActiveUsers(c.get("deps").db) }, 200);
+    return c.json({ count: await activeUserCount(c.get("deps")) }, 200);
   })
   .openapi(stats, async (c) => {
-    const days = await recentDays(c.get("deps").db, 500);
+    const days = await statsByDay(c.get("deps"));
     return c.json({ days }, 200);
   });

@@ -9,8 +9,11 @@ import {
 } from "../http/auth.ts";
 import { corsHeadersFor } from "../http/cors.ts";
 import type { HonoEnv, Principal } from "../http/env.ts";
-import { claimedChannels, syncMemberships } from "../services/memberships.ts";
-import { unreadCount } from "../services/unread_count.ts";
+import {
+  claimedChannels,
+  syncMemberships,
+} from "../services/inbox/memberships.ts";
+import { unreadCount } from "../services/inbox/unread_count.ts";
 
 /** Stream tokens travel in URLs (EventSource cannot set headers): keep them short-lived. */
 const STREAM_TOKEN_TTL_SECONDS = 120;

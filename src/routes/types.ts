@@ -24,7 +24,7 @@ import {
   putType,
   removeType,
   RETYPE_PACE,
-} from "../services/notification_types.ts";
+} from "../services/catalogue/notification_types.ts";
 import { operationQuery, operationView, paceOf } from "./scheduler_schemas.ts";
 
 const instant = z.string().openapi({ format: "date-time" });

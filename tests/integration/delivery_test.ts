@@ -7,7 +7,7 @@ import {
 } from "@herald/standin-qstash";
 import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
 import { slotScheduleId } from "../../src/domain/slot_plan.ts";
-import { signWebhook } from "../../src/ports/webhook_client.ts";
+import { signWebhook } from "../../src/adapters/webhook_client.ts";
 import { addDays, localParts } from "../../src/domain/zoned_time.ts";
 import { deliver, signedDelivery } from "../support/deliveries.ts";
 import { advanceToNextRun, heraldNow, userJobs } from "../support/placement.ts";

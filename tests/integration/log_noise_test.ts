@@ -4,15 +4,15 @@ import { composeDeps } from "../../src/compose.ts";
 import { parseConfig } from "../../src/config.ts";
 import { parseStoredJob } from "../../src/domain/job_definition.ts";
 import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
-import { openDatabase } from "../../src/ports/database.ts";
-import { getJob } from "../../src/ports/job_store.ts";
-import { createLogger } from "../../src/ports/logger.ts";
-import { createMetricsRecorder } from "../../src/ports/metrics.ts";
-import { createQStashScheduler } from "../../src/ports/qstash_scheduler.ts";
-import { createLocalLimiter } from "../../src/ports/refresh_limiter.ts";
-import { createCatalogueCache } from "../../src/ports/catalogue_store.ts";
+import { openDatabase } from "../../src/store/database.ts";
+import { getJob } from "../../src/store/job_store.ts";
+import { createLogger } from "../../src/adapters/json_logger.ts";
+import { createMetricsRecorder } from "../../src/adapters/metrics_recorder.ts";
+import { createQStashScheduler } from "../../src/adapters/qstash_scheduler.ts";
+import { createLocalLimiter } from "../../src/adapters/refresh_limiter.ts";
+import { createCatalogueCache } from "../../src/store/catalogue_store.ts";
 import { createInProcessChannels } from "../../src/realtime/in_process_channels.ts";
-import { newRunId, runJob } from "../../src/services/run_job.ts";
+import { newRunId, runJob } from "../../src/services/jobs/run_job.ts";
 import { integrationSuite } from "../support/suite.ts";
 
 /**

@@ -9,12 +9,12 @@ import {
   encodePatch,
 } from "../../src/domain/preference_overrides.ts";
 import type { PreferencesPatch } from "../../src/domain/preferences.ts";
-import { type Database, openDatabase } from "../../src/ports/database.ts";
+import { type Database, openDatabase } from "../../src/store/database.ts";
 import {
   markMovedQuery,
   savePreferencesQuery,
   usersMovedPage,
-} from "../../src/ports/preferences_store.ts";
+} from "../../src/store/preferences_store.ts";
 
 /**
  * The preference write is one upsert that SQLite applies under its write

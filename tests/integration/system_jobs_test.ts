@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { createClient } from "@libsql/client/web";
 import { z } from "zod";
 import { parseConfig } from "../../src/config.ts";
-import { openDatabase } from "../../src/ports/database.ts";
-import { createLogger } from "../../src/ports/logger.ts";
-import { createQStashScheduler } from "../../src/ports/qstash_scheduler.ts";
-import { runStartupJobs } from "../../src/services/startup_jobs.ts";
+import { openDatabase } from "../../src/store/database.ts";
+import { createLogger } from "../../src/adapters/json_logger.ts";
+import { createQStashScheduler } from "../../src/adapters/qstash_scheduler.ts";
+import { runStartupJobs } from "../../src/services/jobs/startup_jobs.ts";
 import { errorBody, read } from "../support/bodies.ts";
 import { deliver, signedDelivery } from "../support/deliveries.ts";
 import {

@@ -1,6 +1,6 @@
 import seed from "../../herald.types.json" with { type: "json" };
 import { type Catalogue, catalogueOf } from "../../src/domain/catalogue.ts";
-import { catalogueSeedSchema } from "../../src/services/seed_catalogue.ts";
+import { catalogueSeedSchema } from "../../src/services/catalogue/seed_catalogue.ts";
 
 /**
  * The demo catalogue every local stack is seeded with (`herald.types.json`),

@@ -4,11 +4,11 @@ import { createClient } from "@libsql/client";
 import { composeDeps, withLogger } from "../../src/compose.ts";
 import { parseConfig } from "../../src/config.ts";
 import { VALID_ENV } from "../support/config_env.ts";
-import { openDatabase } from "../../src/ports/database.ts";
-import { createLogger } from "../../src/ports/logger.ts";
-import { createMetricsRecorder } from "../../src/ports/metrics.ts";
-import { createLocalLimiter } from "../../src/ports/refresh_limiter.ts";
-import { createCatalogueCache } from "../../src/ports/catalogue_store.ts";
+import { openDatabase } from "../../src/store/database.ts";
+import { createLogger } from "../../src/adapters/json_logger.ts";
+import { createMetricsRecorder } from "../../src/adapters/metrics_recorder.ts";
+import { createLocalLimiter } from "../../src/adapters/refresh_limiter.ts";
+import { createCatalogueCache } from "../../src/store/catalogue_store.ts";
 import { createInProcessChannels } from "../../src/realtime/in_process_channels.ts";
 
 function composed(lines: string[]) {

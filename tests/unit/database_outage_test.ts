@@ -3,7 +3,7 @@ import {
   databaseOutageOf,
   DatabaseUnavailableError,
   libsqlFetch,
-} from "../../src/ports/database_outage.ts";
+} from "../../src/store/database_outage.ts";
 
 const request = () =>
   new Request("http://db.invalid/v2/pipeline", { method: "POST", body: "{}" });

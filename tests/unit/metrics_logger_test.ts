@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
-import { createLogger, redactScheduleId } from "../../src/ports/logger.ts";
+import { createLogger } from "../../src/adapters/json_logger.ts";
+import { redactScheduleId } from "../../src/domain/log_redaction.ts";
 import type { MetricsRecorder } from "../../src/ports/metrics.ts";
-import { countingLogger } from "../../src/ports/metrics_logger.ts";
+import { countingLogger } from "../../src/adapters/metrics_logger.ts";
 
 function recorder() {
   const counted: string[] = [];

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import {
   chunk,
-  decodeCursor,
-  encodeCursor,
+  decodeListCursor,
+  encodeListCursor,
   pageOf,
   QSTASH_BATCH_LIMIT,
 } from "../../src/domain/paging.ts";
@@ -11,7 +11,7 @@ Deno.test("pageOf() returns the page and a cursor only when a row beyond it was 
   const rows = ["a", "b", "c"];
   const full = pageOf(rows, 2, (r) => r);
   assert.deepEqual(full.items, ["a", "b"]);
-  assert.equal(full.nextCursor && decodeCursor(full.nextCursor), "b");
+  assert.equal(full.nextCursor && decodeListCursor(full.nextCursor), "b");
   const last = pageOf(rows, 3, (r) => r);
   assert.deepEqual(last.items, rows);
   assert.equal(last.nextCursor, null);
@@ -23,10 +23,10 @@ Deno.test("pageOf() returns the page and a cursor only when a row beyond it was 
 
 Deno.test("cursors round-trip any key and refuse what Herald did not make", () => {
   for (const key of ["herald.u.YWRh.taskReminder.0900", "ü/ß 🦕", "x"]) {
-    assert.equal(decodeCursor(encodeCursor(key)), key);
+    assert.equal(decodeListCursor(encodeListCursor(key)), key);
   }
-  assert.equal(decodeCursor("!!"), null);
-  assert.equal(decodeCursor(""), null);
+  assert.equal(decodeListCursor("!!"), null);
+  assert.equal(decodeListCursor(""), null);
 });
 
 Deno.test("chunk() splits into batches of at most the size, keeping order", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import {
   cursorAt,
-  decodeCursor,
+  decodeEventCursor,
   formatPart,
   isEpoch,
   joinCursor,
@@ -12,11 +12,11 @@ import {
 const A = "AbCd_-12";
 const B = "zzzzzzzz";
 
-Deno.test("a cursor round-trips through joinCursor() and decodeCursor()", () => {
+Deno.test("a cursor round-trips through joinCursor() and decodeEventCursor()", () => {
   const parts = [{ epoch: A, seq: 0 }, { epoch: B, seq: 123456789 }];
   const cursor = joinCursor(parts.map(formatPart));
   assert.deepEqual(cursor, "1.AbCd_-120.zzzzzzzz21i3v9");
-  assert.deepEqual(decodeCursor(cursor), parts);
+  assert.deepEqual(decodeEventCursor(cursor), parts);
 });
 
 Deno.test("a cursor is made of URL-unreserved characters only", () => {
@@ -32,7 +32,7 @@ Deno.test("a cursor is made of URL-unreserved characters only", () => {
 
 Deno.test("a cursor with no parts is still a non-empty id", () => {
   assert.deepEqual(joinCursor([]), "1");
-  assert.deepEqual(decodeCursor("1"), []);
+  assert.deepEqual(decodeEventCursor("1"), []);
 });
 
 Deno.test("newEpoch() makes 8-character base64url epochs that differ", () => {
@@ -41,7 +41,7 @@ Deno.test("newEpoch() makes 8-character base64url epochs that differ", () => {
   for (const epoch of epochs) assert.ok(isEpoch(epoch), epoch);
 });
 
-Deno.test("decodeCursor() refuses what it did not write", () => {
+Deno.test("decodeEventCursor() refuses what it did not write", () => {
   for (
     const bad of [
       "",
@@ -61,22 +61,22 @@ Deno.test("decodeCursor() refuses what it did not write", () => {
       "1." + "x".repeat(5000),
     ]
   ) {
-    assert.deepEqual(decodeCursor(bad), null, JSON.stringify(bad));
+    assert.deepEqual(decodeEventCursor(bad), null, JSON.stringify(bad));
   }
 });
 
-Deno.test("decodeCursor() refuses ids with more than 64 parts", () => {
+Deno.test("decodeEventCursor() refuses ids with more than 64 parts", () => {
   const parts = Array.from(
     { length: 65 },
     (_, i) =>
       formatPart({ epoch: `abcd${String(i).padStart(4, "0")}`, seq: 1 }),
   );
-  assert.deepEqual(decodeCursor(joinCursor(parts)), null);
-  assert.ok(decodeCursor(joinCursor(parts.slice(1))));
+  assert.deepEqual(decodeEventCursor(joinCursor(parts)), null);
+  assert.ok(decodeEventCursor(joinCursor(parts.slice(1))));
 });
 
 Deno.test("seqFor() finds a channel's position by epoch, not by index", () => {
-  const parts = decodeCursor(`1.${B}9.${A}5`);
+  const parts = decodeEventCursor(`1.${B}9.${A}5`);
   assert.ok(parts);
   assert.deepEqual(seqFor(parts, A), 5);
   assert.deepEqual(seqFor(parts, B), 9);
@@ -85,5 +85,5 @@ Deno.test("seqFor() finds a channel's position by epoch, not by index", () => {
 
 Deno.test("cursorAt() is the one-part cursor a shard writes", () => {
   assert.deepEqual(cursorAt(A, 35), `1.${A}z`);
-  assert.deepEqual(decodeCursor(cursorAt(A, 35)), [{ epoch: A, seq: 35 }]);
+  assert.deepEqual(decodeEventCursor(cursorAt(A, 35)), [{ epoch: A, seq: 35 }]);
 });

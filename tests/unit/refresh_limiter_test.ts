@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { createLogger } from "../../src/ports/logger.ts";
+import { createLogger } from "../../src/adapters/json_logger.ts";
 import {
   createLocalLimiter,
   createRefreshLimiter,
-} from "../../src/ports/refresh_limiter.ts";
+} from "../../src/adapters/refresh_limiter.ts";
 
 Deno.test("without Redis, refresh is limited to one per window per user", async () => {
   let now = 1_000_000;

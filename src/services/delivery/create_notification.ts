@@ -1,0 +1,211 @@
+import { channelName } from "../../domain/channel.ts";
+import type {
+  CreateNotificationInput,
+  NotificationView,
+} from "../../domain/notification.ts";
+import { audiencesOf } from "../../domain/notification.ts";
+import type { AppDeps, Background } from "../../deps.ts";
+import { requestFingerprint } from "../../domain/request_fingerprint.ts";
+import { AppError } from "../../errors.ts";
+import {
+  findByIdempotencyKeys,
+  insertNotification,
+  insertUserNotifications,
+  isInOutbox,
+  type NewNotification,
+  type StoredNotification,
+  toView,
+  type UserNotification,
+} from "../../store/notification_store.ts";
+import { fanOut, FANOUT_GRACE_MS, fanOutToUsers } from "./notify_channels.ts";
+
+type Deps = Pick<AppDeps, "db" | "cache" | "channels" | "log" | "now">;
+
+function newNotificationId(now: number): string {
+  // Time-ordered (base36 ms) then random, so ids sort roughly by creation.
+  const random = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+  return `ntf_${now.toString(36)}${random}`;
+}
+
+export interface Created {
+  notification: NotificationView;
+  /** False when the idempotency key was already used: nothing new exists. */
+  created: boolean;
+}
+
+/** Marks the end of a phase of a request (for its Server-Timing). */
+export type MarkPhase = (phase: string) => void;
+
+/**
+ * Stores a notification for its audiences and notifies every live
+ * connection. With an idempotency key the same notification comes back
+ * however often it is retried; a retry also finishes a fan-out that an
+ * earlier attempt left half done (the outbox says so).
+ *
+ * Two round trips before the answer: one libSQL batch (the notification,
+ * its audiences, its outbox row and — for one user — their new unread
+ * count), then the shard and Redis at once (the notification and the count
+ * in one request; the cached count invalidated).
+ */
+export async function storeAndNotify(
+  deps: Deps,
+  content: Omit<NewNotification, "id" | "createdAt">,
+  audiences: readonly string[],
+  background: Background,
+  mark: MarkPhase = () => {},
+): Promise<{ notification: StoredNotification; created: boolean }> {
+  const now = deps.now();
+  const [only] = audiences;
+  const oneUser = audiences.length === 1 && only?.startsWith("user:")
+    ? only.slice("user:".length)
+    : null;
+  const result = await insertNotification(
+    deps.db,
+    { ...content, id: newNotificationId(now), createdAt: now },
+    audiences,
+    now + FANOUT_GRACE_MS,
+    oneUser,
+  );
+  mark("store");
+  if (result.created) {
+    await fanOut(deps, result.notification, background, result.unread);
+    mark("notify");
+  } else if (await finishFanOut(deps, result.notification, background)) {
+    mark("notify");
+  }
+  return result;
+}
+
+/** What a notification for one user is made of before it is stored. */
+export interface ForUser {
+  content: Omit<NewNotification, "id" | "createdAt">;
+  userId: string;
+}
+
+/**
+ * `storeAndNotify` for many notifications each for one user (a slot
+ * page's occurrences): one libSQL batch stores them all and counts each
+ * user's unread (`insertUserNotifications`), one fan-out sends them
+ * (`fanOutToUsers`). A key already used stores nothing new: that item
+ * answers the earlier notification with `created: false`, its half-done
+ * fan-out finished. Answers in the order of `items`.
+ */
+export async function storeAndNotifyUsers(
+  deps: Deps,
+  items: readonly ForUser[],
+  background: Background,
+): Promise<{ notification: StoredNotification; created: boolean }[]> {
+  const now = deps.now();
+  const rows: UserNotification[] = items.map(({ content, userId }) => ({
+    notification: { ...content, id: newNotificationId(now), createdAt: now },
+    userId,
+  }));
+  const { created, unread } = await insertUserNotifications(
+    deps.db,
+    rows,
+    now + FANOUT_GRACE_MS,
+  );
+  const lost = rows.filter((r) => !created.has(r.notification.id));
+  const earlier = await findByIdempotencyKeys(
+    deps.db,
+    lost.flatMap((r) => r.notification.idempotencyKey ?? []),
+  );
+  const stored = rows.map(({ notification, userId }) => {
+    if (created.has(notification.id)) {
+      return {
+        userId,
+        notification: { ...notification, audiences: [`user:${userId}`] },
+        created: true,
+      };
+    }
+    const key = notification.idempotencyKey;
+    const before = key === null ? undefined : earlier.get(key);
+    // Only a key already used stores nothing: the batch is one transaction.
+    if (!before) throw new Error("A notification was neither stored nor found");
+    return { userId, notification: before, created: false };
+  });
+  await Promise.all([
+    fanOutToUsers(
+      deps,
+      stored.filter((s) => s.created).map((s) => ({
+        notification: s.notification,
+        userId: s.userId,
+        unread: unread.get(s.userId) ?? null,
+      })),
+      background,
+    ),
+    ...stored.filter((s) => !s.created).map((s) =>
+      finishFanOut(deps, s.notification, background)
+    ),
+  ]);
+  return stored.map(({ notification, created }) => ({ notification, created }));
+}
+
+/**
+ * The rule for a notification that already exists (a retried request or
+ * delivery): if an earlier attempt died before its fan-out finished — its
+ * outbox row says so — finish it now; shards drop what they already have.
+ * True when there was something to finish.
+ */
+export async function finishFanOut(
+  deps: Deps,
+  notification: StoredNotification,
+  background: Background,
+): Promise<boolean> {
+  if (!(await isInOutbox(deps.db, notification.id))) return false;
+  await fanOut(deps, notification, background);
+  return true;
+}
+
+/**
+ * `POST /v1/notifications`: create-and-notify for a user, roles or a topic.
+ * A reused Idempotency-Key answers the notification it first made only for
+ * the same request; for a different one it is refused. The key's unique
+ * index decides which of two concurrent requests creates: the other finds
+ * the winner's row and its fingerprint, so never are both created.
+ */
+export async function createNotification(
+  deps: Deps,
+  input: CreateNotificationInput,
+  idempotencyKey: string | null,
+  background: Background,
+  mark?: MarkPhase,
+): Promise<Created> {
+  const audiences = audiencesOf(input).map(channelName);
+  const requestHash = idempotencyKey === null
+    ? null
+    : await requestFingerprint(input);
+  const { notification, created } = await storeAndNotify(
+    deps,
+    {
+      type: input.type,
+      title: input.title,
+      body: input.body,
+      severity: input.severity,
+      data: input.data ?? null,
+      source: "api",
+      idempotencyKey: idempotencyKey === null ? null : `api:${idempotencyKey}`,
+      requestHash,
+    },
+    audiences,
+    background,
+    mark,
+  );
+  if (!created) {
+    // A row from before fingerprints were kept has none: it is answered.
+    const stored = notification.requestHash ?? requestHash;
+    if (stored !== requestHash) {
+      deps.log.info("notification.key_reused", {
+        notification: notification.id,
+      });
+      throw new AppError(
+        "idempotency_key_reused",
+        "This Idempotency-Key was first used for a different request; " +
+          "retry with the same body to get its notification, or send " +
+          "this one with a new key",
+      );
+    }
+    deps.log.info("notification.duplicate", { notification: notification.id });
+  }
+  return { notification: toView(notification, null), created };
+}

@@ -1,0 +1,184 @@
+import type { ChannelRef } from "../../domain/channel.ts";
+import type { AppDeps, Background } from "../../deps.ts";
+import type { Addressed } from "../../ports/channels.ts";
+import {
+  clearOutbox,
+  countUnreadOf,
+  dueOutbox,
+  getNotification,
+  postponeOutbox,
+  type StoredNotification,
+  toView,
+} from "../../store/notification_store.ts";
+
+type Deps = Pick<AppDeps, "db" | "cache" | "channels" | "log" | "now">;
+
+/** How long an in-flight fan-out owns its outbox row before the sweep may. */
+export const FANOUT_GRACE_MS = 30_000;
+/** Users counted per query (and their counts published per request). */
+const COUNT_PAGE = 500;
+
+function parseAudience(audience: string): ChannelRef {
+  const colon = audience.indexOf(":");
+  const kind = audience.slice(0, colon);
+  if (kind !== "user" && kind !== "role" && kind !== "topic") {
+    throw new Error(`Unknown audience kind in "${audience}"`);
+  }
+  return { kind, name: audience.slice(colon + 1) };
+}
+
+/**
+ * Hands a stored notification to each of its audiences, keyed by its id so
+ * a repeat (a retried request, the sweep) is dropped by the shard. A
+ * notification for one user whose new unread count is already known (it
+ * was counted in the insert's own batch) travels with its `count` event in
+ * the same request. The outbox row is cleared, and other counts pushed, in
+ * the background: the caller's answer waits for neither, and should the
+ * clearing be lost, the sweep's retry publishes nothing twice.
+ *
+ * A broadcast's counts go only to the members online (each shard says
+ * who, once the broadcast is out): counted in pages of one query each, and
+ * published grouped by shard, so a role of 100,000 members with 10,000 online costs work in
+ * proportion to the 10,000 and requests in proportion to the shards. The
+ * others read their count when they next look (one INCR invalidated every
+ * member's cached count).
+ */
+export async function fanOut(
+  deps: Deps,
+  n: StoredNotification,
+  background: Background,
+  unread: number | null = null,
+): Promise<void> {
+  const view = toView(n, null);
+  const refs = n.audiences.map(parseAudience);
+  const events: Addressed[] = refs.map((to) => ({
+    to,
+    event: { event: "notification", data: view, key: n.id },
+  }));
+  const [only] = refs;
+  const countKnown = refs.length === 1 && only?.kind === "user" &&
+    unread !== null;
+  if (countKnown) {
+    events.push({
+      to: only,
+      event: { event: "count", data: { unread }, ephemeral: true },
+    });
+  }
+  // Cached counts are invalidated alongside the publish, and both are done
+  // before the caller answers, so a count read after it is never stale.
+  await Promise.all([
+    deps.cache.invalidate(
+      refs.filter((r) => r.kind === "user").map((r) => r.name),
+    ),
+    deps.cache.bump(n.audiences.filter((a) => !a.startsWith("user:"))),
+    deps.channels.publish(events),
+  ]);
+  deps.log.info("notification.sent", {
+    notification: n.id,
+    type: n.type,
+    audiences: refs.length,
+  });
+  const users = refs.filter((r) => r.kind === "user").map((r) => r.name);
+  const broadcast = refs.filter((r) => r.kind !== "user");
+  background((async () => {
+    await clearOutbox(deps.db, n.id);
+    const online = await deps.channels.online(broadcast);
+    await pushCounts(deps, countKnown ? online : [...users, ...online]);
+  })());
+}
+
+/** A stored notification for one user, with their unread count if known. */
+export interface ToUser {
+  notification: StoredNotification;
+  userId: string;
+  unread: number | null;
+}
+
+/**
+ * `fanOut` for many notifications each addressed to one user (a slot
+ * page's occurrences), with the same rules, at the cost of one: one
+ * publish (a request per shard, each notification with its `count`), one
+ * Redis call invalidating every count, and one statement clearing every
+ * outbox row in the background. Counts not known are pushed after.
+ */
+export async function fanOutToUsers(
+  deps: Deps,
+  items: readonly ToUser[],
+  background: Background,
+): Promise<void> {
+  if (items.length === 0) return;
+  const events: Addressed[] = items.flatMap(
+    ({ notification: n, userId, unread }): Addressed[] => {
+      const to: ChannelRef = { kind: "user", name: userId };
+      const sent: Addressed = {
+        to,
+        event: { event: "notification", data: toView(n, null), key: n.id },
+      };
+      return unread === null ? [sent] : [sent, {
+        to,
+        event: { event: "count", data: { unread }, ephemeral: true },
+      }];
+    },
+  );
+  await Promise.all([
+    deps.cache.invalidate([...new Set(items.map((i) => i.userId))]),
+    deps.channels.publish(events),
+  ]);
+  for (const { notification: n } of items) {
+    deps.log.info("notification.sent", {
+      notification: n.id,
+      type: n.type,
+      audiences: 1,
+    });
+  }
+  const uncounted = items.filter((i) => i.unread === null).map((i) => i.userId);
+  background((async () => {
+    await clearOutbox(deps.db, items.map((i) => i.notification.id));
+    await pushCounts(deps, uncounted);
+  })());
+}
+
+/** Sends each user their unread count: a page of users per query. */
+async function pushCounts(deps: Deps, userIds: string[]): Promise<void> {
+  const distinct = [...new Set(userIds)];
+  for (let i = 0; i < distinct.length; i += COUNT_PAGE) {
+    const counts = await countUnreadOf(
+      deps.db,
+      distinct.slice(i, i + COUNT_PAGE),
+    );
+    await deps.channels.publish(
+      [...counts].map(([name, unread]) => ({
+        to: { kind: "user", name },
+        event: { event: "count", data: { unread }, ephemeral: true },
+      })),
+    );
+  }
+}
+
+/**
+ * Finishes fan-outs whose request died before clearing the outbox (run by
+ * the cron trigger). Each is retried with backoff; nothing is sent twice.
+ */
+export async function retryFanOuts(
+  deps: Deps,
+  background: Background,
+  limit = 100,
+): Promise<number> {
+  const ids = await dueOutbox(deps.db, deps.now(), limit);
+  let done = 0;
+  for (const id of ids) {
+    const n = await getNotification(deps.db, id);
+    if (!n) {
+      await clearOutbox(deps.db, id);
+      continue;
+    }
+    try {
+      await fanOut(deps, n, background);
+      done++;
+    } catch {
+      deps.log.warn("fanout.retry_failed", { notification: id });
+      await postponeOutbox(deps.db, id, deps.now() + FANOUT_GRACE_MS);
+    }
+  }
+  return done;
+}

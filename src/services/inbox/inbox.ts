@@ -1,0 +1,108 @@
+import {
+  decodeInboxCursor,
+  encodeInboxCursor,
+  type InboxPosition,
+} from "../../domain/inbox_cursor.ts";
+import type { NotificationView } from "../../domain/notification.ts";
+import { AppError } from "../../errors.ts";
+import type { AppDeps } from "../../deps.ts";
+import {
+  listInbox,
+  markAllRead,
+  markRead,
+} from "../../store/notification_store.ts";
+import {
+  type InboxOwner,
+  pushUnreadCount,
+  unreadCount,
+} from "./unread_count.ts";
+
+type Deps = Pick<
+  AppDeps,
+  "db" | "cache" | "channels" | "refreshLimiter" | "log" | "now"
+>;
+
+export interface InboxQuery {
+  cursor: string | null;
+  limit: number;
+  unreadOnly: boolean;
+}
+
+export interface InboxPageView {
+  items: NotificationView[];
+  nextCursor: string | null;
+}
+
+/** The inbox cursor a client sent, or a validation error naming it. */
+function positionOf(cursor: string): InboxPosition {
+  const at = decodeInboxCursor(cursor);
+  if (at) return at;
+  throw new AppError(
+    "validation_failed",
+    `"cursor": is not a cursor this API issued`,
+    {
+      fields: [{ path: "cursor", message: "Not a valid cursor" }],
+    },
+  );
+}
+
+export async function listNotifications(
+  deps: Deps,
+  owner: InboxOwner,
+  q: InboxQuery,
+): Promise<InboxPageView> {
+  const page = await listInbox(deps.db, {
+    userId: owner.userId,
+    unreadOnly: q.unreadOnly,
+    before: q.cursor === null ? null : positionOf(q.cursor),
+    limit: q.limit,
+  });
+  return {
+    items: page.items,
+    nextCursor: page.next ? encodeInboxCursor(page.next) : null,
+  };
+}
+
+/** Marks one read; pushes the new count when something changed. */
+export async function readNotification(
+  deps: Deps,
+  owner: InboxOwner,
+  notificationId: string,
+): Promise<{ unread: number }> {
+  const result = await markRead(
+    deps.db,
+    owner.userId,
+    notificationId,
+    deps.now(),
+  );
+  if (!result.found) {
+    throw new AppError(
+      "not_found",
+      `No notification "${notificationId}" for this user`,
+    );
+  }
+  if (!result.changed) return { unread: await unreadCount(deps, owner) };
+  return { unread: await pushUnreadCount(deps, owner) };
+}
+
+export async function readAllNotifications(
+  deps: Deps,
+  owner: InboxOwner,
+): Promise<{ marked: number; unread: number }> {
+  const marked = await markAllRead(deps.db, owner.userId, deps.now());
+  return { marked, unread: await pushUnreadCount(deps, owner) };
+}
+
+/** A forced recount, pushed to the user's streams; rate limited. */
+export async function refreshUnreadCount(
+  deps: Deps,
+  owner: InboxOwner,
+): Promise<{ unread: number }> {
+  const limit = await deps.refreshLimiter.limit(owner.userId);
+  if (!limit.allowed) {
+    throw new AppError("rate_limited", "Too many refreshes; try again later", {
+      retryAfter: limit.retryAfter,
+    });
+  }
+  return { unread: await pushUnreadCount(deps, owner) };
+}

@@ -1,0 +1,231 @@
+import { z } from "zod";
+import { encodeBase64Url } from "../../domain/base64url.ts";
+import {
+  type FanoutTarget,
+  parseStoredJob,
+} from "../../domain/job_definition.ts";
+import { chunk, QSTASH_BATCH_LIMIT } from "../../domain/paging.ts";
+import { renderTemplate } from "../../domain/template.ts";
+import type { AppDeps, Background } from "../../deps.ts";
+import { AppError } from "../../errors.ts";
+import { getJob } from "../../store/job_store.ts";
+import {
+  getRun,
+  type JobRun,
+  recordRunPage,
+  recordUserDelivered,
+  recordUserFailed,
+} from "../../store/job_run_store.ts";
+import { shortId } from "../../domain/log_redaction.ts";
+import { usersWithTypeOnPage } from "../../store/preferences_store.ts";
+import { WebhookError } from "../../ports/webhook_client.ts";
+import { storeAndNotify } from "../delivery/create_notification.ts";
+
+/**
+ * The `fanout` built-in job, a broadcast: "for every user who has type T
+ * on, do X". No request loops over everybody. A page reads the next
+ * `pageSize` of them, first
+ * publishes the page after it (a QStash message to Herald itself), then one
+ * message per user in batch calls of ≤100, and records the page. Each user
+ * message creates that user's notification when QStash delivers it, under
+ * flow control so the host app and libSQL see at most `parallelism` at once.
+ *
+ * Retries double nobody: page and user messages carry deduplication ids
+ * (run + page, run + user), and the notification's idempotency key is
+ * run + user, which holds even after QStash's deduplication window.
+ */
+type Deps = Pick<
+  AppDeps,
+  | "db"
+  | "scheduler"
+  | "cache"
+  | "channels"
+  | "log"
+  | "now"
+  | "config"
+  | "webhooks"
+>;
+
+export interface PageRef {
+  jobId: string;
+  runId: string;
+  page: number;
+  after: string | null;
+}
+
+function pageBody(ref: PageRef): string {
+  return JSON.stringify({ kind: "job-page", ...ref });
+}
+
+function userBody(jobId: string, runId: string, userId: string): string {
+  return JSON.stringify({ kind: "job-user", jobId, runId, userId });
+}
+
+/** QStash ids keep to a safe alphabet; user ids may not. */
+function userDedupId(runId: string, userId: string): string {
+  return `herald-ju-${runId}-${encodeBase64Url(userId)}`;
+}
+
+export async function publishBroadcastPage(
+  deps: Deps,
+  target: FanoutTarget,
+  ref: PageRef,
+): Promise<JobRun | null> {
+  const users = await usersWithTypeOnPage(
+    deps.db,
+    target.type,
+    ref.after,
+    target.pageSize + 1,
+  );
+  const mine = users.slice(0, target.pageSize);
+  const last = mine[mine.length - 1];
+  const more = users.length > target.pageSize && last !== undefined;
+  if (more) {
+    // The next page first: pages then overlap their batch calls.
+    await deps.scheduler.publishMessage({
+      destination: deps.config.callbackUrl,
+      body: pageBody({ ...ref, page: ref.page + 1, after: last }),
+      deduplicationId: `herald-jp-${ref.runId}-${ref.page + 1}`,
+    });
+  }
+  const flowControl = {
+    key: `herald-fanout-${ref.jobId}`,
+    parallelism: target.parallelism,
+  };
+  let duplicates = 0;
+  for (const group of chunk(mine, QSTASH_BATCH_LIMIT)) {
+    const results = await deps.scheduler.publishBatch(group.map((userId) => ({
+      destination: deps.config.callbackUrl,
+      body: userBody(ref.jobId, ref.runId, userId),
+      deduplicationId: userDedupId(ref.runId, userId),
+      flowControl,
+    })));
+    duplicates += results.filter((r) => r.deduplicated).length;
+  }
+  deps.log.info("job.page", {
+    job: ref.jobId,
+    run: ref.runId,
+    page: ref.page,
+    users: mine.length,
+    duplicates,
+    last: !more,
+  });
+  return await recordRunPage(deps.db, {
+    runId: ref.runId,
+    page: ref.page,
+    users: mine.length,
+    last: !more,
+  }, deps.now());
+}
+
+/** A `job-page` message: the job is re-read, a deleted one stops the run. */
+export async function handleBroadcastPage(
+  deps: Deps,
+  ref: PageRef,
+): Promise<{ status: string; page: number }> {
+  const target = await fanoutTargetOf(deps, ref.jobId);
+  if (!target) return { status: "skipped", page: ref.page };
+  await publishBroadcastPage(deps, target, ref);
+  return { status: "published", page: ref.page };
+}
+
+const generated = z.object({
+  title: z.string().trim().min(1).max(200).optional(),
+  body: z.string().max(4000).optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+
+/**
+ * A `job-user` message: this user's notification, exactly once. A failure
+ * (the generation webhook down) is recorded and answered with 503 so QStash
+ * retries this user alone; everyone else goes on.
+ */
+export async function handleBroadcastUser(
+  deps: Deps,
+  msg: { jobId: string; runId: string; userId: string },
+  background: Background,
+): Promise<
+  { status: "sent" | "duplicate" | "skipped"; notificationId?: string }
+> {
+  const [target, run] = await Promise.all([
+    fanoutTargetOf(deps, msg.jobId),
+    getRun(deps.db, msg.runId),
+  ]);
+  if (!target || !run) return { status: "skipped" };
+  const date = new Date(run.startedAt).toISOString().slice(0, 10);
+  const vars = { userId: msg.userId, date, jobId: msg.jobId };
+  let content = {
+    title: renderTemplate(target.title, vars),
+    body: renderTemplate(target.body, vars),
+    data: {} as Record<string, unknown>,
+  };
+  if (target.webhook) {
+    try {
+      const reply = generated.parse(
+        await deps.webhooks.post(target.webhook, {
+          jobId: msg.jobId,
+          runId: msg.runId,
+          userId: msg.userId,
+          date,
+        }, deps.config.contentWebhookTimeoutMs),
+      );
+      content = {
+        title: reply.title ?? content.title,
+        body: reply.body ?? content.body,
+        data: reply.data ?? {},
+      };
+    } catch (error) {
+      // Our own message only: a zod error could quote the reply.
+      const reason = error instanceof WebhookError
+        ? `webhook ${error.message}`
+        : "webhook answered an invalid reply";
+      await recordUserFailed(
+        deps.db,
+        msg.runId,
+        msg.userId,
+        reason,
+        deps.now(),
+      );
+      deps.log.warn("job.user_failed", {
+        job: msg.jobId,
+        run: msg.runId,
+        user: shortId(msg.userId),
+        reason,
+      });
+      throw new AppError("unavailable", "This user's run failed; retry later");
+    }
+  }
+  const { notification, created } = await storeAndNotify(
+    deps,
+    {
+      type: target.type,
+      title: content.title,
+      body: content.body,
+      severity: target.severity,
+      data: { ...content.data, job: { id: msg.jobId, run: msg.runId } },
+      source: "job",
+      idempotencyKey: `job:${msg.runId}:${msg.userId}`,
+    },
+    [`user:${msg.userId}`],
+    background,
+  );
+  if (!created) {
+    deps.log.info("delivery.duplicate", {
+      user: shortId(msg.userId),
+      notification: notification.id,
+    });
+    return { status: "duplicate", notificationId: notification.id };
+  }
+  await recordUserDelivered(deps.db, msg.runId, msg.userId);
+  return { status: "sent", notificationId: notification.id };
+}
+
+async function fanoutTargetOf(
+  deps: Pick<AppDeps, "db">,
+  jobId: string,
+): Promise<FanoutTarget | null> {
+  const row = await getJob(deps.db, jobId);
+  if (!row) return null;
+  const { target } = parseStoredJob(row);
+  return "builtin" in target && target.builtin === "fanout" ? target : null;
+}

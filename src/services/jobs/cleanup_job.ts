@@ -1,0 +1,45 @@
+import type { AppDeps } from "../../deps.ts";
+import { deleteExpiredNotifications } from "../../store/retention_store.ts";
+
+type Deps = Pick<AppDeps, "db" | "cache" | "now">;
+
+const DAY_MS = 86_400_000;
+const BATCH = 500;
+/** Batches one run may do; the next run picks up the rest. */
+const MAX_BATCHES = 40;
+
+export interface CleanupResult {
+  deleted: number;
+  cutoff: string;
+  /** True when more expired notifications remain for the next run. */
+  more: boolean;
+}
+
+/**
+ * The `cleanup` built-in: deletes notifications older than the retention
+ * with their audiences, reads and outbox rows, in bounded batches. Channel
+ * replay logs bound themselves; unread-count caches of the affected
+ * audiences are invalidated, since an expired unread notification no
+ * longer counts.
+ */
+export async function runCleanup(
+  deps: Deps,
+  retentionDays: number,
+): Promise<CleanupResult> {
+  const cutoff = deps.now() - retentionDays * DAY_MS;
+  let deleted = 0;
+  for (let batch = 0; batch < MAX_BATCHES; batch++) {
+    const done = await deleteExpiredNotifications(deps.db, cutoff, BATCH);
+    deleted += done.deleted;
+    const users = done.audiences.filter((a) => a.startsWith("user:"))
+      .map((a) => a.slice("user:".length));
+    await Promise.all([
+      deps.cache.invalidate(users),
+      deps.cache.bump(done.audiences.filter((a) => !a.startsWith("user:"))),
+    ]);
+    if (done.deleted < BATCH) {
+      return { deleted, cutoff: new Date(cutoff).toISOString(), more: false };
+    }
+  }
+  return { deleted, cutoff: new Date(cutoff).toISOString(), more: true };
+}

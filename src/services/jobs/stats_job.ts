@@ -1,0 +1,42 @@
+import { addDays, localParts, zonedInstant } from "../../domain/zoned_time.ts";
+import type { AppDeps } from "../../deps.ts";
+import { countDay, saveDay, type TypeCounts } from "../../store/stats_store.ts";
+
+type Deps = Pick<AppDeps, "db" | "now">;
+
+export interface StatsResult {
+  day: string;
+  timezone: string;
+  types: Record<string, TypeCounts>;
+  total: TypeCounts;
+}
+
+/**
+ * The `stats` built-in: counts one local day's notifications sent and read,
+ * per type, stores them (a re-run replaces the day) and returns them. The
+ * day is the job's zone's, so "yesterday" at 00:00 in that zone is the day
+ * that just ended there.
+ */
+export async function runStats(
+  deps: Deps,
+  which: "yesterday" | "today",
+  timezone: string,
+): Promise<StatsResult> {
+  const today = localParts(deps.now(), timezone).date;
+  const day = which === "today" ? today : addDays(today, -1);
+  const start = zonedInstant(day, "00:00", timezone);
+  const end = zonedInstant(addDays(day, 1), "00:00", timezone);
+  const counts = await countDay(deps.db, start, end);
+  await saveDay(deps.db, day, counts, deps.now());
+  const total = { sent: 0, read: 0 };
+  for (const c of counts.values()) {
+    total.sent += c.sent;
+    total.read += c.read;
+  }
+  return {
+    day,
+    timezone,
+    types: Object.fromEntries([...counts].sort(([a], [b]) => a < b ? -1 : 1)),
+    total,
+  };
+}

@@ -1,0 +1,34 @@
+import type { AppDeps, Background } from "../../deps.ts";
+import { retryFanOuts } from "../delivery/notify_channels.ts";
+import { reconcilePending } from "../preferences/reconcile_pending.ts";
+import { resumeStalledOperations } from "../scheduler/scheduler_operations.ts";
+import { syncPendingJobs } from "../jobs/system_jobs.ts";
+import { sweepSlots } from "../scheduler/slot_schedules.ts";
+
+/**
+ * What the cron trigger (Workers) or the timer (Deno) runs every minute:
+ * reconciles left pending, fan-outs left unfinished, system jobs whose
+ * schedule QStash has not confirmed, a scheduler operation whose runner
+ * died, shared slots whose schedule does not match their members yet, and
+ * this isolate's counters. Each part runs even if another fails.
+ */
+export async function runMaintenance(
+  deps: AppDeps,
+  background: Background,
+): Promise<void> {
+  const results = await Promise.allSettled([
+    reconcilePending(deps),
+    retryFanOuts(deps, background),
+    syncPendingJobs(deps),
+    resumeStalledOperations(deps),
+    sweepSlots(deps),
+    deps.metrics.flush(deps.db, deps.now()),
+  ]);
+  for (const result of results) {
+    if (result.status === "rejected") {
+      deps.log.error("maintenance.failed", {
+        error: result.reason instanceof Error ? result.reason.name : "unknown",
+      });
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import {
+  histogramFamily,
+  HISTOGRAMS,
+  isHistogramPart,
+} from "../../domain/histogram.ts";
+import {
+  formatPrometheus,
+  type MetricFamily,
+  type Sample,
+} from "../../domain/prometheus.ts";
+import type { AppDeps } from "../../deps.ts";
+import { readCounters } from "../../store/metrics_store.ts";
+
+type Deps = Pick<AppDeps, "db" | "metrics" | "channels" | "now" | "log">;
+
+/** Every counter Herald keeps, with its help text (see metrics_logger.ts). */
+const COUNTERS: Record<string, string> = {
+  herald_http_requests_total: "HTTP requests answered, by status class.",
+  herald_preference_updates_total: "Preference writes that saved a version.",
+  herald_reconciles_total: "Per-user reconciles, by outcome.",
+  herald_schedule_writes_total: "QStash schedule writes, by action.",
+  herald_qstash_calls_total: "QStash API calls, by call and outcome.",
+  herald_deliveries_total: "Signed QStash callbacks received.",
+  herald_duplicates_dropped_total:
+    "Duplicate deliveries or requests dropped, by source.",
+  herald_notifications_sent_total: "Notifications handed to their channels.",
+  herald_job_runs_total: "System job runs, by status.",
+  herald_shard_requests_total:
+    "Requests to real-time shard objects (Workers), by call.",
+  herald_shard_request_ms_total:
+    "Milliseconds requests to shard objects took, as the Worker saw them, by call.",
+  herald_shard_wakes_total:
+    "Publishes that found their shard object freshly constructed (woken).",
+};
+
+/**
+ * `GET /metrics`: this isolate's pending deltas are flushed first, so what
+ * it just counted is included; then libSQL's totals (every isolate's and
+ * process's) plus the live gauges read from the channels.
+ */
+export async function prometheusText(deps: Deps): Promise<string> {
+  await deps.metrics.flush(deps.db, deps.now());
+  const [stored, live] = await Promise.all([
+    readCounters(deps.db),
+    deps.channels.status().catch(() => {
+      deps.log.warn("metrics.channels_unavailable");
+      return null;
+    }),
+  ]);
+  const byName = new Map<string, Sample[]>();
+  const histogramParts: Sample[] = [];
+  for (const sample of stored) {
+    if (isHistogramPart(sample.name)) {
+      histogramParts.push(sample);
+      continue;
+    }
+    const list = byName.get(sample.name) ?? [];
+    list.push(sample);
+    byName.set(sample.name, list);
+  }
+  const families: MetricFamily[] = Object.entries(COUNTERS).map((
+    [name, help],
+  ) => ({
+    name,
+    help,
+    type: "counter",
+    samples: byName.get(name) ?? [],
+  }));
+  for (const def of HISTOGRAMS) {
+    families.push(histogramFamily(def, histogramParts));
+  }
+  if (live) {
+    families.push({
+      name: "herald_live_subscribers",
+      help: "Live connections (SSE and WebSocket) now.",
+      type: "gauge",
+      samples: [{
+        name: "herald_live_subscribers",
+        labels: {},
+        value: live.subscribers,
+      }],
+    }, {
+      name: "herald_live_channels",
+      help: "Audiences (users, roles, topics) with a live connection now.",
+      type: "gauge",
+      samples: [{
+        name: "herald_live_channels",
+        labels: {},
+        value: live.channels.length,
+      }],
+    });
+  }
+  return formatPrometheus(families);
+}

@@ -1,0 +1,48 @@
+import type { Catalogue } from "../../domain/catalogue.ts";
+import type { Preferences } from "../../domain/preferences.ts";
+import {
+  type DesiredSchedule,
+  planUserSchedules,
+} from "../../domain/schedule_plan.ts";
+import {
+  type Membership,
+  membershipId,
+  planMemberships,
+} from "../../domain/slot_plan.ts";
+import type { AppDeps } from "../../deps.ts";
+import { criticalTypes } from "./stored_preferences.ts";
+
+/**
+ * What one user's preferences ask of the scheduler under the deployment's
+ * placement: per-user schedules (and no slot member), or slot members (and
+ * no per-user schedule) — the empty half is how switching placement cleans
+ * up after itself. The one place reconcile, restart, drift and repair plan.
+ */
+export interface UserPlan {
+  schedules: DesiredSchedule[];
+  members: (Membership & { id: string })[];
+}
+
+export function planUser(
+  deps: Pick<AppDeps, "config">,
+  user: { userId: string; prefs: Preferences },
+  catalogue: Catalogue,
+  now: number,
+): UserPlan {
+  const critical = criticalTypes(catalogue);
+  if (deps.config.schedulePlacement === "per-user") {
+    return {
+      schedules: planUserSchedules(user.userId, user.prefs, {
+        destination: deps.config.callbackUrl,
+        now,
+        critical,
+      }),
+      members: [],
+    };
+  }
+  return {
+    schedules: [],
+    members: planMemberships(user.userId, user.prefs, now, critical)
+      .map((m) => ({ ...m, id: membershipId(m) })),
+  };
+}

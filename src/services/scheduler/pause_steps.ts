@@ -1,0 +1,59 @@
+import { setLedgerPaused } from "../../store/schedule_ledger.ts";
+import { SchedulerError } from "../../ports/scheduler.ts";
+import {
+  DONE,
+  type OperationContext,
+  type OperationDeps,
+  type PageResult,
+  type PageStep,
+} from "./operation_context.ts";
+
+/**
+ * Stop and start: walk every schedule QStash holds under Herald's prefixes,
+ * in id order, pausing (stop) or resuming (start) those not already so, and
+ * write the same state into the ledger page by page. Schedules already in
+ * the wanted state cost no call, so a resumed or repeated operation only
+ * does what is left.
+ */
+export const PAUSE_FIRST_PHASE = "schedules";
+
+export const pauseStep: PageStep = async (deps, ctx, at, pageSize) => {
+  if (at.phase !== PAUSE_FIRST_PHASE) {
+    return { phase: DONE, cursor: null, counts: {} };
+  }
+  return await togglePage(deps, ctx, at.cursor, pageSize);
+};
+
+async function togglePage(
+  deps: OperationDeps,
+  ctx: OperationContext,
+  after: string | null,
+  pageSize: number,
+): Promise<PageResult> {
+  const start = after === null ? 0 : ctx.held.findIndex((s) => s.id > after);
+  const page = start < 0 ? [] : ctx.held.slice(start, start + pageSize);
+  const last = page[page.length - 1];
+  if (!last) return { phase: DONE, cursor: null, counts: {} };
+  let toggled = 0;
+  for (const schedule of page) {
+    if (schedule.paused === ctx.wantPaused) continue;
+    try {
+      if (ctx.wantPaused) await deps.scheduler.pauseSchedule(schedule.id);
+      else await deps.scheduler.resumeSchedule(schedule.id);
+    } catch (error) {
+      // Deleted since the list was read (a user switched it off): done.
+      if (error instanceof SchedulerError && error.status === 404) continue;
+      throw error;
+    }
+    toggled++;
+    deps.log.info(ctx.wantPaused ? "schedule.paused" : "schedule.resumed", {
+      schedule: schedule.id,
+    });
+  }
+  await setLedgerPaused(deps.db, page.map((s) => s.id), ctx.wantPaused);
+  return {
+    phase: PAUSE_FIRST_PHASE,
+    cursor: last.id,
+    counts: ctx.wantPaused ? { paused: toggled } : { resumed: toggled },
+  };
+}

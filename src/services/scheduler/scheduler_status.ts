@@ -1,0 +1,237 @@
+import { parseStoredJob } from "../../domain/job_definition.ts";
+import { jobOwner } from "../../domain/job_schedule.ts";
+import { nextRunAt, splitCron } from "../../domain/next_run.ts";
+import { decodeListCursor, pageOf } from "../../domain/paging.ts";
+import { cronDays, scheduleOwner } from "../../domain/schedule_plan.ts";
+import { nextOccurrence, slotOfScheduleId } from "../../domain/slot_plan.ts";
+import { hourAndMinute } from "../../domain/local_time.ts";
+import type { Weekday } from "../../domain/weekday.ts";
+import { AppError } from "../../errors.ts";
+import { preferencesOfUsers } from "../../store/preferences_store.ts";
+import { memberPage, type StoredMember } from "../../store/slot_store.ts";
+import { stillWanted } from "../delivery/deliver_occurrence.ts";
+import type { Catalogue } from "../../domain/catalogue.ts";
+import { decodeStoredPreferences } from "../preferences/stored_preferences.ts";
+import type { AppDeps } from "../../deps.ts";
+import { listJobs } from "../../store/job_store.ts";
+import { latestUnfinished } from "../../store/operation_store.ts";
+import {
+  countActiveSchedules,
+  ledgerPage,
+  type LedgerRow,
+} from "../../store/schedule_ledger.ts";
+import { readSchedulerRunning } from "../../store/scheduler_state_store.ts";
+import type { JobDefinition } from "../../domain/job_definition.ts";
+import { type OperationView, viewOf } from "./operation_view.ts";
+
+type Deps = Pick<AppDeps, "db" | "now" | "config" | "catalogue">;
+
+type Trigger =
+  | { type: "interval"; every: string }
+  | { type: "cron"; cron: string; timezone: string };
+
+export interface StatusJob {
+  id: string;
+  /**
+   * A user's type and time (a per-user schedule, or a slot member), a
+   * system job, or a shared slot's schedule.
+   */
+  kind: "user" | "system" | "slot";
+  userId?: string;
+  type?: string;
+  localTime?: string;
+  jobId?: string;
+  name?: string;
+  /** The slot ("HHMM", UTC): a slot's own, or the one a member is in. */
+  slot?: string;
+  trigger: Trigger;
+  timezone: string;
+  nextRun: string | null;
+  paused: boolean;
+}
+
+export interface SchedulerStatus {
+  running: boolean;
+  /** Schedules the ledger says are live (not paused) in QStash. */
+  activeJobs: number;
+  /** The ids on this page. */
+  jobIds: string[];
+  jobs: StatusJob[];
+  nextCursor: string | null;
+  defaultTimezone: string;
+  /** A restart, stop or start that has not finished, if any. */
+  operation: OperationView | null;
+  checkedAt: string;
+}
+
+/** The key a list cursor names, or a validation error naming the cursor. */
+function afterOf(cursor: string | null): string | null {
+  if (cursor === null) return null;
+  const after = decodeListCursor(cursor);
+  if (after !== null) return after;
+  throw new AppError("validation_failed", `"cursor": Invalid cursor`, {
+    fields: [{ path: "cursor", message: "Invalid cursor" }],
+  });
+}
+
+/**
+ * `GET /v1/scheduler/status`: read from the ledger, a page at a time (and
+ * for one user through its index), never from QStash's full list, so it
+ * stays cheap with any number of users. Next runs are computed by croner
+ * in each schedule's own zone.
+ */
+export async function schedulerStatus(
+  deps: Deps,
+  query: { userId: string | null; cursor: string | null; limit: number },
+): Promise<SchedulerStatus> {
+  const q = { ...query, after: afterOf(query.cursor) };
+  const [running, activeJobs, rows, members, open] = await Promise.all([
+    readSchedulerRunning(deps.db),
+    countActiveSchedules(deps.db),
+    ledgerPage(deps.db, { ...q, limit: q.limit + 1 }),
+    memberPage(deps.db, { ...q, limit: q.limit + 1 }),
+    latestUnfinished(deps.db),
+  ]);
+  // Schedules and slot members, merged in id order into one page.
+  const merged: Listed[] = [
+    ...rows.map((row) => ({ id: row.id, row })),
+    ...members.map((member) => ({ id: member.id, member })),
+  ].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const page = pageOf(merged, q.limit, (item) => item.id);
+  const listedRows = page.items.flatMap((i) => "row" in i ? [i.row] : []);
+  const listedMembers = page.items.flatMap((i) =>
+    "member" in i ? [i.member] : []
+  );
+  const [jobs, prefs] = await Promise.all([
+    listedRows.some((row) => row.type === "job")
+      ? listJobs(deps.db).then((all) =>
+        new Map(all.map((r) => [r.id, parseStoredJob(r)]))
+      )
+      : new Map<string, JobDefinition>(),
+    preferencesOfUsers(deps.db, [
+      ...new Set(listedMembers.map((m) => m.userId)),
+    ]),
+  ]);
+  const prefsOf = new Map(prefs.map((p) => [p.userId, p.data]));
+  const catalogue = await deps.catalogue();
+  const now = deps.now();
+  const entries = page.items.map((item) =>
+    "row" in item
+      ? statusJob(item.row, jobs, running, now)
+      : memberJob(item.member, {
+        data: prefsOf.get(item.member.userId),
+        catalogue,
+        running,
+        now,
+      })
+  );
+  return {
+    running,
+    activeJobs,
+    jobIds: entries.map((e) => e.id),
+    jobs: entries,
+    nextCursor: page.nextCursor,
+    defaultTimezone: deps.config.defaultTimezone,
+    operation: open ? viewOf(open) : null,
+    checkedAt: new Date(now).toISOString(),
+  };
+}
+
+type Listed = { id: string; row: LedgerRow } | {
+  id: string;
+  member: StoredMember;
+};
+
+/**
+ * A slot member as a user's job: its own time and days in its own zone,
+ * next run computed there (the slot is only where it fires from).
+ */
+function memberJob(
+  member: StoredMember,
+  at: {
+    data: string | undefined;
+    catalogue: Catalogue;
+    running: boolean;
+    now: number;
+  },
+): StatusJob {
+  const { running, now } = at;
+  let timezone = "UTC";
+  let days: readonly Weekday[] = [];
+  try {
+    if (at.data !== undefined) {
+      const prefs = decodeStoredPreferences(at.data, at.catalogue);
+      timezone = prefs.timezone;
+      const typePrefs = stillWanted(
+        prefs,
+        member,
+        at.catalogue.get(member.type),
+      );
+      if (typeof typePrefs !== "string") days = typePrefs.days;
+    }
+  } catch {
+    // Unreadable preferences: listed without a next run.
+  }
+  const next = running
+    ? nextOccurrence(now, member.localTime, timezone, days)
+    : null;
+  const { hour, minute } = hourAndMinute(member.localTime);
+  return {
+    id: member.id,
+    kind: "user",
+    userId: member.userId,
+    type: member.type,
+    localTime: member.localTime,
+    slot: member.slot,
+    trigger: {
+      type: "cron",
+      cron: `${minute} ${hour} * * ${cronDays(days)}`,
+      timezone,
+    },
+    timezone,
+    nextRun: next === null ? null : new Date(next).toISOString(),
+    paused: !running,
+  };
+}
+
+function statusJob(
+  row: LedgerRow,
+  jobs: ReadonlyMap<string, JobDefinition>,
+  running: boolean,
+  now: number,
+): StatusJob {
+  const { zone, pattern } = splitCron(row.cron);
+  const next = running && !row.paused ? nextRunAt(row.cron, now) : null;
+  const timing = {
+    timezone: zone,
+    nextRun: next === null ? null : new Date(next).toISOString(),
+    paused: row.paused,
+  };
+  const asCron: Trigger = { type: "cron", cron: pattern, timezone: zone };
+  const slot = slotOfScheduleId(row.id);
+  if (slot !== null) {
+    return { id: row.id, kind: "slot", slot, trigger: asCron, ...timing };
+  }
+  const jobId = jobOwner(row.id);
+  if (jobId !== null) {
+    const job = jobs.get(jobId);
+    return {
+      id: row.id,
+      kind: "system",
+      jobId,
+      ...(job ? { name: job.name } : {}),
+      // As the operator configured it (an interval stays an interval).
+      trigger: job?.trigger ?? asCron,
+      ...timing,
+    };
+  }
+  return {
+    id: row.id,
+    kind: "user",
+    userId: scheduleOwner(row.id)?.userId ?? row.userId ?? "",
+    type: row.type,
+    ...(row.localTime ? { localTime: row.localTime } : {}),
+    trigger: asCron,
+    ...timing,
+  };
+}

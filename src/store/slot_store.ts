@@ -1,0 +1,256 @@
+import {
+  and,
+  asc,
+  eq,
+  gt,
+  inArray,
+  isNull,
+  lt,
+  lte,
+  or,
+  sql,
+} from "drizzle-orm";
+import { z } from "zod";
+import type { Membership } from "../domain/slot_plan.ts";
+import type { Database } from "./database.ts";
+import { schema } from "./database.ts";
+
+const { slotMembers, slots, slotFailures, schedules } = schema;
+
+/** A member as stored, with its public id. */
+export interface StoredMember extends Membership {
+  id: string;
+  since: number;
+}
+
+const memberColumns = {
+  id: slotMembers.id,
+  userId: slotMembers.userId,
+  type: slotMembers.type,
+  localTime: slotMembers.localTime,
+  slot: slotMembers.slot,
+  since: slotMembers.since,
+};
+
+/** One user's members, by id. */
+export function membersOfUserQuery(db: Database, userId: string) {
+  return db.select(memberColumns).from(slotMembers)
+    .where(eq(slotMembers.userId, userId)).orderBy(slotMembers.id);
+}
+
+/** Members of the users in (`after`, `last`], for a restart page. */
+export async function membersOfUserRange(
+  db: Database,
+  after: string | null,
+  last: string,
+): Promise<StoredMember[]> {
+  return await db.select(memberColumns).from(slotMembers).where(and(
+    after === null ? undefined : gt(slotMembers.userId, after),
+    lte(slotMembers.userId, last),
+  ));
+}
+
+/**
+ * The writes that make one user's members `desired`: members that went
+ * away are deleted, new ones inserted (joining now), and ones whose slot
+ * changed moved; a member that stays keeps the time it joined.
+ */
+export function memberWrites(
+  db: Database,
+  userId: string,
+  change: {
+    remove: readonly string[];
+    put: readonly (Membership & { id: string })[];
+    now: number;
+  },
+) {
+  return [
+    ...(change.remove.length
+      ? [
+        db.delete(slotMembers).where(and(
+          eq(slotMembers.userId, userId),
+          inArray(slotMembers.id, [...change.remove]),
+        )),
+      ]
+      : []),
+    ...change.put.map((m) =>
+      db.insert(slotMembers).values({
+        id: m.id,
+        userId: m.userId,
+        type: m.type,
+        localTime: m.localTime,
+        slot: m.slot,
+        since: change.now,
+      }).onConflictDoUpdate({
+        target: slotMembers.id,
+        set: { slot: m.slot },
+      })
+    ),
+  ];
+}
+
+/**
+ * Moves members after a firing, each only if it is still where the firing
+ * found it: a preference write that moved or removed it meanwhile wins.
+ */
+export function moveMemberQueries(
+  db: Database,
+  moves: readonly { id: string; from: string; to: string }[],
+) {
+  return moves.map((m) =>
+    db.update(slotMembers).set({ slot: m.to })
+      .where(and(eq(slotMembers.id, m.id), eq(slotMembers.slot, m.from)))
+  );
+}
+
+/** One page of a slot's members, in id order. */
+export async function slotMemberPage(
+  db: Database,
+  slot: string,
+  after: string | null,
+  limit: number,
+): Promise<StoredMember[]> {
+  return await db.select(memberColumns).from(slotMembers).where(and(
+    eq(slotMembers.slot, slot),
+    after === null ? undefined : gt(slotMembers.id, after),
+  )).orderBy(asc(slotMembers.id)).limit(limit);
+}
+
+/** One page of members by id, optionally one user's (status). */
+export async function memberPage(
+  db: Database,
+  q: { userId: string | null; after: string | null; limit: number },
+): Promise<StoredMember[]> {
+  return await db.select(memberColumns).from(slotMembers).where(and(
+    q.userId === null ? undefined : eq(slotMembers.userId, q.userId),
+    q.after === null ? undefined : gt(slotMembers.id, q.after),
+  )).orderBy(asc(slotMembers.id)).limit(q.limit);
+}
+
+/** Which of `candidates` have at least one member (all slots when omitted). */
+export async function occupiedSlots(
+  db: Database,
+  candidates?: readonly string[],
+): Promise<Set<string>> {
+  if (candidates?.length === 0) return new Set();
+  const rows = await db.selectDistinct({ slot: slotMembers.slot })
+    .from(slotMembers)
+    .where(candidates ? inArray(slotMembers.slot, [...candidates]) : undefined);
+  return new Set(rows.map((r) => r.slot));
+}
+
+/**
+ * Which of `candidates` disagree with the ledger: members but no schedule,
+ * or a schedule but no members. One statement, so it can close the batch
+ * that wrote the members and see them.
+ */
+export function slotsOutOfStepQuery(
+  db: Database,
+  candidates: readonly string[],
+) {
+  const values = sql.join(candidates.map((slot) => sql`(${slot})`), sql`, `);
+  return db.all(sql`select c.column1 as slot from (values ${values}) as c
+    where exists (select 1 from ${slotMembers} where ${slotMembers.slot} = c.column1)
+      <> exists (select 1 from ${schedules}
+        where ${schedules.id} = 'herald.s.' || c.column1 and ${schedules.type} = 'slot')`);
+}
+
+/** The slot names a slotsOutOfStepQuery answered, read not cast. */
+export function outOfStepSlots(rows: unknown): string[] {
+  return outOfStepRows.parse(rows).map((row) => row.slot);
+}
+
+const outOfStepRows = z.array(z.object({ slot: z.string() }));
+
+/** Every member, counted (restart and status figures). */
+export async function countMembers(db: Database): Promise<number> {
+  const rows = await db.select({ n: sql<number>`count(*)` }).from(slotMembers);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Takes a slot's lease when nobody holds it (or the holder's ran out); the
+ * row is made on first use. Two statements, one round trip.
+ */
+export async function leaseSlot(
+  db: Database,
+  { slot, leaseId, now, leaseMs }: {
+    slot: string;
+    leaseId: string;
+    now: number;
+    leaseMs: number;
+  },
+): Promise<boolean> {
+  const [, leased] = await db.batch([
+    db.insert(slots).values({ slot }).onConflictDoNothing(),
+    db.update(slots).set({ leaseId, leaseUntil: now + leaseMs }).where(and(
+      eq(slots.slot, slot),
+      or(isNull(slots.leaseUntil), lt(slots.leaseUntil, now)),
+    )).returning({ slot: slots.slot }),
+  ]);
+  return leased.length === 1;
+}
+
+/**
+ * Lets the slot go, but only if whether it has members is still what the
+ * holder made QStash match: a member who joined or left meanwhile keeps the
+ * lease with the holder, who goes round again (false).
+ */
+export async function releaseSlotIf(
+  db: Database,
+  slot: string,
+  leaseId: string,
+  occupied: boolean,
+): Promise<boolean> {
+  const rows = await db.update(slots).set({ leaseId: null, leaseUntil: null })
+    .where(and(
+      eq(slots.slot, slot),
+      eq(slots.leaseId, leaseId),
+      sql`exists (select 1 from ${slotMembers} where ${slotMembers.slot} = ${slot}) = ${
+        occupied ? 1 : 0
+      }`,
+    )).returning({ slot: slots.slot });
+  return rows.length === 1;
+}
+
+/** Gives a slot's lease back whatever the slot holds (after a failure). */
+export async function dropSlotLease(
+  db: Database,
+  slot: string,
+  leaseId: string,
+): Promise<void> {
+  await db.update(slots).set({ leaseId: null, leaseUntil: null })
+    .where(and(eq(slots.slot, slot), eq(slots.leaseId, leaseId)));
+}
+
+/** Records a member a firing could not serve (once per firing). */
+export function slotFailureQuery(
+  db: Database,
+  f: {
+    slot: string;
+    firedAt: number;
+    memberId: string;
+    error: string;
+    at: number;
+  },
+) {
+  return db.insert(slotFailures).values(f).onConflictDoUpdate({
+    target: [slotFailures.slot, slotFailures.firedAt, slotFailures.memberId],
+    set: { error: f.error, at: f.at },
+  });
+}
+
+/** Failures recorded for one firing of a slot. */
+export async function slotFailuresOf(
+  db: Database,
+  slot: string,
+  firedAt: number,
+): Promise<{ memberId: string; error: string }[]> {
+  return await db.select({
+    memberId: slotFailures.memberId,
+    error: slotFailures.error,
+  }).from(slotFailures).where(and(
+    eq(slotFailures.slot, slot),
+    eq(slotFailures.firedAt, firedAt),
+  ));
+}
