@@ -24,6 +24,22 @@ export function heldAudiencesSql(userId: string) {
     where ${memberships.userId} = ${userId}`;
 }
 
+/**
+ * `heldAudiencesSql()` for many users in one query: rows of
+ * `(held_user, held_audience, held_since)` (a broadcast's reached users'
+ * counts, a slot page's).
+ */
+export function heldAudiencesOfSql(userIds: readonly string[]) {
+  const ids = JSON.stringify(userIds);
+  const own = channelName({ kind: "user", name: "" });
+  return sql`select value as held_user, ${own} || value as held_audience,
+      0 as held_since from json_each(${ids})
+    union all
+    select ${memberships.userId}, ${memberships.channel}, ${memberships.joinedAt}
+    from ${memberships}
+    where ${memberships.userId} in (select value from json_each(${ids}))`;
+}
+
 /** `heldAudiencesSql()` as a CTE for drizzle's query builder. */
 export function heldAudiences(db: Database, userId: string) {
   return db.$with("held", {

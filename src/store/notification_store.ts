@@ -4,6 +4,7 @@ import type { Database } from "./database.ts";
 import { schema } from "./database.ts";
 import {
   heldAudiences,
+  heldAudiencesOfSql,
   heldAudiencesSql,
   visibleThrough,
 } from "./held_audiences.ts";
@@ -13,7 +14,6 @@ const {
   notificationAudiences,
   notificationReads,
   fanoutOutbox,
-  memberships,
 } = schema;
 
 export interface NewNotification {
@@ -82,7 +82,7 @@ export async function insertNotification(
     const [first, ...rest] = await db.batch([
       insert,
       ...writes,
-      unreadCountQuery(db, unreadOf),
+      unreadOfQuery(db, [unreadOf]),
     ]);
     inserted = first;
     const counted = rest.at(-1);
@@ -198,22 +198,6 @@ export async function findByIdempotencyKeys(
   return found;
 }
 
-/** A user's unread count as one query, their held audiences read inside it. */
-function unreadCountQuery(db: Database, userId: string) {
-  const a = notificationAudiences;
-  const r = notificationReads;
-  const held = heldAudiences(db, userId);
-  return db.with(held).select({
-    n: sql<number>`count(distinct ${a.notificationId})`,
-  }).from(held)
-    .innerJoin(a, visibleThrough(held))
-    .leftJoin(
-      r,
-      and(eq(r.notificationId, a.notificationId), eq(r.userId, userId)),
-    )
-    .where(isNull(r.readAt));
-}
-
 function countIn(rows: readonly unknown[]): number | null {
   const [first] = rows;
   if (typeof first !== "object" || first === null || !("n" in first)) {
@@ -296,7 +280,7 @@ export interface InboxPage {
 
 /**
  * One page of a user's inbox, newest first, across their held audiences
- * (ports/held_audiences.ts: their own, and each role and topic since they
+ * (store/held_audiences.ts: their own, and each role and topic since they
  * joined it).
  */
 export async function listInbox(
@@ -352,8 +336,7 @@ export async function countUnread(
   db: Database,
   userId: string,
 ): Promise<number> {
-  const rows = await unreadCountQuery(db, userId);
-  return Number(rows[0]?.n ?? 0);
+  return (await countUnreadOf(db, [userId])).get(userId) ?? 0;
 }
 
 /**
@@ -371,26 +354,19 @@ export async function countUnreadOf(
 
 /** `countUnreadOf`'s query, to run alone or inside a batch. */
 function unreadOfQuery(db: Database, userIds: readonly string[]) {
-  const ids = JSON.stringify(userIds);
+  const a = notificationAudiences;
+  const r = notificationReads;
   return db.all<{ user_id: string; n: number }>(sql`
-    with held (user_id, audience, since) as (
-      select value, 'user:' || value, 0 from json_each(${ids})
-      union all
-      select ${memberships.userId}, ${memberships.channel},
-        ${memberships.joinedAt} from ${memberships}
-      where ${memberships.userId} in (select value from json_each(${ids}))
-    )
-    select held.user_id as user_id,
-      count(distinct ${notificationAudiences.notificationId}) as n
+    with held as (${heldAudiencesOfSql(userIds)})
+    select held.held_user as user_id,
+      count(distinct ${a.notificationId}) as n
     from held
-    join ${notificationAudiences}
-      on ${notificationAudiences.audience} = held.audience
-      and ${notificationAudiences.createdAt} >= held.since
-    left join ${notificationReads}
-      on ${notificationReads.notificationId} = ${notificationAudiences.notificationId}
-      and ${notificationReads.userId} = held.user_id
-    where ${notificationReads.readAt} is null
-    group by held.user_id`);
+    join ${a} on ${a.audience} = held.held_audience
+      and ${a.createdAt} >= held.held_since
+    left join ${r} on ${r.notificationId} = ${a.notificationId}
+      and ${r.userId} = held.held_user
+    where ${r.readAt} is null
+    group by held.held_user`);
 }
 
 /** Every user asked about, 0 where the query found nothing unread. */
