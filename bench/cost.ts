@@ -70,6 +70,15 @@ const MONTH = {
   heartbeatSeconds: HEARTBEAT_MS / 1000,
   /** Counts of a broadcast go to the online members, 500 per page. */
   countPage: 500,
+  /**
+   * The schedule placement's counts for this population
+   * (bench/slot_count.ts, bench/support/population.ts): active QStash
+   * schedules per user, type and time, or per shared slot; a slot's firing
+   * serves 250 members a page, each page a QStash message.
+   */
+  perUserSchedules: 258_963,
+  slotSchedules: 96,
+  slotPageSize: 250,
 };
 
 /** Published prices (PRICES.md, 2026-12). */
@@ -87,6 +96,9 @@ const PRICE = {
   /** Incoming WebSocket messages are billed 20:1 as requests. */
   doWsMessagesPerRequest: 20,
   qstashPer100kMessages: 1,
+  /** Pay-as-you-go: 1,000 active schedules included, $0.01 each above. */
+  qstashIncludedSchedules: 1_000,
+  qstashPerSchedule: 0.01,
 };
 
 await ensureFileLimit(USERS * 2 + 500);
@@ -363,6 +375,8 @@ interface Month {
   doRequests: number;
   doGbS: number;
   qstashMessages: number;
+  /** Active QStash schedules. */
+  qstashSchedules: number;
 }
 
 function dollars(m: Month) {
@@ -376,12 +390,16 @@ function dollars(m: Month) {
       PRICE.doPerMillionRequests +
     over(m.doGbS, PRICE.doIncludedGbS) / 1e6 * PRICE.doPerMillionGbS;
   const qstash = m.qstashMessages / 100_000 * PRICE.qstashPer100kMessages;
+  const schedules = over(m.qstashSchedules, PRICE.qstashIncludedSchedules) *
+    PRICE.qstashPerSchedule;
   const r = (x: number) => Math.round(x * 100) / 100;
   return {
     workers: r(workers),
     durableObjects: r(durableObjects),
     workersPlusDurableObjects: r(workers + durableObjects),
     qstashMessages: r(qstash),
+    qstashSchedules: r(schedules),
+    total: r(workers + durableObjects + qstash + schedules),
   };
 }
 
@@ -430,15 +448,23 @@ function priceMonth(measured: Record<string, unknown>) {
   // Every one of USERS was online for the measured broadcasts.
   const broadcastCpu = num("broadcast.workerdCpuMs") / USERS *
     M.online;
+  // Shared slots (the default placement): a day's occurrences arrive as
+  // each slot's firing plus a page message per 250 members, each page one
+  // Worker request and at most one publish per shard. Its CPU is still
+  // counted per notification as the per-user callback measured it (one
+  // request each): an upper bound, since a page stores and sends its
+  // members together.
+  const slotMessages = M.days * (M.slotSchedules +
+    Math.ceil(M.users * M.scheduledPerUserPerDay / M.slotPageSize));
   const base = {
-    workerRequests: scheduled + connections + broadcasts,
+    workerRequests: slotMessages + connections + broadcasts,
     cpu: scheduled * num("scheduled.workerdCpuMs") +
       connections * num("connect.workerdCpuMs") +
       broadcasts * broadcastCpu,
-    doRequests: scheduled * perEventRequests +
+    doRequests: slotMessages * M.shards * perEventRequests +
       connections * 2 + // open, and the close event
       broadcasts * broadcastRequests,
-    doMs: scheduled * perEventRequests * perEventMs +
+    doMs: slotMessages * M.shards * perEventRequests * perEventMs +
       connections * perConnectMs +
       broadcasts * broadcastRequests * broadcastMsPerRequest,
   };
@@ -450,7 +476,8 @@ function priceMonth(measured: Record<string, unknown>) {
       connectionHours * num("idle.cpuMsPerConnectionHour.sse"),
     doRequests: base.doRequests,
     doGbS: gbS(base.doMs),
-    qstashMessages: scheduled,
+    qstashMessages: slotMessages,
+    qstashSchedules: M.slotSchedules,
   };
   const websocket: Month = {
     ...sse,
@@ -460,7 +487,8 @@ function priceMonth(measured: Record<string, unknown>) {
     doRequests: base.doRequests + pings / PRICE.doWsMessagesPerRequest,
   };
   const today: Month = {
-    workerRequests: base.workerRequests,
+    // One QStash delivery, so one Worker request, per notification.
+    workerRequests: scheduled + connections + broadcasts,
     workerCpuMs: sse.workerCpuMs,
     // Per connection: its user channel and one role channel subscribed;
     // each live channel reported every 30 s; per notification a publish
@@ -470,6 +498,7 @@ function priceMonth(measured: Record<string, unknown>) {
       scheduled * 2 + broadcasts * (8 + M.users),
     doGbS: gbS(connectionHours * 3600 * 1000),
     qstashMessages: scheduled,
+    qstashSchedules: M.perUserSchedules,
   };
   const round = (m: Month) =>
     Object.fromEntries(
@@ -486,7 +515,8 @@ function priceMonth(measured: Record<string, unknown>) {
     notes: [
       "Worker CPU is workerd's CPU per unit, which includes the shards' own: an upper bound.",
       "Shard wall time is each request as the Worker timed it (loopback hop included): an upper bound on billed duration; an idle shard is not billed.",
-      "QStash: one delivered message per scheduled notification (Herald made no other QStash call in the run); active schedules are priced by the schedule placement, not here.",
+      "QStash: the design replaced had one schedule per user, type and time and one delivered message per notification; the new one has shared slots: a firing per slot and a message per 250 members (bench/slot_count.ts counts the schedules).",
+      "Scheduled notifications' CPU is the per-user callback's, per notification: an upper bound for slot pages.",
       "Today's Worker CPU is not re-measured (taken as the new design's); its duration dominates.",
     ],
   };
