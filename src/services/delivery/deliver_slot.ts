@@ -50,10 +50,12 @@ export interface SlotPageReport {
  * own firing) and every page after carries that instant. A page hands the
  * next one to QStash before it starts, so pages overlap, and a page that is
  * retried or delivered twice doubles nothing: each occurrence is stored
- * once (its key), the next page's message is deduplicated. Each member is
- * delivered if that instant is one of their occurrences; one who fails is
- * recorded and the rest go on. Then every member whose next occurrence
- * falls in another slot (their zone changed its offset) moves there.
+ * once (its key), the next page's message is deduplicated. The members
+ * for whom that instant is one of their occurrences are delivered together
+ * (`deliverDueMany`: a handful of round trips for the whole page); one who
+ * cannot be served is recorded and the rest go on. Then every member whose
+ * next occurrence falls in another slot (their zone changed its offset)
+ * moves there.
  */
 export async function deliverSlotPage(
   deps: DeliveryDeps,
