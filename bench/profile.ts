@@ -19,7 +19,10 @@ const SUBSCRIBERS = Number(Deno.env.get("BENCH_SUBSCRIBERS") ?? 2000);
 const PORT = Number(Deno.env.get("BENCH_INSPECTOR") ?? 9239);
 
 const standIns = await startScratchStandIns();
-const worker = await startTestWorker(standIns.env, {}, PORT);
+const worker = await startTestWorker(standIns.env, {}, {
+  inspectorPort: PORT,
+  staticAssets: false,
+});
 const profiler = await connectProfiler(PORT);
 const results: Record<string, ProfileSummary & { perUnitMs: number }> = {};
 try {

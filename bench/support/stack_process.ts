@@ -11,7 +11,10 @@ import { untilStdinCloses } from "./child_process.ts";
 const vars = z.record(z.string(), z.string());
 const env = vars.parse(JSON.parse(Deno.args[0]!));
 const extra = vars.parse(JSON.parse(Deno.args[1] ?? "{}"));
-const worker = await startTestWorker(env, extra);
+// Without the static-assets router Miniflare would put in front of the
+// Worker: Cloudflare's own, and not the Worker's to pay for (its cost here
+// is in dev/worker_runtime.ts).
+const worker = await startTestWorker(env, extra, { staticAssets: false });
 console.log(JSON.stringify({
   url: worker.url,
   apiKey: worker.apiKey,

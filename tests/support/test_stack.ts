@@ -77,9 +77,14 @@ export async function startTestStack(
 export async function startTestWorker(
   standInsEnv: Record<string, string>,
   vars: Record<string, string> = {},
-  /** Opens workerd's V8 inspector here (bench/profile.ts). */
-  inspectorPort?: number,
+  opts: {
+    /** Opens workerd's V8 inspector here (bench/profile.ts). */
+    inspectorPort?: number;
+    /** False for benchmarks (dev/worker_runtime.ts says why). */
+    staticAssets?: boolean;
+  } = {},
 ): Promise<TestWorker> {
+  const { inspectorPort } = opts;
   await assertBundle();
   const apiKey = randomSecret(24);
   const jwtSecret = randomSecret(32);
@@ -108,6 +113,7 @@ export async function startTestWorker(
         bindings,
         host: "127.0.0.1",
         port,
+        staticAssets: opts.staticAssets,
       }),
       ...(inspectorPort === undefined ? {} : { inspectorPort }),
     });
