@@ -9,6 +9,7 @@ import {
   type Target,
   unique,
 } from "./fixtures/realtime_harness.ts";
+import { eventually } from "@herald/testing";
 import { SseReader } from "../support/sse_reader.ts";
 import { WsReader } from "../support/ws_reader.ts";
 
@@ -97,10 +98,13 @@ Deno.test({
 /** Resolves once every reader has exactly `ids`, in order. */
 async function everyReaderHas(readers: Reader[], ids: string[]) {
   const want = JSON.stringify(ids);
-  for (let i = 0; i < 400; i++) {
-    if (readers.every((r) => r.ids.length >= ids.length)) break;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await eventually(
+    `every connection to have ${ids.length} events`,
+    () =>
+      Promise.resolve(
+        readers.every((r) => r.ids.length >= ids.length) ? true : null,
+      ),
+  ).catch(() => {}); // a short reader is reported below, with what it got
   const wrong = readers.filter((r) => JSON.stringify(r.ids) !== want);
   assert.deepEqual(
     wrong.length,

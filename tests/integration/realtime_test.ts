@@ -8,7 +8,6 @@ import {
   channelStatus,
   CURSOR,
   errorBody,
-  eventually,
   LIMITS,
   nothingElse,
   notification,
@@ -25,6 +24,7 @@ import {
   streamUrl,
   type Target,
   unique,
+  untilHolds,
   type Via,
 } from "./fixtures/realtime_harness.ts";
 import { SseReader } from "../support/sse_reader.ts";
@@ -283,7 +283,7 @@ const cases: Case[] = [
   [
     "a shard at its connection cap answers 429 with the error envelope",
     async (t, via) => {
-      await eventually(
+      await untilHolds(
         () => status(t),
         (s) => s.subscribers === 0,
         "every earlier connection gone",
@@ -311,7 +311,7 @@ const cases: Case[] = [
       assert.deepEqual(body.error.requestId, "req-test");
       // Room again once one leaves.
       await held.pop()?.close();
-      await eventually(
+      await untilHolds(
         () => channelStatus(t, user),
         (c) => c?.subscribers === LIMITS.maxConnections - 1,
         "the departure counted",
@@ -319,7 +319,7 @@ const cases: Case[] = [
       held.push(await open(t, via, [user]));
       for (const s of held) await s.close();
       // Leave the shard with room for the cases that follow.
-      await eventually(
+      await untilHolds(
         () => status(t),
         (s) => s.subscribers === 0,
         "every connection of this case gone",
@@ -333,7 +333,7 @@ const cases: Case[] = [
     const single = await open(t, via, [user], { heartbeatMs: 100 });
     const withRole = await open(t, via, [user, role], { heartbeatMs: 100 });
     await publish(t, user, "n1");
-    await eventually(
+    await untilHolds(
       () => channelStatus(t, user),
       (c) => c?.subscribers === 2,
       "two connections of the user",
@@ -349,13 +349,13 @@ const cases: Case[] = [
       JSON.stringify(shards),
     );
     await single.close();
-    await eventually(
+    await untilHolds(
       () => channelStatus(t, user),
       (c) => c?.subscribers === 1,
       "one left",
     );
     await withRole.close();
-    await eventually(
+    await untilHolds(
       () => status(t),
       (s) => !s.channels.some((c) => c.name === user || c.name === role),
       "none left",
@@ -379,7 +379,7 @@ const cases: Case[] = [
       const counts: number[] = [];
       const tokens: string[] = [];
       const until = (what: string, check: () => boolean) =>
-        eventually(() => Promise.resolve(check()), Boolean, what);
+        untilHolds(() => Promise.resolve(check()), Boolean, what);
       const client = new HeraldClient({
         baseUrl: t.url,
         transport: via,
@@ -450,7 +450,7 @@ const websocketOnly: Case[] = [
       // keep it awake): keep sending it events until it is closed.
       let code: number | null = null;
       void closed.then((c) => code = c);
-      await eventually(
+      await untilHolds(
         async () => {
           await publish(t, user, "are-you-there");
           return code;

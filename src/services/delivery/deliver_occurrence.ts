@@ -328,7 +328,7 @@ export async function deliverDueMany(
 }
 
 /** Runs `work` over `items`, at most `n` at a time. */
-export async function atMostAtOnce<T>(
+async function atMostAtOnce<T>(
   items: readonly T[],
   n: number,
   work: (item: T) => Promise<void>,
