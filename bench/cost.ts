@@ -1,12 +1,11 @@
-import { createClient } from "@libsql/client";
-import {
-  DEV_QSTASH_CURRENT_SIGNING_KEY,
-  signDelivery,
-} from "@herald/standin-qstash";
-import { defaultPreferences } from "../src/domain/preferences.ts";
-import { DEMO } from "../tests/support/demo_catalogue.ts";
 import { parseLabelText } from "../src/domain/prometheus.ts";
 import { ensureFileLimit } from "./support/file_limit.ts";
+import {
+  type Occurrence,
+  OCCURRENCES,
+  postOccurrence,
+  seedOccurrenceUsers,
+} from "./support/occurrence_callbacks.ts";
 import { cpuMs } from "./support/processes.ts";
 import { type RemoteStack, startRemoteStack } from "./support/remote_stack.ts";
 import { round2 } from "./support/rounds.ts";
@@ -40,18 +39,6 @@ const HEARTBEAT_MS = 15_000;
 const WOKEN_EVENTS = 3;
 /** Past workerd's eviction of an idle object (~10 s). */
 const EVICTED_AFTER_MS = 13_000;
-const TYPES = [
-  "morningDigest",
-  "taskReminder",
-  "eveningSummary",
-  "weeklyReport",
-] as const;
-const occurrences = TYPES.flatMap((type, t) =>
-  Array.from({ length: 24 }, (_, m) => ({
-    type,
-    localTime: `0${t}:${String(m).padStart(2, "0")}`,
-  }))
-);
 const userId = (i: number) => `cost-${i}`;
 
 // -- the month the issue describes, priced --------------------------------
@@ -106,7 +93,10 @@ const loadAtStart = (await Deno.readTextFile("/proc/loadavg")).trim();
 const stack = await startRemoteStack();
 const phases: Record<string, unknown> = {};
 try {
-  await seedPreferences(stack);
+  await seedOccurrenceUsers(
+    stack.libsqlUrl,
+    Array.from({ length: USERS }, (_, i) => userId(i)),
+  );
   const { workerd } = stack.pids();
   // User i streams over SSE when i is even, over WebSocket when odd; each
   // transport is a fleet of its own, so the idle minute can be split.
@@ -139,7 +129,7 @@ try {
 
     // Scheduled notifications: the signed QStash delivery of one user's
     // occurrence, to a random online user, one after another.
-    const left = Array.from({ length: USERS }, () => [...occurrences]);
+    const left = Array.from({ length: USERS }, () => [...OCCURRENCES]);
     let start = await snapshot(stack, workerd);
     for (let e = 0; e < EVENTS; e++) {
       const i = Math.floor(Math.random() * USERS);
@@ -313,60 +303,10 @@ async function idle(workerd: number) {
   }
 }
 
-async function deliver(
-  stack: RemoteStack,
-  user: string,
-  o: { type: string; localTime: string },
-) {
-  const body = JSON.stringify({
-    kind: "user-schedule",
-    userId: user,
-    type: o.type,
-    localTime: o.localTime,
-  });
-  const url = `${stack.url}/v1/qstash/callback`;
-  const signature = await signDelivery({
-    signingKey: DEV_QSTASH_CURRENT_SIGNING_KEY,
-    url,
-    body: new TextEncoder().encode(body),
-    nowSeconds: Math.floor(Date.now() / 1000),
-  });
-  const res = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "upstash-signature": signature,
-      "upstash-message-id": `msg_cost_${crypto.randomUUID()}`,
-      "upstash-retried": "0",
-    },
-    body,
-  });
+async function deliver(stack: RemoteStack, user: string, o: Occurrence) {
+  const res = await postOccurrence(stack.url, user, o);
   if (!res.ok) throw new Error(`callback ${res.status}: ${await res.text()}`);
   await res.body?.cancel();
-}
-
-/** Each user's preferences straight into libSQL, as in latency.ts. */
-async function seedPreferences(stack: RemoteStack) {
-  const prefs = defaultPreferences(DEMO);
-  for (const type of TYPES) {
-    prefs.types[type] = {
-      enabled: true,
-      times: occurrences.filter((o) => o.type === type).map((o) => o.localTime),
-      days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-    };
-  }
-  const data = JSON.stringify({ ...prefs, enabled: true, timezone: "UTC" });
-  const db = createClient({ url: stack.standInsEnv.LIBSQL_URL ?? "" });
-  try {
-    const ids = Array.from({ length: USERS }, (_, i) => userId(i));
-    await db.execute({
-      sql: `insert into preferences (user_id, version, data, active, updated_at)
-            values ${ids.map(() => "(?, 1, ?, 1, 0)").join(", ")}`,
-      args: ids.flatMap((id) => [id, data]),
-    });
-  } finally {
-    db.close();
-  }
 }
 
 interface Month {

@@ -1,11 +1,10 @@
-import { createClient } from "@libsql/client";
-import {
-  DEV_QSTASH_CURRENT_SIGNING_KEY,
-  signDelivery,
-} from "@herald/standin-qstash";
-import { defaultPreferences } from "../src/domain/preferences.ts";
-import { DEMO } from "../tests/support/demo_catalogue.ts";
 import { ensureFileLimit } from "./support/file_limit.ts";
+import {
+  type Occurrence,
+  OCCURRENCES,
+  postOccurrence,
+  seedOccurrenceUsers,
+} from "./support/occurrence_callbacks.ts";
 import { startNchan } from "./support/nchan.ts";
 import { cpuMs } from "./support/processes.ts";
 import { type RemoteStack, startRemoteStack } from "./support/remote_stack.ts";
@@ -43,23 +42,7 @@ const USERS = Number(Deno.env.get("BENCH_USERS") ?? 1000);
 const RATE = Number(Deno.env.get("BENCH_RATE") ?? 50);
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? 30);
 const WARMUP_EVENTS = 100;
-const TYPES = [
-  "morningDigest",
-  "taskReminder",
-  "eveningSummary",
-  "weeklyReport",
-] as const;
-const TIMES_PER_TYPE = 24;
 const HEARTBEAT_MS = 15_000;
-
-/** Every type at distinct local times: type t fires at 0t:00 … 0t:23. */
-const occurrences = TYPES.flatMap((type, t) =>
-  Array.from({ length: TIMES_PER_TYPE }, (_, m) => ({
-    type,
-    localTime: `0${t}:${String(m).padStart(2, "0")}`,
-  }))
-);
-
 const userId = (i: number) => `lat-${i}`;
 
 await ensureFileLimit(USERS + 500);
@@ -69,10 +52,13 @@ const stack = await startRemoteStack();
 const herald: Record<string, unknown> = {};
 const targets: Record<string, unknown> = {};
 try {
-  await seedPreferences(stack);
+  await seedOccurrenceUsers(
+    stack.libsqlUrl,
+    Array.from({ length: USERS }, (_, i) => userId(i)),
+  );
   const port = Number(new URL(stack.url).port);
   // Occurrences left per user, shared by both transports' callback runs.
-  const left = Array.from({ length: USERS }, () => [...occurrences]);
+  const left = Array.from({ length: USERS }, () => [...OCCURRENCES]);
   for (const transport of ["sse", "websocket"] as const) {
     const specs: SubscriberSpec[] = [];
     for (let i = 0; i < USERS; i++) {
@@ -247,72 +233,9 @@ async function fetchTimed(send: () => Promise<Response>): Promise<number> {
   return start;
 }
 
-/** Signs and posts the QStash delivery of one user's occurrence. */
-async function deliver(
-  stack: RemoteStack,
-  user: string,
-  o: { type: string; localTime: string },
-): Promise<number> {
-  const body = JSON.stringify({
-    kind: "user-schedule",
-    userId: user,
-    type: o.type,
-    localTime: o.localTime,
-  });
-  const url = `${stack.url}/v1/qstash/callback`;
-  const signature = await signDelivery({
-    signingKey: DEV_QSTASH_CURRENT_SIGNING_KEY,
-    url,
-    body: new TextEncoder().encode(body),
-    nowSeconds: Math.floor(Date.now() / 1000),
-  });
-  return await fetchTimed(() =>
-    fetch(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "upstash-signature": signature,
-        "upstash-message-id": `msg_bench_${crypto.randomUUID()}`,
-        "upstash-retried": "0",
-      },
-      body,
-    })
-  );
-}
-
-/**
- * Every user's preferences, written straight into libSQL (as a restore
- * would): each type on at its 24 local times, every day, in UTC. The
- * callback path reads them; no QStash schedule is needed to post a
- * delivery, and 96,000 of them would only slow the set-up.
- */
-async function seedPreferences(stack: RemoteStack) {
-  const prefs = defaultPreferences(DEMO);
-  for (const type of TYPES) {
-    prefs.types[type] = {
-      enabled: true,
-      times: occurrences.filter((o) => o.type === type).map((o) => o.localTime),
-      days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-    };
-  }
-  const data = JSON.stringify({ ...prefs, enabled: true, timezone: "UTC" });
-  const db = createClient({ url: stack.standInsEnv.LIBSQL_URL ?? "" });
-  try {
-    for (let i = 0; i < USERS; i += 500) {
-      const ids = Array.from(
-        { length: Math.min(500, USERS - i) },
-        (_, k) => userId(i + k),
-      );
-      await db.execute({
-        sql:
-          `insert into preferences (user_id, version, data, active, updated_at)
-              values ${ids.map(() => "(?, 1, ?, 1, 0)").join(", ")}`,
-        args: ids.flatMap((id) => [id, data]),
-      });
-    }
-  } finally {
-    db.close();
-  }
+/** Posts one occurrence's signed delivery; resolves with when it was sent. */
+function deliver(stack: RemoteStack, user: string, o: Occurrence) {
+  return fetchTimed(() => postOccurrence(stack.url, user, o));
 }
 
 /** A peer payload the size of Herald's notification event. */
