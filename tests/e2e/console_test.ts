@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium, noChromium } from "../support/chromium.ts";
 import { startTestStack, type TestStack } from "../support/test_stack.ts";
 
 /**
@@ -8,10 +9,6 @@ import { startTestStack, type TestStack } from "../support/test_stack.ts";
  * unread badge right, and after a forced disconnect shows what was sent
  * meanwhile, once each.
  */
-const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
-const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
-// On CI a missing browser is a failure, not a skip: .ci/run installs it.
-const skip = !hasChromium && Deno.env.get("CI") !== "true";
 
 async function send(stack: TestStack, userId: string, title: string) {
   const res = await stack.admin("/v1/notifications", {
@@ -54,7 +51,7 @@ for (const transport of ["sse", "websocket"] as const) {
   Deno.test({
     name:
       `the console shows live notifications and resumes after a forced disconnect (${transport})`,
-    ignore: skip,
+    ignore: noChromium,
     // Chromium's own pipes and timers outlive a test's bookkeeping.
     sanitizeOps: false,
     sanitizeResources: false,
@@ -62,18 +59,7 @@ for (const transport of ["sse", "websocket"] as const) {
       const stack = await startTestStack();
       let browser: Browser | null = null;
       try {
-        browser = await chromium.launch({
-          executablePath: CHROMIUM,
-          args: [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-          ],
-        });
+        browser = await launchChromium();
         const context = await browser.newContext();
         const page = await context.newPage();
         const errors: string[] = [];

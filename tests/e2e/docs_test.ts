@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchChromium, noChromium } from "../support/chromium.ts";
 import { startTestStack } from "../support/test_stack.ts";
 
 /**
@@ -7,14 +8,10 @@ import { startTestStack } from "../support/test_stack.ts";
  * document offline (every request stays on Herald's origin) and its
  * "Test Request" client calls the API and shows the answer.
  */
-const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
-const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
-// On CI a missing browser is a failure, not a skip: .ci/run installs it.
-const skip = !hasChromium && Deno.env.get("CI") !== "true";
 
 Deno.test({
   name: "the docs page renders the API offline and its client calls the API",
-  ignore: skip,
+  ignore: noChromium,
   // Chromium's own pipes and timers outlive a test's bookkeeping.
   sanitizeOps: false,
   sanitizeResources: false,
@@ -22,18 +19,7 @@ Deno.test({
     const stack = await startTestStack();
     let browser: Browser | null = null;
     try {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          "--no-first-run",
-        ],
-      });
+      browser = await launchChromium();
       const page = await browser.newPage();
       const elsewhere: string[] = [];
       const errors: string[] = [];
