@@ -1,6 +1,7 @@
 import { duePendingUsers } from "../../store/preferences_store.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
 import {
+  pendingOutcome,
   type ReconcileDeps,
   type ReconcileOutcome,
   reconcileUser,
@@ -72,13 +73,6 @@ async function retry(
     return await reconcileUser(deps, userId, { held });
   } catch (error) {
     if (!(error instanceof SchedulerError)) throw error;
-    return {
-      status: "pending",
-      created: [],
-      updated: [],
-      deleted: [],
-      unchanged: [],
-      reason: "scheduler_unavailable",
-    };
+    return pendingOutcome("scheduler_unavailable");
   }
 }

@@ -53,6 +53,20 @@ export interface ReconcileOutcome {
   reason?: "scheduler_unavailable" | "database_unavailable" | "in_progress";
 }
 
+/** A reconcile that has changed nothing (yet), pending for `reason`. */
+export function pendingOutcome(
+  reason?: ReconcileOutcome["reason"],
+): ReconcileOutcome {
+  return {
+    status: "pending",
+    created: [],
+    updated: [],
+    deleted: [],
+    unchanged: [],
+    ...(reason ? { reason } : {}),
+  };
+}
+
 export type ReconcileDeps = Pick<
   AppDeps,
   "db" | "scheduler" | "log" | "now" | "config" | "catalogue"
@@ -110,13 +124,7 @@ export async function reconcileUser(
   userId: string,
   opts: ReconcileOptions = {},
 ): Promise<ReconcileOutcome> {
-  const outcome: ReconcileOutcome = {
-    status: "pending",
-    created: [],
-    updated: [],
-    deleted: [],
-    unchanged: [],
-  };
+  const outcome = pendingOutcome();
   try {
     return await reconcileRounds(deps, userId, opts, outcome);
   } catch (error) {

@@ -28,6 +28,7 @@ import { runningOf, runningQuery } from "../../store/scheduler_state_store.ts";
 import { membersOfUserQuery } from "../../store/slot_store.ts";
 import {
   LEASE_MS,
+  pendingOutcome,
   type ReconcileOutcome,
   reconcileUser,
 } from "./reconcile_user.ts";
@@ -143,24 +144,13 @@ export async function updatePreferences(
         preferences: next,
       },
     })
-    : inProgress();
+    : pendingOutcome("in_progress");
   return {
     userId,
     preferences: next,
     version: written.version,
     changes,
     reconcile,
-  };
-}
-
-function inProgress(): ReconcileOutcome {
-  return {
-    status: "pending",
-    created: [],
-    updated: [],
-    deleted: [],
-    unchanged: [],
-    reason: "in_progress",
   };
 }
 
