@@ -13,7 +13,7 @@ import { verifyQStashSignature } from "../http/qstash_signature.ts";
 import type { AppDeps } from "../deps.ts";
 import { deliverOccurrence } from "../services/delivery/deliver_occurrence.ts";
 import { deliverSlotPage } from "../services/delivery/deliver_slot.ts";
-import { handleSystemCallback } from "../services/jobs/handle_system_callback.ts";
+import { handleSystemCallback } from "../services/callbacks/handle_system_callback.ts";
 
 const callback = createRoute({
   method: "post",

@@ -7,14 +7,14 @@ import { adminOnly, errors, json, openApiRoutes } from "../http/openapi.ts";
 import { orUnavailable } from "../http/unavailable.ts";
 import { checkHealth } from "../services/ops/check_health.ts";
 import { activeUserCount, statsByDay } from "../services/ops/usage.ts";
-import { allDrift, userDrift } from "../services/scheduler/drift_report.ts";
-import { forceReconcile } from "../services/preferences/force_reconcile.ts";
-import { schedulerStatus } from "../services/scheduler/scheduler_status.ts";
-import { readOperation } from "../services/scheduler/operation_view.ts";
+import { allDrift, userDrift } from "../services/control/drift_report.ts";
+import { forceReconcile } from "../services/control/force_reconcile.ts";
+import { schedulerStatus } from "../services/control/scheduler_status.ts";
+import { readOperation } from "../services/control/operation_view.ts";
 import {
   DEFAULT_OPERATION_OPTIONS,
   startOperation,
-} from "../services/scheduler/scheduler_operations.ts";
+} from "../services/control/scheduler_operations.ts";
 import {
   dailyStats,
   driftReport,

@@ -23,12 +23,12 @@ import {
   updateType,
 } from "../../store/catalogue_store.ts";
 import { listJobs } from "../../store/job_store.ts";
-import type { OperationView } from "../scheduler/operation_view.ts";
+import type { OperationView } from "../control/operation_view.ts";
 import {
   DEFAULT_OPERATION_OPTIONS,
   type OperationOptions,
   startRetype,
-} from "../scheduler/scheduler_operations.ts";
+} from "../control/scheduler_operations.ts";
 
 /**
  * The catalogue as an admin edits it (`/v1/types`). A change is saved

@@ -5,7 +5,7 @@ import { insertType } from "../../store/catalogue_store.ts";
 import type { Database } from "../../store/database.ts";
 import { insertOperation } from "../../store/operation_store.ts";
 import { anyPreferences } from "../../store/preferences_store.ts";
-import { RETYPE_FIRST_PHASE } from "../scheduler/retype_steps.ts";
+import { RETYPE_FIRST_PHASE } from "../control/retype_steps.ts";
 
 /**
  * A catalogue seed (`herald.types.json`): the types a deployment starts

@@ -26,7 +26,7 @@ import { isGapTwinId } from "../../domain/schedule_plan.ts";
 import { recordDeliveryLag } from "./delivery_lag.ts";
 import { reconcileUser } from "../preferences/reconcile_user.ts";
 import { finishFanOut, storeAndNotifyUsers } from "./create_notification.ts";
-import { decodeStoredPreferences } from "../preferences/stored_preferences.ts";
+import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 
 export type DeliveryOutcome =
   | { status: "sent"; notificationId: string }

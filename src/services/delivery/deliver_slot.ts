@@ -23,8 +23,8 @@ import {
   type DueOccurrence,
   stillWanted,
 } from "./deliver_occurrence.ts";
-import { slotsOutOfStep, syncSlots } from "../scheduler/slot_schedules.ts";
-import { decodeStoredPreferences } from "../preferences/stored_preferences.ts";
+import { slotsOutOfStep, syncSlots } from "../schedules/slot_schedules.ts";
+import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 
 /** Members one request serves; the rest go on in the next page's message. */
 export const SLOT_PAGE_SIZE = 250;

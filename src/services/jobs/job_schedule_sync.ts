@@ -3,7 +3,7 @@ import type { JobDefinition } from "../../domain/job_definition.ts";
 import { jobScheduleId, planJobSchedule } from "../../domain/job_schedule.ts";
 import type { AppDeps } from "../../deps.ts";
 import { forgetHeld, recordJobHeld } from "../../store/schedule_ledger.ts";
-import { pauseTracker } from "../scheduler/pause_tracker.ts";
+import { pauseTracker } from "../schedules/pause_tracker.ts";
 
 type Deps = Pick<AppDeps, "db" | "scheduler" | "log" | "now" | "config">;
 

@@ -1,9 +1,9 @@
 import type { AppDeps, Background } from "../../deps.ts";
 import { retryFanOuts } from "../delivery/notify_channels.ts";
 import { reconcilePending } from "../preferences/reconcile_pending.ts";
-import { resumeStalledOperations } from "../scheduler/scheduler_operations.ts";
+import { resumeStalledOperations } from "../control/scheduler_operations.ts";
 import { syncPendingJobs } from "../jobs/system_jobs.ts";
-import { sweepSlots } from "../scheduler/slot_schedules.ts";
+import { sweepSlots } from "../schedules/slot_schedules.ts";
 
 /**
  * What the cron trigger (Workers) or the timer (Deno) runs every minute:

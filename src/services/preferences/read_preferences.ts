@@ -4,7 +4,7 @@ import {
 } from "../../domain/preferences.ts";
 import type { AppDeps } from "../../deps.ts";
 import { readStoredPreferences } from "../../store/preferences_store.ts";
-import { decodeStoredPreferences } from "./stored_preferences.ts";
+import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 
 export interface PreferencesView {
   userId: string;

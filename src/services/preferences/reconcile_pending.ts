@@ -6,7 +6,7 @@ import {
   type ReconcileOutcome,
   reconcileUser,
 } from "./reconcile_user.ts";
-import { userTruth } from "./user_truth.ts";
+import { userTruth } from "../schedules/user_truth.ts";
 
 export interface PendingSweep {
   attempted: number;

@@ -36,12 +36,12 @@ import {
   type StoredMember,
 } from "../../store/slot_store.ts";
 import { membershipId, planMemberships } from "../../domain/slot_plan.ts";
-import { syncSlots } from "../scheduler/slot_schedules.ts";
-import { type PauseTracker, pauseTracker } from "../scheduler/pause_tracker.ts";
+import { syncSlots } from "../schedules/slot_schedules.ts";
+import { type PauseTracker, pauseTracker } from "../schedules/pause_tracker.ts";
 import {
   criticalTypes,
   decodeStoredPreferences,
-} from "./stored_preferences.ts";
+} from "../schedules/stored_preferences.ts";
 
 export interface ReconcileOutcome {
   status: "synced" | "pending";

@@ -32,7 +32,7 @@ import {
   type ReconcileOutcome,
   reconcileUser,
 } from "./reconcile_user.ts";
-import { decodeStoredPreferences } from "./stored_preferences.ts";
+import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 
 export type PreferencesUpdate =
   | { mode: "replace"; put: PreferencesPut }

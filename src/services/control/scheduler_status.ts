@@ -11,7 +11,7 @@ import { preferencesOfUsers } from "../../store/preferences_store.ts";
 import { memberPage, type StoredMember } from "../../store/slot_store.ts";
 import { stillWanted } from "../delivery/deliver_occurrence.ts";
 import type { Catalogue } from "../../domain/catalogue.ts";
-import { decodeStoredPreferences } from "../preferences/stored_preferences.ts";
+import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 import type { AppDeps } from "../../deps.ts";
 import { listJobs } from "../../store/job_store.ts";
 import { latestUnfinished } from "../../store/operation_store.ts";

@@ -1,9 +1,12 @@
 import type { SystemBody } from "../../domain/callback_body.ts";
 import type { AppDeps, Background } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
-import { handleBroadcastPage, handleBroadcastUser } from "./broadcast_job.ts";
-import { runJobById } from "./run_job.ts";
-import { continueOperation } from "../scheduler/scheduler_operations.ts";
+import {
+  handleBroadcastPage,
+  handleBroadcastUser,
+} from "../jobs/broadcast_job.ts";
+import { runJobById } from "../jobs/run_job.ts";
+import { continueOperation } from "../control/scheduler_operations.ts";
 
 /**
  * The callback kinds that are not a user's occurrence: system job runs,

@@ -27,8 +27,8 @@ import {
   slotSchedule,
 } from "../../domain/slot_plan.ts";
 import type { Catalogue } from "../../domain/catalogue.ts";
-import { planUser, type UserPlan } from "../preferences/user_plan.ts";
-import { syncSlots } from "./slot_schedules.ts";
+import { planUser, type UserPlan } from "../schedules/user_plan.ts";
+import { syncSlots } from "../schedules/slot_schedules.ts";
 import { shortId } from "../../domain/log_redaction.ts";
 import { syncJobSchedule } from "../jobs/job_schedule_sync.ts";
 import {
@@ -39,7 +39,7 @@ import {
   type PageStep,
 } from "./operation_context.ts";
 import { reconcileCounted } from "./operation_context.ts";
-import { decodeStoredPreferences } from "../preferences/stored_preferences.ts";
+import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 
 /**
  * Restart: every system job, then every user page by page, then whatever

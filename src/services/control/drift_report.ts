@@ -15,15 +15,15 @@ import type { AppDeps } from "../../deps.ts";
 import { listJobs } from "../../store/job_store.ts";
 import { preferencesPage } from "../../store/preferences_store.ts";
 import { readSchedulerRunning } from "../../store/scheduler_state_store.ts";
-import { decodeStoredPreferences } from "../preferences/stored_preferences.ts";
-import { type UserTruth, userTruth } from "../preferences/user_truth.ts";
+import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
+import { type UserTruth, userTruth } from "../schedules/user_truth.ts";
 import {
   membersOfUserRange,
   occupiedSlots,
   type StoredMember,
 } from "../../store/slot_store.ts";
 import { slotSchedule } from "../../domain/slot_plan.ts";
-import { planUser } from "../preferences/user_plan.ts";
+import { planUser } from "../schedules/user_plan.ts";
 
 type Deps = Pick<
   AppDeps,

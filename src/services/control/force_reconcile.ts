@@ -1,16 +1,19 @@
 import { compareHeld, type DriftEntry } from "../../domain/drift.ts";
 import { slotOfScheduleId } from "../../domain/slot_plan.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
-import { userEntries } from "../scheduler/drift_report.ts";
-import { syncSlots } from "../scheduler/slot_schedules.ts";
+import { userEntries } from "./drift_report.ts";
+import { syncSlots } from "../schedules/slot_schedules.ts";
 import { memberWrites } from "../../store/slot_store.ts";
 import type { AppDeps } from "../../deps.ts";
 import { dependencyUnavailable } from "../../errors.ts";
 import { shortId } from "../../domain/log_redaction.ts";
 import { forgetHeld } from "../../store/schedule_ledger.ts";
 import { readSchedulerRunning } from "../../store/scheduler_state_store.ts";
-import { type ReconcileOutcome, reconcileUser } from "./reconcile_user.ts";
-import { type UserTruth, userTruth } from "./user_truth.ts";
+import {
+  type ReconcileOutcome,
+  reconcileUser,
+} from "../preferences/reconcile_user.ts";
+import { type UserTruth, userTruth } from "../schedules/user_truth.ts";
 
 type Deps = Pick<
   AppDeps,
