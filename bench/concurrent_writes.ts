@@ -4,12 +4,12 @@ import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import {
   planUserSchedules,
   scheduleOwner,
-} from "../src/domain/schedule_plan.ts";
+} from "../src/domain/schedules/schedule_plan.ts";
 import {
   membershipId,
   planMemberships,
   slotSchedule,
-} from "../src/domain/slot_plan.ts";
+} from "../src/domain/schedules/slot_plan.ts";
 import { preferencesView } from "../tests/support/bodies.ts";
 import { statusBody } from "../tests/support/scheduler_bodies.ts";
 import { startRemoteStack } from "./support/remote_stack.ts";

@@ -1,4 +1,4 @@
-import { parseLabelText } from "../src/domain/prometheus.ts";
+import { parseLabelText } from "../src/domain/metrics/prometheus.ts";
 import { ensureFileLimit } from "./support/file_limit.ts";
 import {
   type Occurrence,

@@ -1,6 +1,6 @@
 import { createClient } from "@libsql/client/web";
 import { z } from "zod";
-import { defaultPreferences } from "../src/domain/preferences.ts";
+import { defaultPreferences } from "../src/domain/preferences/preferences.ts";
 import { DEMO } from "../tests/support/demo_catalogue.ts";
 import { callsBetween, qstashStats } from "../tests/support/qstash.ts";
 import { runView } from "../tests/support/scheduler_bodies.ts";

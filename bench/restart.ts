@@ -8,13 +8,13 @@ import { z } from "zod";
 import {
   encodeOverrides,
   type PreferenceOverrides,
-} from "../src/domain/preference_overrides.ts";
-import { planUserSchedules } from "../src/domain/schedule_plan.ts";
+} from "../src/domain/preferences/preference_overrides.ts";
+import { planUserSchedules } from "../src/domain/schedules/schedule_plan.ts";
 import {
   membershipId,
   planMemberships,
   slotSchedule,
-} from "../src/domain/slot_plan.ts";
+} from "../src/domain/schedules/slot_plan.ts";
 import { type Member, population } from "./support/population.ts";
 import {
   callsBetween,

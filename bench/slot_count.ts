@@ -1,6 +1,6 @@
-import { planUserSchedules } from "../src/domain/schedule_plan.ts";
-import { planMemberships } from "../src/domain/slot_plan.ts";
-import { offsetAt } from "../src/domain/zoned_time.ts";
+import { planUserSchedules } from "../src/domain/schedules/schedule_plan.ts";
+import { planMemberships } from "../src/domain/schedules/slot_plan.ts";
+import { offsetAt } from "../src/domain/time/zoned_time.ts";
 import { SLOT_PAGE_SIZE } from "../src/services/delivery/deliver_slot.ts";
 import { population, ZONE_WEIGHTS } from "./support/population.ts";
 import { report } from "./stats.ts";

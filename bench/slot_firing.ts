@@ -3,9 +3,12 @@ import { Client } from "@upstash/qstash";
 import { sign } from "hono/jwt";
 import { z } from "zod";
 import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
-import { encodeOverrides } from "../src/domain/preference_overrides.ts";
-import { membershipId, slotSchedule } from "../src/domain/slot_plan.ts";
-import { WEEKDAYS } from "../src/domain/weekday.ts";
+import { encodeOverrides } from "../src/domain/preferences/preference_overrides.ts";
+import {
+  membershipId,
+  slotSchedule,
+} from "../src/domain/schedules/slot_plan.ts";
+import { WEEKDAYS } from "../src/domain/time/weekday.ts";
 import { ensureFileLimit } from "./support/file_limit.ts";
 import { startRemoteStack } from "./support/remote_stack.ts";
 import { SseFleet } from "./support/sse_fleet.ts";

@@ -1,6 +1,6 @@
 import type { Redis } from "@upstash/redis";
 import type { Config } from "./config.ts";
-import type { Catalogue } from "./domain/catalogue.ts";
+import type { Catalogue } from "./domain/catalogue/catalogue.ts";
 import type { Database } from "./store/database.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { MetricsRecorder } from "./ports/metrics.ts";

@@ -3,7 +3,7 @@ import {
   DEV_QSTASH_CURRENT_SIGNING_KEY,
   signDelivery,
 } from "@herald/standin-qstash";
-import { defaultPreferences } from "../../src/domain/preferences.ts";
+import { defaultPreferences } from "../../src/domain/preferences/preferences.ts";
 import { DEMO } from "../../tests/support/demo_catalogue.ts";
 
 /**

@@ -1,9 +1,9 @@
 import {
   effectivePreferences,
   type PreferenceOverrides,
-} from "../../src/domain/preference_overrides.ts";
-import type { Preferences } from "../../src/domain/preferences.ts";
-import { type Weekday, WEEKDAYS } from "../../src/domain/weekday.ts";
+} from "../../src/domain/preferences/preference_overrides.ts";
+import type { Preferences } from "../../src/domain/preferences/preferences.ts";
+import { type Weekday, WEEKDAYS } from "../../src/domain/time/weekday.ts";
 import { DEMO } from "../../tests/support/demo_catalogue.ts";
 
 /**

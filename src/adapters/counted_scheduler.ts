@@ -1,4 +1,4 @@
-import { QSTASH_CALL_DURATION } from "../domain/histogram.ts";
+import { QSTASH_CALL_DURATION } from "../domain/metrics/histogram.ts";
 import { type MetricsRecorder, observe } from "../ports/metrics.ts";
 import type { SchedulerPort } from "../ports/scheduler.ts";
 

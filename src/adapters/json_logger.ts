@@ -1,5 +1,5 @@
 import type { LogFields, Logger, LogLevel, LogSink } from "../ports/logger.ts";
-import { redactScheduleIds } from "../domain/log_redaction.ts";
+import { redactScheduleIds } from "../domain/codecs/log_redaction.ts";
 
 /** The Logger as one JSON object per line, schedule ids redacted. */
 export function createLogger(

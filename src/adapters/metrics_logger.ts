@@ -2,7 +2,7 @@ import type { LogFields, Logger, LogLevel } from "../ports/logger.ts";
 import {
   type HistogramDefinition,
   RECONCILE_DURATION,
-} from "../domain/histogram.ts";
+} from "../domain/metrics/histogram.ts";
 import { type MetricsRecorder, observe } from "../ports/metrics.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { labelText } from "../domain/prometheus.ts";
+import { labelText } from "../domain/metrics/prometheus.ts";
 import type { MetricsRecorder } from "../ports/metrics.ts";
 import { schema } from "../store/database.ts";
 

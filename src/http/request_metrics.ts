@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { matchedRoutes } from "hono/route";
-import { HTTP_REQUEST_DURATION } from "../domain/histogram.ts";
+import { HTTP_REQUEST_DURATION } from "../domain/metrics/histogram.ts";
 import type { MetricsRecorder } from "../ports/metrics.ts";
 import { observe } from "../ports/metrics.ts";
 

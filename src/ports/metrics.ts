@@ -1,4 +1,7 @@
-import { type HistogramDefinition, observation } from "../domain/histogram.ts";
+import {
+  type HistogramDefinition,
+  observation,
+} from "../domain/metrics/histogram.ts";
 import type { Database } from "../store/database.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { JOB_ID_PATTERN, jobPutSchema } from "../domain/job_definition.ts";
+import { JOB_ID_PATTERN, jobPutSchema } from "../domain/jobs/job_definition.ts";
 import { AppError } from "../errors.ts";
 import { authenticate, requireAdmin } from "../http/auth.ts";
 import { jsonOnly } from "../http/json_body.ts";

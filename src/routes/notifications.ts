@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import {
   createNotificationSchema,
   SEVERITIES,
-} from "../domain/notification.ts";
+} from "../domain/delivery/notification.ts";
 import { AppError } from "../errors.ts";
 import {
   authenticate,

@@ -2,8 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import {
   preferencesPatchSchema,
   preferencesPutSchema,
-} from "../domain/preferences.ts";
-import { WEEKDAYS } from "../domain/weekday.ts";
+} from "../domain/preferences/preferences.ts";
+import { WEEKDAYS } from "../domain/time/weekday.ts";
 import { authenticate, requireSelfOrAdmin } from "../http/auth.ts";
 import { jsonOnly } from "../http/json_body.ts";
 import {

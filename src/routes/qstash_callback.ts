@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { callbackBodySchema } from "../domain/callback_body.ts";
+import { callbackBodySchema } from "../domain/callbacks/callback_body.ts";
 import { AppError, dependencyUnavailable } from "../errors.ts";
 import { jsonOrNull } from "../http/json_body.ts";
 import {

@@ -1,12 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { WEEKDAYS } from "../domain/weekday.ts";
-import { SEVERITIES } from "../domain/notification.ts";
+import { WEEKDAYS } from "../domain/time/weekday.ts";
+import { SEVERITIES } from "../domain/delivery/notification.ts";
 import {
   typeCreateSchema,
   typeDefinitionSchema,
   typeIdSchema,
   typePatchSchema,
-} from "../domain/notification_type.ts";
+} from "../domain/catalogue/notification_type.ts";
 import { authenticate, requireAdmin } from "../http/auth.ts";
 import { jsonOnly } from "../http/json_body.ts";
 import {

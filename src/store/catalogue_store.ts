@@ -3,11 +3,11 @@ import {
   type Catalogue,
   catalogueOf,
   type NotificationType,
-} from "../domain/catalogue.ts";
+} from "../domain/catalogue/catalogue.ts";
 import {
   definitionOf,
   typeDefinitionSchema,
-} from "../domain/notification_type.ts";
+} from "../domain/catalogue/notification_type.ts";
 import type { Database } from "./database.ts";
 import { schema } from "./database.ts";
 

@@ -1,5 +1,5 @@
 import { and, eq, gte, sql } from "drizzle-orm";
-import { channelName } from "../domain/channel.ts";
+import { channelName } from "../domain/delivery/channel.ts";
 import type { Database } from "./database.ts";
 import { schema } from "./database.ts";
 

@@ -1,4 +1,4 @@
-import { parseLabelText, type Sample } from "../domain/prometheus.ts";
+import { parseLabelText, type Sample } from "../domain/metrics/prometheus.ts";
 import type { Database } from "./database.ts";
 import { schema } from "./database.ts";
 

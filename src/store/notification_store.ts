@@ -1,5 +1,8 @@
 import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
-import type { NotificationView, Severity } from "../domain/notification.ts";
+import type {
+  NotificationView,
+  Severity,
+} from "../domain/delivery/notification.ts";
 import type { Database } from "./database.ts";
 import { schema } from "./database.ts";
 import {

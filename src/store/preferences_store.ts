@@ -11,7 +11,7 @@ import {
   type SQL,
   sql,
 } from "drizzle-orm";
-import type { TypeChange, TypeShape } from "../domain/type_change.ts";
+import type { TypeChange, TypeShape } from "../domain/catalogue/type_change.ts";
 import type { Database } from "./database.ts";
 import { schema } from "./database.ts";
 

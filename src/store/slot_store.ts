@@ -11,7 +11,7 @@ import {
   sql,
 } from "drizzle-orm";
 import { z } from "zod";
-import type { Membership } from "../domain/slot_plan.ts";
+import type { Membership } from "../domain/schedules/slot_plan.ts";
 import type { Database } from "./database.ts";
 import { schema } from "./database.ts";
 

@@ -1,6 +1,6 @@
 import { startInProcessStack } from "./support/in_process_stack.ts";
 import assert from "node:assert/strict";
-import { slotScheduleId } from "../../src/domain/slot_plan.ts";
+import { slotScheduleId } from "../../src/domain/schedules/slot_plan.ts";
 import { reconcileUser } from "../../src/services/preferences/reconcile_user.ts";
 import { read, writeResult } from "../support/bodies.ts";
 

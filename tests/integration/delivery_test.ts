@@ -5,10 +5,10 @@ import {
   DEV_QSTASH_NEXT_SIGNING_KEY,
   DEV_QSTASH_TOKEN,
 } from "@herald/standin-qstash";
-import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
-import { slotScheduleId } from "../../src/domain/slot_plan.ts";
+import { scheduleIdFor } from "../../src/domain/schedules/schedule_plan.ts";
+import { slotScheduleId } from "../../src/domain/schedules/slot_plan.ts";
 import { signWebhook } from "../../src/adapters/webhook_client.ts";
-import { addDays, localParts } from "../../src/domain/zoned_time.ts";
+import { addDays, localParts } from "../../src/domain/time/zoned_time.ts";
 import { deliver, signedDelivery } from "../support/deliveries.ts";
 import { advanceToNextRun, heraldNow, userJobs } from "../support/placement.ts";
 import { SseStream } from "../support/sse.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createClient } from "@libsql/client/web";
 import { z } from "zod";
-import { defaultPreferences } from "../../src/domain/preferences.ts";
+import { defaultPreferences } from "../../src/domain/preferences/preferences.ts";
 import { DEMO } from "../support/demo_catalogue.ts";
 import { read } from "../support/bodies.ts";
 import { deliver, signedDelivery } from "../support/deliveries.ts";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
-import { isHeraldSchedule } from "../../src/domain/job_schedule.ts";
-import { scheduleOwner } from "../../src/domain/schedule_plan.ts";
-import { slotOfScheduleId } from "../../src/domain/slot_plan.ts";
+import { isHeraldSchedule } from "../../src/domain/jobs/job_schedule.ts";
+import { scheduleOwner } from "../../src/domain/schedules/schedule_plan.ts";
+import { slotOfScheduleId } from "../../src/domain/schedules/slot_plan.ts";
 import { read } from "../support/bodies.ts";
 import { qstashClient } from "../support/qstash.ts";
 import { operationBody } from "../support/scheduler_bodies.ts";

@@ -7,8 +7,8 @@ import {
   decodeOverrides,
   encodeOverrides,
   encodePatch,
-} from "../../src/domain/preference_overrides.ts";
-import type { PreferencesPatch } from "../../src/domain/preferences.ts";
+} from "../../src/domain/preferences/preference_overrides.ts";
+import type { PreferencesPatch } from "../../src/domain/preferences/preferences.ts";
 import { type Database, openDatabase } from "../../src/store/database.ts";
 import {
   markMovedQuery,

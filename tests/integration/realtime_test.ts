@@ -3,7 +3,7 @@ import {
   type ConnectionState,
   HeraldClient,
 } from "../../src/client/herald_client.ts";
-import { fnv1a32 } from "../../src/domain/fnv1a.ts";
+import { fnv1a32 } from "../../src/domain/codecs/fnv1a.ts";
 import {
   channelStatus,
   CURSOR,

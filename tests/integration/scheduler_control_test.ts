@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { isHeraldSchedule } from "../../src/domain/job_schedule.ts";
-import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
-import { slotScheduleId } from "../../src/domain/slot_plan.ts";
+import { isHeraldSchedule } from "../../src/domain/jobs/job_schedule.ts";
+import { scheduleIdFor } from "../../src/domain/schedules/schedule_plan.ts";
+import { slotScheduleId } from "../../src/domain/schedules/slot_plan.ts";
 import { expectScheduled, heraldNow, userJobs } from "../support/placement.ts";
 import { callsBetween, qstashClient, qstashStats } from "../support/qstash.ts";
 import { integrationSuite } from "../support/suite.ts";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createClient } from "@libsql/client/web";
 import { z } from "zod";
-import { slotPageBody } from "../../src/domain/callback_body.ts";
-import { membershipId } from "../../src/domain/slot_plan.ts";
+import { slotPageBody } from "../../src/domain/callbacks/callback_body.ts";
+import { membershipId } from "../../src/domain/schedules/slot_plan.ts";
 import { deliver, signedDelivery } from "../support/deliveries.ts";
 import { advanceToNextRun, userJobs } from "../support/placement.ts";
 import { advanceClock, qstashCalls } from "../support/qstash.ts";

@@ -2,8 +2,8 @@ import { z } from "zod";
 import {
   daysSchema,
   timesSchema,
-} from "../../src/domain/preferences_schema.ts";
-import { canonicalTimeZone } from "../../src/domain/time_zone.ts";
+} from "../../src/domain/preferences/preferences_schema.ts";
+import { canonicalTimeZone } from "../../src/domain/time/time_zone.ts";
 
 /**
  * Response shapes the tests read. Parsing (not casting) is itself an

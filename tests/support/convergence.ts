@@ -2,7 +2,7 @@ import type { Client, Schedule } from "@upstash/qstash";
 import {
   planUserSchedules,
   scheduleOwner,
-} from "../../src/domain/schedule_plan.ts";
+} from "../../src/domain/schedules/schedule_plan.ts";
 import { preferencesView, read } from "./bodies.ts";
 
 /**

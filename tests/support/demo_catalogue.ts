@@ -1,5 +1,8 @@
 import seed from "../../herald.types.json" with { type: "json" };
-import { type Catalogue, catalogueOf } from "../../src/domain/catalogue.ts";
+import {
+  type Catalogue,
+  catalogueOf,
+} from "../../src/domain/catalogue/catalogue.ts";
 import { catalogueSeedSchema } from "../../src/services/catalogue/seed_catalogue.ts";
 
 /**

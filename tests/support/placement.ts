@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
-import { planUserSchedules } from "../../src/domain/schedule_plan.ts";
+import { planUserSchedules } from "../../src/domain/schedules/schedule_plan.ts";
 import {
   membershipId,
   planMemberships,
   slotSchedule,
-} from "../../src/domain/slot_plan.ts";
+} from "../../src/domain/schedules/slot_plan.ts";
 import { preferencesView, read } from "./bodies.ts";
 import { qstashClient, schedulesOf } from "./qstash.ts";
 import { statusBody } from "./scheduler_bodies.ts";

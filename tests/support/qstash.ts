@@ -1,6 +1,6 @@
 import { Client, type Schedule } from "@upstash/qstash";
 import { z } from "zod";
-import { scheduleOwner } from "../../src/domain/schedule_plan.ts";
+import { scheduleOwner } from "../../src/domain/schedules/schedule_plan.ts";
 import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { eventually } from "@herald/testing";
 import type { TestStack } from "./test_stack.ts";

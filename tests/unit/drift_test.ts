@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { compareHeld, sameHeld, summarize } from "../../src/domain/drift.ts";
+import {
+  compareHeld,
+  sameHeld,
+  summarize,
+} from "../../src/domain/schedules/drift.ts";
 
 const s = (id: string, cron = "0 9 * * *", paused = false) => ({
   id,

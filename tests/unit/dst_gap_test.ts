@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { gapsInYear, nextGapFor } from "../../src/domain/dst_gap.ts";
+import { gapsInYear, nextGapFor } from "../../src/domain/time/dst_gap.ts";
 
 Deno.test("gapsInYear() finds each zone's spring-forward gap", () => {
   assert.deepEqual(gapsInYear("Europe/Paris", 2026), [

@@ -5,8 +5,11 @@ import {
   histogramFamily,
   isHistogramPart,
   observation,
-} from "../../src/domain/histogram.ts";
-import { formatPrometheus, type Sample } from "../../src/domain/prometheus.ts";
+} from "../../src/domain/metrics/histogram.ts";
+import {
+  formatPrometheus,
+  type Sample,
+} from "../../src/domain/metrics/prometheus.ts";
 
 const TIMING: HistogramDefinition = {
   name: "herald_test_seconds",

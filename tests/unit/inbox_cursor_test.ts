@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import {
   decodeInboxCursor,
   encodeInboxCursor,
-} from "../../src/domain/inbox_cursor.ts";
+} from "../../src/domain/inbox/inbox_cursor.ts";
 
 Deno.test("an inbox cursor round-trips through encodeInboxCursor() and decodeInboxCursor()", () => {
   const at = { createdAt: 1_767_225_600_000, id: "ntf_01JX8Y2Q3R" };

@@ -2,14 +2,14 @@ import assert from "node:assert/strict";
 import {
   jobPutSchema,
   parseStoredJob,
-} from "../../src/domain/job_definition.ts";
+} from "../../src/domain/jobs/job_definition.ts";
 import { formatIssuePath } from "../../src/http/validation.ts";
 import {
   isHeraldSchedule,
   jobOwner,
   jobScheduleId,
   planJobSchedule,
-} from "../../src/domain/job_schedule.ts";
+} from "../../src/domain/jobs/job_schedule.ts";
 
 function firstPath(input: unknown): string | null {
   const parsed = jobPutSchema.safeParse(input);

@@ -3,7 +3,7 @@ import {
   checkCronExpression,
   intervalToCron,
   triggerCron,
-} from "../../src/domain/job_trigger.ts";
+} from "../../src/domain/jobs/job_trigger.ts";
 
 const EXACT: [string, string][] = [
   ["1m", "* * * * *"],

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { scheduleIdFor } from "../../src/domain/schedule_plan.ts";
+import { scheduleIdFor } from "../../src/domain/schedules/schedule_plan.ts";
 import { createLogger } from "../../src/adapters/json_logger.ts";
-import { redactScheduleId } from "../../src/domain/log_redaction.ts";
+import { redactScheduleId } from "../../src/domain/codecs/log_redaction.ts";
 import type { MetricsRecorder } from "../../src/ports/metrics.ts";
 import { countingLogger } from "../../src/adapters/metrics_logger.ts";
 

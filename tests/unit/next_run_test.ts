@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { nextRunAt, splitCron } from "../../src/domain/next_run.ts";
+import { nextRunAt, splitCron } from "../../src/domain/jobs/next_run.ts";
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | null) =>

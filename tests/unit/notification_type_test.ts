@@ -4,12 +4,15 @@ import {
   typeCreateSchema,
   typeDefinitionSchema,
   typePatchSchema,
-} from "../../src/domain/notification_type.ts";
+} from "../../src/domain/catalogue/notification_type.ts";
 import {
   renderTemplate,
   unknownPlaceholders,
-} from "../../src/domain/template.ts";
-import { movesAnyone, shapeOf } from "../../src/domain/type_change.ts";
+} from "../../src/domain/delivery/template.ts";
+import {
+  movesAnyone,
+  shapeOf,
+} from "../../src/domain/catalogue/type_change.ts";
 import { formatIssuePath } from "../../src/http/validation.ts";
 import { DEMO } from "../support/demo_catalogue.ts";
 

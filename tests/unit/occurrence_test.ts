@@ -4,13 +4,13 @@ import {
   occurrenceAt,
   occurrenceKey,
   quietHoursEnd,
-} from "../../src/domain/occurrence.ts";
-import { renderTemplate } from "../../src/domain/template.ts";
+} from "../../src/domain/schedules/occurrence.ts";
+import { renderTemplate } from "../../src/domain/delivery/template.ts";
 import {
   addDays,
   localParts,
   zonedInstant,
-} from "../../src/domain/zoned_time.ts";
+} from "../../src/domain/time/zoned_time.ts";
 
 const iso = (t: number) => new Date(t).toISOString();
 

@@ -5,7 +5,7 @@ import {
   encodeListCursor,
   pageOf,
   QSTASH_BATCH_LIMIT,
-} from "../../src/domain/paging.ts";
+} from "../../src/domain/codecs/paging.ts";
 
 Deno.test("pageOf() returns the page and a cursor only when a row beyond it was read", () => {
   const rows = ["a", "b", "c"];

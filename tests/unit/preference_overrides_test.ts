@@ -4,8 +4,8 @@ import {
   effectivePreferences,
   encodeOverrides,
   encodePatch,
-} from "../../src/domain/preference_overrides.ts";
-import { defaultPreferences } from "../../src/domain/preferences.ts";
+} from "../../src/domain/preferences/preference_overrides.ts";
+import { defaultPreferences } from "../../src/domain/preferences/preferences.ts";
 import { DEMO } from "../support/demo_catalogue.ts";
 
 Deno.test("effectivePreferences() puts the user's choices over the catalogue defaults, field by field", () => {

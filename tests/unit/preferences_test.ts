@@ -1,8 +1,8 @@
 // node:assert ships with Deno; @std/assert would have to come from JSR, which
 // this project's machines cannot reach.
 import assert from "node:assert/strict";
-import { catalogueOf } from "../../src/domain/catalogue.ts";
-import { effectivePreferences } from "../../src/domain/preference_overrides.ts";
+import { catalogueOf } from "../../src/domain/catalogue/catalogue.ts";
+import { effectivePreferences } from "../../src/domain/preferences/preference_overrides.ts";
 import {
   applyPatch,
   checkTypes,
@@ -16,7 +16,7 @@ import {
   type PreferencesPatch,
   preferencesPutSchema,
   putOverrides,
-} from "../../src/domain/preferences.ts";
+} from "../../src/domain/preferences/preferences.ts";
 import { formatIssuePath } from "../../src/http/validation.ts";
 import { DEMO } from "../support/demo_catalogue.ts";
 

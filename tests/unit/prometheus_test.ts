@@ -4,7 +4,7 @@ import {
   formatPrometheus,
   labelText,
   parseLabelText,
-} from "../../src/domain/prometheus.ts";
+} from "../../src/domain/metrics/prometheus.ts";
 
 Deno.test("formatPrometheus() writes HELP and TYPE once per family, samples sorted by labels", () => {
   const text = formatPrometheus([{

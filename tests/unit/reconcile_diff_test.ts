@@ -6,16 +6,16 @@ import {
   defaultPreferences,
   parsePreferencesPatch,
   type Preferences,
-} from "../../src/domain/preferences.ts";
+} from "../../src/domain/preferences/preferences.ts";
 import {
   diffSchedules,
   type HeldSchedule,
   isNoop,
-} from "../../src/domain/reconcile_diff.ts";
+} from "../../src/domain/schedules/reconcile_diff.ts";
 import {
   type DesiredSchedule,
   planUserSchedules,
-} from "../../src/domain/schedule_plan.ts";
+} from "../../src/domain/schedules/schedule_plan.ts";
 import { DEMO } from "../support/demo_catalogue.ts";
 
 const DESTINATION = "https://herald.example/qstash/user-schedule";

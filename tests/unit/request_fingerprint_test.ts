@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import {
   canonicalJson,
   requestFingerprint,
-} from "../../src/domain/request_fingerprint.ts";
+} from "../../src/domain/codecs/request_fingerprint.ts";
 
 Deno.test("canonicalJson() sorts keys at every depth and keeps array order", () => {
   assert.equal(

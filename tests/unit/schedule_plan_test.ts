@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { effectivePreferences } from "../../src/domain/preference_overrides.ts";
+import { effectivePreferences } from "../../src/domain/preferences/preference_overrides.ts";
 import {
   applyPatch,
   defaultPreferences,
@@ -7,7 +7,7 @@ import {
   parsePreferencesPut,
   type Preferences,
   putOverrides,
-} from "../../src/domain/preferences.ts";
+} from "../../src/domain/preferences/preferences.ts";
 import {
   type DesiredSchedule,
   isGapTwinId,
@@ -15,7 +15,7 @@ import {
   scheduleIdFor,
   scheduleOwner,
   type SchedulePlacement,
-} from "../../src/domain/schedule_plan.ts";
+} from "../../src/domain/schedules/schedule_plan.ts";
 import { DEMO } from "../support/demo_catalogue.ts";
 
 const DESTINATION = "https://herald.example/qstash/user-schedule";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { effectivePreferences } from "../../src/domain/preference_overrides.ts";
+import { effectivePreferences } from "../../src/domain/preferences/preference_overrides.ts";
 import { DEMO } from "../support/demo_catalogue.ts";
 import {
   membershipId,
@@ -12,8 +12,8 @@ import {
   slotOfScheduleId,
   slotSchedule,
   slotScheduleId,
-} from "../../src/domain/slot_plan.ts";
-import { WEEKDAYS } from "../../src/domain/weekday.ts";
+} from "../../src/domain/schedules/slot_plan.ts";
+import { WEEKDAYS } from "../../src/domain/time/weekday.ts";
 
 const at = (iso: string) => Date.parse(iso);
 const EVERY_DAY = WEEKDAYS;

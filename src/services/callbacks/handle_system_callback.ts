@@ -1,4 +1,4 @@
-import type { SystemBody } from "../../domain/callback_body.ts";
+import type { SystemBody } from "../../domain/callbacks/callback_body.ts";
 import type { AppDeps, Background } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import {

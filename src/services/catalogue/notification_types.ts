@@ -1,15 +1,15 @@
-import type { NotificationType } from "../../domain/catalogue.ts";
-import { parseStoredJob } from "../../domain/job_definition.ts";
+import type { NotificationType } from "../../domain/catalogue/catalogue.ts";
+import { parseStoredJob } from "../../domain/jobs/job_definition.ts";
 import {
   patchedType,
   type TypeDefinition,
   type TypePatch,
-} from "../../domain/notification_type.ts";
+} from "../../domain/catalogue/notification_type.ts";
 import {
   movesAnyone,
   shapeOf,
   type TypeChange,
-} from "../../domain/type_change.ts";
+} from "../../domain/catalogue/type_change.ts";
 import type { AppDeps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { validationError } from "../../http/validation.ts";

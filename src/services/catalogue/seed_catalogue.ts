@@ -1,6 +1,9 @@
 import { z } from "zod";
-import { typeCreateSchema } from "../../domain/notification_type.ts";
-import { shapeOf, type TypeChange } from "../../domain/type_change.ts";
+import { typeCreateSchema } from "../../domain/catalogue/notification_type.ts";
+import {
+  shapeOf,
+  type TypeChange,
+} from "../../domain/catalogue/type_change.ts";
 import { insertType } from "../../store/catalogue_store.ts";
 import type { Database } from "../../store/database.ts";
 import { insertOperation } from "../../store/operation_store.ts";

@@ -4,13 +4,13 @@ import {
   type DriftEntry,
   type DriftSummary,
   summarize,
-} from "../../domain/drift.ts";
-import { indexHeld } from "../../domain/held_index.ts";
-import { parseStoredJob } from "../../domain/job_definition.ts";
+} from "../../domain/schedules/drift.ts";
+import { indexHeld } from "../../domain/schedules/held_index.ts";
+import { parseStoredJob } from "../../domain/jobs/job_definition.ts";
 import {
   isHeraldSchedule,
   planJobSchedule,
-} from "../../domain/job_schedule.ts";
+} from "../../domain/jobs/job_schedule.ts";
 import type { AppDeps } from "../../deps.ts";
 import { listJobs } from "../../store/job_store.ts";
 import { preferencesPage } from "../../store/preferences_store.ts";
@@ -22,7 +22,7 @@ import {
   occupiedSlots,
   type StoredMember,
 } from "../../store/slot_store.ts";
-import { slotSchedule } from "../../domain/slot_plan.ts";
+import { slotSchedule } from "../../domain/schedules/slot_plan.ts";
 import { planUser } from "../schedules/user_plan.ts";
 
 type Deps = Pick<

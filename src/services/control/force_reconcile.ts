@@ -1,12 +1,12 @@
-import { compareHeld, type DriftEntry } from "../../domain/drift.ts";
-import { slotOfScheduleId } from "../../domain/slot_plan.ts";
+import { compareHeld, type DriftEntry } from "../../domain/schedules/drift.ts";
+import { slotOfScheduleId } from "../../domain/schedules/slot_plan.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
 import { userEntries } from "./drift_report.ts";
 import { syncSlots } from "../schedules/slot_schedules.ts";
 import { memberWrites } from "../../store/slot_store.ts";
 import type { AppDeps } from "../../deps.ts";
 import { dependencyUnavailable } from "../../errors.ts";
-import { shortId } from "../../domain/log_redaction.ts";
+import { shortId } from "../../domain/codecs/log_redaction.ts";
 import { forgetHeld } from "../../store/schedule_ledger.ts";
 import { readSchedulerRunning } from "../../store/scheduler_state_store.ts";
 import {

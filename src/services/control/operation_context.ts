@@ -1,5 +1,8 @@
-import { type HeldIndex, indexHeld } from "../../domain/held_index.ts";
-import { isHeraldSchedule } from "../../domain/job_schedule.ts";
+import {
+  type HeldIndex,
+  indexHeld,
+} from "../../domain/schedules/held_index.ts";
+import { isHeraldSchedule } from "../../domain/jobs/job_schedule.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { PageCounts } from "../../store/operation_store.ts";
 import type { HeldScheduleInfo } from "../../ports/scheduler.ts";

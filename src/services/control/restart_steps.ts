@@ -1,8 +1,11 @@
-import { diffSchedules, isNoop } from "../../domain/reconcile_diff.ts";
-import { type HeldWithPause, sameHeld } from "../../domain/drift.ts";
-import { parseStoredJob } from "../../domain/job_definition.ts";
-import { jobScheduleId } from "../../domain/job_schedule.ts";
-import { chunk } from "../../domain/paging.ts";
+import {
+  diffSchedules,
+  isNoop,
+} from "../../domain/schedules/reconcile_diff.ts";
+import { type HeldWithPause, sameHeld } from "../../domain/schedules/drift.ts";
+import { parseStoredJob } from "../../domain/jobs/job_definition.ts";
+import { jobScheduleId } from "../../domain/jobs/job_schedule.ts";
+import { chunk } from "../../domain/codecs/paging.ts";
 import { listJobs } from "../../store/job_store.ts";
 import {
   preferencesPage,
@@ -25,11 +28,11 @@ import {
   type Membership,
   membershipKey,
   slotSchedule,
-} from "../../domain/slot_plan.ts";
-import type { Catalogue } from "../../domain/catalogue.ts";
+} from "../../domain/schedules/slot_plan.ts";
+import type { Catalogue } from "../../domain/catalogue/catalogue.ts";
 import { planUser, type UserPlan } from "../schedules/user_plan.ts";
 import { syncSlots } from "../schedules/slot_schedules.ts";
-import { shortId } from "../../domain/log_redaction.ts";
+import { shortId } from "../../domain/codecs/log_redaction.ts";
 import { syncJobSchedule } from "../jobs/job_schedule_sync.ts";
 import {
   DONE,

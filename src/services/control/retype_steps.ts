@@ -1,4 +1,4 @@
-import { typeChangeSchema } from "../../domain/type_change.ts";
+import { typeChangeSchema } from "../../domain/catalogue/type_change.ts";
 import {
   markMovedQuery,
   usersMovedPage,

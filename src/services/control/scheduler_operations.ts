@@ -15,7 +15,7 @@ import {
 } from "../../store/operation_store.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
 import { writeSchedulerRunning } from "../../store/scheduler_state_store.ts";
-import { operationBody } from "../../domain/callback_body.ts";
+import { operationBody } from "../../domain/callbacks/callback_body.ts";
 import {
   DONE,
   loadContext,

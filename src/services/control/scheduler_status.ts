@@ -1,16 +1,22 @@
-import { parseStoredJob } from "../../domain/job_definition.ts";
-import { jobOwner } from "../../domain/job_schedule.ts";
-import { nextRunAt, splitCron } from "../../domain/next_run.ts";
-import { decodeListCursor, pageOf } from "../../domain/paging.ts";
-import { cronDays, scheduleOwner } from "../../domain/schedule_plan.ts";
-import { nextOccurrence, slotOfScheduleId } from "../../domain/slot_plan.ts";
-import { hourAndMinute } from "../../domain/local_time.ts";
-import type { Weekday } from "../../domain/weekday.ts";
+import { parseStoredJob } from "../../domain/jobs/job_definition.ts";
+import { jobOwner } from "../../domain/jobs/job_schedule.ts";
+import { nextRunAt, splitCron } from "../../domain/jobs/next_run.ts";
+import { decodeListCursor, pageOf } from "../../domain/codecs/paging.ts";
+import {
+  cronDays,
+  scheduleOwner,
+} from "../../domain/schedules/schedule_plan.ts";
+import {
+  nextOccurrence,
+  slotOfScheduleId,
+} from "../../domain/schedules/slot_plan.ts";
+import { hourAndMinute } from "../../domain/time/local_time.ts";
+import type { Weekday } from "../../domain/time/weekday.ts";
 import { AppError } from "../../errors.ts";
 import { preferencesOfUsers } from "../../store/preferences_store.ts";
 import { memberPage, type StoredMember } from "../../store/slot_store.ts";
 import { stillWanted } from "../delivery/deliver_occurrence.ts";
-import type { Catalogue } from "../../domain/catalogue.ts";
+import type { Catalogue } from "../../domain/catalogue/catalogue.ts";
 import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 import type { AppDeps } from "../../deps.ts";
 import { listJobs } from "../../store/job_store.ts";
@@ -21,7 +27,7 @@ import {
   type LedgerRow,
 } from "../../store/schedule_ledger.ts";
 import { readSchedulerRunning } from "../../store/scheduler_state_store.ts";
-import type { JobDefinition } from "../../domain/job_definition.ts";
+import type { JobDefinition } from "../../domain/jobs/job_definition.ts";
 import { type OperationView, viewOf } from "./operation_view.ts";
 
 type Deps = Pick<AppDeps, "db" | "now" | "config" | "catalogue">;

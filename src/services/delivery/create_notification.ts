@@ -1,11 +1,11 @@
-import { channelName } from "../../domain/channel.ts";
+import { channelName } from "../../domain/delivery/channel.ts";
 import type {
   CreateNotificationInput,
   NotificationView,
-} from "../../domain/notification.ts";
-import { audiencesOf } from "../../domain/notification.ts";
+} from "../../domain/delivery/notification.ts";
+import { audiencesOf } from "../../domain/delivery/notification.ts";
 import type { AppDeps, Background } from "../../deps.ts";
-import { requestFingerprint } from "../../domain/request_fingerprint.ts";
+import { requestFingerprint } from "../../domain/codecs/request_fingerprint.ts";
 import { AppError } from "../../errors.ts";
 import {
   findByIdempotencyKeys,

@@ -1,28 +1,28 @@
 import { z } from "zod";
-import { encodeBase64Url } from "../../domain/base64url.ts";
-import type { OccurrenceBody } from "../../domain/callback_body.ts";
-import { deferredBody } from "../../domain/callback_body.ts";
-import type { NotificationType } from "../../domain/catalogue.ts";
+import { encodeBase64Url } from "../../domain/codecs/base64url.ts";
+import type { OccurrenceBody } from "../../domain/callbacks/callback_body.ts";
+import { deferredBody } from "../../domain/callbacks/callback_body.ts";
+import type { NotificationType } from "../../domain/catalogue/catalogue.ts";
 import {
   inQuietHours,
   type Occurrence,
   occurrenceAt,
   occurrenceKey,
   quietHoursEnd,
-} from "../../domain/occurrence.ts";
+} from "../../domain/schedules/occurrence.ts";
 import type {
   Preferences,
   TypePreference,
   Weekday,
-} from "../../domain/preferences.ts";
-import { renderTemplate } from "../../domain/template.ts";
-import { localParts, zonedInstant } from "../../domain/zoned_time.ts";
+} from "../../domain/preferences/preferences.ts";
+import { renderTemplate } from "../../domain/delivery/template.ts";
+import { localParts, zonedInstant } from "../../domain/time/zoned_time.ts";
 import type { AppDeps, Background } from "../../deps.ts";
-import { shortId } from "../../domain/log_redaction.ts";
+import { shortId } from "../../domain/codecs/log_redaction.ts";
 import { WebhookError } from "../../ports/webhook_client.ts";
 import { findByIdempotencyKeys } from "../../store/notification_store.ts";
 import { readStoredPreferences } from "../../store/preferences_store.ts";
-import { isGapTwinId } from "../../domain/schedule_plan.ts";
+import { isGapTwinId } from "../../domain/schedules/schedule_plan.ts";
 import { recordDeliveryLag } from "./delivery_lag.ts";
 import { reconcileUser } from "../preferences/reconcile_user.ts";
 import { finishFanOut, storeAndNotifyUsers } from "./create_notification.ts";

@@ -1,14 +1,20 @@
-import { type SlotBody, slotPageBody } from "../../domain/callback_body.ts";
-import type { Catalogue, NotificationType } from "../../domain/catalogue.ts";
-import type { Preferences } from "../../domain/preferences.ts";
+import {
+  type SlotBody,
+  slotPageBody,
+} from "../../domain/callbacks/callback_body.ts";
+import type {
+  Catalogue,
+  NotificationType,
+} from "../../domain/catalogue/catalogue.ts";
+import type { Preferences } from "../../domain/preferences/preferences.ts";
 import {
   nextOccurrence,
   occursAt,
   slotAt,
   slotFiring,
-} from "../../domain/slot_plan.ts";
+} from "../../domain/schedules/slot_plan.ts";
 import type { Background } from "../../deps.ts";
-import { shortId } from "../../domain/log_redaction.ts";
+import { shortId } from "../../domain/codecs/log_redaction.ts";
 import { preferencesOfUsers } from "../../store/preferences_store.ts";
 import {
   moveMemberQueries,

@@ -1,4 +1,4 @@
-import { DELIVERY_LAG } from "../../domain/histogram.ts";
+import { DELIVERY_LAG } from "../../domain/metrics/histogram.ts";
 import { type MetricsRecorder, observe } from "../../ports/metrics.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { ChannelRef } from "../../domain/channel.ts";
+import type { ChannelRef } from "../../domain/delivery/channel.ts";
 import type { AppDeps, Background } from "../../deps.ts";
 import type { Addressed } from "../../ports/channels.ts";
 import {

@@ -2,8 +2,8 @@ import {
   decodeInboxCursor,
   encodeInboxCursor,
   type InboxPosition,
-} from "../../domain/inbox_cursor.ts";
-import type { NotificationView } from "../../domain/notification.ts";
+} from "../../domain/inbox/inbox_cursor.ts";
+import type { NotificationView } from "../../domain/delivery/notification.ts";
 import { AppError } from "../../errors.ts";
 import type { AppDeps } from "../../deps.ts";
 import {

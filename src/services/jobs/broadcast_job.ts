@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { encodeBase64Url } from "../../domain/base64url.ts";
+import { encodeBase64Url } from "../../domain/codecs/base64url.ts";
 import {
   type FanoutTarget,
   parseStoredJob,
-} from "../../domain/job_definition.ts";
-import { chunk, QSTASH_BATCH_LIMIT } from "../../domain/paging.ts";
-import { renderTemplate } from "../../domain/template.ts";
+} from "../../domain/jobs/job_definition.ts";
+import { chunk, QSTASH_BATCH_LIMIT } from "../../domain/codecs/paging.ts";
+import { renderTemplate } from "../../domain/delivery/template.ts";
 import type { AppDeps, Background } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { getJob } from "../../store/job_store.ts";
@@ -16,7 +16,7 @@ import {
   recordUserDelivered,
   recordUserFailed,
 } from "../../store/job_run_store.ts";
-import { shortId } from "../../domain/log_redaction.ts";
+import { shortId } from "../../domain/codecs/log_redaction.ts";
 import { usersWithTypeOnPage } from "../../store/preferences_store.ts";
 import { WebhookError } from "../../ports/webhook_client.ts";
 import { storeAndNotify } from "../delivery/create_notification.ts";

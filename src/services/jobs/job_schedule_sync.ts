@@ -1,6 +1,9 @@
-import type { HeldWithPause } from "../../domain/drift.ts";
-import type { JobDefinition } from "../../domain/job_definition.ts";
-import { jobScheduleId, planJobSchedule } from "../../domain/job_schedule.ts";
+import type { HeldWithPause } from "../../domain/schedules/drift.ts";
+import type { JobDefinition } from "../../domain/jobs/job_definition.ts";
+import {
+  jobScheduleId,
+  planJobSchedule,
+} from "../../domain/jobs/job_schedule.ts";
 import type { AppDeps } from "../../deps.ts";
 import { forgetHeld, recordJobHeld } from "../../store/schedule_ledger.ts";
 import { pauseTracker } from "../schedules/pause_tracker.ts";

@@ -1,8 +1,8 @@
 import {
   type JobDefinition,
   parseStoredJob,
-} from "../../domain/job_definition.ts";
-import { triggerZone } from "../../domain/job_trigger.ts";
+} from "../../domain/jobs/job_definition.ts";
+import { triggerZone } from "../../domain/jobs/job_trigger.ts";
 import type { AppDeps } from "../../deps.ts";
 import {
   claimRun,

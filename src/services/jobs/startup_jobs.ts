@@ -1,4 +1,4 @@
-import { jobRunBody } from "../../domain/job_schedule.ts";
+import { jobRunBody } from "../../domain/jobs/job_schedule.ts";
 import type { AppDeps } from "../../deps.ts";
 import { listJobs } from "../../store/job_store.ts";
 import { claimStartup } from "../../store/startup_marks.ts";

@@ -1,4 +1,8 @@
-import { addDays, localParts, zonedInstant } from "../../domain/zoned_time.ts";
+import {
+  addDays,
+  localParts,
+  zonedInstant,
+} from "../../domain/time/zoned_time.ts";
 import type { AppDeps } from "../../deps.ts";
 import { countDay, saveDay, type TypeCounts } from "../../store/stats_store.ts";
 

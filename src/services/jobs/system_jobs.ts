@@ -2,10 +2,10 @@ import {
   type JobDefinition,
   type JobPut,
   parseStoredJob,
-} from "../../domain/job_definition.ts";
-import { jobScheduleId } from "../../domain/job_schedule.ts";
-import { triggerCron, triggerZone } from "../../domain/job_trigger.ts";
-import { nextRunAt } from "../../domain/next_run.ts";
+} from "../../domain/jobs/job_definition.ts";
+import { jobScheduleId } from "../../domain/jobs/job_schedule.ts";
+import { triggerCron, triggerZone } from "../../domain/jobs/job_trigger.ts";
+import { nextRunAt } from "../../domain/jobs/next_run.ts";
 import type { AppDeps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import {

@@ -2,12 +2,12 @@ import {
   histogramFamily,
   HISTOGRAMS,
   isHistogramPart,
-} from "../../domain/histogram.ts";
+} from "../../domain/metrics/histogram.ts";
 import {
   formatPrometheus,
   type MetricFamily,
   type Sample,
-} from "../../domain/prometheus.ts";
+} from "../../domain/metrics/prometheus.ts";
 import type { AppDeps } from "../../deps.ts";
 import { readCounters } from "../../store/metrics_store.ts";
 

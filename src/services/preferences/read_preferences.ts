@@ -1,7 +1,7 @@
 import {
   defaultPreferences,
   type Preferences,
-} from "../../domain/preferences.ts";
+} from "../../domain/preferences/preferences.ts";
 import type { AppDeps } from "../../deps.ts";
 import { readStoredPreferences } from "../../store/preferences_store.ts";
 import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";

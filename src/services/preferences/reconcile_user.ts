@@ -1,13 +1,13 @@
-import type { HeldWithPause } from "../../domain/drift.ts";
-import type { Preferences } from "../../domain/preferences.ts";
-import { diffSchedules } from "../../domain/reconcile_diff.ts";
+import type { HeldWithPause } from "../../domain/schedules/drift.ts";
+import type { Preferences } from "../../domain/preferences/preferences.ts";
+import { diffSchedules } from "../../domain/schedules/reconcile_diff.ts";
 import {
   type DesiredSchedule,
   planUserSchedules,
-} from "../../domain/schedule_plan.ts";
+} from "../../domain/schedules/schedule_plan.ts";
 import type { AppDeps } from "../../deps.ts";
 import { databaseOutageOf } from "../../store/database_outage.ts";
-import { shortId } from "../../domain/log_redaction.ts";
+import { shortId } from "../../domain/codecs/log_redaction.ts";
 import {
   acquireLeaseQuery,
   markPending,
@@ -35,7 +35,10 @@ import {
   slotsOutOfStepQuery,
   type StoredMember,
 } from "../../store/slot_store.ts";
-import { membershipId, planMemberships } from "../../domain/slot_plan.ts";
+import {
+  membershipId,
+  planMemberships,
+} from "../../domain/schedules/slot_plan.ts";
 import { syncSlots } from "../schedules/slot_schedules.ts";
 import { type PauseTracker, pauseTracker } from "../schedules/pause_tracker.ts";
 import {

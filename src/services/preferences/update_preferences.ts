@@ -2,7 +2,7 @@ import {
   effectivePreferences,
   encodeOverrides,
   encodePatch,
-} from "../../domain/preference_overrides.ts";
+} from "../../domain/preferences/preference_overrides.ts";
 import {
   checkTypes,
   comparePreferences,
@@ -11,14 +11,14 @@ import {
   type PreferencesPatch,
   type PreferencesPut,
   putOverrides,
-} from "../../domain/preferences.ts";
+} from "../../domain/preferences/preferences.ts";
 import { validationError } from "../../http/validation.ts";
 import type { AppDeps } from "../../deps.ts";
 import {
   catalogueRevisionOf,
   catalogueRevisionQuery,
 } from "../../store/catalogue_store.ts";
-import { shortId } from "../../domain/log_redaction.ts";
+import { shortId } from "../../domain/codecs/log_redaction.ts";
 import {
   readPreferencesQuery,
   savePreferencesQuery,

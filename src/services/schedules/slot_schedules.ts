@@ -2,7 +2,7 @@ import {
   slotOfScheduleId,
   slotSchedule,
   slotScheduleId,
-} from "../../domain/slot_plan.ts";
+} from "../../domain/schedules/slot_plan.ts";
 import type { AppDeps } from "../../deps.ts";
 import {
   forgetHeldQuery,

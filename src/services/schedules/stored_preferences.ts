@@ -1,9 +1,9 @@
-import type { Catalogue } from "../../domain/catalogue.ts";
+import type { Catalogue } from "../../domain/catalogue/catalogue.ts";
 import {
   decodeOverrides,
   effectivePreferences,
-} from "../../domain/preference_overrides.ts";
-import type { Preferences } from "../../domain/preferences.ts";
+} from "../../domain/preferences/preference_overrides.ts";
+import type { Preferences } from "../../domain/preferences/preferences.ts";
 
 /**
  * A stored row's preferences: the live catalogue's defaults under the

@@ -1,14 +1,14 @@
-import type { Catalogue } from "../../domain/catalogue.ts";
-import type { Preferences } from "../../domain/preferences.ts";
+import type { Catalogue } from "../../domain/catalogue/catalogue.ts";
+import type { Preferences } from "../../domain/preferences/preferences.ts";
 import {
   type DesiredSchedule,
   planUserSchedules,
-} from "../../domain/schedule_plan.ts";
+} from "../../domain/schedules/schedule_plan.ts";
 import {
   type Membership,
   membershipId,
   planMemberships,
-} from "../../domain/slot_plan.ts";
+} from "../../domain/schedules/slot_plan.ts";
 import type { AppDeps } from "../../deps.ts";
 import { criticalTypes } from "./stored_preferences.ts";
 

@@ -1,6 +1,9 @@
-import type { HeldWithPause } from "../../domain/drift.ts";
-import type { DesiredSchedule } from "../../domain/schedule_plan.ts";
-import { slotSchedule, slotScheduleId } from "../../domain/slot_plan.ts";
+import type { HeldWithPause } from "../../domain/schedules/drift.ts";
+import type { DesiredSchedule } from "../../domain/schedules/schedule_plan.ts";
+import {
+  slotSchedule,
+  slotScheduleId,
+} from "../../domain/schedules/slot_plan.ts";
 import { planUser } from "./user_plan.ts";
 import type { AppDeps } from "../../deps.ts";
 import { readStoredPreferences } from "../../store/preferences_store.ts";

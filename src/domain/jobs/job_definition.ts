@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { canonicalTimeZone } from "./time_zone.ts";
-import { SEVERITIES } from "./notification.ts";
-import { typeIdSchema } from "./notification_type.ts";
+import { canonicalTimeZone } from "../time/time_zone.ts";
+import { SEVERITIES } from "../delivery/notification.ts";
+import { typeIdSchema } from "../catalogue/notification_type.ts";
 
 /**
  * An operator-defined system job: when it runs (trigger) and what it runs

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import type { Catalogue } from "./catalogue.ts";
-import { LOCAL_TIME_PATTERN } from "./local_time.ts";
+import type { Catalogue } from "../catalogue/catalogue.ts";
+import { LOCAL_TIME_PATTERN } from "../time/local_time.ts";
 import type { QuietHours } from "./preferences.ts";
-import { canonicalTimeZone } from "./time_zone.ts";
-import { inWeekOrder, WEEKDAYS } from "./weekday.ts";
+import { canonicalTimeZone } from "../time/time_zone.ts";
+import { inWeekOrder, WEEKDAYS } from "../time/weekday.ts";
 
 /**
  * Each time becomes its own QStash schedule, and schedules are a scarce quota,

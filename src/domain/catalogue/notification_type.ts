@@ -1,9 +1,9 @@
 import { z } from "zod";
 import type { NotificationType } from "./catalogue.ts";
-import { SEVERITIES } from "./notification.ts";
-import { daysSchema, timesSchema } from "./preferences_schema.ts";
-import { unknownPlaceholders } from "./template.ts";
-import { WEEKDAYS } from "./weekday.ts";
+import { SEVERITIES } from "../delivery/notification.ts";
+import { daysSchema, timesSchema } from "../preferences/preferences_schema.ts";
+import { unknownPlaceholders } from "../delivery/template.ts";
+import { WEEKDAYS } from "../time/weekday.ts";
 
 /**
  * How an operator defines a notification type (`/v1/types`): the fields

@@ -1,6 +1,6 @@
-import type { Severity } from "./notification.ts";
-import type { TypePreference } from "./preferences.ts";
-import type { Weekday } from "./weekday.ts";
+import type { Severity } from "../delivery/notification.ts";
+import type { TypePreference } from "../preferences/preferences.ts";
+import type { Weekday } from "../time/weekday.ts";
 
 /**
  * One kind of notification the operator offers (defined through

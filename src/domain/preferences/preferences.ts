@@ -1,10 +1,10 @@
-import { type Catalogue, defaultsOf } from "./catalogue.ts";
+import { type Catalogue, defaultsOf } from "../catalogue/catalogue.ts";
 import type { PreferencesPatch } from "./preferences_schema.ts";
-import type { Weekday } from "./weekday.ts";
+import type { Weekday } from "../time/weekday.ts";
 
 // The one place callers import the preference model from; validation and
 // comparison live in their own files to keep each small.
-export type { Weekday } from "./weekday.ts";
+export type { Weekday } from "../time/weekday.ts";
 export {
   checkTypes,
   MAX_TIMES_PER_TYPE,

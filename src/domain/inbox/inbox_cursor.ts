@@ -1,4 +1,4 @@
-import { decodeBase64Url, encodeBase64Url } from "./base64url.ts";
+import { decodeBase64Url, encodeBase64Url } from "../codecs/base64url.ts";
 
 /**
  * The inbox's paging cursor: where a page of one user's notifications ends,

@@ -1,5 +1,5 @@
-import type { Catalogue } from "./catalogue.ts";
-import { isLocalTime } from "./local_time.ts";
+import type { Catalogue } from "../catalogue/catalogue.ts";
+import { isLocalTime } from "../time/local_time.ts";
 import {
   applyPatch,
   defaultPreferences,
@@ -8,8 +8,8 @@ import {
   type PreferencesPatch,
   type TypePreference,
 } from "./preferences.ts";
-import { canonicalTimeZone } from "./time_zone.ts";
-import { type Weekday, WEEKDAYS } from "./weekday.ts";
+import { canonicalTimeZone } from "../time/time_zone.ts";
+import { type Weekday, WEEKDAYS } from "../time/weekday.ts";
 
 /**
  * What a user chose, and nothing else: the stored form of preferences.

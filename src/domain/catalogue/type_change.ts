@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { NotificationType } from "./catalogue.ts";
-import { WEEKDAYS } from "./weekday.ts";
+import { WEEKDAYS } from "../time/weekday.ts";
 
 /**
  * What of a type decides who gets it when: its defaults and whether it is

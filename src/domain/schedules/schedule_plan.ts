@@ -1,8 +1,16 @@
-import { hourAndMinute, isLocalTime } from "./local_time.ts";
-import { decodeBase64Url, encodeBase64Url } from "./base64url.ts";
-import type { Preferences, TypePreference } from "./preferences.ts";
-import { nextGapFor } from "./dst_gap.ts";
-import { cronDayNumber, type Weekday, weekdayOf, WEEKDAYS } from "./weekday.ts";
+import { hourAndMinute, isLocalTime } from "../time/local_time.ts";
+import { decodeBase64Url, encodeBase64Url } from "../codecs/base64url.ts";
+import type {
+  Preferences,
+  TypePreference,
+} from "../preferences/preferences.ts";
+import { nextGapFor } from "../time/dst_gap.ts";
+import {
+  cronDayNumber,
+  type Weekday,
+  weekdayOf,
+  WEEKDAYS,
+} from "../time/weekday.ts";
 
 /** A QStash schedule Herald wants to exist, with what it was derived from. */
 export interface DesiredSchedule {

@@ -1,5 +1,5 @@
-import type { QuietHours } from "./preferences.ts";
-import { addDays, localParts, zonedInstant } from "./zoned_time.ts";
+import type { QuietHours } from "../preferences/preferences.ts";
+import { addDays, localParts, zonedInstant } from "../time/zoned_time.ts";
 
 /** One firing of a user's schedule, named by its local date and time. */
 export interface Occurrence {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LOCAL_TIME_PATTERN } from "./local_time.ts";
+import { LOCAL_TIME_PATTERN } from "../time/local_time.ts";
 
 const localTime = z.string().regex(LOCAL_TIME_PATTERN);
 const slot = z.string().regex(/^(?:[01]\d|2[0-3])[0-5]\d$/);

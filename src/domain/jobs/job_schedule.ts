@@ -1,7 +1,7 @@
 import type { JobDefinition } from "./job_definition.ts";
 import { triggerCron } from "./job_trigger.ts";
-import { scheduleOwner } from "./schedule_plan.ts";
-import { slotOfScheduleId } from "./slot_plan.ts";
+import { scheduleOwner } from "../schedules/schedule_plan.ts";
+import { slotOfScheduleId } from "../schedules/slot_plan.ts";
 
 /**
  * A system job is one QStash schedule under its own prefix, `herald.j.<id>`,

@@ -1,9 +1,9 @@
-import { decodeBase64Url, encodeBase64Url } from "./base64url.ts";
-import { hourAndMinute, isLocalTime } from "./local_time.ts";
-import type { Preferences } from "./preferences.ts";
+import { decodeBase64Url, encodeBase64Url } from "../codecs/base64url.ts";
+import { hourAndMinute, isLocalTime } from "../time/local_time.ts";
+import type { Preferences } from "../preferences/preferences.ts";
 import { wantedTypes } from "./schedule_plan.ts";
-import { type Weekday, weekdayOf } from "./weekday.ts";
-import { addDays, localParts, zonedInstant } from "./zoned_time.ts";
+import { type Weekday, weekdayOf } from "../time/weekday.ts";
+import { addDays, localParts, zonedInstant } from "../time/zoned_time.ts";
 
 /**
  * The shared placement: one QStash schedule per minute of the UTC day that

@@ -1,5 +1,5 @@
 import type { HeldWithPause } from "./drift.ts";
-import { jobOwner } from "./job_schedule.ts";
+import { jobOwner } from "../jobs/job_schedule.ts";
 import { scheduleOwner } from "./schedule_plan.ts";
 import { slotOfScheduleId } from "./slot_plan.ts";
 

@@ -1,5 +1,5 @@
 import { fnv1a32 } from "./fnv1a.ts";
-import { scheduleOwner } from "./schedule_plan.ts";
+import { scheduleOwner } from "../schedules/schedule_plan.ts";
 
 const USER_SCHEDULE_PREFIX = "herald.u.";
 
