@@ -11,7 +11,7 @@ import { createDevClock } from "./adapters/dev_clock.ts";
 import { countingLogger } from "./adapters/metrics_logger.ts";
 import { createLocalLimiter } from "./adapters/refresh_limiter.ts";
 import { createCatalogueCache } from "./store/catalogue_store.ts";
-import { createInProcessChannels } from "./realtime/in_process_channels.ts";
+import { createInProcessChannels } from "./realtime/hub/in_process_channels.ts";
 import { runMaintenance } from "./services/ops/maintenance.ts";
 import { runStartupJobs } from "./services/jobs/startup_jobs.ts";
 import { ASSETS_DIR } from "./docs/build.ts";

@@ -18,12 +18,12 @@ import { createDevClock } from "./adapters/dev_clock.ts";
 import { countingLogger } from "./adapters/metrics_logger.ts";
 import { createLocalLimiter } from "./adapters/refresh_limiter.ts";
 import { createCatalogueCache } from "./store/catalogue_store.ts";
-import { createDurableChannels } from "./realtime/durable_channels.ts";
-import type { ChannelShard } from "./realtime/shard_object.ts";
+import { createDurableChannels } from "./realtime/worker/durable_channels.ts";
+import type { ChannelShard } from "./realtime/object/shard_object.ts";
 import { runMaintenance } from "./services/ops/maintenance.ts";
 import { runStartupJobs } from "./services/jobs/startup_jobs.ts";
 
-export { ChannelShard } from "./realtime/shard_object.ts";
+export { ChannelShard } from "./realtime/object/shard_object.ts";
 
 /** Worker bindings: the shard namespace plus string vars and secrets. */
 export interface WorkerEnv extends Record<string, unknown> {

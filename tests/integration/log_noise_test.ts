@@ -11,7 +11,7 @@ import { createMetricsRecorder } from "../../src/adapters/metrics_recorder.ts";
 import { createQStashScheduler } from "../../src/adapters/qstash_scheduler.ts";
 import { createLocalLimiter } from "../../src/adapters/refresh_limiter.ts";
 import { createCatalogueCache } from "../../src/store/catalogue_store.ts";
-import { createInProcessChannels } from "../../src/realtime/in_process_channels.ts";
+import { createInProcessChannels } from "../../src/realtime/hub/in_process_channels.ts";
 import { newRunId, runJob } from "../../src/services/jobs/run_job.ts";
 import { integrationSuite } from "../support/suite.ts";
 

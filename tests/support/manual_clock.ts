@@ -1,4 +1,4 @@
-import type { Cancel, Clock } from "../../src/realtime/clock.ts";
+import type { Cancel, Clock } from "../../src/realtime/core/clock.ts";
 
 /**
  * A clock that only moves when a test says so, for code that takes its

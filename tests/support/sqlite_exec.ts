@@ -1,5 +1,5 @@
 import { DatabaseSync } from "node:sqlite";
-import type { SqlExec } from "../../src/realtime/sqlite_shard_log.ts";
+import type { SqlExec } from "../../src/realtime/object/sqlite_shard_log.ts";
 
 /**
  * A Durable Object's `sql.exec` over Deno's own SQLite, for unit tests of

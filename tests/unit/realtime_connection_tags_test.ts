@@ -3,7 +3,7 @@ import {
   audienceOfTag,
   MAX_TAGS,
   tagsFor,
-} from "../../src/realtime/connection_tags.ts";
+} from "../../src/realtime/core/connection_tags.ts";
 
 Deno.test("tagsFor() tags the transport and each audience while they fit", () => {
   assert.deepEqual(tagsFor("sse", ["user:a", "role:r"]), {

@@ -7,7 +7,7 @@ import {
   joinCursor,
   newEpoch,
   seqFor,
-} from "../../src/realtime/cursor.ts";
+} from "../../src/realtime/core/cursor.ts";
 
 const A = "AbCd_-12";
 const B = "zzzzzzzz";

@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import { AppError } from "../../src/errors.ts";
-import { DEFAULT_LIMITS, resolveLimits } from "../../src/realtime/limits.ts";
+import {
+  DEFAULT_LIMITS,
+  resolveLimits,
+} from "../../src/realtime/core/limits.ts";
 import {
   audienceOf,
   publishInput,
   streamAudiences,
-} from "../../src/realtime/port_inputs.ts";
+} from "../../src/realtime/core/port_inputs.ts";
 
 Deno.test("resolveLimits() fills defaults and ignores options that are not limits", () => {
   const options = { logSize: 5, shards: 10, clock: {} };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { formatPart, joinCursor } from "../../src/realtime/cursor.ts";
-import { planResume } from "../../src/realtime/resume_plan.ts";
+import { formatPart, joinCursor } from "../../src/realtime/core/cursor.ts";
+import { planResume } from "../../src/realtime/core/resume_plan.ts";
 
 const EPOCH = "Chan_001";
 const OTHER = "Chan_002";

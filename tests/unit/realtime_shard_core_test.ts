@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
-import { cursorAt } from "../../src/realtime/cursor.ts";
-import { type OpenInput, ShardCore } from "../../src/realtime/shard_core.ts";
-import { MemoryShardLog } from "../../src/realtime/shard_log.ts";
+import { cursorAt } from "../../src/realtime/core/cursor.ts";
+import {
+  type OpenInput,
+  ShardCore,
+} from "../../src/realtime/core/shard_core.ts";
+import { MemoryShardLog } from "../../src/realtime/core/shard_log.ts";
 
 const EPOCH = "Epoch_01";
 const at = (seq: number) => cursorAt(EPOCH, seq);

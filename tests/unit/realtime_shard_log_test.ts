@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
-import { MemoryShardLog, type ShardLog } from "../../src/realtime/shard_log.ts";
-import { SqliteShardLog } from "../../src/realtime/sqlite_shard_log.ts";
+import {
+  MemoryShardLog,
+  type ShardLog,
+} from "../../src/realtime/core/shard_log.ts";
+import { SqliteShardLog } from "../../src/realtime/object/sqlite_shard_log.ts";
 import { sqliteExec } from "../support/sqlite_exec.ts";
 
 /** Every case runs on both logs: the Deno hub's and the shard objects'. */

@@ -6,12 +6,12 @@ import {
   isPublishableEvent,
   retryBlock,
   sseFrame,
-} from "../../src/realtime/sse_encoding.ts";
+} from "../../src/realtime/core/sse_encoding.ts";
 import {
   HEARTBEAT_MESSAGE,
   PING,
   wsMessage,
-} from "../../src/realtime/ws_encoding.ts";
+} from "../../src/realtime/core/ws_encoding.ts";
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Subscriber } from "../../src/realtime/subscriber.ts";
-import { SubscriberRegistry } from "../../src/realtime/subscriber_registry.ts";
+import { Subscriber } from "../../src/realtime/core/subscriber.ts";
+import { SubscriberRegistry } from "../../src/realtime/core/subscriber_registry.ts";
 import { flush, ManualClock } from "../support/manual_clock.ts";
 import { collect } from "../support/stream_collector.ts";
 

@@ -19,7 +19,7 @@ import type { AppDeps, Background } from "../../../src/deps.ts";
 import { createLogger } from "../../../src/adapters/json_logger.ts";
 import { createMetricsRecorder } from "../../../src/adapters/metrics_recorder.ts";
 import { createLocalLimiter } from "../../../src/adapters/refresh_limiter.ts";
-import { createInProcessChannels } from "../../../src/realtime/in_process_channels.ts";
+import { createInProcessChannels } from "../../../src/realtime/hub/in_process_channels.ts";
 import { createCatalogueCache } from "../../../src/store/catalogue_store.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 

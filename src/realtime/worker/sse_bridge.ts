@@ -1,6 +1,6 @@
-import type { Clock } from "./clock.ts";
-import { encodeText } from "./sse_encoding.ts";
-import { SubscriberRegistry } from "./subscriber_registry.ts";
+import type { Clock } from "../core/clock.ts";
+import { encodeText } from "../core/sse_encoding.ts";
+import { SubscriberRegistry } from "../core/subscriber_registry.ts";
 
 /** The part of a Worker's WebSocket the bridge uses (a seam for tests). */
 export interface BridgeSocket {

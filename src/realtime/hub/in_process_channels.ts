@@ -5,17 +5,21 @@ import type {
   PublishResult,
   RealtimeStatus,
   StreamRequest,
-} from "../ports/channels.ts";
-import type { Clock } from "./clock.ts";
-import { newEpoch } from "./cursor.ts";
+} from "../../ports/channels.ts";
+import type { Clock } from "../core/clock.ts";
+import { newEpoch } from "../core/cursor.ts";
 import { InProcessConnections } from "./in_process_connections.ts";
 import type { UpgradeWebSocket } from "./in_process_connections.ts";
-import { type ChannelLimits, resolveLimits } from "./limits.ts";
-import { audienceOf, publishInput, streamAudiences } from "./port_inputs.ts";
-import { ShardCore } from "./shard_core.ts";
-import { MemoryShardLog } from "./shard_log.ts";
-import { summarize } from "./status_summary.ts";
-import { channelFullResponse, sseResponse } from "./stream_response.ts";
+import { type ChannelLimits, resolveLimits } from "../core/limits.ts";
+import {
+  audienceOf,
+  publishInput,
+  streamAudiences,
+} from "../core/port_inputs.ts";
+import { ShardCore } from "../core/shard_core.ts";
+import { MemoryShardLog } from "../core/shard_log.ts";
+import { summarize } from "../core/status_summary.ts";
+import { channelFullResponse, sseResponse } from "../core/stream_response.ts";
 
 export type { UpgradeWebSocket } from "./in_process_connections.ts";
 

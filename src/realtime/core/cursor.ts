@@ -1,4 +1,4 @@
-import { encodeBase64UrlBytes } from "../domain/codecs/base64url.ts";
+import { encodeBase64UrlBytes } from "../../domain/codecs/base64url.ts";
 
 /**
  * The cursor carried in every event id: where one connection stands in its

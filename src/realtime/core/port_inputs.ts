@@ -1,9 +1,9 @@
-import { AppError } from "../errors.ts";
+import { AppError } from "../../errors.ts";
 import {
   channelName,
   type PublishedEvent,
   type StreamRequest,
-} from "../ports/channels.ts";
+} from "../../ports/channels.ts";
 import { MAX_TAG_LENGTH } from "./connection_tags.ts";
 import { isPublishableEvent } from "./sse_encoding.ts";
 

@@ -1,4 +1,4 @@
-import { fnv1a32 } from "../domain/codecs/fnv1a.ts";
+import { fnv1a32 } from "../../domain/codecs/fnv1a.ts";
 
 /**
  * The one placement function: which shard object serves a user's

@@ -1,4 +1,4 @@
-import type { RealtimeStatus } from "../ports/channels.ts";
+import type { RealtimeStatus } from "../../ports/channels.ts";
 import type { ShardStatus } from "./shard_protocol.ts";
 
 /** The status route's view of every shard: totals, and audiences merged. */

@@ -1,6 +1,6 @@
 import type { SqlStorageValue } from "@cloudflare/workers-types";
-import { isEpoch, newEpoch } from "./cursor.ts";
-import type { LoggedEvent, NewEvent, ShardLog } from "./shard_log.ts";
+import { isEpoch, newEpoch } from "../core/cursor.ts";
+import type { LoggedEvent, NewEvent, ShardLog } from "../core/shard_log.ts";
 
 type Row = Record<string, SqlStorageValue>;
 

@@ -10,8 +10,8 @@ import {
   overflowTag,
   tagsFor,
   userOfAudience,
-} from "./connection_tags.ts";
-import { ShardCore, type Transport } from "./shard_core.ts";
+} from "../core/connection_tags.ts";
+import { ShardCore, type Transport } from "../core/shard_core.ts";
 import {
   CONNECTION_HEADER,
   connectionRequest,
@@ -19,10 +19,10 @@ import {
   type PublishReply,
   publishRequest,
   type ShardStatus,
-} from "./shard_protocol.ts";
+} from "../core/shard_protocol.ts";
 import { readMeta, SqliteShardLog, writeMeta } from "./sqlite_shard_log.ts";
-import { encodeText } from "./sse_encoding.ts";
-import { HEARTBEAT_MESSAGE, PING } from "./ws_encoding.ts";
+import { encodeText } from "../core/sse_encoding.ts";
+import { HEARTBEAT_MESSAGE, PING } from "../core/ws_encoding.ts";
 
 /** What each socket keeps across hibernation (see `connection_tags.ts`). */
 interface Kept {

@@ -1,9 +1,9 @@
-import { type Cancel, type Clock, realClock } from "./clock.ts";
-import type { EventInput } from "./port_inputs.ts";
-import type { ShardCore, Transport } from "./shard_core.ts";
-import { encodeText } from "./sse_encoding.ts";
-import { SubscriberRegistry } from "./subscriber_registry.ts";
-import { HEARTBEAT_MESSAGE, PING } from "./ws_encoding.ts";
+import { type Cancel, type Clock, realClock } from "../core/clock.ts";
+import type { EventInput } from "../core/port_inputs.ts";
+import type { ShardCore, Transport } from "../core/shard_core.ts";
+import { encodeText } from "../core/sse_encoding.ts";
+import { SubscriberRegistry } from "../core/subscriber_registry.ts";
+import { HEARTBEAT_MESSAGE, PING } from "../core/ws_encoding.ts";
 
 /** `Deno.upgradeWebSocket`, injected (the hub itself is runtime-agnostic). */
 export type UpgradeWebSocket = (

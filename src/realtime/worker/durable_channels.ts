@@ -6,26 +6,26 @@ import type {
   PublishResult,
   RealtimeStatus,
   StreamRequest,
-} from "../ports/channels.ts";
-import { type ChannelLimits, resolveLimits } from "./limits.ts";
+} from "../../ports/channels.ts";
+import { type ChannelLimits, resolveLimits } from "../core/limits.ts";
 import { allShards, shardOf } from "./placement.ts";
 import {
   audienceOf,
   type EventInput,
   publishInput,
   streamAudiences,
-} from "./port_inputs.ts";
-import type { ChannelShard } from "./shard_object.ts";
+} from "../core/port_inputs.ts";
+import type { ChannelShard } from "../object/shard_object.ts";
 import {
   CONNECTION_HEADER,
   type ConnectionRequest,
   onlineReply,
   publishReply,
   shardStatus,
-} from "./shard_protocol.ts";
+} from "../core/shard_protocol.ts";
 import { bridgeToSse } from "./sse_bridge.ts";
-import { channelFullResponse, sseResponse } from "./stream_response.ts";
-import { summarize } from "./status_summary.ts";
+import { channelFullResponse, sseResponse } from "../core/stream_response.ts";
+import { summarize } from "../core/status_summary.ts";
 
 export type ShardCall = "publish" | "open" | "online" | "status";
 

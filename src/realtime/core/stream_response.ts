@@ -1,4 +1,4 @@
-import { errorBody } from "../http/errors.ts";
+import { errorBody } from "../../http/errors.ts";
 
 /**
  * Headers every Herald event stream carries. `no-transform` and an explicit
