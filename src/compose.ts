@@ -5,7 +5,7 @@ import type { ChannelsPort } from "./ports/channels.ts";
 import { countedScheduler } from "./adapters/counted_scheduler.ts";
 import type { Database } from "./store/database.ts";
 import type { DevClock } from "./ports/dev_clock.ts";
-import type { CatalogueCache } from "./store/catalogue_store.ts";
+import type { CatalogueCache } from "./store/catalogue/catalogue_store.ts";
 import type { Logger } from "./ports/logger.ts";
 import type { MetricsRecorder } from "./ports/metrics.ts";
 import { createQStashScheduler } from "./adapters/qstash_scheduler.ts";

@@ -10,7 +10,7 @@ import { createMetricsRecorder } from "./adapters/metrics_recorder.ts";
 import { createDevClock } from "./adapters/dev_clock.ts";
 import { countingLogger } from "./adapters/metrics_logger.ts";
 import { createLocalLimiter } from "./adapters/refresh_limiter.ts";
-import { createCatalogueCache } from "./store/catalogue_store.ts";
+import { createCatalogueCache } from "./store/catalogue/catalogue_store.ts";
 import { createInProcessChannels } from "./realtime/hub/in_process_channels.ts";
 import { runMaintenance } from "./services/ops/maintenance.ts";
 import { runStartupJobs } from "./services/jobs/startup_jobs.ts";

@@ -17,7 +17,7 @@ import { createMetricsRecorder } from "./adapters/metrics_recorder.ts";
 import { createDevClock } from "./adapters/dev_clock.ts";
 import { countingLogger } from "./adapters/metrics_logger.ts";
 import { createLocalLimiter } from "./adapters/refresh_limiter.ts";
-import { createCatalogueCache } from "./store/catalogue_store.ts";
+import { createCatalogueCache } from "./store/catalogue/catalogue_store.ts";
 import { createDurableChannels } from "./realtime/worker/durable_channels.ts";
 import type { ChannelShard } from "./realtime/object/shard_object.ts";
 import { runMaintenance } from "./services/ops/maintenance.ts";

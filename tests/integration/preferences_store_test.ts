@@ -14,7 +14,7 @@ import {
   markMovedQuery,
   savePreferencesQuery,
   usersMovedPage,
-} from "../../src/store/preferences_store.ts";
+} from "../../src/store/preferences/preferences_store.ts";
 
 /**
  * The preference write is one upsert that SQLite applies under its write

@@ -8,7 +8,7 @@ import { openDatabase } from "../../src/store/database.ts";
 import { createLogger } from "../../src/adapters/json_logger.ts";
 import { createMetricsRecorder } from "../../src/adapters/metrics_recorder.ts";
 import { createLocalLimiter } from "../../src/adapters/refresh_limiter.ts";
-import { createCatalogueCache } from "../../src/store/catalogue_store.ts";
+import { createCatalogueCache } from "../../src/store/catalogue/catalogue_store.ts";
 import { createInProcessChannels } from "../../src/realtime/hub/in_process_channels.ts";
 
 function composed(lines: string[]) {

@@ -21,8 +21,8 @@ import {
   type StoredType,
   type TypeWrite,
   updateType,
-} from "../../store/catalogue_store.ts";
-import { listJobs } from "../../store/job_store.ts";
+} from "../../store/catalogue/catalogue_store.ts";
+import { listJobs } from "../../store/jobs/job_store.ts";
 import type { OperationView } from "../control/operation_view.ts";
 import {
   DEFAULT_OPERATION_OPTIONS,

@@ -4,10 +4,10 @@ import {
   shapeOf,
   type TypeChange,
 } from "../../domain/catalogue/type_change.ts";
-import { insertType } from "../../store/catalogue_store.ts";
+import { insertType } from "../../store/catalogue/catalogue_store.ts";
 import type { Database } from "../../store/database.ts";
-import { insertOperation } from "../../store/operation_store.ts";
-import { anyPreferences } from "../../store/preferences_store.ts";
+import { insertOperation } from "../../store/control/operation_store.ts";
+import { anyPreferences } from "../../store/preferences/preferences_store.ts";
 import { RETYPE_FIRST_PHASE } from "../control/retype_steps.ts";
 
 /**

@@ -12,16 +12,16 @@ import {
   planJobSchedule,
 } from "../../domain/jobs/job_schedule.ts";
 import type { AppDeps } from "../../deps.ts";
-import { listJobs } from "../../store/job_store.ts";
-import { preferencesPage } from "../../store/preferences_store.ts";
-import { readSchedulerRunning } from "../../store/scheduler_state_store.ts";
+import { listJobs } from "../../store/jobs/job_store.ts";
+import { preferencesPage } from "../../store/preferences/preferences_store.ts";
+import { readSchedulerRunning } from "../../store/control/scheduler_state_store.ts";
 import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 import { type UserTruth, userTruth } from "../schedules/user_truth.ts";
 import {
   membersOfUserRange,
   occupiedSlots,
   type StoredMember,
-} from "../../store/slot_store.ts";
+} from "../../store/schedules/slot_store.ts";
 import { slotSchedule } from "../../domain/schedules/slot_plan.ts";
 import { planUser } from "../schedules/user_plan.ts";
 

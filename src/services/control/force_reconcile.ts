@@ -3,12 +3,12 @@ import { slotOfScheduleId } from "../../domain/schedules/slot_plan.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
 import { userEntries } from "./drift_report.ts";
 import { syncSlots } from "../schedules/slot_schedules.ts";
-import { memberWrites } from "../../store/slot_store.ts";
+import { memberWrites } from "../../store/schedules/slot_store.ts";
 import type { AppDeps } from "../../deps.ts";
 import { dependencyUnavailable } from "../../errors.ts";
 import { shortId } from "../../domain/codecs/log_redaction.ts";
-import { forgetHeld } from "../../store/schedule_ledger.ts";
-import { readSchedulerRunning } from "../../store/scheduler_state_store.ts";
+import { forgetHeld } from "../../store/schedules/schedule_ledger.ts";
+import { readSchedulerRunning } from "../../store/control/scheduler_state_store.ts";
 import {
   type ReconcileOutcome,
   reconcileUser,

@@ -4,11 +4,11 @@ import {
 } from "../../domain/schedules/held_index.ts";
 import { isHeraldSchedule } from "../../domain/jobs/job_schedule.ts";
 import type { AppDeps } from "../../deps.ts";
-import type { PageCounts } from "../../store/operation_store.ts";
+import type { PageCounts } from "../../store/control/operation_store.ts";
 import type { HeldScheduleInfo } from "../../ports/scheduler.ts";
 import { DatabaseUnavailableError } from "../../store/database_outage.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
-import { readSchedulerRunning } from "../../store/scheduler_state_store.ts";
+import { readSchedulerRunning } from "../../store/control/scheduler_state_store.ts";
 import {
   type ReconcileOptions,
   reconcileUser,

@@ -3,7 +3,7 @@ import {
   getOperation,
   type Operation,
   type OperationKind,
-} from "../../store/operation_store.ts";
+} from "../../store/control/operation_store.ts";
 
 /** What the API shows of a restart, stop or start: state and progress. */
 export interface OperationView {

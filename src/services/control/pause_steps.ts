@@ -1,4 +1,4 @@
-import { setLedgerPaused } from "../../store/schedule_ledger.ts";
+import { setLedgerPaused } from "../../store/schedules/schedule_ledger.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
 import {
   DONE,

@@ -6,11 +6,11 @@ import { type HeldWithPause, sameHeld } from "../../domain/schedules/drift.ts";
 import { parseStoredJob } from "../../domain/jobs/job_definition.ts";
 import { jobScheduleId } from "../../domain/jobs/job_schedule.ts";
 import { chunk } from "../../domain/codecs/paging.ts";
-import { listJobs } from "../../store/job_store.ts";
+import { listJobs } from "../../store/jobs/job_store.ts";
 import {
   preferencesPage,
   usersWithPreferences,
-} from "../../store/preferences_store.ts";
+} from "../../store/preferences/preferences_store.ts";
 import {
   forgetHeld,
   forgetUnownedLedgerRows,
@@ -18,12 +18,12 @@ import {
   ledgerOfUserRange,
   recordSlotHeldQuery,
   replaceLedgerOf,
-} from "../../store/schedule_ledger.ts";
+} from "../../store/schedules/schedule_ledger.ts";
 import {
   membersOfUserRange,
   occupiedSlots,
   type StoredMember,
-} from "../../store/slot_store.ts";
+} from "../../store/schedules/slot_store.ts";
 import {
   type Membership,
   membershipKey,

@@ -2,7 +2,7 @@ import { typeChangeSchema } from "../../domain/catalogue/type_change.ts";
 import {
   markMovedQuery,
   usersMovedPage,
-} from "../../store/preferences_store.ts";
+} from "../../store/preferences/preferences_store.ts";
 import {
   DONE,
   type OperationDeps,

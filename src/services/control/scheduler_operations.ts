@@ -12,9 +12,9 @@ import {
   type SchedulerOperationKind,
   stalledOperations,
   supersede,
-} from "../../store/operation_store.ts";
+} from "../../store/control/operation_store.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
-import { writeSchedulerRunning } from "../../store/scheduler_state_store.ts";
+import { writeSchedulerRunning } from "../../store/control/scheduler_state_store.ts";
 import { operationBody } from "../../domain/callbacks/callback_body.ts";
 import {
   DONE,

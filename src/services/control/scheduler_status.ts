@@ -13,20 +13,23 @@ import {
 import { hourAndMinute } from "../../domain/time/local_time.ts";
 import type { Weekday } from "../../domain/time/weekday.ts";
 import { AppError } from "../../errors.ts";
-import { preferencesOfUsers } from "../../store/preferences_store.ts";
-import { memberPage, type StoredMember } from "../../store/slot_store.ts";
+import { preferencesOfUsers } from "../../store/preferences/preferences_store.ts";
+import {
+  memberPage,
+  type StoredMember,
+} from "../../store/schedules/slot_store.ts";
 import { stillWanted } from "../delivery/deliver_occurrence.ts";
 import type { Catalogue } from "../../domain/catalogue/catalogue.ts";
 import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 import type { AppDeps } from "../../deps.ts";
-import { listJobs } from "../../store/job_store.ts";
-import { latestUnfinished } from "../../store/operation_store.ts";
+import { listJobs } from "../../store/jobs/job_store.ts";
+import { latestUnfinished } from "../../store/control/operation_store.ts";
 import {
   countActiveSchedules,
   ledgerPage,
   type LedgerRow,
-} from "../../store/schedule_ledger.ts";
-import { readSchedulerRunning } from "../../store/scheduler_state_store.ts";
+} from "../../store/schedules/schedule_ledger.ts";
+import { readSchedulerRunning } from "../../store/control/scheduler_state_store.ts";
 import type { JobDefinition } from "../../domain/jobs/job_definition.ts";
 import { type OperationView, viewOf } from "./operation_view.ts";
 

@@ -16,7 +16,7 @@ import {
   type StoredNotification,
   toView,
   type UserNotification,
-} from "../../store/notification_store.ts";
+} from "../../store/notifications/notification_store.ts";
 import { fanOut, FANOUT_GRACE_MS, fanOutToUsers } from "./notify_channels.ts";
 
 type Deps = Pick<AppDeps, "db" | "cache" | "channels" | "log" | "now">;

@@ -15,13 +15,13 @@ import {
 } from "../../domain/schedules/slot_plan.ts";
 import type { Background } from "../../deps.ts";
 import { shortId } from "../../domain/codecs/log_redaction.ts";
-import { preferencesOfUsers } from "../../store/preferences_store.ts";
+import { preferencesOfUsers } from "../../store/preferences/preferences_store.ts";
 import {
   moveMemberQueries,
   slotFailureQuery,
   slotMemberPage,
   type StoredMember,
-} from "../../store/slot_store.ts";
+} from "../../store/schedules/slot_store.ts";
 import {
   deliverDueMany,
   type DeliveryDeps,

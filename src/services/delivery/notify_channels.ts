@@ -9,7 +9,7 @@ import {
   postponeOutbox,
   type StoredNotification,
   toView,
-} from "../../store/notification_store.ts";
+} from "../../store/notifications/notification_store.ts";
 
 type Deps = Pick<AppDeps, "db" | "cache" | "channels" | "log" | "now">;
 

@@ -10,7 +10,7 @@ import {
   listInbox,
   markAllRead,
   markRead,
-} from "../../store/notification_store.ts";
+} from "../../store/notifications/notification_store.ts";
 import {
   type InboxOwner,
   pushUnreadCount,

@@ -3,7 +3,7 @@ import type { AppDeps } from "../../deps.ts";
 import {
   membershipsOf,
   replaceMemberships,
-} from "../../store/membership_store.ts";
+} from "../../store/notifications/membership_store.ts";
 
 /** The role and topic channels a token's claims name, sorted. */
 export function claimedChannels(

@@ -1,6 +1,6 @@
 import type { AppDeps } from "../../deps.ts";
-import { membershipsOf } from "../../store/membership_store.ts";
-import { countUnread } from "../../store/notification_store.ts";
+import { membershipsOf } from "../../store/notifications/membership_store.ts";
+import { countUnread } from "../../store/notifications/notification_store.ts";
 
 type Deps = Pick<AppDeps, "db" | "cache">;
 

@@ -8,16 +8,16 @@ import { chunk, QSTASH_BATCH_LIMIT } from "../../domain/codecs/paging.ts";
 import { renderTemplate } from "../../domain/delivery/template.ts";
 import type { AppDeps, Background } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
-import { getJob } from "../../store/job_store.ts";
+import { getJob } from "../../store/jobs/job_store.ts";
 import {
   getRun,
   type JobRun,
   recordRunPage,
   recordUserDelivered,
   recordUserFailed,
-} from "../../store/job_run_store.ts";
+} from "../../store/jobs/job_run_store.ts";
 import { shortId } from "../../domain/codecs/log_redaction.ts";
-import { usersWithTypeOnPage } from "../../store/preferences_store.ts";
+import { usersWithTypeOnPage } from "../../store/preferences/preferences_store.ts";
 import { WebhookError } from "../../ports/webhook_client.ts";
 import { storeAndNotify } from "../delivery/create_notification.ts";
 

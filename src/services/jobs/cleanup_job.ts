@@ -1,5 +1,5 @@
 import type { AppDeps } from "../../deps.ts";
-import { deleteExpiredNotifications } from "../../store/retention_store.ts";
+import { deleteExpiredNotifications } from "../../store/notifications/retention_store.ts";
 
 type Deps = Pick<AppDeps, "db" | "cache" | "now">;
 

@@ -1,5 +1,9 @@
 import type { AppDeps } from "../../deps.ts";
-import { getRun, recentRuns, runFailures } from "../../store/job_run_store.ts";
+import {
+  getRun,
+  recentRuns,
+  runFailures,
+} from "../../store/jobs/job_run_store.ts";
 import { runView } from "./run_job.ts";
 import { getJobView } from "./system_jobs.ts";
 

@@ -5,7 +5,10 @@ import {
   planJobSchedule,
 } from "../../domain/jobs/job_schedule.ts";
 import type { AppDeps } from "../../deps.ts";
-import { forgetHeld, recordJobHeld } from "../../store/schedule_ledger.ts";
+import {
+  forgetHeld,
+  recordJobHeld,
+} from "../../store/schedules/schedule_ledger.ts";
 import { pauseTracker } from "../schedules/pause_tracker.ts";
 
 type Deps = Pick<AppDeps, "db" | "scheduler" | "log" | "now" | "config">;

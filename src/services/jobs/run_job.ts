@@ -11,8 +11,8 @@ import {
   handOverRun,
   type JobRun,
   type RunTrigger,
-} from "../../store/job_run_store.ts";
-import { getJob } from "../../store/job_store.ts";
+} from "../../store/jobs/job_run_store.ts";
+import { getJob } from "../../store/jobs/job_store.ts";
 import { WebhookError } from "../../ports/webhook_client.ts";
 import { runCleanup } from "./cleanup_job.ts";
 import { publishBroadcastPage } from "./broadcast_job.ts";

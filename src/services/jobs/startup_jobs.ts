@@ -1,7 +1,7 @@
 import { jobRunBody } from "../../domain/jobs/job_schedule.ts";
 import type { AppDeps } from "../../deps.ts";
-import { listJobs } from "../../store/job_store.ts";
-import { claimStartup } from "../../store/startup_marks.ts";
+import { listJobs } from "../../store/jobs/job_store.ts";
+import { claimStartup } from "../../store/jobs/startup_marks.ts";
 
 type Deps = Pick<AppDeps, "db" | "scheduler" | "log" | "now" | "config">;
 

@@ -4,7 +4,11 @@ import {
   zonedInstant,
 } from "../../domain/time/zoned_time.ts";
 import type { AppDeps } from "../../deps.ts";
-import { countDay, saveDay, type TypeCounts } from "../../store/stats_store.ts";
+import {
+  countDay,
+  saveDay,
+  type TypeCounts,
+} from "../../store/metrics/stats_store.ts";
 
 type Deps = Pick<AppDeps, "db" | "now">;
 

@@ -16,9 +16,9 @@ import {
   markJobSynced,
   pendingJobs,
   saveJob,
-} from "../../store/job_store.ts";
-import { recentRuns } from "../../store/job_run_store.ts";
-import { jobLedger } from "../../store/schedule_ledger.ts";
+} from "../../store/jobs/job_store.ts";
+import { recentRuns } from "../../store/jobs/job_run_store.ts";
+import { jobLedger } from "../../store/schedules/schedule_ledger.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
 import { deleteJobSchedule, syncJobSchedule } from "./job_schedule_sync.ts";
 import { type JobRunView, runView } from "./run_job.ts";

@@ -9,7 +9,7 @@ import {
   type Sample,
 } from "../../domain/metrics/prometheus.ts";
 import type { AppDeps } from "../../deps.ts";
-import { readCounters } from "../../store/metrics_store.ts";
+import { readCounters } from "../../store/metrics/metrics_store.ts";
 
 type Deps = Pick<AppDeps, "db" | "metrics" | "channels" | "now" | "log">;
 

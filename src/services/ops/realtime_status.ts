@@ -1,6 +1,6 @@
 import type { AppDeps } from "../../deps.ts";
 import type { RealtimeStatus } from "../../ports/channels.ts";
-import { outboxSize } from "../../store/notification_store.ts";
+import { outboxSize } from "../../store/notifications/notification_store.ts";
 
 /**
  * `GET /v1/realtime/status`: the channels' own view, and how many

@@ -1,6 +1,6 @@
 import type { AppDeps } from "../../deps.ts";
-import { countActiveUsers } from "../../store/preferences_store.ts";
-import { recentDays } from "../../store/stats_store.ts";
+import { countActiveUsers } from "../../store/preferences/preferences_store.ts";
+import { recentDays } from "../../store/metrics/stats_store.ts";
 
 type Deps = Pick<AppDeps, "db">;
 

@@ -3,7 +3,7 @@ import {
   type Preferences,
 } from "../../domain/preferences/preferences.ts";
 import type { AppDeps } from "../../deps.ts";
-import { readStoredPreferences } from "../../store/preferences_store.ts";
+import { readStoredPreferences } from "../../store/preferences/preferences_store.ts";
 import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 
 export interface PreferencesView {

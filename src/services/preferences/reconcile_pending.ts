@@ -1,4 +1,4 @@
-import { duePendingUsers } from "../../store/preferences_store.ts";
+import { duePendingUsers } from "../../store/preferences/preferences_store.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
 import {
   pendingOutcome,

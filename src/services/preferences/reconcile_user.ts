@@ -15,26 +15,29 @@ import {
   releaseLeaseSynced,
   releaseSyncedQuery,
   type StoredPreferences,
-} from "../../store/preferences_store.ts";
+} from "../../store/preferences/preferences_store.ts";
 import {
   forgetHeldQuery,
   heldQuery,
   recordHeldQuery,
   replaceLedgerQueries,
-} from "../../store/schedule_ledger.ts";
+} from "../../store/schedules/schedule_ledger.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
 import {
   catalogueRevisionOf,
   catalogueRevisionQuery,
-} from "../../store/catalogue_store.ts";
-import { runningOf, runningQuery } from "../../store/scheduler_state_store.ts";
+} from "../../store/catalogue/catalogue_store.ts";
+import {
+  runningOf,
+  runningQuery,
+} from "../../store/control/scheduler_state_store.ts";
 import {
   membersOfUserQuery,
   memberWrites,
   outOfStepSlots,
   slotsOutOfStepQuery,
   type StoredMember,
-} from "../../store/slot_store.ts";
+} from "../../store/schedules/slot_store.ts";
 import {
   membershipId,
   planMemberships,

@@ -17,15 +17,18 @@ import type { AppDeps } from "../../deps.ts";
 import {
   catalogueRevisionOf,
   catalogueRevisionQuery,
-} from "../../store/catalogue_store.ts";
+} from "../../store/catalogue/catalogue_store.ts";
 import { shortId } from "../../domain/codecs/log_redaction.ts";
 import {
   readPreferencesQuery,
   savePreferencesQuery,
-} from "../../store/preferences_store.ts";
-import { heldQuery } from "../../store/schedule_ledger.ts";
-import { runningOf, runningQuery } from "../../store/scheduler_state_store.ts";
-import { membersOfUserQuery } from "../../store/slot_store.ts";
+} from "../../store/preferences/preferences_store.ts";
+import { heldQuery } from "../../store/schedules/schedule_ledger.ts";
+import {
+  runningOf,
+  runningQuery,
+} from "../../store/control/scheduler_state_store.ts";
+import { membersOfUserQuery } from "../../store/schedules/slot_store.ts";
 import {
   LEASE_MS,
   pendingOutcome,

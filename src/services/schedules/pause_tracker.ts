@@ -1,6 +1,6 @@
 import type { AppDeps } from "../../deps.ts";
-import { setLedgerPaused } from "../../store/schedule_ledger.ts";
-import { readSchedulerRunning } from "../../store/scheduler_state_store.ts";
+import { setLedgerPaused } from "../../store/schedules/schedule_ledger.ts";
+import { readSchedulerRunning } from "../../store/control/scheduler_state_store.ts";
 
 type Deps = Pick<AppDeps, "db" | "scheduler" | "log">;
 

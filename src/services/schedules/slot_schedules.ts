@@ -8,13 +8,13 @@ import {
   forgetHeldQuery,
   heldSlotsQuery,
   recordSlotHeldQuery,
-} from "../../store/schedule_ledger.ts";
+} from "../../store/schedules/schedule_ledger.ts";
 import {
   dropSlotLease,
   leaseSlot,
   occupiedSlots,
   releaseSlotIf,
-} from "../../store/slot_store.ts";
+} from "../../store/schedules/slot_store.ts";
 import { pauseTracker } from "./pause_tracker.ts";
 
 type Deps = Pick<AppDeps, "db" | "scheduler" | "log" | "now" | "config">;

@@ -6,12 +6,12 @@ import {
 } from "../../domain/schedules/slot_plan.ts";
 import { planUser } from "./user_plan.ts";
 import type { AppDeps } from "../../deps.ts";
-import { readStoredPreferences } from "../../store/preferences_store.ts";
-import { heldSchedulesOf } from "../../store/schedule_ledger.ts";
+import { readStoredPreferences } from "../../store/preferences/preferences_store.ts";
+import { heldSchedulesOf } from "../../store/schedules/schedule_ledger.ts";
 import {
   membersOfUserQuery,
   type StoredMember,
-} from "../../store/slot_store.ts";
+} from "../../store/schedules/slot_store.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
 
 type Deps = Pick<

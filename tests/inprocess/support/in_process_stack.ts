@@ -20,7 +20,7 @@ import { createLogger } from "../../../src/adapters/json_logger.ts";
 import { createMetricsRecorder } from "../../../src/adapters/metrics_recorder.ts";
 import { createLocalLimiter } from "../../../src/adapters/refresh_limiter.ts";
 import { createInProcessChannels } from "../../../src/realtime/hub/in_process_channels.ts";
-import { createCatalogueCache } from "../../../src/store/catalogue_store.ts";
+import { createCatalogueCache } from "../../../src/store/catalogue/catalogue_store.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 
 const API_KEY = "inprocess-api-key-0123456789";

@@ -11,9 +11,12 @@ import {
   type SQL,
   sql,
 } from "drizzle-orm";
-import type { TypeChange, TypeShape } from "../domain/catalogue/type_change.ts";
-import type { Database } from "./database.ts";
-import { schema } from "./database.ts";
+import type {
+  TypeChange,
+  TypeShape,
+} from "../../domain/catalogue/type_change.ts";
+import type { Database } from "../database.ts";
+import { schema } from "../database.ts";
 
 const { preferences, notificationTypes } = schema;
 

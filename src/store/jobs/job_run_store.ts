@@ -1,6 +1,6 @@
 import { and, desc, eq, sql } from "drizzle-orm";
-import type { Database } from "./database.ts";
-import { schema } from "./database.ts";
+import type { Database } from "../database.ts";
+import { schema } from "../database.ts";
 
 const { jobRuns: runs, jobRunPages: pages, jobRunFailures: failures } = schema;
 

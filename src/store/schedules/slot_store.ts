@@ -11,9 +11,9 @@ import {
   sql,
 } from "drizzle-orm";
 import { z } from "zod";
-import type { Membership } from "../domain/schedules/slot_plan.ts";
-import type { Database } from "./database.ts";
-import { schema } from "./database.ts";
+import type { Membership } from "../../domain/schedules/slot_plan.ts";
+import type { Database } from "../database.ts";
+import { schema } from "../database.ts";
 
 const { slotMembers, slots, slotFailures, schedules } = schema;
 

@@ -1,6 +1,9 @@
-import { parseLabelText, type Sample } from "../domain/metrics/prometheus.ts";
-import type { Database } from "./database.ts";
-import { schema } from "./database.ts";
+import {
+  parseLabelText,
+  type Sample,
+} from "../../domain/metrics/prometheus.ts";
+import type { Database } from "../database.ts";
+import { schema } from "../database.ts";
 
 const { metrics } = schema;
 

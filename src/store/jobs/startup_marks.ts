@@ -1,5 +1,5 @@
-import type { Database } from "./database.ts";
-import { schema } from "./database.ts";
+import type { Database } from "../database.ts";
+import { schema } from "../database.ts";
 
 const { startupMarks } = schema;
 

@@ -1,7 +1,7 @@
 import { and, eq, gte, sql } from "drizzle-orm";
-import { channelName } from "../domain/delivery/channel.ts";
-import type { Database } from "./database.ts";
-import { schema } from "./database.ts";
+import { channelName } from "../../domain/delivery/channel.ts";
+import type { Database } from "../database.ts";
+import { schema } from "../database.ts";
 
 const { memberships, notificationAudiences } = schema;
 

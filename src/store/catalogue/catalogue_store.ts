@@ -3,13 +3,13 @@ import {
   type Catalogue,
   catalogueOf,
   type NotificationType,
-} from "../domain/catalogue/catalogue.ts";
+} from "../../domain/catalogue/catalogue.ts";
 import {
   definitionOf,
   typeDefinitionSchema,
-} from "../domain/catalogue/notification_type.ts";
-import type { Database } from "./database.ts";
-import { schema } from "./database.ts";
+} from "../../domain/catalogue/notification_type.ts";
+import type { Database } from "../database.ts";
+import { schema } from "../database.ts";
 
 const { notificationTypes, catalogueRevision } = schema;
 

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
-import type { Database } from "./database.ts";
-import { schema } from "./database.ts";
+import type { Database } from "../database.ts";
+import { schema } from "../database.ts";
 
 const { schedulerState } = schema;
 const ROW = 1;

@@ -1,9 +1,9 @@
 import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
-import type { HeldWithPause } from "../domain/schedules/drift.ts";
-import type { DesiredJobSchedule } from "../domain/jobs/job_schedule.ts";
-import type { DesiredSchedule } from "../domain/schedules/schedule_plan.ts";
-import type { Database } from "./database.ts";
-import { schema } from "./database.ts";
+import type { HeldWithPause } from "../../domain/schedules/drift.ts";
+import type { DesiredJobSchedule } from "../../domain/jobs/job_schedule.ts";
+import type { DesiredSchedule } from "../../domain/schedules/schedule_plan.ts";
+import type { Database } from "../database.ts";
+import { schema } from "../database.ts";
 
 const { schedules, preferences, jobs } = schema;
 

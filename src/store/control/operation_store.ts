@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import type { Database } from "./database.ts";
-import { schema } from "./database.ts";
+import type { Database } from "../database.ts";
+import { schema } from "../database.ts";
 
 const { schedulerOperations: ops } = schema;
 

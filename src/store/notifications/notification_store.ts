@@ -2,9 +2,9 @@ import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type {
   NotificationView,
   Severity,
-} from "../domain/delivery/notification.ts";
-import type { Database } from "./database.ts";
-import { schema } from "./database.ts";
+} from "../../domain/delivery/notification.ts";
+import type { Database } from "../database.ts";
+import { schema } from "../database.ts";
 import {
   heldAudiences,
   heldAudiencesOfSql,
