@@ -14,7 +14,7 @@ import { createCatalogueCache } from "./store/catalogue/catalogue_store.ts";
 import { createInProcessChannels } from "./realtime/hub/in_process_channels.ts";
 import { runMaintenance } from "./services/ops/maintenance.ts";
 import { runStartupJobs } from "./services/jobs/startup_jobs.ts";
-import { ASSETS_DIR } from "./docs/build.ts";
+import { ASSETS_DIR } from "./static_assets.ts";
 import { SCALAR_SCRIPT_PATH } from "./routes/docs.ts";
 
 /**

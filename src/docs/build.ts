@@ -1,4 +1,4 @@
-import { fileURLToPath } from "node:url";
+import { ASSETS_DIR } from "../static_assets.ts";
 
 /**
  * Copies Scalar's standalone browser bundle (the `@scalar/api-reference`
@@ -8,9 +8,6 @@ import { fileURLToPath } from "node:url";
  * from a CDN, so the docs page works offline. `deno task build` and
  * `deno task dev` run this first.
  */
-export const ASSETS_DIR = fileURLToPath(
-  new URL("../../dist/assets/", import.meta.url),
-);
 
 /** The package's entry is `dist/index.js`; its browser builds sit beside it. */
 function standaloneBundle(): URL {
