@@ -13,7 +13,7 @@ import {
   startRedisRestProxy,
   startRedisServer,
 } from "@herald/standin-redis";
-import { applyMigrations } from "../src/db/migrate.ts";
+import { applyMigrations } from "../scripts/migrate.ts";
 
 /** The demo catalogue, seeded into every local stack. */
 export const DEMO_SEED = fileURLToPath(

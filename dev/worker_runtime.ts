@@ -81,7 +81,7 @@ export function workerRuntimeOptions(
       ? { versionMetadata: wrangler.version_metadata.binding }
       : {}),
     // Static files answer before the Worker, as on Cloudflare (the docs
-    // page's script; `src/docs/build.ts` puts it there).
+    // page's script; `scripts/build_docs.ts` puts it there).
     ...(wrangler.assets && opts.staticAssets !== false
       ? {
         assets: {

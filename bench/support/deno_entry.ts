@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEMO_SEED, randomSecret } from "@herald/dev";
-import { applyMigrations } from "../../src/db/migrate.ts";
+import { applyMigrations } from "../../scripts/migrate.ts";
 import { sign } from "hono/jwt";
 
 const ENTRY = fileURLToPath(new URL("../../src/deno.ts", import.meta.url));

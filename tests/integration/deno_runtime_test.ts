@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sign } from "hono/jwt";
 import { z } from "zod";
-import { applyMigrations } from "../../src/db/migrate.ts";
+import { applyMigrations } from "../../scripts/migrate.ts";
 import { startScratchStandIns } from "../support/scratch_stand_ins.ts";
 import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { statusBody } from "../support/scheduler_bodies.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type Client, createClient } from "@libsql/client/web";
 import { startLibsqlDevServer } from "@herald/standin-libsql";
-import { applyMigrations } from "../../src/db/migrate.ts";
+import { applyMigrations } from "../../scripts/migrate.ts";
 import { DEMO_SEED } from "@herald/dev";
 import {
   decodeOverrides,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { buildClientBundle, BUNDLE_PATH } from "../../src/client/build.ts";
+import { buildClientBundle, BUNDLE_PATH } from "../../scripts/build_client.ts";
 import { HERALD_CLIENT_JS } from "../../src/client/herald_client.bundle.ts";
 
 Deno.test("the committed browser bundle is what build.ts makes from the client today", async () => {
@@ -7,7 +7,7 @@ Deno.test("the committed browser bundle is what build.ts makes from the client t
   const committed = await Deno.readTextFile(BUNDLE_PATH);
   assert.ok(
     fresh === committed,
-    "src/client/herald_client.bundle.ts is stale: run `deno run -A src/client/build.ts`",
+    "src/client/herald_client.bundle.ts is stale: run `deno run -A scripts/build_client.ts`",
   );
 });
 

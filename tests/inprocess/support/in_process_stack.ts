@@ -14,7 +14,7 @@ import {
 } from "@herald/standin-qstash";
 import { composeDeps } from "../../../src/compose.ts";
 import { parseConfig } from "../../../src/config.ts";
-import { applyMigrations } from "../../../src/db/migrate.ts";
+import { applyMigrations } from "../../../scripts/migrate.ts";
 import type { AppDeps, Background } from "../../../src/deps.ts";
 import { createLogger } from "../../../src/adapters/json_logger.ts";
 import { createMetricsRecorder } from "../../../src/adapters/metrics_recorder.ts";

@@ -1,14 +1,14 @@
 import { createClient } from "@libsql/client";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { fileURLToPath } from "node:url";
-import { openDatabase } from "../store/database.ts";
+import { openDatabase } from "../src/store/database.ts";
 import {
   seedCatalogue,
   type SeedResult,
-} from "../services/catalogue/seed_catalogue.ts";
+} from "../src/services/catalogue/seed_catalogue.ts";
 
 const MIGRATIONS_FOLDER = fileURLToPath(
-  new URL("./migrations", import.meta.url),
+  new URL("../src/db/migrations", import.meta.url),
 );
 
 /**

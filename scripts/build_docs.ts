@@ -1,4 +1,4 @@
-import { ASSETS_DIR } from "../static_assets.ts";
+import { ASSETS_DIR } from "../src/static_assets.ts";
 
 /**
  * Copies Scalar's standalone browser bundle (the `@scalar/api-reference`
