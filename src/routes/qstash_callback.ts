@@ -10,10 +10,7 @@ import {
 } from "../http/openapi.ts";
 import { databaseOutageOf } from "../store/database_outage.ts";
 import { verifyQStashSignature } from "../http/qstash_signature.ts";
-import type { AppDeps } from "../deps.ts";
-import { deliverOccurrence } from "../services/delivery/deliver_occurrence.ts";
-import { deliverSlotPage } from "../services/delivery/deliver_slot.ts";
-import { handleSystemCallback } from "../services/callbacks/handle_system_callback.ts";
+import { dispatchCallback } from "../services/callbacks/dispatch_callback.ts";
 
 const callback = createRoute({
   method: "post",
@@ -82,31 +79,15 @@ export const qstashCallbackRoutes = openApiRoutes()
         // Signed but not ours to read: a 4xx leaves it to QStash's DLQ.
         throw new AppError("bad_request", "Unrecognised callback body");
       }
-      const data = body.data;
-      const background = c.get("background");
-      switch (data.kind) {
-        case "user-schedule":
-        case "deferred":
-          return c.json(
-            await deliverOccurrence(deps, data, {
-              scheduleId,
-              firedAt: await firedAt(deps, messageId, retried),
-              background,
-            }),
-            200,
-          );
-        case "slot":
-        case "slot-page":
-          return c.json(
-            await deliverSlotPage(deps, data, { messageId, background }),
-            200,
-          );
-        default:
-          return c.json(
-            await handleSystemCallback(deps, data, { messageId, background }),
-            200,
-          );
-      }
+      return c.json(
+        await dispatchCallback(deps, body.data, {
+          messageId,
+          scheduleId,
+          retried,
+          background: c.get("background"),
+        }),
+        200,
+      );
     } catch (error) {
       // A 503 without Retry-After: QStash honours that header, and its own
       // backoff (12 s, 2.5 min, 30 min, 6 h) outlasts an outage where a few
@@ -116,18 +97,3 @@ export const qstashCallbackRoutes = openApiRoutes()
       throw error;
     }
   });
-
-/**
- * When a per-user schedule fired. A first attempt arrives within moments
- * of it, so its arrival names it; a retry (a minute, a night or a day
- * later) asks QStash when it made the message — that is the firing.
- */
-async function firedAt(
-  deps: AppDeps,
-  messageId: string | null,
-  retried: number,
-): Promise<number> {
-  if (retried === 0 || messageId === null) return deps.now();
-  return await deps.scheduler.messageCreatedAt(messageId)
-    .catch(() => null) ?? deps.now();
-}

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { deliverOccurrence } from "../../src/services/delivery/deliver_occurrence.ts";
 import { deliverSlotPage } from "../../src/services/delivery/deliver_slot.ts";
+import { firedAt } from "../../src/services/callbacks/dispatch_callback.ts";
 
 /** Monday 5 January 2026, 06:00 UTC, and 09:30 the same day. */
 const MONDAY_6AM = Date.UTC(2026, 0, 5, 6, 0);
@@ -40,7 +41,10 @@ Deno.test("slot and occurrence delivery in process: one notification per occurre
       const report = await deliverSlotPage(
         stack.deps,
         { kind: "slot", slot: "0930" },
-        { messageId: null, background: stack.background },
+        {
+          firedAt: () => firedAt(stack.deps, { messageId: null, retried: 0 }),
+          background: stack.background,
+        },
       );
       await stack.settled();
       assert.equal(report.members, 2);
@@ -57,7 +61,10 @@ Deno.test("slot and occurrence delivery in process: one notification per occurre
         const report = await deliverSlotPage(
           stack.deps,
           { kind: "slot", slot: "0930" },
-          { messageId: null, background: stack.background },
+          {
+            firedAt: () => firedAt(stack.deps, { messageId: null, retried: 0 }),
+            background: stack.background,
+          },
         );
         await stack.settled();
         assert.equal(report.sent, 0);

@@ -51,9 +51,9 @@ export interface SlotPageReport {
 
 /**
  * One page of a slot's firing (the shared placement; domain/slot_plan.ts).
- * The firing itself is page one: it learns when the slot fired from QStash
- * (the message's creation, so a late or retried delivery still names its
- * own firing) and every page after carries that instant. A page hands the
+ * The firing itself is page one: it learns when the slot fired from
+ * `via.firedAt` (the callbacks' one rule, so a late or retried delivery
+ * still names its own firing) and every page after carries that instant. A page hands the
  * next one to QStash before it starts, so pages overlap, and a page that is
  * retried or delivered twice doubles nothing: each occurrence is stored
  * once (its key), the next page's message is deduplicated. The members
@@ -66,11 +66,11 @@ export interface SlotPageReport {
 export async function deliverSlotPage(
   deps: DeliveryDeps,
   body: SlotBody,
-  via: { messageId: string | null; background: Background },
+  via: { firedAt: () => Promise<number>; background: Background },
 ): Promise<SlotPageReport> {
   const firedAt = body.kind === "slot-page"
     ? body.firedAt
-    : slotFiring(body.slot, await createdAt(deps, via.messageId));
+    : slotFiring(body.slot, await via.firedAt());
   const after = body.kind === "slot-page" ? body.after : null;
   const rows = await slotMemberPage(
     deps.db,
@@ -262,20 +262,6 @@ async function preferencesByUser(
     }
   }
   return out;
-}
-
-/** When QStash made this firing's message; now when it cannot say. */
-async function createdAt(
-  deps: DeliveryDeps,
-  messageId: string | null,
-): Promise<number> {
-  if (messageId === null) return deps.now();
-  try {
-    return await deps.scheduler.messageCreatedAt(messageId) ?? deps.now();
-  } catch {
-    deps.log.warn("slot.firing_unknown", { reason: "QStash did not answer" });
-    return deps.now();
-  }
 }
 
 function count(report: SlotPageReport, outcome: DeliveryOutcome) {

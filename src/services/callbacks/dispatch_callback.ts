@@ -1,0 +1,74 @@
+import type { CallbackBody } from "../../domain/callbacks/callback_body.ts";
+import type { AppDeps, Background } from "../../deps.ts";
+import type { Logger } from "../../ports/logger.ts";
+import type { SchedulerPort } from "../../ports/scheduler.ts";
+import { deliverOccurrence } from "../delivery/deliver_occurrence.ts";
+import { deliverSlotPage } from "../delivery/deliver_slot.ts";
+import { handleSystemCallback } from "./handle_system_callback.ts";
+
+/** What QStash's headers say about the message being delivered. */
+export interface CallbackMessage {
+  messageId: string | null;
+  scheduleId: string | null;
+  /** `Upstash-Retried`: 0 on a first attempt. */
+  retried: number;
+  background: Background;
+}
+
+/**
+ * The one place a QStash callback's parsed body goes: a user's occurrence,
+ * a slot's firing or page, or a system callback. Its answer is the route's
+ * 200 body.
+ */
+export async function dispatchCallback(
+  deps: AppDeps,
+  body: CallbackBody,
+  message: CallbackMessage,
+): Promise<Record<string, unknown>> {
+  const { background } = message;
+  switch (body.kind) {
+    case "user-schedule":
+    case "deferred":
+      return await deliverOccurrence(deps, body, {
+        scheduleId: message.scheduleId,
+        firedAt: await firedAt(deps, message),
+        background,
+      });
+    case "slot":
+    case "slot-page":
+      return {
+        ...await deliverSlotPage(deps, body, {
+          firedAt: () => firedAt(deps, message),
+          background,
+        }),
+      };
+    default:
+      return await handleSystemCallback(deps, body, message);
+  }
+}
+
+/**
+ * When the schedule behind a message fired: the rule for every callback. A
+ * first attempt arrives within moments of it, so its arrival names it; a
+ * retry (a minute, a night or a day later) asks QStash when it made the
+ * message — that is the firing. When QStash cannot say, the arrival it is.
+ */
+export async function firedAt(
+  deps: {
+    now: () => number;
+    scheduler: Pick<SchedulerPort, "messageCreatedAt">;
+    log: Pick<Logger, "warn">;
+  },
+  message: { messageId: string | null; retried: number },
+): Promise<number> {
+  if (message.retried === 0 || message.messageId === null) return deps.now();
+  try {
+    return await deps.scheduler.messageCreatedAt(message.messageId) ??
+      deps.now();
+  } catch {
+    deps.log.warn("callback.firing_unknown", {
+      reason: "QStash did not answer",
+    });
+    return deps.now();
+  }
+}
