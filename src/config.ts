@@ -110,6 +110,16 @@ export function parseConfig(env: Record<string, unknown>): Config {
       "Herald's configuration is invalid: UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together",
     );
   }
+  // The QStash SDK trusts its published dev signing keys when it sees
+  // QSTASH_DEV (Herald pins every client against that), and a deployment
+  // that sets it means to: only the local stack, whose clock follows the
+  // QStash dev server, may carry it.
+  const qstashDev = stringEntries(env).QSTASH_DEV;
+  if (qstashDev !== undefined && e.DEV_CLOCK !== "qstash") {
+    throw new ConfigError(
+      "Herald's configuration is invalid: QSTASH_DEV must be unset outside the local stack (DEV_CLOCK=\"qstash\"): it makes QStash's SDK trust its published dev keys",
+    );
+  }
   const publicUrl = e.PUBLIC_URL.replace(/\/+$/, "");
   return {
     apiKey: e.API_KEY,

@@ -55,3 +55,17 @@ Deno.test("parseConfig() wants the Redis URL and token together", () => {
   });
   assert.deepEqual(config.redis, { url: "http://127.0.0.1:8079", token: "t" });
 });
+
+Deno.test("parseConfig() refuses QSTASH_DEV outside the local stack", () => {
+  for (const value of ["1", "true", "false"]) {
+    const error = configError({ ...VALID_ENV, QSTASH_DEV: value });
+    assert.match(error.message, /QSTASH_DEV must be unset/);
+  }
+  // The local stack (its clock follows the QStash dev server) may carry it.
+  const local = parseConfig({
+    ...VALID_ENV,
+    QSTASH_DEV: "1",
+    DEV_CLOCK: "qstash",
+  });
+  assert.equal(local.devClock, true);
+});
