@@ -27,6 +27,13 @@ export interface PublishedEvent {
    * the current value in `connected` instead.
    */
   ephemeral?: boolean;
+  /**
+   * When it was sent, in Herald's clock (ms; a notification's `createdAt`).
+   * A stream replays a role's or topic's event only to members who held it
+   * by then — the inbox's rule. Absent: 0, before every join (replayed to a
+   * user's own audience only; live delivery is not affected).
+   */
+  sentAt?: number;
 }
 
 /** One event for one audience (a user, or every holder of a role or topic). */
@@ -51,6 +58,13 @@ export interface StreamRequest {
   userId: string;
   roles: readonly string[];
   topics: readonly string[];
+  /**
+   * When the user joined each role and topic the stream holds, by channel
+   * name ("role:ops" → ms, Herald's clock: `memberships.joinedAt`). A
+   * resume replays a channel's events sent since its join only, and none
+   * of a channel missing here.
+   */
+  joinedAt: Readonly<Record<string, number>>;
   /** From `Last-Event-ID` or the `lastEventId` query; null on first connect. */
   lastEventId: string | null;
   /** Their unread count now, sent in `connected` (null: unknown). */

@@ -60,7 +60,11 @@ export const streamRoutes = new Hono<HonoEnv>()
       );
     }
     const memberships = claimedChannels(principal.roles, principal.topics);
-    await syncMemberships(deps, principal.userId, memberships);
+    const joinedAt = await syncMemberships(
+      deps,
+      principal.userId,
+      memberships,
+    );
     // Counts are sent live only, never replayed: every (re)connect starts
     // from the current one instead.
     const unread = await unreadCount(deps, {
@@ -72,6 +76,7 @@ export const streamRoutes = new Hono<HonoEnv>()
       userId: principal.userId,
       roles: principal.roles,
       topics: principal.topics,
+      joinedAt,
       // Browsers' WebSockets cannot send headers: the query carries the id.
       lastEventId: c.req.header("last-event-id") ??
         c.req.query("lastEventId") ?? null,

@@ -22,15 +22,33 @@ Deno.test("resolveLimits() refuses a limit that is not a positive integer", () =
   assert.deepEqual(resolveLimits({ retryMs: 0 }).retryMs, 0);
 });
 
-Deno.test("publishInput() serialises the data once and keeps the key", () => {
+Deno.test("publishInput() serialises the data once and keeps the key and the send time (0 when absent)", () => {
   assert.deepEqual(
-    publishInput({ event: "count", data: { unread: 2 }, key: "k" }),
-    { event: "count", dataJson: '{"unread":2}', key: "k", ephemeral: false },
+    publishInput({ event: "count", data: { unread: 2 }, key: "k", sentAt: 9 }),
+    {
+      event: "count",
+      dataJson: '{"unread":2}',
+      key: "k",
+      ephemeral: false,
+      sentAt: 9,
+    },
   );
   assert.deepEqual(
     publishInput({ event: "digest.ready", data: undefined }),
-    { event: "digest.ready", dataJson: "null", key: null, ephemeral: false },
+    {
+      event: "digest.ready",
+      dataJson: "null",
+      key: null,
+      ephemeral: false,
+      sentAt: 0,
+    },
   );
+  for (const sentAt of [-1, 1.5, Number.NaN]) {
+    assert.throws(
+      () => publishInput({ event: "notification", data: {}, sentAt }),
+      AppError,
+    );
+  }
 });
 
 Deno.test("publishInput() refuses Herald's own event names and odd keys", () => {
@@ -49,6 +67,7 @@ const stream = {
   userId: "a",
   roles: [] as string[],
   topics: [] as string[],
+  joinedAt: {} as Record<string, number>,
   lastEventId: null,
   unread: null,
   heartbeatMs: 15_000,
@@ -61,8 +80,23 @@ Deno.test("streamAudiences() puts the user first and names each audience once", 
       ...stream,
       roles: ["admin", "ops", "admin"],
       topics: ["news"],
-    }),
+    }).audiences,
     ["user:a", "role:admin", "role:ops", "topic:news"],
+  );
+});
+
+Deno.test("streamAudiences() holds the user's own audience since 0, each role and topic since its join, and one with no join never", () => {
+  assert.deepEqual(
+    streamAudiences({
+      ...stream,
+      roles: ["ops", "admin"],
+      topics: ["news"],
+      joinedAt: { "role:ops": 5_000, "topic:news": 7_000 },
+    }),
+    {
+      audiences: ["user:a", "role:ops", "role:admin", "topic:news"],
+      since: [0, 5_000, Number.MAX_SAFE_INTEGER, 7_000],
+    },
   );
 });
 

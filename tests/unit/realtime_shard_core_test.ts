@@ -19,10 +19,13 @@ const note = (audience: string, n: number, key: string | null = null) => ({
   dataJson: JSON.stringify({ id: `n${n}` }),
   key,
   ephemeral: false,
+  sentAt: n * 1_000,
 });
 
 const ws = (over: Partial<OpenInput> = {}): OpenInput => ({
   audiences: ["user:a", "role:r"],
+  // Held since 0 unless the case says: every audience's whole log.
+  since: (over.audiences ?? ["user:a", "role:r"]).map(() => 0),
   cursor: null,
   transport: "ws",
   retryMs: 2000,
@@ -57,6 +60,7 @@ Deno.test("an ephemeral event is not logged: its id is the position already reac
     dataJson: '{"unread":1}',
     key: null,
     ephemeral: true,
+    sentAt: 0,
   };
   assert.deepEqual(c.publish(count, 10), { seq: 1, duplicate: false });
   assert.deepEqual(c.publish(note("user:a", 2), 10).seq, 2);
@@ -137,4 +141,26 @@ Deno.test("frame() writes one event in either transport with the shard's cursor"
     event: "count",
     data: { unread: 1 },
   });
+});
+
+Deno.test("a resume replays a role's events only from when the connection joined it, and all of the user's own", () => {
+  const c = core();
+  // n1–n3 to the role at 1–3 s, n4 to the user at 4 s, n5 to the role at 5 s.
+  for (let n = 1; n <= 3; n++) c.publish(note("role:r", n), 10);
+  c.publish(note("user:a", 4), 10);
+  c.publish(note("role:r", 5), 10);
+  const replayed = (since: number, cursor: string) =>
+    parsed(c.open(ws({ since: [0, since], cursor }))).slice(1).map((m) =>
+      JSON.parse(JSON.stringify(m.data)).id
+    );
+  // Joined at 4.5 s: from a cursor before everything (made up at the log's
+  // start, or its own from before the join), only n4 (its own) and n5.
+  assert.deepEqual(replayed(4_500, at(0)), ["n4", "n5"]);
+  assert.deepEqual(replayed(4_500, at(2)), ["n4", "n5"]);
+  // Held since 0 (the port's own cases): everything after the cursor.
+  assert.deepEqual(replayed(0, at(2)), ["n3", "n4", "n5"]);
+});
+
+Deno.test("ShardCore.open() refuses join times that do not match the audiences", () => {
+  assert.throws(() => core().open(ws({ since: [0] })), RangeError);
 });

@@ -23,6 +23,7 @@ export interface EventInput {
   dataJson: string;
   key: string | null;
   ephemeral: boolean;
+  sentAt: number;
 }
 
 /** A port-level event, checked and serialised once for the wire. */
@@ -45,7 +46,15 @@ export function publishInput(event: PublishedEvent): EventInput {
       `Idempotency key must be 1-${MAX_KEY_LENGTH} characters`,
     );
   }
+  const sentAt = event.sentAt ?? 0;
+  if (!Number.isSafeInteger(sentAt) || sentAt < 0) {
+    throw new AppError(
+      "bad_request",
+      `sentAt must be a time in ms, got "${event.sentAt}"`,
+    );
+  }
   return {
+    sentAt,
     event: event.event,
     // undefined (or a function) serialises to nothing: send null instead.
     dataJson: JSON.stringify(event.data) ?? "null",
@@ -69,13 +78,18 @@ export function audienceOf(ref: Parameters<typeof channelName>[0]): string {
 }
 
 /**
- * The distinct audiences of a stream, its own user first, after checking
- * what the port cannot fix for the caller.
+ * The distinct audiences of a stream, its own user first, and since when
+ * it holds each (the same order): its own since 0, a role or topic since
+ * its join (`req.joinedAt`). One the request names no join for is never
+ * replayed: what Herald cannot vouch for is not sent.
  */
-export function streamAudiences(req: StreamRequest): string[] {
+export function streamAudiences(
+  req: StreamRequest,
+): { audiences: string[]; since: number[] } {
+  const own = audienceOf({ kind: "user", name: req.userId });
   const audiences = [
     ...new Set([
-      audienceOf({ kind: "user", name: req.userId }),
+      own,
       ...req.roles.map((name) => audienceOf({ kind: "role", name })),
       ...req.topics.map((name) => audienceOf({ kind: "topic", name })),
     ]),
@@ -93,5 +107,10 @@ export function streamAudiences(req: StreamRequest): string[] {
       `heartbeatMs must be an integer ≥ 10, got "${req.heartbeatMs}"`,
     );
   }
-  return audiences;
+  const since = audiences.map((audience) =>
+    audience === own
+      ? 0
+      : Math.max(0, req.joinedAt[audience] ?? Number.MAX_SAFE_INTEGER)
+  );
+  return { audiences, since };
 }

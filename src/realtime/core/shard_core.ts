@@ -15,6 +15,8 @@ export interface PublishInput {
   key: string | null;
   /** Sent live only, not logged (see PublishedEvent.ephemeral). */
   ephemeral: boolean;
+  /** When it was sent, Herald's clock (ms): see `HeldAudience`. */
+  sentAt: number;
 }
 
 export interface Published {
@@ -26,6 +28,12 @@ export interface Published {
 export interface OpenInput {
   /** The connection's audiences, its own user first: what it may read. */
   audiences: readonly string[];
+  /**
+   * Since when it holds each of `audiences`, in the same order (Herald's
+   * clock, ms: 0 for its own user, the join time for a role or topic). A
+   * resume replays an audience's events sent since then only.
+   */
+  since: readonly number[];
   /** Its Last-Event-ID, or null on a first connect. */
   cursor: string | null;
   transport: Transport;
@@ -88,6 +96,15 @@ export class ShardCore {
   open(input: OpenInput): string[] {
     const log = this.#log;
     const audiences = [...input.audiences];
+    if (input.since.length !== audiences.length) {
+      throw new RangeError(
+        `Expected a join time for each of ${audiences.length} audiences, got ${input.since.length}`,
+      );
+    }
+    const held = audiences.map((audience, i) => ({
+      audience,
+      since: input.since[i] ?? 0,
+    }));
     const plan = planResume(input.cursor, log.epoch, {
       lastSeq: log.lastSeq,
       trimmedThrough: log.trimmedThrough(audiences),
@@ -106,7 +123,7 @@ export class ShardCore {
       );
     if (plan.kind === "replay") {
       add("connected", connected, cursorAt(log.epoch, plan.afterSeq));
-      for (const event of log.after(plan.afterSeq, audiences)) {
+      for (const event of log.after(plan.afterSeq, held)) {
         add(event.event, event.data, cursorAt(log.epoch, event.seq));
       }
     } else if (plan.kind === "reset") {

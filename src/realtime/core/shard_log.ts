@@ -14,6 +14,19 @@ export interface NewEvent {
   key: string | null;
   event: string;
   data: string;
+  /** When it was sent, in Herald's clock (ms): see `HeldAudience`. */
+  sentAt: number;
+}
+
+/**
+ * An audience a connection holds, and since when (Herald's clock, ms): its
+ * replay holds only that audience's events sent at or after `since` — the
+ * inbox's rule (a role's broadcasts from the member's latest join on). A
+ * user's own audience is held since 0: everything.
+ */
+export interface HeldAudience {
+  audience: string;
+  since: number;
 }
 
 /**
@@ -39,8 +52,11 @@ export interface ShardLog {
   append(event: NewEvent, capacity: number): number;
   /** The highest seq trimmed away from any of `audiences`, or 0. */
   trimmedThrough(audiences: readonly string[]): number;
-  /** Logged events of `audiences` with seq > afterSeq, oldest first. */
-  after(afterSeq: number, audiences: readonly string[]): LoggedEvent[];
+  /**
+   * Logged events with seq > afterSeq of each held audience, sent since it
+   * was held, oldest first.
+   */
+  after(afterSeq: number, held: readonly HeldAudience[]): LoggedEvent[];
 }
 
 /** The in-process log (Deno): per-audience arrays over one counter. */
@@ -48,7 +64,10 @@ export class MemoryShardLog implements ShardLog {
   readonly epoch: string;
   #lastSeq = 0;
   #size = 0;
-  readonly #byAudience = new Map<string, LoggedEvent[]>();
+  readonly #byAudience = new Map<
+    string,
+    (LoggedEvent & { sentAt: number })[]
+  >();
   readonly #keys = new Map<string, number>();
   readonly #trimmed = new Map<string, number>();
   readonly #keyOf = new Map<number, string>();
@@ -78,6 +97,7 @@ export class MemoryShardLog implements ShardLog {
       audience: event.audience,
       event: event.event,
       data: event.data,
+      sentAt: event.sentAt,
     });
     this.#size++;
     if (event.key !== null) {
@@ -112,13 +132,20 @@ export class MemoryShardLog implements ShardLog {
     return through;
   }
 
-  after(afterSeq: number, audiences: readonly string[]): LoggedEvent[] {
+  after(afterSeq: number, held: readonly HeldAudience[]): LoggedEvent[] {
     const out: LoggedEvent[] = [];
-    for (const audience of new Set(audiences)) {
+    for (const { audience, since } of held) {
       const list = this.#byAudience.get(audience) ?? [];
       for (let i = firstAfter(list, afterSeq); i < list.length; i++) {
         const event = list[i];
-        if (event) out.push(event);
+        if (event && event.sentAt >= since) {
+          out.push({
+            seq: event.seq,
+            audience: event.audience,
+            event: event.event,
+            data: event.data,
+          });
+        }
       }
     }
     return out.sort((a, b) => a.seq - b.seq);

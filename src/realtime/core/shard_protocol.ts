@@ -22,13 +22,17 @@ const audience = z.string().min(1).max(MAX_TAG_LENGTH - 4);
 
 export const connectionRequest = z.object({
   /** The user's own audience first, then their roles and topics. */
-  audiences: z.array(audience).min(1).max(64),
+  audiences: z.array(audience).min(1).max(65),
+  /** Since when each audience is held, same order (see ShardCore.open). */
+  since: z.array(count).max(65),
   cursor: z.string().max(2048).nullable(),
   transport: z.enum(["sse", "ws"]),
   heartbeatMs: positive,
   unread: count.nullable(),
   retryMs: count,
   maxConnections: positive,
+}).refine((r) => r.since.length === r.audiences.length, {
+  message: "since must name a join time for each audience",
 });
 export type ConnectionRequest = z.infer<typeof connectionRequest>;
 
@@ -39,6 +43,8 @@ export const publishRequest = z.object({
     dataJson: z.string(),
     key: z.string().min(1).nullable(),
     ephemeral: z.boolean(),
+    /** Absent from a Worker older than this field: sent before any join. */
+    sentAt: count.default(0),
   })).min(1),
   logSize: positive,
   /** Direct WebSockets silent for 3 of these are closed as they are sent to. */

@@ -61,7 +61,7 @@ export function createInProcessChannels(
     },
 
     openStream(req: StreamRequest): Promise<Response> {
-      const audiences = streamAudiences(req);
+      const { audiences, since } = streamAudiences(req);
       if (connections.size >= limits.maxConnections) {
         return Promise.resolve(
           channelFullResponse(audiences[0] ?? "hub", req.headers),
@@ -70,6 +70,7 @@ export function createInProcessChannels(
       const open = {
         userId: req.userId,
         audiences,
+        since,
         cursor: req.lastEventId,
         heartbeatMs: req.heartbeatMs,
         retryMs: limits.retryMs,

@@ -14,6 +14,8 @@ export interface OpenParams {
   userId: string;
   /** Its own user's first, then its roles and topics. */
   audiences: readonly string[];
+  /** Since when it holds each audience (see ShardCore.open). */
+  since: readonly number[];
   cursor: string | null;
   heartbeatMs: number;
   retryMs: number;

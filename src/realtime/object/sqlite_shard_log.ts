@@ -1,6 +1,11 @@
 import type { SqlStorageValue } from "@cloudflare/workers-types";
 import { isEpoch, newEpoch } from "../core/cursor.ts";
-import type { LoggedEvent, NewEvent, ShardLog } from "../core/shard_log.ts";
+import type {
+  HeldAudience,
+  LoggedEvent,
+  NewEvent,
+  ShardLog,
+} from "../core/shard_log.ts";
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -37,7 +42,18 @@ export class SqliteShardLog implements ShardLog {
       k TEXT PRIMARY KEY, v TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS herald_events (
       seq INTEGER PRIMARY KEY, audience TEXT NOT NULL, key TEXT,
-      event TEXT NOT NULL, data TEXT NOT NULL)`);
+      event TEXT NOT NULL, data TEXT NOT NULL,
+      sent_at INTEGER NOT NULL DEFAULT 0)`);
+    // Logs made before events carried their send time: what they hold
+    // counts as sent at 0, replayed to a user's own audience only.
+    const columns = sql.exec(
+      "SELECT name FROM pragma_table_info('herald_events') WHERE name = 'sent_at'",
+    ).toArray();
+    if (columns.length === 0) {
+      sql.exec(
+        "ALTER TABLE herald_events ADD COLUMN sent_at INTEGER NOT NULL DEFAULT 0",
+      );
+    }
     sql.exec(`CREATE INDEX IF NOT EXISTS herald_events_audience
       ON herald_events (audience, seq)`);
     sql.exec(`CREATE UNIQUE INDEX IF NOT EXISTS herald_events_key
@@ -80,12 +96,13 @@ export class SqliteShardLog implements ShardLog {
   append(event: NewEvent, capacity: number): number {
     const seq = this.#lastSeq + 1;
     this.#sql.exec(
-      "INSERT INTO herald_events (seq, audience, key, event, data) VALUES (?, ?, ?, ?, ?)",
+      "INSERT INTO herald_events (seq, audience, key, event, data, sent_at) VALUES (?, ?, ?, ?, ?, ?)",
       seq,
       event.audience,
       event.key,
       event.event,
       event.data,
+      event.sentAt,
     );
     this.#lastSeq = seq;
     const count = this.#countOf(event.audience) + 1;
@@ -126,14 +143,16 @@ export class SqliteShardLog implements ShardLog {
     return through === null ? 0 : int(through);
   }
 
-  after(afterSeq: number, audiences: readonly string[]): LoggedEvent[] {
-    if (audiences.length === 0) return [];
+  after(afterSeq: number, held: readonly HeldAudience[]): LoggedEvent[] {
+    if (held.length === 0) return [];
+    // One index range per audience: (audience, seq > afterSeq), each
+    // filtered by its own join time.
+    const terms = held.map(() => "(audience = ? AND seq > ? AND sent_at >= ?)")
+      .join(" OR ");
     return this.#sql.exec(
       `SELECT seq, audience, event, data FROM herald_events
-       WHERE seq > ? AND audience IN (${placeholders(audiences.length)})
-       ORDER BY seq`,
-      afterSeq,
-      ...audiences,
+       WHERE ${terms} ORDER BY seq`,
+      ...held.flatMap((h) => [h.audience, afterSeq, h.since]),
     ).toArray().map((row) => ({
       seq: int(row.seq),
       audience: text(row.audience),

@@ -131,10 +131,11 @@ export function createDurableChannels(
     },
 
     async openStream(req: StreamRequest): Promise<Response> {
-      const audiences = streamAudiences(req);
+      const { audiences, since } = streamAudiences(req);
       const shard = shardOf(req.userId, shards);
       const connection: ConnectionRequest = {
         audiences,
+        since,
         cursor: req.lastEventId,
         transport: req.transport.kind === "sse" ? "sse" : "ws",
         heartbeatMs: req.heartbeatMs,

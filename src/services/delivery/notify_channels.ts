@@ -53,7 +53,12 @@ export async function fanOut(
   const refs = n.audiences.map(parseAudience);
   const events: Addressed[] = refs.map((to) => ({
     to,
-    event: { event: "notification", data: view, key: n.id },
+    event: {
+      event: "notification",
+      data: view,
+      key: n.id,
+      sentAt: n.createdAt,
+    },
   }));
   const [only] = refs;
   const countKnown = refs.length === 1 && only?.kind === "user" &&
@@ -112,7 +117,12 @@ export async function fanOutToUsers(
       const to: ChannelRef = { kind: "user", name: userId };
       const sent: Addressed = {
         to,
-        event: { event: "notification", data: toView(n, null), key: n.id },
+        event: {
+          event: "notification",
+          data: toView(n, null),
+          key: n.id,
+          sentAt: n.createdAt,
+        },
       };
       return unread === null ? [sent] : [sent, {
         to,

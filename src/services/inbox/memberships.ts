@@ -1,7 +1,7 @@
 import { channelName } from "../../domain/delivery/channel.ts";
 import type { AppDeps } from "../../deps.ts";
 import {
-  membershipsOf,
+  joinTimesOf,
   replaceMemberships,
 } from "../../store/notifications/membership_store.ts";
 
@@ -22,16 +22,25 @@ export function claimedChannels(
  * Records what the user's token says they hold, so their inbox includes
  * broadcasts and a broadcast refreshes their count. Writes only on change:
  * a channel named for the first time is joined now (its earlier broadcasts
- * are not theirs), one no longer named is left.
+ * are not theirs), one no longer named is left. Answers when each of
+ * `channels` was joined — what a stream replays of it starts there.
  */
 export async function syncMemberships(
   deps: Pick<AppDeps, "db" | "cache" | "now">,
   userId: string,
   channels: readonly string[],
-): Promise<void> {
-  const current = await membershipsOf(deps.db, userId);
-  if (current.join("\n") === channels.join("\n")) return;
-  await replaceMemberships(deps.db, userId, channels, deps.now());
+): Promise<Record<string, number>> {
+  const current = await joinTimesOf(deps.db, userId);
+  if ([...current.keys()].join("\n") === channels.join("\n")) {
+    return Object.fromEntries(current);
+  }
+  const now = deps.now();
+  await replaceMemberships(deps.db, userId, channels, now);
   // Their inbox just changed shape: the cached count is wrong now.
   await deps.cache.invalidate([userId]);
+  // A channel another request joined meanwhile keeps that earlier time;
+  // `now` is later, so a stream replays less of it, never more.
+  return Object.fromEntries(
+    channels.map((channel) => [channel, current.get(channel) ?? now]),
+  );
 }

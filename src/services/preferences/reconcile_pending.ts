@@ -58,7 +58,9 @@ const GIVE_UP_AFTER = 3;
  * would never make it again. So a retry starts from QStash's own answer for
  * every id the ledger or the plan names (a few gets), not from the ledger.
  * Under the shared placement members are written with the release, and
- * slots are synced under their own lease, so the ledger is enough there.
+ * slots are synced under their own lease (a slot whose holder was cut off
+ * is in doubt, and its next holder does not trust the ledger for it), so
+ * the ledger is enough there.
  */
 async function retry(
   deps: ReconcileDeps,

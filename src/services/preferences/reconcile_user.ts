@@ -366,7 +366,7 @@ function memberChanges(
   // retry after QStash failed changes no member, and must still finish.
   for (const m of desired) touched.add(m.slot);
   const check = touched.size
-    ? [slotsOutOfStepQuery(deps.db, [...touched].sort())]
+    ? [slotsOutOfStepQuery(deps.db, [...touched].sort(), deps.now())]
     : [];
   return {
     writes: memberWrites(deps.db, userId, {

@@ -9,11 +9,14 @@ import {
   heldSlotsQuery,
   recordSlotHeldQuery,
 } from "../../store/schedules/schedule_ledger.ts";
+import { SchedulerError } from "../../ports/scheduler.ts";
 import {
   dropSlotLease,
   leaseSlot,
   occupiedSlots,
+  releaseInDoubt,
   releaseSlotIf,
+  slotsInDoubt,
 } from "../../store/schedules/slot_store.ts";
 import { pauseTracker } from "./pause_tracker.ts";
 
@@ -28,24 +31,31 @@ export interface SlotSync {
 const LEASE_MS = 30_000;
 /** Rounds one holder makes while members keep joining and leaving. */
 const MAX_ROUNDS = 16;
+/** Slots failing on QStash in a row that end a sweep early. */
+const GIVE_UP_AFTER = 3;
 
 /**
  * Which of `slots` need QStash to change: those with members but no
- * schedule, and those with a schedule but no members. Read after the
- * members were written; a slot that looks right needs nothing, because a
- * holder still at work re-checks before it lets go (see syncSlots).
+ * schedule, those with a schedule but no members, and those in doubt (a
+ * holder failed between QStash and the ledger). Read after the members
+ * were written; a slot that looks right needs nothing, because a holder
+ * still at work re-checks before it lets go (see syncSlots).
  */
 export async function slotsOutOfStep(
-  deps: Pick<AppDeps, "db">,
+  deps: Pick<AppDeps, "db" | "now">,
   slots: readonly string[],
 ): Promise<string[]> {
   if (slots.length === 0) return [];
-  const [occupied, held] = await Promise.all([
+  const [occupied, held, doubted] = await Promise.all([
     occupiedSlots(deps.db, slots),
     heldSlotsQuery(deps.db, slots.map(slotScheduleId)),
+    slotsInDoubt(deps.db, deps.now(), slots),
   ]);
   const heldSlots = new Set(held.map((h) => slotOfScheduleId(h.id)));
-  return slots.filter((slot) => occupied.has(slot) !== heldSlots.has(slot));
+  const doubt = new Set(doubted);
+  return slots.filter((slot) =>
+    doubt.has(slot) || occupied.has(slot) !== heldSlots.has(slot)
+  );
 }
 
 /**
@@ -57,6 +67,13 @@ export async function slotsOutOfStep(
  * member without a schedule or a schedule without members. A slot whose
  * lease is held is left to its holder. QStash failures are thrown; the
  * maintenance sweep (sweepSlots) tries again.
+ *
+ * A holder that fails, or vanishes, between a QStash call and its ledger
+ * write leaves the ledger unsure of what QStash holds (a create QStash made
+ * but Herald never recorded would outlive the slot's last member), so it
+ * gives the lease back in doubt, or lets it run out; the next holder then
+ * makes the call the members ask for whatever the ledger says (a create
+ * overwrites, a delete of nothing is done).
  */
 export async function syncSlots(
   deps: Deps,
@@ -64,35 +81,49 @@ export async function syncSlots(
 ): Promise<SlotSync> {
   const done: SlotSync = { created: [], deleted: [] };
   for (const slot of [...new Set(slots)].sort()) {
-    const leaseId = crypto.randomUUID();
-    const now = deps.now();
-    if (!await leaseSlot(deps.db, { slot, leaseId, now, leaseMs: LEASE_MS })) {
-      continue;
-    }
-    try {
-      await holdUntilSettled(deps, slot, leaseId, done);
-    } catch (error) {
-      await dropSlotLease(deps.db, slot, leaseId);
-      throw error;
-    }
+    await syncSlot(deps, slot, done);
   }
   return done;
+}
+
+async function syncSlot(
+  deps: Deps,
+  slot: string,
+  done: SlotSync,
+): Promise<void> {
+  const leaseId = crypto.randomUUID();
+  const now = deps.now();
+  const lease = await leaseSlot(deps.db, {
+    slot,
+    leaseId,
+    now,
+    leaseMs: LEASE_MS,
+  });
+  if (!lease) return;
+  try {
+    await holdUntilSettled(deps, slot, leaseId, lease.inDoubt, done);
+  } catch (error) {
+    await releaseInDoubt(deps.db, slot, leaseId);
+    throw error;
+  }
 }
 
 async function holdUntilSettled(
   deps: Deps,
   slot: string,
   leaseId: string,
+  inDoubt: boolean,
   done: SlotSync,
 ): Promise<void> {
   const id = slotScheduleId(slot);
+  let doubt = inDoubt;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const [occupied, held] = await Promise.all([
       occupiedSlots(deps.db, [slot]),
       heldSlotsQuery(deps.db, [id]),
     ]);
     const wanted = occupied.has(slot);
-    if (wanted && held.length === 0) {
+    if (wanted && (doubt || held.length === 0)) {
       const spec = slotSchedule(slot, deps.config.callbackUrl);
       await deps.scheduler.upsertSchedule(spec);
       // Made while the scheduler is stopped: paused, as every other is.
@@ -100,12 +131,13 @@ async function holdUntilSettled(
       await recordSlotHeldQuery(deps.db, spec, slot, deps.now(), paused);
       done.created.push(id);
       deps.log.info("schedule.created", { schedule: id, reason: "slot" });
-    } else if (!wanted && held.length > 0) {
+    } else if (!wanted && (doubt || held.length > 0)) {
       await deps.scheduler.deleteSchedule(id);
       await forgetHeldQuery(deps.db, id);
       done.deleted.push(id);
       deps.log.info("schedule.deleted", { schedule: id, reason: "slot" });
     }
+    doubt = false;
     if (await releaseSlotIf(deps.db, slot, leaseId, wanted)) return;
   }
   // Still changing under us: let go; the maintenance sweep finishes it.
@@ -114,20 +146,39 @@ async function holdUntilSettled(
 
 /**
  * The maintenance sweep's part for slots: every slot whose schedule and
- * members disagree (a sync that failed on QStash, a holder that died) is
- * synced again.
+ * members disagree, or that is in doubt (a sync that failed on QStash, a
+ * holder that died), is synced again — each on its own, so one slot QStash
+ * keeps refusing does not hold back the others. Three refusals in a row
+ * end the sweep (QStash is down for everyone); the next one goes on.
  */
 export async function sweepSlots(deps: Deps): Promise<SlotSync> {
-  const [occupied, held] = await Promise.all([
+  const [occupied, held, doubted] = await Promise.all([
     occupiedSlots(deps.db),
     heldSlotsQuery(deps.db, []),
+    slotsInDoubt(deps.db, deps.now()),
   ]);
   const heldSlots = new Set(
     held.map((h) => slotOfScheduleId(h.id)).filter((s) => s !== null),
   );
-  const out = [
+  const out = new Set([
     ...[...occupied].filter((s) => !heldSlots.has(s)),
     ...[...heldSlots].filter((s) => !occupied.has(s)),
-  ];
-  return await syncSlots(deps, out);
+    ...doubted,
+  ]);
+  const done: SlotSync = { created: [], deleted: [] };
+  let refusedInARow = 0;
+  let lastError: unknown = null;
+  for (const slot of [...out].sort()) {
+    try {
+      await syncSlot(deps, slot, done);
+      refusedInARow = 0;
+    } catch (error) {
+      if (!(error instanceof SchedulerError)) throw error;
+      lastError = error;
+      if (++refusedInARow === GIVE_UP_AFTER) break;
+    }
+  }
+  // Still reported, so maintenance logs that the sweep did not finish.
+  if (lastError !== null) throw lastError;
+  return done;
 }

@@ -14,6 +14,19 @@ export async function membershipsOf(
   return rows.map((r) => r.channel);
 }
 
+/** A user's memberships with the time each was joined (ms). */
+export async function joinTimesOf(
+  db: Database,
+  userId: string,
+): Promise<Map<string, number>> {
+  const rows = await db.select({
+    channel: memberships.channel,
+    joinedAt: memberships.joinedAt,
+  }).from(memberships).where(eq(memberships.userId, userId))
+    .orderBy(memberships.channel);
+  return new Map(rows.map((r) => [r.channel, r.joinedAt]));
+}
+
 /**
  * Makes the stored memberships equal `channels` (as the user's token says).
  * A channel already held keeps its join time; a new one joins now; one no

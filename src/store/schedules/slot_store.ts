@@ -4,6 +4,7 @@ import {
   eq,
   gt,
   inArray,
+  isNotNull,
   isNull,
   lt,
   lte,
@@ -140,19 +141,53 @@ export async function occupiedSlots(
 }
 
 /**
- * Which of `candidates` disagree with the ledger: members but no schedule,
- * or a schedule but no members. One statement, so it can close the batch
- * that wrote the members and see them.
+ * Which of `candidates` need their holder: members but no schedule, a
+ * schedule but no members (by the ledger), or in doubt (`slotsInDoubt`).
+ * One statement, so it can close the batch that wrote the members and see
+ * them.
  */
 export function slotsOutOfStepQuery(
   db: Database,
   candidates: readonly string[],
+  now: number,
 ) {
   const values = sql.join(candidates.map((slot) => sql`(${slot})`), sql`, `);
   return db.all(sql`select c.column1 as slot from (values ${values}) as c
     where exists (select 1 from ${slotMembers} where ${slotMembers.slot} = c.column1)
       <> exists (select 1 from ${schedules}
-        where ${schedules.id} = 'herald.s.' || c.column1 and ${schedules.type} = 'slot')`);
+        where ${schedules.id} = 'herald.s.' || c.column1 and ${schedules.type} = 'slot')
+      or exists (select 1 from ${slots} where ${slots.slot} = c.column1
+        and ${inDoubt(now)})`);
+}
+
+/**
+ * A slot is in doubt when a holder took its lease and never released it
+ * cleanly: it failed (or was cut off) somewhere between its QStash calls
+ * and its ledger write, so neither the ledger nor anything else says what
+ * QStash holds for it. A failed holder hands the lease back in doubt
+ * (`releaseInDoubt`); one that vanished leaves it to run out. Either way
+ * the lease id stays, and the next holder makes QStash match the members
+ * whatever the ledger says.
+ */
+function inDoubt(now: number) {
+  return and(
+    isNotNull(slots.leaseId),
+    or(isNull(slots.leaseUntil), lt(slots.leaseUntil, now)),
+  );
+}
+
+/** Slots in doubt (see `inDoubt`), among `candidates` when given. */
+export async function slotsInDoubt(
+  db: Database,
+  now: number,
+  candidates?: readonly string[],
+): Promise<string[]> {
+  if (candidates?.length === 0) return [];
+  const rows = await db.select({ slot: slots.slot }).from(slots).where(and(
+    inDoubt(now),
+    candidates ? inArray(slots.slot, [...candidates]) : undefined,
+  ));
+  return rows.map((r) => r.slot);
 }
 
 /** The slot names a slotsOutOfStepQuery answered, read not cast. */
@@ -170,7 +205,9 @@ export async function countMembers(db: Database): Promise<number> {
 
 /**
  * Takes a slot's lease when nobody holds it (or the holder's ran out); the
- * row is made on first use. Two statements, one round trip.
+ * row is made on first use. Answers whether the slot was in doubt (see
+ * `inDoubt`), or null when someone else holds it. One batch, one round
+ * trip: the lease id is read before it is overwritten.
  */
 export async function leaseSlot(
   db: Database,
@@ -180,21 +217,25 @@ export async function leaseSlot(
     now: number;
     leaseMs: number;
   },
-): Promise<boolean> {
-  const [, leased] = await db.batch([
+): Promise<{ inDoubt: boolean } | null> {
+  const [, before, leased] = await db.batch([
     db.insert(slots).values({ slot }).onConflictDoNothing(),
+    db.select({ leaseId: slots.leaseId }).from(slots)
+      .where(eq(slots.slot, slot)),
     db.update(slots).set({ leaseId, leaseUntil: now + leaseMs }).where(and(
       eq(slots.slot, slot),
       or(isNull(slots.leaseUntil), lt(slots.leaseUntil, now)),
     )).returning({ slot: slots.slot }),
   ]);
-  return leased.length === 1;
+  if (leased.length !== 1) return null;
+  return { inDoubt: (before[0]?.leaseId ?? null) !== null };
 }
 
 /**
  * Lets the slot go, but only if whether it has members is still what the
  * holder made QStash match: a member who joined or left meanwhile keeps the
- * lease with the holder, who goes round again (false).
+ * lease with the holder, who goes round again (false). The only release
+ * that clears the lease id, i.e. the doubt.
  */
 export async function releaseSlotIf(
   db: Database,
@@ -213,7 +254,27 @@ export async function releaseSlotIf(
   return rows.length === 1;
 }
 
-/** Gives a slot's lease back whatever the slot holds (after a failure). */
+/**
+ * Gives a slot's lease back after a failure, in doubt: free for the next
+ * holder, who will not trust the ledger for it. Also marks a slot whose
+ * lease ran out and was released by a later holder meanwhile (this
+ * holder's QStash call may have landed after that holder looked).
+ */
+export async function releaseInDoubt(
+  db: Database,
+  slot: string,
+  leaseId: string,
+): Promise<void> {
+  await db.update(slots).set({ leaseId, leaseUntil: null }).where(and(
+    eq(slots.slot, slot),
+    or(eq(slots.leaseId, leaseId), isNull(slots.leaseId)),
+  ));
+}
+
+/**
+ * Gives a slot's lease back with QStash known to match the ledger (a holder
+ * that went round too often while members kept changing).
+ */
 export async function dropSlotLease(
   db: Database,
   slot: string,

@@ -4,6 +4,7 @@ import { createApp } from "../../../src/app.ts";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { Client, type Schedule } from "@upstash/qstash";
+import type { FaultControl } from "@herald/standin-faults";
 import { z } from "zod";
 import { DEMO_SEED } from "@herald/dev";
 import {
@@ -16,6 +17,7 @@ import { composeDeps } from "../../../src/compose.ts";
 import { parseConfig } from "../../../src/config.ts";
 import { applyMigrations } from "../../../scripts/migrate.ts";
 import type { AppDeps, Background } from "../../../src/deps.ts";
+import type { SchedulerPort } from "../../../src/ports/scheduler.ts";
 import { createLogger } from "../../../src/adapters/json_logger.ts";
 import { createMetricsRecorder } from "../../../src/adapters/metrics_recorder.ts";
 import { createLocalLimiter } from "../../../src/adapters/refresh_limiter.ts";
@@ -52,12 +54,27 @@ export interface InProcessStack {
     schedules(): Promise<Map<string, Schedule>>;
     /** API calls the stand-in has answered so far (its dev stats). */
     calls(): Promise<number>;
+    /** The stand-in's failures and outages (set, down, up, clear). */
+    faults: FaultControl;
   };
   close(): Promise<void>;
 }
 
+export interface InProcessStackOptions {
+  /** Herald's clock at the start (epoch ms); the wall clock by default. */
+  start?: number;
+  /** Environment variables over the stack's own. */
+  vars?: Record<string, string>;
+  /**
+   * Wraps the QStash port Herald is composed with: a test that must act at
+   * one exact point of a conversation with QStash (between two calls) hooks
+   * in here, then acts through the stand-in's fault controls.
+   */
+  wrapScheduler?: (real: SchedulerPort) => SchedulerPort;
+}
+
 export async function startInProcessStack(
-  opts: { start?: number; vars?: Record<string, string> } = {},
+  opts: InProcessStackOptions = {},
 ): Promise<InProcessStack> {
   const dir = await Deno.makeTempDir({ prefix: "herald-inprocess-" });
   const url = `file:${join(dir, "herald.db")}`;
@@ -80,7 +97,7 @@ export async function startInProcessStack(
   const clock = { now: opts.start ?? Date.now() };
   const now = () => clock.now;
   const hub = createInProcessChannels();
-  const deps = composeDeps({
+  const composed = composeDeps({
     config,
     db: openDatabase(client),
     redis: () => null,
@@ -92,6 +109,9 @@ export async function startInProcessStack(
     now,
     devClock: null,
   });
+  const deps: AppDeps = opts.wrapScheduler
+    ? { ...composed, scheduler: opts.wrapScheduler(composed.scheduler) }
+    : composed;
   const app = createApp(deps);
   const pending = new Set<Promise<unknown>>();
   const track = (task: Promise<unknown>) => {
@@ -128,6 +148,7 @@ export async function startInProcessStack(
     },
     qstash: {
       client: qstashClient,
+      faults: qstash.faults,
       async schedules() {
         const all = await qstashClient.schedules.list();
         return new Map(all.map((s) => [s.scheduleId, s]));
