@@ -6,6 +6,7 @@ import {
   postOccurrence,
   seedOccurrenceUsers,
 } from "./support/occurrence_callbacks.ts";
+import { PRICE, PRICES } from "./support/prices.ts";
 import { cpuMs } from "./support/processes.ts";
 import { type RemoteStack, startRemoteStack } from "./support/remote_stack.ts";
 import { round2 } from "./support/rounds.ts";
@@ -23,7 +24,8 @@ import { report } from "./stats.ts";
  * stand-in's call count. Then the month the issue describes — 100,000
  * users, 10,000 online 8 h a day, 3 scheduled notifications per user a
  * day, 10 role broadcasts a day — priced from bench/results/cost.json by
- * README (prices: /work/shared/reference/PRICES.md, 2026-12).
+ * README (prices: bench/support/prices.ts, each with its vendor page and
+ * date).
  *
  * workerd runs the Worker and its Durable Objects in one process, so its
  * CPU time per event is an upper bound on the Worker's billed CPU.
@@ -66,26 +68,6 @@ const MONTH = {
   perUserSchedules: 258_963,
   slotSchedules: 96,
   slotPageSize: 250,
-};
-
-/** Published prices (PRICES.md, 2026-12). */
-const PRICE = {
-  workersBase: 5,
-  workersIncludedRequests: 10e6,
-  workersPerMillionRequests: 0.3,
-  workersIncludedCpuMs: 30e6,
-  workersPerMillionCpuMs: 0.02,
-  doIncludedRequests: 1e6,
-  doPerMillionRequests: 0.15,
-  doIncludedGbS: 400_000,
-  doPerMillionGbS: 12.5,
-  doGb: 0.128,
-  /** Incoming WebSocket messages are billed 20:1 as requests. */
-  doWsMessagesPerRequest: 20,
-  qstashPer100kMessages: 1,
-  /** Pay-as-you-go: 1,000 active schedules included, $0.01 each above. */
-  qstashIncludedSchedules: 1_000,
-  qstashPerSchedule: 0.01,
 };
 
 await ensureFileLimit(USERS * 2 + 500);
@@ -446,7 +428,7 @@ function priceMonth(measured: Record<string, unknown>) {
     );
   return {
     scenario: M,
-    prices: { ...PRICE, source: "/work/shared/reference/PRICES.md, 2026-12" },
+    prices: PRICES,
     perMonth: {
       newSse: { counts: round(sse), dollars: dollars(sse) },
       newWebSocket: { counts: round(websocket), dollars: dollars(websocket) },

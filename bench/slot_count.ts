@@ -3,6 +3,7 @@ import { planMemberships } from "../src/domain/schedules/slot_plan.ts";
 import { offsetAt } from "../src/domain/time/zoned_time.ts";
 import { SLOT_PAGE_SIZE } from "../src/services/delivery/deliver_slot.ts";
 import { population, ZONE_WEIGHTS } from "./support/population.ts";
+import { PRICE, PRICES } from "./support/prices.ts";
 import { report } from "./stats.ts";
 
 /**
@@ -14,16 +15,16 @@ import { report } from "./stats.ts";
  *   occurrence falls on, counted in January and in July;
  * - for comparison, two slot keys Herald does not use: (zone, local time),
  *   and (zones with identical offsets and transitions, local time).
- * Prices: Upstash QStash pay-as-you-go (see ../shared/reference/PRICES.md):
- * 1,000 active schedules included, then $0.01 each (taken as per month);
- * $1 per 100,000 messages, every attempt billed. Messages assume every
+ * Prices: Upstash QStash pay-as-you-go (bench/support/prices.ts): 1,000
+ * active schedules included, then $0.01 each (taken as per month); $1 per
+ * 100,000 messages, every attempt billed. Messages assume every
  * delivery succeeds first time and no quiet-hours deferrals.
  */
 const USERS = Number(Deno.env.get("BENCH_USERS") ?? 100_000);
 const DAYS_PER_MONTH = 30.44;
-const PRICE_PER_SCHEDULE = 0.01;
-const INCLUDED_SCHEDULES = 1_000;
-const PRICE_PER_MESSAGE = 1 / 100_000;
+const PRICE_PER_SCHEDULE = PRICE.qstashPerSchedule;
+const INCLUDED_SCHEDULES = PRICE.qstashIncludedSchedules;
+const PRICE_PER_MESSAGE = PRICE.qstashPer100kMessages / 100_000;
 
 const started = performance.now();
 const users = population(USERS);
@@ -116,6 +117,11 @@ await report("slot_count", {
   alternatives: {
     zoneAndLocalTime: byZone.size,
     zoneRulesAndLocalTime: byRules.size,
+  },
+  prices: {
+    qstashIncludedSchedules: PRICES.qstashIncludedSchedules,
+    qstashPerSchedule: PRICES.qstashPerSchedule,
+    qstashPer100kMessages: PRICES.qstashPer100kMessages,
   },
   seconds: round((performance.now() - started) / 1000),
 });

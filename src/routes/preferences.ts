@@ -115,8 +115,8 @@ const replace = createRoute({
   path,
   tags,
   summary: "Replace what the user chose",
-  description: "Types left out are switched off; a type's days left out " +
-    "keep its default days. Saves a new version and reconciles the user's " +
+  description: "Types left out are switched off; a type's times or days " +
+    "left out follow its default ones. Saves a new version and reconciles the user's " +
     "QStash schedules at once (only what changed).",
   security: adminOrUser,
   middleware: [authenticate, requireSelfOrAdmin, jsonOnly],

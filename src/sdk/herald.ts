@@ -5,12 +5,16 @@ import { type ErrorResponse, heraldError } from "./errors.ts";
 import {
   createStreamToken,
   createUserToken,
+  heraldUrl,
   streamUrl,
   type UserClaims,
 } from "./tokens.ts";
 
 export interface HeraldOptions {
-  /** Herald's base URL, e.g. `https://herald.example.com`. */
+  /**
+   * Herald's base URL, e.g. `https://herald.example.com`, or with the path
+   * it is mounted under (`https://app.example/herald/`).
+   */
   url: string;
   /** The bearer every call sends: the admin key, or a user's token. */
   token: string;
@@ -215,7 +219,7 @@ export function createHerald(opts: HeraldOptions) {
       /** A stream token from Herald itself, as the user (a user's token). */
       fetchStream: async () => {
         const res = await (opts.fetch ?? fetch)(
-          new URL("/v1/stream/token", opts.url),
+          heraldUrl(opts.url, "v1/stream/token"),
           {
             method: "POST",
             headers: { authorization: `Bearer ${opts.token}` },

@@ -340,6 +340,36 @@ test("changing a type's default times moves those who follow them, page by page,
   assert.equal(drift.summary.missing + drift.summary.different, 0);
 });
 
+test("a PUT that switches a type on without times gives it the type's default times, and the user follows them when the operator moves them", async () => {
+  const type = await makeType({ enabled: false });
+  const user = newUser("putdefault");
+  const res = await send("PUT", `/v1/users/${user}/preferences`, {
+    enabled: true,
+    timezone: "Europe/Paris",
+    types: { [type.id]: { enabled: true } },
+  });
+  await expectStatus(res, 200);
+  await res.body?.cancel();
+  const saved = await expectScheduled(suite.stack, suite.placement, user);
+  assert.deepEqual(saved.preferences.types[type.id], {
+    enabled: true,
+    times: type.times,
+    days: type.days,
+  });
+  const jobsBefore = await jobIdsOf(user, type.id);
+  assert.equal(jobsBefore.length, 1);
+
+  const later = lonelyTime();
+  await changeType("PATCH", `/v1/types/${type.id}`, { times: [later] });
+  const moved = await expectScheduled(suite.stack, suite.placement, user);
+  assert.equal(moved.version, saved.version + 1);
+  assert.deepEqual(moved.preferences.types[type.id]?.times, [later]);
+  assert.equal(moved.sync.status, "synced");
+  const jobsAfter = await jobIdsOf(user, type.id);
+  assert.equal(jobsAfter.length, 1);
+  assert.notDeepEqual(jobsAfter, jobsBefore, "the old time's job is gone");
+});
+
 test("switching a type off by default removes it from those who follow the default, not from those who chose it", async () => {
   const type = await makeType();
   const follower = newUser("follows");

@@ -311,17 +311,37 @@ Deno.test("parsePreferencesPut() accepts the first and last minute of the day", 
   assert.deepStrictEqual(prefs.types.morningDigest!.times, ["00:00", "23:59"]);
 });
 
-Deno.test("parsePreferencesPut() rejects a type with no times, or with none given", () => {
+Deno.test("parsePreferencesPut() rejects a type with an empty list of times", () => {
   assertRejected(
     parsePut(putWithMorningDigest({ enabled: true, times: [] })),
     "types.morningDigest.times",
     "At least one time",
   );
-  assertRejected(
-    parsePut(putWithMorningDigest({ enabled: true })),
-    "types.morningDigest.times",
-    "is required",
+});
+
+Deno.test("parsePreferencesPut() leaves a type's times to its default times when none are given", () => {
+  const put = valid(parsePreferencesPut(
+    putWithMorningDigest({ enabled: true }),
+  ));
+  assert.deepStrictEqual(put.types.morningDigest, { enabled: true });
+  const stored = putOverrides(put, DEMO);
+  assert.deepStrictEqual(stored.types?.morningDigest, { enabled: true });
+  assert.deepStrictEqual(
+    effectivePreferences(stored, DEMO).types.morningDigest!.times,
+    ["08:00"],
   );
+  // The operator moves the type's default time: the user, who never chose
+  // one, moves with it.
+  const digest = DEMO.get("morningDigest");
+  assert.ok(digest);
+  const moved = catalogueOf([{ ...digest, times: ["07:15", "12:00"] }]);
+  assert.deepStrictEqual(effectivePreferences(stored, moved).types, {
+    morningDigest: {
+      enabled: true,
+      times: ["07:15", "12:00"],
+      days: digest.days,
+    },
+  });
 });
 
 Deno.test("parsePreferencesPut() rejects a time listed twice, saying which one", () => {

@@ -146,10 +146,11 @@ const quietHours = z.strictObject({ start: localTime, end: localTime }, {
   }
 });
 
-// Days left out follow the type's default days (see preference_overrides.ts).
+// Times and days left out follow the type's default ones, now and after the
+// operator changes them (see preference_overrides.ts).
 const typePut = z.strictObject({
   enabled: flag,
-  times: timesSchema,
+  times: timesSchema.optional(),
   days: daysSchema.optional(),
 }, { error: structureError });
 
@@ -160,8 +161,8 @@ const typesOf = <T extends z.ZodType>(value: T) =>
 
 /**
  * A full replacement of what the user chose: the types listed (see
- * putOverrides for those left out). A type's days left out follow its
- * default days.
+ * putOverrides for those left out). A type's times or days left out follow
+ * its default ones.
  */
 export const preferencesPutSchema = z.strictObject({
   enabled: flag,
