@@ -4,6 +4,8 @@
  * message, done with WebCrypto alone. Pure: bytes and keys in, plaintext
  * (or `UndecryptableMessage`) out.
  */
+import { isP256Point } from "./p256_point.ts";
+
 type Bytes = Uint8Array<ArrayBuffer>;
 
 /** salt (16) ‖ rs (4) ‖ idlen (1) ‖ keyid (65, the sender's public key). */
@@ -137,6 +139,11 @@ export async function deriveMessageSecrets(
 }
 
 async function importSenderKey(raw: Bytes): Promise<CryptoKey> {
+  if (!isP256Point(raw)) {
+    throw new UndecryptableMessage(
+      "the header's keyid is not a P-256 public key",
+    );
+  }
   try {
     return await crypto.subtle.importKey(
       "raw",

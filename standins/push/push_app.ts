@@ -10,6 +10,7 @@ import { z } from "zod";
 import { type FaultControl, faultRoutes } from "@herald/standin-faults";
 import { decodeBase64url } from "./base64url.ts";
 import { decryptAes128gcm, UndecryptableMessage } from "./aes128gcm.ts";
+import { isP256Point } from "./p256_point.ts";
 import { readPushHeaders } from "./push_headers.ts";
 import type { AcceptedMessage, PushRegistry } from "./push_registry.ts";
 import type { RateLimit } from "./rate_limit.ts";
@@ -62,7 +63,7 @@ export function createPushApp(deps: PushAppDeps): Hono {
       return pushError(400, 'the body must be {"applicationServerKey": …}');
     }
     const key = decodeBase64url(body.data.applicationServerKey);
-    if (!key || key.length !== 65 || !(await isP256Point(key))) {
+    if (!key || !isP256Point(key)) {
       return pushError(
         400,
         "applicationServerKey must be a base64url 65-byte uncompressed P-256 point",
@@ -79,14 +80,16 @@ export function createPushApp(deps: PushAppDeps): Hono {
     }
     const refusal = deps.rateLimit.refusal();
     if (refusal) return refusal;
+    // The coding first: a pre-standard aesgcm sender also sends the old
+    // "WebPush" Authorization, and the coding is what it must change.
+    const headers = readPushHeaders(c.req.raw.headers);
+    if (!headers.ok) return pushError(400, headers.reason);
     const vapid = await checkVapid(c.req.header("authorization") ?? null, {
       applicationServerKey: subscription.applicationServerKey,
       audience: new URL(subscription.endpoint).origin,
       now: Date.now(),
     });
     if (!vapid.ok) return pushError(vapid.status, vapid.reason);
-    const headers = readPushHeaders(c.req.raw.headers);
-    if (!headers.ok) return pushError(400, headers.reason);
     const declared = Number(c.req.header("content-length") ?? 0);
     if (declared > MAX_BODY_BYTES) return tooLarge(declared);
     const body = new Uint8Array(await c.req.arrayBuffer());
@@ -200,20 +203,5 @@ async function readJson(request: Request): Promise<unknown> {
     return JSON.parse(await request.text());
   } catch {
     return undefined;
-  }
-}
-
-async function isP256Point(raw: Uint8Array<ArrayBuffer>): Promise<boolean> {
-  try {
-    await crypto.subtle.importKey(
-      "raw",
-      raw,
-      { name: "ECDSA", namedCurve: "P-256" },
-      false,
-      ["verify"],
-    );
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { decodeBase64url } from "./base64url.ts";
+import { isP256Point } from "./p256_point.ts";
 
 type Bytes = Uint8Array<ArrayBuffer>;
 
@@ -49,7 +50,7 @@ export async function checkVapid(
     ({ ok: false, status: 403, reason }) as const;
 
   const key = decodeBase64url(parsed.k);
-  if (!key || key.length !== 65) {
+  if (!key || !isP256Point(key)) {
     return forbidden("k is not a base64url 65-byte P-256 public key");
   }
   if (!sameBytes(key, expect.applicationServerKey)) {
