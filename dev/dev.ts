@@ -9,8 +9,8 @@ import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { DEV_PORTS, type StandIns, startStandIns } from "./stand_ins.ts";
 
 /**
- * `deno task dev`: the whole local stack — libSQL, QStash, Redis behind its
- * REST proxy in this process, and the Worker in workerd (Miniflare, in a
+ * `deno task dev`: the whole local stack — libSQL, QStash, the Web Push
+ * service, Redis behind its REST proxy in this process, and the Worker in workerd (Miniflare, in a
  * process of its own: `dev_worker_process.ts`), rebuilt when src/ changes,
  * with its cron trigger fired every minute and after each QStash clock
  * jump — with zero accounts. Ctrl-C stops everything.
@@ -75,7 +75,7 @@ const redisToken = vars.UPSTASH_REDIS_REST_TOKEN ?? randomSecret(24);
 const standIns = await startStandIns({
   dir: flags.state,
   ports: flags.anyPorts
-    ? { libsql: 0, qstash: 0, redisRest: 0, redis: 0 }
+    ? { libsql: 0, qstash: 0, redisRest: 0, redis: 0, push: 0 }
     : DEV_PORTS,
   redisToken,
   persist: true,
@@ -165,6 +165,7 @@ if (worker) {
         libsqlUrl: standIns.libsqlUrl,
         redisRestUrl: standIns.redis?.restUrl ?? null,
         redisToken: standIns.redis ? redisToken : null,
+        pushUrl: standIns.pushUrl,
         workerHostPid: worker.pid,
         cronUrl: cron?.cronUrl ?? null,
       },
@@ -199,6 +200,7 @@ function banner(workerUrl: string, demoToken: string): string {
     }`,
     `  QStash dev server      ${standIns.qstashUrl}   token: ${DEV_QSTASH_TOKEN}`,
     `  Upstash Redis REST     ${redisLine}`,
+    `  Web Push service       ${standIns.pushUrl}   subscribe: POST /subscribe, received: GET /messages`,
     `  Admin API key          ${vars.API_KEY}   (Authorization: Bearer …)`,
     `  JWT secret (HS256)     ${vars.JWT_SECRET}`,
     `  Demo user token        ${demoToken}   (sub "demo", role "ops", topic "news", 30 days)`,

@@ -9,6 +9,10 @@ import {
 import type { FaultControl } from "@herald/standin-faults";
 import { startLibsqlDevServer } from "@herald/standin-libsql";
 import {
+  type RateLimitControl,
+  startPushServiceStandIn,
+} from "@herald/standin-push";
+import {
   findRedisServer,
   startRedisRestProxy,
   startRedisServer,
@@ -25,6 +29,7 @@ export interface StandInPorts {
   qstash: number;
   redisRest: number;
   redis: number;
+  push: number;
 }
 
 export const DEV_PORTS: StandInPorts = {
@@ -33,6 +38,7 @@ export const DEV_PORTS: StandInPorts = {
   redisRest: 8079,
   // Not 6379, so a developer's own Redis is left alone.
   redis: 6380,
+  push: 8077,
 };
 
 export interface StandInsOptions {
@@ -49,6 +55,14 @@ export interface StandIns {
   libsqlUrl: string;
   qstashUrl: string;
   redis: { restUrl: string; token: string; redisUrl: string } | null;
+  /**
+   * The Web Push service stand-in's origin: `POST <pushUrl>/subscribe`
+   * hands out subscriptions whose endpoints are `<pushUrl>/push/<id>`, and
+   * `GET <pushUrl>/messages` shows what was pushed to them, decrypted.
+   */
+  pushUrl: string;
+  /** A share of pushes answered 429 with Retry-After (also `/dev/rate-limit`). */
+  pushRateLimit: RateLimitControl;
   /** Why Redis is absent, when it is. */
   redisMissing: string | null;
   /** The env a Herald runtime needs to reach these stand-ins. */
@@ -56,7 +70,8 @@ export interface StandIns {
   /**
    * Failures, delays and outages to inject into each stand-in, on the port
    * it holds (an outage never lets go of it). The same controls answer over
-   * HTTP: `/v2/dev/faults` (QStash), `/dev/faults` (libSQL, Redis REST).
+   * HTTP: `/v2/dev/faults` (QStash), `/dev/faults` (libSQL, Redis REST,
+   * push).
    */
   faults: StandInFaults;
   close(): Promise<void>;
@@ -67,11 +82,14 @@ export interface StandInFaults {
   libsql: FaultControl;
   /** The REST proxy Herald talks to; null without redis-server. */
   redis: FaultControl | null;
+  /** The push endpoints: `fail` answers 503 with Retry-After: 1. */
+  push: FaultControl;
 }
 
 /**
- * Starts libSQL (with migrations applied), QStash and, when `redis-server`
- * is installed, Redis behind the REST proxy. Everything binds 127.0.0.1.
+ * Starts libSQL (with migrations applied), QStash, the Web Push service
+ * and, when `redis-server` is installed, Redis behind the REST proxy.
+ * Everything binds 127.0.0.1.
  */
 export async function startStandIns(opts: StandInsOptions): Promise<StandIns> {
   await Deno.mkdir(opts.dir, { recursive: true });
@@ -97,6 +115,12 @@ export async function startStandIns(opts: StandInsOptions): Promise<StandIns> {
     const qstashUrl = qstash.url;
     closers.push(() => qstash.close());
 
+    const push = await startPushServiceStandIn({
+      port: opts.ports.push,
+      log: opts.log,
+    });
+    closers.push(() => push.close());
+
     const redis = await startRedisStandIn(opts, closers);
     const env: Record<string, string> = {
       LIBSQL_URL: libsqlUrl,
@@ -112,6 +136,8 @@ export async function startStandIns(opts: StandInsOptions): Promise<StandIns> {
     return {
       libsqlUrl,
       qstashUrl,
+      pushUrl: push.url,
+      pushRateLimit: push.rateLimit,
       redis: redis.handle,
       redisMissing: redis.missing,
       env,
@@ -119,6 +145,7 @@ export async function startStandIns(opts: StandInsOptions): Promise<StandIns> {
         qstash: qstash.faults,
         libsql: libsql.faults,
         redis: redis.faults,
+        push: push.faults,
       },
       close,
     };

@@ -15,7 +15,7 @@ export async function startScratchStandIns(
   const dir = await Deno.makeTempDir({ prefix: "herald-" });
   const standIns = await startStandIns({
     dir,
-    ports: { libsql: 0, qstash: 0, redisRest: 0, redis: 0 },
+    ports: { libsql: 0, qstash: 0, redisRest: 0, redis: 0, push: 0 },
     redisToken: randomSecret(16),
     persist: opts.persist ?? false,
   });
