@@ -14,6 +14,7 @@ import type { AppDeps } from "../deps.ts";
 import { deliverOccurrence } from "../services/delivery/deliver_occurrence.ts";
 import { deliverSlotPage } from "../services/delivery/deliver_slot.ts";
 import { handleSystemCallback } from "../services/jobs/handle_system_callback.ts";
+import { deliverWebhook } from "../services/webhooks/deliver_webhook.ts";
 
 const callback = createRoute({
   method: "post",
@@ -101,6 +102,8 @@ export const qstashCallbackRoutes = openApiRoutes()
             await deliverSlotPage(deps, data, { messageId, background }),
             200,
           );
+        case "webhook":
+          return c.json(await deliverWebhook(deps, data, { retried }), 200);
         default:
           return c.json(
             await handleSystemCallback(deps, data, { messageId, background }),

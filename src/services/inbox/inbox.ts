@@ -5,7 +5,8 @@ import {
 } from "../../domain/inbox_cursor.ts";
 import type { NotificationView } from "../../domain/notification.ts";
 import { AppError } from "../../errors.ts";
-import type { AppDeps } from "../../deps.ts";
+import type { AppDeps, Background } from "../../deps.ts";
+import { emitEvent } from "../webhooks/emit_event.ts";
 import {
   listInbox,
   markAllRead,
@@ -19,7 +20,15 @@ import {
 
 type Deps = Pick<
   AppDeps,
-  "db" | "cache" | "channels" | "refreshLimiter" | "log" | "now"
+  | "db"
+  | "cache"
+  | "channels"
+  | "refreshLimiter"
+  | "log"
+  | "now"
+  | "scheduler"
+  | "config"
+  | "metrics"
 >;
 
 export interface InboxQuery {
@@ -68,6 +77,7 @@ export async function readNotification(
   deps: Deps,
   owner: InboxOwner,
   notificationId: string,
+  background: Background,
 ): Promise<{ unread: number }> {
   const result = await markRead(
     deps.db,
@@ -82,14 +92,25 @@ export async function readNotification(
     );
   }
   if (!result.changed) return { unread: await unreadCount(deps, owner) };
+  background(emitEvent(deps, {
+    type: "notification.read",
+    data: { userId: owner.userId, notificationId, all: false },
+  }));
   return { unread: await pushUnreadCount(deps, owner) };
 }
 
 export async function readAllNotifications(
   deps: Deps,
   owner: InboxOwner,
+  background: Background,
 ): Promise<{ marked: number; unread: number }> {
   const marked = await markAllRead(deps.db, owner.userId, deps.now());
+  if (marked > 0) {
+    background(emitEvent(deps, {
+      type: "notification.read",
+      data: { userId: owner.userId, all: true, marked },
+    }));
+  }
   return { marked, unread: await pushUnreadCount(deps, owner) };
 }
 
