@@ -75,6 +75,8 @@ async function sendTest(id: string) {
 }
 
 const callsTo = (name: string) => calls.filter((c) => c.name === name);
+const reached = (name: string, n: number) =>
+  Promise.resolve(callsTo(name).length >= n ? true : null);
 
 /** Every call to `name`, verified by the official library, parsed. */
 function verified(name: string, secret: string) {
@@ -166,11 +168,13 @@ test("each event arrives once per endpoint whose filter asks for it, verified, n
   ];
   await eventually(
     "every delivery to land",
-    async () =>
-      callsTo("all").length >= allTypes.length &&
-        callsTo("reads").length >= 2 && callsTo("prefs").length >= 2
-        ? true
-        : null,
+    () =>
+      Promise.resolve(
+        callsTo("all").length >= allTypes.length &&
+          callsTo("reads").length >= 2 && callsTo("prefs").length >= 2
+          ? true
+          : null,
+      ),
   );
   await qstashDrained(suite.stack);
   const byType = (events: { type: string }[]) =>
@@ -223,17 +227,17 @@ test("an endpoint answering 500 twice then 200 gets three attempts with one webh
   await sendTest(flaky.id);
   await eventually(
     "the first attempt",
-    async () => callsTo("flaky").length >= 1 ? true : null,
+    () => reached("flaky", 1),
   );
   await advanceClock(suite.stack, 10_000);
   await eventually(
     "the second attempt",
-    async () => callsTo("flaky").length >= 2 ? true : null,
+    () => reached("flaky", 2),
   );
   await advanceClock(suite.stack, 60_000);
   await eventually(
     "the third attempt",
-    async () => callsTo("flaky").length >= 3 ? true : null,
+    () => reached("flaky", 3),
   );
   await qstashDrained(suite.stack);
   const attempts = callsTo("flaky");
@@ -304,7 +308,7 @@ test("after a rotation either secret verifies for 24 hours, then only the new on
   await sendTest(rot.id);
   await eventually(
     "the overlap delivery",
-    async () => callsTo("rot").length >= 1 ? true : null,
+    () => reached("rot", 1),
   );
   assert.equal(verified("rot", rot.secret).length, 1);
   assert.equal(verified("rot", rotated.secret).length, 1);
@@ -314,7 +318,7 @@ test("after a rotation either secret verifies for 24 hours, then only the new on
   await sendTest(rot.id);
   await eventually(
     "the later delivery",
-    async () => callsTo("rot").length >= 2 ? true : null,
+    () => reached("rot", 2),
   );
   const later = callsTo("rot")[1];
   assert.ok(later);
