@@ -92,11 +92,13 @@ export async function readNotification(
     );
   }
   if (!result.changed) return { unread: await unreadCount(deps, owner) };
+  const unread = await pushUnreadCount(deps, owner);
+  // After the request's own work, so it never competes with it.
   background(emitEvent(deps, {
     type: "notification.read",
     data: { userId: owner.userId, notificationId, all: false },
   }));
-  return { unread: await pushUnreadCount(deps, owner) };
+  return { unread };
 }
 
 export async function readAllNotifications(
@@ -105,13 +107,15 @@ export async function readAllNotifications(
   background: Background,
 ): Promise<{ marked: number; unread: number }> {
   const marked = await markAllRead(deps.db, owner.userId, deps.now());
+  const unread = await pushUnreadCount(deps, owner);
+  // After the request's own work, so it never competes with it.
   if (marked > 0) {
     background(emitEvent(deps, {
       type: "notification.read",
       data: { userId: owner.userId, all: true, marked },
     }));
   }
-  return { marked, unread: await pushUnreadCount(deps, owner) };
+  return { marked, unread };
 }
 
 /** A forced recount, pushed to the user's streams; rate limited. */
