@@ -17,6 +17,7 @@ const BENCHES = [
   "dev_burst.ts",
   "qstash_faults.ts",
   "libsql_outage.ts",
+  "webhook_read.ts",
 ];
 const only = Deno.args.length ? Deno.args : BENCHES;
 

@@ -127,6 +127,8 @@ function startWorker(
     PUBLIC_URL: publicUrl,
     // Advancing the QStash dev clock moves Herald's clock too.
     DEV_CLOCK: "qstash",
+    // Receivers in the local stack listen on loopback.
+    WEBHOOK_ALLOW_LOOPBACK: "true",
   };
   if (!standIns.redis) {
     // .dev.vars holds a Redis token; without Redis the Worker gets neither.

@@ -27,6 +27,7 @@ import {
 } from "./http/openapi.ts";
 import { streamRoutes } from "./routes/stream.ts";
 import { typeRoutes } from "./routes/types.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 
 /** What `/openapi.json` says about Herald before its routes. */
 const DOCUMENT = {
@@ -54,6 +55,11 @@ const DOCUMENT = {
     },
     { name: "Scheduler" },
     { name: "System jobs" },
+    {
+      name: "Webhooks",
+      description: "Event webhooks to the host app, on the Standard " +
+        "Webhooks spec, delivered and retried through QStash.",
+    },
     { name: "QStash" },
     { name: "Operations" },
   ],
@@ -123,6 +129,7 @@ export function createApp(source: DepsSource) {
     .route("/", schedulerRoutes)
     .route("/", jobRoutes)
     .route("/", typeRoutes)
+    .route("/", webhookRoutes)
     .route("/", metricsRoutes)
     .route("/", consoleRoutes)
     .route("/", devClockRoutes);

@@ -27,7 +27,12 @@ const configSchema = z.object({
   // Worker request may make on a paid plan.
   REALTIME_SHARDS: z.coerce.number().int().min(1).max(10_000).default(16),
   CORS_ORIGINS: z.string().default(""),
-  WEBHOOK_SECRET: z.string().min(32, "must be at least 32 characters")
+  // A Standard Webhooks secret: `whsec_` and the base64 of 24–64 bytes.
+  WEBHOOK_SECRET: z.string().refine(isWebhookSecret, {
+    error: 'must be "whsec_" followed by the base64 of 24 to 64 bytes',
+  }).optional(),
+  // Local stack only: event webhook endpoints may be http on loopback.
+  WEBHOOK_ALLOW_LOOPBACK: z.enum(["true"], 'must be "true" or unset')
     .optional(),
   CONTENT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000)
     .default(3_000),
@@ -61,8 +66,17 @@ export interface Config {
   /** Shard objects holding live connections (Workers; Deno has one hub). */
   realtimeShards: number;
   corsOrigins: string[];
-  /** HMAC key for outgoing webhooks; the host app already holds JWT_SECRET. */
+  /**
+   * Signs Herald's own outgoing calls (content and job webhooks): a
+   * `whsec_…` WEBHOOK_SECRET, or else JWT_SECRET used as raw bytes (the
+   * host app already holds it; it verifies with `format: "raw"`).
+   */
   webhookSecret: string;
+  /**
+   * Local stack only (the dev launcher and test stacks set it): event
+   * webhook endpoints on loopback, over http, are accepted.
+   */
+  webhookAllowLoopback: boolean;
   contentWebhookTimeoutMs: number;
   /**
    * Local stack only: Herald's clock follows the QStash dev server's virtual
@@ -74,6 +88,17 @@ export interface Config {
    * per UTC minute in use) or one schedule per user, type and time.
    */
   schedulePlacement: "slots" | "per-user";
+}
+
+function isWebhookSecret(value: string): boolean {
+  const key = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(value)?.[1];
+  if (key === undefined) return false;
+  try {
+    const bytes = atob(key).length;
+    return bytes >= 24 && bytes <= 64;
+  } catch {
+    return false;
+  }
 }
 
 export class ConfigError extends Error {
@@ -143,6 +168,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
     realtimeShards: e.REALTIME_SHARDS,
     corsOrigins: e.CORS_ORIGINS.split(",").map((s) => s.trim()).filter(Boolean),
     webhookSecret: e.WEBHOOK_SECRET ?? e.JWT_SECRET,
+    webhookAllowLoopback: e.WEBHOOK_ALLOW_LOOPBACK === "true",
     contentWebhookTimeoutMs: e.CONTENT_WEBHOOK_TIMEOUT_MS,
     devClock: e.DEV_CLOCK === "qstash",
     schedulePlacement: e.SCHEDULE_PLACEMENT,

@@ -30,7 +30,8 @@ function messageRequest(spec: MessageSpec) {
     url: spec.destination,
     body: spec.body,
     headers: { "Content-Type": "application/json" },
-    retries: DELIVERY_RETRIES,
+    retries: spec.retry?.retries ?? DELIVERY_RETRIES,
+    retryDelay: spec.retry?.delay,
     notBefore: spec.notBefore === undefined
       ? undefined
       : Math.ceil(spec.notBefore / 1000),

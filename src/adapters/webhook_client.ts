@@ -1,29 +1,14 @@
 import { type WebhookClient, WebhookError } from "../ports/webhook_client.ts";
+import {
+  newWebhookMessageId,
+  signStandardWebhook,
+} from "./standard_webhook_signer.ts";
 
-export async function signWebhook(
-  secret: string,
-  timestamp: number,
-  body: string,
-): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = await crypto.subtle.sign(
-    "HMAC",
-    key,
-    new TextEncoder().encode(`${timestamp}.${body}`),
-  );
-  const hex = Array.from(
-    new Uint8Array(mac),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
-  return `t=${timestamp},v1=${hex}`;
-}
-
+/**
+ * Herald's own calls to the host app (content and job webhooks), signed on
+ * the Standard Webhooks spec with one secret: `webhook-id` is fresh per
+ * call, `webhook-timestamp` is `now()` in seconds.
+ */
 export function createWebhookClient(
   secret: string,
   now: () => number,
@@ -31,19 +16,17 @@ export function createWebhookClient(
   return {
     async post(url, payload, timeoutMs) {
       const body = JSON.stringify(payload);
-      const signature = await signWebhook(
-        secret,
-        Math.floor(now() / 1000),
+      const signed = signStandardWebhook({
+        id: newWebhookMessageId(),
+        timestampSeconds: Math.floor(now() / 1000),
         body,
-      );
+        secrets: [secret],
+      });
       let res: Response;
       try {
         res = await fetch(url, {
           method: "POST",
-          headers: {
-            "content-type": "application/json",
-            "herald-signature": signature,
-          },
+          headers: { "content-type": "application/json", ...signed },
           body,
           signal: AbortSignal.timeout(timeoutMs),
         });

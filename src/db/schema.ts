@@ -324,3 +324,50 @@ export const catalogueRevision = sqliteTable("catalogue_revision", {
   id: integer("id").primaryKey(),
   revision: integer("revision").notNull(),
 });
+
+/**
+ * The host app's event webhook endpoints (services/webhooks/). `events` is
+ * a JSON array of event names or `"*"`. `secret` signs every delivery;
+ * during a rotation `previousSecret` signs it too until `previousUntil`
+ * (Herald's clock). `sequence` counts the events emitted to the endpoint,
+ * each carrying its number. `failingSince` is the first failed attempt
+ * since the last success: five days of that and the endpoint is disabled.
+ */
+export const webhookEndpoints = sqliteTable("webhook_endpoints", {
+  id: text("id").primaryKey(),
+  url: text("url").notNull(),
+  description: text("description").notNull().default(""),
+  events: text("events").notNull(),
+  secret: text("secret").notNull(),
+  previousSecret: text("previous_secret"),
+  previousUntil: integer("previous_until"),
+  enabled: integer("enabled", { mode: "boolean" }).notNull(),
+  disabledReason: text("disabled_reason"),
+  sequence: integer("sequence").notNull().default(0),
+  failingSince: integer("failing_since"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * One row per attempt to call an endpoint (`webhook-id` is `messageId`,
+ * the same for every attempt of one event to one endpoint). Pruned by the
+ * cleanup job after the retention.
+ */
+export const webhookDeliveries = sqliteTable("webhook_deliveries", {
+  id: text("id").primaryKey(),
+  endpointId: text("endpoint_id").notNull(),
+  messageId: text("message_id").notNull(),
+  eventId: text("event_id").notNull(),
+  type: text("type").notNull(),
+  attempt: integer("attempt").notNull(),
+  outcome: text("outcome", { enum: ["delivered", "failed", "disabled"] })
+    .notNull(),
+  responseStatus: integer("response_status"),
+  error: text("error"),
+  nextRetryAt: integer("next_retry_at"),
+  at: integer("at").notNull(),
+}, (t) => [
+  index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.at),
+  index("webhook_deliveries_at_idx").on(t.at),
+]);

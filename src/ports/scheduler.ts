@@ -24,6 +24,11 @@ export interface MessageSpec {
   deduplicationId?: string;
   /** At most `parallelism` messages sharing `key` are delivered at once. */
   flowControl?: { key: string; parallelism: number };
+  /**
+   * Its own retry schedule instead of the default: retries after the first
+   * attempt, and QStash's delay expression (ms, over `retried`).
+   */
+  retry?: { retries: number; delay: string };
 }
 
 export interface SchedulerPort {

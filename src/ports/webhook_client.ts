@@ -1,7 +1,9 @@
 /**
- * Signed JSON POSTs to the host app (content webhooks, job webhooks). The
- * signature header is `Herald-Signature: t=<unix s>,v1=<hex HMAC-SHA256 of
- * "<t>.<body>">`, so the receiver can check origin and freshness.
+ * Signed JSON POSTs to the host app (content webhooks, job webhooks), on the
+ * Standard Webhooks spec: `webhook-id`, `webhook-timestamp` and
+ * `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`
+ * with WEBHOOK_SECRET, so the receiver verifies them with the spec's
+ * libraries (`new Webhook(secret).verify(body, headers)`).
  */
 export interface WebhookClient {
   /** Resolves with the parsed JSON reply; throws on timeout or non-2xx. */

@@ -252,6 +252,7 @@ export const notificationRoutes = openApiRoutes()
     const result = await readAllNotifications(
       c.get("deps"),
       c.get("inboxOwner"),
+      c.get("background"),
     );
     return c.json(result, 200);
   })
@@ -267,6 +268,7 @@ export const notificationRoutes = openApiRoutes()
       c.get("deps"),
       c.get("inboxOwner"),
       c.req.valid("param").id,
+      c.get("background"),
     );
     return c.json(result, 200);
   });

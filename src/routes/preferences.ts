@@ -155,6 +155,7 @@ export const preferencesRoutes = openApiRoutes()
       c.get("deps"),
       c.req.valid("param").userId,
       { mode: "replace", put: c.req.valid("json") },
+      c.get("background"),
     );
     return c.json(result, 200);
   })
@@ -163,6 +164,7 @@ export const preferencesRoutes = openApiRoutes()
       c.get("deps"),
       c.req.valid("param").userId,
       { mode: "merge", patch: c.req.valid("json") },
+      c.get("background"),
     );
     return c.json(result, 200);
   });

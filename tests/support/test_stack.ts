@@ -100,6 +100,8 @@ export async function startTestWorker(
       PUBLIC_URL: url,
       // Herald's clock is the QStash dev server's (ports/dev_clock.ts).
       DEV_CLOCK: "qstash",
+      // Receivers in the local stack listen on loopback.
+      WEBHOOK_ALLOW_LOOPBACK: "true",
     };
     for (const [key, value] of Object.entries(vars)) {
       if (value === "") delete bindings[key];

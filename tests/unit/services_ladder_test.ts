@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
  * area on its own rung or above, so no two areas import each other.
  */
 const LADDER: readonly (readonly string[])[] = [
-  ["schedules"],
+  ["schedules", "webhooks"],
   ["preferences", "inbox"],
   ["delivery"],
   ["jobs"],

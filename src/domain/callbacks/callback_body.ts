@@ -60,6 +60,16 @@ export const callbackBodySchema = z.discriminatedUnion("kind", [
     kind: z.literal("scheduler-op"),
     operationId: z.string().min(1),
   }),
+  // One event for one endpoint (services/webhooks/deliver_webhook.ts).
+  z.object({
+    kind: z.literal("webhook"),
+    endpointId: z.string().min(1),
+    messageId: z.string().min(1),
+    eventId: z.string().min(1),
+    type: z.string().min(1),
+    timestamp: z.string().min(1),
+    data: z.record(z.string(), z.unknown()),
+  }),
 ]);
 
 export type CallbackBody = z.infer<typeof callbackBodySchema>;
@@ -70,8 +80,13 @@ export type OccurrenceBody = Extract<
 >;
 /** The kinds that are a slot's firing (deliver_slot.ts). */
 export type SlotBody = Extract<CallbackBody, { kind: "slot" | "slot-page" }>;
+/** An event webhook's delivery to one endpoint. */
+export type WebhookBody = Extract<CallbackBody, { kind: "webhook" }>;
 /** The kinds that belong to system jobs and scheduler operations. */
-export type SystemBody = Exclude<CallbackBody, OccurrenceBody | SlotBody>;
+export type SystemBody = Exclude<
+  CallbackBody,
+  OccurrenceBody | SlotBody | WebhookBody
+>;
 
 /** The next page of a slot's firing, as a message body. */
 export function slotPageBody(

@@ -4,6 +4,7 @@ import type { Logger } from "../../ports/logger.ts";
 import type { SchedulerPort } from "../../ports/scheduler.ts";
 import { deliverOccurrence } from "../delivery/deliver_occurrence.ts";
 import { deliverSlotPage } from "../delivery/deliver_slot.ts";
+import { deliverWebhook } from "../webhooks/deliver_webhook.ts";
 import { handleSystemCallback } from "./handle_system_callback.ts";
 
 /** What QStash's headers say about the message being delivered. */
@@ -17,7 +18,7 @@ export interface CallbackMessage {
 
 /**
  * The one place a QStash callback's parsed body goes: a user's occurrence,
- * a slot's firing or page, or a system callback. Its answer is the route's
+ * a slot's firing or page, an event webhook's attempt, or a system callback. Its answer is the route's
  * 200 body.
  */
 export async function dispatchCallback(
@@ -42,6 +43,8 @@ export async function dispatchCallback(
           background,
         }),
       };
+    case "webhook":
+      return await deliverWebhook(deps, body, { retried: message.retried });
     default:
       return await handleSystemCallback(deps, body, message);
   }

@@ -19,7 +19,17 @@ import {
 } from "../../store/notifications/notification_store.ts";
 import { fanOut, FANOUT_GRACE_MS, fanOutToUsers } from "./notify_channels.ts";
 
-type Deps = Pick<AppDeps, "db" | "cache" | "channels" | "log" | "now">;
+type Deps = Pick<
+  AppDeps,
+  | "db"
+  | "cache"
+  | "channels"
+  | "log"
+  | "now"
+  | "scheduler"
+  | "config"
+  | "metrics"
+>;
 
 function newNotificationId(now: number): string {
   // Time-ordered (base36 ms) then random, so ids sort roughly by creation.

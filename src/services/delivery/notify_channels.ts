@@ -1,6 +1,8 @@
 import type { ChannelRef } from "../../domain/delivery/channel.ts";
 import type { AppDeps, Background } from "../../deps.ts";
-import type { Addressed } from "../../ports/channels.ts";
+import type { Addressed, PublishResult } from "../../ports/channels.ts";
+import { notificationEvents } from "../../domain/webhooks/notification_events.ts";
+import { emitEvents } from "../webhooks/emit_event.ts";
 import {
   clearOutbox,
   countUnreadOf,
@@ -11,7 +13,17 @@ import {
   toView,
 } from "../../store/notifications/notification_store.ts";
 
-type Deps = Pick<AppDeps, "db" | "cache" | "channels" | "log" | "now">;
+type Deps = Pick<
+  AppDeps,
+  | "db"
+  | "cache"
+  | "channels"
+  | "log"
+  | "now"
+  | "scheduler"
+  | "config"
+  | "metrics"
+>;
 
 /** How long an in-flight fan-out owns its outbox row before the sweep may. */
 export const FANOUT_GRACE_MS = 30_000;
@@ -71,13 +83,19 @@ export async function fanOut(
   }
   // Cached counts are invalidated alongside the publish, and both are done
   // before the caller answers, so a count read after it is never stale.
-  await Promise.all([
+  const [, , published] = await Promise.all([
     deps.cache.invalidate(
       refs.filter((r) => r.kind === "user").map((r) => r.name),
     ),
     deps.cache.bump(n.audiences.filter((a) => !a.startsWith("user:"))),
     deps.channels.publish(events),
   ]);
+  // A repeat (a finished half-done fan-out) published nothing new.
+  if (!published.slice(0, refs.length).every((r) => r.duplicate)) {
+    background(
+      emitEvents(deps, notificationEvents(n, liveOf(published, refs.length))),
+    );
+  }
   deps.log.info("notification.sent", {
     notification: n.id,
     type: n.type,
@@ -130,10 +148,16 @@ export async function fanOutToUsers(
       }];
     },
   );
-  await Promise.all([
+  const [, published] = await Promise.all([
     deps.cache.invalidate([...new Set(items.map((i) => i.userId))]),
     deps.channels.publish(events),
   ]);
+  background(emitEvents(
+    deps,
+    items.flatMap(({ notification: n }) =>
+      notificationEvents(n, liveTo(events, published, n.id))
+    ),
+  ));
   for (const { notification: n } of items) {
     deps.log.info("notification.sent", {
       notification: n.id,
@@ -146,6 +170,26 @@ export async function fanOutToUsers(
     await clearOutbox(deps.db, items.map((i) => i.notification.id));
     await pushCounts(deps, uncounted);
   })());
+}
+
+/** Connections the first `count` results (the notification's) reached. */
+function liveOf(results: readonly PublishResult[], count: number): number {
+  return results.slice(0, count).reduce((sum, r) => sum + r.delivered, 0);
+}
+
+/** Connections one notification of a multi-user publish reached. */
+function liveTo(
+  events: readonly Addressed[],
+  results: readonly PublishResult[],
+  id: string,
+): number {
+  return events.reduce(
+    (sum, e, i) =>
+      e.event.event === "notification" && e.event.key === id
+        ? sum + (results[i]?.delivered ?? 0)
+        : sum,
+    0,
+  );
 }
 
 /** Sends each user their unread count: a page of users per query. */

@@ -5,7 +5,8 @@ import {
 } from "../../domain/inbox/inbox_cursor.ts";
 import type { NotificationView } from "../../domain/delivery/notification.ts";
 import { AppError } from "../../errors.ts";
-import type { AppDeps } from "../../deps.ts";
+import type { AppDeps, Background } from "../../deps.ts";
+import { emitEvent } from "../webhooks/emit_event.ts";
 import {
   listInbox,
   markAllRead,
@@ -19,7 +20,15 @@ import {
 
 type Deps = Pick<
   AppDeps,
-  "db" | "cache" | "channels" | "refreshLimiter" | "log" | "now"
+  | "db"
+  | "cache"
+  | "channels"
+  | "refreshLimiter"
+  | "log"
+  | "now"
+  | "scheduler"
+  | "config"
+  | "metrics"
 >;
 
 export interface InboxQuery {
@@ -68,6 +77,7 @@ export async function readNotification(
   deps: Deps,
   owner: InboxOwner,
   notificationId: string,
+  background: Background,
 ): Promise<{ unread: number }> {
   const result = await markRead(
     deps.db,
@@ -82,15 +92,30 @@ export async function readNotification(
     );
   }
   if (!result.changed) return { unread: await unreadCount(deps, owner) };
-  return { unread: await pushUnreadCount(deps, owner) };
+  const unread = await pushUnreadCount(deps, owner);
+  // After the request's own work, so it never competes with it.
+  background(emitEvent(deps, {
+    type: "notification.read",
+    data: { userId: owner.userId, notificationId, all: false },
+  }));
+  return { unread };
 }
 
 export async function readAllNotifications(
   deps: Deps,
   owner: InboxOwner,
+  background: Background,
 ): Promise<{ marked: number; unread: number }> {
   const marked = await markAllRead(deps.db, owner.userId, deps.now());
-  return { marked, unread: await pushUnreadCount(deps, owner) };
+  const unread = await pushUnreadCount(deps, owner);
+  // After the request's own work, so it never competes with it.
+  if (marked > 0) {
+    background(emitEvent(deps, {
+      type: "notification.read",
+      data: { userId: owner.userId, all: true, marked },
+    }));
+  }
+  return { marked, unread };
 }
 
 /** A forced recount, pushed to the user's streams; rate limited. */

@@ -37,6 +37,7 @@ import { storeAndNotify } from "../delivery/create_notification.ts";
 type Deps = Pick<
   AppDeps,
   | "db"
+  | "metrics"
   | "scheduler"
   | "cache"
   | "channels"

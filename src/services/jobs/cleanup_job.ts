@@ -1,7 +1,10 @@
 import type { AppDeps } from "../../deps.ts";
 import { deleteExpiredNotifications } from "../../store/notifications/retention_store.ts";
+import { pruneDeliveries } from "../../store/webhook_store.ts";
+import { DELIVERY_RETENTION_MS } from "../../domain/webhooks/delivery_policy.ts";
+import { type EmitDeps, emitEvent } from "../webhooks/emit_event.ts";
 
-type Deps = Pick<AppDeps, "db" | "cache" | "now">;
+type Deps = Pick<AppDeps, "cache"> & EmitDeps;
 
 const DAY_MS = 86_400_000;
 const BATCH = 500;
@@ -11,6 +14,8 @@ const MAX_BATCHES = 40;
 export interface CleanupResult {
   deleted: number;
   cutoff: string;
+  /** Event webhook delivery attempts older than their retention, pruned. */
+  webhookAttemptsPruned: number;
   /** True when more expired notifications remain for the next run. */
   more: boolean;
 }
@@ -27,6 +32,10 @@ export async function runCleanup(
   retentionDays: number,
 ): Promise<CleanupResult> {
   const cutoff = deps.now() - retentionDays * DAY_MS;
+  const webhookAttemptsPruned = await pruneDeliveries(
+    deps.db,
+    deps.now() - DELIVERY_RETENTION_MS,
+  );
   let deleted = 0;
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
     const done = await deleteExpiredNotifications(deps.db, cutoff, BATCH);
@@ -37,9 +46,23 @@ export async function runCleanup(
       deps.cache.invalidate(users),
       deps.cache.bump(done.audiences.filter((a) => !a.startsWith("user:"))),
     ]);
-    if (done.deleted < BATCH) {
-      return { deleted, cutoff: new Date(cutoff).toISOString(), more: false };
-    }
+    if (done.deleted < BATCH) return await finish(false);
   }
-  return { deleted, cutoff: new Date(cutoff).toISOString(), more: true };
+  return await finish(true);
+
+  async function finish(more: boolean): Promise<CleanupResult> {
+    const result = {
+      deleted,
+      cutoff: new Date(cutoff).toISOString(),
+      more,
+      webhookAttemptsPruned,
+    };
+    if (deleted > 0) {
+      await emitEvent(deps, {
+        type: "notification.expired",
+        data: { expired: deleted, createdBefore: result.cutoff },
+      });
+    }
+    return result;
+  }
 }

@@ -17,10 +17,12 @@ import { WebhookError } from "../../ports/webhook_client.ts";
 import { runCleanup } from "./cleanup_job.ts";
 import { publishBroadcastPage } from "./broadcast_job.ts";
 import { runStats } from "./stats_job.ts";
+import { emitEvent } from "../webhooks/emit_event.ts";
 
 type Deps = Pick<
   AppDeps,
   | "db"
+  | "metrics"
   | "scheduler"
   | "cache"
   | "channels"
@@ -165,6 +167,10 @@ export async function runJob(
       deps.now(),
     );
     logRun(deps, { job, runId, status: "succeeded", started });
+    await emitEvent(deps, {
+      type: "job.run.completed",
+      data: { jobId: job.id, runId, trigger },
+    });
     return runView(run ?? claimed);
   } catch (error) {
     // Safe text only: a driver's message may carry URLs or credentials.
@@ -180,6 +186,10 @@ export async function runJob(
       deps.now(),
     );
     logRun(deps, { job, runId, status: "failed", started, reason });
+    await emitEvent(deps, {
+      type: "job.run.failed",
+      data: { jobId: job.id, runId, trigger, error: reason },
+    });
     return runView(run ?? claimed);
   }
 }

@@ -31,6 +31,16 @@ const COUNTERS: Record<string, string> = {
     "Milliseconds requests to shard objects took, as the Worker saw them, by call.",
   herald_shard_wakes_total:
     "Publishes that found their shard object freshly constructed (woken).",
+  herald_webhook_events_emitted_total:
+    "Event webhook messages queued, by event type and endpoint.",
+  herald_webhook_events_delivered_total:
+    "Event webhook messages an endpoint accepted (2xx), by type and endpoint.",
+  herald_webhook_events_failed_total:
+    "Event webhook messages given up on (retries spent or endpoint disabled), by type and endpoint.",
+  herald_webhook_attempts_failed_total:
+    "Event webhook attempts that failed (to be retried or not), by type and endpoint.",
+  herald_webhook_endpoints_disabled_total:
+    "Endpoints Herald disabled, by endpoint and reason (gone, failing).",
 };
 
 /**

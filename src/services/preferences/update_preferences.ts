@@ -13,7 +13,8 @@ import {
   putOverrides,
 } from "../../domain/preferences/preferences.ts";
 import { validationError } from "../../http/validation.ts";
-import type { AppDeps } from "../../deps.ts";
+import type { AppDeps, Background } from "../../deps.ts";
+import { emitEvent } from "../webhooks/emit_event.ts";
 import {
   catalogueRevisionOf,
   catalogueRevisionQuery,
@@ -51,7 +52,7 @@ export interface PreferencesUpdateResult {
 
 type Deps = Pick<
   AppDeps,
-  "db" | "scheduler" | "log" | "now" | "config" | "catalogue"
+  "db" | "scheduler" | "log" | "now" | "config" | "catalogue" | "metrics"
 >;
 
 /**
@@ -68,6 +69,7 @@ export async function updatePreferences(
   deps: Deps,
   userId: string,
   update: PreferencesUpdate,
+  background: Background,
 ): Promise<PreferencesUpdateResult> {
   const named = update.mode === "replace"
     ? update.put.types
@@ -128,6 +130,10 @@ export async function updatePreferences(
     : decodeStoredPreferences(written.previousData, catalogue);
   const next = decodeStoredPreferences(written.data, catalogue);
   const changes = comparePreferences(before, next);
+  background(emitEvent(deps, {
+    type: "preferences.updated",
+    data: { userId, version: written.version, changes },
+  }));
   deps.log.info("preferences.updated", {
     user: shortId(userId),
     version: written.version,

@@ -37,7 +37,7 @@ async function control(
   path: string,
   method: string,
   body?: object,
-) {
+): Promise<Record<string, unknown>> {
   const response = await fetch(`${standIn.url}${path}`, {
     method,
     ...(body ? { body: JSON.stringify(body) } : {}),

@@ -49,7 +49,8 @@ export async function messages(
     : `?endpoint=${encodeURIComponent(endpoint)}`;
   const response = await fetch(`${standIn.url}/messages${query}`);
   assert.equal(response.status, 200);
-  return (await response.json()).messages;
+  const shown: { messages: ShownMessage[] } = await response.json();
+  return shown.messages;
 }
 
 /** The status and error body of an answer, its body read either way. */

@@ -1,0 +1,375 @@
+import assert from "node:assert/strict";
+import { Webhook } from "standardwebhooks";
+import { z } from "zod";
+import { eventually } from "@herald/testing";
+import { read } from "../support/bodies.ts";
+import { advanceClock, qstashDrained } from "../support/qstash.ts";
+import { integrationSuite } from "../support/suite.ts";
+
+// The host app's receiver on loopback: every call recorded, answered as
+// the endpoint's script says (then 200).
+interface Call {
+  name: string;
+  raw: string;
+  headers: Record<string, string>;
+}
+const calls: Call[] = [];
+const scripts = new Map<string, number[]>();
+const receiver = Deno.serve(
+  { hostname: "127.0.0.1", port: 0, onListen() {} },
+  async (req) => {
+    const name = new URL(req.url).pathname.slice(1);
+    const raw = await req.text();
+    calls.push({ name, raw, headers: Object.fromEntries(req.headers) });
+    const status = scripts.get(name)?.shift() ?? 200;
+    return status === 200
+      ? Response.json({ ok: true })
+      : new Response("no", { status });
+  },
+);
+const urlOf = (name: string) =>
+  `http://127.0.0.1:${receiver.addr.port}/${name}`;
+
+const suite = integrationSuite("event webhooks");
+suite.onClose(() => receiver.shutdown());
+const { test } = suite;
+
+const endpointView = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  enabled: z.boolean(),
+  disabledReason: z.string().nullable(),
+  previousSecretUntil: z.string().nullable(),
+});
+const withSecret = endpointView.extend({ secret: z.string() });
+const payload = z.object({
+  type: z.string(),
+  timestamp: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+function json(method: string, body?: unknown): RequestInit {
+  return {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  };
+}
+
+async function endpoint(name: string, events: string[]) {
+  const res = await suite.stack.admin(
+    "/v1/webhooks",
+    json("POST", { url: urlOf(name), events }),
+  );
+  assert.equal(res.status, 201, await res.clone().text());
+  return await read(res, withSecret);
+}
+
+async function sendTest(id: string) {
+  const res = await suite.stack.admin(`/v1/webhooks/${id}/test`, {
+    method: "POST",
+  });
+  assert.equal(res.status, 202, await res.clone().text());
+  await res.body?.cancel();
+}
+
+const callsTo = (name: string) => calls.filter((c) => c.name === name);
+const reached = (name: string, n: number) =>
+  Promise.resolve(callsTo(name).length >= n ? true : null);
+
+/** Every call to `name`, verified by the official library, parsed. */
+function verified(name: string, secret: string) {
+  return callsTo(name).map((c) =>
+    payload.parse(new Webhook(secret).verify(c.raw, c.headers))
+  );
+}
+
+test("an endpoint is refused for an unknown event, a non-https or a private URL, and needs the admin key", async () => {
+  for (
+    const body of [
+      { url: urlOf("x"), events: ["notification.opened"] },
+      { url: "http://hooks.example.com/h", events: ["*"] },
+      { url: "https://10.0.0.7/h", events: ["*"] },
+      { url: "https://169.254.169.254/latest", events: ["*"] },
+    ]
+  ) {
+    const res = await suite.stack.admin("/v1/webhooks", json("POST", body));
+    assert.equal(res.status, 400, JSON.stringify(body));
+    await res.body?.cancel();
+  }
+  const anon = await fetch(`${suite.stack.url}/v1/webhooks`);
+  assert.equal(anon.status, 401);
+  await anon.body?.cancel();
+  const made = await endpoint("listed", ["schedule.sent"]);
+  assert.match(made.secret, /^whsec_/);
+  const res = await suite.stack.admin(`/v1/webhooks/${made.id}`);
+  const text = await res.text();
+  assert.ok(!text.includes(made.secret), "the secret is shown once");
+  const gone = await suite.stack.admin(`/v1/webhooks/${made.id}`, {
+    method: "DELETE",
+  });
+  assert.equal(gone.status, 200);
+  await gone.body?.cancel();
+});
+
+test("each event arrives once per endpoint whose filter asks for it, verified, numbered and free of secrets", async () => {
+  const all = await endpoint("all", ["*"]);
+  const reads = await endpoint("reads", ["notification.read"]);
+  const prefs = await endpoint("prefs", [
+    "preferences.updated",
+    "job.run.completed",
+  ]);
+  const user = "wh-ada";
+  const sent = await suite.stack.admin(
+    "/v1/notifications",
+    json("POST", { userId: user, type: "orders.new", title: "Hi" }),
+  );
+  assert.equal(sent.status, 201);
+  const { notification } = z.object({
+    notification: z.object({ id: z.string() }),
+  })
+    .parse(await sent.json());
+  const readRes = await suite.stack.admin(
+    `/v1/users/${user}/notifications/${notification.id}/read`,
+    { method: "POST" },
+  );
+  assert.equal(readRes.status, 200, await readRes.clone().text());
+  await readRes.body?.cancel();
+  const put = await suite.stack.admin(
+    `/v1/users/${user}/preferences`,
+    json("PATCH", { timezone: "Europe/Paris" }),
+  );
+  assert.equal(put.status, 200, await put.clone().text());
+  await put.body?.cancel();
+  const job = await suite.stack.admin(
+    "/v1/scheduler/jobs/wh-host",
+    json("PUT", {
+      name: "Host",
+      trigger: { type: "interval", every: "1h" },
+      target: { webhook: urlOf("jobhost") },
+    }),
+  );
+  assert.ok(job.ok, await job.clone().text());
+  await job.body?.cancel();
+  const run = await suite.stack.admin("/v1/scheduler/jobs/wh-host/trigger", {
+    method: "POST",
+  });
+  assert.equal(run.status, 200);
+  await run.body?.cancel();
+  await sendTest(reads.id);
+
+  const allTypes = [
+    "notification.created",
+    "notification.delivered",
+    "notification.read",
+    "preferences.updated",
+    "job.run.completed",
+  ];
+  await eventually(
+    "every delivery to land",
+    () =>
+      Promise.resolve(
+        callsTo("all").length >= allTypes.length &&
+          callsTo("reads").length >= 2 && callsTo("prefs").length >= 2
+          ? true
+          : null,
+      ),
+  );
+  await qstashDrained(suite.stack);
+  const byType = (events: { type: string }[]) =>
+    events.map((e) => e.type).sort();
+  const toAll = verified("all", all.secret);
+  assert.deepEqual(byType(toAll), [...allTypes].sort());
+  assert.deepEqual(byType(verified("reads", reads.secret)), [
+    "notification.read",
+    "webhook.test",
+  ]);
+  assert.deepEqual(byType(verified("prefs", prefs.secret)), [
+    "job.run.completed",
+    "preferences.updated",
+  ]);
+  // One endpoint's events are numbered 1, 2, … whatever order they came in.
+  assert.deepEqual(
+    toAll.map((e) => e.data.sequence).sort((a, b) => Number(a) - Number(b)),
+    [1, 2, 3, 4, 5],
+  );
+  const read = toAll.find((e) => e.type === "notification.read");
+  assert.deepEqual(read?.data, {
+    userId: user,
+    notificationId: notification.id,
+    all: false,
+    sequence: read?.data.sequence,
+  });
+  // Nothing an event carries is a secret or a token.
+  const secrets = [
+    all.secret,
+    reads.secret,
+    prefs.secret,
+    suite.stack.apiKey,
+    suite.stack.jwtSecret,
+  ];
+  for (const call of calls) {
+    for (const secret of secrets) assert.ok(!call.raw.includes(secret));
+    assert.ok(!call.raw.includes("whsec_"));
+  }
+  for (const e of [all, reads, prefs]) {
+    const res = await suite.stack.admin(`/v1/webhooks/${e.id}`, {
+      method: "DELETE",
+    });
+    await res.body?.cancel();
+  }
+});
+
+test("an endpoint answering 500 twice then 200 gets three attempts with one webhook-id", async () => {
+  scripts.set("flaky", [500, 500]);
+  const flaky = await endpoint("flaky", ["webhook.test"]);
+  await sendTest(flaky.id);
+  await eventually(
+    "the first attempt",
+    () => reached("flaky", 1),
+  );
+  await advanceClock(suite.stack, 10_000);
+  await eventually(
+    "the second attempt",
+    () => reached("flaky", 2),
+  );
+  await advanceClock(suite.stack, 60_000);
+  await eventually(
+    "the third attempt",
+    () => reached("flaky", 3),
+  );
+  await qstashDrained(suite.stack);
+  const attempts = callsTo("flaky");
+  assert.equal(attempts.length, 3);
+  assert.equal(new Set(attempts.map((a) => a.headers["webhook-id"])).size, 1);
+  assert.equal(verified("flaky", flaky.secret).length, 3);
+  const log = z.object({
+    deliveries: z.array(z.object({
+      attempt: z.number(),
+      status: z.string(),
+      responseStatus: z.number().nullable(),
+      nextRetryAt: z.string().nullable(),
+    })),
+  }).parse(
+    await (await suite.stack.admin(`/v1/webhooks/${flaky.id}/deliveries`))
+      .json(),
+  );
+  assert.deepEqual(
+    log.deliveries.map((
+      d,
+    ) => [d.attempt, d.status, d.responseStatus, d.nextRetryAt !== null]),
+    [[3, "delivered", 200, false], [2, "failed", 500, true], [
+      1,
+      "failed",
+      500,
+      true,
+    ]],
+  );
+});
+
+test("a 410 disables the endpoint at once; PATCH enables it again", async () => {
+  scripts.set("gone", [410]);
+  const gone = await endpoint("gone", ["webhook.test"]);
+  await sendTest(gone.id);
+  await eventually("the endpoint to be disabled", async () => {
+    const view = await read(
+      await suite.stack.admin(`/v1/webhooks/${gone.id}`),
+      endpointView,
+    );
+    return view.enabled ? null : view;
+  }).then((view) => assert.equal(view.disabledReason, "gone"));
+  await qstashDrained(suite.stack);
+  assert.equal(callsTo("gone").length, 1, "no retry after a 410");
+  const refused = await suite.stack.admin(`/v1/webhooks/${gone.id}/test`, {
+    method: "POST",
+  });
+  assert.equal(refused.status, 409);
+  await refused.body?.cancel();
+  const back = await read(
+    await suite.stack.admin(
+      `/v1/webhooks/${gone.id}`,
+      json("PATCH", { enabled: true }),
+    ),
+    endpointView,
+  );
+  assert.equal(back.enabled, true);
+  assert.equal(back.disabledReason, null);
+});
+
+test("after a rotation either secret verifies for 24 hours, then only the new one", async () => {
+  const rot = await endpoint("rot", ["webhook.test"]);
+  const res = await suite.stack.admin(`/v1/webhooks/${rot.id}/rotate-secret`, {
+    method: "POST",
+  });
+  const rotated = await read(res, withSecret);
+  assert.notEqual(rotated.secret, rot.secret);
+  assert.ok(rotated.previousSecretUntil);
+  await sendTest(rot.id);
+  await eventually(
+    "the overlap delivery",
+    () => reached("rot", 1),
+  );
+  assert.equal(verified("rot", rot.secret).length, 1);
+  assert.equal(verified("rot", rotated.secret).length, 1);
+  // Herald's clock (the dev clock) moves past the overlap; signatures stay
+  // on the wall clock, so the official verify still finds them fresh.
+  await advanceClock(suite.stack, 25 * 3_600_000);
+  await sendTest(rot.id);
+  await eventually(
+    "the later delivery",
+    () => reached("rot", 2),
+  );
+  const later = callsTo("rot")[1];
+  assert.ok(later);
+  assert.equal(later.headers["webhook-signature"]?.split(" ").length, 1);
+  new Webhook(rotated.secret).verify(later.raw, later.headers);
+  assert.throws(
+    () => new Webhook(rot.secret).verify(later.raw, later.headers),
+    /No matching signature/,
+  );
+
+  // A tampered body, or an old timestamp (even correctly signed), fails.
+  assert.throws(
+    () =>
+      new Webhook(rotated.secret).verify(
+        later.raw.replace("webhook.test", "webhook.tesT"),
+        later.headers,
+      ),
+    /No matching signature/,
+  );
+  const old = new Date(Date.now() - 10 * 60_000);
+  const id = later.headers["webhook-id"] ?? "";
+  assert.throws(
+    () =>
+      new Webhook(rotated.secret).verify(later.raw, {
+        "webhook-id": id,
+        "webhook-timestamp": String(Math.floor(old.getTime() / 1000)),
+        "webhook-signature": new Webhook(rotated.secret).sign(
+          id,
+          old,
+          later.raw,
+        ),
+      }),
+    /too old/,
+  );
+});
+
+test("metrics count events emitted and delivered by type and endpoint", async () => {
+  const text = await (await suite.stack.admin("/metrics")).text();
+  assert.match(
+    text,
+    /herald_webhook_events_emitted_total\{[^}]*type="webhook.test"/,
+  );
+  assert.match(
+    text,
+    /herald_webhook_events_delivered_total\{[^}]*endpoint="whe_/,
+  );
+  assert.match(text, /herald_webhook_attempts_failed_total\{/);
+  assert.match(
+    text,
+    /herald_webhook_events_failed_total\{[^}]*type="webhook.test"/,
+  );
+});
+
+suite.run();
