@@ -1,6 +1,6 @@
 import type { AppDeps } from "../../deps.ts";
 import { deleteExpiredNotifications } from "../../store/notifications/retention_store.ts";
-import { pruneDeliveries } from "../../store/webhook_store.ts";
+import { pruneDeliveries } from "../../store/webhooks/webhook_store.ts";
 import { DELIVERY_RETENTION_MS } from "../../domain/webhooks/delivery_policy.ts";
 import { type EmitDeps, emitEvent } from "../webhooks/emit_event.ts";
 

@@ -9,7 +9,10 @@ import {
 import type { AppDeps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { signStandardWebhook } from "../../adapters/standard_webhook_signer.ts";
-import { getEndpoint, recordAttempt } from "../../store/webhook_store.ts";
+import {
+  getEndpoint,
+  recordAttempt,
+} from "../../store/webhooks/webhook_store.ts";
 
 type Deps = Pick<AppDeps, "db" | "metrics" | "now" | "log">;
 

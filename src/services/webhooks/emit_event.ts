@@ -8,7 +8,7 @@ import { encodeBase64UrlBytes } from "../../domain/codecs/base64url.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { MessageSpec } from "../../ports/scheduler.ts";
 import { newWebhookMessageId } from "../../adapters/standard_webhook_signer.ts";
-import { takeSequences } from "../../store/webhook_store.ts";
+import { takeSequences } from "../../store/webhooks/webhook_store.ts";
 
 export type EmitDeps = Pick<
   AppDeps,

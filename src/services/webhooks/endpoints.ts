@@ -17,7 +17,7 @@ import {
   updateEndpoint,
   type WebhookDeliveryRow,
   type WebhookEndpointRow,
-} from "../../store/webhook_store.ts";
+} from "../../store/webhooks/webhook_store.ts";
 import { type EmitDeps, emitEvent } from "./emit_event.ts";
 
 type Deps = Pick<AppDeps, "db" | "config" | "now">;

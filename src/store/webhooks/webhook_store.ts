@@ -1,6 +1,6 @@
 import { and, desc, eq, lt, sql } from "drizzle-orm";
-import type { Database } from "./database.ts";
-import { schema } from "./database.ts";
+import type { Database } from "../database.ts";
+import { schema } from "../database.ts";
 
 const { webhookEndpoints: endpoints, webhookDeliveries: deliveries } = schema;
 
