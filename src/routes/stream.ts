@@ -14,6 +14,7 @@ import {
   syncMemberships,
 } from "../services/inbox/memberships.ts";
 import { unreadCount } from "../services/inbox/unread_count.ts";
+import { resumeIdFrom } from "../realtime/core/cursor.ts";
 
 /** Stream tokens travel in URLs (EventSource cannot set headers): keep them short-lived. */
 const STREAM_TOKEN_TTL_SECONDS = 120;
@@ -78,8 +79,9 @@ export const streamRoutes = new Hono<HonoEnv>()
       topics: principal.topics,
       joinedAt,
       // Browsers' WebSockets cannot send headers: the query carries the id.
-      lastEventId: c.req.header("last-event-id") ??
-        c.req.query("lastEventId") ?? null,
+      lastEventId: resumeIdFrom(
+        c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? null,
+      ),
       unread,
       heartbeatMs: deps.config.heartbeatMs,
       transport: upgrade

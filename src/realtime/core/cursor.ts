@@ -34,6 +34,20 @@ const PART = /^([A-Za-z0-9_-]{8})([0-9a-z]{1,11})$/;
 const MAX_CURSOR_PARTS = 64;
 const MAX_CURSOR_LENGTH = 1 + MAX_CURSOR_PARTS * (1 + EPOCH_LENGTH + 11);
 
+/** An id no log ever wrote: the version digit alone names no position. */
+const FOREIGN_CURSOR = "0";
+
+/**
+ * The resume id to hand a shard: the client's own when it could be one of
+ * ours, else an id that can only mean "position unknown" — so an id longer
+ * than any cursor is a `reset`, like any other foreign id, and never reaches
+ * the shard's own size check.
+ */
+export function resumeIdFrom(text: string | null): string | null {
+  if (text === null) return null;
+  return text.length > MAX_CURSOR_LENGTH ? FOREIGN_CURSOR : text;
+}
+
 /** A fresh epoch for a new channel log: 6 random bytes as base64url. */
 export function newEpoch(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(6));
