@@ -28,3 +28,16 @@ Deno.test("audienceOfTag() reads audiences back and skips the other tags", () =>
   assert.deepEqual(audienceOfTag("ws"), null);
   assert.deepEqual(audienceOfTag("ws|*"), null);
 });
+
+Deno.test("tagsFor() lists an audience whose tag outgrows 256 UTF-8 bytes in the attachment, the user's own too", () => {
+  const wideUser = `user:${"é".repeat(124)}`;
+  const wideRole = `role:${"通知".repeat(45)}`;
+  assert.deepEqual(tagsFor("sse", [wideUser, "role:r"]), {
+    tags: ["sse", "sse|*"],
+    overflow: [wideUser, "role:r"],
+  });
+  assert.deepEqual(tagsFor("ws", ["user:a", wideRole]), {
+    tags: ["ws", "ws|user:a", "ws|*"],
+    overflow: [wideRole],
+  });
+});

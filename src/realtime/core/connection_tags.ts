@@ -9,7 +9,7 @@ import type { Transport } from "./shard_core.ts";
  * the tag so that each event is encoded once per transport and each socket
  * gets the bytes it reads.
  *
- * The runtime allows 10 tags of at most 256 characters per socket. A
+ * The runtime allows 10 tags of at most 256 bytes (UTF-8) per socket. A
  * connection with more audiences than fit keeps its own user's tag and an
  * overflow tag, and lists its audiences in its attachment, which the shard
  * reads only for overflow sockets.
@@ -31,24 +31,38 @@ export interface Tagging {
   overflow: string[] | null;
 }
 
-/** `audiences` has the connection's own user first. */
+/**
+ * `audiences` has the connection's own user first. An audience whose tag is
+ * longer than the runtime takes (it counts UTF-8 bytes: 124 "é" fit an id's
+ * 252 characters but not a tag) is kept in the attachment too, so any name
+ * Herald accepts can be live.
+ */
 export function tagsFor(
   transport: Transport,
   audiences: readonly string[],
 ): Tagging {
   const [own] = audiences;
   if (own === undefined) throw new Error("A connection needs an audience");
-  if (audiences.length + 1 <= MAX_TAGS) {
+  const fits = (audience: string) =>
+    UTF8.encode(audienceTag(transport, audience)).length <= MAX_TAG_LENGTH;
+  if (audiences.length + 1 <= MAX_TAGS && audiences.every(fits)) {
     return {
       tags: [transport, ...audiences.map((a) => audienceTag(transport, a))],
       overflow: null,
     };
   }
+  const ownTagged = fits(own);
   return {
-    tags: [transport, audienceTag(transport, own), overflowTag(transport)],
-    overflow: audiences.slice(1),
+    tags: [
+      transport,
+      ...(ownTagged ? [audienceTag(transport, own)] : []),
+      overflowTag(transport),
+    ],
+    overflow: ownTagged ? audiences.slice(1) : [...audiences],
   };
 }
+
+const UTF8 = new TextEncoder();
 
 /** The audience in a tag, or null for the transport and overflow tags. */
 export function audienceOfTag(tag: string): string | null {
