@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { sign } from "hono/jwt";
 import { errorBody, read } from "../support/bodies.ts";
+import { SseStream } from "../support/sse.ts";
+import { WsReader } from "../support/ws_reader.ts";
 import { integrationSuite } from "../support/suite.ts";
 
 /**
  * Input an attacker (or a host app with unusual names) sends through the
  * Worker in workerd: bodies nested far past any Herald body, stream ids
  * longer than any Herald writes, names whose UTF-8 bytes outgrow a socket
- * tag, and chunked bodies past the size limit. Each is a 4xx or works —
+ * tag, Each is a 4xx or works —
  * never a 5xx, never a reset connection.
  */
 const suite = integrationSuite("hostile input through the Worker");
@@ -83,3 +85,140 @@ test("a body nested within the limit is read as usual, brackets in strings not c
 });
 
 suite.run();
+
+const LONG_ID = `1.${"A".repeat(3_000)}`;
+
+test("a Last-Event-ID longer than any Herald writes is a reset on SSE, by header or query", async () => {
+  const user = fresh("long-id");
+  const token = await tokenFor(user);
+  for (
+    const [url, headers] of [
+      [`${suite.stack.url}/v1/stream`, {
+        authorization: `Bearer ${token}`,
+        "last-event-id": LONG_ID,
+      }],
+      [`${suite.stack.url}/v1/stream?lastEventId=${LONG_ID}`, {
+        authorization: `Bearer ${token}`,
+      }],
+    ] as const
+  ) {
+    const stream = await SseStream.open(url, { headers });
+    try {
+      assert.equal((await stream.next()).event, "connected");
+      assert.equal((await stream.next()).event, "reset");
+    } finally {
+      await stream.close();
+    }
+  }
+});
+
+test("a lastEventId longer than any Herald writes is a reset on a WebSocket", async () => {
+  const user = fresh("long-ws");
+  const url = `${
+    suite.stack.url.replace(/^http/, "ws")
+  }/v1/stream?token=${await streamToken(user)}&lastEventId=${LONG_ID}`;
+  const socket = await WsReader.open(url);
+  try {
+    assert.equal((await socket.nextEvent())?.event, "connected");
+    assert.equal((await socket.nextEvent())?.event, "reset");
+  } finally {
+    await socket.close();
+  }
+});
+
+async function streamToken(
+  user: string,
+  claims: { roles?: string[]; topics?: string[] } = {},
+): Promise<string> {
+  const res = await fetch(`${suite.stack.url}/v1/stream/token`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${await tokenFor(user, claims)}` },
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function send(target: Record<string, unknown>, title: string) {
+  const res = await suite.stack.admin("/v1/notifications", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ ...target, type: "orders.new", title }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  await res.body?.cancel();
+}
+
+/** A name that fits in characters but whose UTF-8 bytes outgrow a tag. */
+const wideNames = {
+  "é × 124": "é".repeat(124),
+  "100 emoji": "🔔".repeat(100),
+};
+const cjkRole = "通知".repeat(45);
+
+test("users whose ids are long in UTF-8 bytes stream live over SSE and WebSocket", async () => {
+  // The suite's stack is its own: these ids are used nowhere else.
+  for (const [what, user] of Object.entries(wideNames)) {
+    const sse = await SseStream.open(`${suite.stack.url}/v1/stream`, {
+      headers: { authorization: `Bearer ${await tokenFor(user)}` },
+    });
+    const ws = await WsReader.open(
+      `${
+        suite.stack.url.replace(/^http/, "ws")
+      }/v1/stream?token=${await streamToken(user)}`,
+    );
+    try {
+      assert.equal((await sse.next()).event, "connected", what);
+      assert.equal((await ws.nextEvent())?.event, "connected", what);
+      await send({ userId: user }, `for ${what}`);
+      const viaSse = await sse.until("notification");
+      assert.match(viaSse.at(-1)!.data, new RegExp(`for ${what}`));
+      let viaWs = await ws.nextEvent();
+      while (viaWs && viaWs.event !== "notification") {
+        viaWs = await ws.nextEvent();
+      }
+      assert.match(viaWs?.data ?? "", new RegExp(`for ${what}`));
+    } finally {
+      await sse.close();
+      await ws.close();
+    }
+  }
+});
+
+test("a role of 90 CJK characters streams its broadcasts live", async () => {
+  const user = fresh("cjk");
+  const role = cjkRole;
+  const sse = await SseStream.open(`${suite.stack.url}/v1/stream`, {
+    headers: {
+      authorization: `Bearer ${await tokenFor(user, { roles: [role] })}`,
+    },
+  });
+  const ws = await WsReader.open(
+    `${
+      suite.stack.url.replace(/^http/, "ws")
+    }/v1/stream?token=${await streamToken(user, { topics: [role] })}`,
+  );
+  try {
+    assert.equal((await sse.next()).event, "connected");
+    assert.equal((await ws.nextEvent())?.event, "connected");
+    await send({ roles: [role] }, "to the role");
+    await send({ topic: role }, "to the topic");
+    const viaSse = await sse.until("notification");
+    assert.match(viaSse.at(-1)!.data, /to the role/);
+    let viaWs = await ws.nextEvent();
+    while (viaWs && viaWs.event !== "notification") {
+      viaWs = await ws.nextEvent();
+    }
+    assert.match(viaWs?.data ?? "", /to the topic/);
+    // The realtime status names the audiences whole.
+    const status = await suite.stack.admin("/v1/realtime/status");
+    const channels = (await status.json()) as {
+      channels: { name: string; subscribers: number }[];
+    };
+    const names = channels.channels.map((c) => c.name);
+    assert.ok(names.includes(`role:${role}`), names.join(", "));
+    assert.ok(names.includes(`topic:${role}`), names.join(", "));
+  } finally {
+    await sse.close();
+    await ws.close();
+  }
+});
