@@ -371,3 +371,16 @@ export const webhookDeliveries = sqliteTable("webhook_deliveries", {
   index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.at),
   index("webhook_deliveries_at_idx").on(t.at),
 ]);
+
+/**
+ * The signed job-run deliveries already taken, by the signature's own id
+ * (`jti`, covered by the signature, unlike `Upstash-Message-Id`): a signed
+ * delivery posted again is a duplicate, not a second run. Kept until the
+ * signature expires (nobody can post it after that), then pruned.
+ */
+export const signedDeliveries = sqliteTable("signed_deliveries", {
+  jti: text("jti").primaryKey(),
+  /** The run the delivery started, which a replay is answered with. */
+  runId: text("run_id").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+}, (t) => [index("signed_deliveries_expires_idx").on(t.expiresAt)]);

@@ -1,4 +1,6 @@
 import { Receiver } from "@upstash/qstash";
+import { z } from "zod";
+import { decodeBase64Url } from "../domain/codecs/base64url.ts";
 import { AppError } from "../errors.ts";
 
 /**
@@ -16,7 +18,7 @@ export async function verifyQStashSignature(
   signature: string | undefined,
   raw: string,
   url: string,
-): Promise<void> {
+): Promise<SignatureClaims> {
   if (!signature) {
     throw new AppError("unauthorized", "Missing Upstash-Signature");
   }
@@ -24,4 +26,35 @@ export async function verifyQStashSignature(
   const valid = await receiver.verify({ signature, body: raw, url })
     .catch(() => false);
   if (!valid) throw new AppError("unauthorized", "Invalid signature");
+  return claimsOf(signature);
+}
+
+/** What a verified signature says about itself. */
+export interface SignatureClaims {
+  /** The signature's own id (`jti`): one per signed attempt. */
+  jti: string | null;
+  /** When the signature stops being accepted, epoch ms. */
+  expiresAt: number | null;
+}
+
+const claimsSchema = z.object({
+  jti: z.string().min(1).max(200).optional(),
+  exp: z.number().int().optional(),
+});
+
+/** The claims of a JWT the Receiver has already verified. */
+function claimsOf(jwt: string): SignatureClaims {
+  const payload = decodeBase64Url(jwt.split(".")[1] ?? "");
+  let parsed: unknown = null;
+  try {
+    parsed = payload === null ? null : JSON.parse(payload);
+  } catch {
+    parsed = null;
+  }
+  const claims = claimsSchema.safeParse(parsed);
+  if (!claims.success) return { jti: null, expiresAt: null };
+  return {
+    jti: claims.data.jti ?? null,
+    expiresAt: claims.data.exp === undefined ? null : claims.data.exp * 1000,
+  };
 }

@@ -58,7 +58,7 @@ export const qstashCallbackRoutes = openApiRoutes()
     try {
       const deps = c.get("deps");
       const raw = await c.req.text();
-      await verifyQStashSignature(
+      const signed = await verifyQStashSignature(
         deps.config.qstash,
         c.req.header("upstash-signature"),
         raw,
@@ -84,6 +84,7 @@ export const qstashCallbackRoutes = openApiRoutes()
           messageId,
           scheduleId,
           retried,
+          signed,
           background: c.get("background"),
         }),
         200,

@@ -207,6 +207,27 @@ test("a fired job schedule runs once per QStash message, however often it is del
   assert.equal((await read(second, runView)).duplicate, true);
   await first.body?.cancel();
   assert.equal(hostCalls.length, calls + 1);
+
+  // The same signed delivery re-posted under another message id (that
+  // header is not signed) is the same run, not a second one.
+  const replayed = await deliver(d, "msg_tick_forged");
+  assert.equal(replayed.status, 200);
+  const again = await read(replayed, runView);
+  assert.equal(again.duplicate, true);
+  assert.equal(again.runId, "run_msg_tick_replay");
+  assert.equal(hostCalls.length, calls + 1);
+  // Without any message id it cannot be keyed: refused, nothing runs.
+  const unkeyed = await fetch(d.url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "upstash-signature": d.signature,
+    },
+    body: d.body,
+  });
+  assert.equal(unkeyed.status, 400);
+  await unkeyed.body?.cancel();
+  assert.equal(hostCalls.length, calls + 1);
 });
 
 test("cleanup deletes notifications past retention with their audiences and reads", async () => {

@@ -1,5 +1,6 @@
 import type { CallbackBody } from "../../domain/callbacks/callback_body.ts";
 import type { AppDeps, Background } from "../../deps.ts";
+import type { SignatureClaims } from "../../http/qstash_signature.ts";
 import type { Logger } from "../../ports/logger.ts";
 import type { SchedulerPort } from "../../ports/scheduler.ts";
 import { deliverOccurrence } from "../delivery/deliver_occurrence.ts";
@@ -13,6 +14,8 @@ export interface CallbackMessage {
   scheduleId: string | null;
   /** `Upstash-Retried`: 0 on a first attempt. */
   retried: number;
+  /** What the verified signature says about itself (its id, its expiry). */
+  signed: SignatureClaims;
   background: Background;
 }
 

@@ -1,6 +1,8 @@
 import type { SystemBody } from "../../domain/callbacks/callback_body.ts";
 import type { AppDeps, Background } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
+import type { SignatureClaims } from "../../http/qstash_signature.ts";
+import { claimSignedDelivery } from "../../store/jobs/signed_delivery_store.ts";
 import {
   handleBroadcastPage,
   handleBroadcastUser,
@@ -17,12 +19,31 @@ import { continueOperation } from "../control/scheduler_operations.ts";
 export async function handleSystemCallback(
   deps: AppDeps,
   body: SystemBody,
-  message: { messageId: string | null; background: Background },
+  message: {
+    messageId: string | null;
+    signed: SignatureClaims;
+    background: Background;
+  },
 ): Promise<Record<string, unknown>> {
   switch (body.kind) {
     case "job-run": {
-      // Named after the message, so a redelivery finds this run.
-      const runId = `run_${message.messageId ?? crypto.randomUUID()}`;
+      // Named after the message, so QStash's retry (signed afresh) finds
+      // this run; but that header is not signed, so the signature's own id
+      // is what tells a replay of this very delivery from a retry.
+      const { messageId, signed } = message;
+      if (
+        messageId === null || signed.jti === null || signed.expiresAt === null
+      ) {
+        throw new AppError(
+          "bad_request",
+          "A job run needs its Upstash-Message-Id and a signature with an id and an expiry",
+        );
+      }
+      const runId = await claimSignedDelivery(deps.db, {
+        jti: signed.jti,
+        runId: `run_${messageId}`,
+        expiresAt: signed.expiresAt,
+      });
       const run = await runJobById(deps, body.jobId, runId, body.trigger);
       if (!run) return { status: "skipped", reason: "no such job" };
       if (run.status === "failed") {

@@ -1,5 +1,6 @@
 import type { AppDeps } from "../../deps.ts";
 import { deleteExpiredNotifications } from "../../store/notifications/retention_store.ts";
+import { pruneSignedDeliveries } from "../../store/jobs/signed_delivery_store.ts";
 import { pruneDeliveries } from "../../store/webhooks/webhook_store.ts";
 import { DELIVERY_RETENTION_MS } from "../../domain/webhooks/delivery_policy.ts";
 import { type EmitDeps, emitEvent } from "../webhooks/emit_event.ts";
@@ -32,6 +33,8 @@ export async function runCleanup(
   retentionDays: number,
 ): Promise<CleanupResult> {
   const cutoff = deps.now() - retentionDays * DAY_MS;
+  // Signatures expire on the wall clock (their `exp`), not on Herald's.
+  await pruneSignedDeliveries(deps.db, Date.now());
   const webhookAttemptsPruned = await pruneDeliveries(
     deps.db,
     deps.now() - DELIVERY_RETENTION_MS,
