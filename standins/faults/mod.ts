@@ -6,3 +6,4 @@
 export { type FaultControl, Faults } from "./fault_controls.ts";
 export { faultRoutes } from "./fault_routes.ts";
 export { SwitchableServer } from "./switchable_server.ts";
+export { cliOptionsOrExit } from "./cli_flags.ts";

@@ -5,6 +5,7 @@
  *     [--port 8079] [--redis redis://127.0.0.1:6379] [--hostname 127.0.0.1]
  */
 import { z } from "zod";
+import { cliOptionsOrExit } from "@herald/standin-faults";
 import { startRedisRestProxy } from "./proxy.ts";
 
 const cliOptions = z.object({
@@ -17,36 +18,8 @@ const cliOptions = z.object({
   hostname: z.string().default("127.0.0.1"),
 });
 
-const KNOWN_FLAGS = new Set(["port", "token", "redis", "hostname"]);
-
-/** `--name value` and `--name=value` pairs; anything else is an error. */
-function readFlags(args: string[]): Record<string, string> {
-  const flags: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? "";
-    const match = arg.match(/^--([a-z]+)(?:=(.*))?$/);
-    if (!match?.[1] || !KNOWN_FLAGS.has(match[1])) {
-      throw new Error(`Unknown argument "${arg}"`);
-    }
-    const value = match[2] ?? args[++i];
-    if (value === undefined) throw new Error(`${arg} needs a value`);
-    flags[match[1]] = value;
-  }
-  return flags;
-}
-
 async function main(): Promise<void> {
-  let options: z.infer<typeof cliOptions>;
-  try {
-    const parsed = cliOptions.safeParse(readFlags(Deno.args));
-    if (!parsed.success) {
-      throw new Error(parsed.error.issues.map((i) => i.message).join("; "));
-    }
-    options = parsed.data;
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    Deno.exit(2);
-  }
+  const options = cliOptionsOrExit(cliOptions, Deno.args);
 
   const proxy = await startRedisRestProxy({
     hostname: options.hostname,
