@@ -16,6 +16,7 @@ import type { Transport } from "./shard_core.ts";
  */
 export const MAX_TAGS = 10;
 export const MAX_TAG_LENGTH = 256;
+const UTF8 = new TextEncoder();
 
 export function audienceTag(transport: Transport, audience: string): string {
   return `${transport}|${audience}`;
@@ -61,8 +62,6 @@ export function tagsFor(
     overflow: ownTagged ? audiences.slice(1) : [...audiences],
   };
 }
-
-const UTF8 = new TextEncoder();
 
 /** The audience in a tag, or null for the transport and overflow tags. */
 export function audienceOfTag(tag: string): string | null {
