@@ -222,3 +222,83 @@ test("a role of 90 CJK characters streams its broadcasts live", async () => {
     await ws.close();
   }
 });
+
+/** The cursor a fresh connection of `user` (no roles) is handed. */
+async function cursorBeforeJoining(user: string): Promise<string> {
+  const sse = await SseStream.open(`${suite.stack.url}/v1/stream`, {
+    headers: { authorization: `Bearer ${await tokenFor(user)}` },
+  });
+  try {
+    const connected = await sse.next();
+    assert.equal(connected.event, "connected");
+    assert.ok(connected.id, "connected carries the connection's cursor");
+    return connected.id;
+  } finally {
+    await sse.close();
+  }
+}
+
+/** The cursor naming the very start of the log `cursor` stands in. */
+function startOfLog(cursor: string): string {
+  const part = cursor.split(".")[1] ?? "";
+  return `1.${part.slice(0, 8)}0`;
+}
+
+/** The titles of notifications a stream yields until (and with) `marker`. */
+async function titlesUntil(
+  next: () => Promise<{ event: string; data: string } | null>,
+  marker: string,
+): Promise<string[]> {
+  const titles: string[] = [];
+  while (!titles.includes(marker)) {
+    const event = await next();
+    if (event === null) throw new Error(`stream ended before ${marker}`);
+    if (event.event === "notification") {
+      titles.push((JSON.parse(event.data) as { title: string }).title);
+    }
+  }
+  return titles;
+}
+
+for (const transport of ["sse", "websocket"] as const) {
+  test(`a new role member resuming over ${transport} gets none of the role's earlier broadcasts`, async () => {
+    const role = fresh("joiners");
+    const user = fresh("joiner");
+    const before = await cursorBeforeJoining(user);
+    for (const k of [1, 2, 3]) await send({ roles: [role] }, `before-${k}`);
+    for (const resumeFrom of [before, startOfLog(before)]) {
+      const marker = fresh("marker");
+      const stream = transport === "sse"
+        ? await SseStream.open(`${suite.stack.url}/v1/stream`, {
+          headers: {
+            authorization: `Bearer ${await tokenFor(user, { roles: [role] })}`,
+            "last-event-id": resumeFrom,
+          },
+        })
+        : await WsReader.open(
+          `${
+            suite.stack.url.replace(/^http/, "ws")
+          }/v1/stream?token=${await streamToken(
+            user,
+            { roles: [role] },
+          )}&lastEventId=${resumeFrom}`,
+        );
+      try {
+        const next = stream instanceof SseStream
+          ? () => stream.next()
+          : () => stream.nextEvent();
+        await send({ userId: user }, marker);
+        // The user's own events replay (an earlier marker may); the role's
+        // from before the join never do.
+        const titles = await titlesUntil(next, marker);
+        assert.deepEqual(
+          titles.filter((t) => t.startsWith("before-")),
+          [],
+          resumeFrom,
+        );
+      } finally {
+        await stream.close();
+      }
+    }
+  });
+}
