@@ -1,8 +1,6 @@
-import { bodyLimit } from "hono/body-limit";
 import type { Context } from "hono";
 import type { AppDeps, Background } from "./deps.ts";
 import { withLogger } from "./compose.ts";
-import { AppError } from "./errors.ts";
 import type { HonoEnv } from "./http/env.ts";
 import { handleError } from "./http/errors.ts";
 import { unmatchedRequest } from "./http/allowed_methods.ts";
@@ -19,6 +17,7 @@ import { preferencesRoutes } from "./routes/preferences.ts";
 import { qstashCallbackRoutes } from "./routes/qstash_callback.ts";
 import { realtimeRoutes } from "./routes/realtime.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { bodyLimit } from "./http/body_limit.ts";
 import { describeRealtimeRoutes } from "./routes/stream_docs.ts";
 import {
   openApiRoutes,
@@ -108,15 +107,7 @@ export function createApp(source: DepsSource) {
       background(deps.metrics.flush(deps.db, deps.now()));
     }
   });
-  app.use(bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new AppError(
-        "payload_too_large",
-        `Request body exceeds ${MAX_BODY_BYTES} bytes`,
-      );
-    },
-  }));
+  app.use(bodyLimit(MAX_BODY_BYTES));
   app.use("/v1/*", corsMiddleware);
   // Chained, so that `typeof` the result is the whole API (the SDK's type).
   const api = app

@@ -46,11 +46,9 @@ export function handleError(err: Error, c: Context<HonoEnv>): Response {
     );
   }
   if (err instanceof HTTPException && err.status < 500) {
-    // Hono's own 4xx (a body over the size limit; a media type that
-    // @hono/zod-openapi refuses after jsonOnly accepted it).
-    const code: ErrorCode = err.status === 413
-      ? "payload_too_large"
-      : err.status === 415
+    // Hono's own 4xx (a media type that @hono/zod-openapi refuses after
+    // jsonOnly accepted it).
+    const code: ErrorCode = err.status === 415
       ? "unsupported_media_type"
       : "bad_request";
     return c.json(

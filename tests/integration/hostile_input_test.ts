@@ -302,3 +302,34 @@ for (const transport of ["sse", "websocket"] as const) {
     }
   });
 }
+
+/** A body sent chunked (no Content-Length), `bytes` long, in 16 KiB chunks. */
+function chunkedBody(bytes: number): ReadableStream<Uint8Array> {
+  const chunk = new TextEncoder().encode(" ".repeat(16 * 1024));
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent >= bytes) return controller.close();
+      const part = chunk.subarray(0, Math.min(chunk.length, bytes - sent));
+      sent += part.length;
+      controller.enqueue(part);
+    },
+  });
+}
+
+test("a chunked body over the limit is answered 413, never a reset", async () => {
+  const user = fresh("chunked");
+  const authorization = `Bearer ${await tokenFor(user)}`;
+  for (let k = 0; k < 20; k++) {
+    const res = await fetch(
+      `${suite.stack.url}/v1/users/${user}/preferences`,
+      {
+        method: "PATCH",
+        headers: { authorization, "content-type": "application/json" },
+        body: chunkedBody(200 * 1024),
+      },
+    );
+    assert.equal(res.status, 413, `attempt ${k}`);
+    assert.equal((await read(res, errorBody)).error.code, "payload_too_large");
+  }
+});
