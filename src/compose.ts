@@ -11,7 +11,10 @@ import type { MetricsRecorder } from "./ports/metrics.ts";
 import { createQStashScheduler } from "./adapters/qstash_scheduler.ts";
 import { createRefreshLimiter } from "./adapters/refresh_limiter.ts";
 import { type RefreshLimiter } from "./ports/refresh_limiter.ts";
-import { createUnreadCache } from "./adapters/redis_unread_cache.ts";
+import {
+  createUnreadCache,
+  type MissedBumps,
+} from "./adapters/redis_unread_cache.ts";
 import { createWebhookClient } from "./adapters/webhook_client.ts";
 
 /** What a runtime provides: the parts that differ between Workers and Deno. */
@@ -33,6 +36,8 @@ export interface RuntimeParts {
   devClock: DevClock | null;
   /** Lives as long as the process or isolate, like the limiter. */
   catalogueCache: CatalogueCache;
+  /** Cache invalidations Redis missed; lives as long as the limiter. */
+  missedBumps: MissedBumps;
 }
 
 /** The rest of AppDeps is the same everywhere. */
@@ -42,7 +47,7 @@ export function composeDeps(r: RuntimeParts): AppDeps {
     return () => (made ??= { value: make() }).value;
   };
   const redis = lazy(r.redis);
-  const cache = lazy(() => createUnreadCache(redis(), r.log));
+  const cache = lazy(() => createUnreadCache(redis(), r.log, r.missedBumps));
   const refreshLimiter = lazy(() =>
     createRefreshLimiter(redis(), r.localLimiter, r.log)
   );

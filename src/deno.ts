@@ -11,6 +11,7 @@ import { createDevClock } from "./adapters/dev_clock.ts";
 import { countingLogger } from "./adapters/metrics_logger.ts";
 import { createLocalLimiter } from "./adapters/refresh_limiter.ts";
 import { createCatalogueCache } from "./store/catalogue/catalogue_store.ts";
+import { MissedBumps } from "./adapters/redis_unread_cache.ts";
 import { createInProcessChannels } from "./realtime/hub/in_process_channels.ts";
 import { runMaintenance } from "./services/ops/maintenance.ts";
 import { runStartupJobs } from "./services/jobs/startup_jobs.ts";
@@ -61,6 +62,7 @@ const deps = composeDeps({
   log,
   localLimiter: createLocalLimiter(now),
   catalogueCache: createCatalogueCache(),
+  missedBumps: new MissedBumps(),
   now,
   devClock,
 });

@@ -18,6 +18,7 @@ import { createDevClock } from "./adapters/dev_clock.ts";
 import { countingLogger } from "./adapters/metrics_logger.ts";
 import { createLocalLimiter } from "./adapters/refresh_limiter.ts";
 import { createCatalogueCache } from "./store/catalogue/catalogue_store.ts";
+import { MissedBumps } from "./adapters/redis_unread_cache.ts";
 import { createDurableChannels } from "./realtime/worker/durable_channels.ts";
 import type { ChannelShard } from "./realtime/object/shard_object.ts";
 import { runMaintenance } from "./services/ops/maintenance.ts";
@@ -67,6 +68,7 @@ function build(env: WorkerEnv): Built {
   });
   const localLimiter = createLocalLimiter(now);
   const catalogueCache = createCatalogueCache();
+  const missedBumps = new MissedBumps();
   const { redis } = config;
   // A libSQL that cannot be reached becomes a 503, not a 500.
   const fetchLibsql = libsqlFetch(config.libsql.timeoutMs);
@@ -84,6 +86,7 @@ function build(env: WorkerEnv): Built {
       log,
       localLimiter,
       catalogueCache,
+      missedBumps,
       now,
       devClock,
     });

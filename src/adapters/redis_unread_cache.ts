@@ -14,9 +14,35 @@ const cached = z.object({
   v: z.record(z.string(), z.number().int()),
 });
 
+/**
+ * Version bumps that failed (Redis unreachable) and are still owed: counts
+ * cached before the outage would otherwise read fresh once Redis is back,
+ * until their TTL. Lives as long as the process or isolate, not the
+ * request; bounded, since the TTL heals whatever it has to drop.
+ */
+export class MissedBumps {
+  static readonly MAX = 10_000;
+  #channels = new Set<string>();
+
+  add(channels: readonly string[]): void {
+    for (const c of channels) {
+      if (this.#channels.size >= MissedBumps.MAX) return;
+      this.#channels.add(c);
+    }
+  }
+
+  /** The owed bumps, handed over: `add` them back if paying fails. */
+  take(): string[] {
+    const owed = [...this.#channels];
+    this.#channels.clear();
+    return owed;
+  }
+}
+
 export function createUnreadCache(
   redis: Redis | null,
   log: Logger,
+  missed: MissedBumps,
 ): UnreadCache {
   if (!redis) {
     const none = () => Promise.resolve(null);
@@ -34,10 +60,30 @@ export function createUnreadCache(
   const failed = (op: string) => {
     log.warn("cache.unavailable", { op });
   };
+  /**
+   * Pays owed bumps before any other call, so the first read after an
+   * outage already misses a count cached before it; `more` are this
+   * call's own. False while Redis is still unreachable (all stay owed).
+   */
+  async function settled(more: readonly string[] = []): Promise<boolean> {
+    const owed = [...missed.take(), ...more];
+    if (!owed.length) return true;
+    const p = client.pipeline();
+    for (const c of owed) p.incr(versionKey(c));
+    try {
+      await p.exec();
+      return true;
+    } catch {
+      missed.add(owed);
+      failed("bump");
+      return false;
+    }
+  }
   async function versions(
     channels: readonly string[],
   ): Promise<Versions | null> {
     if (!channels.length) return {};
+    if (!await settled()) return null;
     try {
       const values = await client.mget<(number | null)[]>(
         ...channels.map(versionKey),
@@ -56,7 +102,13 @@ export function createUnreadCache(
     stamp: Versions | null,
     nx: boolean,
   ) {
-    if (stamp === null) return; // versions unknown: caching could serve a stale count
+    // A writer's count that cannot be stored leaves the old one behind: its
+    // invalidation is owed until Redis answers. A reader's is merely lost.
+    const owe = () => {
+      if (!nx) missed.add([`user:${userId}`]);
+    };
+    if (stamp === null) return owe(); // versions unknown: caching could serve a stale count
+    if (!await settled()) return owe();
     const value = JSON.stringify({ n: count, v: stamp });
     try {
       if (nx) {
@@ -66,18 +118,18 @@ export function createUnreadCache(
         });
       } else await client.set(countKey(userId), value, { ex: TTL_SECONDS });
     } catch {
+      owe();
       failed(nx ? "fill" : "put");
     }
   }
   async function bump(channels: readonly string[]): Promise<void> {
     if (!channels.length) return;
-    const p = client.pipeline();
-    for (const c of channels) p.incr(versionKey(c));
-    await p.exec().then(() => {}, () => failed("bump"));
+    await settled(channels);
   }
   return {
     versions,
     async get(userId) {
+      if (!await settled()) return null;
       try {
         const parsed = cached.safeParse(await client.get(countKey(userId)));
         if (!parsed.success) return null;

@@ -11,6 +11,7 @@ import { createMetricsRecorder } from "../../src/adapters/metrics_recorder.ts";
 import { createQStashScheduler } from "../../src/adapters/qstash_scheduler.ts";
 import { createLocalLimiter } from "../../src/adapters/refresh_limiter.ts";
 import { createCatalogueCache } from "../../src/store/catalogue/catalogue_store.ts";
+import { MissedBumps } from "../../src/adapters/redis_unread_cache.ts";
 import { createInProcessChannels } from "../../src/realtime/hub/in_process_channels.ts";
 import { newRunId, runJob } from "../../src/services/jobs/run_job.ts";
 import { integrationSuite } from "../support/suite.ts";
@@ -82,6 +83,7 @@ test("a failed job run is logged once, as a warning that says why", async () => 
     log,
     localLimiter: createLocalLimiter(now),
     catalogueCache: createCatalogueCache(),
+    missedBumps: new MissedBumps(),
     now,
     devClock: null,
   });

@@ -9,6 +9,7 @@ import { createLogger } from "../../src/adapters/json_logger.ts";
 import { createMetricsRecorder } from "../../src/adapters/metrics_recorder.ts";
 import { createLocalLimiter } from "../../src/adapters/refresh_limiter.ts";
 import { createCatalogueCache } from "../../src/store/catalogue/catalogue_store.ts";
+import { MissedBumps } from "../../src/adapters/redis_unread_cache.ts";
 import { createInProcessChannels } from "../../src/realtime/hub/in_process_channels.ts";
 
 function composed(lines: string[]) {
@@ -27,6 +28,7 @@ function composed(lines: string[]) {
     log: createLogger((line) => lines.push(line)),
     localLimiter: createLocalLimiter(now),
     catalogueCache: createCatalogueCache(),
+    missedBumps: new MissedBumps(),
     now,
     devClock: null,
   });

@@ -23,6 +23,7 @@ import { createMetricsRecorder } from "../../../src/adapters/metrics_recorder.ts
 import { createLocalLimiter } from "../../../src/adapters/refresh_limiter.ts";
 import { createInProcessChannels } from "../../../src/realtime/hub/in_process_channels.ts";
 import { createCatalogueCache } from "../../../src/store/catalogue/catalogue_store.ts";
+import { MissedBumps } from "../../../src/adapters/redis_unread_cache.ts";
 import { openDatabase } from "../../../src/store/database.ts";
 
 const API_KEY = "inprocess-api-key-0123456789";
@@ -106,6 +107,7 @@ export async function startInProcessStack(
     log: createLogger(() => {}),
     localLimiter: createLocalLimiter(now),
     catalogueCache: createCatalogueCache(),
+    missedBumps: new MissedBumps(),
     now,
     devClock: null,
   });
