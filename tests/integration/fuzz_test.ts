@@ -120,6 +120,13 @@ async function answered(route: JsonRoute, body: string): Promise<number> {
       text.slice(0, 200)
     }`,
   );
+  // A refusal names what is wrong; it does not repeat a hostile body.
+  assert.ok(
+    text.length <= 4_096,
+    `${route.method} ${route.path} answered ${text.length} characters: ${
+      text.slice(0, 200)
+    }`,
+  );
   return res.status;
 }
 

@@ -23,8 +23,18 @@ function formatPath(path: Path): string {
   return formatted;
 }
 
+/** How many unknown keys an error message names. */
+const NAMED_KEYS = 10;
+
+/** How much of a refused value an error message repeats. */
+const QUOTED_CHARS = 64;
+
+/** A value as an error names it: JSON, cut short when long. */
 function quote(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > QUOTED_CHARS
+    ? `${text.slice(0, QUOTED_CHARS)}… (${text.length} characters)`
+    : text;
 }
 
 function subject(path: Path | undefined): string {
@@ -61,10 +71,13 @@ const structureError: z.core.$ZodErrorMap = (issue) => {
     }`;
   }
   if (issue.code === "unrecognized_keys") {
-    const fields = issue.keys.map((key) =>
+    const fields = issue.keys.slice(0, NAMED_KEYS).map((key) =>
       `"${formatPath([...(issue.path ?? []), key])}"`
     );
-    return `Unknown field${fields.length > 1 ? "s" : ""} ${fields.join(", ")}`;
+    const more = issue.keys.length - fields.length;
+    return `Unknown field${issue.keys.length > 1 ? "s" : ""} ${
+      fields.join(", ")
+    }${more > 0 ? ` and ${more} more` : ""}`;
   }
   return undefined;
 };
@@ -117,8 +130,11 @@ export const daysSchema = z.array(weekday, { error: structureError })
   .superRefine(listedOnce("Day"))
   .transform(inWeekOrder);
 
+/** Longer than any IANA name (the longest is 32), so never looked up. */
+const MAX_ZONE_CHARS = 64;
+
 const timeZone = z.string({ error: structureError }).transform((name, ctx) => {
-  const zone = canonicalTimeZone(name);
+  const zone = name.length > MAX_ZONE_CHARS ? null : canonicalTimeZone(name);
   if (zone === null) {
     ctx.addIssue({
       code: "custom",
