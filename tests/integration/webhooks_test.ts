@@ -221,6 +221,56 @@ test("each event arrives once per endpoint whose filter asks for it, verified, n
   }
 });
 
+test("a fan-out run sends one job.run.completed, once its last page is out", async () => {
+  const done = await endpoint("fanout-done", ["job.run.completed"]);
+  const users = ["wh-fan-1", "wh-fan-2", "wh-fan-3"];
+  for (const user of users) {
+    const res = await suite.stack.admin(
+      `/v1/users/${user}/preferences`,
+      json("PATCH", { timezone: "UTC" }),
+    );
+    assert.equal(res.status, 200, await res.clone().text());
+    await res.body?.cancel();
+  }
+  const job = await suite.stack.admin(
+    "/v1/scheduler/jobs/wh-fanout",
+    json("PUT", {
+      name: "Fan-out",
+      trigger: { type: "interval", every: "1h" },
+      target: {
+        builtin: "fanout",
+        type: "morningDigest",
+        title: "Hello {{userId}}",
+        pageSize: 1,
+      },
+    }),
+  );
+  assert.ok(job.ok, await job.clone().text());
+  await job.body?.cancel();
+  const run = await suite.stack.admin("/v1/scheduler/jobs/wh-fanout/trigger", {
+    method: "POST",
+  });
+  assert.equal(run.status, 200, await run.clone().text());
+  const { runId } = z.object({ run: z.object({ runId: z.string() }) }).parse(
+    await run.json(),
+  ).run;
+  await eventually("the run's event", () => reached("fanout-done", 1));
+  await qstashDrained(suite.stack);
+  const events = verified("fanout-done", done.secret);
+  assert.equal(events.length, 1, "one event however many pages");
+  const data = z.object({
+    jobId: z.string(),
+    runId: z.string(),
+    pages: z.number(),
+    published: z.number(),
+  }).parse(events[0]?.data);
+  assert.equal(data.jobId, "wh-fanout");
+  assert.equal(data.runId, runId);
+  // One user a page: at least the three seeded here, and no page more.
+  assert.ok(data.published >= users.length, JSON.stringify(data));
+  assert.equal(data.pages, data.published, JSON.stringify(data));
+});
+
 test("an endpoint answering 500 twice then 200 gets three attempts with one webhook-id", async () => {
   scripts.set("flaky", [500, 500]);
   const flaky = await endpoint("flaky", ["webhook.test"]);

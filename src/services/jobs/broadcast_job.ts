@@ -20,6 +20,7 @@ import { shortId } from "../../domain/codecs/log_redaction.ts";
 import { usersWithTypeOnPage } from "../../store/preferences/preferences_store.ts";
 import { WebhookError } from "../../ports/webhook_client.ts";
 import { storeAndNotify } from "../delivery/create_notification.ts";
+import { emitEvent } from "../webhooks/emit_event.ts";
 
 /**
  * The `fanout` built-in job, a broadcast: "for every user who has type T
@@ -111,12 +112,27 @@ export async function publishBroadcastPage(
     duplicates,
     last: !more,
   });
-  return await recordRunPage(deps.db, {
+  const { run, finished } = await recordRunPage(deps.db, {
     runId: ref.runId,
     page: ref.page,
     users: mine.length,
     last: !more,
   }, deps.now());
+  if (finished && run) {
+    // Every page is out: the run is done as a job run (its users' own
+    // messages go on, each retried alone).
+    await emitEvent(deps, {
+      type: "job.run.completed",
+      data: {
+        jobId: run.jobId,
+        runId: run.id,
+        trigger: run.trigger,
+        pages: run.pages,
+        published: run.published,
+      },
+    });
+  }
+  return run;
 }
 
 /** A `job-page` message: the job is re-read, a deleted one stops the run. */

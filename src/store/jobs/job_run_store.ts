@@ -79,15 +79,16 @@ export async function handOverRun(db: Database, id: string): Promise<void> {
 /**
  * Records a fan-out page as published. The run's counters are recomputed
  * from the pages table, so a retried page changes nothing; the run
- * succeeds once every page up to the last one is in.
+ * succeeds once every page up to the last one is in. `finished` is true
+ * for the one call that made it succeed, however pages race.
  */
 export async function recordRunPage(
   db: Database,
   page: { runId: string; page: number; users: number; last: boolean },
   now: number,
-): Promise<JobRun | null> {
+): Promise<{ run: JobRun | null; finished: boolean }> {
   const id = page.runId;
-  await db.batch([
+  const [, , finishing] = await db.batch([
     db.insert(pages).values({
       runId: id,
       page: page.page,
@@ -110,7 +111,7 @@ export async function recordRunPage(
       sql`${runs.lastPage} is not null and ${runs.pages} = ${runs.lastPage} + 1`,
     )),
   ]);
-  return await getRun(db, id);
+  return { run: await getRun(db, id), finished: finishing.rowsAffected === 1 };
 }
 
 /** A user's notification exists: count it once, and clear any failure. */
