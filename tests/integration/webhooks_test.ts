@@ -74,6 +74,27 @@ async function sendTest(id: string) {
   await res.body?.cancel();
 }
 
+/** Puts an hourly job with this target, triggers it: the run's id. */
+async function putAndTrigger(id: string, target: unknown): Promise<string> {
+  const job = await suite.stack.admin(
+    `/v1/scheduler/jobs/${id}`,
+    json("PUT", {
+      name: id,
+      trigger: { type: "interval", every: "1h" },
+      target,
+    }),
+  );
+  assert.ok(job.ok, await job.clone().text());
+  await job.body?.cancel();
+  const run = await suite.stack.admin(`/v1/scheduler/jobs/${id}/trigger`, {
+    method: "POST",
+  });
+  assert.equal(run.status, 200, await run.clone().text());
+  return z.object({ run: z.object({ runId: z.string() }) }).parse(
+    await run.json(),
+  ).run.runId;
+}
+
 const callsTo = (name: string) => calls.filter((c) => c.name === name);
 const reached = (name: string, n: number) =>
   Promise.resolve(callsTo(name).length >= n ? true : null);
@@ -142,21 +163,7 @@ test("each event arrives once per endpoint whose filter asks for it, verified, n
   );
   assert.equal(put.status, 200, await put.clone().text());
   await put.body?.cancel();
-  const job = await suite.stack.admin(
-    "/v1/scheduler/jobs/wh-host",
-    json("PUT", {
-      name: "Host",
-      trigger: { type: "interval", every: "1h" },
-      target: { webhook: urlOf("jobhost") },
-    }),
-  );
-  assert.ok(job.ok, await job.clone().text());
-  await job.body?.cancel();
-  const run = await suite.stack.admin("/v1/scheduler/jobs/wh-host/trigger", {
-    method: "POST",
-  });
-  assert.equal(run.status, 200);
-  await run.body?.cancel();
+  await putAndTrigger("wh-host", { webhook: urlOf("jobhost") });
   await sendTest(reads.id);
 
   const allTypes = [
@@ -232,28 +239,12 @@ test("a fan-out run sends one job.run.completed, once its last page is out", asy
     assert.equal(res.status, 200, await res.clone().text());
     await res.body?.cancel();
   }
-  const job = await suite.stack.admin(
-    "/v1/scheduler/jobs/wh-fanout",
-    json("PUT", {
-      name: "Fan-out",
-      trigger: { type: "interval", every: "1h" },
-      target: {
-        builtin: "fanout",
-        type: "morningDigest",
-        title: "Hello {{userId}}",
-        pageSize: 1,
-      },
-    }),
-  );
-  assert.ok(job.ok, await job.clone().text());
-  await job.body?.cancel();
-  const run = await suite.stack.admin("/v1/scheduler/jobs/wh-fanout/trigger", {
-    method: "POST",
+  const runId = await putAndTrigger("wh-fanout", {
+    builtin: "fanout",
+    type: "morningDigest",
+    title: "Hello {{userId}}",
+    pageSize: 1,
   });
-  assert.equal(run.status, 200, await run.clone().text());
-  const { runId } = z.object({ run: z.object({ runId: z.string() }) }).parse(
-    await run.json(),
-  ).run;
   await eventually("the run's event", () => reached("fanout-done", 1));
   await qstashDrained(suite.stack);
   const events = verified("fanout-done", done.secret);
