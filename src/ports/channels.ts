@@ -51,7 +51,8 @@ export interface PublishResult {
   delivered: number;
 }
 
-export type Transport = "sse" | "websocket";
+export const TRANSPORTS = ["sse", "websocket"] as const;
+export type Transport = (typeof TRANSPORTS)[number];
 
 export interface StreamRequest {
   /** Whose stream: their own events, and their roles' and topics'. */

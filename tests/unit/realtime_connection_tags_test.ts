@@ -11,14 +11,14 @@ Deno.test("tagsFor() tags the transport and each audience while they fit", () =>
     overflow: null,
   });
   const nine = ["user:a", ...Array.from({ length: 8 }, (_, i) => `role:${i}`)];
-  const { tags, overflow } = tagsFor("ws", nine);
+  const { tags, overflow } = tagsFor("websocket", nine);
   assert.deepEqual(tags.length, MAX_TAGS);
   assert.deepEqual(overflow, null);
 });
 
 Deno.test("tagsFor() keeps the user's tag and lists the rest in the attachment past the limit", () => {
   const many = ["user:a", ...Array.from({ length: 9 }, (_, i) => `role:${i}`)];
-  const { tags, overflow } = tagsFor("ws", many);
+  const { tags, overflow } = tagsFor("websocket", many);
   assert.deepEqual(tags, ["ws", "ws|user:a", "ws|*"]);
   assert.deepEqual(overflow, many.slice(1));
 });
@@ -36,7 +36,7 @@ Deno.test("tagsFor() lists an audience whose tag outgrows 256 UTF-8 bytes in the
     tags: ["sse", "sse|*"],
     overflow: [wideUser, "role:r"],
   });
-  assert.deepEqual(tagsFor("ws", ["user:a", wideRole]), {
+  assert.deepEqual(tagsFor("websocket", ["user:a", wideRole]), {
     tags: ["ws", "ws|user:a", "ws|*"],
     overflow: [wideRole],
   });

@@ -27,7 +27,7 @@ const ws = (over: Partial<OpenInput> = {}): OpenInput => ({
   // Held since 0 unless the case says: every audience's whole log.
   since: (over.audiences ?? ["user:a", "role:r"]).map(() => 0),
   cursor: null,
-  transport: "ws",
+  transport: "websocket",
   retryMs: 2000,
   heartbeatMs: 15_000,
   unread: null,
@@ -136,11 +136,14 @@ Deno.test("frame() writes one event in either transport with the shard's cursor"
     c.frame("sse", "count", '{"unread":1}', 7),
     `event: count\ndata: {"unread":1}\nid: ${at(7)}\n\n`,
   );
-  assert.deepEqual(JSON.parse(c.frame("ws", "count", '{"unread":1}', 7)), {
-    id: at(7),
-    event: "count",
-    data: { unread: 1 },
-  });
+  assert.deepEqual(
+    JSON.parse(c.frame("websocket", "count", '{"unread":1}', 7)),
+    {
+      id: at(7),
+      event: "count",
+      data: { unread: 1 },
+    },
+  );
 });
 
 Deno.test("a resume replays a role's events only from when the connection joined it, and all of the user's own", () => {

@@ -1,4 +1,4 @@
-import type { Transport } from "./shard_core.ts";
+import type { Transport } from "../../ports/channels.ts";
 
 /**
  * How a shard finds the connections an event is for without looking at
@@ -18,12 +18,21 @@ export const MAX_TAGS = 10;
 export const MAX_TAG_LENGTH = 256;
 const UTF8 = new TextEncoder();
 
+/**
+ * The tag every socket of a transport carries. Short, since an audience's
+ * tag is this prefix and its name within the runtime's 256 bytes; and kept
+ * as sockets were first tagged, so those asleep across a deploy are found.
+ */
+export function transportTag(transport: Transport): string {
+  return transport === "websocket" ? "ws" : "sse";
+}
+
 export function audienceTag(transport: Transport, audience: string): string {
-  return `${transport}|${audience}`;
+  return `${transportTag(transport)}|${audience}`;
 }
 
 export function overflowTag(transport: Transport): string {
-  return `${transport}|*`;
+  return `${transportTag(transport)}|*`;
 }
 
 export interface Tagging {
@@ -48,14 +57,17 @@ export function tagsFor(
     UTF8.encode(audienceTag(transport, audience)).length <= MAX_TAG_LENGTH;
   if (audiences.length + 1 <= MAX_TAGS && audiences.every(fits)) {
     return {
-      tags: [transport, ...audiences.map((a) => audienceTag(transport, a))],
+      tags: [
+        transportTag(transport),
+        ...audiences.map((a) => audienceTag(transport, a)),
+      ],
       overflow: null,
     };
   }
   const ownTagged = fits(own);
   return {
     tags: [
-      transport,
+      transportTag(transport),
       ...(ownTagged ? [audienceTag(transport, own)] : []),
       overflowTag(transport),
     ],

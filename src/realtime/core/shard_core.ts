@@ -1,3 +1,4 @@
+import type { Transport } from "../../ports/channels.ts";
 import { cursorAt, joinCursor } from "./cursor.ts";
 import { planResume } from "./resume_plan.ts";
 import type { ShardLog } from "./shard_log.ts";
@@ -5,7 +6,6 @@ import { retryBlock, sseFrame } from "./sse_encoding.ts";
 import { wsMessage } from "./ws_encoding.ts";
 
 /** How a connection reads: SSE bytes (through the Worker) or WebSocket JSON. */
-export type Transport = "sse" | "ws";
 
 export interface PublishInput {
   audience: string;

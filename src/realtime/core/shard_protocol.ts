@@ -26,7 +26,7 @@ export const connectionRequest = z.object({
   /** Since when each audience is held, same order (see ShardCore.open). */
   since: z.array(count).max(65),
   cursor: z.string().max(2048).nullable(),
-  transport: z.enum(["sse", "ws"]),
+  transport: z.enum(["sse", "websocket"]),
   heartbeatMs: positive,
   unread: count.nullable(),
   retryMs: count,

@@ -1,6 +1,7 @@
 import { type Cancel, type Clock, realClock } from "../core/clock.ts";
 import type { EventInput } from "../core/port_inputs.ts";
-import type { ShardCore, Transport } from "../core/shard_core.ts";
+import type { ShardCore } from "../core/shard_core.ts";
+import { type Transport, TRANSPORTS } from "../../ports/channels.ts";
 import { encodeText } from "../core/sse_encoding.ts";
 import { SubscriberRegistry } from "../core/subscriber_registry.ts";
 import { HEARTBEAT_MESSAGE, PING } from "../core/ws_encoding.ts";
@@ -68,7 +69,7 @@ class SocketConnection implements Connection {
   }
 
   get transport(): Transport {
-    return "ws";
+    return "websocket";
   }
 
   handleEvent(event: Event): void {
@@ -129,7 +130,9 @@ export class InProcessConnections {
     now: () => this.#clock.now(),
     opened: (connection, open) => {
       this.#opening--;
-      for (const message of this.#core.open({ ...open, transport: "ws" })) {
+      for (
+        const message of this.#core.open({ ...open, transport: "websocket" })
+      ) {
         connection.socket.send(message);
       }
       this.#add(connection);
@@ -192,7 +195,7 @@ export class InProcessConnections {
   /** Sends a logged event to every holder of its audience; how many. */
   deliver(input: EventInput & { audience: string }, seq: number): number {
     let delivered = 0;
-    for (const transport of ["sse", "ws"] as const) {
+    for (const transport of TRANSPORTS) {
       const holders = this.#index.get(`${transport}|${input.audience}`);
       if (!holders?.size) continue;
       const text = this.#core.frame(
@@ -214,7 +217,7 @@ export class InProcessConnections {
   online(audiences: readonly string[]): string[] {
     const users = new Set<string>();
     for (const audience of audiences) {
-      for (const transport of ["sse", "ws"] as const) {
+      for (const transport of TRANSPORTS) {
         for (const c of this.#index.get(`${transport}|${audience}`) ?? []) {
           users.add(c.userId);
         }

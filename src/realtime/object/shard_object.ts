@@ -9,9 +9,11 @@ import {
   audienceTag,
   overflowTag,
   tagsFor,
+  transportTag,
   userOfAudience,
 } from "../core/connection_tags.ts";
-import { ShardCore, type Transport } from "../core/shard_core.ts";
+import { ShardCore } from "../core/shard_core.ts";
+import { type Transport, TRANSPORTS } from "../../ports/channels.ts";
 import {
   CONNECTION_HEADER,
   connectionRequest,
@@ -116,7 +118,7 @@ export class ChannelShard extends DurableObject<unknown> {
       const { seq, duplicate } = core.publish(item, req.logSize);
       if (duplicate) return { seq, duplicate, delivered: 0 };
       let delivered = 0;
-      for (const transport of ["sse", "ws"] as const) {
+      for (const transport of TRANSPORTS) {
         const sockets = holding(transport, item.audience);
         if (sockets.length === 0) continue;
         const text = core.frame(transport, item.event, item.dataJson, seq);
@@ -126,7 +128,7 @@ export class ChannelShard extends DurableObject<unknown> {
         for (const socket of sockets) {
           // A direct WebSocket is checked as it is written to: a peer that
           // vanished without a close stops pinging, and is closed here.
-          const stale = checking && transport === "ws" &&
+          const stale = checking && transport === "websocket" &&
             this.#stale(socket, req.heartbeatMs, now);
           if (stale) {
             closeDead(socket);
@@ -156,7 +158,7 @@ export class ChannelShard extends DurableObject<unknown> {
     const users = new Set<string>();
     const holding = this.#holders();
     for (const audience of audiences) {
-      for (const transport of ["sse", "ws"] as const) {
+      for (const transport of TRANSPORTS) {
         for (const socket of holding(transport, audience)) {
           const user = keptBy(socket)?.user;
           if (user) users.add(user);
@@ -262,7 +264,7 @@ export class ChannelShard extends DurableObject<unknown> {
    */
   #sweep(heartbeatMs: number): void {
     const now = Date.now();
-    for (const socket of this.ctx.getWebSockets("ws")) {
+    for (const socket of this.ctx.getWebSockets(transportTag("websocket"))) {
       if (this.#stale(socket, heartbeatMs, now)) closeDead(socket);
     }
   }

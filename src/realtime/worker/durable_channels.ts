@@ -137,7 +137,7 @@ export function createDurableChannels(
         audiences,
         since,
         cursor: req.lastEventId,
-        transport: req.transport.kind === "sse" ? "sse" : "ws",
+        transport: req.transport.kind,
         heartbeatMs: req.heartbeatMs,
         retryMs: limits.retryMs,
         maxConnections: limits.maxConnections,
