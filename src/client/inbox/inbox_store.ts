@@ -8,6 +8,7 @@ import {
 import { InboxApi, tokenSubject } from "./inbox_api.ts";
 import type { InboxItem, InboxPage } from "./inbox_item.ts";
 import { LiveFeed, type LiveFeedOptions } from "./live_feed.ts";
+import { HeraldClient } from "../herald_client.ts";
 import { TabHub, type TabHubOptions, type TabMessage } from "./tab_hub.ts";
 
 /**
@@ -47,6 +48,7 @@ export class InboxStore {
   readonly #eventListeners = new Set<(event: InboxEvent) => void>();
   #state: FeedState = INITIAL_FEED;
   #hub: TabHub | null = null;
+  #feed: LiveFeed | null = null;
   #started = false;
   #closed = false;
 
@@ -102,6 +104,16 @@ export class InboxStore {
     await this.reload();
   }
 
+  /** This tab holds the user's stream (the others hear it from this one). */
+  get leading(): boolean {
+    return this.#hub?.leading ?? false;
+  }
+
+  /** The leading tab drops its stream and reconnects; see LiveFeed. */
+  reconnect(): void {
+    this.#feed?.reconnect();
+  }
+
   close(): void {
     this.#closed = true;
     this.#hub?.close();
@@ -129,6 +141,36 @@ export class InboxStore {
 
   markAllRead(): Promise<void> {
     return this.#read("all", () => this.api.readAll());
+  }
+
+  /**
+   * Push on this device is possible: the client has `enablePush()` (the
+   * push work adds it), the browser has service workers and the Push API,
+   * and Herald answers `GET /v1/push/vapid-key`.
+   */
+  async pushAvailable(): Promise<boolean> {
+    const browser = typeof navigator !== "undefined" &&
+      "serviceWorker" in navigator && typeof PushManager !== "undefined";
+    if (!browser || pushMethod(HeraldClient.prototype) === null) return false;
+    return await this.api.pushConfigured();
+  }
+
+  /**
+   * Turns push on through a client of its own that opens no stream (its
+   * token never comes), so any tab can do it, leader or not.
+   */
+  async enablePush(): Promise<void> {
+    const client = new HeraldClient({
+      baseUrl: this.#options.baseUrl,
+      getStreamToken: () => new Promise<string>(() => {}),
+    });
+    try {
+      const enable = pushMethod(client);
+      if (enable === null) throw new Error("This client cannot enable push");
+      await enable.call(client);
+    } finally {
+      client.close();
+    }
   }
 
   async #read(
@@ -192,7 +234,11 @@ export class InboxStore {
         this.#hub?.post({ t: "reset" });
       },
     });
-    return () => feed.close();
+    this.#feed = feed;
+    return () => {
+      feed.close();
+      this.#feed = null;
+    };
   }
 
   #heard(message: TabMessage): void {
@@ -257,6 +303,12 @@ export class InboxStore {
   #emit(event: InboxEvent): void {
     for (const listener of this.#eventListeners) listener(event);
   }
+}
+
+/** `enablePush`, when the client has it (it arrives with the push work). */
+function pushMethod(target: object): ((this: unknown) => unknown) | null {
+  const method: unknown = Reflect.get(target, "enablePush");
+  return typeof method === "function" ? (method as () => unknown) : null;
 }
 
 function messageOf(error: unknown): string {

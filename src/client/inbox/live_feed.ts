@@ -80,6 +80,7 @@ export class LiveFeed {
   #generation = 0;
   #closed = false;
   #connection: Connection | null = null;
+  #inFlight = false;
 
   constructor(options: LiveFeedOptions) {
     this.#options = options;
@@ -87,6 +88,17 @@ export class LiveFeed {
     this.#transport = options.transport ?? "sse";
     this.#say("connecting");
     this.#stream();
+  }
+
+  /**
+   * Drops the stream and reconnects as after a network error (for apps
+   * that know the network changed); while polling, polls now.
+   */
+  reconnect(): void {
+    if (this.#closed) return;
+    if (!this.#polling) return this.#client?.reconnect();
+    this.#clearTimer();
+    void this.#pollOnce();
   }
 
   close(): void {
@@ -177,6 +189,16 @@ export class LiveFeed {
   }
 
   async #pollOnce(): Promise<void> {
+    if (this.#inFlight) return;
+    this.#inFlight = true;
+    try {
+      await this.#pollAndProbe();
+    } finally {
+      this.#inFlight = false;
+    }
+  }
+
+  async #pollAndProbe(): Promise<void> {
     const { api } = this.#options;
     try {
       const [unread, page] = await Promise.all([api.count(), api.page(null)]);
