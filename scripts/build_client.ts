@@ -41,11 +41,18 @@ const INBOX: Bundle = {
 export const BUNDLE_PATH = CLIENT.path;
 export const INBOX_BUNDLE_PATH = INBOX.path;
 
-/** `entry` and what it imports as one minified ES module. */
-export async function bundleModule(entry: string): Promise<string> {
+/**
+ * `entry` and what it imports as one minified ES module; `define` replaces
+ * globals (React reads `process.env.NODE_ENV`).
+ */
+export async function bundleModule(
+  entry: string,
+  define: Record<string, string> = {},
+): Promise<string> {
   try {
     const result = await esbuild.build({
       entryPoints: [entry],
+      define,
       bundle: true,
       write: false,
       format: "esm",

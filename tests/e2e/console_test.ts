@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium, noChromium } from "../support/chromium.ts";
-import { sendNotification } from "../support/send_notification.ts";
+import { sendNotification } from "../support/notifications_api.ts";
 import { startTestStack, type TestStack } from "../support/test_stack.ts";
 
 /**

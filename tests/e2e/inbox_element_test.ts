@@ -3,7 +3,10 @@ import type { Browser, Page } from "playwright-core";
 import { eventually } from "@herald/testing";
 import type { HeraldInboxElement } from "../../src/client/herald_inbox.ts";
 import { launchChromium, noChromium } from "../support/chromium.ts";
-import { sendNotification } from "../support/send_notification.ts";
+import {
+  sendNotification,
+  userSubscribers,
+} from "../support/notifications_api.ts";
 import { startTestStack, type TestStack } from "../support/test_stack.ts";
 
 /**
@@ -102,6 +105,11 @@ Deno.test({
         [await isLeader(first), await isLeader(second)],
         [true, false],
         "one stream: the first tab leads",
+      );
+      assert.equal(
+        await userSubscribers(stack, user),
+        1,
+        "Herald holds one stream for the two tabs",
       );
 
       // A notification through the API: the badge says 1 in both tabs.

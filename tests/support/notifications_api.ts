@@ -13,3 +13,15 @@ export async function sendNotification(
   });
   assert.equal(res.status, 201, await res.text());
 }
+
+/** How many live streams Herald holds on `userId`'s own channel. */
+export async function userSubscribers(
+  stack: TestWorker,
+  userId: string,
+): Promise<number> {
+  const res = await stack.admin("/v1/realtime/status");
+  const body: { channels: { name: string; subscribers: number }[] } = await res
+    .json();
+  return body.channels.find((c) => c.name === `user:${userId}`)
+    ?.subscribers ?? 0;
+}
