@@ -69,6 +69,9 @@ for (const transport of ["sse", "websocket"] as const) {
         await page.waitForFunction(() =>
           document.getElementById("unread")?.textContent === "1"
         );
+        // The drop-in bell in the header follows the same user.
+        await page.getByRole("button", { name: "Notifications, 1 unread" })
+          .waitFor({ timeout: 10_000 });
 
         // Marking it read updates the badge through the API and the stream.
         await page.click("#notifications li .mark-read");
