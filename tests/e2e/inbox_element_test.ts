@@ -230,3 +230,141 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "<herald-inbox> pages by scrolling, renders host items and strings, mirrors right to left, tells the host, and rolls back a refused read",
+  ignore: noChromium,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    let html = "";
+    const app = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      () => new Response(html, { headers: { "content-type": "text/html" } }),
+    );
+    const appOrigin = `http://localhost:${app.addr.port}`;
+    const stack = await startTestStack({ vars: { CORS_ORIGINS: appOrigin } });
+    let browser: Browser | null = null;
+    try {
+      const user = "e2e-inbox-hedy";
+      for (let i = 1; i <= 25; i++) await send(stack, user, `#${i}`);
+      const token = await stack.userToken(user);
+      html = `<!doctype html><html lang="es" dir="rtl"><meta charset="utf-8">
+<script type="module" src="${stack.url}/client/herald-inbox.js"></script>
+<body style="margin:2rem"><herald-inbox url="${stack.url}" token="${token}" page-size="10"></herald-inbox>
+<script type="module">
+await customElements.whenDefined("herald-inbox");
+const inbox = document.querySelector("herald-inbox");
+window.events = [];
+for (const type of ["herald:notification", "herald:read", "herald:count"]) {
+  document.addEventListener(type, (e) => window.events.push({ type, detail: e.detail }));
+}
+inbox.strings = { bell: (n) => "Avisos, " + n + " sin leer", title: "Avisos", markAllRead: "Marcar todo" };
+inbox.renderItem = (item) => item.title === "#15" ? "a medida " + item.title : null;
+</script>`;
+      browser = await launchChromium();
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(`${appOrigin}/`);
+      const bell = (n: number) =>
+        page.getByRole("button", {
+          name: `Avisos, ${n} sin leer`,
+          exact: true,
+        });
+      await bell(25).waitFor({ timeout: 10_000 });
+      await bell(25).click();
+      const items = page.locator("herald-inbox").locator("[part~=item]");
+      await eventually(
+        "the first page",
+        async () => (await items.count()) === 10 || null,
+      );
+      assert.equal(await page.getByRole("heading").innerText(), "Avisos");
+
+      // Scrolling to the end of the list loads the next pages, then stops.
+      for (const want of [20, 25]) {
+        await page.locator("herald-inbox").locator("[part=list]").evaluate(
+          (list) => list.scrollTop = list.scrollHeight,
+        );
+        await eventually(
+          `${want} items`,
+          async () => (await items.count()) === want || null,
+        );
+      }
+      assert.ok(
+        await page.locator("herald-inbox").locator("[part=more]").isHidden(),
+      );
+      assert.equal(
+        await page.locator("herald-inbox").locator("[data-id]", {
+          hasText: "a medida #15",
+        }).count(),
+        1,
+        "renderItem drew #15",
+      );
+
+      // Right to left: the popover hangs from the bell's left edge.
+      const host = await page.locator("herald-inbox").boundingBox();
+      const panel = await page.locator("herald-inbox").locator("[part=panel]")
+        .boundingBox();
+      assert.ok(host && panel);
+      assert.ok(Math.abs(panel.x - host.x) <= 1, `${panel.x} vs ${host.x}`);
+
+      // Mark all read: the host hears the read and the count.
+      await page.getByRole("button", { name: "Marcar todo" }).click();
+      await bell(0).waitFor();
+      await eventually(
+        "the server's count at 0",
+        async () => (await serverCount(stack, user)) === 0 || null,
+      );
+      await send(stack, user, "Nuevo");
+      await bell(1).waitFor();
+      const events: { type: string; detail: Record<string, unknown> }[] =
+        await page.evaluate(() => Reflect.get(globalThis, "events"));
+      assert.ok(
+        events.some((e) => e.type === "herald:read" && e.detail.ids === "all"),
+      );
+      assert.ok(
+        events.some((e) => e.type === "herald:count" && e.detail.unread === 0),
+      );
+      const arrived = events.find((e) => e.type === "herald:notification");
+      const item = arrived?.detail.item;
+      assert.ok(typeof item === "object" && item !== null && "title" in item);
+      assert.equal(item.title, "Nuevo");
+      assert.match(
+        await page.locator("herald-inbox").locator("[aria-live]").innerText(),
+        /Nuevo/,
+      );
+
+      // Herald refuses the read: the item and the badge roll back.
+      const refused = Promise.withResolvers<void>();
+      await page.route("**/notifications/*/read", async (route) => {
+        await route.fulfill({
+          status: 503,
+          contentType: "application/json",
+          body: JSON.stringify({
+            error: { code: "unavailable", message: "Down", requestId: "r" },
+          }),
+        });
+        refused.resolve();
+      });
+      const fresh = page.locator("herald-inbox").locator("[data-id]", {
+        hasText: "Nuevo",
+      });
+      await fresh.click();
+      await refused.promise;
+      await eventually(
+        "the read rolled back",
+        async () =>
+          /unread/.test((await fresh.getAttribute("class")) ?? "") || null,
+      );
+      await bell(1).waitFor();
+      assert.equal(await serverCount(stack, user), 1);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser?.close();
+      await stack.close();
+      await app.shutdown();
+    }
+  },
+});
