@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { eventually } from "@herald/testing";
 import type { HeraldInboxElement } from "../../src/client/herald_inbox.ts";
-import { launchChromium, noChromium } from "../support/chromium.ts";
+import { withAppOrigin } from "../support/app_origin.ts";
+import { noChromium } from "../support/chromium.ts";
 import {
   sendNotification,
   userSubscribers,
 } from "../support/notifications_api.ts";
-import { startTestStack, type TestStack } from "../support/test_stack.ts";
+import type { TestStack } from "../support/test_stack.ts";
 
 /**
  * `<herald-inbox>` end to end in Debian's headless Chromium, on a page of
@@ -73,26 +74,17 @@ Deno.test({
   // Chromium's own pipes and timers outlive a test's bookkeeping.
   sanitizeOps: false,
   sanitizeResources: false,
-  fn: async () => {
-    let html = "";
-    const app = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen() {} },
-      () => new Response(html, { headers: { "content-type": "text/html" } }),
-    );
-    const appOrigin = `http://localhost:${app.addr.port}`;
-    const stack = await startTestStack({ vars: { CORS_ORIGINS: appOrigin } });
-    let browser: Browser | null = null;
-    try {
+  fn: () =>
+    withAppOrigin(async ({ app, stack, browser }) => {
       const user = "e2e-inbox-ada";
-      html = hostPage(stack.url, await stack.userToken(user));
-      assert.notEqual(new URL(stack.url).origin, appOrigin);
-      browser = await launchChromium();
+      app.serve("/", hostPage(stack.url, await stack.userToken(user)));
+      assert.notEqual(new URL(stack.url).origin, app.origin);
       const context = await browser.newContext();
       const errors: string[] = [];
       const tab = async () => {
         const page = await context.newPage();
         page.on("pageerror", (e) => errors.push(e.message));
-        await page.goto(`${appOrigin}/`);
+        await page.goto(`${app.origin}/`);
         return page;
       };
       const first = await tab();
@@ -223,12 +215,7 @@ Deno.test({
       await waitForBell(first, 3);
       await waitForBell(second, 3);
       assert.deepEqual(errors, []);
-    } finally {
-      await browser?.close();
-      await stack.close();
-      await app.shutdown();
-    }
-  },
+    }),
 });
 
 Deno.test({
@@ -237,20 +224,14 @@ Deno.test({
   ignore: noChromium,
   sanitizeOps: false,
   sanitizeResources: false,
-  fn: async () => {
-    let html = "";
-    const app = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen() {} },
-      () => new Response(html, { headers: { "content-type": "text/html" } }),
-    );
-    const appOrigin = `http://localhost:${app.addr.port}`;
-    const stack = await startTestStack({ vars: { CORS_ORIGINS: appOrigin } });
-    let browser: Browser | null = null;
-    try {
+  fn: () =>
+    withAppOrigin(async ({ app, stack, browser }) => {
       const user = "e2e-inbox-hedy";
       for (let i = 1; i <= 25; i++) await send(stack, user, `#${i}`);
       const token = await stack.userToken(user);
-      html = `<!doctype html><html lang="es" dir="rtl"><meta charset="utf-8">
+      app.serve(
+        "/",
+        `<!doctype html><html lang="es" dir="rtl"><meta charset="utf-8">
 <script type="module" src="${stack.url}/client/herald-inbox.js"></script>
 <body style="margin:2rem"><herald-inbox url="${stack.url}" token="${token}" page-size="10"></herald-inbox>
 <script type="module">
@@ -262,12 +243,12 @@ for (const type of ["herald:notification", "herald:read", "herald:count"]) {
 }
 inbox.strings = { bell: (n) => "Avisos, " + n + " sin leer", title: "Avisos", markAllRead: "Marcar todo" };
 inbox.renderItem = (item) => item.title === "#15" ? "a medida " + item.title : null;
-</script>`;
-      browser = await launchChromium();
+</script>`,
+      );
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
-      await page.goto(`${appOrigin}/`);
+      await page.goto(`${app.origin}/`);
       const bell = (n: number) =>
         page.getByRole("button", {
           name: `Avisos, ${n} sin leer`,
@@ -361,10 +342,5 @@ inbox.renderItem = (item) => item.title === "#15" ? "a medida " + item.title : n
       await bell(1).waitFor();
       assert.equal(await serverCount(stack, user), 1);
       assert.deepEqual(errors, []);
-    } finally {
-      await browser?.close();
-      await stack.close();
-      await app.shutdown();
-    }
-  },
+    }),
 });

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { eventually } from "@herald/testing";
 import { bundleModule } from "../../scripts/build_client.ts";
-import { launchChromium, noChromium } from "../support/chromium.ts";
+import { withAppOrigin } from "../support/app_origin.ts";
+import { noChromium } from "../support/chromium.ts";
 import {
   sendNotification,
   userSubscribers,
 } from "../support/notifications_api.ts";
-import { startTestStack } from "../support/test_stack.ts";
 
 /**
  * The React binding rendered in Debian's headless Chromium: an app bundled
@@ -41,28 +41,20 @@ Deno.test({
     const js = await bundleModule(APP, {
       "process.env.NODE_ENV": '"development"',
     });
-    let html = "";
-    const app = Deno.serve(
-      { hostname: "127.0.0.1", port: 0, onListen() {} },
-      (req) =>
-        new URL(req.url).pathname === "/app.js"
-          ? new Response(js, { headers: { "content-type": "text/javascript" } })
-          : new Response(html, { headers: { "content-type": "text/html" } }),
-    );
-    const appOrigin = `http://localhost:${app.addr.port}`;
-    const stack = await startTestStack({ vars: { CORS_ORIGINS: appOrigin } });
-    let browser: Browser | null = null;
-    try {
+    await withAppOrigin(async ({ app, stack, browser }) => {
       const user = "e2e-react-grace";
       const config = { url: stack.url, token: await stack.userToken(user) };
-      html = `<!doctype html><meta charset="utf-8"><div id="root"></div>
+      app.serve("/app.js", js, "text/javascript");
+      app.serve(
+        "/",
+        `<!doctype html><meta charset="utf-8"><div id="root"></div>
 <script>globalThis.heraldTest = ${JSON.stringify(config)};</script>
-<script type="module" src="/app.js"></script>`;
-      browser = await launchChromium();
+<script type="module" src="/app.js"></script>`,
+      );
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
-      await page.goto(`${appOrigin}/`);
+      await page.goto(`${app.origin}/`);
       await waitForText(page, "connection", "open");
       assert.equal(await text(page, "unread"), "0");
       assert.equal(await text(page, "badge"), "0");
@@ -93,10 +85,6 @@ Deno.test({
       await waitForText(page, "unread", "0");
       assert.equal(await userSubscribers(stack, user), 1);
       assert.deepEqual(errors, []);
-    } finally {
-      await browser?.close();
-      await stack.close();
-      await app.shutdown();
-    }
+    });
   },
 });
