@@ -19,6 +19,7 @@ const BENCHES = [
   "libsql_outage.ts",
   "webhook_read.ts",
   "hostile_body.ts",
+  "badge_latency.ts",
 ];
 const only = Deno.args.length ? Deno.args : BENCHES;
 

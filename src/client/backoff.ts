@@ -28,10 +28,11 @@ export function backoffDelay(
   options: BackoffOptions = DEFAULT_BACKOFF,
   random: () => number = Math.random,
 ): number {
+  return Math.floor(random() * backoffCap(attempt, options));
+}
+
+/** min(maxMs, initialMs × factor^attempt): the window retry `attempt` draws from. */
+export function backoffCap(attempt: number, options: BackoffOptions): number {
   const growth = options.initialMs * options.factor ** Math.max(0, attempt);
-  const cap = Math.min(
-    options.maxMs,
-    Number.isFinite(growth) ? growth : Infinity,
-  );
-  return Math.floor(random() * cap);
+  return Math.min(options.maxMs, Number.isFinite(growth) ? growth : Infinity);
 }

@@ -53,6 +53,8 @@ export interface HeraldClientOptions {
   openSocket?: (url: string) => WebSocketLike;
   /** Math.random unless given (tests). */
   random?: () => number;
+  /** Resume from here (a stream another client held); null: from now. */
+  lastEventId?: string | null;
 }
 
 /**
@@ -83,6 +85,7 @@ export class HeraldClient {
     this.#options = options;
     this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.#recent = new RecentIds(options.dedupeWindow);
+    this.#lastEventId = options.lastEventId ?? null;
     if (options.transport === "websocket") {
       const openSocket = options.openSocket ??
         ((url: string) => new WebSocket(url));

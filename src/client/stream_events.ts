@@ -47,13 +47,21 @@ export function streamUrl(
   token: string,
   lastEventId: string | null,
 ): string {
-  // A relative base ("/herald") resolves against the page, as fetch would.
-  const page = typeof document === "undefined" ? undefined : document.baseURI;
-  const base = new URL(baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`, page);
-  const url = new URL("v1/stream", base);
+  const url = new URL(apiUrl(baseUrl, "v1/stream"));
   url.searchParams.set("token", token);
   if (lastEventId) url.searchParams.set("lastEventId", lastEventId);
   return url.href;
+}
+
+/**
+ * `path` (relative, "v1/…") under Herald's base URL, which may carry a path
+ * prefix; a relative base ("/herald") resolves against the page, as fetch
+ * would.
+ */
+export function apiUrl(baseUrl: string, path: string): string {
+  const page = typeof document === "undefined" ? undefined : document.baseURI;
+  const base = new URL(baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`, page);
+  return new URL(path, base).href;
 }
 
 /** The same URL for a WebSocket: http → ws, https → wss. */

@@ -2,7 +2,8 @@
  * The live console: connect as a user with a token over SSE or WebSocket,
  * watch the connection state, the unread badge and notifications arriving,
  * mark them read, and send a test notification (with the admin key). It
- * uses the same browser client apps embed (`/console/herald-client.js`).
+ * uses the same browser client apps embed (`/console/herald-client.js`),
+ * and shows the drop-in `<herald-inbox>` bell (`/client/herald-inbox.js`).
  */
 export const CONSOLE_HTML = `<!doctype html>
 <html lang="en">
@@ -34,7 +35,8 @@ export const CONSOLE_HTML = `<!doctype html>
 </head>
 <body>
 <h1>Herald console <span id="state" data-state="closed">closed</span>
-  <span class="meta">unread</span> <span id="unread">0</span></h1>
+  <span class="meta">unread</span> <span id="unread">0</span>
+  <span id="bell"></span></h1>
 <fieldset>
   <legend>Connect as a user</legend>
   <label>User token (JWT signed with JWT_SECRET, <code>sub</code> = user id)
@@ -61,6 +63,7 @@ export const CONSOLE_HTML = `<!doctype html>
 </fieldset>
 <div id="log" role="status"></div>
 <ul id="notifications"></ul>
+<script type="module" src="./client/herald-inbox.js"></script>
 <script type="module">
 import { HeraldClient } from "./console/herald-client.js";
 
@@ -147,6 +150,12 @@ $("connect").onclick = async () => {
       onReset: () => void loadInbox(),
     });
     for (const id of ["drop", "disconnect", "send"]) $(id).disabled = false;
+    // The drop-in bell apps embed, on its own connection, beside the
+    // console's hand-built view of the same stream.
+    const bell = document.createElement("herald-inbox");
+    bell.setAttribute("url", base);
+    bell.setAttribute("token", jwt);
+    $("bell").replaceChildren(bell);
     say("");
   } catch (error) {
     say("Could not connect: " + error.message);
@@ -157,6 +166,7 @@ $("drop").onclick = () => client?.reconnect();
 $("disconnect").onclick = () => {
   client?.close();
   client = null;
+  $("bell").replaceChildren();
   for (const id of ["drop", "disconnect", "send"]) $(id).disabled = true;
 };
 

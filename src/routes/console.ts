@@ -1,9 +1,13 @@
 import { Hono } from "hono";
 import { HERALD_CLIENT_JS } from "../client/herald_client.bundle.ts";
+import { HERALD_INBOX_JS } from "../client/herald_inbox.bundle.ts";
 import { CONSOLE_HTML } from "../console/page.ts";
 import type { HonoEnv } from "../http/env.ts";
 
-/** The live console page and the browser client it (and apps) load. */
+/**
+ * The live console page, the browser client it (and apps) load, and
+ * `<herald-inbox>` for apps' pages.
+ */
 export const consoleRoutes = new Hono<HonoEnv>()
   .get("/console", (c) => {
     c.header("Cache-Control", "no-store");
@@ -20,4 +24,12 @@ export const consoleRoutes = new Hono<HonoEnv>()
     c.header("Content-Type", "text/javascript; charset=utf-8");
     c.header("Cache-Control", "public, max-age=300");
     return c.body(HERALD_CLIENT_JS);
+  })
+  // An ES module loaded from the app's own origin is fetched with CORS:
+  // it is public code with no credentials, so any origin may load it.
+  .get("/client/herald-inbox.js", (c) => {
+    c.header("Content-Type", "text/javascript; charset=utf-8");
+    c.header("Cache-Control", "public, max-age=300");
+    c.header("Access-Control-Allow-Origin", "*");
+    return c.body(HERALD_INBOX_JS);
   });

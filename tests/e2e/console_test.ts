@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium, noChromium } from "../support/chromium.ts";
+import { sendNotification } from "../support/notifications_api.ts";
 import { startTestStack, type TestStack } from "../support/test_stack.ts";
 
 /**
@@ -10,19 +11,8 @@ import { startTestStack, type TestStack } from "../support/test_stack.ts";
  * meanwhile, once each.
  */
 
-async function send(stack: TestStack, userId: string, title: string) {
-  const res = await stack.admin("/v1/notifications", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      userId,
-      type: "e2e.test",
-      title,
-      body: "from the test",
-    }),
-  });
-  assert.equal(res.status, 201, await res.text());
-}
+const send = (stack: TestStack, userId: string, title: string) =>
+  sendNotification(stack, { userId, title });
 
 const titles = (page: Page) =>
   page.locator("#notifications li .title").allTextContents();
@@ -79,6 +69,9 @@ for (const transport of ["sse", "websocket"] as const) {
         await page.waitForFunction(() =>
           document.getElementById("unread")?.textContent === "1"
         );
+        // The drop-in bell in the header follows the same user.
+        await page.getByRole("button", { name: "Notifications, 1 unread" })
+          .waitFor({ timeout: 10_000 });
 
         // Marking it read updates the badge through the API and the stream.
         await page.click("#notifications li .mark-read");

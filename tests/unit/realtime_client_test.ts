@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { backoffDelay, DEFAULT_BACKOFF } from "../../src/client/backoff.ts";
 import {
   type ConnectionState,
-  type EventSourceLike,
   HeraldClient,
 } from "../../src/client/herald_client.ts";
 import { RecentIds } from "../../src/client/recent_ids.ts";
+import { FakeSource } from "../support/fake_event_source.ts";
 import {
   notificationId,
   parsePayload,
@@ -74,31 +74,6 @@ Deno.test("streamUrl() puts the token and the last event id in the query", () =>
     "https://h.example/v1/stream?token=tok",
   );
 });
-
-/** A scripted EventSource: the test emits events and errors into it. */
-class FakeSource implements EventSourceLike {
-  closed = false;
-  readonly #listeners = new Map<string, ((event: MessageEvent) => void)[]>();
-  constructor(readonly url: string) {}
-  addEventListener(type: string, listener: (event: MessageEvent) => void) {
-    this.#listeners.set(type, [...(this.#listeners.get(type) ?? []), listener]);
-  }
-  close() {
-    this.closed = true;
-  }
-  emit(type: string, data: unknown, lastEventId = "") {
-    const event = new MessageEvent(type, {
-      data: JSON.stringify(data),
-      lastEventId,
-    });
-    for (const listener of this.#listeners.get(type) ?? []) listener(event);
-  }
-  fail() {
-    for (const listener of this.#listeners.get("error") ?? []) {
-      listener(new MessageEvent("error"));
-    }
-  }
-}
 
 function harness(opts: { failTokens?: number } = {}) {
   const sources: FakeSource[] = [];
