@@ -132,6 +132,8 @@ function startWorker(
     DEV_CLOCK: "qstash",
     // Receivers in the local stack listen on loopback.
     WEBHOOK_ALLOW_LOOPBACK: "true",
+    // The push stand-in's endpoints are http on loopback.
+    PUSH_DEV_ORIGIN: standIns.pushUrl,
   };
   if (!standIns.redis) {
     // .dev.vars holds a Redis token; without Redis the Worker gets neither.

@@ -389,4 +389,34 @@ test("429 and 5xx answers are retried through QStash until the push lands", asyn
   assert.equal(pushPayload.parse(JSON.parse(got[0]!.payload)).title, "Limited");
 });
 
+// Last: it moves the clock two months on.
+test("the cron sweep removes subscriptions past their expirationTime or unseen for 60 days", async () => {
+  const { stack } = suite;
+  const expiring = await subscribe();
+  const res = await putSubscription("lou", {
+    ...expiring,
+    expirationTime: Date.now() - 1000,
+  });
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+  const idle = await subscribedUser("lou");
+  await stack.runCron();
+  const after = await listed("lou");
+  assert.equal(after.length, 1);
+  assert.equal(after[0]?.expirationTime, null);
+  await advanceClock(stack, 59 * 86_400_000);
+  await stack.runCron();
+  assert.equal((await listed("lou")).length, 1);
+  // A page load refreshes the other device; this one stays unseen.
+  const fresh = await subscribedUser("lou");
+  await advanceClock(stack, 2 * 86_400_000);
+  await stack.runCron();
+  const kept = await asUser("lou", "/v1/users/lou/push-subscriptions");
+  const items = z.object({ items: z.array(subscriptionView) }).parse(
+    await kept.json(),
+  ).items;
+  assert.equal(items.length, 1);
+  assert.ok(idle.endpoint !== fresh.endpoint);
+});
+
 suite.run();

@@ -58,7 +58,11 @@ export async function startTestStack(
     persist: opts.persist ?? false,
   });
   try {
-    const worker = await startTestWorker(standIns.env, opts.vars);
+    const worker = await startTestWorker(standIns.env, {
+      // The push stand-in's endpoints are http on loopback.
+      PUSH_DEV_ORIGIN: standIns.pushUrl,
+      ...opts.vars,
+    });
     return {
       ...worker,
       standIns,

@@ -7,7 +7,6 @@ import {
   lt,
   lte,
   notInArray,
-  or,
   sql,
 } from "drizzle-orm";
 import type { Database } from "../database.ts";
@@ -146,14 +145,20 @@ export async function removeEndpoints(
   return rows.length;
 }
 
-/** The cron sweep: expired by the browser, or unseen since `seenBefore`. */
+/**
+ * The cron sweep in one batch: subscriptions the browser said expire by
+ * `now`, then those unseen since `seenBefore`; how many of each went.
+ */
 export async function removeStaleSubscriptions(
   db: Database,
   o: { now: number; seenBefore: number },
-): Promise<number> {
-  const rows = await db.delete(subs).where(or(
-    and(isNotNull(subs.expirationTime), lte(subs.expirationTime, o.now)),
-    lt(subs.lastSeenAt, o.seenBefore),
-  )).returning({ endpoint: subs.endpoint });
-  return rows.length;
+): Promise<{ expired: number; unseen: number }> {
+  const [expired, unseen] = await db.batch([
+    db.delete(subs).where(
+      and(isNotNull(subs.expirationTime), lte(subs.expirationTime, o.now)),
+    ).returning({ endpoint: subs.endpoint }),
+    db.delete(subs).where(lt(subs.lastSeenAt, o.seenBefore))
+      .returning({ endpoint: subs.endpoint }),
+  ]);
+  return { expired: expired.length, unseen: unseen.length };
 }
