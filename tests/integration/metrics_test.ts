@@ -120,7 +120,7 @@ test("every histogram series is cumulative and its +Inf bucket is its count", as
   const { text, lines } = await scrape();
   const families = [...text.matchAll(/^# TYPE (\S+) histogram$/gm)]
     .map((m) => m[1] ?? "");
-  assert.equal(families.length, 4);
+  assert.equal(families.length, 5);
   for (const family of families) {
     const series = new Map<string, number[]>();
     for (const line of lines.filter((l) => l.name === `${family}_bucket`)) {

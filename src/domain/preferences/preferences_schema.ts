@@ -162,12 +162,16 @@ const quietHours = z.strictObject({ start: localTime, end: localTime }, {
   }
 });
 
-// Times and days left out follow the type's default ones, now and after the
-// operator changes them (see preference_overrides.ts).
+// Web Push, overall or for one type: on or off (domain/push/push_policy.ts).
+const channels = z.strictObject({ push: flag }, { error: structureError });
+
+// Times, days and channels left out follow the type's default ones, now and
+// after the operator changes them (see preference_overrides.ts).
 const typePut = z.strictObject({
   enabled: flag,
   times: timesSchema.optional(),
   days: daysSchema.optional(),
+  channels: channels.optional(),
 }, { error: structureError });
 
 // The keys are type ids; whether the catalogue has them is checked against
@@ -184,6 +188,7 @@ export const preferencesPutSchema = z.strictObject({
   enabled: flag,
   timezone: timeZone,
   quietHours: quietHours.nullable().optional(),
+  channels: channels.optional(),
   types: typesOf(typePut),
 }, { error: structureError });
 
@@ -193,6 +198,7 @@ const typePatch = z.strictObject({
   enabled: flag.optional(),
   times: timesSchema.optional(),
   days: daysSchema.optional(),
+  channels: channels.optional(),
 }, { error: structureError });
 
 /**
@@ -204,6 +210,7 @@ export const preferencesPatchSchema = z.strictObject({
   enabled: flag.optional(),
   timezone: timeZone.optional(),
   quietHours: quietHours.nullable().optional(),
+  channels: channels.optional(),
   types: typesOf(typePatch).optional(),
 }, { error: structureError });
 
@@ -256,7 +263,11 @@ export function parsePreferencesPatch(
  * at the type's path, like the schema's own.
  */
 export function checkTypes(
-  types: Readonly<Record<string, { enabled?: boolean }>> | undefined,
+  types:
+    | Readonly<
+      Record<string, { enabled?: boolean; channels?: { push: boolean } }>
+    >
+    | undefined,
   catalogue: Catalogue,
 ): { path: string[]; message: string }[] {
   const issues: { path: string[]; message: string }[] = [];
@@ -274,6 +285,11 @@ export function checkTypes(
       issues.push({
         path: ["types", id, "enabled"],
         message: `${quote(id)} is critical: it cannot be switched off`,
+      });
+    } else if (type.critical && value.channels?.push === false) {
+      issues.push({
+        path: ["types", id, "channels", "push"],
+        message: `${quote(id)} is critical: its push cannot be switched off`,
       });
     }
   }
@@ -300,5 +316,6 @@ export function putOverrides(
     timezone: put.timezone,
     types,
     ...(put.quietHours ? { quietHours: put.quietHours } : {}),
+    ...(put.channels ? { channels: put.channels } : {}),
   };
 }

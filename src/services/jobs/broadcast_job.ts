@@ -46,6 +46,7 @@ type Deps = Pick<
   | "now"
   | "config"
   | "webhooks"
+  | "catalogue"
 >;
 
 export interface PageRef {

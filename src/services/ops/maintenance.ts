@@ -1,3 +1,4 @@
+import { sweepSubscriptions } from "../push/sweep_subscriptions.ts";
 import type { AppDeps, Background } from "../../deps.ts";
 import { retryFanOuts } from "../delivery/notify_channels.ts";
 import { reconcilePending } from "../preferences/reconcile_pending.ts";
@@ -10,7 +11,8 @@ import { sweepSlots } from "../schedules/slot_schedules.ts";
  * reconciles left pending, fan-outs left unfinished, system jobs whose
  * schedule QStash has not confirmed, a scheduler operation whose runner
  * died, shared slots whose schedule does not match their members yet, and
- * this isolate's counters. Each part runs even if another fails.
+ * push subscriptions expired or unseen for 60 days, and this isolate's
+ * counters. Each part runs even if another fails.
  */
 export async function runMaintenance(
   deps: AppDeps,
@@ -22,6 +24,7 @@ export async function runMaintenance(
     syncPendingJobs(deps),
     resumeStalledOperations(deps),
     sweepSlots(deps),
+    sweepSubscriptions(deps),
     deps.metrics.flush(deps.db, deps.now()),
   ]);
   for (const result of results) {
