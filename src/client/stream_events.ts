@@ -47,13 +47,20 @@ export function streamUrl(
   token: string,
   lastEventId: string | null,
 ): string {
-  // A relative base ("/herald") resolves against the page, as fetch would.
-  const page = typeof document === "undefined" ? undefined : document.baseURI;
-  const base = new URL(baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`, page);
-  const url = new URL("v1/stream", base);
+  const url = heraldUrl(baseUrl, "v1/stream");
   url.searchParams.set("token", token);
   if (lastEventId) url.searchParams.set("lastEventId", lastEventId);
   return url.href;
+}
+
+/**
+ * `path` (relative, no leading slash) under Herald's base URL. A relative
+ * base ("/herald") resolves against the page, as fetch would.
+ */
+export function heraldUrl(baseUrl: string, path: string): URL {
+  const page = typeof document === "undefined" ? undefined : document.baseURI;
+  const base = new URL(baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`, page);
+  return new URL(path, base);
 }
 
 /** The same URL for a WebSocket: http → ws, https → wss. */

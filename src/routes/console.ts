@@ -1,9 +1,13 @@
 import { Hono } from "hono";
 import { HERALD_CLIENT_JS } from "../client/herald_client.bundle.ts";
+import { HERALD_SW_JS } from "../client/herald_sw.bundle.ts";
 import { CONSOLE_HTML } from "../console/page.ts";
 import type { HonoEnv } from "../http/env.ts";
 
-/** The live console page and the browser client it (and apps) load. */
+/**
+ * The live console page, the browser client it (and apps) load, and the
+ * service worker that shows Herald's Web Push notifications.
+ */
 export const consoleRoutes = new Hono<HonoEnv>()
   .get("/console", (c) => {
     c.header("Cache-Control", "no-store");
@@ -20,4 +24,11 @@ export const consoleRoutes = new Hono<HonoEnv>()
     c.header("Content-Type", "text/javascript; charset=utf-8");
     c.header("Cache-Control", "public, max-age=300");
     return c.body(HERALD_CLIENT_JS);
+  })
+  .get("/client/herald-sw.js", (c) => {
+    c.header("Content-Type", "text/javascript; charset=utf-8");
+    // Update checks fetch a registered worker past the HTTP cache; this
+    // bounds how long a worker that importScripts() it keeps an old copy.
+    c.header("Cache-Control", "public, max-age=300");
+    return c.body(HERALD_SW_JS);
   });
