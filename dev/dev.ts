@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { type DevCron, startDevCron } from "./dev_cron.ts";
 import { type DevWorkerProcess, spawnDevWorker } from "./dev_worker_process.ts";
-import { ensureDevVars, randomSecret } from "./dev_vars.ts";
+import { ensureDevVars, randomSecret, vapidKeyPair } from "./dev_vars.ts";
 import { startOnOfferedPort } from "./offered_port.ts";
 import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { DEV_PORTS, type StandIns, startStandIns } from "./stand_ins.ts";
@@ -64,10 +64,13 @@ try {
   Deno.exit(2);
 }
 
+// Made every start, kept only on the first (what .dev.vars lacks is added).
+const vapid = await vapidKeyPair();
 const { vars, added } = await ensureDevVars(flags.vars, {
   API_KEY: () => randomSecret(24),
   JWT_SECRET: () => randomSecret(32),
   UPSTASH_REDIS_REST_TOKEN: () => randomSecret(24),
+  ...vapid,
 });
 if (added.length) console.log(`Generated ${added.join(", ")} in ${flags.vars}`);
 

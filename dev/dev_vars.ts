@@ -57,3 +57,33 @@ export async function ensureDevVars(
   }
   return { vars, added };
 }
+
+const base64url = (bytes: ArrayBuffer) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+
+/**
+ * A fresh VAPID identity for the local stack: a P-256 pair as base64url
+ * (the public key raw and uncompressed, the private key its scalar `d`) and
+ * a subject push services would accept.
+ */
+export async function vapidKeyPair(): Promise<{
+  VAPID_PUBLIC_KEY: string;
+  VAPID_PRIVATE_KEY: string;
+  VAPID_SUBJECT: string;
+}> {
+  const pair = await crypto.subtle.generateKey(
+    { name: "ECDSA", namedCurve: "P-256" },
+    true,
+    ["sign", "verify"],
+  );
+  const jwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
+  if (!jwk.d) throw new Error("WebCrypto exported a P-256 key without d");
+  return {
+    VAPID_PUBLIC_KEY: base64url(
+      await crypto.subtle.exportKey("raw", pair.publicKey),
+    ),
+    VAPID_PRIVATE_KEY: jwk.d,
+    VAPID_SUBJECT: "mailto:dev@herald.example",
+  };
+}

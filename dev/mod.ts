@@ -4,7 +4,7 @@
  * in workerd as `deno task dev` runs it (`dev.ts`), and the secrets it
  * generates.
  */
-export { randomSecret } from "./dev_vars.ts";
+export { randomSecret, vapidKeyPair } from "./dev_vars.ts";
 export { AddressInUse, startOnOfferedPort } from "./offered_port.ts";
 export { DEMO_SEED, type StandIns, startStandIns } from "./stand_ins.ts";
 export {

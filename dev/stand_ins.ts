@@ -128,6 +128,8 @@ export async function startStandIns(opts: StandInsOptions): Promise<StandIns> {
       QSTASH_TOKEN: DEV_QSTASH_TOKEN,
       QSTASH_CURRENT_SIGNING_KEY: DEV_QSTASH_CURRENT_SIGNING_KEY,
       QSTASH_NEXT_SIGNING_KEY: DEV_QSTASH_NEXT_SIGNING_KEY,
+      // Its endpoints are http on loopback: allowed in the local stack only.
+      PUSH_DEV_ORIGIN: push.url,
     };
     if (redis.handle) {
       env.UPSTASH_REDIS_REST_URL = redis.handle.restUrl;

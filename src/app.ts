@@ -16,6 +16,7 @@ import { metricsRoutes } from "./routes/metrics.ts";
 import { schedulerRoutes } from "./routes/scheduler.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
 import { preferencesRoutes } from "./routes/preferences.ts";
+import { pushRoutes } from "./routes/push.ts";
 import { qstashCallbackRoutes } from "./routes/qstash_callback.ts";
 import { realtimeRoutes } from "./routes/realtime.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -59,6 +60,12 @@ const DOCUMENT = {
       name: "Webhooks",
       description: "Event webhooks to the host app, on the Standard " +
         "Webhooks spec, delivered and retried through QStash.",
+    },
+    {
+      name: "Web Push",
+      description: "Push to the user who has no tab open (RFC 8030, " +
+        "8291, 8292): Herald's VAPID key, each device's subscription, " +
+        "and the click that marks a pushed notification read.",
     },
     { name: "QStash" },
     { name: "Operations" },
@@ -130,6 +137,7 @@ export function createApp(source: DepsSource) {
     .route("/", jobRoutes)
     .route("/", typeRoutes)
     .route("/", webhookRoutes)
+    .route("/", pushRoutes)
     .route("/", metricsRoutes)
     .route("/", consoleRoutes)
     .route("/", devClockRoutes);

@@ -13,6 +13,7 @@ import { createRefreshLimiter } from "./adapters/refresh_limiter.ts";
 import { type RefreshLimiter } from "./ports/refresh_limiter.ts";
 import { createUnreadCache } from "./adapters/redis_unread_cache.ts";
 import { createWebhookClient } from "./adapters/webhook_client.ts";
+import { createWebPushClient } from "./adapters/web_push_client.ts";
 
 /** What a runtime provides: the parts that differ between Workers and Deno. */
 export interface RuntimeParts {
@@ -65,6 +66,7 @@ export function composeDeps(r: RuntimeParts): AppDeps {
     channels: r.channels,
     // Signed with the wall clock: the host app checks freshness against its own.
     webhooks: createWebhookClient(r.config.webhookSecret, () => Date.now()),
+    push: r.config.push && createWebPushClient(r.config.push),
     log: r.log,
     metrics: r.metrics,
     now: r.now,

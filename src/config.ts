@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type VapidKeys, vapidKeysProblem } from "./domain/push/vapid.ts";
 
 /**
  * Herald's configuration, parsed once per runtime from its environment
@@ -37,6 +38,11 @@ const configSchema = z.object({
   CONTENT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000)
     .default(3_000),
   DEV_CLOCK: z.enum(["qstash"], 'must be "qstash" or unset').optional(),
+  VAPID_PUBLIC_KEY: z.string().optional(),
+  VAPID_PRIVATE_KEY: z.string().optional(),
+  VAPID_SUBJECT: z.string().optional(),
+  // Local stack only: the push stand-in's loopback http origin.
+  PUSH_DEV_ORIGIN: z.url({ protocol: /^http$/ }).optional(),
   SCHEDULE_PLACEMENT: z.enum(
     ["slots", "per-user"],
     'must be "slots" or "per-user"',
@@ -88,6 +94,13 @@ export interface Config {
    * per UTC minute in use) or one schedule per user, type and time.
    */
   schedulePlacement: "slots" | "per-user";
+  /** Web Push's VAPID identity; null: push is off. */
+  push: VapidKeys | null;
+  /**
+   * Local stack only: the push stand-in's origin, whose http endpoints
+   * subscriptions may name (every other endpoint must be https).
+   */
+  pushDevOrigin: string | null;
 }
 
 function isWebhookSecret(value: string): boolean {
@@ -145,6 +158,12 @@ export function parseConfig(env: Record<string, unknown>): Config {
       "Herald's configuration is invalid: QSTASH_DEV must be unset outside the local stack (DEV_CLOCK=\"qstash\"): it makes QStash's SDK trust its published dev keys",
     );
   }
+  const push = vapidOf(e);
+  if (e.PUSH_DEV_ORIGIN !== undefined && e.DEV_CLOCK !== "qstash") {
+    throw new ConfigError(
+      'Herald\'s configuration is invalid: PUSH_DEV_ORIGIN must be unset outside the local stack (DEV_CLOCK="qstash"): it lets push subscriptions name an http endpoint',
+    );
+  }
   const publicUrl = e.PUBLIC_URL.replace(/\/+$/, "");
   return {
     apiKey: e.API_KEY,
@@ -172,5 +191,25 @@ export function parseConfig(env: Record<string, unknown>): Config {
     contentWebhookTimeoutMs: e.CONTENT_WEBHOOK_TIMEOUT_MS,
     devClock: e.DEV_CLOCK === "qstash",
     schedulePlacement: e.SCHEDULE_PLACEMENT,
+    push,
+    pushDevOrigin: e.PUSH_DEV_ORIGIN ? new URL(e.PUSH_DEV_ORIGIN).origin : null,
   };
+}
+
+/** The three VAPID variables, all or none, checked as a pair that matches. */
+function vapidOf(e: z.output<typeof configSchema>): VapidKeys | null {
+  const set = [e.VAPID_PUBLIC_KEY, e.VAPID_PRIVATE_KEY, e.VAPID_SUBJECT];
+  if (set.every((v) => v === undefined)) return null;
+  const [publicKey, privateKey, subject] = set;
+  if (!publicKey || !privateKey || !subject) {
+    throw new ConfigError(
+      "Herald's configuration is invalid: VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT must be set together (or none, and push is off)",
+    );
+  }
+  const keys = { publicKey, privateKey, subject };
+  const problem = vapidKeysProblem(keys);
+  if (problem) {
+    throw new ConfigError(`Herald's configuration is invalid: ${problem}`);
+  }
+  return keys;
 }

@@ -6,6 +6,7 @@ import type { Logger } from "./ports/logger.ts";
 import type { MetricsRecorder } from "./ports/metrics.ts";
 import type { ChannelsPort } from "./ports/channels.ts";
 import type { DevClock } from "./ports/dev_clock.ts";
+import type { PushServicePort } from "./ports/push_service.ts";
 import type { RefreshLimiter } from "./ports/refresh_limiter.ts";
 import type { SchedulerPort } from "./ports/scheduler.ts";
 import type { UnreadCache } from "./ports/unread_cache.ts";
@@ -28,6 +29,8 @@ export interface AppDeps {
   refreshLimiter: RefreshLimiter;
   channels: ChannelsPort;
   webhooks: WebhookClient;
+  /** Web Push with Herald's VAPID key; null when push is off (no keys). */
+  push: PushServicePort | null;
   log: Logger;
   /** In-memory counter deltas, flushed to libSQL in the background. */
   metrics: MetricsRecorder;

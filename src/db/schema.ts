@@ -384,3 +384,25 @@ export const signedDeliveries = sqliteTable("signed_deliveries", {
   runId: text("run_id").notNull(),
   expiresAt: integer("expires_at").notNull(),
 }, (t) => [index("signed_deliveries_expires_idx").on(t.expiresAt)]);
+
+/**
+ * One row per browser push subscription (services/push/), keyed by its
+ * endpoint: a repeat PUT updates it, and an endpoint another user PUTs
+ * moves to them (the device is theirs now). `p256dh` and `auth` are the
+ * browser's keys, never shown; `expirationTime` is the browser's (ms, or
+ * null); `lastSeenAt` is refreshed by every PUT (each page load), and the
+ * cron sweep removes rows expired or unseen for 60 days.
+ */
+export const pushSubscriptions = sqliteTable("push_subscriptions", {
+  endpoint: text("endpoint").primaryKey(),
+  userId: text("user_id").notNull(),
+  p256dh: text("p256dh").notNull(),
+  auth: text("auth").notNull(),
+  label: text("label"),
+  expirationTime: integer("expiration_time"),
+  createdAt: integer("created_at").notNull(),
+  lastSeenAt: integer("last_seen_at").notNull(),
+}, (t) => [
+  index("push_subscriptions_user_idx").on(t.userId, t.lastSeenAt),
+  index("push_subscriptions_seen_idx").on(t.lastSeenAt),
+]);

@@ -9,12 +9,17 @@ const claimsSchema = z.object({
   roles: z.array(z.string().min(1)).optional(),
   topics: z.array(z.string().min(1)).optional(),
   typ: z.string().optional(),
+  ntf: z.string().optional(),
   // A present `exp` that is not a number is invalid, not "never expires".
   exp: z.number().optional(),
 });
 
 /** The `typ` of the short-lived tokens `POST /v1/stream/token` issues. */
 const STREAM_TOKEN_TYPE = "herald-stream";
+/** The `typ` of the token a push carries to mark its notification read. */
+const PUSH_ACTION_TYPE = "herald-push-action";
+/** How long a push's action token stays good (the click may come late). */
+export const PUSH_ACTION_TTL_S = 7 * 24 * 60 * 60;
 
 export function bearer(header: string | undefined): string | null {
   const match = header?.match(/^Bearer\s+(\S+)$/i);
@@ -32,6 +37,21 @@ export function timingSafeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
+/** A token's claims once its HS256 signature holds (expiry unchecked). */
+async function verifiedClaims(
+  token: string,
+  jwtSecret: string,
+): Promise<z.output<typeof claimsSchema> | null> {
+  let payload: unknown;
+  try {
+    payload = await verify(token, jwtSecret, { alg: "HS256", exp: false });
+  } catch {
+    return null;
+  }
+  const claims = claimsSchema.safeParse(payload);
+  return claims.success ? claims.data : null;
+}
+
 /**
  * The user a JWT names, or null when it is not a valid token of the wanted
  * kind. Expiry is checked after the signature (Hono's `verify` checks it
@@ -44,21 +64,16 @@ async function userFromJwt(
   jwtSecret: string,
   wantStreamToken: boolean,
 ): Promise<Principal | null> {
-  let payload: unknown;
-  try {
-    payload = await verify(token, jwtSecret, { alg: "HS256", exp: false });
-  } catch {
-    return null;
-  }
-  const claims = claimsSchema.safeParse(payload);
-  if (!claims.success) return null;
+  const claims = await verifiedClaims(token, jwtSecret);
+  if (!claims) return null;
   // A stream token is only good for opening a stream (it travels in URLs),
-  // and a user's long-lived JWT never belongs in one.
-  if ((claims.data.typ === STREAM_TOKEN_TYPE) !== wantStreamToken) {
-    return null;
-  }
+  // and a user's long-lived JWT never belongs in one; a push's action
+  // token is good for nothing but marking its one notification read.
+  const { typ } = claims;
+  if (typ === PUSH_ACTION_TYPE) return null;
+  if ((typ === STREAM_TOKEN_TYPE) !== wantStreamToken) return null;
   // The wall clock, as the token's issuer uses (never the dev clock).
-  const { exp } = claims.data;
+  const { exp } = claims;
   if (exp !== undefined && exp <= Math.floor(Date.now() / 1000)) {
     throw new AppError(
       "token_expired",
@@ -69,9 +84,9 @@ async function userFromJwt(
   }
   return {
     kind: "user",
-    userId: claims.data.sub,
-    roles: claims.data.roles ?? [],
-    topics: claims.data.topics ?? [],
+    userId: claims.sub,
+    roles: claims.roles ?? [],
+    topics: claims.topics ?? [],
   };
 }
 
@@ -120,6 +135,45 @@ export async function issueStreamToken(
     token,
     expiresAt: new Date((iat + ttlSeconds) * 1000).toISOString(),
   };
+}
+
+/**
+ * The token a push carries so its service worker can mark that one
+ * notification read for that one user, without the user's JWT. Signed on
+ * the wall clock like every token.
+ */
+export async function issuePushActionToken(
+  o: { userId: string; notificationId: string; jwtSecret: string },
+): Promise<string> {
+  const iat = Math.floor(Date.now() / 1000);
+  return await sign(
+    {
+      sub: o.userId,
+      ntf: o.notificationId,
+      typ: PUSH_ACTION_TYPE,
+      iat,
+      exp: iat + PUSH_ACTION_TTL_S,
+    },
+    o.jwtSecret,
+    "HS256",
+  );
+}
+
+/**
+ * The user an action token names for `notificationId`; null when it is not
+ * a valid, unexpired action token for that very notification.
+ */
+export async function pushActionUser(
+  token: string,
+  notificationId: string,
+  jwtSecret: string,
+): Promise<string | null> {
+  const claims = await verifiedClaims(token, jwtSecret);
+  if (!claims || claims.exp === undefined) return null;
+  const { typ, ntf, sub, exp } = claims;
+  // The wall clock, like every token.
+  if (exp <= Math.floor(Date.now() / 1000)) return null;
+  return typ === PUSH_ACTION_TYPE && ntf === notificationId ? sub : null;
 }
 
 /** Sets `principal` from `Authorization: Bearer` (admin key or user JWT). */

@@ -95,6 +95,7 @@ export const ADMIN_KEY = "adminKey";
 export const USER_TOKEN = "userToken";
 export const STREAM_TOKEN = "streamToken";
 export const QSTASH_SIGNATURE = "qstashSignature";
+export const PUSH_ACTION_TOKEN = "pushActionToken";
 
 /** Any one of the listed schemes will do. */
 type Security = Record<string, string[]>[];
@@ -105,6 +106,7 @@ export const adminOrUser: Security = [{ [ADMIN_KEY]: [] }, {
 }];
 export const userOnly: Security = [{ [USER_TOKEN]: [] }];
 export const signedByQStash: Security = [{ [QSTASH_SIGNATURE]: [] }];
+export const pushAction: Security = [{ [PUSH_ACTION_TOKEN]: [] }];
 
 /**
  * The 405 as a shared response: no operation answers it (it is the answer
@@ -150,6 +152,14 @@ export function registerSecuritySchemes(
     name: "token",
     description: "A 2-minute stream token from `POST /v1/stream/token`, for " +
       "clients that cannot set headers (`EventSource`).",
+  });
+  registry.registerComponent("securitySchemes", PUSH_ACTION_TOKEN, {
+    type: "apiKey",
+    in: "query",
+    name: "token",
+    description: "The `actionToken` a push carries: good for 7 days, for " +
+      "marking that one notification read for that one user, and for " +
+      "nothing else.",
   });
   registry.registerComponent("securitySchemes", QSTASH_SIGNATURE, {
     type: "apiKey",

@@ -152,6 +152,9 @@ export const health = z.object({
     qstash: partHealth,
     redis: partHealth,
   }),
+  push: z.enum(["on", "off"]).openapi({
+    description: "Web Push: `on` when VAPID keys are configured.",
+  }),
   checkedAt: instant,
 }).openapi("Health");
 

@@ -82,7 +82,7 @@ test("the document describes every route the app serves, and no other", async ()
   assert.deepEqual([...documented].sort(), api.sort());
 });
 
-test("every operation states its security, and only /health and /openapi.json are open", async () => {
+test("every operation states its security, and only /health, /openapi.json and the VAPID key are open", async () => {
   const doc = documentSchema.parse(await fetchDocument());
   const open: string[] = [];
   for (const [path, operations] of Object.entries(doc.paths)) {
@@ -92,7 +92,11 @@ test("every operation states its security, and only /health and /openapi.json ar
       if (security.length === 0) open.push(`${method.toUpperCase()} ${path}`);
     }
   }
-  assert.deepEqual(open.sort(), ["GET /health", "GET /openapi.json"]);
+  assert.deepEqual(open.sort(), [
+    "GET /health",
+    "GET /openapi.json",
+    "GET /v1/push/vapid-key",
+  ]);
 });
 
 test("every operation has a summary and its own operationId", async () => {

@@ -7,6 +7,7 @@ import {
   runScheduled,
   type StandIns,
   startOnOfferedPort,
+  vapidKeyPair,
   workerRuntimeOptions,
 } from "@herald/dev";
 import { startScratchStandIns } from "./scratch_stand_ins.ts";
@@ -20,6 +21,8 @@ export interface TestWorker {
   url: string;
   apiKey: string;
   jwtSecret: string;
+  /** Its VAPID public key (push is on in every test stack). */
+  vapidPublicKey: string;
   /** Runs the Worker's cron trigger once, as Cloudflare would each minute. */
   runCron(): Promise<void>;
   userToken(userId: string, roles?: string[]): Promise<string>;
@@ -88,6 +91,7 @@ export async function startTestWorker(
   await assertBundle();
   const apiKey = randomSecret(24);
   const jwtSecret = randomSecret(32);
+  const vapid = await vapidKeyPair();
   const wrangler = await readWranglerConfig(`${ROOT}wrangler.toml`);
   // PUBLIC_URL names the port, so it is chosen before workerd binds it.
   const { mf, url } = await startOnOfferedPort(async (port) => {
@@ -95,6 +99,7 @@ export async function startTestWorker(
     const bindings: Record<string, string> = {
       ...wrangler.vars,
       ...standInsEnv,
+      ...vapid,
       API_KEY: apiKey,
       JWT_SECRET: jwtSecret,
       PUBLIC_URL: url,
@@ -132,6 +137,7 @@ export async function startTestWorker(
     url,
     apiKey,
     jwtSecret,
+    vapidPublicKey: vapid.VAPID_PUBLIC_KEY,
     // Runs the scheduled handler to completion.
     runCron: () => runScheduled(mf),
     userToken(userId, roles) {

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 const LADDER: readonly (readonly string[])[] = [
   ["schedules", "webhooks"],
   ["preferences", "inbox"],
+  ["push"],
   ["delivery"],
   ["jobs"],
   ["control"],

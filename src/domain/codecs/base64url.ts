@@ -36,3 +36,18 @@ export function decodeBase64Url(encoded: string): string | null {
   // character); only the canonical one round-trips.
   return encodeBase64Url(text) === encoded ? text : null;
 }
+
+/** The bytes, or null unless `encoded` is canonical unpadded base64url. */
+export function decodeBase64UrlBytes(encoded: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(encoded) || encoded.length % 4 === 1) {
+    return null;
+  }
+  let bytes: Uint8Array;
+  try {
+    const binary = atob(encoded.replaceAll("-", "+").replaceAll("_", "/"));
+    bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0));
+  } catch {
+    return null;
+  }
+  return encodeBase64UrlBytes(bytes) === encoded ? bytes : null;
+}

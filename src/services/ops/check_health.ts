@@ -12,6 +12,8 @@ export interface PartHealth {
 export interface Health {
   status: "ok" | "degraded" | "down";
   checks: { libsql: PartHealth; qstash: PartHealth; redis: PartHealth };
+  /** Web Push: on with VAPID keys configured, off without. */
+  push: "on" | "off";
   checkedAt: string;
 }
 
@@ -23,7 +25,7 @@ const DEFAULT_TIMEOUT_MS = 2_000;
  * accelerates, so losing it is "degraded".
  */
 export async function checkHealth(
-  deps: Pick<AppDeps, "db" | "scheduler" | "redis" | "now">,
+  deps: Pick<AppDeps, "db" | "scheduler" | "redis" | "now" | "config">,
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<Health> {
   const { db, scheduler, redis } = deps;
@@ -51,6 +53,7 @@ export async function checkHealth(
   return {
     status,
     checks: { libsql, qstash, redis: redisCheck },
+    push: deps.config.push ? "on" : "off",
     checkedAt: new Date(deps.now()).toISOString(),
   };
 }
