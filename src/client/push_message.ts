@@ -53,16 +53,18 @@ export interface ShownData {
 /**
  * The `showNotification()` options: the notification id as the tag, so a
  * newer push for the same item replaces the older one on screen, and a
- * critical one stays until the user acts on it.
+ * critical one stays until the user acts on it. `siteUrl` is where the
+ * worker runs: the payload's `url` is the app's (a notification's
+ * `data.url`), so a path in it is a path of that site.
  */
 export function notificationOptions(
   message: PushMessage,
-  baseUrl: string,
+  siteUrl: string,
 ): NotificationOptions & { data: ShownData } {
   const options: NotificationOptions & { data: ShownData } = {
     data: {
       id: message.id,
-      url: clickUrl(message.url, baseUrl),
+      url: clickUrl(message.url, siteUrl),
       actionToken: message.actionToken,
     },
     requireInteraction: message.severity === "critical",
@@ -73,12 +75,12 @@ export function notificationOptions(
 }
 
 /**
- * The URL a click opens: the payload's, resolved against Herald's base
- * (a relative one is Herald's), and only http(s) — a `javascript:` URL in a
- * payload must not reach `openWindow`.
+ * The URL a click opens: the payload's, resolved against the site's, and
+ * only http(s) — a `javascript:` URL in a payload must not reach
+ * `openWindow`.
  */
-export function clickUrl(url: string | null, baseUrl: string): string {
-  const base = heraldUrl(baseUrl, "");
+export function clickUrl(url: string | null, siteUrl: string): string {
+  const base = new URL(siteUrl);
   if (url === null) return base.href;
   let resolved: URL;
   try {

@@ -92,6 +92,7 @@ export function workerBaseUrl(scriptUrl: string): string {
 
 export function installPushHandlers(scope: WorkerScopeLike): void {
   const baseUrl = workerBaseUrl(scope.location.href);
+  const siteUrl = new URL("/", scope.location.href).href;
   const windows = () =>
     scope.clients.matchAll({ type: "window", includeUncontrolled: true });
 
@@ -104,7 +105,7 @@ export function installPushHandlers(scope: WorkerScopeLike): void {
     event.waitUntil(Promise.all([
       scope.registration.showNotification(
         message.title,
-        notificationOptions(message, baseUrl),
+        notificationOptions(message, siteUrl),
       ),
       badge,
     ]));

@@ -59,14 +59,14 @@ Deno.test("notificationOptions() tags by notification id and keeps what a click 
   });
 });
 
-Deno.test("clickUrl() opens only http(s) URLs, relative ones under Herald's base", () => {
+Deno.test("clickUrl() opens only http(s) URLs, paths on the worker's site", () => {
   assert.deepEqual(
     clickUrl("https://app.example/x", BASE),
     "https://app.example/x",
   );
   assert.deepEqual(
-    clickUrl("inbox?id=1", "https://h.example/herald"),
-    "https://h.example/herald/inbox?id=1",
+    clickUrl("/inbox?id=1", "https://app.example/"),
+    "https://app.example/inbox?id=1",
   );
   for (const bad of ["javascript:alert(1)", "data:text/html,x", "http://["]) {
     assert.deepEqual(clickUrl(bad, BASE), BASE, bad);
