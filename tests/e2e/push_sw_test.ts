@@ -208,10 +208,15 @@ Deno.test({
       );
 
       // The worker's own click handler, on the notification it showed.
-      const worker = context.serviceWorkers().find((w) =>
-        w.url() === `${stack.url}/client/herald-sw.js`
+      const worker = await eventually(
+        "Herald's worker attached",
+        () =>
+          Promise.resolve(
+            context.serviceWorkers().find((w) =>
+              w.url() === `${stack.url}/client/herald-sw.js`
+            ) ?? null,
+          ),
       );
-      assert.ok(worker, "Herald's worker is running");
       const outcome = await worker.evaluate(async () => {
         const scope = self as unknown as {
           registration: { getNotifications(): Promise<Notification[]> };
