@@ -47,6 +47,7 @@ export async function seedOccurrenceUsers(
       enabled: true,
       times: OCCURRENCES.filter((o) => o.type === type).map((o) => o.localTime),
       days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+      channels: { push: false },
     };
   }
   const data = JSON.stringify({ ...prefs, enabled: true, timezone: "UTC" });

@@ -73,6 +73,9 @@ export const notifications = sqliteTable("notifications", {
   source: text("source", { enum: ["api", "schedule", "job"] }).notNull(),
   idempotencyKey: text("idempotency_key").unique(),
   requestHash: text("request_hash"),
+  // An ad hoc notification's Web Push policy (its type is not in the
+  // catalogue); null: the catalogue type's `channels.push` decides.
+  push: text("push", { enum: ["off", "offline", "always"] }),
   createdAt: integer("created_at").notNull(),
 }, (t) => [
   // Retention clean-up and daily stats read notifications by age.

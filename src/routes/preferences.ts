@@ -22,12 +22,21 @@ const preferences = z.object({
   enabled: z.boolean(),
   timezone: z.string().openapi({ example: "Europe/Paris" }),
   quietHours: z.object({ start: localTime, end: localTime }).nullable(),
+  channels: z.object({ push: z.boolean() }).openapi({
+    description: "Web Push overall: `false` switches off every push but " +
+      "critical types' (precedence: README, Web Push).",
+  }),
   types: z.record(
     z.string(),
     z.object({
       enabled: z.boolean(),
       times: z.array(localTime),
       days: z.array(z.enum(WEEKDAYS)),
+      channels: z.object({ push: z.boolean() }).openapi({
+        description: "Web Push for this type; until the user chooses, on " +
+          "unless the type's `channels.push` is `off`. A critical type's " +
+          "cannot be switched off.",
+      }),
     }),
   ).openapi({ description: "Every catalogue type, in catalogue order." }),
 }).openapi("Preferences", {

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { WEEKDAYS } from "../domain/time/weekday.ts";
 import { SEVERITIES } from "../domain/delivery/notification.ts";
+import { PUSH_POLICIES } from "../domain/push/push_policy.ts";
 import {
   typeCreateSchema,
   typeDefinitionSchema,
@@ -51,6 +52,13 @@ const notificationType = z.object({
   critical: z.boolean().openapi({
     description: "Users cannot switch it off; it fires even while their " +
       "notifications are off.",
+  }),
+  channels: z.object({
+    push: z.enum(PUSH_POLICIES).openapi({
+      description: "Web Push by default: `off`; `offline` (only to a user " +
+        "no live connection took it); `always` (as well as live). Users " +
+        "switch it on or off in their preferences.",
+    }),
   }),
   version: z.number().int(),
   createdAt: instant,

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
+import { eventually } from "@herald/testing";
 import { errorBody } from "../support/bodies.ts";
+import { advanceClock, qstashDrained } from "../support/qstash.ts";
+import { SseStream } from "../support/sse.ts";
 import { integrationSuite } from "../support/suite.ts";
 
 const suite = integrationSuite("web push");
@@ -154,6 +157,236 @@ test("another user's JWT is a 403; the admin key may manage anyone's", async () 
   });
   assert.equal(admin.status, 200);
   assert.equal((await listed("eve")).length, 1);
+});
+
+const received = z.object({
+  messages: z.array(z.object({
+    endpoint: z.string(),
+    payload: z.string(),
+    ttl: z.number(),
+    urgency: z.string().nullable(),
+    topic: z.string().nullable(),
+    claims: z.object({ aud: z.string(), exp: z.number(), sub: z.string() }),
+  })),
+});
+const pushPayload = z.strictObject({
+  id: z.string(),
+  type: z.string(),
+  title: z.string(),
+  body: z.string().optional(),
+  severity: z.string(),
+  unread: z.number(),
+  url: z.string(),
+  actionToken: z.string(),
+  createdAt: z.string(),
+});
+
+/** What the stand-in accepted for one endpoint, decrypted. */
+async function messagesAt(endpoint: string) {
+  const res = await fetch(
+    `${suite.stack.standIns.pushUrl}/messages?endpoint=${
+      encodeURIComponent(endpoint)
+    }`,
+  );
+  return received.parse(await res.json()).messages;
+}
+
+/** A user with one device subscribed and saved in Herald. */
+async function subscribedUser(userId: string): Promise<BrowserSubscription> {
+  const sub = await subscribe();
+  assert.equal((await putSubscription(userId, sub)).status, 200);
+  return sub;
+}
+
+async function send(body: Record<string, unknown>) {
+  const res = await suite.stack.admin("/v1/notifications", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ type: "orders.new", title: "Order #1", ...body }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  return z.object({ notification: z.object({ id: z.string() }) }).parse(
+    await res.json(),
+  ).notification.id;
+}
+
+async function openStream(userId: string): Promise<SseStream> {
+  const stream = await SseStream.open(`${suite.stack.url}/v1/stream`, {
+    headers: { authorization: `Bearer ${await suite.stack.userToken(userId)}` },
+  });
+  assert.equal((await stream.next()).event, "connected");
+  return stream;
+}
+
+test("an offline user's notification is pushed, encrypted for the device, with valid VAPID claims", async () => {
+  const sub = await subscribedUser("fay");
+  const id = await send({
+    userId: "fay",
+    body: "Two items",
+    severity: "high",
+    push: "offline",
+    data: { url: "/orders/1" },
+  });
+  const [message] = await eventually("the push to arrive", async () => {
+    const got = await messagesAt(sub.endpoint);
+    return got.length > 0 ? got : null;
+  });
+  assert.ok(message);
+  const payload = pushPayload.parse(JSON.parse(message.payload));
+  assert.equal(payload.id, id);
+  assert.equal(payload.title, "Order #1");
+  assert.equal(payload.body, "Two items");
+  assert.equal(payload.severity, "high");
+  assert.equal(payload.unread, 1);
+  assert.equal(payload.url, "/orders/1");
+  assert.equal(message.urgency, "high");
+  assert.ok(message.topic && id.endsWith(message.topic));
+  assert.equal(message.claims.aud, new URL(sub.endpoint).origin);
+  assert.equal(message.claims.sub, "mailto:dev@herald.example");
+  const now = Date.now() / 1000;
+  assert.ok(message.claims.exp > now && message.claims.exp <= now + 86_400);
+});
+
+test("the action token marks that one notification read, and nothing else", async () => {
+  const sub = await subscribedUser("gus");
+  const id = await send({ userId: "gus", push: "offline" });
+  const other = await send({ userId: "gus", title: "Other" });
+  const [message] = await eventually("the push to arrive", async () => {
+    const got = await messagesAt(sub.endpoint);
+    return got.length > 0 ? got : null;
+  });
+  const { actionToken } = pushPayload.parse(JSON.parse(message!.payload));
+  const url = (nid: string, token: string) =>
+    `${suite.stack.url}/v1/notifications/${nid}/read?token=${token}`;
+  const wrong = await fetch(url(other, actionToken), { method: "POST" });
+  assert.equal(wrong.status, 401);
+  errorBody.parse(await wrong.json());
+  // Not a user's JWT either.
+  const asJwt = await fetch(`${suite.stack.url}/v1/users/gus/notifications`, {
+    headers: { authorization: `Bearer ${actionToken}` },
+  });
+  assert.equal(asJwt.status, 401);
+  await asJwt.body?.cancel();
+  const read = await fetch(url(id, actionToken), { method: "POST" });
+  assert.equal(read.status, 200);
+  assert.deepEqual(await read.json(), { unread: 1 });
+});
+
+test("offline skips a user a live connection reached; always pushes anyway", async () => {
+  const sub = await subscribedUser("hal");
+  const stream = await openStream("hal");
+  try {
+    await send({ userId: "hal", title: "Seen live", push: "offline" });
+    await stream.until("notification");
+    const always = await send({ userId: "hal", title: "Both", push: "always" });
+    await stream.until("notification");
+    await eventually(
+      "the always push",
+      async () => (await messagesAt(sub.endpoint)).length > 0 ? true : null,
+    );
+    await qstashDrained(suite.stack);
+    const got = await messagesAt(sub.endpoint);
+    assert.deepEqual(
+      got.map((m) => pushPayload.parse(JSON.parse(m.payload)).id),
+      [always],
+    );
+  } finally {
+    await stream.close();
+  }
+});
+
+test("no push field is no push, and a catalogue type refuses one", async () => {
+  const sub = await subscribedUser("ivy");
+  await send({ userId: "ivy", title: "Quiet" });
+  const pushed = await send({ userId: "ivy", title: "Loud", push: "always" });
+  await eventually(
+    "the loud push",
+    async () => (await messagesAt(sub.endpoint)).length > 0 ? true : null,
+  );
+  await qstashDrained(suite.stack);
+  assert.deepEqual(
+    (await messagesAt(sub.endpoint)).map((m) =>
+      pushPayload.parse(JSON.parse(m.payload)).id
+    ),
+    [pushed],
+  );
+  const res = await suite.stack.admin("/v1/notifications", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      userId: "ivy",
+      type: "morningDigest",
+      title: "x",
+      push: "always",
+    }),
+  });
+  assert.equal(res.status, 400);
+  assert.equal(
+    errorBody.parse(await res.json()).error.fields?.[0]?.path,
+    "push",
+  );
+});
+
+test("a 410 from the push service deletes the subscription", async () => {
+  const sub = await subscribedUser("jo");
+  const res = await fetch(`${suite.stack.standIns.pushUrl}/expire`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ endpoint: sub.endpoint }),
+  });
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+  await send({ userId: "jo", push: "offline" });
+  await eventually(
+    "the subscription to be removed",
+    async () => (await listed("jo")).length === 0 ? true : null,
+  );
+});
+
+/** A counter's total over its labels, from `GET /metrics`. */
+async function counter(name: string): Promise<number> {
+  const text = await (await suite.stack.admin("/metrics")).text();
+  return text.split("\n").filter((l) =>
+    l.startsWith(`${name}{`) || l.startsWith(`${name} `)
+  )
+    .reduce((sum, l) => sum + Number(l.split(" ").at(-1)), 0);
+}
+
+test("429 and 5xx answers are retried through QStash until the push lands", async () => {
+  const { standIns } = suite.stack;
+  const sub = await subscribedUser("kit");
+  const retried = await counter("herald_push_retried_total");
+  standIns.pushRateLimit.set({ share: 1, retryAfter: 30 });
+  try {
+    await send({ userId: "kit", title: "Limited", push: "offline" });
+    await eventually(
+      "the 429 to be queued again",
+      async () =>
+        await counter("herald_push_retried_total") > retried ? true : null,
+    );
+  } finally {
+    standIns.pushRateLimit.clear();
+  }
+  assert.equal((await messagesAt(sub.endpoint)).length, 0);
+  standIns.faults.push.set({ fail: 1 });
+  try {
+    // Past the Retry-After: the second attempt meets a 503.
+    await advanceClock(suite.stack, 31_000);
+    await eventually(
+      "the 503 to be queued again",
+      async () =>
+        await counter("herald_push_retried_total") > retried + 1 ? true : null,
+    );
+  } finally {
+    await standIns.faults.push.clear();
+  }
+  assert.equal((await messagesAt(sub.endpoint)).length, 0);
+  await advanceClock(suite.stack, 11_000);
+  const got = await eventually("the retried push", async () => {
+    const m = await messagesAt(sub.endpoint);
+    return m.length > 0 ? m : null;
+  });
+  assert.equal(pushPayload.parse(JSON.parse(got[0]!.payload)).title, "Limited");
 });
 
 suite.run();

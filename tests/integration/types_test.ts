@@ -291,6 +291,7 @@ test("a user who never saved sees the catalogue's defaults, unsaved and unschedu
     enabled: true,
     times: type.times,
     days: type.days,
+    channels: { push: false },
   });
 });
 
@@ -355,6 +356,7 @@ test("a PUT that switches a type on without times gives it the type's default ti
     enabled: true,
     times: type.times,
     days: type.days,
+    channels: { push: false },
   });
   const jobsBefore = await jobIdsOf(user, type.id);
   assert.equal(jobsBefore.length, 1);

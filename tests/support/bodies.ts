@@ -33,6 +33,7 @@ export const healthBody = z.object({
     qstash: partHealth,
     redis: partHealth,
   }),
+  push: z.enum(["on", "off"]),
   checkedAt: z.string(),
 });
 
@@ -41,12 +42,14 @@ const preferences = z.strictObject({
   enabled: z.boolean(),
   timezone: z.string().refine((zone) => canonicalTimeZone(zone) !== null),
   quietHours: z.object({ start: z.string(), end: z.string() }).nullable(),
+  channels: z.strictObject({ push: z.boolean() }),
   types: z.record(
     z.string(),
     z.strictObject({
       enabled: z.boolean(),
       times: timesSchema,
       days: daysSchema,
+      channels: z.strictObject({ push: z.boolean() }),
     }),
   ),
 });

@@ -43,6 +43,7 @@ Deno.test("a type needs only an id, a label, times and a title; the rest has def
     severity: "medium",
     webhook: null,
     critical: false,
+    channels: { push: "off" },
   });
 });
 

@@ -161,6 +161,7 @@ Deno.test("every catalogue type's defaults would pass validation themselves", ()
       enabled: type.enabled,
       times: [...type.times],
       days: [...type.days],
+      channels: { push: type.channels.push !== "off" },
     });
   }
 });
@@ -193,6 +194,7 @@ Deno.test("parsePreferencesPut() accepts the documented example", () => {
     enabled: true,
     times: ["09:30"],
     days: ["mon", "tue", "wed", "thu", "fri"],
+    channels: { push: false },
   });
 });
 
@@ -216,6 +218,7 @@ Deno.test("parsePreferencesPut() stores absent types as off, keeping their catal
     enabled: false,
     times: ["09:00"],
     days: ["mon"],
+    channels: { push: false },
   });
   assert.deepStrictEqual(prefs.types.eveningSummary!.enabled, false);
 });
@@ -340,6 +343,7 @@ Deno.test("parsePreferencesPut() leaves a type's times to its default times when
       enabled: true,
       times: ["07:15", "12:00"],
       days: digest.days,
+      channels: { push: false },
     },
   });
 });
@@ -603,6 +607,7 @@ Deno.test("applyPatch() gives a type switched on by a patch its catalogue times 
     enabled: true,
     times: ["09:00"],
     days: ["mon"],
+    channels: { push: false },
   });
 });
 
@@ -617,6 +622,7 @@ Deno.test("applyPatch() starts a type missing from saved preferences from its ca
     enabled: true,
     times: ["07:00"],
     days: ["mon"],
+    channels: { push: false },
   });
 });
 

@@ -10,4 +10,5 @@ CREATE TABLE `push_subscriptions` (
 );
 --> statement-breakpoint
 CREATE INDEX `push_subscriptions_user_idx` ON `push_subscriptions` (`user_id`,`last_seen_at`);--> statement-breakpoint
-CREATE INDEX `push_subscriptions_seen_idx` ON `push_subscriptions` (`last_seen_at`);
+CREATE INDEX `push_subscriptions_seen_idx` ON `push_subscriptions` (`last_seen_at`);--> statement-breakpoint
+ALTER TABLE `notifications` ADD `push` text;

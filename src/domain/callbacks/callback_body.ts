@@ -70,6 +70,19 @@ export const callbackBodySchema = z.discriminatedUnion("kind", [
     timestamp: z.string().min(1),
     data: z.record(z.string(), z.unknown()),
   }),
+  // A batch of Web Pushes: each a notification for one user's device
+  // (services/push/send_pushes.ts); `attempt` 0 first, more on a retry.
+  z.object({
+    kind: z.literal("push"),
+    attempt: z.number().int().min(0),
+    items: z.array(z.object({
+      notificationId: z.string().min(1),
+      userId: z.string().min(1),
+      endpoint: z.string().min(1),
+      /** False after a 413: the title alone. */
+      withBody: z.boolean(),
+    })).min(1).max(100),
+  }),
 ]);
 
 export type CallbackBody = z.infer<typeof callbackBodySchema>;
@@ -82,10 +95,12 @@ export type OccurrenceBody = Extract<
 export type SlotBody = Extract<CallbackBody, { kind: "slot" | "slot-page" }>;
 /** An event webhook's delivery to one endpoint. */
 export type WebhookBody = Extract<CallbackBody, { kind: "webhook" }>;
+/** A batch of Web Pushes. */
+export type PushBody = Extract<CallbackBody, { kind: "push" }>;
 /** The kinds that belong to system jobs and scheduler operations. */
 export type SystemBody = Exclude<
   CallbackBody,
-  OccurrenceBody | SlotBody | WebhookBody
+  OccurrenceBody | SlotBody | WebhookBody | PushBody
 >;
 
 /** The next page of a slot's firing, as a message body. */

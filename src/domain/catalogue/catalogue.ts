@@ -1,6 +1,7 @@
 import type { Severity } from "../delivery/notification.ts";
 import type { TypePreference } from "../preferences/preferences.ts";
 import type { Weekday } from "../time/weekday.ts";
+import type { PushPolicy } from "../push/push_policy.ts";
 
 /**
  * One kind of notification the operator offers (defined through
@@ -27,6 +28,8 @@ export interface NotificationType {
    * their notifications are off (they may still move its times and days).
    */
   critical: boolean;
+  /** The operator's default for Web Push (users may switch it on or off). */
+  channels: { push: PushPolicy };
 }
 
 /** The live catalogue: the operator's types, in the order they were made. */
@@ -46,5 +49,6 @@ export function defaultsOf(type: NotificationType): TypePreference {
     enabled: type.enabled,
     times: [...type.times],
     days: [...type.days],
+    channels: { push: type.channels.push !== "off" },
   };
 }

@@ -4,12 +4,14 @@ import { SEVERITIES } from "../delivery/notification.ts";
 import { daysSchema, timesSchema } from "../preferences/preferences_schema.ts";
 import { unknownPlaceholders } from "../delivery/template.ts";
 import { WEEKDAYS } from "../time/weekday.ts";
+import { PUSH_POLICIES } from "../push/push_policy.ts";
 
 /**
  * How an operator defines a notification type (`/v1/types`): the fields
  * today's catalogue entries have (`id`, `label`, `enabled`, `times`,
  * `days`, `template: {title, body}`) plus `description`, `severity`,
- * `webhook` and `critical`. Times and days follow the same rules as a
+ * `webhook`, `critical` and `channels` (`{push: "off" | "offline" |
+ * "always"}`, domain/push/push_policy.ts). Times and days follow the same rules as a
  * user's; templates may only name placeholders an occurrence can fill.
  */
 
@@ -50,6 +52,7 @@ const fields = {
   severity: z.enum(SEVERITIES),
   webhook: z.url({ protocol: /^https?$/ }).nullable(),
   critical: z.boolean(),
+  channels: z.strictObject({ push: z.enum(PUSH_POLICIES) }),
 };
 
 /** What a definition leaves out takes these defaults. */
@@ -63,6 +66,7 @@ const definitionShape = {
   severity: fields.severity.default("medium"),
   webhook: fields.webhook.default(null),
   critical: fields.critical.default(false),
+  channels: fields.channels.default({ push: "off" }),
 };
 
 /** A whole definition: `PUT /v1/types/{id}`. */
@@ -86,6 +90,7 @@ export const typePatchSchema = z.strictObject({
   severity: fields.severity.optional(),
   webhook: fields.webhook.optional(),
   critical: fields.critical.optional(),
+  channels: fields.channels.optional(),
 });
 
 export type TypeDefinition = z.output<typeof typeDefinitionSchema>;
@@ -119,6 +124,7 @@ export function definitionOf(type: NotificationType): TypeDefinition {
     severity: type.severity,
     webhook: type.webhook,
     critical: type.critical,
+    channels: { push: type.channels.push },
   };
 }
 

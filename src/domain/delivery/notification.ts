@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ChannelRef } from "./channel.ts";
+import { PUSH_POLICIES } from "../push/push_policy.ts";
 
 export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -22,6 +23,9 @@ export const createNotificationSchema = z.strictObject({
   body: z.string().max(4000).default(""),
   severity: z.enum(SEVERITIES).default("medium"),
   data: z.record(z.string(), z.unknown()).optional(),
+  // Web Push for an ad hoc type (not in the catalogue); a catalogue type's
+  // own `channels.push` decides for it.
+  push: z.enum(PUSH_POLICIES).optional(),
 }).superRefine((input, ctx) => {
   const targets = [input.userId, input.roles, input.topic]
     .filter((t) => t !== undefined).length;

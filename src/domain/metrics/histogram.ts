@@ -44,11 +44,19 @@ export const DELIVERY_LAG: HistogramDefinition = {
   buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
 };
 
+export const PUSH_LATENCY: HistogramDefinition = {
+  name: "herald_push_latency_seconds",
+  help: "From a notification's creation to a push service accepting its " +
+    "push (201), by attempt (first or retry).",
+  buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+};
+
 export const HISTOGRAMS: readonly HistogramDefinition[] = [
   HTTP_REQUEST_DURATION,
   RECONCILE_DURATION,
   QSTASH_CALL_DURATION,
   DELIVERY_LAG,
+  PUSH_LATENCY,
 ];
 
 const INF = "+Inf";

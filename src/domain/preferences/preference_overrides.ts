@@ -21,7 +21,9 @@ import { type Weekday, WEEKDAYS } from "../time/weekday.ts";
  * PATCH is one atomic statement however many writers a user has at once. Two
  * things keep the stored text canonical enough to compare for "nothing
  * changed": keys always go out in one order (enabled, timezone, types, then
- * quietHours — the one optional key last, where json_patch appends it), and
+ * the optional keys quietHours and channels last, where json_patch appends
+ * them — two optional keys added in the other order by two patches read as
+ * a change once more, a harmless extra version), and
  * values are normalised before they are written (sorted times, week-ordered
  * days, canonical zone names).
  */
@@ -46,6 +48,7 @@ export function encodeOverrides(o: PreferenceOverrides): string {
     types: o.types && encodeTypes(o.types),
     quietHours: o.quietHours &&
       { start: o.quietHours.start, end: o.quietHours.end },
+    channels: o.channels && { push: o.channels.push },
   });
 }
 
@@ -61,6 +64,7 @@ export function encodePatch(p: PreferencesPatch): string {
     quietHours: p.quietHours === null
       ? null
       : p.quietHours && { start: p.quietHours.start, end: p.quietHours.end },
+    channels: p.channels && { push: p.channels.push },
   });
 }
 
@@ -71,7 +75,14 @@ function encodeTypes(
   const out: Record<string, Partial<TypePreference>> = {};
   for (const id of Object.keys(types).sort()) {
     const t = types[id];
-    if (t) out[id] = { enabled: t.enabled, times: t.times, days: t.days };
+    if (t) {
+      out[id] = {
+        enabled: t.enabled,
+        times: t.times,
+        days: t.days,
+        channels: t.channels && { push: t.channels.push },
+      };
+    }
   }
   return out;
 }
@@ -106,6 +117,9 @@ export function decodeOverrides(data: string): PreferenceOverrides {
     }
     out.quietHours = { start: q.start, end: q.end };
   }
+  if (value.channels !== undefined) {
+    out.channels = channelsOf(value.channels, "channels");
+  }
   if (value.types !== undefined) {
     if (!isRecord(value.types)) throw invalid("types");
     const types: NonNullable<PreferenceOverrides["types"]> = {};
@@ -126,6 +140,9 @@ export function decodeOverrides(data: string): PreferenceOverrides {
           throw invalid(`types.${id}.days`);
         }
         read.days = t.days;
+      }
+      if (t.channels !== undefined) {
+        read.channels = channelsOf(t.channels, `types.${id}.channels`);
       }
       types[id] = read;
     }
@@ -153,6 +170,11 @@ function nonEmptyListOf<T>(
   is: (item: unknown) => item is T,
 ): value is T[] {
   return Array.isArray(value) && value.length > 0 && value.every(is);
+}
+
+function channelsOf(value: unknown, path: string): { push: boolean } {
+  if (!isRecord(value)) throw invalid(path);
+  return { push: flag(value.push, `${path}.push`) };
 }
 
 function flag(value: unknown, path: string): boolean {

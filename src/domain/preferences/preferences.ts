@@ -30,6 +30,11 @@ export interface TypePreference {
   times: string[];
   /** Monday-first, unique. */
   days: Weekday[];
+  /**
+   * Web Push for this type: the user's say, or else on unless the type's
+   * policy is `off` (domain/push/push_policy.ts decides what that means).
+   */
+  channels: { push: boolean };
 }
 
 export interface QuietHours {
@@ -42,6 +47,8 @@ export interface Preferences {
   /** IANA zone name, as the zone database spells it. */
   timezone: string;
   quietHours: QuietHours | null;
+  /** Web Push overall: false switches off every push but critical types'. */
+  channels: { push: boolean };
   /** Every catalogue type, in catalogue order. */
   types: Record<string, TypePreference>;
 }
@@ -50,7 +57,13 @@ export interface Preferences {
 export function defaultPreferences(catalogue: Catalogue): Preferences {
   const types: Record<string, TypePreference> = {};
   for (const type of catalogue.types) types[type.id] = defaultsOf(type);
-  return { enabled: true, timezone: "UTC", quietHours: null, types };
+  return {
+    enabled: true,
+    timezone: "UTC",
+    quietHours: null,
+    channels: { push: true },
+    types,
+  };
 }
 
 /**
@@ -78,12 +91,16 @@ export function applyPatch(
       enabled: change?.enabled ?? base.enabled,
       times: [...(change?.times ?? base.times)],
       days: [...(change?.days ?? base.days)],
+      channels: {
+        push: change?.channels?.push ?? base.channels.push,
+      },
     };
   }
   return {
     enabled: patch.enabled ?? current.enabled,
     timezone: patch.timezone ?? current.timezone,
     quietHours: quietHours && { start: quietHours.start, end: quietHours.end },
+    channels: { push: patch.channels?.push ?? current.channels.push },
     types,
   };
 }

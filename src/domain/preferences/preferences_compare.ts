@@ -44,6 +44,8 @@ export function comparePreferences(
     });
   }
 
+  note("channels.push", old.channels.push, next.channels.push);
+
   // Either side may lack a type the other has (the catalogue changed).
   const oldTypes: Partial<Record<string, TypePreference>> = old.types;
   const nextTypes: Partial<Record<string, TypePreference>> = next.types;
@@ -67,6 +69,7 @@ export function comparePreferences(
     note(`types.${id}.enabled`, from.enabled, to.enabled);
     note(`types.${id}.times`, from.times, to.times);
     note(`types.${id}.days`, from.days, to.days);
+    note(`types.${id}.channels.push`, from.channels.push, to.channels.push);
   }
   return changes;
 }

@@ -146,12 +146,16 @@ const quietHours = z.strictObject({ start: localTime, end: localTime }, {
   }
 });
 
-// Times and days left out follow the type's default ones, now and after the
-// operator changes them (see preference_overrides.ts).
+// Web Push, overall or for one type: on or off (domain/push/push_policy.ts).
+const channels = z.strictObject({ push: flag }, { error: structureError });
+
+// Times, days and channels left out follow the type's default ones, now and
+// after the operator changes them (see preference_overrides.ts).
 const typePut = z.strictObject({
   enabled: flag,
   times: timesSchema.optional(),
   days: daysSchema.optional(),
+  channels: channels.optional(),
 }, { error: structureError });
 
 // The keys are type ids; whether the catalogue has them is checked against
@@ -168,6 +172,7 @@ export const preferencesPutSchema = z.strictObject({
   enabled: flag,
   timezone: timeZone,
   quietHours: quietHours.nullable().optional(),
+  channels: channels.optional(),
   types: typesOf(typePut),
 }, { error: structureError });
 
@@ -177,6 +182,7 @@ const typePatch = z.strictObject({
   enabled: flag.optional(),
   times: timesSchema.optional(),
   days: daysSchema.optional(),
+  channels: channels.optional(),
 }, { error: structureError });
 
 /**
@@ -188,6 +194,7 @@ export const preferencesPatchSchema = z.strictObject({
   enabled: flag.optional(),
   timezone: timeZone.optional(),
   quietHours: quietHours.nullable().optional(),
+  channels: channels.optional(),
   types: typesOf(typePatch).optional(),
 }, { error: structureError });
 
@@ -240,7 +247,11 @@ export function parsePreferencesPatch(
  * at the type's path, like the schema's own.
  */
 export function checkTypes(
-  types: Readonly<Record<string, { enabled?: boolean }>> | undefined,
+  types:
+    | Readonly<
+      Record<string, { enabled?: boolean; channels?: { push: boolean } }>
+    >
+    | undefined,
   catalogue: Catalogue,
 ): { path: string[]; message: string }[] {
   const issues: { path: string[]; message: string }[] = [];
@@ -258,6 +269,11 @@ export function checkTypes(
       issues.push({
         path: ["types", id, "enabled"],
         message: `${quote(id)} is critical: it cannot be switched off`,
+      });
+    } else if (type.critical && value.channels?.push === false) {
+      issues.push({
+        path: ["types", id, "channels", "push"],
+        message: `${quote(id)} is critical: its push cannot be switched off`,
       });
     }
   }
@@ -284,5 +300,6 @@ export function putOverrides(
     timezone: put.timezone,
     types,
     ...(put.quietHours ? { quietHours: put.quietHours } : {}),
+    ...(put.channels ? { channels: put.channels } : {}),
   };
 }

@@ -6,6 +6,7 @@ import type { SchedulerPort } from "../../ports/scheduler.ts";
 import { deliverOccurrence } from "../delivery/deliver_occurrence.ts";
 import { deliverSlotPage } from "../delivery/deliver_slot.ts";
 import { deliverWebhook } from "../webhooks/deliver_webhook.ts";
+import { sendPushes } from "../push/send_pushes.ts";
 import { handleSystemCallback } from "./handle_system_callback.ts";
 
 /** What QStash's headers say about the message being delivered. */
@@ -48,6 +49,8 @@ export async function dispatchCallback(
       };
     case "webhook":
       return await deliverWebhook(deps, body, { retried: message.retried });
+    case "push":
+      return { ...await sendPushes(deps, body) };
     default:
       return await handleSystemCallback(deps, body, message);
   }

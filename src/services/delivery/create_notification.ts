@@ -7,6 +7,7 @@ import { audiencesOf } from "../../domain/delivery/notification.ts";
 import type { AppDeps, Background } from "../../deps.ts";
 import { requestFingerprint } from "../../domain/codecs/request_fingerprint.ts";
 import { AppError } from "../../errors.ts";
+import { validationError } from "../../http/validation.ts";
 import {
   findByIdempotencyKeys,
   insertNotification,
@@ -29,6 +30,7 @@ type Deps = Pick<
   | "scheduler"
   | "config"
   | "metrics"
+  | "catalogue"
 >;
 
 function newNotificationId(now: number): string {
@@ -181,6 +183,13 @@ export async function createNotification(
   background: Background,
   mark?: MarkPhase,
 ): Promise<Created> {
+  if (input.push !== undefined && (await deps.catalogue()).get(input.type)) {
+    throw validationError([{
+      path: ["push"],
+      message: `"${input.type}" is a catalogue type: its own channels.push ` +
+        "decides (push is for ad hoc types)",
+    }]);
+  }
   const audiences = audiencesOf(input).map(channelName);
   const requestHash = idempotencyKey === null
     ? null
@@ -193,6 +202,7 @@ export async function createNotification(
       body: input.body,
       severity: input.severity,
       data: input.data ?? null,
+      push: input.push ?? null,
       source: "api",
       idempotencyKey: idempotencyKey === null ? null : `api:${idempotencyKey}`,
       requestHash,

@@ -3,6 +3,7 @@ import type { AppDeps, Background } from "../../deps.ts";
 import type { Addressed, PublishResult } from "../../ports/channels.ts";
 import { notificationEvents } from "../../domain/webhooks/notification_events.ts";
 import { emitEvents } from "../webhooks/emit_event.ts";
+import { type Delivered, queuePushes } from "../push/queue_pushes.ts";
 import {
   clearOutbox,
   countUnreadOf,
@@ -23,6 +24,7 @@ type Deps = Pick<
   | "scheduler"
   | "config"
   | "metrics"
+  | "catalogue"
 >;
 
 /** How long an in-flight fan-out owns its outbox row before the sweep may. */
@@ -95,6 +97,17 @@ export async function fanOut(
     background(
       emitEvents(deps, notificationEvents(n, liveOf(published, refs.length))),
     );
+    // Each user audience's own result says whether it was reached live.
+    const delivered: Delivered[] = refs.flatMap((to, i) =>
+      to.kind === "user"
+        ? [{
+          notification: n,
+          userId: to.name,
+          live: published[i]?.delivered ?? 0,
+        }]
+        : []
+    );
+    background(queuePushes(deps, delivered));
   }
   deps.log.info("notification.sent", {
     notification: n.id,
@@ -152,11 +165,25 @@ export async function fanOutToUsers(
     deps.cache.invalidate([...new Set(items.map((i) => i.userId))]),
     deps.channels.publish(events),
   ]);
+  const live = new Map(
+    items.map(({ notification: n }) => [
+      n.id,
+      liveTo(events, published, n.id),
+    ]),
+  );
   background(emitEvents(
     deps,
     items.flatMap(({ notification: n }) =>
-      notificationEvents(n, liveTo(events, published, n.id))
+      notificationEvents(n, live.get(n.id) ?? 0)
     ),
+  ));
+  background(queuePushes(
+    deps,
+    items.map(({ notification, userId }) => ({
+      notification,
+      userId,
+      live: live.get(notification.id) ?? 0,
+    })),
   ));
   for (const { notification: n } of items) {
     deps.log.info("notification.sent", {

@@ -45,6 +45,7 @@ type Deps = Pick<
   | "now"
   | "config"
   | "webhooks"
+  | "catalogue"
 >;
 
 export interface PageRef {

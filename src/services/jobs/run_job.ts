@@ -30,6 +30,7 @@ type Deps = Pick<
   | "now"
   | "config"
   | "webhooks"
+  | "catalogue"
 >;
 
 /** A run whose holder vanished may be taken over after this. */

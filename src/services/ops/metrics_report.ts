@@ -41,6 +41,15 @@ const COUNTERS: Record<string, string> = {
     "Event webhook attempts that failed (to be retried or not), by type and endpoint.",
   herald_webhook_endpoints_disabled_total:
     "Endpoints Herald disabled, by endpoint and reason (gone, failing).",
+  herald_push_queued_total:
+    "Web Pushes handed to QStash (first attempts), one per device.",
+  herald_push_retried_total:
+    "Web Pushes queued again after a 429, a 5xx or no answer.",
+  herald_push_sent_total: "Web Pushes a push service accepted (2xx).",
+  herald_push_failed_total:
+    "Web Pushes given up on, by status (400/401/403: configuration; others: retries spent).",
+  herald_push_subscriptions_removed_total:
+    "Push subscriptions removed, by reason (gone: 404/410; expired; unseen: 60 days).",
 };
 
 /**

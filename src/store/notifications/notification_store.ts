@@ -3,6 +3,7 @@ import type {
   NotificationView,
   Severity,
 } from "../../domain/delivery/notification.ts";
+import type { PushPolicy } from "../../domain/push/push_policy.ts";
 import type { Database } from "../database.ts";
 import { schema } from "../database.ts";
 import {
@@ -34,6 +35,11 @@ export interface NewNotification {
    * (scheduled and job notifications, rows from before it was recorded).
    */
   requestHash?: string | null;
+  /**
+   * An ad hoc notification's Web Push policy; null or absent: its catalogue
+   * type's (domain/push/push_policy.ts).
+   */
+  push?: PushPolicy | null;
   createdAt: number;
 }
 
@@ -231,6 +237,19 @@ export async function getNotification(
 }
 
 type NotificationRow = typeof notifications.$inferSelect;
+
+/** Many notifications by id, without their audiences (one query). */
+export async function notificationsByIds(
+  db: Database,
+  ids: readonly string[],
+): Promise<Map<string, Omit<StoredNotification, "audiences">>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select().from(notifications)
+    .where(inArray(notifications.id, [...ids]));
+  return new Map(
+    rows.map((row) => [row.id, { ...row, data: parseData(row.data) }]),
+  );
+}
 
 async function withAudiences(
   db: Database,

@@ -13,7 +13,7 @@ import {
 import type { Database } from "../database.ts";
 import { schema } from "../database.ts";
 
-const { pushSubscriptions: subs } = schema;
+const { pushSubscriptions: subs, preferences } = schema;
 
 export type SubscriptionRow = typeof subs.$inferSelect;
 
@@ -105,13 +105,22 @@ export async function deleteSubscription(
   return rows.length > 0;
 }
 
-/** Every subscription of these users (a page of recipients: one query). */
-export async function subscriptionsOf(
+/**
+ * Every device of these users, each with its user's stored preferences
+ * (null: never saved), whose channels say whether to push: a page of
+ * recipients in one query.
+ */
+export async function devicesOf(
   db: Database,
   userIds: readonly string[],
-): Promise<SubscriptionRow[]> {
+): Promise<{ endpoint: string; userId: string; preferences: string | null }[]> {
   if (userIds.length === 0) return [];
-  return await db.select().from(subs)
+  return await db.select({
+    endpoint: subs.endpoint,
+    userId: subs.userId,
+    preferences: preferences.data,
+  }).from(subs)
+    .leftJoin(preferences, eq(preferences.userId, subs.userId))
     .where(inArray(subs.userId, [...userIds]));
 }
 

@@ -1,0 +1,165 @@
+import type { Catalogue } from "../../domain/catalogue/catalogue.ts";
+import { decodeOverrides } from "../../domain/preferences/preference_overrides.ts";
+import type { PreferenceOverrides } from "../../domain/preferences/preferences.ts";
+import {
+  pushes,
+  type PushPolicy,
+  pushPolicyFor,
+} from "../../domain/push/push_policy.ts";
+import type { PushBody } from "../../domain/callbacks/callback_body.ts";
+import type { AppDeps } from "../../deps.ts";
+import type { MessageSpec } from "../../ports/scheduler.ts";
+import type { StoredNotification } from "../../store/notifications/notification_store.ts";
+import { devicesOf } from "../../store/push/subscription_store.ts";
+
+type Deps = Pick<
+  AppDeps,
+  "db" | "config" | "scheduler" | "metrics" | "log" | "catalogue"
+>;
+
+/** One notification in one user's inbox, and the live connections it reached. */
+export interface Delivered {
+  notification: StoredNotification;
+  userId: string;
+  /** `PublishResult.delivered` of the user's own event. */
+  live: number;
+}
+
+/**
+ * Pushes one QStash message carries. Its callback sends them 6 at a time
+ * (a Worker request holds 6 outgoing connections), so 50 take about eight
+ * round trips to the push services: well inside one callback.
+ */
+export const PUSH_BATCH = 50;
+/** QStash's batch endpoint takes this many messages a call. */
+const PUBLISH_BATCH = 100;
+
+type PushItem = PushBody["items"][number];
+
+/** What a notification's type says about pushing it. */
+function typeRuleOf(n: StoredNotification, catalogue: Catalogue) {
+  const type = catalogue.get(n.type);
+  if (type) {
+    return {
+      policy: type.channels.push,
+      critical: type.critical,
+      typeId: type.id as string | null,
+    };
+  }
+  return { policy: n.push ?? "off", critical: false, typeId: null };
+}
+
+/**
+ * Hands the pushes of notifications just published to QStash, as batches
+ * of callbacks to Herald (services/push/send_pushes.ts): never a fetch per
+ * push in the request that delivered them. Who is pushed is decided per
+ * user from what the publish already knows — `offline` only to the users
+ * no live connection took it — and one query reads the remaining users'
+ * devices with their preferences. Push off (no VAPID keys): nothing.
+ * Answers how many pushes were queued.
+ */
+export async function queuePushes(
+  deps: Deps,
+  delivered: readonly Delivered[],
+): Promise<number> {
+  if (!deps.config.push || delivered.length === 0) return 0;
+  const catalogue = await deps.catalogue();
+  const candidates = delivered.flatMap((d) => {
+    const rule = typeRuleOf(d.notification, catalogue);
+    // An ad hoc type's push is its own field: off means off. A catalogue
+    // type's `off` may be switched on by the user (to `offline`); only an
+    // `always` type reaches users who were live.
+    if (rule.typeId === null && rule.policy === "off") return [];
+    if (rule.policy !== "always" && d.live > 0) return [];
+    return [{ ...d, rule }];
+  });
+  if (candidates.length === 0) return 0;
+  const devices = await devicesOf(deps.db, [
+    ...new Set(candidates.map((c) => c.userId)),
+  ]);
+  const byUser = new Map<
+    string,
+    { overrides: PreferenceOverrides; endpoints: string[] }
+  >();
+  for (const device of devices) {
+    let entry = byUser.get(device.userId);
+    if (!entry) {
+      entry = {
+        overrides: overridesOf(deps, device.preferences),
+        endpoints: [],
+      };
+      byUser.set(device.userId, entry);
+    }
+    entry.endpoints.push(device.endpoint);
+  }
+  const items: PushItem[] = candidates.flatMap(
+    ({ notification, userId, live, rule }) => {
+      const user = byUser.get(userId);
+      if (!user) return [];
+      const policy: PushPolicy = pushPolicyFor({
+        type: rule.policy,
+        critical: rule.critical,
+        userPush: user.overrides.channels?.push ?? true,
+        userType: rule.typeId === null
+          ? null
+          : user.overrides.types?.[rule.typeId]?.channels?.push ?? null,
+      });
+      if (!pushes(policy, live)) return [];
+      return user.endpoints.map((endpoint) => ({
+        notificationId: notification.id,
+        userId,
+        endpoint,
+        withBody: true,
+      }));
+    },
+  );
+  await publishPushes(deps, items, { attempt: 0, notBefore: undefined });
+  return items.length;
+}
+
+/** Queues pushes in batches of PUSH_BATCH, as few QStash calls as it takes. */
+export async function publishPushes(
+  deps: Pick<Deps, "config" | "scheduler" | "metrics">,
+  items: readonly PushItem[],
+  at: { attempt: number; notBefore: number | undefined },
+): Promise<void> {
+  const specs: MessageSpec[] = [];
+  for (let i = 0; i < items.length; i += PUSH_BATCH) {
+    const body: PushBody = {
+      kind: "push",
+      attempt: at.attempt,
+      items: items.slice(i, i + PUSH_BATCH),
+    };
+    specs.push({
+      destination: deps.config.callbackUrl,
+      body: JSON.stringify(body),
+      ...(at.notBefore === undefined ? {} : { notBefore: at.notBefore }),
+    });
+  }
+  for (let i = 0; i < specs.length; i += PUBLISH_BATCH) {
+    await deps.scheduler.publishBatch(specs.slice(i, i + PUBLISH_BATCH));
+  }
+  if (items.length > 0) {
+    deps.metrics.count(
+      at.attempt === 0
+        ? "herald_push_queued_total"
+        : "herald_push_retried_total",
+      {},
+      items.length,
+    );
+  }
+}
+
+/** A user's stored choices; unreadable ones push as if never chosen. */
+function overridesOf(
+  deps: Pick<Deps, "log">,
+  data: string | null,
+): PreferenceOverrides {
+  if (data === null) return {};
+  try {
+    return decodeOverrides(data);
+  } catch {
+    deps.log.warn("push.preferences_unreadable");
+    return {};
+  }
+}

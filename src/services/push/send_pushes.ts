@@ -1,0 +1,181 @@
+import type { PushBody } from "../../domain/callbacks/callback_body.ts";
+import { PUSH_LATENCY } from "../../domain/metrics/histogram.ts";
+import {
+  deliveryOf,
+  encodePayload,
+  MAX_PUSH_ATTEMPTS,
+  openUrlOf,
+  type PushVerdict,
+  retryDelayMs,
+  topicOf,
+  verdictOf,
+} from "../../domain/push/push_message.ts";
+import type { AppDeps } from "../../deps.ts";
+import { issuePushActionToken } from "../../http/auth.ts";
+import { observe } from "../../ports/metrics.ts";
+import type { PushAnswer } from "../../ports/push_service.ts";
+import {
+  countUnreadOf,
+  notificationsByIds,
+} from "../../store/notifications/notification_store.ts";
+import {
+  removeEndpoints,
+  subscriptionsAt,
+} from "../../store/push/subscription_store.ts";
+import { publishPushes } from "./queue_pushes.ts";
+
+type Deps = Pick<
+  AppDeps,
+  "db" | "config" | "push" | "scheduler" | "metrics" | "log" | "now"
+>;
+
+/** A Worker request holds at most 6 outgoing connections at once. */
+export const PUSH_CONCURRENCY = 6;
+
+type PushItem = PushBody["items"][number];
+
+export interface PushBatchResult {
+  sent: number;
+  removed: number;
+  retrying: number;
+  failed: number;
+  skipped: number;
+}
+
+/**
+ * One QStash message's batch of pushes, 6 at a time. Each goes to a
+ * subscription that is still its user's (one moved to another user, or
+ * removed, is skipped), with that user's unread count and an action token
+ * for that one notification. 404/410 removes the subscription; 413 sends
+ * the title alone; 429, 5xx or no answer queue the push again, delayed by
+ * its `Retry-After` or a doubling backoff, until MAX_PUSH_ATTEMPTS; 400,
+ * 401 and 403 are counted, logged once per batch and status, and dropped.
+ */
+export async function sendPushes(
+  deps: Deps,
+  body: PushBody,
+): Promise<PushBatchResult> {
+  const result = { sent: 0, removed: 0, retrying: 0, failed: 0, skipped: 0 };
+  const { push } = deps;
+  if (!push || !deps.config.push) {
+    result.skipped = body.items.length;
+    return result;
+  }
+  const [subs, notes, unread] = await Promise.all([
+    subscriptionsAt(deps.db, body.items.map((i) => i.endpoint)),
+    notificationsByIds(deps.db, body.items.map((i) => i.notificationId)),
+    countUnreadOf(deps.db, [...new Set(body.items.map((i) => i.userId))]),
+  ]);
+  const subAt = new Map(subs.map((s) => [s.endpoint, s]));
+  const answers = await inPool(body.items, PUSH_CONCURRENCY, async (item) => {
+    const sub = subAt.get(item.endpoint);
+    const n = notes.get(item.notificationId);
+    // Never another user's notification on a device that changed hands.
+    if (!sub || sub.userId !== item.userId || !n) return null;
+    const payload = {
+      id: n.id,
+      type: n.type,
+      title: n.title,
+      body: n.body,
+      severity: n.severity,
+      unread: unread.get(item.userId) ?? 0,
+      url: openUrlOf(n.data),
+      actionToken: await issuePushActionToken({
+        userId: item.userId,
+        notificationId: n.id,
+        jwtSecret: deps.config.jwtSecret,
+      }),
+      createdAt: new Date(n.createdAt).toISOString(),
+    };
+    const send = (withBody: boolean) =>
+      push.send(sub, {
+        payload: encodePayload(payload, withBody),
+        ...deliveryOf(n.severity),
+        topic: topicOf(n.id),
+      });
+    let answer = await send(item.withBody);
+    if (verdictOf(answer.status) === "too_large" && item.withBody) {
+      answer = await send(false);
+    }
+    return { answer, createdAt: n.createdAt };
+  });
+  const gone: string[] = [];
+  const again: PushItem[] = [];
+  let delay = 0;
+  const rejected = new Map<string, number>();
+  body.items.forEach((item, i) => {
+    const outcome = answers[i];
+    if (!outcome) {
+      result.skipped++;
+      return;
+    }
+    const { answer } = outcome;
+    const verdict: PushVerdict = verdictOf(answer.status);
+    if (verdict === "sent") {
+      result.sent++;
+      deps.metrics.count("herald_push_sent_total");
+      observe(
+        deps.metrics,
+        PUSH_LATENCY,
+        { attempt: body.attempt === 0 ? "first" : "retry" },
+        Math.max(0, deps.now() - outcome.createdAt) / 1000,
+      );
+    } else if (verdict === "gone") {
+      gone.push(item.endpoint);
+    } else if (verdict === "retry" && body.attempt + 1 < MAX_PUSH_ATTEMPTS) {
+      again.push(item);
+      delay = Math.max(delay, retryDelayMs(body.attempt, answer.retryAfter));
+    } else {
+      result.failed++;
+      const status = statusLabel(answer);
+      deps.metrics.count("herald_push_failed_total", { status });
+      rejected.set(status, (rejected.get(status) ?? 0) + 1);
+    }
+  });
+  // One line per status and batch: a misconfiguration shows once, not
+  // once per device.
+  for (const [status, count] of rejected) {
+    deps.log.warn("push.failed", { status, count, attempt: body.attempt });
+  }
+  if (gone.length > 0) {
+    result.removed = await removeEndpoints(deps.db, gone);
+    deps.metrics.count(
+      "herald_push_subscriptions_removed_total",
+      { reason: "gone" },
+      result.removed,
+    );
+  }
+  if (again.length > 0) {
+    await publishPushes(deps, again, {
+      attempt: body.attempt + 1,
+      notBefore: deps.now() + delay,
+    });
+    result.retrying = again.length;
+  }
+  deps.log.info("push.batch", { ...result, attempt: body.attempt });
+  return result;
+}
+
+function statusLabel(answer: PushAnswer): string {
+  return answer.status === null ? "unreachable" : String(answer.status);
+}
+
+/** `work` over `items`, at most `size` at once; results in item order. */
+async function inPool<T, R>(
+  items: readonly T[],
+  size: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i] as T);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(size, items.length) }, worker),
+  );
+  return results;
+}
