@@ -2,7 +2,6 @@ import { eventually } from "@herald/testing";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { z } from "zod";
-import { issuePushActionToken } from "../../src/http/auth.ts";
 import { launchChromium, noChromium } from "../support/chromium.ts";
 import { startTestStack, type TestStack } from "../support/test_stack.ts";
 
@@ -20,12 +19,30 @@ import { startTestStack, type TestStack } from "../support/test_stack.ts";
  * What is not: headless Chromium has no push service to subscribe with
  * (Chrome's is FCM, and this machine is offline), so the page's
  * `PushManager.subscribe()` is answered by the stand-in's `/subscribe`, as
- * a browser's would be; and it cannot click an OS notification, so the
+ * a browser's would be, and the payload Herald pushed to the stand-in
+ * reaches the worker over CDP rather than from a push service's
+ * connection; and it cannot click an OS notification, so the
  * click is a `NotificationEvent` dispatched in the worker, without the user
  * activation a real click grants (focusing a window needs one).
  */
 
 const created = z.object({ notification: z.object({ id: z.string() }) });
+const standInSubscription = z.object({
+  endpoint: z.string(),
+  expirationTime: z.number().nullable(),
+  keys: z.object({ p256dh: z.string(), auth: z.string() }),
+});
+const received = z.object({
+  messages: z.array(z.object({ payload: z.string() })),
+});
+/** Herald's push payload, as far as this test reads it. */
+const pushPayload = z.looseObject({
+  id: z.string(),
+  title: z.string(),
+  body: z.string().optional(),
+  url: z.string(),
+  actionToken: z.string(),
+});
 const count = z.object({ unread: z.number() });
 const listed = z.object({
   items: z.array(z.object({ endpointOrigin: z.string(), label: z.string() })),
@@ -100,6 +117,7 @@ Deno.test({
       });
 
       const keysAsked: string[] = [];
+      const endpoints: string[] = [];
       await page.exposeFunction("standInSubscribe", async (key: string) => {
         keysAsked.push(key);
         const res = await fetch(`${stack.standIns.pushUrl}/subscribe`, {
@@ -108,7 +126,9 @@ Deno.test({
           body: JSON.stringify({ applicationServerKey: key }),
         });
         assert.equal(res.status, 201);
-        return await res.json();
+        const subscription = standInSubscription.parse(await res.json());
+        endpoints.push(subscription.endpoint);
+        return subscription;
       });
       await page.addInitScript(STAND_IN_PUSH_MANAGER);
 
@@ -144,7 +164,9 @@ Deno.test({
           ),
       );
 
-      // A notification stored at Herald, pushed the way Herald pushes it.
+      // Herald pushes a notification to the device (`always`: the page
+      // is live too); the stand-in decrypts what it accepted, and that very
+      // payload is what the worker is given.
       const res = await stack.admin("/v1/notifications", {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -153,6 +175,8 @@ Deno.test({
           type: "e2e.push",
           title: "Standup in 5",
           body: "Room 2",
+          data: { url: "/console" },
+          push: "always",
         }),
       });
       assert.equal(res.status, 201, await res.clone().text());
@@ -160,21 +184,25 @@ Deno.test({
       await page.waitForFunction(() =>
         document.getElementById("unread")?.textContent === "1"
       );
-      const payload = {
-        id,
-        type: "e2e.push",
-        title: "Standup in 5",
-        body: "Room 2",
-        severity: "medium",
-        unread: 1,
-        url: "/console",
-        actionToken: await issuePushActionToken({
-          userId: user,
-          notificationId: id,
-          jwtSecret: stack.jwtSecret,
-        }),
-        createdAt: new Date().toISOString(),
-      };
+      const [endpoint] = endpoints;
+      assert.ok(endpoint !== undefined && endpoints.length === 1);
+      const sent = await eventually(
+        "Herald's push at the stand-in",
+        async () => {
+          const res = await fetch(
+            `${stack.standIns.pushUrl}/messages?endpoint=${
+              encodeURIComponent(endpoint)
+            }`,
+          );
+          const [message] = received.parse(await res.json()).messages;
+          return message ?? null;
+        },
+      );
+      const payload = pushPayload.parse(JSON.parse(sent.payload));
+      assert.deepEqual(
+        [payload.id, payload.title, payload.body, payload.url],
+        [id, "Standup in 5", "Room 2", "/console"],
+      );
       const deliver = (data: unknown) =>
         cdp.send("ServiceWorker.deliverPushMessage", {
           origin: stack.url,
