@@ -45,7 +45,11 @@ const pushPayload = z.looseObject({
 });
 const count = z.object({ unread: z.number() });
 const listed = z.object({
-  items: z.array(z.object({ endpointOrigin: z.string(), label: z.string() })),
+  items: z.array(z.object({
+    endpointOrigin: z.string(),
+    label: z.string(),
+    lastSeenAt: z.string(),
+  })),
 });
 
 /** PushManager answered by the stand-in (see above); the rest untouched. */
@@ -140,21 +144,39 @@ Deno.test({
 
       // The console's button: permission, worker, VAPID key, PUT.
       const user = "e2e-push-ada";
-      await page.goto(`${stack.url}/console`);
-      await page.fill("#token", await stack.userToken(user));
-      await page.click("#connect");
+      const connect = async () => {
+        await page.goto(`${stack.url}/console`);
+        await page.fill("#token", await stack.userToken(user));
+        await page.click("#connect");
+        await page.locator("#state[data-state=open]").waitFor();
+      };
+      const devicesNow = async () =>
+        listed.parse(
+          await asUser(stack, user, `/v1/users/${user}/push-subscriptions`),
+        ).items;
+      await connect();
       await page.locator("#pushState", { hasText: "off" }).waitFor();
       await page.fill("#pushLabel", "E2E laptop");
       await page.click("#enablePush");
       await page.locator("#pushState", { hasText: "on" }).waitFor();
       assert.deepEqual(keysAsked, [stack.vapidPublicKey]);
-      const devices = listed.parse(
-        await asUser(stack, user, `/v1/users/${user}/push-subscriptions`),
-      ).items;
+      const devices = await devicesNow();
       assert.deepEqual(
         devices.map((d) => [d.endpointOrigin, d.label]),
         [[new URL(stack.standIns.pushUrl).origin, "E2E laptop"]],
       );
+
+      // The next page load says "still here" by itself, label kept.
+      const firstSeen = devices[0]?.lastSeenAt;
+      await connect();
+      await page.locator("#pushState", { hasText: "on" }).waitFor();
+      const refreshed = await eventually("a later last seen", async () => {
+        const [device] = await devicesNow();
+        return device && device.lastSeenAt !== firstSeen ? device : null;
+      });
+      assert.ok(refreshed.lastSeenAt > (firstSeen ?? ""));
+      assert.deepEqual(refreshed.label, "E2E laptop");
+      assert.deepEqual(endpoints.length, 1, "no second subscription");
       const scope = `${stack.url}/client/`;
       const { registrationId } = await eventually(
         "Herald's worker registered",
@@ -292,12 +314,7 @@ Deno.test({
       // Off again: Herald forgets the device.
       await page.click("#disablePush");
       await page.locator("#pushState", { hasText: "off" }).waitFor();
-      assert.deepEqual(
-        listed.parse(
-          await asUser(stack, user, `/v1/users/${user}/push-subscriptions`),
-        ).items,
-        [],
-      );
+      assert.deepEqual(await devicesNow(), []);
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();
