@@ -3,6 +3,12 @@ import {
   type BackoffOptions,
   DEFAULT_BACKOFF,
 } from "./backoff.ts";
+import {
+  browserPushEnvironment,
+  PushDevice,
+  type PushOptions,
+  type PushState,
+} from "./push_device.ts";
 import { RecentIds } from "./recent_ids.ts";
 import {
   type EventSourceLike,
@@ -21,6 +27,12 @@ import {
 export type { BackoffOptions } from "./backoff.ts";
 export type { EventSourceLike, WebSocketLike } from "./socket_source.ts";
 export type { Payload } from "./stream_events.ts";
+export type { PushOptions, PushState } from "./push_device.ts";
+
+/** Whether this browser can take Web Push at all. */
+export function pushSupported(): boolean {
+  return browserPushEnvironment() !== null;
+}
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
@@ -55,6 +67,11 @@ export interface HeraldClientOptions {
   random?: () => number;
   /** Resume from here (a stream another client held); null: from now. */
   lastEventId?: string | null;
+  /**
+   * Web Push on this device (`enablePush()`). Given, every page load also
+   * refreshes the device's "last seen" at Herald when it is subscribed.
+   */
+  push?: PushOptions;
 }
 
 /**
@@ -80,6 +97,7 @@ export class HeraldClient {
   #state: ConnectionState = "connecting";
   #lastEventId: string | null = null;
   #unread: number | null = null;
+  #push: PushDevice | null = null;
 
   constructor(options: HeraldClientOptions) {
     this.#options = options;
@@ -95,6 +113,7 @@ export class HeraldClient {
     }
     this.#options.onState?.(this.#state);
     void this.#connect();
+    void this.#refreshPush();
   }
 
   get state(): ConnectionState {
@@ -122,6 +141,26 @@ export class HeraldClient {
     this.#source?.close();
     this.#source = null;
     if (this.#timer === null) this.#retry();
+  }
+
+  /** Push on this device: unsupported, denied (by the user), off or on. */
+  async pushState(): Promise<PushState> {
+    return await this.#pushDevice()?.state() ?? "unsupported";
+  }
+
+  /**
+   * Turns push on for this device (see `PushDevice.enable`): call it from a
+   * user gesture. Needs the `push` option; throws when push cannot be had.
+   */
+  async enablePush(options: { label?: string } = {}): Promise<void> {
+    const device = this.#pushDevice();
+    if (device === null) throw new Error("Web Push is not supported here");
+    await device.enable(options);
+  }
+
+  /** Turns push off for this device, at Herald and in the browser. */
+  async disablePush(): Promise<void> {
+    await this.#pushDevice()?.disable();
   }
 
   close(): void {
@@ -178,6 +217,23 @@ export class HeraldClient {
       this.#source = null;
       this.#retry();
     });
+  }
+
+  #pushDevice(): PushDevice | null {
+    const options = this.#options.push;
+    if (!options) {
+      throw new Error("Push needs the client's `push` option");
+    }
+    const env = browserPushEnvironment();
+    if (env === null) return null;
+    this.#push ??= new PushDevice(this.#options.baseUrl, options, env);
+    return this.#push;
+  }
+
+  async #refreshPush(): Promise<void> {
+    if (!this.#options.push) return;
+    // A failed refresh changes nothing: the next load tries again.
+    await this.#pushDevice()?.refresh().catch(() => {});
   }
 
   #retry(): void {

@@ -47,21 +47,20 @@ export function streamUrl(
   token: string,
   lastEventId: string | null,
 ): string {
-  const url = new URL(apiUrl(baseUrl, "v1/stream"));
+  const url = heraldUrl(baseUrl, "v1/stream");
   url.searchParams.set("token", token);
   if (lastEventId) url.searchParams.set("lastEventId", lastEventId);
   return url.href;
 }
 
 /**
- * `path` (relative, "v1/…") under Herald's base URL, which may carry a path
- * prefix; a relative base ("/herald") resolves against the page, as fetch
- * would.
+ * `path` (relative, no leading slash) under Herald's base URL. A relative
+ * base ("/herald") resolves against the page, as fetch would.
  */
-export function apiUrl(baseUrl: string, path: string): string {
+export function heraldUrl(baseUrl: string, path: string): URL {
   const page = typeof document === "undefined" ? undefined : document.baseURI;
   const base = new URL(baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`, page);
-  return new URL(path, base).href;
+  return new URL(path, base);
 }
 
 /** The same URL for a WebSocket: http → ws, https → wss. */

@@ -1,9 +1,10 @@
 /**
  * The live console: connect as a user with a token over SSE or WebSocket,
  * watch the connection state, the unread badge and notifications arriving,
- * mark them read, and send a test notification (with the admin key). It
- * uses the same browser client apps embed (`/console/herald-client.js`),
- * and shows the drop-in `<herald-inbox>` bell (`/client/herald-inbox.js`).
+ * mark them read, send a test notification (with the admin key), and turn
+ * Web Push on for this device. It uses the same browser client apps embed
+ * (`/console/herald-client.js`) and Herald's service worker, and shows the
+ * drop-in `<herald-inbox>` bell (`/client/herald-inbox.js`).
  */
 export const CONSOLE_HTML = `<!doctype html>
 <html lang="en">
@@ -60,6 +61,13 @@ export const CONSOLE_HTML = `<!doctype html>
     <option>low</option><option selected>medium</option><option>high</option><option>critical</option>
   </select></label>
   <button id="send" disabled>Send</button>
+</fieldset>
+<fieldset>
+  <legend>Push on this device</legend>
+  <label>Device label <input id="pushLabel" value="Console"></label>
+  <button id="enablePush" disabled>Enable push on this device</button>
+  <button id="disablePush" disabled>Disable push</button>
+  <div class="meta">Push: <span id="pushState">–</span></div>
 </fieldset>
 <div id="log" role="status"></div>
 <ul id="notifications"></ul>
@@ -148,6 +156,7 @@ $("connect").onclick = async () => {
       onCount: (unread) => { $("unread").textContent = unread; },
       onState: (state) => { $("state").textContent = state; $("state").dataset.state = state; },
       onReset: () => void loadInbox(),
+      push: { userId, getAuthToken: async () => jwt },
     });
     for (const id of ["drop", "disconnect", "send"]) $(id).disabled = false;
     // The drop-in bell apps embed, on its own connection, beside the
@@ -156,10 +165,37 @@ $("connect").onclick = async () => {
     bell.setAttribute("url", base);
     bell.setAttribute("token", jwt);
     $("bell").replaceChildren(bell);
+    await showPushState();
     say("");
   } catch (error) {
     say("Could not connect: " + error.message);
   }
+};
+
+async function showPushState() {
+  const state = client ? await client.pushState() : "–";
+  $("pushState").textContent = state;
+  $("enablePush").disabled = !client || state === "unsupported" || state === "denied";
+  $("disablePush").disabled = state !== "on";
+}
+
+$("enablePush").onclick = async () => {
+  try {
+    await client.enablePush({ label: $("pushLabel").value.trim() || undefined });
+    say("");
+  } catch (error) {
+    say("Could not enable push: " + error.message);
+  }
+  await showPushState();
+};
+$("disablePush").onclick = async () => {
+  try {
+    await client.disablePush();
+    say("");
+  } catch (error) {
+    say("Could not disable push: " + error.message);
+  }
+  await showPushState();
 };
 
 $("drop").onclick = () => client?.reconnect();
@@ -168,6 +204,7 @@ $("disconnect").onclick = () => {
   client = null;
   $("bell").replaceChildren();
   for (const id of ["drop", "disconnect", "send"]) $(id).disabled = true;
+  void showPushState();
 };
 
 // The catalogue's types, for the send form: each fills in its label and

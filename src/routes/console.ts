@@ -1,12 +1,14 @@
 import { Hono } from "hono";
 import { HERALD_CLIENT_JS } from "../client/herald_client.bundle.ts";
 import { HERALD_INBOX_JS } from "../client/herald_inbox.bundle.ts";
+import { HERALD_SW_JS } from "../client/herald_sw.bundle.ts";
 import { CONSOLE_HTML } from "../console/page.ts";
 import type { HonoEnv } from "../http/env.ts";
 
 /**
- * The live console page, the browser client it (and apps) load, and
- * `<herald-inbox>` for apps' pages.
+ * The live console page, the browser client it (and apps) load,
+ * `<herald-inbox>` for apps' pages, and the service worker that shows
+ * Herald's Web Push notifications.
  */
 export const consoleRoutes = new Hono<HonoEnv>()
   .get("/console", (c) => {
@@ -32,4 +34,11 @@ export const consoleRoutes = new Hono<HonoEnv>()
     c.header("Cache-Control", "public, max-age=300");
     c.header("Access-Control-Allow-Origin", "*");
     return c.body(HERALD_INBOX_JS);
+  })
+  .get("/client/herald-sw.js", (c) => {
+    c.header("Content-Type", "text/javascript; charset=utf-8");
+    // Update checks fetch a registered worker past the HTTP cache; this
+    // bounds how long a worker that importScripts() it keeps an old copy.
+    c.header("Cache-Control", "public, max-age=300");
+    return c.body(HERALD_SW_JS);
   });

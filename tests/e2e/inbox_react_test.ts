@@ -39,7 +39,7 @@ Deno.test({
   sanitizeResources: false,
   fn: async () => {
     const js = await bundleModule(APP, {
-      "process.env.NODE_ENV": '"development"',
+      define: { "process.env.NODE_ENV": '"development"' },
     });
     await withAppOrigin(async ({ app, stack, browser }) => {
       const user = "e2e-react-grace";

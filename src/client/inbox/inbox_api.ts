@@ -1,5 +1,5 @@
 import { type InboxPage, parsePage, parseUnread } from "./inbox_item.ts";
-import { apiUrl, parsePayload } from "../stream_events.ts";
+import { heraldUrl, parsePayload } from "../stream_events.ts";
 
 /**
  * The user's side of Herald's HTTP API, from the browser: the inbox pages,
@@ -57,10 +57,13 @@ export class InboxApi {
       throw new InboxApiError("The token names no user (no sub)", 401);
     }
     const doFetch = this.#options.fetch ?? fetch;
-    const res = await doFetch(apiUrl(this.#options.baseUrl, path(userId)), {
-      method,
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const res = await doFetch(
+      heraldUrl(this.#options.baseUrl, path(userId)).href,
+      {
+        method,
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
     const body: unknown = await res.json().catch(() => null);
     if (!res.ok) {
       const error = typeof body === "object" && body !== null
@@ -118,7 +121,7 @@ export class InboxApi {
     const doFetch = this.#options.fetch ?? fetch;
     try {
       const res = await doFetch(
-        apiUrl(this.#options.baseUrl, "v1/push/vapid-key"),
+        heraldUrl(this.#options.baseUrl, "v1/push/vapid-key").href,
         {
           headers: {
             authorization: `Bearer ${await this.#options.getToken()}`,
