@@ -74,9 +74,12 @@ export const notifications = sqliteTable("notifications", {
   idempotencyKey: text("idempotency_key").unique(),
   requestHash: text("request_hash"),
   createdAt: integer("created_at").notNull(),
+  /** After this instant the inbox, the count and replay leave it out. */
+  expiresAt: integer("expires_at"),
 }, (t) => [
   // Retention clean-up and daily stats read notifications by age.
   index("notifications_created_idx").on(t.createdAt),
+  index("notifications_expires_idx").on(t.expiresAt),
 ]);
 
 /**
@@ -384,3 +387,39 @@ export const signedDeliveries = sqliteTable("signed_deliveries", {
   runId: text("run_id").notNull(),
   expiresAt: integer("expires_at").notNull(),
 }, (t) => [index("signed_deliveries_expires_idx").on(t.expiresAt)]);
+
+/**
+ * A `deliverAt` send (services/delivery/schedule_send.ts): the notification
+ * to make (`content`, JSON), when it was asked for, and the Idempotency-Key
+ * that made it. `cancelledAt` is set by the cancel that stopped any of its
+ * instants.
+ */
+export const scheduledSends = sqliteTable("scheduled_sends", {
+  id: text("id").primaryKey(),
+  deliverAt: text("deliver_at").notNull(),
+  ifPast: text("if_past", { enum: ["now", "skip", "nextDay"] }).notNull(),
+  content: text("content").notNull(),
+  /** Recipients passed over (`ifPast: "skip"`), a JSON array of user ids. */
+  skipped: text("skipped").notNull(),
+  idempotencyKey: text("idempotency_key").unique(),
+  requestHash: text("request_hash"),
+  cancelledAt: integer("cancelled_at"),
+  createdAt: integer("created_at").notNull(),
+}, (t) => [index("scheduled_sends_created_idx").on(t.createdAt)]);
+
+/**
+ * One instant of a send: its recipients (channel names, JSON) and one
+ * QStash message. `status` moves from `pending` to `sent` (the delivery
+ * claimed it) or `cancelled` by one conditional update each, so a cancel
+ * racing a delivery has exactly one winner. `quiet` is false for an
+ * instant that quiet hours already deferred once.
+ */
+export const scheduledInstants = sqliteTable("scheduled_instants", {
+  sendId: text("send_id").notNull(),
+  key: text("key").notNull(),
+  at: integer("at").notNull(),
+  recipients: text("recipients").notNull(),
+  quiet: integer("quiet", { mode: "boolean" }).notNull(),
+  status: text("status", { enum: ["pending", "sent", "cancelled"] }).notNull(),
+  doneAt: integer("done_at"),
+}, (t) => [primaryKey({ columns: [t.sendId, t.key] })]);

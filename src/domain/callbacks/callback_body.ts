@@ -60,6 +60,12 @@ export const callbackBodySchema = z.discriminatedUnion("kind", [
     kind: z.literal("scheduler-op"),
     operationId: z.string().min(1),
   }),
+  // One instant of a `deliverAt` send (services/delivery/deliver_scheduled.ts).
+  z.object({
+    kind: z.literal("scheduled-send"),
+    sendId: z.string().min(1),
+    key: z.string().min(1),
+  }),
   // One event for one endpoint (services/webhooks/deliver_webhook.ts).
   z.object({
     kind: z.literal("webhook"),
@@ -82,10 +88,15 @@ export type OccurrenceBody = Extract<
 export type SlotBody = Extract<CallbackBody, { kind: "slot" | "slot-page" }>;
 /** An event webhook's delivery to one endpoint. */
 export type WebhookBody = Extract<CallbackBody, { kind: "webhook" }>;
+/** One instant of a `deliverAt` send. */
+export type ScheduledSendBody = Extract<
+  CallbackBody,
+  { kind: "scheduled-send" }
+>;
 /** The kinds that belong to system jobs and scheduler operations. */
 export type SystemBody = Exclude<
   CallbackBody,
-  OccurrenceBody | SlotBody | WebhookBody
+  OccurrenceBody | SlotBody | WebhookBody | ScheduledSendBody
 >;
 
 /** The next page of a slot's firing, as a message body. */
@@ -117,5 +128,14 @@ export function deferredBody(o: {
     type: o.type,
     localDate: o.localDate,
     localTime: o.localTime,
+  });
+}
+
+/** The message body that delivers one instant of a send. */
+export function scheduledSendBody(p: { sendId: string; key: string }): string {
+  return JSON.stringify({
+    kind: "scheduled-send",
+    sendId: p.sendId,
+    key: p.key,
   });
 }

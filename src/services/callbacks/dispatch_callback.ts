@@ -4,6 +4,7 @@ import type { SignatureClaims } from "../../http/qstash_signature.ts";
 import type { Logger } from "../../ports/logger.ts";
 import type { SchedulerPort } from "../../ports/scheduler.ts";
 import { deliverOccurrence } from "../delivery/deliver_occurrence.ts";
+import { deliverScheduled } from "../delivery/deliver_scheduled.ts";
 import { deliverSlotPage } from "../delivery/deliver_slot.ts";
 import { deliverWebhook } from "../webhooks/deliver_webhook.ts";
 import { handleSystemCallback } from "./handle_system_callback.ts";
@@ -48,6 +49,8 @@ export async function dispatchCallback(
       };
     case "webhook":
       return await deliverWebhook(deps, body, { retried: message.retried });
+    case "scheduled-send":
+      return await deliverScheduled(deps, body, background);
     default:
       return await handleSystemCallback(deps, body, message);
   }
