@@ -50,11 +50,15 @@ const newUser = (name: string) => `at-${name}-${++n}`;
 
 const setClock = (at: number) => setQStashClock(suite.stack, at);
 
-async function livesIn(user: string, timezone: string, enabled = true) {
+async function livesIn(
+  user: string,
+  timezone: string,
+  more: { enabled?: boolean; quietHours?: { start: string; end: string } } = {},
+) {
   const res = await suite.stack.admin(`/v1/users/${user}/preferences`, {
     method: "PUT",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ enabled, timezone, types: {} }),
+    body: JSON.stringify({ enabled: true, timezone, types: {}, ...more }),
   });
   assert.equal(res.status, 200, await res.clone().text());
   await res.body?.cancel();
@@ -201,7 +205,7 @@ test("one QStash message per distinct instant, not per user", async () => {
 test("a user who switched notifications off gets nothing at the instant", async () => {
   const off = newUser("off");
   const on = newUser("on");
-  await livesIn(off, "Europe/Paris", false);
+  await livesIn(off, "Europe/Paris", { enabled: false });
   await livesIn(on, "Europe/Paris");
   const now = await heraldNow(suite.stack);
   const send = await schedule({
@@ -211,6 +215,34 @@ test("a user who switched notifications off gets nothing at the instant", async 
   await setClock(now + HOUR + MINUTE);
   assert.equal((await deliveries(on)).length, 1);
   assert.deepEqual(await deliveries(off), []);
+  assert.equal((await show(send.id)).status, "delivered");
+});
+
+test("quiet hours hold a user's instant until they end; the others get it on time", async () => {
+  const quiet = newUser("quiet");
+  const awake = newUser("awake");
+  await livesIn(quiet, "Europe/Paris", {
+    quietHours: { start: "22:00", end: "07:00" },
+  });
+  await livesIn(awake, "Europe/Paris");
+  const now = await heraldNow(suite.stack);
+  const date = iso(now + 2 * DAY).slice(0, 10);
+  const send = await schedule({
+    userIds: [quiet, awake],
+    deliverAt: `${date}T23:00`,
+  });
+  const at = zonedInstant(date, "23:00", "Europe/Paris");
+  const morning = zonedInstant(addDays(date, 1), "07:00", "Europe/Paris");
+  await setClock(at + MINUTE);
+  assert.deepEqual((await deliveries(awake)).map(minuteOf), [at]);
+  assert.deepEqual(await deliveries(quiet), []);
+  const held = await show(send.id);
+  assert.deepEqual(
+    held.instants.map((i) => [i.at, i.recipients, i.status]),
+    [[iso(at), [quiet, awake], "sent"], [iso(morning), [quiet], "pending"]],
+  );
+  await setClock(morning + MINUTE);
+  assert.deepEqual((await deliveries(quiet)).map(minuteOf), [morning]);
   assert.equal((await show(send.id)).status, "delivered");
 });
 
