@@ -90,6 +90,8 @@ export const notificationAudiences = sqliteTable("notification_audiences", {
   notificationId: text("notification_id").notNull(),
   audience: text("audience").notNull(),
   createdAt: integer("created_at").notNull(),
+  /** The notification's `expiresAt`, copied so inbox reads need no join. */
+  expiresAt: integer("expires_at"),
 }, (t) => [
   primaryKey({ columns: [t.notificationId, t.audience] }),
   index("audiences_inbox_idx").on(t.audience, t.createdAt, t.notificationId),

@@ -49,6 +49,11 @@ export const notificationView = z.object({
   data: z.record(z.string(), z.unknown()).nullable(),
   createdAt: z.string().openapi({ format: "date-time" }),
   readAt: z.string().nullable().openapi({ format: "date-time" }),
+  expiresAt: z.string().optional().openapi({
+    format: "date-time",
+    description: "Only on a notification that expires: after it, it " +
+      "leaves the inbox, the unread count and replay.",
+  }),
 }).openapi("Notification");
 
 const unread = z.object({ unread: z.number().int() }).openapi("UnreadCount");

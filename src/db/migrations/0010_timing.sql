@@ -23,5 +23,6 @@ CREATE TABLE `scheduled_sends` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `scheduled_sends_idempotency_key_unique` ON `scheduled_sends` (`idempotency_key`);--> statement-breakpoint
 CREATE INDEX `scheduled_sends_created_idx` ON `scheduled_sends` (`created_at`);--> statement-breakpoint
+ALTER TABLE `notification_audiences` ADD `expires_at` integer;--> statement-breakpoint
 ALTER TABLE `notifications` ADD `expires_at` integer;--> statement-breakpoint
 CREATE INDEX `notifications_expires_idx` ON `notifications` (`expires_at`);

@@ -66,6 +66,11 @@ export const callbackBodySchema = z.discriminatedUnion("kind", [
     sendId: z.string().min(1),
     key: z.string().min(1),
   }),
+  // A notification's expiry came (services/delivery/expire_notification.ts).
+  z.object({
+    kind: z.literal("notification-expiry"),
+    notificationId: z.string().min(1),
+  }),
   // One event for one endpoint (services/webhooks/deliver_webhook.ts).
   z.object({
     kind: z.literal("webhook"),
@@ -93,10 +98,12 @@ export type ScheduledSendBody = Extract<
   CallbackBody,
   { kind: "scheduled-send" }
 >;
+/** A notification's expiry. */
+export type ExpiryBody = Extract<CallbackBody, { kind: "notification-expiry" }>;
 /** The kinds that belong to system jobs and scheduler operations. */
 export type SystemBody = Exclude<
   CallbackBody,
-  OccurrenceBody | SlotBody | WebhookBody | ScheduledSendBody
+  OccurrenceBody | SlotBody | WebhookBody | ScheduledSendBody | ExpiryBody
 >;
 
 /** The next page of a slot's firing, as a message body. */
@@ -138,4 +145,9 @@ export function scheduledSendBody(p: { sendId: string; key: string }): string {
     sendId: p.sendId,
     key: p.key,
   });
+}
+
+/** The message body due when a notification expires. */
+export function notificationExpiryBody(notificationId: string): string {
+  return JSON.stringify({ kind: "notification-expiry", notificationId });
 }

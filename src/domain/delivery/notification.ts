@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ChannelRef } from "./channel.ts";
 import { IF_PAST, parseDeliverAt } from "./deliver_at.ts";
+import { parseExpiry } from "./expiry.ts";
 
 export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -33,6 +34,10 @@ export const createNotificationSchema = z.strictObject({
       'or an instant with "Z" or an offset ("2026-12-08T09:00:00+01:00")',
   }).optional(),
   ifPast: z.enum(IF_PAST).optional(),
+  expiresAt: z.string().max(40).refine((v) => parseExpiry(v) !== null, {
+    error: 'Use a duration from "1m" to "365d" ("8h"; s, m, h, d) or an ' +
+      'instant with "Z" or an offset',
+  }).optional(),
 }).superRefine((input, ctx) => {
   const targets = [input.userId, input.userIds, input.roles, input.topic]
     .filter((t) => t !== undefined).length;
@@ -94,4 +99,6 @@ export interface NotificationView {
   data: Record<string, unknown> | null;
   createdAt: string;
   readAt: string | null;
+  /** Only on a notification that expires. */
+  expiresAt?: string;
 }

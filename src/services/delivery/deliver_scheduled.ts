@@ -72,6 +72,7 @@ export async function deliverScheduled(
     severity: content.severity,
     data: content.data,
     source: "api" as const,
+    expires: content.expires,
   };
   await Promise.all([
     storeAndNotifyUsers(

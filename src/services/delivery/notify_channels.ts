@@ -3,6 +3,7 @@ import type { AppDeps, Background } from "../../deps.ts";
 import type { Addressed, PublishResult } from "../../ports/channels.ts";
 import { notificationEvents } from "../../domain/webhooks/notification_events.ts";
 import { emitEvents } from "../webhooks/emit_event.ts";
+import { notificationExpiryBody } from "../../domain/callbacks/callback_body.ts";
 import {
   clearOutbox,
   countUnreadOf,
@@ -13,7 +14,8 @@ import {
   toView,
 } from "../../store/notifications/notification_store.ts";
 
-type Deps = Pick<
+/** What fanning a notification out needs. */
+export type FanOutDeps = Pick<
   AppDeps,
   | "db"
   | "cache"
@@ -24,11 +26,14 @@ type Deps = Pick<
   | "config"
   | "metrics"
 >;
+type Deps = FanOutDeps;
 
 /** How long an in-flight fan-out owns its outbox row before the sweep may. */
 export const FANOUT_GRACE_MS = 30_000;
 /** Users counted per query (and their counts published per request). */
 const COUNT_PAGE = 500;
+/** QStash's batch call takes up to 100 messages. */
+const EXPIRY_BATCH = 100;
 
 function parseAudience(audience: string): ChannelRef {
   const colon = audience.indexOf(":");
@@ -70,6 +75,7 @@ export async function fanOut(
       data: view,
       key: n.id,
       sentAt: n.createdAt,
+      ...expiring(n),
     },
   }));
   const [only] = refs;
@@ -101,6 +107,7 @@ export async function fanOut(
     type: n.type,
     audiences: refs.length,
   });
+  background(scheduleExpiries(deps, [n]));
   const users = refs.filter((r) => r.kind === "user").map((r) => r.name);
   const broadcast = refs.filter((r) => r.kind !== "user");
   background((async () => {
@@ -140,6 +147,7 @@ export async function fanOutToUsers(
           data: toView(n, null),
           key: n.id,
           sentAt: n.createdAt,
+          ...expiring(n),
         },
       };
       return unread === null ? [sent] : [sent, {
@@ -165,11 +173,66 @@ export async function fanOutToUsers(
       audiences: 1,
     });
   }
+  background(scheduleExpiries(deps, items.map((i) => i.notification)));
   const uncounted = items.filter((i) => i.unread === null).map((i) => i.userId);
   background((async () => {
     await clearOutbox(deps.db, items.map((i) => i.notification.id));
     await pushCounts(deps, uncounted);
   })());
+}
+
+/** A notification's expiry, for its live event: a resume stops replaying it then. */
+function expiring(n: StoredNotification): { expiresAt?: number } {
+  return n.expiresAt == null ? {} : { expiresAt: n.expiresAt };
+}
+
+/**
+ * One QStash message per expiring notification, due at its expiry
+ * (expire_notification.ts): counts cached or shown until then are
+ * refreshed when it leaves the inbox. Deduplicated by notification, so a
+ * finished half-done fan-out schedules nothing twice. A failure is logged:
+ * cached counts then heal within their TTL.
+ */
+async function scheduleExpiries(
+  deps: Deps,
+  notifications: readonly StoredNotification[],
+): Promise<void> {
+  const expiring = notifications.filter((n) => n.expiresAt != null);
+  try {
+    for (let i = 0; i < expiring.length; i += EXPIRY_BATCH) {
+      await deps.scheduler.publishBatch(
+        expiring.slice(i, i + EXPIRY_BATCH).map((n) => ({
+          destination: deps.config.callbackUrl,
+          body: notificationExpiryBody(n.id),
+          notBefore: n.expiresAt ?? undefined,
+          deduplicationId: `exp-${n.id}`,
+        })),
+      );
+    }
+  } catch {
+    deps.log.warn("expiry.unscheduled", { notifications: expiring.length });
+  }
+}
+
+/**
+ * After a notification expired: every cached count that held it is a
+ * miss (its users' versions moved, its roles' and topics' bumped), and its
+ * users and the members online get their new count.
+ */
+export async function recountExpired(
+  deps: Deps,
+  n: StoredNotification,
+): Promise<void> {
+  const refs = n.audiences.map(parseAudience);
+  const users = refs.filter((r) => r.kind === "user").map((r) => r.name);
+  await Promise.all([
+    deps.cache.invalidate(users),
+    deps.cache.bump(n.audiences.filter((a) => !a.startsWith("user:"))),
+  ]);
+  const online = await deps.channels.online(
+    refs.filter((r) => r.kind !== "user"),
+  );
+  await pushCounts(deps, [...users, ...online]);
 }
 
 /** Connections the first `count` results (the notification's) reached. */
@@ -199,6 +262,7 @@ async function pushCounts(deps: Deps, userIds: string[]): Promise<void> {
     const counts = await countUnreadOf(
       deps.db,
       distinct.slice(i, i + COUNT_PAGE),
+      deps.now(),
     );
     await deps.channels.publish(
       [...counts].map(([name, unread]) => ({

@@ -27,6 +27,7 @@ import {
   type SendContent,
 } from "../../store/notifications/scheduled_store.ts";
 import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
+import { expiryOf, requestExpiry } from "./create_notification.ts";
 import { emitEvents } from "../webhooks/emit_event.ts";
 import { scheduledMessage } from "./scheduled_message.ts";
 
@@ -88,6 +89,10 @@ export async function scheduleSend(
       { fields: [{ path: "deliverAt", message: "More than a year ahead" }] },
     );
   }
+  const last = plan.instants.at(-1);
+  // An instant expiry must come after the last delivery (else its item is
+  // born expired); a duration counts from each delivery.
+  if (last) expiryOf(input, now, last.at);
   const requestHash = idempotencyKey === null
     ? null
     : await requestFingerprint(input);
@@ -177,7 +182,7 @@ function contentOf(input: CreateNotificationInput): SendContent {
     body: input.body,
     severity: input.severity,
     data: input.data ?? null,
-    expires: null,
+    expires: requestExpiry(input),
   };
 }
 
