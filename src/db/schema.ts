@@ -4,7 +4,9 @@ import {
   primaryKey,
   sqliteTable,
   text,
+  uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
 
 /**
  * One row per user who saved preferences. `data` is what the user chose
@@ -425,3 +427,28 @@ export const scheduledInstants = sqliteTable("scheduled_instants", {
   status: text("status", { enum: ["pending", "sent", "cancelled"] }).notNull(),
   doneAt: integer("done_at"),
 }, (t) => [primaryKey({ columns: [t.sendId, t.key] })]);
+
+/**
+ * An open or closed digest (services/delivery/digest_notification.ts): the
+ * inbox item posts with the same user, type and key join while it is open
+ * — until `closesAt`, or `max` items. `count` doubles as the version a
+ * join updates from, so two joins at once both land, one after the other.
+ * At most one is open per user, type and key.
+ */
+export const digests = sqliteTable("digests", {
+  id: text("id").primaryKey(),
+  userId: text("user_id").notNull(),
+  type: text("type").notNull(),
+  key: text("key").notNull(),
+  notificationId: text("notification_id").notNull(),
+  count: integer("count").notNull(),
+  /** The first and last ten items, JSON (domain/delivery/digest.ts). */
+  items: text("items").notNull(),
+  status: text("status", { enum: ["open", "closed"] }).notNull(),
+  openedAt: integer("opened_at").notNull(),
+  closesAt: integer("closes_at").notNull(),
+}, (t) => [
+  uniqueIndex("digests_open_idx").on(t.userId, t.type, t.key)
+    .where(sql`status = 'open'`),
+  index("digests_opened_idx").on(t.openedAt),
+]);

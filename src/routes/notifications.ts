@@ -22,6 +22,7 @@ import {
 } from "../http/openapi.ts";
 import { serverTiming } from "../http/server_timing.ts";
 import { createNotification } from "../services/delivery/create_notification.ts";
+import { postToDigest } from "../services/delivery/digest_notification.ts";
 import {
   cancelSend,
   scheduleSend,
@@ -62,7 +63,12 @@ const sent = z.object({
   notification: notificationView,
   created: z.boolean().openapi({
     description: "False when the Idempotency-Key was already used for " +
-      "this same request: nothing new was made.",
+      "this same request: nothing new was made; with `digestKey`, false " +
+      "when the post joined an open digest (`joined`).",
+  }),
+  joined: z.boolean().optional().openapi({
+    description: "With `digestKey`: true when the post joined an open " +
+      "digest, whose item (the same id) it updated.",
   }),
 });
 
@@ -304,6 +310,28 @@ export const notificationRoutes = openApiRoutes()
         header ?? null,
       );
       return c.json({ scheduled }, 202);
+    }
+    const { digestKey, userId } = input;
+    if (digestKey !== undefined && userId !== undefined) {
+      if (header !== undefined) {
+        throw new AppError(
+          "validation_failed",
+          '"Idempotency-Key": not taken with digestKey (a repeated post ' +
+            "joins the digest again)",
+          {
+            fields: [{
+              path: "Idempotency-Key",
+              message: "Not with digestKey",
+            }],
+          },
+        );
+      }
+      const posted = await postToDigest(
+        c.get("deps"),
+        { ...input, digestKey, userId },
+        c.get("background"),
+      );
+      return posted.created ? c.json(posted, 201) : c.json(posted, 200);
     }
     const timing = serverTiming();
     const { notification, created } = await createNotification(

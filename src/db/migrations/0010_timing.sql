@@ -1,3 +1,18 @@
+CREATE TABLE `digests` (
+	`id` text PRIMARY KEY NOT NULL,
+	`user_id` text NOT NULL,
+	`type` text NOT NULL,
+	`key` text NOT NULL,
+	`notification_id` text NOT NULL,
+	`count` integer NOT NULL,
+	`items` text NOT NULL,
+	`status` text NOT NULL,
+	`opened_at` integer NOT NULL,
+	`closes_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `digests_open_idx` ON `digests` (`user_id`,`type`,`key`) WHERE status = 'open';--> statement-breakpoint
+CREATE INDEX `digests_opened_idx` ON `digests` (`opened_at`);--> statement-breakpoint
 CREATE TABLE `scheduled_instants` (
 	`send_id` text NOT NULL,
 	`key` text NOT NULL,

@@ -71,6 +71,8 @@ export const callbackBodySchema = z.discriminatedUnion("kind", [
     kind: z.literal("notification-expiry"),
     notificationId: z.string().min(1),
   }),
+  // A digest's window ended (services/delivery/digest_notification.ts).
+  z.object({ kind: z.literal("digest-close"), digestId: z.string().min(1) }),
   // One event for one endpoint (services/webhooks/deliver_webhook.ts).
   z.object({
     kind: z.literal("webhook"),
@@ -100,10 +102,17 @@ export type ScheduledSendBody = Extract<
 >;
 /** A notification's expiry. */
 export type ExpiryBody = Extract<CallbackBody, { kind: "notification-expiry" }>;
+/** A digest's window end. */
+export type DigestCloseBody = Extract<CallbackBody, { kind: "digest-close" }>;
 /** The kinds that belong to system jobs and scheduler operations. */
 export type SystemBody = Exclude<
   CallbackBody,
-  OccurrenceBody | SlotBody | WebhookBody | ScheduledSendBody | ExpiryBody
+  | OccurrenceBody
+  | SlotBody
+  | WebhookBody
+  | ScheduledSendBody
+  | ExpiryBody
+  | DigestCloseBody
 >;
 
 /** The next page of a slot's firing, as a message body. */
@@ -150,4 +159,9 @@ export function scheduledSendBody(p: { sendId: string; key: string }): string {
 /** The message body due when a notification expires. */
 export function notificationExpiryBody(notificationId: string): string {
   return JSON.stringify({ kind: "notification-expiry", notificationId });
+}
+
+/** The message body due when a digest's window ends. */
+export function digestCloseBody(digestId: string): string {
+  return JSON.stringify({ kind: "digest-close", digestId });
 }

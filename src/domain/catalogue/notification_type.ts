@@ -1,3 +1,4 @@
+import { digestRuleSchema } from "../delivery/digest.ts";
 import { z } from "zod";
 import type { NotificationType } from "./catalogue.ts";
 import { SEVERITIES } from "../delivery/notification.ts";
@@ -50,6 +51,7 @@ const fields = {
   severity: z.enum(SEVERITIES),
   webhook: z.url({ protocol: /^https?$/ }).nullable(),
   critical: z.boolean(),
+  digest: digestRuleSchema.nullable(),
 };
 
 /** What a definition leaves out takes these defaults. */
@@ -63,6 +65,7 @@ const definitionShape = {
   severity: fields.severity.default("medium"),
   webhook: fields.webhook.default(null),
   critical: fields.critical.default(false),
+  digest: fields.digest.default(null),
 };
 
 /** A whole definition: `PUT /v1/types/{id}`. */
@@ -86,6 +89,7 @@ export const typePatchSchema = z.strictObject({
   severity: fields.severity.optional(),
   webhook: fields.webhook.optional(),
   critical: fields.critical.optional(),
+  digest: fields.digest.optional(),
 });
 
 export type TypeDefinition = z.output<typeof typeDefinitionSchema>;
@@ -119,6 +123,7 @@ export function definitionOf(type: NotificationType): TypeDefinition {
     severity: type.severity,
     webhook: type.webhook,
     critical: type.critical,
+    digest: type.digest,
   };
 }
 

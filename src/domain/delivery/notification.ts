@@ -34,6 +34,7 @@ export const createNotificationSchema = z.strictObject({
       'or an instant with "Z" or an offset ("2026-12-08T09:00:00+01:00")',
   }).optional(),
   ifPast: z.enum(IF_PAST).optional(),
+  digestKey: z.string().trim().min(1).max(200).optional(),
   expiresAt: z.string().max(40).refine((v) => parseExpiry(v) !== null, {
     error: 'Use a duration from "1m" to "365d" ("8h"; s, m, h, d) or an ' +
       'instant with "Z" or an offset',
@@ -53,6 +54,17 @@ export const createNotificationSchema = z.strictObject({
       code: "custom",
       path: ["ifPast"],
       message: "ifPast only goes with deliverAt",
+    });
+  }
+  if (
+    input.digestKey !== undefined &&
+    (input.userId === undefined || input.deliverAt !== undefined)
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["digestKey"],
+      message: "A digest is one user's: digestKey goes with userId, " +
+        "without deliverAt",
     });
   }
   const when = input.deliverAt === undefined

@@ -6,6 +6,7 @@ import type { SchedulerPort } from "../../ports/scheduler.ts";
 import { deliverOccurrence } from "../delivery/deliver_occurrence.ts";
 import { deliverScheduled } from "../delivery/deliver_scheduled.ts";
 import { expireNotification } from "../delivery/expire_notification.ts";
+import { closeDigest } from "../delivery/digest_notification.ts";
 import { deliverSlotPage } from "../delivery/deliver_slot.ts";
 import { deliverWebhook } from "../webhooks/deliver_webhook.ts";
 import { handleSystemCallback } from "./handle_system_callback.ts";
@@ -52,6 +53,8 @@ export async function dispatchCallback(
       return await deliverWebhook(deps, body, { retried: message.retried });
     case "scheduled-send":
       return await deliverScheduled(deps, body, background);
+    case "digest-close":
+      return await closeDigest(deps, body.digestId);
     case "notification-expiry":
       return await expireNotification(deps, body.notificationId, background);
     default:

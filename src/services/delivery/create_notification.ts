@@ -36,7 +36,7 @@ type Deps = Pick<
   | "metrics"
 >;
 
-function newNotificationId(now: number): string {
+export function newNotificationId(now: number): string {
   // Time-ordered (base36 ms) then random, so ids sort roughly by creation.
   const random = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   return `ntf_${now.toString(36)}${random}`;
@@ -54,17 +54,17 @@ export interface Created {
  */
 export type NotificationContent =
   & Omit<NewNotification, "id" | "createdAt" | "expiresAt">
-  & { expires?: Expiry | null };
+  & { expires?: Expiry | null; id?: string };
 
 /** The row to store for `content`, made at `now`. */
 function newNotification(
   content: NotificationContent,
   now: number,
 ): NewNotification {
-  const { expires, ...rest } = content;
+  const { expires, id, ...rest } = content;
   return {
     ...rest,
-    id: newNotificationId(now),
+    id: id ?? newNotificationId(now),
     createdAt: now,
     expiresAt: expires ? expiryInstant(expires, now) : null,
   };

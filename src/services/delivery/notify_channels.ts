@@ -235,6 +235,36 @@ export async function recountExpired(
   await pushCounts(deps, [...users, ...online]);
 }
 
+/**
+ * A notification revised in place (a digest joined): its user's cached
+ * count is a miss, and their streams get a `notification` event with the
+ * same id and the new content — keyed by the revision, so the shard logs
+ * it as a new event rather than dropping it as a repeat — and their count.
+ */
+export async function publishRevision(
+  deps: Deps,
+  r: { notification: StoredNotification; userId: string; revision: number },
+): Promise<void> {
+  const { notification: n, userId } = r;
+  const to: ChannelRef = { kind: "user", name: userId };
+  await deps.cache.invalidate([userId]);
+  const unread = (await countUnreadOf(deps.db, [userId], deps.now()))
+    .get(userId) ?? 0;
+  await deps.channels.publish([
+    {
+      to,
+      event: {
+        event: "notification",
+        data: toView(n, null),
+        key: `${n.id}#${r.revision}`,
+        sentAt: n.createdAt,
+        ...expiring(n),
+      },
+    },
+    { to, event: { event: "count", data: { unread }, ephemeral: true } },
+  ]);
+}
+
 /** Connections the first `count` results (the notification's) reached. */
 function liveOf(results: readonly PublishResult[], count: number): number {
   return results.slice(0, count).reduce((sum, r) => sum + r.delivered, 0);

@@ -489,3 +489,35 @@ export async function isInOutbox(db: Database, id: string): Promise<boolean> {
     .from(fanoutOutbox).where(eq(fanoutOutbox.notificationId, id)).limit(1);
   return rows.length > 0;
 }
+
+/**
+ * A digest's item updated in place (the same id): its new content, made
+ * at `at` — so it lists among the newest — and unread again for its user.
+ * One batch.
+ */
+export async function reviseNotification(
+  db: Database,
+  r: {
+    id: string;
+    userId: string;
+    title: string;
+    body: string;
+    data: Record<string, unknown>;
+    at: number;
+  },
+): Promise<void> {
+  await db.batch([
+    db.update(notifications).set({
+      title: r.title,
+      body: r.body,
+      data: JSON.stringify(r.data),
+      createdAt: r.at,
+    }).where(eq(notifications.id, r.id)),
+    db.update(notificationAudiences).set({ createdAt: r.at })
+      .where(eq(notificationAudiences.notificationId, r.id)),
+    db.delete(notificationReads).where(and(
+      eq(notificationReads.notificationId, r.id),
+      eq(notificationReads.userId, r.userId),
+    )),
+  ]);
+}
