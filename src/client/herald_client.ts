@@ -16,9 +16,9 @@ import {
   type WebSocketLike,
 } from "./socket_source.ts";
 import {
-  notificationId,
   parsePayload,
   type Payload,
+  revisionKey,
   socketUrl,
   streamUrl,
   unreadCount,
@@ -204,8 +204,9 @@ export class HeraldClient {
       count(payload);
     });
     on("notification", (payload) => {
-      const id = notificationId(payload);
-      if (id !== null && this.#recent.seen(id)) return;
+      // A digest's update has the same id: the app replaces its item.
+      const key = revisionKey(payload);
+      if (key !== null && this.#recent.seen(key)) return;
       this.#options.onNotification?.(payload);
     });
     on("count", count);

@@ -29,6 +29,25 @@ export function notificationId(payload: Payload): string | null {
   return null;
 }
 
+/**
+ * What tells a repeat from news: the id, and for a digest's item (updated
+ * in place, the same id) its count too — each update is news, a replayed
+ * one is not.
+ */
+export function revisionKey(payload: Payload): string | null {
+  const id = notificationId(payload);
+  if (id === null) return null;
+  const data = payload.data;
+  const digest = data !== null && typeof data === "object" && "digest" in data
+    ? data.digest
+    : null;
+  const count = digest !== null && typeof digest === "object" &&
+      "count" in digest
+    ? digest.count
+    : null;
+  return typeof count === "number" ? `${id}#${count}` : id;
+}
+
 /** The unread count of a `count` event (`{unread}`), or null. */
 export function unreadCount(payload: Payload): number | null {
   const unread = payload.unread;

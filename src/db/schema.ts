@@ -4,7 +4,9 @@ import {
   primaryKey,
   sqliteTable,
   text,
+  uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
 
 /**
  * One row per user who saved preferences. `data` is what the user chose
@@ -77,9 +79,12 @@ export const notifications = sqliteTable("notifications", {
   // catalogue); null: the catalogue type's `channels.push` decides.
   push: text("push", { enum: ["off", "offline", "always"] }),
   createdAt: integer("created_at").notNull(),
+  /** After this instant the inbox, the count and replay leave it out. */
+  expiresAt: integer("expires_at"),
 }, (t) => [
   // Retention clean-up and daily stats read notifications by age.
   index("notifications_created_idx").on(t.createdAt),
+  index("notifications_expires_idx").on(t.expiresAt),
 ]);
 
 /**
@@ -90,6 +95,8 @@ export const notificationAudiences = sqliteTable("notification_audiences", {
   notificationId: text("notification_id").notNull(),
   audience: text("audience").notNull(),
   createdAt: integer("created_at").notNull(),
+  /** The notification's `expiresAt`, copied so inbox reads need no join. */
+  expiresAt: integer("expires_at"),
 }, (t) => [
   primaryKey({ columns: [t.notificationId, t.audience] }),
   index("audiences_inbox_idx").on(t.audience, t.createdAt, t.notificationId),
@@ -408,4 +415,65 @@ export const pushSubscriptions = sqliteTable("push_subscriptions", {
 }, (t) => [
   index("push_subscriptions_user_idx").on(t.userId, t.lastSeenAt),
   index("push_subscriptions_seen_idx").on(t.lastSeenAt),
+]);
+
+/**
+ * A `deliverAt` send (services/delivery/schedule_send.ts): the notification
+ * to make (`content`, JSON), when it was asked for, and the Idempotency-Key
+ * that made it. `cancelledAt` is set by the cancel that stopped any of its
+ * instants.
+ */
+export const scheduledSends = sqliteTable("scheduled_sends", {
+  id: text("id").primaryKey(),
+  deliverAt: text("deliver_at").notNull(),
+  ifPast: text("if_past", { enum: ["now", "skip", "nextDay"] }).notNull(),
+  content: text("content").notNull(),
+  /** Recipients passed over (`ifPast: "skip"`), a JSON array of user ids. */
+  skipped: text("skipped").notNull(),
+  idempotencyKey: text("idempotency_key").unique(),
+  requestHash: text("request_hash"),
+  cancelledAt: integer("cancelled_at"),
+  createdAt: integer("created_at").notNull(),
+}, (t) => [index("scheduled_sends_created_idx").on(t.createdAt)]);
+
+/**
+ * One instant of a send: its recipients (channel names, JSON) and one
+ * QStash message. `status` moves from `pending` to `sent` (the delivery
+ * claimed it) or `cancelled` by one conditional update each, so a cancel
+ * racing a delivery has exactly one winner. `quiet` is false for an
+ * instant that quiet hours already deferred once.
+ */
+export const scheduledInstants = sqliteTable("scheduled_instants", {
+  sendId: text("send_id").notNull(),
+  key: text("key").notNull(),
+  at: integer("at").notNull(),
+  recipients: text("recipients").notNull(),
+  quiet: integer("quiet", { mode: "boolean" }).notNull(),
+  status: text("status", { enum: ["pending", "sent", "cancelled"] }).notNull(),
+  doneAt: integer("done_at"),
+}, (t) => [primaryKey({ columns: [t.sendId, t.key] })]);
+
+/**
+ * An open or closed digest (services/delivery/digest_notification.ts): the
+ * inbox item posts with the same user, type and key join while it is open
+ * — until `closesAt`, or `max` items. `count` doubles as the version a
+ * join updates from, so two joins at once both land, one after the other.
+ * At most one is open per user, type and key.
+ */
+export const digests = sqliteTable("digests", {
+  id: text("id").primaryKey(),
+  userId: text("user_id").notNull(),
+  type: text("type").notNull(),
+  key: text("key").notNull(),
+  notificationId: text("notification_id").notNull(),
+  count: integer("count").notNull(),
+  /** The first and last ten items, JSON (domain/delivery/digest.ts). */
+  items: text("items").notNull(),
+  status: text("status", { enum: ["open", "closed"] }).notNull(),
+  openedAt: integer("opened_at").notNull(),
+  closesAt: integer("closes_at").notNull(),
+}, (t) => [
+  uniqueIndex("digests_open_idx").on(t.userId, t.type, t.key)
+    .where(sql`status = 'open'`),
+  index("digests_opened_idx").on(t.openedAt),
 ]);

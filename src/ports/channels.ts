@@ -34,6 +34,11 @@ export interface PublishedEvent {
    * user's own audience only; live delivery is not affected).
    */
   sentAt?: number;
+  /**
+   * After this instant (Herald's clock, ms) a resume no longer replays it
+   * (a notification's `expiresAt`). Absent: never expires.
+   */
+  expiresAt?: number;
 }
 
 /** One event for one audience (a user, or every holder of a role or topic). */
@@ -70,6 +75,8 @@ export interface StreamRequest {
   lastEventId: string | null;
   /** Their unread count now, sent in `connected` (null: unknown). */
   unread: number | null;
+  /** Herald's clock now: events expired by then are not replayed. */
+  now: number;
   heartbeatMs: number;
   /**
    * SSE, or the client's WebSocket upgrade request (the port answers it

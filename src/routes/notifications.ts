@@ -22,6 +22,12 @@ import {
 } from "../http/openapi.ts";
 import { serverTiming } from "../http/server_timing.ts";
 import { createNotification } from "../services/delivery/create_notification.ts";
+import { postToDigest } from "../services/delivery/digest_notification.ts";
+import {
+  cancelSend,
+  scheduleSend,
+  viewOf,
+} from "../services/delivery/schedule_send.ts";
 import {
   listNotifications,
   readAllNotifications,
@@ -44,6 +50,11 @@ export const notificationView = z.object({
   data: z.record(z.string(), z.unknown()).nullable(),
   createdAt: z.string().openapi({ format: "date-time" }),
   readAt: z.string().nullable().openapi({ format: "date-time" }),
+  expiresAt: z.string().optional().openapi({
+    format: "date-time",
+    description: "Only on a notification that expires: after it, it " +
+      "leaves the inbox, the unread count and replay.",
+  }),
 }).openapi("Notification");
 
 const unread = z.object({ unread: z.number().int() }).openapi("UnreadCount");
@@ -52,9 +63,33 @@ const sent = z.object({
   notification: notificationView,
   created: z.boolean().openapi({
     description: "False when the Idempotency-Key was already used for " +
-      "this same request: nothing new was made.",
+      "this same request: nothing new was made; with `digestKey`, false " +
+      "when the post joined an open digest (`joined`).",
+  }),
+  joined: z.boolean().optional().openapi({
+    description: "With `digestKey`: true when the post joined an open " +
+      "digest, whose item (the same id) it updated.",
   }),
 });
+
+const scheduledView = z.object({
+  id: z.string().openapi({ example: "sch_mx5cy2zne0eb802c1818466a" }),
+  status: z.enum(["scheduled", "delivering", "delivered", "cancelled"]),
+  deliverAt: z.string().openapi({ example: "2026-12-08T09:00" }),
+  ifPast: z.enum(["now", "skip", "nextDay"]),
+  instants: z.array(z.object({
+    at: z.string().openapi({ format: "date-time" }),
+    recipients: z.array(z.string()).openapi({
+      description: "User ids; a role's or topic's channel (`role:ops`).",
+    }),
+    status: z.enum(["pending", "sent", "cancelled"]),
+  })),
+  skipped: z.array(z.string()).openapi({
+    description: 'Users whose time had passed, with `ifPast: "skip"`.',
+  }),
+}).openapi("ScheduledSend");
+
+const scheduledBody = z.object({ scheduled: scheduledView });
 
 const listQuery = z.strictObject({
   cursor: z.string().min(1).max(200).optional().openapi({
@@ -111,7 +146,13 @@ const send = createRoute({
     "`Idempotency-Key` with the same request again answers the first " +
     "notification with 200; with a different request (a field of the " +
     "validated body differs; key order and spacing do not count) it is a " +
-    "422, `idempotency_key_reused`, and nothing is sent.",
+    "422, `idempotency_key_reused`, and nothing is sent. With `deliverAt` " +
+    "it is scheduled instead (202): a local time (`2026-12-08T09:00`) in " +
+    "each user's own zone, or an instant (with `Z` or an offset) for " +
+    "everybody — the only kind roles and topics take — at most a year " +
+    "ahead; `ifPast` (`now`, `skip`, `nextDay`) for a user whose time " +
+    "has passed. One QStash message per distinct instant; preferences " +
+    "and quiet hours apply when it is delivered.",
   security: adminOnly,
   middleware: [authenticate, requireAdmin, jsonOnly],
   request: {
@@ -125,7 +166,45 @@ const send = createRoute({
   responses: {
     200: json(sent, "The notification this Idempotency-Key already made"),
     201: json(sent, "Created and sent"),
+    202: json(scheduledBody, "Scheduled (with `deliverAt`)"),
     ...errors(400, 401, 403, 413, 415, 422),
+  },
+});
+
+const scheduledParams = z.object({
+  id: z.string().openapi({ param: { name: "id", in: "path" } }),
+});
+
+const showScheduled = createRoute({
+  method: "get",
+  operationId: "getScheduledSend",
+  path: "/v1/notifications/scheduled/{id}",
+  tags,
+  summary: "A scheduled send: its instants and what went out",
+  security: adminOnly,
+  middleware: [authenticate, requireAdmin],
+  request: { params: scheduledParams },
+  responses: {
+    200: json(scheduledBody, "The send"),
+    ...errors(401, 403, 404),
+  },
+});
+
+const cancelScheduled = createRoute({
+  method: "delete",
+  operationId: "cancelScheduledSend",
+  path: "/v1/notifications/scheduled/{id}",
+  tags,
+  summary: "Cancel what a scheduled send has not delivered",
+  description: "Every instant not yet delivered is cancelled; those " +
+    "already out stay `sent` in the answer. Cancelling again answers the " +
+    "same. A send already wholly delivered is a 409 (`details.scheduled`).",
+  security: adminOnly,
+  middleware: [authenticate, requireAdmin],
+  request: { params: scheduledParams },
+  responses: {
+    200: json(scheduledBody, "Cancelled (status `cancelled`)"),
+    ...errors(401, 403, 404, 409),
   },
 });
 
@@ -222,10 +301,42 @@ export const notificationRoutes = openApiRoutes()
         { fields: [{ path: "Idempotency-Key", message: "Invalid key" }] },
       );
     }
+    const input = c.req.valid("json");
+    const { deliverAt } = input;
+    if (deliverAt !== undefined) {
+      const scheduled = await scheduleSend(
+        c.get("deps"),
+        { ...input, deliverAt },
+        header ?? null,
+      );
+      return c.json({ scheduled }, 202);
+    }
+    const { digestKey, userId } = input;
+    if (digestKey !== undefined && userId !== undefined) {
+      if (header !== undefined) {
+        throw new AppError(
+          "validation_failed",
+          '"Idempotency-Key": not taken with digestKey (a repeated post ' +
+            "joins the digest again)",
+          {
+            fields: [{
+              path: "Idempotency-Key",
+              message: "Not with digestKey",
+            }],
+          },
+        );
+      }
+      const posted = await postToDigest(
+        c.get("deps"),
+        { ...input, digestKey, userId },
+        c.get("background"),
+      );
+      return posted.created ? c.json(posted, 201) : c.json(posted, 200);
+    }
     const timing = serverTiming();
     const { notification, created } = await createNotification(
       c.get("deps"),
-      c.req.valid("json"),
+      input,
       header ?? null,
       c.get("background"),
       timing.mark,
@@ -234,6 +345,18 @@ export const notificationRoutes = openApiRoutes()
     return created
       ? c.json({ notification, created }, 201)
       : c.json({ notification, created }, 200);
+  })
+  .openapi(showScheduled, async (c) => {
+    const scheduled = await viewOf(c.get("deps"), c.req.valid("param").id);
+    return c.json({ scheduled }, 200);
+  })
+  .openapi(cancelScheduled, async (c) => {
+    const scheduled = await cancelSend(
+      c.get("deps"),
+      c.req.valid("param").id,
+      c.get("background"),
+    );
+    return c.json({ scheduled }, 200);
   })
   .openapi(list, async (c) => {
     const q = c.req.valid("query");

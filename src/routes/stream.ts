@@ -83,6 +83,7 @@ export const streamRoutes = new Hono<HonoEnv>()
         c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? null,
       ),
       unread,
+      now: deps.now(),
       heartbeatMs: deps.config.heartbeatMs,
       transport: upgrade
         ? { kind: "websocket", upgrade: c.req.raw }

@@ -60,6 +60,12 @@ const notificationType = z.object({
         "switch it on or off in their preferences.",
     }),
   }),
+  digest: z.object({ window: z.string(), max: z.number().int() }).nullable()
+    .openapi({
+      description: "Posts with a `digestKey` join one inbox item per " +
+        "user and key within `window` (1m–24h), up to `max`; its title " +
+        "may use {{digest.count}}.",
+    }),
   version: z.number().int(),
   createdAt: instant,
   updatedAt: instant,

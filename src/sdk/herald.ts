@@ -1,4 +1,4 @@
-import { hc, type InferRequestType } from "hono/client";
+import { hc, type InferRequestType, type InferResponseType } from "hono/client";
 import type { App } from "../app.ts";
 import { z } from "zod";
 import { type ErrorResponse, heraldError } from "./errors.ts";
@@ -38,6 +38,11 @@ export type PreferencesPatch = InferRequestType<
 export type NotificationInput = InferRequestType<
   Api["v1"]["notifications"]["$post"]
 >["json"];
+/** A send's answer: `{notification, created}`, or `{scheduled}` with `deliverAt`. */
+export type SendAnswer = InferResponseType<
+  Api["v1"]["notifications"]["$post"],
+  200 | 201 | 202
+>;
 export type InboxQuery = InferRequestType<
   Users["notifications"]["$get"]
 >["query"];
@@ -100,6 +105,14 @@ export function createHerald(opts: HeraldOptions) {
     return opts.jwtSecret;
   };
 
+  const post = (input: NotificationInput, o: { idempotencyKey?: string }) =>
+    answer<SendAnswer>(api.v1.notifications.$post(
+      { json: input, header: {} },
+      o.idempotencyKey === undefined
+        ? {}
+        : { headers: { "idempotency-key": o.idempotencyKey } },
+    ));
+
   return {
     /** The same SDK with another bearer (e.g. a user's token). */
     withToken: (token: string) => createHerald({ ...opts, token }),
@@ -119,14 +132,33 @@ export function createHerald(opts: HeraldOptions) {
     },
 
     notifications: {
-      /** To `userId`, `roles` or `topic`; the same key answers the first one. */
-      send: (input: NotificationInput, o: { idempotencyKey?: string } = {}) =>
-        answer(api.v1.notifications.$post(
-          { json: input, header: {} },
-          o.idempotencyKey === undefined
-            ? {}
-            : { headers: { "idempotency-key": o.idempotencyKey } },
-        )),
+      /** To `userId`, `userIds`, `roles` or `topic`; the same key answers the first one. */
+      send: async (
+        input: NotificationInput,
+        o: { idempotencyKey?: string } = {},
+      ) => {
+        const body = await post(input, o);
+        if ("notification" in body) return body;
+        throw new Error("A send with deliverAt is scheduled: use schedule()");
+      },
+      /** With `deliverAt`: scheduled, answered with `{scheduled}` (202). */
+      schedule: async (
+        input: NotificationInput & { deliverAt: string },
+        o: { idempotencyKey?: string } = {},
+      ) => {
+        const body = await post(input, o);
+        if ("scheduled" in body) return body;
+        throw new Error("Herald sent at once what was to be scheduled");
+      },
+      /** A `deliverAt` send, and cancelling what it has not delivered. */
+      scheduled: {
+        get: (id: string) =>
+          answer(api.v1.notifications.scheduled[":id"].$get({ param: { id } })),
+        cancel: (id: string) =>
+          answer(
+            api.v1.notifications.scheduled[":id"].$delete({ param: { id } }),
+          ),
+      },
     },
 
     inbox: {

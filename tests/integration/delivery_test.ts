@@ -215,7 +215,8 @@ test("a first attempt that died before its fan-out is finished by the retry, onc
       args: [id, `occ:${user}:taskReminder:${date}T12:00`, now],
     },
     {
-      sql: "insert into notification_audiences values (?, ?, ?)",
+      sql:
+        "insert into notification_audiences (notification_id, audience, created_at) values (?, ?, ?)",
       args: [id, `user:${user}`, now],
     },
     {

@@ -243,7 +243,8 @@ test("cleanup deletes notifications past retention with their audiences and read
       },
       {
         sql:
-          `insert into notification_audiences values (?, 'user:cleanup-user', ?)`,
+          `insert into notification_audiences (notification_id, audience, created_at)
+              values (?, 'user:cleanup-user', ?)`,
         args: [`ntf_old_${i}`, old + i],
       },
       {

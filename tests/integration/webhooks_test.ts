@@ -3,6 +3,7 @@ import { Webhook } from "standardwebhooks";
 import { z } from "zod";
 import { eventually } from "@herald/testing";
 import { read } from "../support/bodies.ts";
+import { heraldNow } from "../support/placement.ts";
 import { advanceClock, qstashDrained } from "../support/qstash.ts";
 import { integrationSuite } from "../support/suite.ts";
 
@@ -411,6 +412,46 @@ test("metrics count events emitted and delivered by type and endpoint", async ()
     text,
     /herald_webhook_events_failed_total\{[^}]*type="webhook.test"/,
   );
+});
+
+test("schedule.sent is emitted when an instant of a deliverAt send is delivered, and when one is cancelled", async () => {
+  const made = await endpoint("sched", ["schedule.sent"]);
+  const now = await heraldNow(suite.stack);
+  const schedule = async (user: string, inMs: number) => {
+    const res = await suite.stack.admin(
+      "/v1/notifications",
+      json("POST", {
+        userId: user,
+        type: "orders.new",
+        title: "Later",
+        deliverAt: new Date(now + inMs).toISOString(),
+      }),
+    );
+    assert.equal(res.status, 202, await res.clone().text());
+    return (await read(
+      res,
+      z.object({ scheduled: z.object({ id: z.string() }) }),
+    ))
+      .scheduled.id;
+  };
+  const sent = await schedule("sched-ada", 3_600_000);
+  const dropped = await schedule("sched-bo", 7_200_000);
+  const res = await suite.stack.admin(
+    `/v1/notifications/scheduled/${dropped}`,
+    { method: "DELETE" },
+  );
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+  await advanceClock(suite.stack, 8_000_000);
+  await qstashDrained(suite.stack);
+  await eventually("both schedule.sent events", () => reached("sched", 2));
+  const events = verified("sched", made.secret)
+    .map((e) => [e.type, e.data.scheduledId, e.data.status, e.data.recipients])
+    .sort((a, b) => String(a[2]).localeCompare(String(b[2])));
+  assert.deepEqual(events, [
+    ["schedule.sent", dropped, "cancelled", 1],
+    ["schedule.sent", sent, "sent", 1],
+  ]);
 });
 
 suite.run();

@@ -58,6 +58,23 @@ export async function fireSchedule(
 }
 
 /**
+ * Sets the QStash dev server's virtual clock — Herald's too, in the test
+ * stack — replaying whatever falls due on the way.
+ */
+export async function setClock(
+  stack: { standIns: { qstashUrl: string } },
+  at: number,
+): Promise<void> {
+  const res = await fetch(`${stack.standIns.qstashUrl}/v2/dev/clock`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${DEV_QSTASH_TOKEN}` },
+    body: JSON.stringify({ set: at }),
+  });
+  if (!res.ok) throw new Error(`set clock: ${res.status} ${await res.text()}`);
+  await res.body?.cancel();
+}
+
+/**
  * Moves the QStash dev server's virtual clock — Herald's clock too, in the
  * test stack — forward, replaying whatever falls due on the way.
  */

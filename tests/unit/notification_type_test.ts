@@ -44,7 +44,29 @@ Deno.test("a type needs only an id, a label, times and a title; the rest has def
     webhook: null,
     critical: false,
     channels: { push: "off" },
+    digest: null,
   });
+});
+
+Deno.test("a type's digest window is one minute to a day, its max 2 to 1,000", () => {
+  for (
+    const digest of [{ window: "10m", max: 50 }, { window: "24h", max: 2 }]
+  ) {
+    assert.ok(typeCreateSchema.safeParse({ ...minimal, digest }).success);
+  }
+  for (
+    const digest of [
+      { window: "30s", max: 50 },
+      { window: "25h", max: 50 },
+      { window: "0m", max: 50 },
+      { window: "10m", max: 1 },
+      { window: "10m" },
+    ]
+  ) {
+    const result = typeCreateSchema.safeParse({ ...minimal, digest });
+    assert.equal(result.success, false, JSON.stringify(digest));
+    assert.equal(issues(result)[0]?.path.split(".")[0], "digest");
+  }
 });
 
 Deno.test("a type id is letters and digits, starting with a letter", () => {

@@ -22,15 +22,22 @@ Deno.test("resolveLimits() refuses a limit that is not a positive integer", () =
   assert.deepEqual(resolveLimits({ retryMs: 0 }).retryMs, 0);
 });
 
-Deno.test("publishInput() serialises the data once and keeps the key and the send time (0 when absent)", () => {
+Deno.test("publishInput() serialises the data once and keeps the key, the send time (0 when absent) and the expiry (null when absent)", () => {
   assert.deepEqual(
-    publishInput({ event: "count", data: { unread: 2 }, key: "k", sentAt: 9 }),
+    publishInput({
+      event: "count",
+      data: { unread: 2 },
+      key: "k",
+      sentAt: 9,
+      expiresAt: 99,
+    }),
     {
       event: "count",
       dataJson: '{"unread":2}',
       key: "k",
       ephemeral: false,
       sentAt: 9,
+      expiresAt: 99,
     },
   );
   assert.deepEqual(
@@ -41,11 +48,17 @@ Deno.test("publishInput() serialises the data once and keeps the key and the sen
       key: null,
       ephemeral: false,
       sentAt: 0,
+      expiresAt: null,
     },
   );
   for (const sentAt of [-1, 1.5, Number.NaN]) {
     assert.throws(
       () => publishInput({ event: "notification", data: {}, sentAt }),
+      AppError,
+    );
+    assert.throws(
+      () =>
+        publishInput({ event: "notification", data: {}, expiresAt: sentAt }),
       AppError,
     );
   }
@@ -70,6 +83,7 @@ const stream = {
   joinedAt: {} as Record<string, number>,
   lastEventId: null,
   unread: null,
+  now: 0,
   heartbeatMs: 15_000,
   transport: { kind: "sse" as const },
 };

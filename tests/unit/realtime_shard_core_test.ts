@@ -27,6 +27,7 @@ const ws = (over: Partial<OpenInput> = {}): OpenInput => ({
   // Held since 0 unless the case says: every audience's whole log.
   since: (over.audiences ?? ["user:a", "role:r"]).map(() => 0),
   cursor: null,
+  now: 0,
   transport: "websocket",
   retryMs: 2000,
   heartbeatMs: 15_000,

@@ -28,7 +28,11 @@ const event = (audience: string, n: number, key: string | null = null) => ({
 });
 /** `log.after()` for audiences each held since 0: everything. */
 const afterIn = (log: ShardLog, afterSeq: number, audiences: string[]) =>
-  log.after(afterSeq, audiences.map((audience) => ({ audience, since: 0 })));
+  log.after(
+    afterSeq,
+    audiences.map((audience) => ({ audience, since: 0 })),
+    0,
+  );
 const seqs = (events: { seq: number }[]) => events.map((e) => e.seq);
 
 for (const [name, make] of logs) {
@@ -53,6 +57,21 @@ for (const [name, make] of logs) {
     done();
   });
 
+  Deno.test(`${name}: an event is replayed until its expiry, never after`, () => {
+    const { log, done } = make();
+    log.append({ ...event("user:a", 1), expiresAt: 5_000 }, 10);
+    log.append(event("user:a", 2), 10);
+    log.append({ ...event("role:r", 3), expiresAt: 9_000 }, 10);
+    const held = [{ audience: "user:a", since: 0 }, {
+      audience: "role:r",
+      since: 0,
+    }];
+    assert.deepEqual(seqs(log.after(0, held, 4_999)), [1, 2, 3]);
+    assert.deepEqual(seqs(log.after(0, held, 5_000)), [2, 3]);
+    assert.deepEqual(seqs(log.after(0, held, 9_000)), [2]);
+    done();
+  });
+
   Deno.test(`${name}: a held audience replays only what was sent to it since it was held`, () => {
     const { log, done } = make();
     // Sent at 1 s, 2 s, … (event n at n × 1,000 ms).
@@ -64,11 +83,11 @@ for (const [name, make] of logs) {
       { audience: "role:r", since: 3_000 },
     ];
     // Joined at 3 s: the role's events from 3 s on, all of the user's own.
-    assert.deepEqual(seqs(log.after(0, held)), [3, 4, 5]);
-    assert.deepEqual(seqs(log.after(3, held)), [4, 5]);
+    assert.deepEqual(seqs(log.after(0, held, 0)), [3, 4, 5]);
+    assert.deepEqual(seqs(log.after(3, held, 0)), [4, 5]);
     // Joined after everything: nothing of the role, whatever the cursor.
     assert.deepEqual(
-      seqs(log.after(0, [{ audience: "role:r", since: 6_000 }])),
+      seqs(log.after(0, [{ audience: "role:r", since: 6_000 }], 0)),
       [],
     );
     done();
@@ -127,11 +146,11 @@ Deno.test("SqliteShardLog adds the send time to a log made before it: old events
   const log = new SqliteShardLog(sql);
   assert.deepEqual(log.append(event("role:r", 2), 10), 2);
   assert.deepEqual(
-    seqs(log.after(0, [{ audience: "role:r", since: 0 }])),
+    seqs(log.after(0, [{ audience: "role:r", since: 0 }], 0)),
     [1, 2],
   );
   assert.deepEqual(
-    seqs(log.after(0, [{ audience: "role:r", since: 1 }])),
+    seqs(log.after(0, [{ audience: "role:r", since: 1 }], 0)),
     [2],
   );
   sql.close();

@@ -60,6 +60,19 @@ export const callbackBodySchema = z.discriminatedUnion("kind", [
     kind: z.literal("scheduler-op"),
     operationId: z.string().min(1),
   }),
+  // One instant of a `deliverAt` send (services/delivery/deliver_scheduled.ts).
+  z.object({
+    kind: z.literal("scheduled-send"),
+    sendId: z.string().min(1),
+    key: z.string().min(1),
+  }),
+  // A notification's expiry came (services/delivery/expire_notification.ts).
+  z.object({
+    kind: z.literal("notification-expiry"),
+    notificationId: z.string().min(1),
+  }),
+  // A digest's window ended (services/delivery/digest_notification.ts).
+  z.object({ kind: z.literal("digest-close"), digestId: z.string().min(1) }),
   // One event for one endpoint (services/webhooks/deliver_webhook.ts).
   z.object({
     kind: z.literal("webhook"),
@@ -97,10 +110,25 @@ export type SlotBody = Extract<CallbackBody, { kind: "slot" | "slot-page" }>;
 export type WebhookBody = Extract<CallbackBody, { kind: "webhook" }>;
 /** A batch of Web Pushes. */
 export type PushBody = Extract<CallbackBody, { kind: "push" }>;
+/** One instant of a `deliverAt` send. */
+export type ScheduledSendBody = Extract<
+  CallbackBody,
+  { kind: "scheduled-send" }
+>;
+/** A notification's expiry. */
+export type ExpiryBody = Extract<CallbackBody, { kind: "notification-expiry" }>;
+/** A digest's window end. */
+export type DigestCloseBody = Extract<CallbackBody, { kind: "digest-close" }>;
 /** The kinds that belong to system jobs and scheduler operations. */
 export type SystemBody = Exclude<
   CallbackBody,
-  OccurrenceBody | SlotBody | WebhookBody | PushBody
+  | OccurrenceBody
+  | SlotBody
+  | WebhookBody
+  | PushBody
+  | ScheduledSendBody
+  | ExpiryBody
+  | DigestCloseBody
 >;
 
 /** The next page of a slot's firing, as a message body. */
@@ -133,4 +161,23 @@ export function deferredBody(o: {
     localDate: o.localDate,
     localTime: o.localTime,
   });
+}
+
+/** The message body that delivers one instant of a send. */
+export function scheduledSendBody(p: { sendId: string; key: string }): string {
+  return JSON.stringify({
+    kind: "scheduled-send",
+    sendId: p.sendId,
+    key: p.key,
+  });
+}
+
+/** The message body due when a notification expires. */
+export function notificationExpiryBody(notificationId: string): string {
+  return JSON.stringify({ kind: "notification-expiry", notificationId });
+}
+
+/** The message body due when a digest's window ends. */
+export function digestCloseBody(digestId: string): string {
+  return JSON.stringify({ kind: "digest-close", digestId });
 }

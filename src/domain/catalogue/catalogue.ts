@@ -1,3 +1,4 @@
+import type { DigestRule } from "../delivery/digest.ts";
 import type { Severity } from "../delivery/notification.ts";
 import type { TypePreference } from "../preferences/preferences.ts";
 import type { Weekday } from "../time/weekday.ts";
@@ -30,6 +31,11 @@ export interface NotificationType {
   critical: boolean;
   /** The operator's default for Web Push (users may switch it on or off). */
   channels: { push: PushPolicy };
+  /**
+   * Posts with a `digestKey` join one inbox item per user and key within
+   * the window, up to `max` (null: no digest).
+   */
+  digest: DigestRule | null;
 }
 
 /** The live catalogue: the operator's types, in the order they were made. */

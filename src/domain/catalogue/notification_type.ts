@@ -1,3 +1,4 @@
+import { digestRuleSchema } from "../delivery/digest.ts";
 import { z } from "zod";
 import type { NotificationType } from "./catalogue.ts";
 import { SEVERITIES } from "../delivery/notification.ts";
@@ -53,6 +54,7 @@ const fields = {
   webhook: z.url({ protocol: /^https?$/ }).nullable(),
   critical: z.boolean(),
   channels: z.strictObject({ push: z.enum(PUSH_POLICIES) }),
+  digest: digestRuleSchema.nullable(),
 };
 
 /** What a definition leaves out takes these defaults. */
@@ -67,6 +69,7 @@ const definitionShape = {
   webhook: fields.webhook.default(null),
   critical: fields.critical.default(false),
   channels: fields.channels.default({ push: "off" }),
+  digest: fields.digest.default(null),
 };
 
 /** A whole definition: `PUT /v1/types/{id}`. */
@@ -91,6 +94,7 @@ export const typePatchSchema = z.strictObject({
   webhook: fields.webhook.optional(),
   critical: fields.critical.optional(),
   channels: fields.channels.optional(),
+  digest: fields.digest.optional(),
 });
 
 export type TypeDefinition = z.output<typeof typeDefinitionSchema>;
@@ -125,6 +129,7 @@ export function definitionOf(type: NotificationType): TypeDefinition {
     webhook: type.webhook,
     critical: type.critical,
     channels: { push: type.channels.push },
+    digest: type.digest,
   };
 }
 

@@ -1,18 +1,25 @@
 import { z } from "zod";
 import type { ChannelRef } from "./channel.ts";
 import { PUSH_POLICIES } from "../push/push_policy.ts";
+import { IF_PAST, parseDeliverAt } from "./deliver_at.ts";
+import { parseExpiry } from "./expiry.ts";
 
 export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
 const name = z.string().trim().min(1).max(200);
 
+/** Users a request can name at once. */
+export const MAX_USER_IDS = 1_000;
+
 /**
- * `POST /v1/notifications`: exactly one target — a user, a list of roles, or
- * a topic — and the content. Unknown fields are refused.
+ * `POST /v1/notifications`: exactly one target — a user, a list of users,
+ * a list of roles, or a topic — and the content; optionally when to
+ * deliver it (deliver_at.ts). Unknown fields are refused.
  */
 export const createNotificationSchema = z.strictObject({
   userId: name.optional(),
+  userIds: z.array(name).min(1).max(MAX_USER_IDS).optional(),
   roles: z.array(name).min(1).max(50).optional(),
   topic: name.optional(),
   type: z.string().trim().min(1).max(100).regex(
@@ -26,14 +33,57 @@ export const createNotificationSchema = z.strictObject({
   // Web Push for an ad hoc type (not in the catalogue); a catalogue type's
   // own `channels.push` decides for it.
   push: z.enum(PUSH_POLICIES).optional(),
+  deliverAt: z.string().max(40).refine((v) => parseDeliverAt(v) !== null, {
+    error: 'Use a local time "2026-12-08T09:00" (each recipient\'s zone) ' +
+      'or an instant with "Z" or an offset ("2026-12-08T09:00:00+01:00")',
+  }).optional(),
+  ifPast: z.enum(IF_PAST).optional(),
+  digestKey: z.string().trim().min(1).max(200).optional(),
+  expiresAt: z.string().max(40).refine((v) => parseExpiry(v) !== null, {
+    error: 'Use a duration from "1m" to "365d" ("8h"; s, m, h, d) or an ' +
+      'instant with "Z" or an offset',
+  }).optional(),
 }).superRefine((input, ctx) => {
-  const targets = [input.userId, input.roles, input.topic]
+  const targets = [input.userId, input.userIds, input.roles, input.topic]
     .filter((t) => t !== undefined).length;
   if (targets !== 1) {
     ctx.addIssue({
       code: "custom",
       path: ["userId"],
-      message: "Give exactly one target: userId, roles or topic",
+      message: "Give exactly one target: userId, userIds, roles or topic",
+    });
+  }
+  if (input.ifPast !== undefined && input.deliverAt === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["ifPast"],
+      message: "ifPast only goes with deliverAt",
+    });
+  }
+  if (
+    input.digestKey !== undefined &&
+    (input.userId === undefined || input.deliverAt !== undefined)
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["digestKey"],
+      message: "A digest is one user's: digestKey goes with userId, " +
+        "without deliverAt",
+    });
+  }
+  const when = input.deliverAt === undefined
+    ? null
+    : parseDeliverAt(input.deliverAt);
+  if (
+    when?.kind === "local" &&
+    (input.roles !== undefined || input.topic !== undefined)
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["deliverAt"],
+      message: "Roles and topics find their members when delivered, so " +
+        'their local times are unknown: use an instant (with "Z" or an ' +
+        "offset) for roles and topics",
     });
   }
 });
@@ -43,6 +93,9 @@ export type CreateNotificationInput = z.output<typeof createNotificationSchema>;
 /** The channels (and inbox audiences) a notification goes to. */
 export function audiencesOf(input: CreateNotificationInput): ChannelRef[] {
   if (input.userId !== undefined) return [{ kind: "user", name: input.userId }];
+  if (input.userIds !== undefined) {
+    return [...new Set(input.userIds)].map((u) => ({ kind: "user", name: u }));
+  }
   if (input.roles !== undefined) {
     return [...new Set(input.roles)].map((role) => ({
       kind: "role",
@@ -62,4 +115,6 @@ export interface NotificationView {
   data: Record<string, unknown> | null;
   createdAt: string;
   readAt: string | null;
+  /** Only on a notification that expires. */
+  expiresAt?: string;
 }

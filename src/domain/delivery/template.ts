@@ -11,6 +11,7 @@ export const PLACEHOLDERS = [
   "timezone",
   "userId",
   "label",
+  "digest.count",
 ] as const;
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9_]+)?)\s*\}\}/g;

@@ -1,9 +1,9 @@
 import { z } from "zod";
 
 /**
- * Every event Herald can send to an endpoint. `schedule.sent` is named now
- * so endpoints may subscribe to it; nothing emits it until one-off sends
- * exist.
+ * Every event Herald can send to an endpoint. `schedule.sent` is an
+ * instant of a `deliverAt` send delivered or cancelled
+ * (services/delivery/deliver_scheduled.ts, schedule_send.ts).
  */
 export const WEBHOOK_EVENT_TYPES = [
   "notification.created",

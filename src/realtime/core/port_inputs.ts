@@ -24,6 +24,7 @@ export interface EventInput {
   key: string | null;
   ephemeral: boolean;
   sentAt: number;
+  expiresAt: number | null;
 }
 
 /** A port-level event, checked and serialised once for the wire. */
@@ -53,8 +54,18 @@ export function publishInput(event: PublishedEvent): EventInput {
       `sentAt must be a time in ms, got "${event.sentAt}"`,
     );
   }
+  const expiresAt = event.expiresAt ?? null;
+  if (
+    expiresAt !== null && (!Number.isSafeInteger(expiresAt) || expiresAt < 0)
+  ) {
+    throw new AppError(
+      "bad_request",
+      `expiresAt must be a time in ms, got "${event.expiresAt}"`,
+    );
+  }
   return {
     sentAt,
+    expiresAt,
     event: event.event,
     // undefined (or a function) serialises to nothing: send null instead.
     dataJson: JSON.stringify(event.data) ?? "null",

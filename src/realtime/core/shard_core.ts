@@ -17,6 +17,8 @@ export interface PublishInput {
   ephemeral: boolean;
   /** When it was sent, Herald's clock (ms): see `HeldAudience`. */
   sentAt: number;
+  /** When a resume stops replaying it (Herald's clock, ms); absent: never. */
+  expiresAt?: number | null;
 }
 
 export interface Published {
@@ -41,6 +43,8 @@ export interface OpenInput {
   heartbeatMs: number;
   /** The user's unread count now, for `connected` (null: unknown). */
   unread: number | null;
+  /** Herald's clock now: what expired by then is not replayed. */
+  now: number;
 }
 
 /**
@@ -123,7 +127,7 @@ export class ShardCore {
       );
     if (plan.kind === "replay") {
       add("connected", connected, cursorAt(log.epoch, plan.afterSeq));
-      for (const event of log.after(plan.afterSeq, held)) {
+      for (const event of log.after(plan.afterSeq, held, input.now)) {
         add(event.event, event.data, cursorAt(log.epoch, event.seq));
       }
     } else if (plan.kind === "reset") {

@@ -16,6 +16,8 @@ export interface NewEvent {
   data: string;
   /** When it was sent, in Herald's clock (ms): see `HeldAudience`. */
   sentAt: number;
+  /** After this (Herald's clock, ms) it is not replayed; absent: never. */
+  expiresAt?: number | null;
 }
 
 /**
@@ -54,9 +56,13 @@ export interface ShardLog {
   trimmedThrough(audiences: readonly string[]): number;
   /**
    * Logged events with seq > afterSeq of each held audience, sent since it
-   * was held, oldest first.
+   * was held and not expired at `now` (Herald's clock), oldest first.
    */
-  after(afterSeq: number, held: readonly HeldAudience[]): LoggedEvent[];
+  after(
+    afterSeq: number,
+    held: readonly HeldAudience[],
+    now: number,
+  ): LoggedEvent[];
 }
 
 /** The in-process log (Deno): per-audience arrays over one counter. */
@@ -66,7 +72,7 @@ export class MemoryShardLog implements ShardLog {
   #size = 0;
   readonly #byAudience = new Map<
     string,
-    (LoggedEvent & { sentAt: number })[]
+    (LoggedEvent & { sentAt: number; expiresAt: number | null })[]
   >();
   readonly #keys = new Map<string, number>();
   readonly #trimmed = new Map<string, number>();
@@ -98,6 +104,7 @@ export class MemoryShardLog implements ShardLog {
       event: event.event,
       data: event.data,
       sentAt: event.sentAt,
+      expiresAt: event.expiresAt ?? null,
     });
     this.#size++;
     if (event.key !== null) {
@@ -132,13 +139,20 @@ export class MemoryShardLog implements ShardLog {
     return through;
   }
 
-  after(afterSeq: number, held: readonly HeldAudience[]): LoggedEvent[] {
+  after(
+    afterSeq: number,
+    held: readonly HeldAudience[],
+    now: number,
+  ): LoggedEvent[] {
     const out: LoggedEvent[] = [];
     for (const { audience, since } of held) {
       const list = this.#byAudience.get(audience) ?? [];
       for (let i = firstAfter(list, afterSeq); i < list.length; i++) {
         const event = list[i];
-        if (event && event.sentAt >= since) {
+        if (
+          event && event.sentAt >= since &&
+          (event.expiresAt === null || event.expiresAt > now)
+        ) {
           out.push({
             seq: event.seq,
             audience: event.audience,

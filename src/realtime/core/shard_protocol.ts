@@ -29,6 +29,8 @@ export const connectionRequest = z.object({
   transport: z.enum(["sse", "websocket"]),
   heartbeatMs: positive,
   unread: count.nullable(),
+  /** Herald's clock now; absent from an older Worker: nothing has expired. */
+  now: count.default(0),
   retryMs: count,
   maxConnections: positive,
 }).refine((r) => r.since.length === r.audiences.length, {
@@ -45,6 +47,8 @@ export const publishRequest = z.object({
     ephemeral: z.boolean(),
     /** Absent from a Worker older than this field: sent before any join. */
     sentAt: count.default(0),
+    /** When a resume stops replaying it; absent or null: never. */
+    expiresAt: count.nullable().default(null),
   })).min(1),
   logSize: positive,
   /** Direct WebSockets silent for 3 of these are closed as they are sent to. */

@@ -75,6 +75,7 @@ export function createInProcessChannels(
         heartbeatMs: req.heartbeatMs,
         retryMs: limits.retryMs,
         unread: req.unread,
+        now: req.now,
       };
       if (req.transport.kind === "websocket") {
         if (!options.upgradeWebSocket) {

@@ -21,6 +21,8 @@ export interface OpenParams {
   heartbeatMs: number;
   retryMs: number;
   unread: number | null;
+  /** Herald's clock now (see ShardCore.open). */
+  now: number;
 }
 
 interface Connection {

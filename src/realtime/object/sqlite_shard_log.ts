@@ -54,6 +54,13 @@ export class SqliteShardLog implements ShardLog {
         "ALTER TABLE herald_events ADD COLUMN sent_at INTEGER NOT NULL DEFAULT 0",
       );
     }
+    // Logs made before events could expire: nothing in them does.
+    const expiry = sql.exec(
+      "SELECT name FROM pragma_table_info('herald_events') WHERE name = 'expires_at'",
+    ).toArray();
+    if (expiry.length === 0) {
+      sql.exec("ALTER TABLE herald_events ADD COLUMN expires_at INTEGER");
+    }
     sql.exec(`CREATE INDEX IF NOT EXISTS herald_events_audience
       ON herald_events (audience, seq)`);
     sql.exec(`CREATE UNIQUE INDEX IF NOT EXISTS herald_events_key
@@ -96,13 +103,14 @@ export class SqliteShardLog implements ShardLog {
   append(event: NewEvent, capacity: number): number {
     const seq = this.#lastSeq + 1;
     this.#sql.exec(
-      "INSERT INTO herald_events (seq, audience, key, event, data, sent_at) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO herald_events (seq, audience, key, event, data, sent_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       seq,
       event.audience,
       event.key,
       event.event,
       event.data,
       event.sentAt,
+      event.expiresAt ?? null,
     );
     this.#lastSeq = seq;
     const count = this.#countOf(event.audience) + 1;
@@ -143,16 +151,22 @@ export class SqliteShardLog implements ShardLog {
     return through === null ? 0 : int(through);
   }
 
-  after(afterSeq: number, held: readonly HeldAudience[]): LoggedEvent[] {
+  after(
+    afterSeq: number,
+    held: readonly HeldAudience[],
+    now: number,
+  ): LoggedEvent[] {
     if (held.length === 0) return [];
     // One index range per audience: (audience, seq > afterSeq), each
-    // filtered by its own join time.
+    // filtered by its own join time, and what has expired left out.
     const terms = held.map(() => "(audience = ? AND seq > ? AND sent_at >= ?)")
       .join(" OR ");
     return this.#sql.exec(
       `SELECT seq, audience, event, data FROM herald_events
-       WHERE ${terms} ORDER BY seq`,
+       WHERE (${terms}) AND (expires_at IS NULL OR expires_at > ?)
+       ORDER BY seq`,
       ...held.flatMap((h) => [h.audience, afterSeq, h.since]),
+      now,
     ).toArray().map((row) => ({
       seq: int(row.seq),
       audience: text(row.audience),

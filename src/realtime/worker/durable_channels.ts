@@ -142,6 +142,7 @@ export function createDurableChannels(
         retryMs: limits.retryMs,
         maxConnections: limits.maxConnections,
         unread: req.unread,
+        now: req.now,
       };
       const headers = new Headers(
         req.transport.kind === "websocket"

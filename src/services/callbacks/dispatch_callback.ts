@@ -4,6 +4,9 @@ import type { SignatureClaims } from "../../http/qstash_signature.ts";
 import type { Logger } from "../../ports/logger.ts";
 import type { SchedulerPort } from "../../ports/scheduler.ts";
 import { deliverOccurrence } from "../delivery/deliver_occurrence.ts";
+import { deliverScheduled } from "../delivery/deliver_scheduled.ts";
+import { expireNotification } from "../delivery/expire_notification.ts";
+import { closeDigest } from "../delivery/digest_notification.ts";
 import { deliverSlotPage } from "../delivery/deliver_slot.ts";
 import { deliverWebhook } from "../webhooks/deliver_webhook.ts";
 import { sendPushes } from "../push/send_pushes.ts";
@@ -51,6 +54,12 @@ export async function dispatchCallback(
       return await deliverWebhook(deps, body, { retried: message.retried });
     case "push":
       return { ...await sendPushes(deps, body) };
+    case "scheduled-send":
+      return await deliverScheduled(deps, body, background);
+    case "digest-close":
+      return await closeDigest(deps, body.digestId);
+    case "notification-expiry":
+      return await expireNotification(deps, body.notificationId, background);
     default:
       return await handleSystemCallback(deps, body, message);
   }

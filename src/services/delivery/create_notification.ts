@@ -6,6 +6,11 @@ import type {
 import { audiencesOf } from "../../domain/delivery/notification.ts";
 import type { AppDeps, Background } from "../../deps.ts";
 import { requestFingerprint } from "../../domain/codecs/request_fingerprint.ts";
+import {
+  type Expiry,
+  expiryInstant,
+  parseExpiry,
+} from "../../domain/delivery/expiry.ts";
 import { AppError } from "../../errors.ts";
 import { validationError } from "../../http/validation.ts";
 import {
@@ -33,7 +38,7 @@ type Deps = Pick<
   | "catalogue"
 >;
 
-function newNotificationId(now: number): string {
+export function newNotificationId(now: number): string {
   // Time-ordered (base36 ms) then random, so ids sort roughly by creation.
   const random = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   return `ntf_${now.toString(36)}${random}`;
@@ -43,6 +48,28 @@ export interface Created {
   notification: NotificationView;
   /** False when the idempotency key was already used: nothing new exists. */
   created: boolean;
+}
+
+/**
+ * What a notification is made of before it is stored: `expires` becomes
+ * its `expiresAt`, counted from the instant it is stored.
+ */
+export type NotificationContent =
+  & Omit<NewNotification, "id" | "createdAt" | "expiresAt">
+  & { expires?: Expiry | null; id?: string };
+
+/** The row to store for `content`, made at `now`. */
+function newNotification(
+  content: NotificationContent,
+  now: number,
+): NewNotification {
+  const { expires, id, ...rest } = content;
+  return {
+    ...rest,
+    id: id ?? newNotificationId(now),
+    createdAt: now,
+    expiresAt: expires ? expiryInstant(expires, now) : null,
+  };
 }
 
 /** Marks the end of a phase of a request (for its Server-Timing). */
@@ -61,7 +88,7 @@ export type MarkPhase = (phase: string) => void;
  */
 export async function storeAndNotify(
   deps: Deps,
-  content: Omit<NewNotification, "id" | "createdAt">,
+  content: NotificationContent,
   audiences: readonly string[],
   background: Background,
   mark: MarkPhase = () => {},
@@ -73,7 +100,7 @@ export async function storeAndNotify(
     : null;
   const result = await insertNotification(
     deps.db,
-    { ...content, id: newNotificationId(now), createdAt: now },
+    newNotification(content, now),
     audiences,
     now + FANOUT_GRACE_MS,
     oneUser,
@@ -90,7 +117,7 @@ export async function storeAndNotify(
 
 /** What a notification for one user is made of before it is stored. */
 export interface ForUser {
-  content: Omit<NewNotification, "id" | "createdAt">;
+  content: NotificationContent;
   userId: string;
 }
 
@@ -109,7 +136,7 @@ export async function storeAndNotifyUsers(
 ): Promise<{ notification: StoredNotification; created: boolean }[]> {
   const now = deps.now();
   const rows: UserNotification[] = items.map(({ content, userId }) => ({
-    notification: { ...content, id: newNotificationId(now), createdAt: now },
+    notification: newNotification(content, now),
     userId,
   }));
   const { created, unread } = await insertUserNotifications(
@@ -169,6 +196,39 @@ export async function finishFanOut(
   return true;
 }
 
+/** A validated request's `expiresAt`, parsed (null: never expires). */
+export function requestExpiry(
+  input: Pick<CreateNotificationInput, "expiresAt">,
+): Expiry | null {
+  if (input.expiresAt === undefined) return null;
+  const expiry = parseExpiry(input.expiresAt);
+  if (!expiry) throw new Error("expiresAt passed validation unparsed");
+  return expiry;
+}
+
+/**
+ * A request's expiry (null: never); a 400 when, for a notification made at
+ * `madeAt`, it is not after `notBefore` (by default, when it is made).
+ */
+export function expiryOf(
+  input: Pick<CreateNotificationInput, "expiresAt">,
+  madeAt: number,
+  notBefore = madeAt,
+): Expiry | null {
+  const expiry = requestExpiry(input);
+  if (expiry === null) return null;
+  const at = expiryInstant(expiry, madeAt);
+  if (at <= notBefore) {
+    throw new AppError(
+      "validation_failed",
+      `"expiresAt": ${new Date(at).toISOString()} is not after the ` +
+        "notification is delivered",
+      { fields: [{ path: "expiresAt", message: "Already past" }] },
+    );
+  }
+  return expiry;
+}
+
 /**
  * `POST /v1/notifications`: create-and-notify for a user, roles or a topic.
  * A reused Idempotency-Key answers the notification it first made only for
@@ -191,6 +251,7 @@ export async function createNotification(
     }]);
   }
   const audiences = audiencesOf(input).map(channelName);
+  const expires = expiryOf(input, deps.now());
   const requestHash = idempotencyKey === null
     ? null
     : await requestFingerprint(input);
@@ -206,6 +267,7 @@ export async function createNotification(
       source: "api",
       idempotencyKey: idempotencyKey === null ? null : `api:${idempotencyKey}`,
       requestHash,
+      expires,
     },
     audiences,
     background,

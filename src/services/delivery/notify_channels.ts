@@ -4,6 +4,7 @@ import type { Addressed, PublishResult } from "../../ports/channels.ts";
 import { notificationEvents } from "../../domain/webhooks/notification_events.ts";
 import { emitEvents } from "../webhooks/emit_event.ts";
 import { type Delivered, queuePushes } from "../push/queue_pushes.ts";
+import { notificationExpiryBody } from "../../domain/callbacks/callback_body.ts";
 import {
   clearOutbox,
   countUnreadOf,
@@ -14,7 +15,8 @@ import {
   toView,
 } from "../../store/notifications/notification_store.ts";
 
-type Deps = Pick<
+/** What fanning a notification out needs. */
+export type FanOutDeps = Pick<
   AppDeps,
   | "db"
   | "cache"
@@ -26,11 +28,14 @@ type Deps = Pick<
   | "metrics"
   | "catalogue"
 >;
+type Deps = FanOutDeps;
 
 /** How long an in-flight fan-out owns its outbox row before the sweep may. */
 export const FANOUT_GRACE_MS = 30_000;
 /** Users counted per query (and their counts published per request). */
 const COUNT_PAGE = 500;
+/** QStash's batch call takes up to 100 messages. */
+const EXPIRY_BATCH = 100;
 
 function parseAudience(audience: string): ChannelRef {
   const colon = audience.indexOf(":");
@@ -72,6 +77,7 @@ export async function fanOut(
       data: view,
       key: n.id,
       sentAt: n.createdAt,
+      ...expiring(n),
     },
   }));
   const [only] = refs;
@@ -114,6 +120,7 @@ export async function fanOut(
     type: n.type,
     audiences: refs.length,
   });
+  background(scheduleExpiries(deps, [n]));
   const users = refs.filter((r) => r.kind === "user").map((r) => r.name);
   const broadcast = refs.filter((r) => r.kind !== "user");
   background((async () => {
@@ -153,6 +160,7 @@ export async function fanOutToUsers(
           data: toView(n, null),
           key: n.id,
           sentAt: n.createdAt,
+          ...expiring(n),
         },
       };
       return unread === null ? [sent] : [sent, {
@@ -192,11 +200,96 @@ export async function fanOutToUsers(
       audiences: 1,
     });
   }
+  background(scheduleExpiries(deps, items.map((i) => i.notification)));
   const uncounted = items.filter((i) => i.unread === null).map((i) => i.userId);
   background((async () => {
     await clearOutbox(deps.db, items.map((i) => i.notification.id));
     await pushCounts(deps, uncounted);
   })());
+}
+
+/** A notification's expiry, for its live event: a resume stops replaying it then. */
+function expiring(n: StoredNotification): { expiresAt?: number } {
+  return n.expiresAt == null ? {} : { expiresAt: n.expiresAt };
+}
+
+/**
+ * One QStash message per expiring notification, due at its expiry
+ * (expire_notification.ts): counts cached or shown until then are
+ * refreshed when it leaves the inbox. Deduplicated by notification, so a
+ * finished half-done fan-out schedules nothing twice. A failure is logged:
+ * cached counts then heal within their TTL.
+ */
+async function scheduleExpiries(
+  deps: Deps,
+  notifications: readonly StoredNotification[],
+): Promise<void> {
+  const expiring = notifications.filter((n) => n.expiresAt != null);
+  try {
+    for (let i = 0; i < expiring.length; i += EXPIRY_BATCH) {
+      await deps.scheduler.publishBatch(
+        expiring.slice(i, i + EXPIRY_BATCH).map((n) => ({
+          destination: deps.config.callbackUrl,
+          body: notificationExpiryBody(n.id),
+          notBefore: n.expiresAt ?? undefined,
+          deduplicationId: `exp-${n.id}`,
+        })),
+      );
+    }
+  } catch {
+    deps.log.warn("expiry.unscheduled", { notifications: expiring.length });
+  }
+}
+
+/**
+ * After a notification expired: every cached count that held it is a
+ * miss (its users' versions moved, its roles' and topics' bumped), and its
+ * users and the members online get their new count.
+ */
+export async function recountExpired(
+  deps: Deps,
+  n: StoredNotification,
+): Promise<void> {
+  const refs = n.audiences.map(parseAudience);
+  const users = refs.filter((r) => r.kind === "user").map((r) => r.name);
+  await Promise.all([
+    deps.cache.invalidate(users),
+    deps.cache.bump(n.audiences.filter((a) => !a.startsWith("user:"))),
+  ]);
+  const online = await deps.channels.online(
+    refs.filter((r) => r.kind !== "user"),
+  );
+  await pushCounts(deps, [...users, ...online]);
+}
+
+/**
+ * A notification revised in place (a digest joined): its user's cached
+ * count is a miss, and their streams get a `notification` event with the
+ * same id and the new content — keyed by the revision, so the shard logs
+ * it as a new event rather than dropping it as a repeat — and their count.
+ */
+export async function publishRevision(
+  deps: Deps,
+  r: { notification: StoredNotification; userId: string; revision: number },
+): Promise<void> {
+  const { notification: n, userId } = r;
+  const to: ChannelRef = { kind: "user", name: userId };
+  await deps.cache.invalidate([userId]);
+  const unread = (await countUnreadOf(deps.db, [userId], deps.now()))
+    .get(userId) ?? 0;
+  await deps.channels.publish([
+    {
+      to,
+      event: {
+        event: "notification",
+        data: toView(n, null),
+        key: `${n.id}#${r.revision}`,
+        sentAt: n.createdAt,
+        ...expiring(n),
+      },
+    },
+    { to, event: { event: "count", data: { unread }, ephemeral: true } },
+  ]);
 }
 
 /** Connections the first `count` results (the notification's) reached. */
@@ -226,6 +319,7 @@ async function pushCounts(deps: Deps, userIds: string[]): Promise<void> {
     const counts = await countUnreadOf(
       deps.db,
       distinct.slice(i, i + COUNT_PAGE),
+      deps.now(),
     );
     await deps.channels.publish(
       [...counts].map(([name, unread]) => ({

@@ -65,6 +65,7 @@ export async function listNotifications(
     unreadOnly: q.unreadOnly,
     before: q.cursor === null ? null : positionOf(q.cursor),
     limit: q.limit,
+    now: deps.now(),
   });
   return {
     items: page.items,

@@ -2,7 +2,7 @@ import type { AppDeps } from "../../deps.ts";
 import { membershipsOf } from "../../store/notifications/membership_store.ts";
 import { countUnread } from "../../store/notifications/notification_store.ts";
 
-type Deps = Pick<AppDeps, "db" | "cache">;
+type Deps = Pick<AppDeps, "db" | "cache" | "now">;
 
 /**
  * Whose inbox, and the role and topic channels they belong to when the
@@ -32,7 +32,7 @@ async function freshCount(deps: Deps, owner: InboxOwner) {
   const { userId } = owner;
   const memberships = await membershipsFor(deps, owner);
   const stamp = await deps.cache.versions([`user:${userId}`, ...memberships]);
-  const count = await countUnread(deps.db, userId);
+  const count = await countUnread(deps.db, userId, deps.now());
   return { count, stamp };
 }
 
@@ -53,7 +53,7 @@ export async function unreadCount(
  * pushes it as a `count` event so no client needs to poll.
  */
 export async function pushUnreadCount(
-  deps: Pick<AppDeps, "db" | "cache" | "channels">,
+  deps: Pick<AppDeps, "db" | "cache" | "channels" | "now">,
   owner: InboxOwner,
 ): Promise<number> {
   const { count, stamp } = await freshCount(deps, owner);

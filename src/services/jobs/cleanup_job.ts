@@ -22,7 +22,9 @@ export interface CleanupResult {
 }
 
 /**
- * The `cleanup` built-in: deletes notifications older than the retention
+ * The `cleanup` built-in: deletes notifications older than the retention,
+ * and those expired (`expiresAt`) over a day ago — nothing shows them any
+ * more; the day keeps them for the `stats` job's count of their day —
  * with their audiences, reads and outbox rows, in bounded batches. Channel
  * replay logs bound themselves; unread-count caches of the affected
  * audiences are invalidated, since an expired unread notification no
@@ -41,7 +43,10 @@ export async function runCleanup(
   );
   let deleted = 0;
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
-    const done = await deleteExpiredNotifications(deps.db, cutoff, BATCH);
+    const done = await deleteExpiredNotifications(deps.db, {
+      createdBefore: cutoff,
+      expiredBefore: deps.now() - DAY_MS,
+    }, BATCH);
     deleted += done.deleted;
     const users = done.audiences.filter((a) => a.startsWith("user:"))
       .map((a) => a.slice("user:".length));

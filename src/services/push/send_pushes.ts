@@ -64,7 +64,11 @@ export async function sendPushes(
   const [subs, notes, unread] = await Promise.all([
     subscriptionsAt(deps.db, body.items.map((i) => i.endpoint)),
     notificationsByIds(deps.db, body.items.map((i) => i.notificationId)),
-    countUnreadOf(deps.db, [...new Set(body.items.map((i) => i.userId))]),
+    countUnreadOf(
+      deps.db,
+      [...new Set(body.items.map((i) => i.userId))],
+      deps.now(),
+    ),
   ]);
   const subAt = new Map(subs.map((s) => [s.endpoint, s]));
   const answers = await inPool(body.items, PUSH_CONCURRENCY, async (item) => {

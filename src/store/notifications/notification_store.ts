@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type {
   NotificationView,
   Severity,
@@ -41,6 +41,8 @@ export interface NewNotification {
    */
   push?: PushPolicy | null;
   createdAt: number;
+  /** After this the inbox, the count and replay leave it out; null: never. */
+  expiresAt?: number | null;
 }
 
 export interface StoredNotification extends NewNotification {
@@ -68,6 +70,7 @@ export async function insertNotification(
   { notification: StoredNotification; created: boolean; unread: number | null }
 > {
   const row = { ...n, data: n.data ? JSON.stringify(n.data) : null };
+  const expiresAt = n.expiresAt ?? null;
   // Audience and outbox rows only follow a notification row that this very
   // batch inserted; a key conflict leaves the batch writing nothing.
   const exists =
@@ -75,8 +78,9 @@ export async function insertNotification(
   const writes = [
     ...audiences.map((audience) =>
       db.run(sql`insert into ${notificationAudiences}
-        (notification_id, audience, created_at)
-        select ${n.id}, ${audience}, ${n.createdAt} where ${exists}`)
+        (notification_id, audience, created_at, expires_at)
+        select ${n.id}, ${audience}, ${n.createdAt}, ${expiresAt}
+        where ${exists}`)
     ),
     db.run(sql`insert into ${fanoutOutbox}
       (notification_id, attempts, next_attempt_at, created_at)
@@ -91,7 +95,7 @@ export async function insertNotification(
     const [first, ...rest] = await db.batch([
       insert,
       ...writes,
-      unreadOfQuery(db, [unreadOf]),
+      unreadOfQuery(db, [unreadOf], n.createdAt),
     ]);
     inserted = first;
     const counted = rest.at(-1);
@@ -144,6 +148,7 @@ export async function insertUserNotifications(
     key: n.idempotencyKey,
     hash: n.requestHash ?? null,
     at: n.createdAt,
+    expires: n.expiresAt ?? null,
     audience: `user:${userId}`,
   })));
   const field = (name: string) => sql.raw(`json_extract(value, '$.${name}')`);
@@ -153,15 +158,18 @@ export async function insertUserNotifications(
   const [, , , created, counted] = await db.batch([
     // "where true" keeps SQLite from reading "on conflict" as a join's.
     db.run(sql`insert into ${notifications} (id, type, title, body,
-        severity, data, source, idempotency_key, request_hash, created_at)
+        severity, data, source, idempotency_key, request_hash, created_at,
+        expires_at)
       select ${field("id")}, ${field("type")}, ${field("title")},
         ${field("body")}, ${field("severity")}, ${field("data")},
-        ${field("source")}, ${field("key")}, ${field("hash")}, ${field("at")}
+        ${field("source")}, ${field("key")}, ${field("hash")}, ${field("at")},
+        ${field("expires")}
       from json_each(${rows}) where true
       on conflict do nothing`),
     db.run(sql`insert into ${notificationAudiences}
-        (notification_id, audience, created_at)
-      select ${field("id")}, ${field("audience")}, ${field("at")}
+        (notification_id, audience, created_at, expires_at)
+      select ${field("id")}, ${field("audience")}, ${field("at")},
+        ${field("expires")}
       from json_each(${rows}) where ${inserted}`),
     db.run(sql`insert into ${fanoutOutbox}
         (notification_id, attempts, next_attempt_at, created_at)
@@ -170,7 +178,7 @@ export async function insertUserNotifications(
     db.all<{ id: string }>(sql`select ${notifications.id} as id
       from ${notifications} where ${notifications.id} in
         (select ${field("id")} from json_each(${rows}))`),
-    unreadOfQuery(db, userIds),
+    unreadOfQuery(db, userIds, items[0]?.notification.createdAt ?? 0),
   ]);
   return {
     created: new Set(created.map((r) => String(r.id))),
@@ -276,12 +284,15 @@ function parseData(data: string | null): Record<string, unknown> | null {
 }
 
 export function toView(
-  n: Pick<
-    NewNotification,
-    "id" | "type" | "title" | "body" | "severity" | "data" | "createdAt"
-  >,
+  n:
+    & Pick<
+      NewNotification,
+      "id" | "type" | "title" | "body" | "severity" | "data" | "createdAt"
+    >
+    & { expiresAt?: number | null },
   readAt: number | null,
 ): NotificationView {
+  const expiresAt = n.expiresAt ?? null;
   return {
     id: n.id,
     type: n.type,
@@ -291,6 +302,9 @@ export function toView(
     data: n.data,
     createdAt: new Date(n.createdAt).toISOString(),
     readAt: readAt === null ? null : new Date(readAt).toISOString(),
+    ...(expiresAt === null
+      ? {}
+      : { expiresAt: new Date(expiresAt).toISOString() }),
   };
 }
 
@@ -312,6 +326,8 @@ export async function listInbox(
     unreadOnly: boolean;
     before: { createdAt: number; id: string } | null;
     limit: number;
+    /** Herald's clock: what has expired by then is left out. */
+    now: number;
   },
 ): Promise<InboxPage> {
   const a = notificationAudiences;
@@ -338,6 +354,7 @@ export async function listInbox(
         )
         : undefined,
       q.unreadOnly ? isNull(r.readAt) : undefined,
+      or(isNull(a.expiresAt), gt(a.expiresAt, q.now)),
     ))
     .orderBy(desc(a.createdAt), desc(a.notificationId))
     .limit(q.limit + 1);
@@ -353,12 +370,13 @@ export async function listInbox(
   };
 }
 
-/** Unread notifications in the user's inbox. */
+/** Unread notifications in the user's inbox, none expired at `now`. */
 export async function countUnread(
   db: Database,
   userId: string,
+  now: number,
 ): Promise<number> {
-  return (await countUnreadOf(db, [userId])).get(userId) ?? 0;
+  return (await countUnreadOf(db, [userId], now)).get(userId) ?? 0;
 }
 
 /**
@@ -369,13 +387,18 @@ export async function countUnread(
 export async function countUnreadOf(
   db: Database,
   userIds: readonly string[],
+  now: number,
 ): Promise<Map<string, number>> {
   if (userIds.length === 0) return new Map();
-  return unreadCounts(userIds, await unreadOfQuery(db, userIds));
+  return unreadCounts(userIds, await unreadOfQuery(db, userIds, now));
 }
 
 /** `countUnreadOf`'s query, to run alone or inside a batch. */
-function unreadOfQuery(db: Database, userIds: readonly string[]) {
+function unreadOfQuery(
+  db: Database,
+  userIds: readonly string[],
+  now: number,
+) {
   const a = notificationAudiences;
   const r = notificationReads;
   return db.all<{ user_id: string; n: number }>(sql`
@@ -388,6 +411,7 @@ function unreadOfQuery(db: Database, userIds: readonly string[]) {
     left join ${r} on ${r.notificationId} = ${a.notificationId}
       and ${r.userId} = held.held_user
     where ${r.readAt} is null
+      and (${a.expiresAt} is null or ${a.expiresAt} > ${now})
     group by held.held_user`);
 }
 
@@ -483,4 +507,36 @@ export async function isInOutbox(db: Database, id: string): Promise<boolean> {
   const rows = await db.select({ id: fanoutOutbox.notificationId })
     .from(fanoutOutbox).where(eq(fanoutOutbox.notificationId, id)).limit(1);
   return rows.length > 0;
+}
+
+/**
+ * A digest's item updated in place (the same id): its new content, made
+ * at `at` — so it lists among the newest — and unread again for its user.
+ * One batch.
+ */
+export async function reviseNotification(
+  db: Database,
+  r: {
+    id: string;
+    userId: string;
+    title: string;
+    body: string;
+    data: Record<string, unknown>;
+    at: number;
+  },
+): Promise<void> {
+  await db.batch([
+    db.update(notifications).set({
+      title: r.title,
+      body: r.body,
+      data: JSON.stringify(r.data),
+      createdAt: r.at,
+    }).where(eq(notifications.id, r.id)),
+    db.update(notificationAudiences).set({ createdAt: r.at })
+      .where(eq(notificationAudiences.notificationId, r.id)),
+    db.delete(notificationReads).where(and(
+      eq(notificationReads.notificationId, r.id),
+      eq(notificationReads.userId, r.userId),
+    )),
+  ]);
 }

@@ -1,4 +1,4 @@
-import { asc, inArray, lt } from "drizzle-orm";
+import { asc, inArray, lt, or } from "drizzle-orm";
 import type { Database } from "../database.ts";
 import { schema } from "../database.ts";
 
@@ -10,17 +10,20 @@ const {
 } = schema;
 
 /**
- * Deletes up to `limit` notifications created before `cutoff`, oldest
- * first, with their audiences, reads and outbox rows, in one batch (one
+ * Deletes up to `limit` notifications created before `cut.createdBefore`
+ * or expired (`expiresAt`) before `cut.expiredBefore`, oldest first, with their audiences, reads and outbox rows, in one batch (one
  * transaction). Returns the audiences they had, for cache invalidation.
  */
 export async function deleteExpiredNotifications(
   db: Database,
-  cutoff: number,
+  cut: { createdBefore: number; expiredBefore: number },
   limit: number,
 ): Promise<{ deleted: number; audiences: string[] }> {
   const rows = await db.select({ id: notifications.id }).from(notifications)
-    .where(lt(notifications.createdAt, cutoff))
+    .where(or(
+      lt(notifications.createdAt, cut.createdBefore),
+      lt(notifications.expiresAt, cut.expiredBefore),
+    ))
     .orderBy(asc(notifications.createdAt)).limit(limit);
   const ids = rows.map((r) => r.id);
   if (ids.length === 0) return { deleted: 0, audiences: [] };

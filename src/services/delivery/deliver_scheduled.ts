@@ -1,0 +1,196 @@
+import type { ScheduledSendBody } from "../../domain/callbacks/callback_body.ts";
+import type { Catalogue } from "../../domain/catalogue/catalogue.ts";
+import {
+  inQuietHours,
+  quietHoursEnd,
+} from "../../domain/schedules/occurrence.ts";
+import { localParts } from "../../domain/time/zoned_time.ts";
+import type { Background } from "../../deps.ts";
+import {
+  addInstant,
+  claimInstant,
+  getScheduledSend,
+  type ScheduledInstant,
+  type SendContent,
+} from "../../store/notifications/scheduled_store.ts";
+import { preferencesOfUsers } from "../../store/preferences/preferences_store.ts";
+import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
+import { emitEvents } from "../webhooks/emit_event.ts";
+import { storeAndNotify, storeAndNotifyUsers } from "./create_notification.ts";
+import type { DeliveryDeps } from "./deliver_occurrence.ts";
+import { scheduledMessage } from "./scheduled_message.ts";
+
+type Deps = DeliveryDeps;
+
+/** What became of one recipient of an instant. */
+type Fate =
+  | { kind: "deliver" }
+  | { kind: "skip" }
+  | { kind: "defer"; until: number };
+
+/**
+ * Delivers one instant of a `deliverAt` send, once: the instant is claimed
+ * first (a cancel that got there first wins, and nothing is delivered),
+ * then each user recipient is checked as any notification is — a user who
+ * switched the type (or everything) off gets nothing, one inside quiet
+ * hours gets it when they end (a new instant of the same send) — and the
+ * rest are stored and sent together, one notification each, keyed by send
+ * and user so a retried message makes nothing twice. A role or topic
+ * instant is one broadcast. `schedule.sent` is emitted by the claim only.
+ */
+export async function deliverScheduled(
+  deps: Deps,
+  body: Pick<ScheduledSendBody, "sendId" | "key">,
+  background: Background,
+): Promise<Record<string, unknown>> {
+  const now = deps.now();
+  const claim = await claimInstant(deps.db, { ...body, now });
+  if (claim.state === "cancelled" || claim.state === "missing") {
+    deps.log.info("schedule.not_delivered", {
+      scheduled: body.sendId,
+      reason: claim.state,
+    });
+    return { status: "skipped", reason: claim.state };
+  }
+  const found = await getScheduledSend(deps.db, body.sendId);
+  if (!found) return { status: "skipped", reason: "missing" };
+  const { content } = found.send;
+  const { instant } = claim;
+  const users = instant.recipients.filter((r) => r.startsWith("user:"))
+    .map((r) => r.slice("user:".length));
+  const broadcast = instant.recipients.filter((r) => !r.startsWith("user:"));
+  const fates = await fatesOf(deps, { users, content, instant, now });
+  // A cancel after this claim stops what quiet hours would have deferred.
+  if (found.send.cancelledAt === null) {
+    await deferQuiet(deps, { sendId: body.sendId, instant, fates, now });
+  }
+  const due = users.filter((u) => fates.get(u)?.kind === "deliver");
+  const notification = {
+    type: content.type,
+    title: content.title,
+    body: content.body,
+    severity: content.severity,
+    data: content.data,
+    source: "api" as const,
+    expires: content.expires,
+  };
+  await Promise.all([
+    storeAndNotifyUsers(
+      deps,
+      due.map((userId) => ({
+        userId,
+        content: {
+          ...notification,
+          idempotencyKey: `sched:${body.sendId}:${userId}`,
+        },
+      })),
+      background,
+    ),
+    broadcast.length === 0 ? null : storeAndNotify(
+      deps,
+      { ...notification, idempotencyKey: `sched:${body.sendId}` },
+      broadcast,
+      background,
+    ),
+  ]);
+  if (claim.state === "claimed") {
+    background(emitEvents(deps, [{
+      type: "schedule.sent",
+      data: {
+        scheduledId: body.sendId,
+        at: new Date(instant.at).toISOString(),
+        status: "sent",
+        recipients: instant.recipients.length,
+      },
+    }]));
+  }
+  const count = (kind: Fate["kind"]) =>
+    [...fates.values()].filter((f) => f.kind === kind).length;
+  return {
+    status: "sent",
+    delivered: due.length + broadcast.length,
+    skipped: count("skip"),
+    deferred: count("defer"),
+  };
+}
+
+/**
+ * Each user's fate by their saved preferences (none saved: delivered). A
+ * critical type is delivered whatever they switched off, and at once.
+ */
+async function fatesOf(
+  deps: Deps,
+  p: {
+    users: readonly string[];
+    content: SendContent;
+    instant: ScheduledInstant;
+    now: number;
+  },
+): Promise<Map<string, Fate>> {
+  const [stored, catalogue] = await Promise.all([
+    preferencesOfUsers(deps.db, p.users),
+    deps.catalogue(),
+  ]);
+  const fates = new Map<string, Fate>(
+    p.users.map((u) => [u, { kind: "deliver" }]),
+  );
+  const critical = isCritical(catalogue, p.content);
+  if (critical) return fates;
+  for (const { userId, data } of stored) {
+    const prefs = decodeStoredPreferences(data, catalogue);
+    if (!prefs.enabled || prefs.types[p.content.type]?.enabled === false) {
+      fates.set(userId, { kind: "skip" });
+      continue;
+    }
+    const quiet = prefs.quietHours;
+    if (!p.instant.quiet || !quiet) continue;
+    const local = localParts(p.now, prefs.timezone);
+    if (!inQuietHours(local.time, quiet)) continue;
+    fates.set(userId, {
+      kind: "defer",
+      until: quietHoursEnd(
+        { localDate: local.date, localTime: local.time },
+        quiet,
+        prefs.timezone,
+      ),
+    });
+  }
+  return fates;
+}
+
+function isCritical(catalogue: Catalogue, content: SendContent): boolean {
+  return catalogue.get(content.type)?.critical === true;
+}
+
+/**
+ * Users inside quiet hours become new instants of the send at each end of
+ * quiet hours (not deferred again), each with its own message. Cancelling
+ * the send cancels them too.
+ */
+async function deferQuiet(
+  deps: Deps,
+  p: {
+    sendId: string;
+    instant: ScheduledInstant;
+    fates: ReadonlyMap<string, Fate>;
+    now: number;
+  },
+): Promise<void> {
+  const byEnd = new Map<number, string[]>();
+  for (const [userId, fate] of p.fates) {
+    if (fate.kind !== "defer") continue;
+    byEnd.set(fate.until, [...byEnd.get(fate.until) ?? [], `user:${userId}`]);
+  }
+  for (const [until, recipients] of byEnd) {
+    const instant = {
+      key: `${p.instant.key}.q${until.toString(36)}`,
+      at: until,
+      recipients,
+      quiet: false,
+    };
+    await addInstant(deps.db, p.sendId, instant);
+    await deps.scheduler.publishMessage(
+      scheduledMessage(deps, { sendId: p.sendId, instant, now: p.now }),
+    );
+  }
+}

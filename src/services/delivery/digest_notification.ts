@@ -1,0 +1,205 @@
+import type { NotificationType } from "../../domain/catalogue/catalogue.ts";
+import {
+  type DigestItem,
+  type DigestState,
+  joinDigest,
+  windowMs,
+} from "../../domain/delivery/digest.ts";
+import type { CreateNotificationInput } from "../../domain/delivery/notification.ts";
+import { renderTemplate } from "../../domain/delivery/template.ts";
+import type { AppDeps, Background } from "../../deps.ts";
+import { AppError } from "../../errors.ts";
+import {
+  closeDigestRow,
+  type Digest,
+  findOpenDigest,
+  insertDigest,
+  updateDigest,
+} from "../../store/notifications/digest_store.ts";
+import {
+  getNotification,
+  reviseNotification,
+  toView,
+} from "../../store/notifications/notification_store.ts";
+import { digestCloseBody } from "../../domain/callbacks/callback_body.ts";
+import {
+  type Created,
+  newNotificationId,
+  requestExpiry,
+  storeAndNotify,
+} from "./create_notification.ts";
+import { type FanOutDeps, publishRevision } from "./notify_channels.ts";
+
+type Deps = FanOutDeps & Pick<AppDeps, "catalogue">;
+
+/** Joins that lost a race to another join read the digest again, this often. */
+const ATTEMPTS = 5;
+
+/** A post with a `digestKey`: one user's, for a type with a digest. */
+export type DigestInput = CreateNotificationInput & {
+  userId: string;
+  digestKey: string;
+};
+
+/**
+ * `POST /v1/notifications` with a `digestKey`: the first post of a user,
+ * type and key opens a digest and creates its inbox item at once; later
+ * ones inside the type's window join it — the same item updated in place
+ * (`data.digest`: count and the first and last ten items; title from the
+ * type's template, which may say `{{digest.count}}`), unread again, sent
+ * to live streams with the same id. `max` items close it early; the
+ * window's end closes it by a QStash message (`closeDigest`).
+ */
+export async function postToDigest(
+  deps: Deps,
+  input: DigestInput,
+  background: Background,
+): Promise<Created & { joined: boolean }> {
+  const type = (await deps.catalogue()).get(input.type);
+  const rule = type?.digest;
+  const window = rule ? windowMs(rule.window) : null;
+  if (!type || !rule || window === null) {
+    throw new AppError(
+      "validation_failed",
+      `"digestKey": type "${input.type}" has no digest in the catalogue`,
+      { fields: [{ path: "digestKey", message: "The type has no digest" }] },
+    );
+  }
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const now = deps.now();
+    const item: DigestItem = {
+      title: input.title,
+      body: input.body,
+      data: input.data ?? null,
+      createdAt: new Date(now).toISOString(),
+    };
+    const key = { userId: input.userId, type: type.id, key: input.digestKey };
+    const open = await findOpenDigest(deps.db, { ...key, now });
+    if (open) {
+      const state = joinDigest(open, item);
+      const close = state.count >= rule.max;
+      const won = await updateDigest(deps.db, {
+        id: open.id,
+        fromCount: open.count,
+        count: state.count,
+        items: state.items,
+        close,
+      });
+      if (!won) continue;
+      const revised = await revise(deps, { digest: open, state, type, input });
+      if (close) digestClosed(deps, { ...open, ...state });
+      return { notification: revised, created: false, joined: true };
+    }
+    const digest: Digest = {
+      id: `dig_${newNotificationId(now).slice(4)}`,
+      ...key,
+      notificationId: newNotificationId(now),
+      count: 1,
+      items: [item],
+      status: "open",
+      openedAt: now,
+      closesAt: now + window,
+    };
+    if (!(await insertDigest(deps.db, digest))) continue;
+    const content = contentOf(type, input, digest);
+    const { notification } = await storeAndNotify(
+      deps,
+      {
+        ...content,
+        id: digest.notificationId,
+        type: type.id,
+        severity: input.severity,
+        source: "api",
+        idempotencyKey: null,
+        expires: requestExpiry(input),
+      },
+      [`user:${input.userId}`],
+      background,
+    );
+    await deps.scheduler.publishMessage({
+      destination: deps.config.callbackUrl,
+      body: digestCloseBody(digest.id),
+      notBefore: digest.closesAt,
+      deduplicationId: `dig-${digest.id}`,
+    });
+    return {
+      notification: toView(notification, null),
+      created: true,
+      joined: false,
+    };
+  }
+  throw new AppError(
+    "conflict",
+    "The digest changed too often while joining it; retry",
+  );
+}
+
+/** The digest item's content: the type's templates over the latest post. */
+function contentOf(
+  type: NotificationType,
+  input: CreateNotificationInput,
+  state: DigestState,
+): { title: string; body: string; data: Record<string, unknown> } {
+  const vars = {
+    label: type.label,
+    userId: input.userId ?? "",
+    "digest.count": String(state.count),
+  };
+  const data = input.data ?? {};
+  return {
+    title: renderTemplate(type.template.title, vars, data),
+    body: renderTemplate(type.template.body, vars, data),
+    data: { ...data, digest: { count: state.count, items: state.items } },
+  };
+}
+
+async function revise(
+  deps: Deps,
+  r: {
+    digest: Digest;
+    state: DigestState;
+    type: NotificationType;
+    input: DigestInput;
+  },
+) {
+  const content = contentOf(r.type, r.input, r.state);
+  await reviseNotification(deps.db, {
+    id: r.digest.notificationId,
+    userId: r.digest.userId,
+    ...content,
+    at: deps.now(),
+  });
+  const stored = await getNotification(deps.db, r.digest.notificationId);
+  if (!stored) throw new Error("A digest's notification is missing");
+  await publishRevision(deps, {
+    notification: stored,
+    userId: r.digest.userId,
+    revision: r.state.count,
+  });
+  return toView(stored, null);
+}
+
+/** The window of a digest ended (its QStash message): it closes. */
+export async function closeDigest(
+  deps: Deps,
+  digestId: string,
+): Promise<Record<string, unknown>> {
+  const closed = await closeDigestRow(deps.db, digestId);
+  if (!closed) return { status: "skipped", reason: "already closed" };
+  digestClosed(deps, closed);
+  return { status: "closed", count: closed.count };
+}
+
+/**
+ * A digest is complete — its window ended, or `max` items closed it: the
+ * one moment to tell the user about the whole of it at once. The push
+ * channel sends its single push ("30 new comments") from here, not per
+ * item.
+ */
+function digestClosed(deps: Deps, digest: Digest): void {
+  deps.log.info("digest.closed", {
+    digest: digest.id,
+    notification: digest.notificationId,
+    count: digest.count,
+  });
+}

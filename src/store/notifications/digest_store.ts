@@ -1,0 +1,94 @@
+import { and, eq, gt } from "drizzle-orm";
+import { z } from "zod";
+import {
+  type DigestItem,
+  digestItemSchema,
+} from "../../domain/delivery/digest.ts";
+import type { Database } from "../database.ts";
+import { schema } from "../database.ts";
+
+const { digests } = schema;
+const itemList = z.array(digestItemSchema);
+
+export interface Digest {
+  id: string;
+  userId: string;
+  type: string;
+  key: string;
+  notificationId: string;
+  count: number;
+  items: DigestItem[];
+  status: "open" | "closed";
+  openedAt: number;
+  closesAt: number;
+}
+
+function toDigest(row: typeof digests.$inferSelect): Digest {
+  return { ...row, items: itemList.parse(JSON.parse(row.items)) };
+}
+
+/** The open digest of a user, type and key whose window has not closed. */
+export async function findOpenDigest(
+  db: Database,
+  q: { userId: string; type: string; key: string; now: number },
+): Promise<Digest | null> {
+  const rows = await db.select().from(digests).where(and(
+    eq(digests.userId, q.userId),
+    eq(digests.type, q.type),
+    eq(digests.key, q.key),
+    eq(digests.status, "open"),
+    gt(digests.closesAt, q.now),
+  )).limit(1);
+  return rows[0] ? toDigest(rows[0]) : null;
+}
+
+/**
+ * Opens a digest. False when another is open for the same user, type and
+ * key (its unique index): the caller joins that one instead.
+ */
+export async function insertDigest(
+  db: Database,
+  digest: Digest,
+): Promise<boolean> {
+  const result = await db.insert(digests)
+    .values({ ...digest, items: JSON.stringify(digest.items) })
+    .onConflictDoNothing();
+  return result.rowsAffected === 1;
+}
+
+/**
+ * Stores a join made from the digest as it stood at `fromCount`; false
+ * when another join (or a close) got there first: read it again.
+ */
+export async function updateDigest(
+  db: Database,
+  u: {
+    id: string;
+    fromCount: number;
+    count: number;
+    items: readonly DigestItem[];
+    close: boolean;
+  },
+): Promise<boolean> {
+  const rows = await db.update(digests).set({
+    count: u.count,
+    items: JSON.stringify(u.items),
+    ...(u.close ? { status: "closed" as const } : {}),
+  }).where(and(
+    eq(digests.id, u.id),
+    eq(digests.count, u.fromCount),
+    eq(digests.status, "open"),
+  )).returning({ id: digests.id });
+  return rows.length === 1;
+}
+
+/** Closes an open digest (its window ended); null when it was not open. */
+export async function closeDigestRow(
+  db: Database,
+  id: string,
+): Promise<Digest | null> {
+  const rows = await db.update(digests).set({ status: "closed" })
+    .where(and(eq(digests.id, id), eq(digests.status, "open")))
+    .returning();
+  return rows[0] ? toDigest(rows[0]) : null;
+}

@@ -1,0 +1,196 @@
+import assert from "node:assert/strict";
+import { z } from "zod";
+import { errorBody, read } from "../support/bodies.ts";
+import { heraldNow } from "../support/placement.ts";
+import { setClock as setQStashClock } from "../support/qstash.ts";
+import { SseStream } from "../support/sse.ts";
+import { integrationSuite } from "../support/suite.ts";
+
+/**
+ * Digests: posts with the same user, type and `digestKey` inside the
+ * type's window join one inbox item, updated in place.
+ */
+const suite = integrationSuite("digests: a burst as one item");
+const { test } = suite;
+const setClock = (at: number) => setQStashClock(suite.stack, at);
+
+const MINUTE = 60_000;
+
+const item = z.object({
+  id: z.string(),
+  title: z.string(),
+  readAt: z.string().nullable(),
+  data: z.object({
+    digest: z.object({
+      count: z.number(),
+      items: z.array(z.object({ title: z.string() })),
+    }),
+  }).passthrough(),
+});
+const posted = z.object({
+  notification: item,
+  created: z.boolean(),
+  joined: z.boolean(),
+});
+const page = z.object({ items: z.array(item) });
+const unread = z.object({ unread: z.number() });
+
+let n = 0;
+const newUser = () => `dig-${++n}`;
+
+async function makeType(id: string, digest: unknown) {
+  const res = await suite.stack.admin("/v1/types", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      id,
+      label: "Comments",
+      enabled: false,
+      times: ["09:00"],
+      template: { title: "{{digest.count}} new comments", body: "On 42" },
+      digest,
+    }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  await res.body?.cancel();
+}
+
+function post(body: Record<string, unknown>, headers = {}) {
+  return suite.stack.admin("/v1/notifications", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+async function comment(user: string, type: string, i: number) {
+  const res = await post({
+    userId: user,
+    type,
+    title: `comment ${i}`,
+    digestKey: "comments:42",
+  });
+  assert.ok(res.status === 201 || res.status === 200, await res.clone().text());
+  return await read(res, posted);
+}
+
+async function inboxOf(user: string) {
+  const items = (await read(
+    await suite.stack.admin(`/v1/users/${user}/notifications`),
+    page,
+  )).items;
+  const count = (await read(
+    await suite.stack.admin(`/v1/users/${user}/notifications/count`),
+    unread,
+  )).unread;
+  return { items, count };
+}
+
+test("setup: digest types", async () => {
+  await makeType("comments", { window: "10m", max: 50 });
+  await makeType("plain", null);
+});
+
+test("30 posts in the window are one inbox item with count 30, unread counted once, updated live 30 times", async () => {
+  const user = newUser();
+  const stream = await SseStream.open(`${suite.stack.url}/v1/stream`, {
+    headers: {
+      authorization: `Bearer ${await suite.stack.userToken(user)}`,
+    },
+  });
+  try {
+    assert.equal((await stream.next()).event, "connected");
+    const answers = [];
+    for (let i = 1; i <= 30; i++) {
+      answers.push(await comment(user, "comments", i));
+    }
+    assert.deepEqual(
+      answers.map((a) => a.joined),
+      [false, ...Array(29).fill(true)],
+    );
+    const ids = new Set(answers.map((a) => a.notification.id));
+    assert.equal(ids.size, 1, "one item");
+    const { items, count } = await inboxOf(user);
+    assert.equal(items.length, 1);
+    assert.equal(count, 1);
+    const [only] = items;
+    assert.equal(only?.title, "30 new comments");
+    assert.equal(only?.data.digest.count, 30);
+    assert.deepEqual(
+      only?.data.digest.items.map((i) => i.title),
+      [
+        ...Array.from({ length: 10 }, (_, i) => `comment ${i + 1}`),
+        ...Array.from({ length: 10 }, (_, i) => `comment ${i + 21}`),
+      ],
+    );
+    const live: { id: string; count: number }[] = [];
+    while (live.length < 30) {
+      const events = await stream.until("notification");
+      const data = item.parse(JSON.parse(events.at(-1)?.data ?? "{}"));
+      live.push({ id: data.id, count: data.data.digest.count });
+    }
+    assert.deepEqual(
+      live,
+      Array.from({ length: 30 }, (_, i) => ({ id: [...ids][0], count: i + 1 })),
+    );
+  } finally {
+    await stream.close();
+  }
+});
+
+test("a digest item read and joined again is unread again", async () => {
+  const user = newUser();
+  const first = await comment(user, "comments", 1);
+  const read1 = await suite.stack.admin(
+    `/v1/users/${user}/notifications/${first.notification.id}/read`,
+    { method: "POST" },
+  );
+  assert.equal(read1.status, 200);
+  await read1.body?.cancel();
+  assert.equal((await inboxOf(user)).count, 0);
+  await comment(user, "comments", 2);
+  const { items, count } = await inboxOf(user);
+  assert.equal(count, 1);
+  assert.equal(items[0]?.readAt, null);
+  assert.equal(items[0]?.title, "2 new comments");
+});
+
+test("60 posts with max 50 are two items: 50 and 10", async () => {
+  const user = newUser();
+  for (let i = 1; i <= 60; i++) await comment(user, "comments", i);
+  const { items, count } = await inboxOf(user);
+  assert.deepEqual(items.map((i) => i.data.digest.count), [10, 50]);
+  assert.equal(count, 2);
+});
+
+test("after the window closes the next post starts a new item", async () => {
+  const user = newUser();
+  const first = await comment(user, "comments", 1);
+  await comment(user, "comments", 2);
+  await setClock((await heraldNow(suite.stack)) + 10 * MINUTE + 1_000);
+  const later = await comment(user, "comments", 3);
+  assert.equal(later.created, true);
+  assert.notEqual(later.notification.id, first.notification.id);
+  const { items } = await inboxOf(user);
+  assert.deepEqual(items.map((i) => i.data.digest.count), [1, 2]);
+});
+
+test("refused: digestKey for a type with no digest, for roles, with an Idempotency-Key", async () => {
+  const cases: [Record<string, unknown>, Record<string, string>][] = [
+    [{ userId: "u", type: "plain", title: "x", digestKey: "k" }, {}],
+    [{ userId: "u", type: "nope", title: "x", digestKey: "k" }, {}],
+    [{ roles: ["ops"], type: "comments", title: "x", digestKey: "k" }, {}],
+    [
+      { userId: "u", type: "comments", title: "x", digestKey: "k" },
+      { "idempotency-key": "once" },
+    ],
+  ];
+  for (const [body, headers] of cases) {
+    const res = await post(body, headers);
+    assert.equal(res.status, 400, JSON.stringify(body));
+    const { error } = errorBody.parse(await res.json());
+    assert.match(error.message, /digest|Idempotency/i);
+  }
+});
+
+suite.run();
