@@ -10,7 +10,9 @@ import { fileURLToPath } from "node:url";
  * - `<herald-inbox>` (`herald_inbox.ts`, client included) →
  *   `HERALD_INBOX_JS` in `herald_inbox.bundle.ts`;
  * - the service worker (`herald_sw.ts`) as one classic script (so
- *   `importScripts()` can load it) → `HERALD_SW_JS` in `herald_sw.bundle.ts`.
+ *   `importScripts()` can load it) → `HERALD_SW_JS` in `herald_sw.bundle.ts`;
+ * - the operator console's script (`src/console/app/main.ts`) →
+ *   `CONSOLE_JS` in `src/console/console.bundle.ts`, served at `/console/app.js`.
  *
  * The bundles are committed, so neither the Worker build nor Deno Deploy
  * needs esbuild; `tests/unit/realtime_client_bundle_test.ts` fails when
@@ -26,6 +28,8 @@ interface Bundle {
 
 const src = (file: string) =>
   fileURLToPath(new URL(`../src/client/${file}`, import.meta.url));
+const consoleSrc = (file: string) =>
+  fileURLToPath(new URL(`../src/console/${file}`, import.meta.url));
 
 export const CLIENT_BUNDLE: Bundle = {
   entry: src("herald_client.ts"),
@@ -51,10 +55,19 @@ export const SW_BUNDLE: Bundle = {
   what: "The service worker as one classic script, served by the Worker as JS.",
 };
 
+export const CONSOLE_BUNDLE: Bundle = {
+  entry: consoleSrc("app/main.ts"),
+  path: consoleSrc("console.bundle.ts"),
+  format: "esm",
+  constant: "CONSOLE_JS",
+  what: "The operator console's script as one ES module.",
+};
+
 export const BUNDLES: readonly Bundle[] = [
   CLIENT_BUNDLE,
   INBOX_BUNDLE,
   SW_BUNDLE,
+  CONSOLE_BUNDLE,
 ];
 
 /**

@@ -27,6 +27,7 @@ import {
 } from "./http/openapi.ts";
 import { streamRoutes } from "./routes/stream.ts";
 import { typeRoutes } from "./routes/types.ts";
+import { upcomingRoutes } from "./routes/upcoming.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
 /** What `/openapi.json` says about Herald before its routes. */
@@ -120,6 +121,7 @@ export function createApp(source: DepsSource) {
   const api = app
     .route("/", healthRoutes)
     .route("/", preferencesRoutes)
+    .route("/", upcomingRoutes)
     .route("/", notificationRoutes)
     .route("/", streamRoutes)
     .route("/", realtimeRoutes)

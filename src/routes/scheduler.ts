@@ -10,6 +10,7 @@ import { activeUserCount, statsByDay } from "../services/ops/usage.ts";
 import { allDrift, userDrift } from "../services/control/drift_report.ts";
 import { forceReconcile } from "../services/control/force_reconcile.ts";
 import { schedulerStatus } from "../services/control/scheduler_status.ts";
+import { slotLoad } from "../services/control/slot_load.ts";
 import { readOperation } from "../services/control/operation_view.ts";
 import {
   DEFAULT_OPERATION_OPTIONS,
@@ -139,6 +140,34 @@ const drift = createRoute({
   },
 });
 
+const slotLoadBody = z.object({
+  placement: z.enum(["slots", "per-user"]),
+  running: z.boolean(),
+  slots: z.array(z.object({
+    slot: z.string().openapi({ example: "1330", description: "UTC HHMM." }),
+    members: z.number().int().openapi({
+      description: "Slot members (shared slots), or per-user schedules " +
+        "whose next run falls in that minute.",
+    }),
+    paused: z.boolean(),
+  })).openapi({ description: "Busy minutes only, in order." }),
+  checkedAt: z.string().openapi({ format: "date-time" }),
+}).openapi("SlotLoad");
+
+const slots = createRoute({
+  method: "get",
+  operationId: "slotLoad",
+  path: "/v1/scheduler/slots",
+  summary: "How busy each UTC minute of the day is",
+  description: "From the ledger and slot members, not QStash: members " +
+    "per slot and whether it is paused (the console's heat map).",
+  ...admin,
+  responses: {
+    200: json(slotLoadBody, "Busy minutes"),
+    ...errors(401, 403),
+  },
+});
+
 const schedulerHealth = createRoute({
   method: "get",
   operationId: "schedulerHealth",
@@ -224,6 +253,7 @@ export const schedulerRoutes = openApiRoutes()
     operationRoute("restart"),
     (c) => operate(c, "restart", c.req.valid("query")),
   )
+  .openapi(slots, async (c) => c.json(await slotLoad(c.get("deps")), 200))
   .openapi(operation, async (c) => {
     const operation = await readOperation(
       c.get("deps"),

@@ -56,7 +56,7 @@ for (const transport of ["sse", "websocket"] as const) {
         page.on("pageerror", (e) => errors.push(e.message));
 
         const user = `e2e-ada-${transport}`;
-        await page.goto(`${stack.url}/console`);
+        await page.goto(`${stack.url}/console/live`);
         await page.selectOption("#transport", transport);
         await page.fill("#token", await stack.userToken(user));
         await page.click("#connect");

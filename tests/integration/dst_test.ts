@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { createClient } from "@libsql/client/web";
-import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { nextGapFor } from "../../src/domain/time/dst_gap.ts";
 import { scheduleIdFor } from "../../src/domain/schedules/schedule_plan.ts";
 import { fireSchedule } from "../support/qstash.ts";
-import { heraldNow, userJobs } from "../support/placement.ts";
+import { heraldNow, setDevClock, userJobs } from "../support/placement.ts";
 import { integrationSuite } from "../support/suite.ts";
 
 /**
@@ -23,15 +22,7 @@ const suite = integrationSuite("daylight saving changes", {
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-async function setClock(at: number) {
-  const res = await fetch(`${suite.stack.standIns.qstashUrl}/v2/dev/clock`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${DEV_QSTASH_TOKEN}` },
-    body: JSON.stringify({ set: at }),
-  });
-  assert.equal(res.status, 200, await res.clone().text());
-  await res.body?.cancel();
-}
+const setClock = (at: number) => setDevClock(suite.stack, at);
 
 /** A 02:30 Paris reminder on Sundays only (the changes fall on Sundays). */
 async function saveSundayReminder(user: string): Promise<void> {

@@ -14,6 +14,8 @@ const { test } = suite;
  */
 const NOT_API = new Set([
   "GET /console",
+  "GET /console/app.js",
+  "GET /console/live",
   "GET /console/herald-client.js",
   "GET /docs",
   "POST /v1/dev/clock",

@@ -29,6 +29,17 @@ export async function heraldNow(stack: TestStack): Promise<number> {
   return z.object({ now: z.number() }).parse(await res.json()).now;
 }
 
+/** Sets the dev clock (Herald's too); QStash fires what falls due on the way. */
+export async function setDevClock(stack: TestStack, at: number): Promise<void> {
+  const res = await fetch(`${stack.standIns.qstashUrl}/v2/dev/clock`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${DEV_QSTASH_TOKEN}` },
+    body: JSON.stringify({ set: at }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  await res.body?.cancel();
+}
+
 /** One user's jobs, by id, from `GET /v1/scheduler/status?userId=`. */
 export async function userJobs(
   stack: TestStack,

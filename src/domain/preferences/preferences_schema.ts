@@ -286,7 +286,12 @@ export function checkTypes(
         path: ["types", id, "enabled"],
         message: `${quote(id)} is critical: it cannot be switched off`,
       });
-    } else if (type.critical && value.channels?.push === false) {
+    } else if (
+      // A critical type whose policy pushes cannot be switched off; one
+      // whose policy is "off" reads false, and saying so again is no change.
+      type.critical && type.channels.push !== "off" &&
+      value.channels?.push === false
+    ) {
       issues.push({
         path: ["types", id, "channels", "push"],
         message: `${quote(id)} is critical: its push cannot be switched off`,

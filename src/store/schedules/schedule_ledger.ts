@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import type { HeldWithPause } from "../../domain/schedules/drift.ts";
 import type { DesiredJobSchedule } from "../../domain/jobs/job_schedule.ts";
 import type { DesiredSchedule } from "../../domain/schedules/schedule_plan.ts";
@@ -231,4 +231,12 @@ export async function forgetUnownedLedgerRows(db: Database): Promise<number> {
         where 'herald.j.' || ${jobs.id} = ${schedules.id})`),
   ]);
   return users.rowsAffected + jobRows.rowsAffected;
+}
+
+/** Every per-user schedule's cron and pause, for the slots' load. */
+export async function userScheduleTimings(
+  db: Database,
+): Promise<{ cron: string; paused: boolean }[]> {
+  return await db.select({ cron: schedules.cron, paused: schedules.paused })
+    .from(schedules).where(isNotNull(schedules.userId));
 }

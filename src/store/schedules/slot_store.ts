@@ -315,3 +315,14 @@ export async function slotFailuresOf(
     eq(slotFailures.firedAt, firedAt),
   ));
 }
+
+/** Members per slot, for the slots' load (console heat map). */
+export async function membersBySlot(
+  db: Database,
+): Promise<{ slot: string; members: number }[]> {
+  const rows = await db.select({
+    slot: slotMembers.slot,
+    members: sql<number>`count(*)`,
+  }).from(slotMembers).groupBy(slotMembers.slot);
+  return rows.map((r) => ({ slot: r.slot, members: Number(r.members) }));
+}

@@ -1,17 +1,17 @@
 /**
- * The live console: connect as a user with a token over SSE or WebSocket,
+ * The console's Live page: connect as a user with a token over SSE or WebSocket,
  * watch the connection state, the unread badge and notifications arriving,
  * mark them read, send a test notification (with the admin key), and turn
  * Web Push on for this device. It uses the same browser client apps embed
  * (`/console/herald-client.js`) and Herald's service worker, and shows the
  * drop-in `<herald-inbox>` bell (`/client/herald-inbox.js`).
  */
-export const CONSOLE_HTML = `<!doctype html>
+export const LIVE_HTML = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Herald console</title>
+<title>Herald console · Live</title>
 <style>
   body { font: 15px/1.4 system-ui, sans-serif; margin: 2rem auto; max-width: 52rem; padding: 0 1rem; color: #1d2330; }
   h1 { font-size: 1.4rem; display: flex; gap: .6rem; align-items: center; }
@@ -35,7 +35,8 @@ export const CONSOLE_HTML = `<!doctype html>
 </style>
 </head>
 <body>
-<h1>Herald console <span id="state" data-state="closed">closed</span>
+<p><a href="/console">← Console</a></p>
+<h1>Live <span id="state" data-state="closed">closed</span>
   <span class="meta">unread</span> <span id="unread">0</span>
   <span id="bell"></span></h1>
 <fieldset>
@@ -71,9 +72,9 @@ export const CONSOLE_HTML = `<!doctype html>
 </fieldset>
 <div id="log" role="status"></div>
 <ul id="notifications"></ul>
-<script type="module" src="./client/herald-inbox.js"></script>
+<script type="module" src="/client/herald-inbox.js"></script>
 <script type="module">
-import { HeraldClient } from "./console/herald-client.js";
+import { HeraldClient } from "/console/herald-client.js";
 
 const $ = (id) => document.getElementById(id);
 const base = location.origin;

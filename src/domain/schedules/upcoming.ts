@@ -1,0 +1,88 @@
+import type { Preferences } from "../preferences/preferences.ts";
+import { localParts } from "../time/zoned_time.ts";
+import { inQuietHours, quietHoursEnd } from "./occurrence.ts";
+import { wantedTypes } from "./schedule_plan.ts";
+import { nextOccurrence } from "./slot_plan.ts";
+
+/** One occurrence a user will be sent, as `GET …/upcoming` lists it. */
+export interface UpcomingOccurrence {
+  type: string;
+  /** When it is delivered: the occurrence, or the end of quiet hours. */
+  at: number;
+  /** The occurrence's own name (as the notification's `data.occurrence`). */
+  localDate: string;
+  localTime: string;
+  timezone: string;
+  channels: { push: boolean };
+  deferredBy: "quietHours" | null;
+}
+
+export interface UpcomingWindow {
+  /** Occurrences strictly after this instant… */
+  from: number;
+  /** …and at or before this one. */
+  until: number;
+  /** Types the user cannot switch off (planned whatever they chose). */
+  critical: ReadonlySet<string>;
+}
+
+/**
+ * A user's occurrences in a window, ordered by when they are delivered.
+ * Built from the planners' own rules, so it cannot disagree with what
+ * fires: the types they plan (`wantedTypes`), each local time resolved on
+ * each of its days as both placements resolve it (`nextOccurrence`: a time
+ * in a spring-forward gap once, shifted; a repeated time once, at its
+ * first instant), and the quiet-hours deferral delivery applies.
+ */
+export function upcomingOccurrences(
+  prefs: Preferences,
+  window: UpcomingWindow,
+): UpcomingOccurrence[] {
+  const out: UpcomingOccurrence[] = [];
+  const zone = prefs.timezone;
+  for (const [type, pref] of wantedTypes(prefs, window.critical)) {
+    const push = pushChosen(prefs, type, window.critical);
+    for (const localTime of new Set(pref.times)) {
+      let at = nextOccurrence(window.from, localTime, zone, pref.days);
+      while (at !== null && at <= window.until) {
+        const localDate = localParts(at, zone).date;
+        const quiet = prefs.quietHours !== null &&
+          inQuietHours(localTime, prefs.quietHours);
+        out.push({
+          type,
+          at: quiet && prefs.quietHours
+            ? quietHoursEnd({ localDate, localTime }, prefs.quietHours, zone)
+            : at,
+          localDate,
+          localTime,
+          timezone: zone,
+          channels: { push },
+          deferredBy: quiet ? "quietHours" : null,
+        });
+        at = nextOccurrence(at, localTime, zone, pref.days);
+      }
+    }
+  }
+  return out.sort(byDelivery);
+}
+
+function byDelivery(a: UpcomingOccurrence, b: UpcomingOccurrence): number {
+  return a.at - b.at || a.type.localeCompare(b.type) ||
+    a.localTime.localeCompare(b.localTime);
+}
+
+/**
+ * Whether an occurrence of `type` would be pushed to this user when they
+ * are offline: the type's own choice (the user's say, else the type's
+ * policy), and, unless the type is critical, the user's overall switch —
+ * the precedence of `pushPolicyFor` (domain/push/push_policy.ts), read off
+ * resolved preferences. The one place that reads it.
+ */
+export function pushChosen(
+  prefs: Preferences,
+  type: string,
+  critical: ReadonlySet<string>,
+): boolean {
+  const forType = prefs.types[type]?.channels.push ?? false;
+  return critical.has(type) ? forType : prefs.channels.push && forType;
+}

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import type { Preferences } from "../../src/domain/preferences/preferences.ts";
+import {
+  pushChosen,
+  upcomingOccurrences,
+} from "../../src/domain/schedules/upcoming.ts";
+
+const at = (iso: string) => Date.parse(iso);
+const ALL = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+
+const prefs: Preferences = {
+  enabled: true,
+  timezone: "America/New_York",
+  quietHours: null,
+  channels: { push: true },
+  types: {
+    digest: {
+      enabled: true,
+      times: ["08:00"],
+      days: [...ALL],
+      channels: { push: false },
+    },
+    alert: {
+      enabled: false,
+      times: ["09:00"],
+      days: [...ALL],
+      channels: { push: true },
+    },
+  },
+};
+
+Deno.test("upcomingOccurrences() lists each day's time in the window, soonest first", () => {
+  const items = upcomingOccurrences(prefs, {
+    from: at("2027-01-04T12:00:00Z"),
+    until: at("2027-01-06T12:00:00Z"),
+    critical: new Set(),
+  });
+  // 08:00 EST is 13:00Z: an hour after the window opens, so that day too.
+  assert.deepEqual(items.map((i) => [i.type, i.localDate, i.at]), [
+    ["digest", "2027-01-04", at("2027-01-04T13:00:00Z")],
+    ["digest", "2027-01-05", at("2027-01-05T13:00:00Z")],
+  ]);
+});
+
+Deno.test("upcomingOccurrences() keeps a critical type the user switched off, and drops the rest", () => {
+  const off = { ...prefs, enabled: false };
+  const window = {
+    from: at("2027-01-04T12:00:00Z"),
+    until: at("2027-01-05T12:00:00Z"),
+  };
+  assert.deepEqual(
+    upcomingOccurrences(off, { ...window, critical: new Set() }),
+    [],
+  );
+  const items = upcomingOccurrences(off, {
+    ...window,
+    critical: new Set(["alert"]),
+  });
+  assert.deepEqual(items.map((i) => [i.type, i.localTime]), [[
+    "alert",
+    "09:00",
+  ]]);
+});
+
+Deno.test("upcomingOccurrences() defers a time in quiet hours to their end, and says so", () => {
+  const quiet = { ...prefs, quietHours: { start: "22:00", end: "08:30" } };
+  const [item] = upcomingOccurrences(quiet, {
+    from: at("2027-01-04T14:00:00Z"),
+    until: at("2027-01-05T14:00:00Z"),
+    critical: new Set(),
+  });
+  assert.equal(item?.localTime, "08:00");
+  assert.equal(item?.deferredBy, "quietHours");
+  assert.equal(item?.at, at("2027-01-05T13:30:00Z"));
+});
+
+Deno.test("pushChosen() follows the type's choice and the user's overall switch, which a critical type ignores", () => {
+  const none = new Set<string>();
+  assert.equal(pushChosen(prefs, "digest", none), false);
+  assert.equal(pushChosen(prefs, "alert", none), true);
+  const allOff = { ...prefs, channels: { push: false } };
+  assert.equal(pushChosen(allOff, "alert", none), false);
+  assert.equal(pushChosen(allOff, "alert", new Set(["alert"])), true);
+});
