@@ -197,3 +197,24 @@ Deno.test("a closed HeraldClient never reconnects", async () => {
   assert.deepEqual(h.sources.length, 1);
   assert.deepEqual(h.client.state, "closed");
 });
+
+Deno.test("HeraldClient given a lastEventId resumes from it on its first connect", async () => {
+  const sources: FakeSource[] = [];
+  const client = new HeraldClient({
+    baseUrl: "https://h.example",
+    getStreamToken: () => Promise.resolve("tok"),
+    lastEventId: "7.Abc",
+    openSource: (url) => {
+      const source = new FakeSource(url);
+      sources.push(source);
+      return source;
+    },
+  });
+  await tick();
+  client.close();
+  assert.deepEqual(
+    sources.map((s) => s.url),
+    ["https://h.example/v1/stream?token=tok&lastEventId=7.Abc"],
+  );
+  assert.deepEqual(client.lastEventId, "7.Abc");
+});
