@@ -18,6 +18,8 @@ const BENCHES = [
   "qstash_faults.ts",
   "libsql_outage.ts",
   "webhook_read.ts",
+  "deliver_at.ts",
+  "digest_join.ts",
 ];
 const only = Deno.args.length ? Deno.args : BENCHES;
 
