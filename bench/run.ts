@@ -20,6 +20,8 @@ const BENCHES = [
   "webhook_read.ts",
   "hostile_body.ts",
   "badge_latency.ts",
+  "deliver_at.ts",
+  "digest_join.ts",
 ];
 const only = Deno.args.length ? Deno.args : BENCHES;
 

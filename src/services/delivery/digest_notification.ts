@@ -17,7 +17,6 @@ import {
   updateDigest,
 } from "../../store/notifications/digest_store.ts";
 import {
-  getNotification,
   reviseNotification,
   toView,
 } from "../../store/notifications/notification_store.ts";
@@ -163,20 +162,19 @@ async function revise(
   },
 ) {
   const content = contentOf(r.type, r.input, r.state);
-  await reviseNotification(deps.db, {
+  const revised = await reviseNotification(deps.db, {
     id: r.digest.notificationId,
     userId: r.digest.userId,
     ...content,
     at: deps.now(),
   });
-  const stored = await getNotification(deps.db, r.digest.notificationId);
-  if (!stored) throw new Error("A digest's notification is missing");
+  if (!revised) throw new Error("A digest's notification is missing");
   await publishRevision(deps, {
-    notification: stored,
+    ...revised,
     userId: r.digest.userId,
     revision: r.state.count,
   });
-  return toView(stored, null);
+  return toView(revised.notification, null);
 }
 
 /** The window of a digest ended (its QStash message): it closes. */

@@ -270,25 +270,31 @@ export async function recountExpired(
  */
 export async function publishRevision(
   deps: Deps,
-  r: { notification: StoredNotification; userId: string; revision: number },
+  r: {
+    notification: StoredNotification;
+    userId: string;
+    revision: number;
+    unread: number;
+  },
 ): Promise<void> {
-  const { notification: n, userId } = r;
+  const { notification: n, userId, unread } = r;
   const to: ChannelRef = { kind: "user", name: userId };
-  await deps.cache.invalidate([userId]);
-  const unread = (await countUnreadOf(deps.db, [userId], deps.now()))
-    .get(userId) ?? 0;
-  await deps.channels.publish([
-    {
-      to,
-      event: {
-        event: "notification",
-        data: toView(n, null),
-        key: `${n.id}#${r.revision}`,
-        sentAt: n.createdAt,
-        ...expiring(n),
+  // Both before the caller answers, so a count read after it is fresh.
+  await Promise.all([
+    deps.cache.invalidate([userId]),
+    deps.channels.publish([
+      {
+        to,
+        event: {
+          event: "notification",
+          data: toView(n, null),
+          key: `${n.id}#${r.revision}`,
+          sentAt: n.createdAt,
+          ...expiring(n),
+        },
       },
-    },
-    { to, event: { event: "count", data: { unread }, ephemeral: true } },
+      { to, event: { event: "count", data: { unread }, ephemeral: true } },
+    ]),
   ]);
 }
 

@@ -512,7 +512,8 @@ export async function isInOutbox(db: Database, id: string): Promise<boolean> {
 /**
  * A digest's item updated in place (the same id): its new content, made
  * at `at` — so it lists among the newest — and unread again for its user.
- * One batch.
+ * One batch, which also answers the stored item and the user's new unread
+ * count (null when the item is gone).
  */
 export async function reviseNotification(
   db: Database,
@@ -524,19 +525,30 @@ export async function reviseNotification(
     data: Record<string, unknown>;
     at: number;
   },
-): Promise<void> {
-  await db.batch([
+): Promise<{ notification: StoredNotification; unread: number } | null> {
+  const [rows, , , counted] = await db.batch([
     db.update(notifications).set({
       title: r.title,
       body: r.body,
       data: JSON.stringify(r.data),
       createdAt: r.at,
-    }).where(eq(notifications.id, r.id)),
+    }).where(eq(notifications.id, r.id)).returning(),
     db.update(notificationAudiences).set({ createdAt: r.at })
       .where(eq(notificationAudiences.notificationId, r.id)),
     db.delete(notificationReads).where(and(
       eq(notificationReads.notificationId, r.id),
       eq(notificationReads.userId, r.userId),
     )),
+    unreadOfQuery(db, [r.userId], r.at),
   ]);
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    notification: {
+      ...row,
+      data: parseData(row.data),
+      audiences: [`user:${r.userId}`],
+    },
+    unread: unreadCounts([r.userId], counted).get(r.userId) ?? 0,
+  };
 }
