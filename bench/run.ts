@@ -18,6 +18,7 @@ const BENCHES = [
   "qstash_faults.ts",
   "libsql_outage.ts",
   "webhook_read.ts",
+  "upcoming.ts",
 ];
 const only = Deno.args.length ? Deno.args : BENCHES;
 
