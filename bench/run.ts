@@ -22,6 +22,7 @@ const BENCHES = [
   "badge_latency.ts",
   "deliver_at.ts",
   "digest_join.ts",
+  "upcoming.ts",
 ];
 const only = Deno.args.length ? Deno.args : BENCHES;
 

@@ -4,6 +4,7 @@ import {
   pushChosen,
   upcomingOccurrences,
 } from "../../src/domain/schedules/upcoming.ts";
+import { nextOccurrence } from "../../src/domain/schedules/slot_plan.ts";
 
 const at = (iso: string) => Date.parse(iso);
 const ALL = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
@@ -81,4 +82,35 @@ Deno.test("pushChosen() follows the type's choice and the user's overall switch,
   const allOff = { ...prefs, channels: { push: false } };
   assert.equal(pushChosen(allOff, "alert", none), false);
   assert.equal(pushChosen(allOff, "alert", new Set(["alert"])), true);
+});
+
+Deno.test("upcomingOccurrences() finds what nextOccurrence() finds, one after another, across both DST changes", () => {
+  const days = ["mon", "wed", "sun"] as const;
+  const month = {
+    ...prefs,
+    types: {
+      digest: {
+        enabled: true,
+        times: ["01:30", "02:30", "23:59"],
+        days: [...days],
+        channels: { push: false },
+      },
+    },
+  };
+  for (const from of [at("2027-03-01T05:00:00Z"), at("2027-10-20T05:00:00Z")]) {
+    const until = from + 31 * 86_400_000;
+    const want: [string, number][] = [];
+    for (const time of month.types.digest.times) {
+      let next = nextOccurrence(from, time, month.timezone, days);
+      while (next !== null && next <= until) {
+        want.push([time, next]);
+        next = nextOccurrence(next, time, month.timezone, days);
+      }
+    }
+    const got = upcomingOccurrences(month, { from, until, critical: new Set() })
+      .map((i): [string, number] => [i.localTime, i.at]);
+    const order = (a: [string, number], b: [string, number]) =>
+      a[1] - b[1] || a[0].localeCompare(b[0]);
+    assert.deepEqual(got, want.sort(order));
+  }
 });

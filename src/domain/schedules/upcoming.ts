@@ -1,8 +1,8 @@
 import type { Preferences } from "../preferences/preferences.ts";
-import { localParts } from "../time/zoned_time.ts";
+import { weekdayOf } from "../time/weekday.ts";
+import { addDays, localParts, zonedInstant } from "../time/zoned_time.ts";
 import { inQuietHours, quietHoursEnd } from "./occurrence.ts";
 import { wantedTypes } from "./schedule_plan.ts";
-import { nextOccurrence } from "./slot_plan.ts";
 
 /** One occurrence a user will be sent, as `GET …/upcoming` lists it. */
 export interface UpcomingOccurrence {
@@ -30,9 +30,10 @@ export interface UpcomingWindow {
  * A user's occurrences in a window, ordered by when they are delivered.
  * Built from the planners' own rules, so it cannot disagree with what
  * fires: the types they plan (`wantedTypes`), each local time resolved on
- * each of its days as both placements resolve it (`nextOccurrence`: a time
- * in a spring-forward gap once, shifted; a repeated time once, at its
- * first instant), and the quiet-hours deferral delivery applies.
+ * each of its days as both placements resolve it (`zonedInstant`, as in
+ * `nextOccurrence`: a time in a spring-forward gap once, shifted; a
+ * repeated time once, at its first instant), and the quiet-hours deferral
+ * delivery applies.
  */
 export function upcomingOccurrences(
   prefs: Preferences,
@@ -40,12 +41,23 @@ export function upcomingOccurrences(
 ): UpcomingOccurrence[] {
   const out: UpcomingOccurrence[] = [];
   const zone = prefs.timezone;
+  // Every local date the window can touch, a day either side: a local time
+  // always resolves on its own date (a gap moves it later that day), so
+  // each date and time is one zonedInstant, as nextOccurrence resolves it.
+  const first = localParts(window.from, zone).date;
+  const span = Math.ceil((window.until - window.from) / DAY) + 2;
+  const dates = Array.from(
+    { length: span + 1 },
+    (_, i) => addDays(first, i - 1),
+  );
   for (const [type, pref] of wantedTypes(prefs, window.critical)) {
     const push = pushChosen(prefs, type, window.critical);
-    for (const localTime of new Set(pref.times)) {
-      let at = nextOccurrence(window.from, localTime, zone, pref.days);
-      while (at !== null && at <= window.until) {
-        const localDate = localParts(at, zone).date;
+    const days = new Set(pref.days);
+    for (const localDate of dates) {
+      if (!days.has(weekdayOf(localDate))) continue;
+      for (const localTime of new Set(pref.times)) {
+        const at = zonedInstant(localDate, localTime, zone);
+        if (at <= window.from || at > window.until) continue;
         const quiet = prefs.quietHours !== null &&
           inQuietHours(localTime, prefs.quietHours);
         out.push({
@@ -59,7 +71,6 @@ export function upcomingOccurrences(
           channels: { push },
           deferredBy: quiet ? "quietHours" : null,
         });
-        at = nextOccurrence(at, localTime, zone, pref.days);
       }
     }
   }
@@ -70,6 +81,8 @@ function byDelivery(a: UpcomingOccurrence, b: UpcomingOccurrence): number {
   return a.at - b.at || a.type.localeCompare(b.type) ||
     a.localTime.localeCompare(b.localTime);
 }
+
+const DAY = 86_400_000;
 
 /**
  * Whether an occurrence of `type` would be pushed to this user when they
