@@ -78,7 +78,7 @@ Deno.test({
       // The console's button: permission, worker, VAPID key, PUT.
       const user = "e2e-push-ada";
       const connect = async () => {
-        await page.goto(`${stack.url}/console`);
+        await page.goto(`${stack.url}/console/live`);
         await page.fill("#token", await stack.userToken(user));
         await page.click("#connect");
         await page.locator("#state[data-state=open]").waitFor();
@@ -120,7 +120,7 @@ Deno.test({
         type: "e2e.push",
         title: "Standup in 5",
         body: "Room 2",
-        data: { url: "/console" },
+        data: { url: "/console/live" },
       });
       await page.waitForFunction(() =>
         document.getElementById("unread")?.textContent === "1"
@@ -130,7 +130,7 @@ Deno.test({
       const payload = await pushedPayload(stack, endpoint);
       assert.deepEqual(
         [payload.id, payload.title, payload.body, payload.url],
-        [id, "Standup in 5", "Room 2", "/console"],
+        [id, "Standup in 5", "Room 2", "/console/live"],
       );
       await push.deliver(scope, payload);
       assert.deepEqual(
@@ -169,7 +169,7 @@ Deno.test({
       await page.waitForFunction(() =>
         document.getElementById("unread")?.textContent === "0"
       );
-      // It went for the open /console window rather than opening one
+      // It went for the open /console/live window rather than opening one
       // (that would be "…open a window"), and without a real click's user
       // activation Chromium refuses the focus.
       assert.match(outcome.focus, /Not allowed to focus a window/);

@@ -17,6 +17,8 @@ const NOT_API = new Set([
   "GET /console/app.js",
   "GET /console/live",
   "GET /console/herald-client.js",
+  "GET /client/herald-inbox.js",
+  "GET /client/herald-sw.js",
   "GET /docs",
   "POST /v1/dev/clock",
 ]);
