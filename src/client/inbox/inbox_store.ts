@@ -8,7 +8,7 @@ import {
 import { InboxApi, tokenSubject } from "./inbox_api.ts";
 import type { InboxItem, InboxPage } from "./inbox_item.ts";
 import { LiveFeed, type LiveFeedOptions } from "./live_feed.ts";
-import { HeraldClient } from "../herald_client.ts";
+import { HeraldClient, pushSupported } from "../herald_client.ts";
 import { TabHub, type TabHubOptions, type TabMessage } from "./tab_hub.ts";
 
 /**
@@ -144,14 +144,11 @@ export class InboxStore {
   }
 
   /**
-   * Push on this device is possible: the client has `enablePush()` (the
-   * push work adds it), the browser has service workers and the Push API,
-   * and Herald answers `GET /v1/push/vapid-key`.
+   * Push on this device is possible: the browser has service workers and
+   * the Push API, and Herald answers `GET /v1/push/vapid-key`.
    */
   async pushAvailable(): Promise<boolean> {
-    const browser = typeof navigator !== "undefined" &&
-      "serviceWorker" in navigator && typeof PushManager !== "undefined";
-    if (!browser || pushMethod(HeraldClient.prototype) === null) return false;
+    if (!pushSupported()) return false;
     return await this.api.pushConfigured();
   }
 
@@ -160,14 +157,15 @@ export class InboxStore {
    * token never comes), so any tab can do it, leader or not.
    */
   async enablePush(): Promise<void> {
+    const userId = tokenSubject(await this.#options.getToken());
+    if (userId === null) throw new Error("The token names no user (no sub)");
     const client = new HeraldClient({
       baseUrl: this.#options.baseUrl,
       getStreamToken: () => new Promise<string>(() => {}),
+      push: { userId, getAuthToken: this.#options.getToken },
     });
     try {
-      const enable = pushMethod(client);
-      if (enable === null) throw new Error("This client cannot enable push");
-      await enable.call(client);
+      await client.enablePush();
     } finally {
       client.close();
     }
@@ -303,12 +301,6 @@ export class InboxStore {
   #emit(event: InboxEvent): void {
     for (const listener of this.#eventListeners) listener(event);
   }
-}
-
-/** `enablePush`, when the client has it (it arrives with the push work). */
-function pushMethod(target: object): ((this: unknown) => unknown) | null {
-  const method: unknown = Reflect.get(target, "enablePush");
-  return typeof method === "function" ? (method as () => unknown) : null;
 }
 
 function messageOf(error: unknown): string {
