@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { eventually } from "@herald/testing";
 import { errorBody } from "../support/bodies.ts";
+import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
+import { advanceToNextRun } from "../support/placement.ts";
 import { advanceClock, qstashDrained } from "../support/qstash.ts";
 import { SseStream } from "../support/sse.ts";
 import { integrationSuite } from "../support/suite.ts";
@@ -387,6 +389,85 @@ test("429 and 5xx answers are retried through QStash until the push lands", asyn
     return m.length > 0 ? m : null;
   });
   assert.equal(pushPayload.parse(JSON.parse(got[0]!.payload)).title, "Limited");
+});
+
+async function adminJson(path: string, method: string, body: unknown) {
+  const res = await suite.stack.admin(path, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return await res.json();
+}
+
+test("a catalogue type's offline policy pushes a fired slot's occurrence; a user's channels.push false does not", async () => {
+  await adminJson("/v1/types/taskReminder", "PATCH", {
+    channels: { push: "offline" },
+  });
+  const mo = await subscribedUser("mo");
+  const ned = await subscribedUser("ned");
+  const types = { taskReminder: { enabled: true, times: ["14:00"] } };
+  const saved = z.object({
+    preferences: z.object({
+      types: z.record(
+        z.string(),
+        z.object({ channels: z.object({ push: z.boolean() }) }),
+      ),
+    }),
+  });
+  const moPrefs = saved.parse(
+    await adminJson("/v1/users/mo/preferences", "PUT", {
+      enabled: true,
+      timezone: "UTC",
+      types,
+    }),
+  );
+  assert.equal(moPrefs.preferences.types.taskReminder?.channels.push, true);
+  await adminJson("/v1/users/ned/preferences", "PUT", {
+    enabled: true,
+    timezone: "UTC",
+    channels: { push: false },
+    types,
+  });
+  await advanceToNextRun(suite.stack, "mo");
+  const [message] = await eventually("mo's push", async () => {
+    const got = await messagesAt(mo.endpoint);
+    return got.length > 0 ? got : null;
+  });
+  const payload = pushPayload.parse(JSON.parse(message!.payload));
+  assert.equal(payload.type, "taskReminder");
+  assert.equal(payload.title, "Tasks waiting for you");
+  await qstashDrained(suite.stack);
+  assert.equal((await messagesAt(ned.endpoint)).length, 0);
+});
+
+test("quiet hours hold the push (not the inbox row) until the window ends", async () => {
+  const res = await fetch(`${suite.stack.standIns.qstashUrl}/v2/dev/clock`, {
+    headers: { authorization: `Bearer ${DEV_QSTASH_TOKEN}` },
+  });
+  const { now } = z.object({ now: z.number() }).parse(await res.json());
+  const hhmm = (at: number) => new Date(at).toISOString().slice(11, 16);
+  const sub = await subscribedUser("pia");
+  await adminJson("/v1/users/pia/preferences", "PATCH", {
+    quietHours: { start: hhmm(now - 3_600_000), end: hhmm(now + 3_600_000) },
+  });
+  const queued = await counter("herald_push_queued_total");
+  const id = await send({ userId: "pia", title: "Later", push: "always" });
+  await eventually(
+    "the push to be queued",
+    async () =>
+      await counter("herald_push_queued_total") > queued ? true : null,
+  );
+  const inbox = await suite.stack.admin("/v1/users/pia/notifications");
+  assert.ok((await inbox.text()).includes(id));
+  assert.equal((await messagesAt(sub.endpoint)).length, 0);
+  await advanceClock(suite.stack, 3_660_000);
+  const got = await eventually("the held push", async () => {
+    const m = await messagesAt(sub.endpoint);
+    return m.length > 0 ? m : null;
+  });
+  assert.equal(pushPayload.parse(JSON.parse(got[0]!.payload)).id, id);
 });
 
 // Last: it moves the clock two months on.

@@ -16,6 +16,7 @@ import type {
   Weekday,
 } from "../../domain/preferences/preferences.ts";
 import { renderTemplate } from "../../domain/delivery/template.ts";
+import { atMostAtOnce } from "../../domain/concurrency/at_most_at_once.ts";
 import { localParts, zonedInstant } from "../../domain/time/zoned_time.ts";
 import type { AppDeps, Background } from "../../deps.ts";
 import { shortId } from "../../domain/codecs/log_redaction.ts";
@@ -325,22 +326,6 @@ export async function deliverDueMany(
   return outcomes.map((o) =>
     o ?? { status: "failed", error: new Error("Not delivered") }
   );
-}
-
-/** Runs `work` over `items`, at most `n` at a time. */
-async function atMostAtOnce<T>(
-  items: readonly T[],
-  n: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      if (item !== undefined) await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
 }
 
 /** QStash ids keep to a safe alphabet; the occurrence key may not. */

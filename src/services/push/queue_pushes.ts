@@ -11,10 +11,15 @@ import type { AppDeps } from "../../deps.ts";
 import type { MessageSpec } from "../../ports/scheduler.ts";
 import type { StoredNotification } from "../../store/notifications/notification_store.ts";
 import { devicesOf } from "../../store/push/subscription_store.ts";
+import {
+  inQuietHours,
+  quietHoursEnd,
+} from "../../domain/schedules/occurrence.ts";
+import { localParts } from "../../domain/time/zoned_time.ts";
 
 type Deps = Pick<
   AppDeps,
-  "db" | "config" | "scheduler" | "metrics" | "log" | "catalogue"
+  "db" | "config" | "scheduler" | "metrics" | "log" | "catalogue" | "now"
 >;
 
 /** One notification in one user's inbox, and the live connections it reached. */
@@ -55,7 +60,9 @@ function typeRuleOf(n: StoredNotification, catalogue: Catalogue) {
  * push in the request that delivered them. Who is pushed is decided per
  * user from what the publish already knows — `offline` only to the users
  * no live connection took it — and one query reads the remaining users'
- * devices with their preferences. Push off (no VAPID keys): nothing.
+ * devices with their preferences. A user inside their quiet hours gets
+ * the push at the window's end (QStash's notBefore); a critical type's is
+ * never held. Push off (no VAPID keys): nothing.
  * Answers how many pushes were queued.
  */
 export async function queuePushes(
@@ -92,29 +99,56 @@ export async function queuePushes(
     }
     entry.endpoints.push(device.endpoint);
   }
-  const items: PushItem[] = candidates.flatMap(
-    ({ notification, userId, live, rule }) => {
-      const user = byUser.get(userId);
-      if (!user) return [];
-      const policy: PushPolicy = pushPolicyFor({
-        type: rule.policy,
-        critical: rule.critical,
-        userPush: user.overrides.channels?.push ?? true,
-        userType: rule.typeId === null
-          ? null
-          : user.overrides.types?.[rule.typeId]?.channels?.push ?? null,
-      });
-      if (!pushes(policy, live)) return [];
-      return user.endpoints.map((endpoint) => ({
+  // Pushes by when they may go: now, or at the end of a user's quiet hours.
+  const byTime = new Map<number | undefined, PushItem[]>();
+  const now = deps.now();
+  let queued = 0;
+  for (const { notification, userId, live, rule } of candidates) {
+    const user = byUser.get(userId);
+    if (!user) continue;
+    const policy: PushPolicy = pushPolicyFor({
+      type: rule.policy,
+      critical: rule.critical,
+      userPush: user.overrides.channels?.push ?? true,
+      userType: rule.typeId === null
+        ? null
+        : user.overrides.types?.[rule.typeId]?.channels?.push ?? null,
+    });
+    if (!pushes(policy, live)) continue;
+    const at = rule.critical ? undefined : quietUntil(user.overrides, now);
+    const list = byTime.get(at) ?? [];
+    for (const endpoint of user.endpoints) {
+      list.push({
         notificationId: notification.id,
         userId,
         endpoint,
         withBody: true,
-      }));
-    },
+      });
+    }
+    byTime.set(at, list);
+    queued += user.endpoints.length;
+  }
+  for (const [notBefore, items] of byTime) {
+    await publishPushes(deps, items, { attempt: 0, notBefore });
+  }
+  return queued;
+}
+
+/**
+ * When a user's quiet hours end, if `now` falls inside them: the push (not
+ * the inbox row, not the live event) waits till then. Undefined: now.
+ */
+function quietUntil(o: PreferenceOverrides, now: number): number | undefined {
+  const quiet = o.quietHours;
+  if (!quiet) return undefined;
+  const timeZone = o.timezone ?? "UTC";
+  const local = localParts(now, timeZone);
+  if (!inQuietHours(local.time, quiet)) return undefined;
+  return quietHoursEnd(
+    { localDate: local.date, localTime: local.time },
+    quiet,
+    timeZone,
   );
-  await publishPushes(deps, items, { attempt: 0, notBefore: undefined });
-  return items.length;
 }
 
 /** Queues pushes in batches of PUSH_BATCH, as few QStash calls as it takes. */

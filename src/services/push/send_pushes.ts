@@ -1,5 +1,6 @@
 import type { PushBody } from "../../domain/callbacks/callback_body.ts";
 import { PUSH_LATENCY } from "../../domain/metrics/histogram.ts";
+import { atMostAtOnce } from "../../domain/concurrency/at_most_at_once.ts";
 import {
   deliveryOf,
   encodePayload,
@@ -71,7 +72,11 @@ export async function sendPushes(
     ),
   ]);
   const subAt = new Map(subs.map((s) => [s.endpoint, s]));
-  const answers = await inPool(body.items, PUSH_CONCURRENCY, async (item) => {
+  // One push, or null when its subscription or notification is gone.
+  const sendOne = async (
+    item: PushItem | undefined,
+  ): Promise<{ answer: PushAnswer; createdAt: number } | null> => {
+    if (!item) return null;
     const sub = subAt.get(item.endpoint);
     const n = notes.get(item.notificationId);
     // Never another user's notification on a device that changed hands.
@@ -102,6 +107,11 @@ export async function sendPushes(
       answer = await send(false);
     }
     return { answer, createdAt: n.createdAt };
+  };
+  const answers: ({ answer: PushAnswer; createdAt: number } | null)[] = [];
+  const indices = body.items.map((_, i) => i);
+  await atMostAtOnce(indices, PUSH_CONCURRENCY, async (i) => {
+    answers[i] = await sendOne(body.items[i]);
   });
   const gone: string[] = [];
   const again: PushItem[] = [];
@@ -162,24 +172,4 @@ export async function sendPushes(
 
 function statusLabel(answer: PushAnswer): string {
   return answer.status === null ? "unreachable" : String(answer.status);
-}
-
-/** `work` over `items`, at most `size` at once; results in item order. */
-async function inPool<T, R>(
-  items: readonly T[],
-  size: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i] as T);
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.min(size, items.length) }, worker),
-  );
-  return results;
 }
