@@ -39,10 +39,11 @@ export function encodePayload(p: PushPayload, withBody: boolean): string {
     const text = JSON.stringify({ ...rest, body: chars.join("") });
     const size = encoder.encode(text).length;
     if (size <= MAX_PUSH_PLAINTEXT || chars.length === 0) return text;
-    // Drop at least the excess (a character is one to four bytes).
+    // A character is one to four bytes: dropping a quarter of the excess
+    // in characters never drops more than needs to go.
     chars = chars.slice(
       0,
-      Math.max(0, chars.length - (size - MAX_PUSH_PLAINTEXT)),
+      Math.max(0, chars.length - Math.ceil((size - MAX_PUSH_PLAINTEXT) / 4)),
     );
   }
 }
