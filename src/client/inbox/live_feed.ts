@@ -222,6 +222,11 @@ export class LiveFeed {
     }, delay);
   }
 
+  /** A poll is running or waiting for its timer: none once streaming. */
+  get pollPending(): boolean {
+    return this.#inFlight || this.#timer !== null;
+  }
+
   #say(connection: Connection): void {
     if (connection === this.#connection) return;
     this.#connection = connection;
