@@ -23,20 +23,15 @@ import {
   toView,
   type UserNotification,
 } from "../../store/notifications/notification_store.ts";
-import { fanOut, FANOUT_GRACE_MS, fanOutToUsers } from "./notify_channels.ts";
+import {
+  fanOut,
+  FANOUT_GRACE_MS,
+  type FanOutDeps,
+  fanOutToUsers,
+} from "./notify_channels.ts";
 
-type Deps = Pick<
-  AppDeps,
-  | "db"
-  | "cache"
-  | "channels"
-  | "log"
-  | "now"
-  | "scheduler"
-  | "config"
-  | "metrics"
-  | "catalogue"
->;
+/** Storing a notification needs what fanning it out needs. */
+type Deps = FanOutDeps;
 
 export function newNotificationId(now: number): string {
   // Time-ordered (base36 ms) then random, so ids sort roughly by creation.
