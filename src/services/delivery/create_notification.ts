@@ -4,7 +4,7 @@ import type {
   NotificationView,
 } from "../../domain/delivery/notification.ts";
 import { audiencesOf } from "../../domain/delivery/notification.ts";
-import type { AppDeps, Background } from "../../deps.ts";
+import type { Background } from "../../deps.ts";
 import { requestFingerprint } from "../../domain/codecs/request_fingerprint.ts";
 import {
   type Expiry,
