@@ -18,6 +18,27 @@ const digestAt = (time: string) => ({
   types: { morningDigest: { enabled: true, times: [time] } },
 });
 
+type Stack = Awaited<ReturnType<typeof startInProcessStack>>;
+
+/**
+ * One maintenance sweep, then: QStash no longer holds `slot`, and the
+ * global drift is clean. QStash's schedules are returned.
+ */
+async function sweptUntilClean(stack: Stack, slot: string) {
+  await runMaintenance(stack.deps, stack.background);
+  await stack.settled();
+  const held = await stack.qstash.schedules();
+  assert.ok(!held.has(slot), `${slot} is still held: ${[...held.keys()]}`);
+  const { summary } = await allDrift(stack.deps);
+  assert.deepEqual(summary, {
+    ...summary,
+    missing: 0,
+    unexpected: 0,
+    different: 0,
+  });
+  return held;
+}
+
 /**
  * A QStash port that runs `after` once a schedule create went through, for
  * a test that must act between that call and whatever Herald does next.
@@ -82,21 +103,8 @@ Deno.test("a slot whose QStash create went through but whose holder failed befor
         );
         await stack.qstash.faults.clear();
         stack.clock.now += LATER_MS;
-        await runMaintenance(stack.deps, stack.background);
-        await stack.settled();
-        const held = await stack.qstash.schedules();
-        assert.ok(
-          !held.has(slot),
-          `${slot} is still held: ${[...held.keys()]}`,
-        );
+        const held = await sweptUntilClean(stack, slot);
         assert.ok(held.has(slotScheduleId("1000")));
-        const { summary } = await allDrift(stack.deps);
-        assert.deepEqual(summary, {
-          ...summary,
-          missing: 0,
-          unexpected: 0,
-          different: 0,
-        });
       },
     );
   } finally {
@@ -142,20 +150,7 @@ Deno.test("a slot whose holder was cut off after its QStash create (it never ans
         assert.equal(res.status, 200, await res.clone().text());
         await res.body?.cancel();
         stack.clock.now += LATER_MS;
-        await runMaintenance(stack.deps, stack.background);
-        await stack.settled();
-        const held = await stack.qstash.schedules();
-        assert.ok(
-          !held.has(slot),
-          `${slot} is still held: ${[...held.keys()]}`,
-        );
-        const { summary } = await allDrift(stack.deps);
-        assert.deepEqual(summary, {
-          ...summary,
-          missing: 0,
-          unexpected: 0,
-          different: 0,
-        });
+        await sweptUntilClean(stack, slot);
       },
     );
   } finally {
