@@ -67,6 +67,17 @@ async function seed(stack: TestStack): Promise<{ gapDate: string }> {
     title: "Seeded for the console",
     body: "from the test",
   });
+  // One push device, as a browser would subscribe on the push stand-in.
+  const subscribed = await fetch(`${stack.standIns.pushUrl}/subscribe`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ applicationServerKey: stack.vapidPublicKey }),
+  });
+  assert.equal(subscribed.status, 201);
+  await admin(stack, `/v1/users/${USER}/push-subscriptions`, "PUT", {
+    ...(await subscribed.json() as Record<string, unknown>),
+    label: "E2E laptop",
+  });
   await admin(stack, "/v1/scheduler/jobs/broken", "PUT", {
     name: "Broken export",
     trigger: { type: "interval", every: "1d" },
@@ -131,6 +142,7 @@ Deno.test({
         /^(ok|degraded)$/,
       );
       assert.equal(await page.innerText("#running"), "running");
+      assert.equal(await page.innerText("#push-state"), "on");
       assert.ok(Number(await page.innerText("#sent-total")) >= 1);
       assert.equal(await page.locator("figure.chart svg").count(), 3);
       await shoot("overview");
@@ -154,6 +166,10 @@ Deno.test({
       assert.match(
         await page.innerText("#page-users"),
         /Seeded for the console/,
+      );
+      assert.match(
+        await page.innerText("#push-devices"),
+        new RegExp(`E2E laptop\\s+${new URL(stack.standIns.pushUrl).origin}`),
       );
       await shoot("users");
 

@@ -18,6 +18,8 @@ interface Part {
 interface Health {
   status: string;
   checks: Record<string, Part>;
+  /** Web Push: on with VAPID keys configured. */
+  push: "on" | "off";
   checkedAt: string;
 }
 interface Realtime {
@@ -70,7 +72,7 @@ export function overviewPage(root: HTMLElement, signal: AbortSignal) {
     if (readings.length > KEEP) readings.shift();
     if (signal.aborted) return;
     body.replaceChildren(
-      healthPanel(health),
+      healthPanel(health, readings.at(-1)?.samples ?? []),
       livePanel(realtime, status),
       ...chartPanels(readings),
       errorsPanel(jobs),
@@ -88,7 +90,10 @@ export function overviewPage(root: HTMLElement, signal: AbortSignal) {
   void tick();
 }
 
-function healthPanel(health: Health | Error): HTMLElement {
+function healthPanel(
+  health: Health | Error,
+  samples: readonly Sample[],
+): HTMLElement {
   if (health instanceof Error) {
     return panel("Health", h("p", { class: "error" }, health.message));
   }
@@ -105,8 +110,26 @@ function healthPanel(health: Health | Error): HTMLElement {
     ),
     `${Math.round(part.latencyMs)} ms`,
   ]);
-  // Push is not a part Herald checks yet; said, rather than left out.
-  rows.push(["push", h("span", { class: "pill" }, "not checked"), "–"]);
+  // Push has nothing to ping: on or off by its keys, and what the push
+  // services answered.
+  const sent = total(samples, "herald_push_sent_total");
+  const failed = total(samples, "herald_push_failed_total");
+  rows.push([
+    "push",
+    h(
+      "span",
+      {
+        id: "push-state",
+        class: health.push === "off"
+          ? "pill"
+          : failed > 0
+          ? "pill bad"
+          : "pill ok",
+      },
+      health.push === "off" ? "off (no VAPID keys)" : "on",
+    ),
+    `${sent} sent, ${failed} failed`,
+  ]);
   return panel(
     "Health",
     h(

@@ -98,6 +98,13 @@ async function showUser(out: HTMLElement, userId: string) {
   await refreshTimeline();
 }
 
+interface PushDevice {
+  endpointOrigin: string;
+  label: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+}
+
 interface FormContext {
   base: string;
   view: PreferencesView;
@@ -323,30 +330,32 @@ async function inboxPanel(base: string): Promise<HTMLElement> {
   );
 }
 
-/** Push devices, from the push branch's endpoint when this Herald has it. */
+/** The user's push devices: where each sends, and when a page last saw it. */
 async function pushPanel(base: string): Promise<HTMLElement> {
   try {
-    const { items } = await api<
-      { items: { id?: string; endpoint?: string; createdAt?: string }[] }
-    >(`${base}/push/subscriptions`);
-    return panel(
+    const { items } = await api<{ items: PushDevice[] }>(
+      `${base}/push-subscriptions`,
+    );
+    const devices = panel(
       "Push devices",
       items.length === 0 ? h("p", { class: "meta" }, "None.") : table(
-        ["device", "since"],
-        items.map((
-          d,
-        ) => [d.endpoint ?? d.id ?? "?", when(d.createdAt ?? null)]),
+        ["device", "push service", "since", "last seen"],
+        items.map((d) => [
+          d.label ?? "unlabelled",
+          d.endpointOrigin,
+          when(d.createdAt),
+          when(d.lastSeenAt),
+        ]),
       ),
     );
+    devices.id = "push-devices";
+    return devices;
   } catch (error) {
+    // Without VAPID keys Herald answers 404: push is off.
     if (error instanceof ApiError && error.status === 404) {
       return panel(
         "Push devices",
-        h(
-          "p",
-          { class: "meta" },
-          "This Herald does not serve push subscriptions.",
-        ),
+        h("p", { class: "meta" }, "Push is off on this Herald."),
       );
     }
     throw error;
