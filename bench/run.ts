@@ -23,6 +23,7 @@ const BENCHES = [
   "deliver_at.ts",
   "digest_join.ts",
   "upcoming.ts",
+  "console_tti.ts",
 ];
 const only = Deno.args.length ? Deno.args : BENCHES;
 

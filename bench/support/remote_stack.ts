@@ -12,6 +12,8 @@ export interface RemoteStack {
   url: string;
   /** The stand-ins' env (LIBSQL_URL, QSTASH_URL, …). */
   standInsEnv: Record<string, string>;
+  /** The Worker's admin key (for a browser that needs it itself). */
+  apiKey: string;
   /** fetch against the Worker with the admin key. */
   admin(path: string, init?: RequestInit): Promise<Response>;
   /** A user's JWT, signed with the Worker's secret. */
@@ -62,6 +64,7 @@ export async function startRemoteStack(
   const libsqlUrl = z.string().parse(standIns.info.LIBSQL_URL);
   return {
     url,
+    apiKey,
     standInsEnv: standIns.info,
     userToken(userId, claims = {}) {
       const now = Math.floor(Date.now() / 1000);
