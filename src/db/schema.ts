@@ -477,3 +477,18 @@ export const digests = sqliteTable("digests", {
     .where(sql`status = 'open'`),
   index("digests_opened_idx").on(t.openedAt),
 ]);
+
+/**
+ * QStash messages Herald could not publish when it meant to (QStash down or
+ * refusing): a webhook event, a batch of pushes. `spec` is the message as
+ * the port takes it (JSON); the every-minute maintenance publishes the
+ * oldest again and deletes each row QStash took, so a QStash outage delays
+ * them and loses none. `attempts` counts the publishes that failed.
+ */
+export const publishOutbox = sqliteTable("publish_outbox", {
+  id: text("id").primaryKey(),
+  kind: text("kind").notNull(),
+  spec: text("spec").notNull(),
+  attempts: integer("attempts").notNull().default(1),
+  createdAt: integer("created_at").notNull(),
+}, (t) => [index("publish_outbox_created_idx").on(t.createdAt)]);

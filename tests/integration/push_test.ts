@@ -500,4 +500,30 @@ test("the cron sweep removes subscriptions past their expirationTime or unseen f
   assert.ok(idle.endpoint !== fresh.endpoint);
 });
 
+test("a push queued while QStash is down waits in the outbox and lands once the cron finds QStash back", async () => {
+  const { stack } = suite;
+  const sub = await subscribedUser("max");
+  const kept = async () =>
+    /herald_outbox_kept_total\{kind="push"\} [1-9]/.test(
+        await (await stack.admin("/metrics")).text(),
+      )
+      ? true
+      : null;
+  const qstash = stack.standIns.faults.qstash;
+  await qstash.down();
+  try {
+    await send({ userId: "max", title: "Kept", push: "offline" });
+    await eventually("the push to be kept", kept);
+  } finally {
+    await qstash.up();
+  }
+  assert.equal((await messagesAt(sub.endpoint)).length, 0);
+  await stack.runCron();
+  const [message] = await eventually("the kept push to arrive", async () => {
+    const got = await messagesAt(sub.endpoint);
+    return got.length > 0 ? got : null;
+  });
+  assert.equal(pushPayload.parse(JSON.parse(message!.payload)).title, "Kept");
+});
+
 suite.run();

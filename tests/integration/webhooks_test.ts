@@ -454,4 +454,32 @@ test("schedule.sent is emitted when an instant of a deliverAt send is delivered,
   ]);
 });
 
+test("an event emitted while QStash is down waits in the outbox and is delivered once, when the cron finds QStash back", async () => {
+  const made = await endpoint("outbox", ["webhook.test"]);
+  const qstash = suite.stack.standIns.faults.qstash;
+  await qstash.down();
+  try {
+    // Accepted: kept in libSQL, not lost.
+    await sendTest(made.id);
+    await suite.stack.runCron();
+  } finally {
+    await qstash.up();
+  }
+  assert.equal(callsTo("outbox").length, 0);
+  const metrics = await (await suite.stack.admin("/metrics")).text();
+  assert.match(metrics, /herald_outbox_kept_total\{kind="webhook"\} [1-9]/);
+  await suite.stack.runCron();
+  await eventually("the kept event to land", () => reached("outbox", 1));
+  // A second minute finds the outbox empty: still one delivery.
+  await suite.stack.runCron();
+  await qstashDrained(suite.stack);
+  assert.deepEqual(verified("outbox", made.secret).map((e) => e.type), [
+    "webhook.test",
+  ]);
+  assert.match(
+    await (await suite.stack.admin("/metrics")).text(),
+    /herald_outbox_published_total\{kind="webhook"\} [1-9]/,
+  );
+});
+
 suite.run();

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
  * area on its own rung or above, so no two areas import each other.
  */
 const LADDER: readonly (readonly string[])[] = [
+  ["outbox"],
   ["schedules", "webhooks"],
   ["preferences", "inbox"],
   ["push"],

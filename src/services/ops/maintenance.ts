@@ -5,14 +5,15 @@ import { reconcilePending } from "../preferences/reconcile_pending.ts";
 import { resumeStalledOperations } from "../control/scheduler_operations.ts";
 import { syncPendingJobs } from "../jobs/system_jobs.ts";
 import { sweepSlots } from "../schedules/slot_schedules.ts";
+import { drainOutbox } from "../outbox/publish_outbox.ts";
 
 /**
  * What the cron trigger (Workers) or the timer (Deno) runs every minute:
  * reconciles left pending, fan-outs left unfinished, system jobs whose
  * schedule QStash has not confirmed, a scheduler operation whose runner
  * died, shared slots whose schedule does not match their members yet, and
- * push subscriptions expired or unseen for 60 days, and this isolate's
- * counters. Each part runs even if another fails.
+ * push subscriptions expired or unseen for 60 days, QStash messages kept
+ * while QStash was down, and this isolate's counters. Each part runs even if another fails.
  */
 export async function runMaintenance(
   deps: AppDeps,
@@ -25,6 +26,7 @@ export async function runMaintenance(
     resumeStalledOperations(deps),
     sweepSlots(deps),
     sweepSubscriptions(deps),
+    drainOutbox(deps),
     deps.metrics.flush(deps.db, deps.now()),
   ]);
   for (const result of results) {

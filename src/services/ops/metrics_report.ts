@@ -50,6 +50,10 @@ const COUNTERS: Record<string, string> = {
     "Web Pushes given up on, by status (400/401/403: configuration; others: retries spent).",
   herald_push_subscriptions_removed_total:
     "Push subscriptions removed, by reason (gone: 404/410; expired; unseen: 60 days).",
+  herald_outbox_kept_total:
+    "QStash messages kept in libSQL because QStash did not take them, by kind (webhook, push).",
+  herald_outbox_published_total:
+    "Kept QStash messages the maintenance published again, by kind.",
 };
 
 /**

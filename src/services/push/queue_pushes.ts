@@ -16,6 +16,7 @@ import {
   quietHoursEnd,
 } from "../../domain/schedules/occurrence.ts";
 import { localParts } from "../../domain/time/zoned_time.ts";
+import { publishOrKeep } from "../outbox/publish_outbox.ts";
 
 type Deps = Pick<
   AppDeps,
@@ -36,8 +37,6 @@ export interface Delivered {
  * round trips to the push services: well inside one callback.
  */
 export const PUSH_BATCH = 50;
-/** QStash's batch endpoint takes this many messages a call. */
-const PUBLISH_BATCH = 100;
 
 type PushItem = PushBody["items"][number];
 
@@ -151,9 +150,12 @@ function quietUntil(o: PreferenceOverrides, now: number): number | undefined {
   );
 }
 
-/** Queues pushes in batches of PUSH_BATCH, as few QStash calls as it takes. */
+/**
+ * Queues pushes in batches of PUSH_BATCH, as few QStash calls as it takes;
+ * what QStash does not take waits in the outbox for the next minute.
+ */
 export async function publishPushes(
-  deps: Pick<Deps, "config" | "scheduler" | "metrics">,
+  deps: Pick<Deps, "db" | "config" | "scheduler" | "metrics" | "now" | "log">,
   items: readonly PushItem[],
   at: { attempt: number; notBefore: number | undefined },
 ): Promise<void> {
@@ -170,9 +172,7 @@ export async function publishPushes(
       ...(at.notBefore === undefined ? {} : { notBefore: at.notBefore }),
     });
   }
-  for (let i = 0; i < specs.length; i += PUBLISH_BATCH) {
-    await deps.scheduler.publishBatch(specs.slice(i, i + PUBLISH_BATCH));
-  }
+  await publishOrKeep(deps, "push", specs);
   if (items.length > 0) {
     deps.metrics.count(
       at.attempt === 0

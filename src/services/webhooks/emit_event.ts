@@ -9,6 +9,7 @@ import type { AppDeps } from "../../deps.ts";
 import type { MessageSpec } from "../../ports/scheduler.ts";
 import { newWebhookMessageId } from "../../adapters/standard_webhook_signer.ts";
 import { takeSequences } from "../../store/webhooks/webhook_store.ts";
+import { publishOrKeep } from "../outbox/publish_outbox.ts";
 
 export type EmitDeps = Pick<
   AppDeps,
@@ -23,8 +24,6 @@ export interface Emitted {
 
 /** The spec's advice: a payload under about 20 kB. */
 const MAX_PAYLOAD_CHARS = 20_000;
-/** QStash's batch call takes up to 100 messages. */
-const BATCH = 100;
 
 /**
  * Emits events: one QStash message per (event, enabled endpoint whose
@@ -34,7 +33,8 @@ const BATCH = 100;
  * events (`data.sequence`), since retries can reorder them. With no such
  * endpoint this is one libSQL statement per distinct type and no QStash
  * call. Run it off the response path (`background(...)`, a job's own
- * time); it never throws: a failure is logged and the events are not sent.
+ * time); it never throws: when libSQL fails too, that is logged and the
+ * events are not sent.
  *
  * The one function other services call, e.g. a push channel:
  * `background(emitEvent(deps, { type: "push.subscription.removed", data }))`.
@@ -87,11 +87,11 @@ export async function emitEvents(
     const specs: MessageSpec[] = sized.map((b) => ({
       destination: deps.config.callbackUrl,
       body: JSON.stringify(b),
+      // A kept message published twice is still one delivery.
+      deduplicationId: b.messageId,
       retry: { retries: WEBHOOK_RETRIES, delay: WEBHOOK_RETRY_DELAY },
     }));
-    for (let i = 0; i < specs.length; i += BATCH) {
-      await deps.scheduler.publishBatch(specs.slice(i, i + BATCH));
-    }
+    await publishOrKeep(deps, "webhook", specs);
     for (const b of sized) {
       deps.metrics.count("herald_webhook_events_emitted_total", {
         type: b.type,
