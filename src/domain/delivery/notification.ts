@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ChannelRef } from "./channel.ts";
+import type { ChannelRef } from "./audience.ts";
 import { PUSH_POLICIES } from "../push/push_policy.ts";
 import { IF_PAST, parseDeliverAt } from "./deliver_at.ts";
 import { parseExpiry } from "./expiry.ts";

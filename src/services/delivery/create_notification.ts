@@ -1,4 +1,4 @@
-import { channelName } from "../../domain/delivery/channel.ts";
+import { channelName } from "../../domain/delivery/audience.ts";
 import type {
   CreateNotificationInput,
   NotificationView,

@@ -1,4 +1,4 @@
-import type { ChannelRef } from "../../domain/delivery/channel.ts";
+import type { ChannelRef } from "../../domain/delivery/audience.ts";
 import type { AppDeps, Background } from "../../deps.ts";
 import type { Addressed, PublishResult } from "../../ports/channels.ts";
 import { notificationEvents } from "../../domain/webhooks/notification_events.ts";

@@ -7,7 +7,7 @@ import {
   type SendStatus,
   sendStatus,
 } from "../../domain/delivery/deliver_at.ts";
-import { channelName } from "../../domain/delivery/channel.ts";
+import { channelName } from "../../domain/delivery/audience.ts";
 import {
   audiencesOf,
   type CreateNotificationInput,

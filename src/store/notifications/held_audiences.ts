@@ -1,5 +1,5 @@
 import { and, eq, gte, sql } from "drizzle-orm";
-import { channelName } from "../../domain/delivery/channel.ts";
+import { channelName } from "../../domain/delivery/audience.ts";
 import type { Database } from "../database.ts";
 import { schema } from "../database.ts";
 
