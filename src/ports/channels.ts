@@ -7,8 +7,8 @@ import type { ChannelRef } from "../domain/delivery/audience.ts";
 
 export {
   type ChannelKind,
-  channelName,
   type ChannelRef,
+  formatAudience,
 } from "../domain/delivery/audience.ts";
 
 export interface PublishedEvent {

@@ -1,6 +1,6 @@
 import { AppError } from "../../errors.ts";
 import {
-  channelName,
+  formatAudience,
   type PublishedEvent,
   type StreamRequest,
 } from "../../ports/channels.ts";
@@ -74,9 +74,9 @@ export function publishInput(event: PublishedEvent): EventInput {
   };
 }
 
-/** An audience name (`channelName()`), checked to fit a socket tag. */
-export function audienceOf(ref: Parameters<typeof channelName>[0]): string {
-  const name = channelName(ref);
+/** An audience name (`formatAudience()`), checked to fit a socket tag. */
+export function audienceOf(ref: Parameters<typeof formatAudience>[0]): string {
+  const name = formatAudience(ref);
   if (name.length > MAX_AUDIENCE_LENGTH) {
     throw new AppError(
       "bad_request",

@@ -1,4 +1,8 @@
-import { channelName } from "../../domain/delivery/audience.ts";
+import {
+  formatAudience,
+  userAudience,
+  userOfAudience,
+} from "../../domain/delivery/audience.ts";
 import type {
   CreateNotificationInput,
   NotificationView,
@@ -90,8 +94,8 @@ export async function storeAndNotify(
 ): Promise<{ notification: StoredNotification; created: boolean }> {
   const now = deps.now();
   const [only] = audiences;
-  const oneUser = audiences.length === 1 && only?.startsWith("user:")
-    ? only.slice("user:".length)
+  const oneUser = audiences.length === 1 && only !== undefined
+    ? userOfAudience(only)
     : null;
   const result = await insertNotification(
     deps.db,
@@ -148,7 +152,7 @@ export async function storeAndNotifyUsers(
     if (created.has(notification.id)) {
       return {
         userId,
-        notification: { ...notification, audiences: [`user:${userId}`] },
+        notification: { ...notification, audiences: [userAudience(userId)] },
         created: true,
       };
     }
@@ -245,7 +249,7 @@ export async function createNotification(
         "decides (push is for ad hoc types)",
     }]);
   }
-  const audiences = audiencesOf(input).map(channelName);
+  const audiences = audiencesOf(input).map(formatAudience);
   const expires = expiryOf(input, deps.now());
   const requestHash = idempotencyKey === null
     ? null

@@ -1,3 +1,4 @@
+import { userAudience } from "../../domain/delivery/audience.ts";
 import type { NotificationType } from "../../domain/catalogue/catalogue.ts";
 import {
   type DigestItem,
@@ -112,7 +113,7 @@ export async function postToDigest(
         idempotencyKey: null,
         expires: requestExpiry(input),
       },
-      [`user:${input.userId}`],
+      [userAudience(input.userId)],
       background,
     );
     await deps.scheduler.publishMessage({

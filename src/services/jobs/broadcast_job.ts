@@ -1,3 +1,4 @@
+import { userAudience } from "../../domain/delivery/audience.ts";
 import { z } from "zod";
 import { encodeBase64Url } from "../../domain/codecs/base64url.ts";
 import {
@@ -224,7 +225,7 @@ export async function handleBroadcastUser(
       source: "job",
       idempotencyKey: `job:${msg.runId}:${msg.userId}`,
     },
-    [`user:${msg.userId}`],
+    [userAudience(msg.userId)],
     background,
   );
   if (!created) {

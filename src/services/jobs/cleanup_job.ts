@@ -1,3 +1,4 @@
+import { splitAudiences } from "../../domain/delivery/audience.ts";
 import type { AppDeps } from "../../deps.ts";
 import { deleteExpiredNotifications } from "../../store/notifications/retention_store.ts";
 import { pruneSignedDeliveries } from "../../store/jobs/signed_delivery_store.ts";
@@ -48,11 +49,10 @@ export async function runCleanup(
       expiredBefore: deps.now() - DAY_MS,
     }, BATCH);
     deleted += done.deleted;
-    const users = done.audiences.filter((a) => a.startsWith("user:"))
-      .map((a) => a.slice("user:".length));
+    const { users, broadcast } = splitAudiences(done.audiences);
     await Promise.all([
       deps.cache.invalidate(users),
-      deps.cache.bump(done.audiences.filter((a) => !a.startsWith("user:"))),
+      deps.cache.bump(broadcast),
     ]);
     if (done.deleted < BATCH) return await finish(false);
   }

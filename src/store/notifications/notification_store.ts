@@ -1,3 +1,4 @@
+import { userAudience } from "../../domain/delivery/audience.ts";
 import { and, desc, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type {
   NotificationView,
@@ -149,7 +150,7 @@ export async function insertUserNotifications(
     hash: n.requestHash ?? null,
     at: n.createdAt,
     expires: n.expiresAt ?? null,
-    audience: `user:${userId}`,
+    audience: userAudience(userId),
   })));
   const field = (name: string) => sql.raw(`json_extract(value, '$.${name}')`);
   const inserted = sql`exists (select 1 from ${notifications}
@@ -547,7 +548,7 @@ export async function reviseNotification(
     notification: {
       ...row,
       data: parseData(row.data),
-      audiences: [`user:${r.userId}`],
+      audiences: [userAudience(r.userId)],
     },
     unread: unreadCounts([r.userId], counted).get(r.userId) ?? 0,
   };
