@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { AppError } from "../errors.ts";
-import { formatIssuePath, validationError } from "./validation.ts";
+import { validationError } from "./validation.ts";
+import { formatIssuePath } from "../domain/codecs/issue_path.ts";
 
 /** The JSON in a raw body, or null when it is not JSON at all. */
 export function jsonOrNull(raw: string): unknown {

@@ -1,18 +1,9 @@
 import type { Context } from "hono";
 import type { z } from "zod";
+import { AppError } from "../errors.ts";
+import { formatIssuePath } from "../domain/codecs/issue_path.ts";
 
 type Issue = Pick<z.core.$ZodIssue, "path" | "message">;
-import { AppError } from "../errors.ts";
-
-/** "types.morningDigest.times[0]" from zod's path segments. */
-export function formatIssuePath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const segment of path) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else out += out ? `.${String(segment)}` : String(segment);
-  }
-  return out;
-}
 
 /**
  * The zValidator hook every route uses: a failed parse becomes one 400 that
