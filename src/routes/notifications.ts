@@ -336,10 +336,12 @@ export const notificationRoutes = openApiRoutes()
     const timing = serverTiming();
     const { notification, created } = await createNotification(
       c.get("deps"),
-      input,
-      header ?? null,
-      c.get("background"),
-      timing.mark,
+      {
+        input,
+        idempotencyKey: header ?? null,
+        background: c.get("background"),
+        mark: timing.mark,
+      },
     );
     c.header("Server-Timing", timing.header());
     return created

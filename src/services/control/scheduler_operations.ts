@@ -207,7 +207,12 @@ async function runOperation(
         { phase: op.phase, cursor: op.cursor },
         options.pageSize,
       );
-      op = await recordPage(deps.db, id, result, deps.now(), LEASE_MS) ?? op;
+      op = await recordPage(deps.db, {
+        id,
+        page: result,
+        now: deps.now(),
+        leaseMs: LEASE_MS,
+      }) ?? op;
       pages++;
     }
     op = await finishOperation(deps.db, id, { status: "done" }, deps.now()) ??

@@ -88,12 +88,11 @@ export async function deliverScheduled(
       })),
       background,
     ),
-    broadcast.length === 0 ? null : storeAndNotify(
-      deps,
-      { ...notification, idempotencyKey: `sched:${body.sendId}` },
-      broadcast,
+    broadcast.length === 0 ? null : storeAndNotify(deps, {
+      content: { ...notification, idempotencyKey: `sched:${body.sendId}` },
+      audiences: broadcast,
       background,
-    ),
+    }),
   ]);
   if (claim.state === "claimed") {
     background(emitEvents(deps, [{

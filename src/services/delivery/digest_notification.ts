@@ -102,9 +102,8 @@ export async function postToDigest(
     };
     if (!(await insertDigest(deps.db, digest))) continue;
     const content = contentOf(type, input, digest);
-    const { notification } = await storeAndNotify(
-      deps,
-      {
+    const { notification } = await storeAndNotify(deps, {
+      content: {
         ...content,
         id: digest.notificationId,
         type: type.id,
@@ -113,9 +112,9 @@ export async function postToDigest(
         idempotencyKey: null,
         expires: requestExpiry(input),
       },
-      [userAudience(input.userId)],
+      audiences: [userAudience(input.userId)],
       background,
-    );
+    });
     await deps.scheduler.publishMessage({
       destination: deps.config.callbackUrl,
       body: digestCloseBody(digest.id),

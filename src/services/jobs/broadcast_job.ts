@@ -198,13 +198,12 @@ export async function handleBroadcastUser(
       const reason = error instanceof WebhookError
         ? `webhook ${error.message}`
         : "webhook answered an invalid reply";
-      await recordUserFailed(
-        deps.db,
-        msg.runId,
-        msg.userId,
-        reason,
-        deps.now(),
-      );
+      await recordUserFailed(deps.db, {
+        runId: msg.runId,
+        userId: msg.userId,
+        error: reason,
+        now: deps.now(),
+      });
       deps.log.warn("job.user_failed", {
         job: msg.jobId,
         run: msg.runId,
@@ -214,9 +213,8 @@ export async function handleBroadcastUser(
       throw new AppError("unavailable", "This user's run failed; retry later");
     }
   }
-  const { notification, created } = await storeAndNotify(
-    deps,
-    {
+  const { notification, created } = await storeAndNotify(deps, {
+    content: {
       type: target.type,
       title: content.title,
       body: content.body,
@@ -225,9 +223,9 @@ export async function handleBroadcastUser(
       source: "job",
       idempotencyKey: `job:${msg.runId}:${msg.userId}`,
     },
-    [userAudience(msg.userId)],
+    audiences: [userAudience(msg.userId)],
     background,
-  );
+  });
   if (!created) {
     deps.log.info("delivery.duplicate", {
       user: shortId(msg.userId),

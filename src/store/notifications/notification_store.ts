@@ -62,14 +62,19 @@ export interface StoredNotification extends NewNotification {
  */
 export async function insertNotification(
   db: Database,
-  n: NewNotification,
-  audiences: readonly string[],
-  /** When the sweep may take over the fan-out if the caller has not finished it. */
-  fanoutRetryAt: number,
-  unreadOf: string | null = null,
+  stored: {
+    notification: NewNotification;
+    audiences: readonly string[];
+    /** When the sweep may take over the fan-out if the caller has not finished it. */
+    fanoutRetryAt: number;
+    /** The one user whose unread count the batch also reads. */
+    unreadOf?: string | null;
+  },
 ): Promise<
   { notification: StoredNotification; created: boolean; unread: number | null }
 > {
+  const { notification: n, audiences, fanoutRetryAt } = stored;
+  const unreadOf = stored.unreadOf ?? null;
   const row = { ...n, data: n.data ? JSON.stringify(n.data) : null };
   const expiresAt = n.expiresAt ?? null;
   // Audience and outbox rows only follow a notification row that this very
