@@ -37,7 +37,7 @@ export interface RotatedMessage {
 }
 
 /** Herald's VAPID public key (base64url), from the route that needs no auth. */
-export async function fetchVapidKey(
+async function fetchVapidKey(
   baseUrl: string,
   fetch: FetchLike,
 ): Promise<string> {

@@ -69,7 +69,7 @@ export const jsonOnly: MiddlewareHandler = async (c, next) => {
  * past this, parsing, validating and walking cost CPU anyone could spend,
  * and a few thousand levels overflow the stack.
  */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 /**
  * True when `raw` opens more than `limit` brackets at once, counting only

@@ -23,7 +23,7 @@ export function validationHook(
  * The offending fields a 400 names at most: enough for any honest body, and
  * a body of 5,000 unknown keys gets a short answer, not one line per key.
  */
-export const MAX_NAMED_FIELDS = 20;
+const MAX_NAMED_FIELDS = 20;
 
 /** A field's message past this is cut: it repeats input, not meaning. */
 const MAX_MESSAGE_CHARS = 300;

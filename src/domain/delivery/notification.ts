@@ -10,7 +10,7 @@ export type Severity = (typeof SEVERITIES)[number];
 const name = z.string().trim().min(1).max(200);
 
 /** Users a request can name at once. */
-export const MAX_USER_IDS = 1_000;
+const MAX_USER_IDS = 1_000;
 
 /**
  * `POST /v1/notifications`: exactly one target — a user, a list of users,

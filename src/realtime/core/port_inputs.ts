@@ -14,7 +14,7 @@ import { isPublishableEvent } from "./sse_encoding.ts";
 
 const MAX_KEY_LENGTH = 256;
 /** Roles and topics one stream may hold (each is a tag or an attachment entry). */
-export const MAX_STREAM_AUDIENCES = 64;
+const MAX_STREAM_AUDIENCES = 64;
 // Audiences become socket tags with a transport prefix ("sse|").
 const MAX_AUDIENCE_LENGTH = MAX_TAG_LENGTH - 4;
 

@@ -230,7 +230,7 @@ function countIn(rows: readonly unknown[]): number | null {
   return Number.isSafeInteger(n) && n >= 0 ? n : null;
 }
 
-export async function findByIdempotencyKey(
+async function findByIdempotencyKey(
   db: Database,
   key: string,
 ): Promise<StoredNotification | null> {

@@ -197,12 +197,6 @@ export function outOfStepSlots(rows: unknown): string[] {
 
 const outOfStepRows = z.array(z.object({ slot: z.string() }));
 
-/** Every member, counted (restart and status figures). */
-export async function countMembers(db: Database): Promise<number> {
-  const rows = await db.select({ n: sql<number>`count(*)` }).from(slotMembers);
-  return Number(rows[0]?.n ?? 0);
-}
-
 /**
  * Takes a slot's lease when nobody holds it (or the holder's ran out); the
  * row is made on first use. Answers whether the slot was in doubt (see
@@ -299,21 +293,6 @@ export function slotFailureQuery(
     target: [slotFailures.slot, slotFailures.firedAt, slotFailures.memberId],
     set: { error: f.error, at: f.at },
   });
-}
-
-/** Failures recorded for one firing of a slot. */
-export async function slotFailuresOf(
-  db: Database,
-  slot: string,
-  firedAt: number,
-): Promise<{ memberId: string; error: string }[]> {
-  return await db.select({
-    memberId: slotFailures.memberId,
-    error: slotFailures.error,
-  }).from(slotFailures).where(and(
-    eq(slotFailures.slot, slot),
-    eq(slotFailures.firedAt, firedAt),
-  ));
 }
 
 /** Members per slot, for the slots' load (console heat map). */
