@@ -28,7 +28,7 @@ export interface SlotSync {
 }
 
 /** A holder that dies keeps a slot's lease this long at most. */
-const LEASE_MS = 30_000;
+const SLOT_LEASE_MS = 30_000;
 /** Rounds one holder makes while members keep joining and leaving. */
 const MAX_ROUNDS = 16;
 /** Slots failing on QStash in a row that end a sweep early. */
@@ -97,7 +97,7 @@ async function syncSlot(
     slot,
     leaseId,
     now,
-    leaseMs: LEASE_MS,
+    leaseMs: SLOT_LEASE_MS,
   });
   if (!lease) return;
   try {
