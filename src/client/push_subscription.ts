@@ -1,4 +1,5 @@
-import { heraldUrl, parsePayload } from "./stream_events.ts";
+import { parsePayload } from "./stream_events.ts";
+import { heraldUrl } from "./herald_url.ts";
 
 /**
  * What the page and the service worker share about a device's
