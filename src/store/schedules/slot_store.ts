@@ -16,7 +16,7 @@ import type { Membership } from "../../domain/schedules/slot_plan.ts";
 import type { Database } from "../database.ts";
 import { schema } from "../database.ts";
 
-const { slotMembers, slots, slotFailures, schedules } = schema;
+const { slotMembers, slots, schedules } = schema;
 
 /** A member as stored, with its public id. */
 export interface StoredMember extends Membership {
@@ -276,23 +276,6 @@ export async function dropSlotLease(
 ): Promise<void> {
   await db.update(slots).set({ leaseId: null, leaseUntil: null })
     .where(and(eq(slots.slot, slot), eq(slots.leaseId, leaseId)));
-}
-
-/** Records a member a firing could not serve (once per firing). */
-export function slotFailureQuery(
-  db: Database,
-  f: {
-    slot: string;
-    firedAt: number;
-    memberId: string;
-    error: string;
-    at: number;
-  },
-) {
-  return db.insert(slotFailures).values(f).onConflictDoUpdate({
-    target: [slotFailures.slot, slotFailures.firedAt, slotFailures.memberId],
-    set: { error: f.error, at: f.at },
-  });
 }
 
 /** Members per slot, for the slots' load (console heat map). */
