@@ -87,7 +87,7 @@ const DEPENDENCY_NAMES: Record<Dependency, string> = {
 };
 
 /** Seconds a client is asked to wait before trying again after an outage. */
-export const OUTAGE_RETRY_AFTER_S = 5;
+const OUTAGE_RETRY_AFTER_S = 5;
 
 /**
  * The 503 for a dependency that could not be reached: it names the part,

@@ -1,3 +1,4 @@
+import { userAudience } from "../domain/delivery/audience.ts";
 import type { Redis } from "@upstash/redis";
 import { z } from "zod";
 import type { Logger } from "../ports/logger.ts";
@@ -105,7 +106,7 @@ export function createUnreadCache(
     // A writer's count that cannot be stored leaves the old one behind: its
     // invalidation is owed until Redis answers. A reader's is merely lost.
     const owe = () => {
-      if (!nx) missed.add([`user:${userId}`]);
+      if (!nx) missed.add([userAudience(userId)]);
     };
     if (stamp === null) return owe(); // versions unknown: caching could serve a stale count
     if (!await settled()) return owe();
@@ -145,7 +146,7 @@ export function createUnreadCache(
     },
     put: (userId, count, stamp) => store(userId, count, stamp, false),
     fill: (userId, count, stamp) => store(userId, count, stamp, true),
-    invalidate: (userIds) => bump(userIds.map((id) => `user:${id}`)),
+    invalidate: (userIds) => bump(userIds.map(userAudience)),
     bump,
   };
 }

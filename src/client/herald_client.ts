@@ -20,9 +20,9 @@ import {
   type Payload,
   revisionKey,
   socketUrl,
-  streamUrl,
   unreadCount,
 } from "./stream_events.ts";
+import { streamUrl } from "./herald_url.ts";
 
 export type { BackoffOptions } from "./backoff.ts";
 export type { EventSourceLike, WebSocketLike } from "./socket_source.ts";

@@ -6,7 +6,8 @@ import {
   subscribeWithHeraldKey,
   subscriptionBody,
 } from "./push_subscription.ts";
-import { heraldUrl, parsePayload } from "./stream_events.ts";
+import { parsePayload } from "./stream_events.ts";
+import { heraldUrl } from "./herald_url.ts";
 
 /**
  * Web Push on this device, from the page: the permission, Herald's service

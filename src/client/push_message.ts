@@ -1,9 +1,5 @@
-import {
-  heraldUrl,
-  notificationId,
-  parsePayload,
-  unreadCount,
-} from "./stream_events.ts";
+import { notificationId, parsePayload, unreadCount } from "./stream_events.ts";
+import { heraldUrl } from "./herald_url.ts";
 
 /**
  * What a Web Push from Herald carries, read without trusting it (the

@@ -1,4 +1,5 @@
-import { heraldUrl, parsePayload } from "./stream_events.ts";
+import { parsePayload } from "./stream_events.ts";
+import { heraldUrl } from "./herald_url.ts";
 
 /**
  * What the page and the service worker share about a device's
@@ -37,7 +38,7 @@ export interface RotatedMessage {
 }
 
 /** Herald's VAPID public key (base64url), from the route that needs no auth. */
-export async function fetchVapidKey(
+async function fetchVapidKey(
   baseUrl: string,
   fetch: FetchLike,
 ): Promise<string> {

@@ -56,32 +56,6 @@ export function unreadCount(payload: Payload): number | null {
     : null;
 }
 
-/**
- * The stream URL for one attempt: a fresh short-lived token each time, and
- * the last event id to resume from (EventSource cannot set headers, and a
- * new EventSource starts without one, so it goes in the query).
- */
-export function streamUrl(
-  baseUrl: string,
-  token: string,
-  lastEventId: string | null,
-): string {
-  const url = heraldUrl(baseUrl, "v1/stream");
-  url.searchParams.set("token", token);
-  if (lastEventId) url.searchParams.set("lastEventId", lastEventId);
-  return url.href;
-}
-
-/**
- * `path` (relative, no leading slash) under Herald's base URL. A relative
- * base ("/herald") resolves against the page, as fetch would.
- */
-export function heraldUrl(baseUrl: string, path: string): URL {
-  const page = typeof document === "undefined" ? undefined : document.baseURI;
-  const base = new URL(baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`, page);
-  return new URL(path, base);
-}
-
 /** The same URL for a WebSocket: http → ws, https → wss. */
 export function socketUrl(url: string): string {
   return url.replace(/^http(s?):/, "ws$1:");

@@ -19,7 +19,7 @@ const STREAM_TOKEN_TYPE = "herald-stream";
 /** The `typ` of the token a push carries to mark its notification read. */
 const PUSH_ACTION_TYPE = "herald-push-action";
 /** How long a push's action token stays good (the click may come late). */
-export const PUSH_ACTION_TTL_S = 7 * 24 * 60 * 60;
+const PUSH_ACTION_TTL_S = 7 * 24 * 60 * 60;
 
 export function bearer(header: string | undefined): string | null {
   const match = header?.match(/^Bearer\s+(\S+)$/i);

@@ -7,7 +7,7 @@ import { AppError } from "../errors.ts";
  * connection while the client is still sending, and the client then sees a
  * reset instead of the answer; past this much, a reset is the cheaper end.
  */
-export const DRAIN_BYTES = 1024 * 1024;
+const DRAIN_BYTES = 1024 * 1024;
 
 /**
  * Refuses a request body over `maxBytes` with a 413 (`payload_too_large`),

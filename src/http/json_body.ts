@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { AppError } from "../errors.ts";
-import { formatIssuePath, validationError } from "./validation.ts";
+import { validationError } from "./validation.ts";
+import { formatIssuePath } from "../domain/codecs/issue_path.ts";
 
 /** The JSON in a raw body, or null when it is not JSON at all. */
 export function jsonOrNull(raw: string): unknown {
@@ -68,7 +69,7 @@ export const jsonOnly: MiddlewareHandler = async (c, next) => {
  * past this, parsing, validating and walking cost CPU anyone could spend,
  * and a few thousand levels overflow the stack.
  */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 /**
  * True when `raw` opens more than `limit` brackets at once, counting only

@@ -14,7 +14,7 @@ export function openApiRoutes() {
 }
 
 /** `{error: {code, message, requestId, fields?}}`: every 4xx and 5xx. */
-export const errorEnvelope = z.object({
+const errorEnvelope = z.object({
   error: z.object({
     code: z.enum(ERROR_CODES),
     message: z.string().openapi({ description: "Safe to show a person." }),
@@ -91,11 +91,11 @@ export function jsonRequest<T extends z.ZodType>(schema: T) {
 }
 
 /** Security scheme names, as routes list them in `security`. */
-export const ADMIN_KEY = "adminKey";
+const ADMIN_KEY = "adminKey";
 export const USER_TOKEN = "userToken";
 export const STREAM_TOKEN = "streamToken";
-export const QSTASH_SIGNATURE = "qstashSignature";
-export const PUSH_ACTION_TOKEN = "pushActionToken";
+const QSTASH_SIGNATURE = "qstashSignature";
+const PUSH_ACTION_TOKEN = "pushActionToken";
 
 /** Any one of the listed schemes will do. */
 type Security = Record<string, string[]>[];

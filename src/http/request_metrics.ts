@@ -11,7 +11,7 @@ const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);
  * the user id itself), or "unmatched": anything a client can vary freely
  * would make a label of unbounded values.
  */
-export function routeLabel(c: Context): string {
+function routeLabel(c: Context): string {
   // Middleware is registered for ALL methods; the route's handler is the
   // last entry with a method of its own, whether or not it ran (a 401
   // thrown by auth middleware still belongs to its route).

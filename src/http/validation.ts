@@ -1,18 +1,9 @@
 import type { Context } from "hono";
 import type { z } from "zod";
+import { AppError } from "../errors.ts";
+import { formatIssuePath } from "../domain/codecs/issue_path.ts";
 
 type Issue = Pick<z.core.$ZodIssue, "path" | "message">;
-import { AppError } from "../errors.ts";
-
-/** "types.morningDigest.times[0]" from zod's path segments. */
-export function formatIssuePath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const segment of path) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else out += out ? `.${String(segment)}` : String(segment);
-  }
-  return out;
-}
 
 /**
  * The zValidator hook every route uses: a failed parse becomes one 400 that
@@ -32,7 +23,7 @@ export function validationHook(
  * The offending fields a 400 names at most: enough for any honest body, and
  * a body of 5,000 unknown keys gets a short answer, not one line per key.
  */
-export const MAX_NAMED_FIELDS = 20;
+const MAX_NAMED_FIELDS = 20;
 
 /** A field's message past this is cut: it repeats input, not meaning. */
 const MAX_MESSAGE_CHARS = 300;

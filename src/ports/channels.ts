@@ -3,13 +3,13 @@
  * and where clients read them, by SSE or WebSocket. Shards of hibernating
  * Durable Objects on Workers (`src/realtime/`), an in-process hub on Deno.
  */
-import type { ChannelRef } from "../domain/delivery/channel.ts";
+import type { ChannelRef } from "../domain/delivery/audience.ts";
 
 export {
   type ChannelKind,
-  channelName,
   type ChannelRef,
-} from "../domain/delivery/channel.ts";
+  formatAudience,
+} from "../domain/delivery/audience.ts";
 
 export interface PublishedEvent {
   /** Event name: "notification", "count", … */

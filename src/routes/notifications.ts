@@ -41,7 +41,7 @@ import {
 import { unreadCount } from "../services/inbox/unread_count.ts";
 
 /** The inbox item: in API responses and in the stream's `notification` event. */
-export const notificationView = z.object({
+const notificationView = z.object({
   id: z.string().openapi({ example: "ntf_mx5cy2zne0eb802c1818466a" }),
   type: z.string().openapi({ example: "orders.new" }),
   title: z.string(),
@@ -336,10 +336,12 @@ export const notificationRoutes = openApiRoutes()
     const timing = serverTiming();
     const { notification, created } = await createNotification(
       c.get("deps"),
-      input,
-      header ?? null,
-      c.get("background"),
-      timing.mark,
+      {
+        input,
+        idempotencyKey: header ?? null,
+        background: c.get("background"),
+        mark: timing.mark,
+      },
     );
     c.header("Server-Timing", timing.header());
     return created

@@ -96,6 +96,20 @@ export const schedulerStatus = z.object({
   operation: operationView.nullable().openapi({
     description: "A restart, stop or start that has not finished.",
   }),
+  slotFailures: z.object({
+    lastDay: z.number().int().openapi({
+      description: "Members shared-slot firings could not serve in the " +
+        "last day (Herald's clock). Kept for 7 days (the `cleanup` job).",
+    }),
+    latest: z.object({
+      slot: z.string().openapi({ description: "The UTC minute (HHMM)." }),
+      firedAt: instant,
+      at: instant,
+      error: z.string().openapi({
+        description: "Herald's own words: an error's name, never its message.",
+      }),
+    }).nullable().openapi({ description: "The latest of them." }),
+  }),
   checkedAt: instant,
 }).openapi("SchedulerStatus");
 

@@ -17,18 +17,32 @@ const envelope = z.object({
  */
 export class HeraldError extends Error {
   override name = "HeraldError";
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly requestId: string | null,
-    /** Validation errors (400): each offending field. */
-    readonly fields: { path: string; message: string }[] = [],
-    /** Rate limited (429): seconds to wait. */
-    readonly retryAfter: number | null = null,
-  ) {
-    super(message);
+  readonly status: number;
+  readonly code: string;
+  readonly requestId: string | null;
+  /** Validation errors (400): each offending field. */
+  readonly fields: { path: string; message: string }[];
+  /** Rate limited (429): seconds to wait. */
+  readonly retryAfter: number | null;
+
+  constructor(init: HeraldErrorInit) {
+    super(init.message);
+    this.status = init.status;
+    this.code = init.code;
+    this.requestId = init.requestId;
+    this.fields = init.fields ?? [];
+    this.retryAfter = init.retryAfter ?? null;
   }
+}
+
+/** What a `HeraldError` is made of: the envelope's fields and the status. */
+export interface HeraldErrorInit {
+  status: number;
+  code: string;
+  message: string;
+  requestId: string | null;
+  fields?: { path: string; message: string }[];
+  retryAfter?: number | null;
 }
 
 /** What an error response must offer (a fetch Response does). */
@@ -49,20 +63,20 @@ export async function heraldError(res: ErrorResponse): Promise<HeraldError> {
   }
   const parsed = envelope.safeParse(json);
   if (!parsed.success) {
-    return new HeraldError(
-      res.status,
-      "unexpected_response",
-      `Herald answered ${res.status} without its error envelope`,
-      res.headers.get("x-request-id"),
-    );
+    return new HeraldError({
+      status: res.status,
+      code: "unexpected_response",
+      message: `Herald answered ${res.status} without its error envelope`,
+      requestId: res.headers.get("x-request-id"),
+    });
   }
   const { code, message, requestId, fields, retryAfter } = parsed.data.error;
-  return new HeraldError(
-    res.status,
+  return new HeraldError({
+    status: res.status,
     code,
     message,
     requestId,
     fields,
-    retryAfter ?? null,
-  );
+    retryAfter,
+  });
 }

@@ -5,10 +5,9 @@ import { type ErrorResponse, heraldError } from "./errors.ts";
 import {
   createStreamToken,
   createUserToken,
-  heraldUrl,
-  streamUrl,
   type UserClaims,
 } from "./tokens.ts";
+import { heraldUrl, streamUrl } from "../client/herald_url.ts";
 
 export interface HeraldOptions {
   /**

@@ -19,6 +19,6 @@ export { HeraldError } from "./errors.ts";
 export {
   createStreamToken,
   createUserToken,
-  streamUrl,
   type UserClaims,
 } from "./tokens.ts";
+export { streamUrl } from "../client/herald_url.ts";

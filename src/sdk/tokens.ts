@@ -57,24 +57,3 @@ export async function createStreamToken(
     claims.ttl ?? STREAM_TOKEN_TTL_SECONDS,
   );
 }
-
-/**
- * `path` under Herald's base URL. Herald may be mounted under a path
- * (`https://app.example/herald/`), so the path goes after the base's own,
- * with or without its trailing slash, where `new URL("/v1/…", base)` would
- * resolve against the origin and drop it; the base's query stays (a proxy
- * in front may need it), its fragment does not.
- */
-export function heraldUrl(baseUrl: string, path: string): URL {
-  const url = new URL(baseUrl);
-  url.pathname = `${url.pathname.replace(/\/+$/, "")}/${path}`;
-  url.hash = "";
-  return url;
-}
-
-/** `<base>/v1/stream?token=…`, ready for `new EventSource(url)`. */
-export function streamUrl(baseUrl: string, streamToken: string): string {
-  const url = heraldUrl(baseUrl, "v1/stream");
-  url.searchParams.set("token", streamToken);
-  return url.href;
-}

@@ -6,6 +6,7 @@ import { membershipId } from "../../src/domain/schedules/slot_plan.ts";
 import { deliver, signedDelivery } from "../support/deliveries.ts";
 import { advanceToNextRun, userJobs } from "../support/placement.ts";
 import { advanceClock, qstashCalls } from "../support/qstash.ts";
+import { statusBody } from "../support/scheduler_bodies.ts";
 import { integrationSuite } from "../support/suite.ts";
 
 /**
@@ -140,6 +141,15 @@ test("a member whose delivery fails is recorded, and the rest of the slot is ser
       }),
       "unreadable preferences",
     ]]);
+    // Scheduler status reads them back: the latest is this firing's.
+    const status = statusBody.parse(
+      await (await suite.stack.admin("/v1/scheduler/status?limit=1")).json(),
+    );
+    assert.ok(status.slotFailures.lastDay >= 1, JSON.stringify(status));
+    assert.deepEqual(
+      [status.slotFailures.latest?.slot, status.slotFailures.latest?.error],
+      ["1111", "unreadable preferences"],
+    );
   } finally {
     db.close();
   }

@@ -14,7 +14,7 @@ import {
   qstashClient,
   qstashStats,
 } from "../support/qstash.ts";
-import { jobView, runView } from "../support/scheduler_bodies.ts";
+import { jobView, runView, statusBody } from "../support/scheduler_bodies.ts";
 import { integrationSuite } from "../support/suite.ts";
 import { eventually } from "@herald/testing";
 import { Webhook } from "standardwebhooks";
@@ -295,6 +295,63 @@ test("cleanup deletes notifications past retention with their audiences and read
     .parse(await inbox.json()).items;
   assert.deepEqual(items.map((i) => i.type), ["fresh"]);
   db.close();
+});
+
+test("slot failures show in status for a day, and cleanup prunes them after a week", async () => {
+  const status = async () =>
+    statusBody.parse(
+      await (await suite.stack.admin("/v1/scheduler/status?limit=1")).json(),
+    );
+  const before = await status();
+  assert.deepEqual(before.slotFailures, { lastDay: 0, latest: null });
+  // Herald's clock, as status reads it.
+  const now = Date.parse(before.checkedAt);
+  const HOUR = 3_600_000;
+  const failure = (member: string, agoMs: number, error: string) => ({
+    sql: `insert into slot_failures (slot, fired_at, member_id, error, at)
+      values (?, ?, ?, ?, ?)`,
+    args: ["0930", now - agoMs - 5_000, member, error, now - agoMs],
+  });
+  const db = createClient({ url: suite.stack.standIns.libsqlUrl });
+  try {
+    await db.batch([
+      failure("m_past_week", 8 * 24 * HOUR, "Error"),
+      failure("m_this_week", 3 * 24 * HOUR, "Error"),
+      failure("m_today", 2 * HOUR, "unreadable preferences"),
+      failure("m_latest", HOUR, "TypeError"),
+    ], "write");
+    assert.deepEqual((await status()).slotFailures, {
+      lastDay: 2,
+      latest: {
+        slot: "0930",
+        firedAt: new Date(now - HOUR - 5_000).toISOString(),
+        at: new Date(now - HOUR).toISOString(),
+        error: "TypeError",
+      },
+    });
+    await putJob("cleanup", {
+      name: "Clean up",
+      trigger: { type: "cron", cron: "0 2 * * *", timezone: "Europe/Paris" },
+      target: { builtin: "cleanup", retentionDays: 90 },
+    });
+    const run = await trigger("cleanup");
+    assert.equal(run.status, "succeeded");
+    assert.equal(
+      z.object({ slotFailuresPruned: z.number() }).parse(run.result)
+        .slotFailuresPruned,
+      1,
+    );
+    const left = await db.execute(
+      "select member_id from slot_failures order by at",
+    );
+    assert.deepEqual(left.rows.map((r) => r.member_id), [
+      "m_this_week",
+      "m_today",
+      "m_latest",
+    ]);
+  } finally {
+    db.close();
+  }
 });
 
 test("stats counts a day's notifications sent and read per type, stores and returns them", async () => {

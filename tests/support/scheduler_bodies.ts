@@ -56,6 +56,15 @@ export const statusBody = z.object({
   nextCursor: z.string().nullable(),
   defaultTimezone: z.string(),
   operation: operationView.nullable(),
+  slotFailures: z.object({
+    lastDay: z.number(),
+    latest: z.object({
+      slot: z.string(),
+      firedAt: z.string(),
+      at: z.string(),
+      error: z.string(),
+    }).nullable(),
+  }),
   checkedAt: z.string(),
 });
 

@@ -3,7 +3,7 @@ import {
   jobPutSchema,
   parseStoredJob,
 } from "../../src/domain/jobs/job_definition.ts";
-import { formatIssuePath } from "../../src/http/validation.ts";
+import { formatIssuePath } from "../../src/domain/codecs/issue_path.ts";
 import {
   isHeraldSchedule,
   jobOwner,

@@ -13,7 +13,7 @@ import {
   movesAnyone,
   shapeOf,
 } from "../../src/domain/catalogue/type_change.ts";
-import { formatIssuePath } from "../../src/http/validation.ts";
+import { formatIssuePath } from "../../src/domain/codecs/issue_path.ts";
 import { DEMO } from "../support/demo_catalogue.ts";
 
 function issues(result: {

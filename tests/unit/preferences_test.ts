@@ -17,7 +17,7 @@ import {
   preferencesPutSchema,
   putOverrides,
 } from "../../src/domain/preferences/preferences.ts";
-import { formatIssuePath } from "../../src/http/validation.ts";
+import { formatIssuePath } from "../../src/domain/codecs/issue_path.ts";
 import { DEMO } from "../support/demo_catalogue.ts";
 
 /** The request body from the API documentation. */

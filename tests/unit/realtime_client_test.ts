@@ -9,9 +9,9 @@ import { FakeSource } from "../support/fake_event_source.ts";
 import {
   notificationId,
   parsePayload,
-  streamUrl,
   unreadCount,
 } from "../../src/client/stream_events.ts";
+import { streamUrl } from "../../src/client/herald_url.ts";
 
 Deno.test("backoffDelay() stays in [0, cap) with a cap that doubles up to maxMs", () => {
   const options = { initialMs: 100, maxMs: 5000, factor: 2 };

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { createHerald, streamUrl } from "../../src/sdk/mod.ts";
+import { heraldUrl } from "../../src/client/herald_url.ts";
+import { markReadRequest } from "../../src/client/push_message.ts";
+import { InboxApi } from "../../src/client/inbox/inbox_api.ts";
 
 Deno.test("streamUrl() keeps the path Herald is mounted under, with or without its trailing slash", () => {
   for (
@@ -83,5 +86,50 @@ Deno.test("createHerald() under a base path sends its calls and the stream-token
     }
   } finally {
     await server.shutdown();
+  }
+});
+
+Deno.test("heraldUrl() puts a path's own query beside the base's, encoded as given", () => {
+  assert.equal(
+    heraldUrl(
+      "https://app.example/herald/?tenant=a",
+      "v1/users/u%2F1/push-subscriptions?endpoint=https%3A%2F%2Fp.example%2Fx%3Fy%3D1",
+    ).href,
+    "https://app.example/herald/v1/users/u%2F1/push-subscriptions" +
+      "?tenant=a&endpoint=https%3A%2F%2Fp.example%2Fx%3Fy%3D1",
+  );
+  assert.equal(
+    heraldUrl("https://app.example/herald#top", "v1/types").href,
+    "https://app.example/herald/v1/types",
+  );
+});
+
+Deno.test("the browser client's calls under a base path stay under it, as the SDK's do", async () => {
+  const token = `h.${btoa(JSON.stringify({ sub: "u1" }))}.s`;
+  for (
+    const base of ["https://app.example/herald/", "https://app.example/herald"]
+  ) {
+    const urls: string[] = [];
+    const api = new InboxApi({
+      baseUrl: base,
+      getToken: () => Promise.resolve(token),
+      fetch: (input) => {
+        urls.push(String(input));
+        return Promise.resolve(
+          Response.json({ unread: 0, items: [], nextCursor: null }),
+        );
+      },
+    });
+    await api.count();
+    await api.page("c/1", 5);
+    assert.deepEqual(urls, [
+      "https://app.example/herald/v1/users/u1/notifications/count",
+      "https://app.example/herald/v1/users/u1/notifications?limit=5&cursor=c%2F1",
+    ], base);
+    assert.equal(
+      markReadRequest({ id: "n 1", url: "/", actionToken: "a+t" }, base)?.url,
+      "https://app.example/herald/v1/notifications/n%201/read?token=a%2Bt",
+      base,
+    );
   }
 });

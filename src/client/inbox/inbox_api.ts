@@ -1,5 +1,6 @@
 import { type InboxPage, parsePage, parseUnread } from "./inbox_item.ts";
-import { heraldUrl, parsePayload } from "../stream_events.ts";
+import { parsePayload } from "../stream_events.ts";
+import { heraldUrl } from "../herald_url.ts";
 
 /**
  * The user's side of Herald's HTTP API, from the browser: the inbox pages,

@@ -46,7 +46,7 @@ export interface LiveFeedOptions {
   random?: () => number;
 }
 
-export const DEFAULT_POLL: BackoffOptions = {
+const DEFAULT_POLL: BackoffOptions = {
   initialMs: 1_000,
   maxMs: 30_000,
   factor: 2,

@@ -17,7 +17,7 @@ import { PUSH_POLICIES } from "../push/push_policy.ts";
  */
 
 /** Letters and digits: an id becomes part of QStash schedule ids. */
-export const TYPE_ID = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+const TYPE_ID = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 
 export const typeIdSchema = z.string().regex(TYPE_ID, {
   error: (issue) =>

@@ -7,7 +7,7 @@ import { WEEKDAYS } from "../time/weekday.ts";
  * critical. A catalogue change is this before and after (null: the type did
  * not exist, or no longer does); the retype walk moves the users it moves.
  */
-export const typeShapeSchema = z.object({
+const typeShapeSchema = z.object({
   enabled: z.boolean(),
   times: z.array(z.string()),
   days: z.array(z.enum(WEEKDAYS)),

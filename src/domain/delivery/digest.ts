@@ -3,7 +3,7 @@ import { z } from "zod";
 const WINDOW = /^([1-9]\d{0,4})(m|h)$/;
 const MINUTE_MS = 60_000;
 /** A window is one minute to a day. */
-export const MAX_WINDOW_MS = 24 * 60 * MINUTE_MS;
+const MAX_WINDOW_MS = 24 * 60 * MINUTE_MS;
 
 /** A window such as "10m" or "2h" in ms, or null outside 1 min – 24 h. */
 export function windowMs(window: string): number | null {
@@ -32,7 +32,7 @@ export const digestItemSchema = z.object({
 export type DigestItem = z.output<typeof digestItemSchema>;
 
 /** Items a digest keeps from each end: the first and the last ten. */
-export const DIGEST_ENDS = 10;
+const DIGEST_ENDS = 10;
 
 /** A digest's shape in its inbox item's `data.digest`. */
 export interface DigestState {

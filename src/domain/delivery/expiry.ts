@@ -6,9 +6,9 @@ export type Expiry = { after: number } | { at: number };
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const DURATION = /^([1-9]\d{0,5})(s|m|h|d)$/;
 /** Longer than this is not a notice but a record: keep it. */
-export const MAX_EXPIRY_MS = 365 * UNIT_MS.d;
+const MAX_EXPIRY_MS = 365 * UNIT_MS.d;
 /** Shorter than this would expire before most clients see it. */
-export const MIN_EXPIRY_MS = UNIT_MS.m;
+const MIN_EXPIRY_MS = UNIT_MS.m;
 
 /**
  * Reads `"8h"` (also `s`, `m`, `d`; one minute to a year) or an instant

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ChannelRef } from "./channel.ts";
+import type { ChannelRef } from "./audience.ts";
 import { PUSH_POLICIES } from "../push/push_policy.ts";
 import { IF_PAST, parseDeliverAt } from "./deliver_at.ts";
 import { parseExpiry } from "./expiry.ts";
@@ -10,7 +10,7 @@ export type Severity = (typeof SEVERITIES)[number];
 const name = z.string().trim().min(1).max(200);
 
 /** Users a request can name at once. */
-export const MAX_USER_IDS = 1_000;
+const MAX_USER_IDS = 1_000;
 
 /**
  * `POST /v1/notifications`: exactly one target — a user, a list of users,

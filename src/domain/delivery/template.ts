@@ -4,7 +4,7 @@
  * content webhook answered. A template naming anything else is refused when
  * the type is saved, not discovered at delivery.
  */
-export const PLACEHOLDERS = [
+const PLACEHOLDERS = [
   "localDate",
   "localTime",
   "weekday",

@@ -4,6 +4,7 @@ import { LOCAL_TIME_PATTERN } from "../time/local_time.ts";
 import type { QuietHours } from "./preferences.ts";
 import { canonicalTimeZone } from "../time/time_zone.ts";
 import { inWeekOrder, WEEKDAYS } from "../time/weekday.ts";
+import { formatIssuePath } from "../codecs/issue_path.ts";
 
 /**
  * Each time becomes its own QStash schedule, and schedules are a scarce quota,
@@ -12,16 +13,6 @@ import { inWeekOrder, WEEKDAYS } from "../time/weekday.ts";
 export const MAX_TIMES_PER_TYPE = 24;
 
 type Path = readonly PropertyKey[];
-
-/** "types.morningDigest.times[0]": the form clients and logs show. */
-function formatPath(path: Path): string {
-  let formatted = "";
-  for (const key of path) {
-    if (typeof key === "number") formatted += `[${key}]`;
-    else formatted += formatted === "" ? String(key) : `.${String(key)}`;
-  }
-  return formatted;
-}
 
 /** How many unknown keys an error message names. */
 const NAMED_KEYS = 10;
@@ -39,7 +30,7 @@ function quote(value: unknown): string {
 
 function subject(path: Path | undefined): string {
   return path && path.length > 0
-    ? `Field "${formatPath(path)}"`
+    ? `Field "${formatIssuePath(path)}"`
     : "Preferences";
 }
 
@@ -72,7 +63,7 @@ const structureError: z.core.$ZodErrorMap = (issue) => {
   }
   if (issue.code === "unrecognized_keys") {
     const fields = issue.keys.slice(0, NAMED_KEYS).map((key) =>
-      `"${formatPath([...(issue.path ?? []), key])}"`
+      `"${formatIssuePath([...(issue.path ?? []), key])}"`
     );
     const more = issue.keys.length - fields.length;
     return `Unknown field${issue.keys.length > 1 ? "s" : ""} ${
@@ -239,7 +230,7 @@ function toResult<T>(result: z.ZodSafeParseResult<T>): ParseResult<T> {
   return {
     ok: false,
     issues: result.error.issues.map((issue) => ({
-      path: formatPath(issue.path),
+      path: formatIssuePath(issue.path),
       message: issue.message,
     })),
   };

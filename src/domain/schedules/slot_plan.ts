@@ -1,5 +1,5 @@
 import { decodeBase64Url, encodeBase64Url } from "../codecs/base64url.ts";
-import { hourAndMinute, isLocalTime } from "../time/local_time.ts";
+import { isLocalTime } from "../time/local_time.ts";
 import type { Preferences } from "../preferences/preferences.ts";
 import { wantedTypes } from "./schedule_plan.ts";
 import { type Weekday, weekdayOf } from "../time/weekday.ts";
@@ -216,9 +216,4 @@ export function membershipOwner(
   const localTime = `${hour}:${minute}`;
   if (!userId || !isLocalTime(localTime)) return null;
   return { userId, type, localTime };
-}
-
-/** Hour and minute of a slot, for status pages. */
-export function slotTime(slot: string): { hour: number; minute: number } {
-  return hourAndMinute(`${slot.slice(0, 2)}:${slot.slice(2, 4)}`);
 }

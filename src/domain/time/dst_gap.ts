@@ -34,7 +34,12 @@ export function gapsInYear(timeZone: string, year: number): Gap[] {
   ) {
     const offset = offsetAt(t, timeZone);
     if (offset > previous) {
-      gaps.push(gapAround(t - DAY_MS, t, previous, offset, timeZone));
+      gaps.push(gapAround(timeZone, {
+        lo: t - DAY_MS,
+        hi: t,
+        before: previous,
+        after: offset,
+      }));
     }
     previous = offset;
   }
@@ -43,14 +48,16 @@ export function gapsInYear(timeZone: string, year: number): Gap[] {
   return inYear;
 }
 
-/** Narrows a transition to the minute, then reads its wall-clock edges. */
+/**
+ * Narrows a transition somewhere in `[lo, hi]` (instants, ms) from offset
+ * `before` to `after` down to the minute, then reads its wall-clock edges.
+ */
 function gapAround(
-  lo: number,
-  hi: number,
-  before: number,
-  after: number,
   timeZone: string,
+  transition: { lo: number; hi: number; before: number; after: number },
 ): Gap {
+  let { lo, hi } = transition;
+  const { before, after } = transition;
   while (hi - lo > 60_000) {
     const mid = lo + Math.floor((hi - lo) / 120_000) * 60_000;
     if (offsetAt(mid, timeZone) === before) lo = mid;

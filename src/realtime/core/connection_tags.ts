@@ -82,8 +82,3 @@ export function audienceOfTag(tag: string): string | null {
   const audience = tag.slice(bar + 1);
   return audience === "*" ? null : audience;
 }
-
-/** The user id in a connection's own audience (`user:<id>`). */
-export function userOfAudience(audience: string): string {
-  return audience.slice(audience.indexOf(":") + 1);
-}

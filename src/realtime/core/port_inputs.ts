@@ -1,6 +1,6 @@
 import { AppError } from "../../errors.ts";
 import {
-  channelName,
+  formatAudience,
   type PublishedEvent,
   type StreamRequest,
 } from "../../ports/channels.ts";
@@ -14,7 +14,7 @@ import { isPublishableEvent } from "./sse_encoding.ts";
 
 const MAX_KEY_LENGTH = 256;
 /** Roles and topics one stream may hold (each is a tag or an attachment entry). */
-export const MAX_STREAM_AUDIENCES = 64;
+const MAX_STREAM_AUDIENCES = 64;
 // Audiences become socket tags with a transport prefix ("sse|").
 const MAX_AUDIENCE_LENGTH = MAX_TAG_LENGTH - 4;
 
@@ -74,9 +74,9 @@ export function publishInput(event: PublishedEvent): EventInput {
   };
 }
 
-/** An audience name (`channelName()`), checked to fit a socket tag. */
-export function audienceOf(ref: Parameters<typeof channelName>[0]): string {
-  const name = channelName(ref);
+/** An audience name (`formatAudience()`), checked to fit a socket tag. */
+export function audienceOf(ref: Parameters<typeof formatAudience>[0]): string {
+  const name = formatAudience(ref);
   if (name.length > MAX_AUDIENCE_LENGTH) {
     throw new AppError(
       "bad_request",

@@ -54,7 +54,6 @@ export const publishRequest = z.object({
   /** Direct WebSockets silent for 3 of these are closed as they are sent to. */
   heartbeatMs: positive,
 });
-export type PublishRequest = z.infer<typeof publishRequest>;
 
 export const publishReply = z.object({
   results: z.array(z.object({

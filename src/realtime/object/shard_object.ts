@@ -10,8 +10,8 @@ import {
   overflowTag,
   tagsFor,
   transportTag,
-  userOfAudience,
 } from "../core/connection_tags.ts";
+import { userOfAudience } from "../../domain/delivery/audience.ts";
 import { ShardCore } from "../core/shard_core.ts";
 import { type Transport, TRANSPORTS } from "../../ports/channels.ts";
 import {
@@ -91,7 +91,7 @@ export class ChannelShard extends DurableObject<unknown> {
     const { tags, overflow } = tagsFor(req.transport, req.audiences);
     this.ctx.acceptWebSocket(server, tags);
     const kept: Kept = {
-      user: userOfAudience(req.audiences[0] ?? ""),
+      user: userOfAudience(req.audiences[0] ?? "") ?? "",
       acceptedAt: Date.now(),
       overflow,
     };

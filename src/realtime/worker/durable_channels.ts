@@ -46,7 +46,7 @@ export interface DurableChannelsOptions extends Partial<ChannelLimits> {
   onShardCall?: (call: ShardCall, seen: { ms: number; woke: boolean }) => void;
 }
 
-export const DEFAULT_SHARDS = 16;
+const DEFAULT_SHARDS = 16;
 
 /** Any origin works for a stub; this one only names the hop in traces. */
 const SHARD_ORIGIN = "https://shard.herald.internal";

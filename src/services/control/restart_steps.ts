@@ -222,13 +222,12 @@ async function restartSlots(
       else await deps.scheduler.resumeSchedule(spec.id);
     }
     if (ledger.get(spec.id)?.paused !== ctx.wantPaused) {
-      await recordSlotHeldQuery(
-        deps.db,
-        spec,
+      await recordSlotHeldQuery(deps.db, {
+        schedule: spec,
         slot,
-        deps.now(),
-        ctx.wantPaused,
-      );
+        now: deps.now(),
+        paused: ctx.wantPaused,
+      });
       counts.ledgerFixed++;
     }
     counts.unchanged++;
@@ -236,7 +235,12 @@ async function restartSlots(
   for (const [slot, held] of ctx.index.slots) {
     if (occupied.has(slot)) continue;
     // Recorded first, so the sync deletes it.
-    await recordSlotHeldQuery(deps.db, held, slot, deps.now(), held.paused);
+    await recordSlotHeldQuery(deps.db, {
+      schedule: held,
+      slot,
+      now: deps.now(),
+      paused: held.paused,
+    });
     toSync.push(slot);
   }
   const done = await syncSlots(deps, toSync);

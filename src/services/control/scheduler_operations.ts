@@ -50,7 +50,7 @@ export const DEFAULT_OPERATION_OPTIONS: OperationOptions = {
 };
 
 /** A page that overruns its lease lets another runner take over. */
-const LEASE_MS = 60_000;
+const OPERATION_LEASE_MS = 60_000;
 
 /** One call's page runner: what its pages share is read once, here. */
 type Pages = (
@@ -183,7 +183,7 @@ async function runOperation(
   resumed: boolean,
 ): Promise<OperationView> {
   const started = performance.now();
-  let op = await leaseOperation(deps.db, id, deps.now(), LEASE_MS);
+  let op = await leaseOperation(deps.db, id, deps.now(), OPERATION_LEASE_MS);
   if (!op) {
     const current = await getOperation(deps.db, id);
     if (!current) throw new AppError("not_found", "No such operation");
@@ -207,7 +207,12 @@ async function runOperation(
         { phase: op.phase, cursor: op.cursor },
         options.pageSize,
       );
-      op = await recordPage(deps.db, id, result, deps.now(), LEASE_MS) ?? op;
+      op = await recordPage(deps.db, {
+        id,
+        page: result,
+        now: deps.now(),
+        leaseMs: OPERATION_LEASE_MS,
+      }) ?? op;
       pages++;
     }
     op = await finishOperation(deps.db, id, { status: "done" }, deps.now()) ??

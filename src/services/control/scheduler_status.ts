@@ -30,10 +30,14 @@ import {
   type LedgerRow,
 } from "../../store/schedules/schedule_ledger.ts";
 import { readSchedulerRunning } from "../../store/control/scheduler_state_store.ts";
+import { recentSlotFailures } from "../../store/schedules/slot_failure_store.ts";
 import type { JobDefinition } from "../../domain/jobs/job_definition.ts";
 import { type OperationView, viewOf } from "./operation_view.ts";
 
 type Deps = Pick<AppDeps, "db" | "now" | "config" | "catalogue">;
+
+/** How far back status counts the members slot firings could not serve. */
+const SLOT_FAILURE_WINDOW_MS = 86_400_000;
 
 type Trigger =
   | { type: "interval"; every: string }
@@ -70,6 +74,14 @@ export interface SchedulerStatus {
   defaultTimezone: string;
   /** A restart, stop or start that has not finished, if any. */
   operation: OperationView | null;
+  /**
+   * Members slot firings could not serve (each is retried no further) in
+   * the last day, and the latest of them.
+   */
+  slotFailures: {
+    lastDay: number;
+    latest: { slot: string; firedAt: string; at: string; error: string } | null;
+  };
   checkedAt: string;
 }
 
@@ -94,13 +106,15 @@ export async function schedulerStatus(
   query: { userId: string | null; cursor: string | null; limit: number },
 ): Promise<SchedulerStatus> {
   const q = { ...query, after: afterOf(query.cursor) };
-  const [running, activeJobs, rows, members, open] = await Promise.all([
-    readSchedulerRunning(deps.db),
-    countActiveSchedules(deps.db),
-    ledgerPage(deps.db, { ...q, limit: q.limit + 1 }),
-    memberPage(deps.db, { ...q, limit: q.limit + 1 }),
-    latestUnfinished(deps.db),
-  ]);
+  const [running, activeJobs, rows, members, open, failures] = await Promise
+    .all([
+      readSchedulerRunning(deps.db),
+      countActiveSchedules(deps.db),
+      ledgerPage(deps.db, { ...q, limit: q.limit + 1 }),
+      memberPage(deps.db, { ...q, limit: q.limit + 1 }),
+      latestUnfinished(deps.db),
+      recentSlotFailures(deps.db, deps.now() - SLOT_FAILURE_WINDOW_MS),
+    ]);
   // Schedules and slot members, merged in id order into one page.
   const merged: Listed[] = [
     ...rows.map((row) => ({ id: row.id, row })),
@@ -142,6 +156,15 @@ export async function schedulerStatus(
     nextCursor: page.nextCursor,
     defaultTimezone: deps.config.defaultTimezone,
     operation: open ? viewOf(open) : null,
+    slotFailures: {
+      lastDay: failures.count,
+      latest: failures.latest && {
+        slot: failures.latest.slot,
+        firedAt: new Date(failures.latest.firedAt).toISOString(),
+        at: new Date(failures.latest.at).toISOString(),
+        error: failures.latest.error,
+      },
+    },
     checkedAt: new Date(now).toISOString(),
   };
 }

@@ -1,4 +1,8 @@
-import { channelName } from "../../domain/delivery/channel.ts";
+import {
+  formatAudience,
+  userAudience,
+  userOfAudience,
+} from "../../domain/delivery/audience.ts";
 import type {
   CreateNotificationInput,
   NotificationView,
@@ -83,23 +87,25 @@ export type MarkPhase = (phase: string) => void;
  */
 export async function storeAndNotify(
   deps: Deps,
-  content: NotificationContent,
-  audiences: readonly string[],
-  background: Background,
-  mark: MarkPhase = () => {},
+  request: {
+    content: NotificationContent;
+    audiences: readonly string[];
+    background: Background;
+    mark?: MarkPhase;
+  },
 ): Promise<{ notification: StoredNotification; created: boolean }> {
+  const { content, audiences, background, mark = () => {} } = request;
   const now = deps.now();
   const [only] = audiences;
-  const oneUser = audiences.length === 1 && only?.startsWith("user:")
-    ? only.slice("user:".length)
+  const oneUser = audiences.length === 1 && only !== undefined
+    ? userOfAudience(only)
     : null;
-  const result = await insertNotification(
-    deps.db,
-    newNotification(content, now),
+  const result = await insertNotification(deps.db, {
+    notification: newNotification(content, now),
     audiences,
-    now + FANOUT_GRACE_MS,
-    oneUser,
-  );
+    fanoutRetryAt: now + FANOUT_GRACE_MS,
+    unreadOf: oneUser,
+  });
   mark("store");
   if (result.created) {
     await fanOut(deps, result.notification, background, result.unread);
@@ -148,7 +154,7 @@ export async function storeAndNotifyUsers(
     if (created.has(notification.id)) {
       return {
         userId,
-        notification: { ...notification, audiences: [`user:${userId}`] },
+        notification: { ...notification, audiences: [userAudience(userId)] },
         created: true,
       };
     }
@@ -233,11 +239,15 @@ export function expiryOf(
  */
 export async function createNotification(
   deps: Deps,
-  input: CreateNotificationInput,
-  idempotencyKey: string | null,
-  background: Background,
-  mark?: MarkPhase,
+  request: {
+    input: CreateNotificationInput;
+    /** The request's `Idempotency-Key`, if it sent one. */
+    idempotencyKey: string | null;
+    background: Background;
+    mark?: MarkPhase;
+  },
 ): Promise<Created> {
+  const { input, idempotencyKey, background, mark } = request;
   if (input.push !== undefined && (await deps.catalogue()).get(input.type)) {
     throw validationError([{
       path: ["push"],
@@ -245,14 +255,13 @@ export async function createNotification(
         "decides (push is for ad hoc types)",
     }]);
   }
-  const audiences = audiencesOf(input).map(channelName);
+  const audiences = audiencesOf(input).map(formatAudience);
   const expires = expiryOf(input, deps.now());
   const requestHash = idempotencyKey === null
     ? null
     : await requestFingerprint(input);
-  const { notification, created } = await storeAndNotify(
-    deps,
-    {
+  const { notification, created } = await storeAndNotify(deps, {
+    content: {
       type: input.type,
       title: input.title,
       body: input.body,
@@ -267,7 +276,7 @@ export async function createNotification(
     audiences,
     background,
     mark,
-  );
+  });
   if (!created) {
     // A row from before fingerprints were kept has none: it is answered.
     const stored = notification.requestHash ?? requestHash;

@@ -1,3 +1,7 @@
+import {
+  splitAudiences,
+  userAudience,
+} from "../../domain/delivery/audience.ts";
 import type { ScheduledSendBody } from "../../domain/callbacks/callback_body.ts";
 import type { Catalogue } from "../../domain/catalogue/catalogue.ts";
 import {
@@ -56,9 +60,7 @@ export async function deliverScheduled(
   if (!found) return { status: "skipped", reason: "missing" };
   const { content } = found.send;
   const { instant } = claim;
-  const users = instant.recipients.filter((r) => r.startsWith("user:"))
-    .map((r) => r.slice("user:".length));
-  const broadcast = instant.recipients.filter((r) => !r.startsWith("user:"));
+  const { users, broadcast } = splitAudiences(instant.recipients);
   const fates = await fatesOf(deps, { users, content, instant, now });
   // A cancel after this claim stops what quiet hours would have deferred.
   if (found.send.cancelledAt === null) {
@@ -86,12 +88,11 @@ export async function deliverScheduled(
       })),
       background,
     ),
-    broadcast.length === 0 ? null : storeAndNotify(
-      deps,
-      { ...notification, idempotencyKey: `sched:${body.sendId}` },
-      broadcast,
+    broadcast.length === 0 ? null : storeAndNotify(deps, {
+      content: { ...notification, idempotencyKey: `sched:${body.sendId}` },
+      audiences: broadcast,
       background,
-    ),
+    }),
   ]);
   if (claim.state === "claimed") {
     background(emitEvents(deps, [{
@@ -179,7 +180,10 @@ async function deferQuiet(
   const byEnd = new Map<number, string[]>();
   for (const [userId, fate] of p.fates) {
     if (fate.kind !== "defer") continue;
-    byEnd.set(fate.until, [...byEnd.get(fate.until) ?? [], `user:${userId}`]);
+    byEnd.set(fate.until, [
+      ...byEnd.get(fate.until) ?? [],
+      userAudience(userId),
+    ]);
   }
   for (const [until, recipients] of byEnd) {
     const instant = {

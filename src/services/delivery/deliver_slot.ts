@@ -18,10 +18,10 @@ import { shortId } from "../../domain/codecs/log_redaction.ts";
 import { preferencesOfUsers } from "../../store/preferences/preferences_store.ts";
 import {
   moveMemberQueries,
-  slotFailureQuery,
   slotMemberPage,
   type StoredMember,
 } from "../../store/schedules/slot_store.ts";
+import { slotFailureQuery } from "../../store/schedules/slot_failure_store.ts";
 import {
   deliverDueMany,
   type DeliveryDeps,

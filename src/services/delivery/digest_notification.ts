@@ -1,3 +1,4 @@
+import { userAudience } from "../../domain/delivery/audience.ts";
 import type { NotificationType } from "../../domain/catalogue/catalogue.ts";
 import {
   type DigestItem,
@@ -101,9 +102,8 @@ export async function postToDigest(
     };
     if (!(await insertDigest(deps.db, digest))) continue;
     const content = contentOf(type, input, digest);
-    const { notification } = await storeAndNotify(
-      deps,
-      {
+    const { notification } = await storeAndNotify(deps, {
+      content: {
         ...content,
         id: digest.notificationId,
         type: type.id,
@@ -112,9 +112,9 @@ export async function postToDigest(
         idempotencyKey: null,
         expires: requestExpiry(input),
       },
-      [`user:${input.userId}`],
+      audiences: [userAudience(input.userId)],
       background,
-    );
+    });
     await deps.scheduler.publishMessage({
       destination: deps.config.callbackUrl,
       body: digestCloseBody(digest.id),

@@ -1,4 +1,8 @@
-import type { ChannelRef } from "../../domain/delivery/channel.ts";
+import {
+  type ChannelRef,
+  formatAudience,
+  parseAudience,
+} from "../../domain/delivery/audience.ts";
 import type { AppDeps, Background } from "../../deps.ts";
 import type { Addressed, PublishResult } from "../../ports/channels.ts";
 import { notificationEvents } from "../../domain/webhooks/notification_events.ts";
@@ -37,15 +41,6 @@ const COUNT_PAGE = 500;
 /** QStash's batch call takes up to 100 messages. */
 const EXPIRY_BATCH = 100;
 
-function parseAudience(audience: string): ChannelRef {
-  const colon = audience.indexOf(":");
-  const kind = audience.slice(0, colon);
-  if (kind !== "user" && kind !== "role" && kind !== "topic") {
-    throw new Error(`Unknown audience kind in "${audience}"`);
-  }
-  return { kind, name: audience.slice(colon + 1) };
-}
-
 /**
  * Hands a stored notification to each of its audiences, keyed by its id so
  * a repeat (a retried request, the sweep) is dropped by the shard. A
@@ -70,6 +65,8 @@ export async function fanOut(
 ): Promise<void> {
   const view = toView(n, null);
   const refs = n.audiences.map(parseAudience);
+  const users = refs.filter((r) => r.kind === "user").map((r) => r.name);
+  const broadcast = refs.filter((r) => r.kind !== "user");
   const events: Addressed[] = refs.map((to) => ({
     to,
     event: {
@@ -92,10 +89,8 @@ export async function fanOut(
   // Cached counts are invalidated alongside the publish, and both are done
   // before the caller answers, so a count read after it is never stale.
   const [, , published] = await Promise.all([
-    deps.cache.invalidate(
-      refs.filter((r) => r.kind === "user").map((r) => r.name),
-    ),
-    deps.cache.bump(n.audiences.filter((a) => !a.startsWith("user:"))),
+    deps.cache.invalidate(users),
+    deps.cache.bump(broadcast.map(formatAudience)),
     deps.channels.publish(events),
   ]);
   // A repeat (a finished half-done fan-out) published nothing new.
@@ -121,8 +116,6 @@ export async function fanOut(
     audiences: refs.length,
   });
   background(scheduleExpiries(deps, [n]));
-  const users = refs.filter((r) => r.kind === "user").map((r) => r.name);
-  const broadcast = refs.filter((r) => r.kind !== "user");
   background((async () => {
     await clearOutbox(deps.db, n.id);
     const online = await deps.channels.online(broadcast);
@@ -252,13 +245,12 @@ export async function recountExpired(
 ): Promise<void> {
   const refs = n.audiences.map(parseAudience);
   const users = refs.filter((r) => r.kind === "user").map((r) => r.name);
+  const broadcast = refs.filter((r) => r.kind !== "user");
   await Promise.all([
     deps.cache.invalidate(users),
-    deps.cache.bump(n.audiences.filter((a) => !a.startsWith("user:"))),
+    deps.cache.bump(broadcast.map(formatAudience)),
   ]);
-  const online = await deps.channels.online(
-    refs.filter((r) => r.kind !== "user"),
-  );
+  const online = await deps.channels.online(broadcast);
   await pushCounts(deps, [...users, ...online]);
 }
 

@@ -7,7 +7,11 @@ import {
   type SendStatus,
   sendStatus,
 } from "../../domain/delivery/deliver_at.ts";
-import { channelName } from "../../domain/delivery/channel.ts";
+import {
+  formatAudience,
+  userAudience,
+  userOfAudience,
+} from "../../domain/delivery/audience.ts";
 import {
   audiencesOf,
   type CreateNotificationInput,
@@ -156,7 +160,7 @@ async function recipientsOf(
   const channels = audiencesOf(input);
   const zone = deps.config.defaultTimezone;
   if (deliverAt.kind === "instant") {
-    return channels.map((c) => ({ userId: channelName(c), timeZone: zone }));
+    return channels.map((c) => ({ userId: formatAudience(c), timeZone: zone }));
   }
   const users = channels.map((c) => c.name);
   const [stored, catalogue] = await Promise.all([
@@ -170,7 +174,7 @@ async function recipientsOf(
     ]),
   );
   return users.map((u) => ({
-    userId: `user:${u}`,
+    userId: userAudience(u),
     timeZone: zones.get(u) ?? zone,
   }));
 }
@@ -193,7 +197,7 @@ function newSendId(now: number): string {
 
 /** A user's channel shows as their id; a role's or topic's as its channel. */
 function shownName(channel: string): string {
-  return channel.startsWith("user:") ? channel.slice("user:".length) : channel;
+  return userOfAudience(channel) ?? channel;
 }
 
 function toView(

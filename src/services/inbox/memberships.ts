@@ -1,4 +1,4 @@
-import { channelName } from "../../domain/delivery/channel.ts";
+import { formatAudience } from "../../domain/delivery/audience.ts";
 import type { AppDeps } from "../../deps.ts";
 import {
   joinTimesOf,
@@ -12,8 +12,8 @@ export function claimedChannels(
 ): string[] {
   return [
     ...new Set([
-      ...roles.map((name) => channelName({ kind: "role", name })),
-      ...topics.map((name) => channelName({ kind: "topic", name })),
+      ...roles.map((name) => formatAudience({ kind: "role", name })),
+      ...topics.map((name) => formatAudience({ kind: "topic", name })),
     ]),
   ].sort();
 }

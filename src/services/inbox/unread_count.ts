@@ -1,3 +1,4 @@
+import { userAudience } from "../../domain/delivery/audience.ts";
 import type { AppDeps } from "../../deps.ts";
 import { membershipsOf } from "../../store/notifications/membership_store.ts";
 import { countUnread } from "../../store/notifications/notification_store.ts";
@@ -31,7 +32,10 @@ async function membershipsFor(
 async function freshCount(deps: Deps, owner: InboxOwner) {
   const { userId } = owner;
   const memberships = await membershipsFor(deps, owner);
-  const stamp = await deps.cache.versions([`user:${userId}`, ...memberships]);
+  const stamp = await deps.cache.versions([
+    userAudience(userId),
+    ...memberships,
+  ]);
   const count = await countUnread(deps.db, userId, deps.now());
   return { count, stamp };
 }

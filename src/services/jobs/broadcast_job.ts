@@ -1,3 +1,4 @@
+import { userAudience } from "../../domain/delivery/audience.ts";
 import { z } from "zod";
 import { encodeBase64Url } from "../../domain/codecs/base64url.ts";
 import {
@@ -197,13 +198,12 @@ export async function handleBroadcastUser(
       const reason = error instanceof WebhookError
         ? `webhook ${error.message}`
         : "webhook answered an invalid reply";
-      await recordUserFailed(
-        deps.db,
-        msg.runId,
-        msg.userId,
-        reason,
-        deps.now(),
-      );
+      await recordUserFailed(deps.db, {
+        runId: msg.runId,
+        userId: msg.userId,
+        error: reason,
+        now: deps.now(),
+      });
       deps.log.warn("job.user_failed", {
         job: msg.jobId,
         run: msg.runId,
@@ -213,9 +213,8 @@ export async function handleBroadcastUser(
       throw new AppError("unavailable", "This user's run failed; retry later");
     }
   }
-  const { notification, created } = await storeAndNotify(
-    deps,
-    {
+  const { notification, created } = await storeAndNotify(deps, {
+    content: {
       type: target.type,
       title: content.title,
       body: content.body,
@@ -224,9 +223,9 @@ export async function handleBroadcastUser(
       source: "job",
       idempotencyKey: `job:${msg.runId}:${msg.userId}`,
     },
-    [`user:${msg.userId}`],
+    audiences: [userAudience(msg.userId)],
     background,
-  );
+  });
   if (!created) {
     deps.log.info("delivery.duplicate", {
       user: shortId(msg.userId),

@@ -1,7 +1,9 @@
+import { splitAudiences } from "../../domain/delivery/audience.ts";
 import type { AppDeps } from "../../deps.ts";
 import { deleteExpiredNotifications } from "../../store/notifications/retention_store.ts";
 import { pruneSignedDeliveries } from "../../store/jobs/signed_delivery_store.ts";
 import { pruneDeliveries } from "../../store/webhooks/webhook_store.ts";
+import { pruneSlotFailures } from "../../store/schedules/slot_failure_store.ts";
 import { DELIVERY_RETENTION_MS } from "../../domain/webhooks/delivery_policy.ts";
 import { type EmitDeps, emitEvent } from "../webhooks/emit_event.ts";
 
@@ -11,12 +13,19 @@ const DAY_MS = 86_400_000;
 const BATCH = 500;
 /** Batches one run may do; the next run picks up the rest. */
 const MAX_BATCHES = 40;
+/**
+ * Members a slot firing could not serve are kept a week: long enough to look
+ * into an incident (scheduler status shows the last day's), not forever.
+ */
+export const SLOT_FAILURE_RETENTION_MS = 7 * DAY_MS;
 
 export interface CleanupResult {
   deleted: number;
   cutoff: string;
   /** Event webhook delivery attempts older than their retention, pruned. */
   webhookAttemptsPruned: number;
+  /** Slot failures older than `SLOT_FAILURE_RETENTION_MS`, pruned. */
+  slotFailuresPruned: number;
   /** True when more expired notifications remain for the next run. */
   more: boolean;
 }
@@ -28,7 +37,8 @@ export interface CleanupResult {
  * with their audiences, reads and outbox rows, in bounded batches. Channel
  * replay logs bound themselves; unread-count caches of the affected
  * audiences are invalidated, since an expired unread notification no
- * longer counts.
+ * longer counts. Event webhook attempts and slot failures past their
+ * retention go too.
  */
 export async function runCleanup(
   deps: Deps,
@@ -41,6 +51,10 @@ export async function runCleanup(
     deps.db,
     deps.now() - DELIVERY_RETENTION_MS,
   );
+  const slotFailuresPruned = await pruneSlotFailures(
+    deps.db,
+    deps.now() - SLOT_FAILURE_RETENTION_MS,
+  );
   let deleted = 0;
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
     const done = await deleteExpiredNotifications(deps.db, {
@@ -48,11 +62,10 @@ export async function runCleanup(
       expiredBefore: deps.now() - DAY_MS,
     }, BATCH);
     deleted += done.deleted;
-    const users = done.audiences.filter((a) => a.startsWith("user:"))
-      .map((a) => a.slice("user:".length));
+    const { users, broadcast } = splitAudiences(done.audiences);
     await Promise.all([
       deps.cache.invalidate(users),
-      deps.cache.bump(done.audiences.filter((a) => !a.startsWith("user:"))),
+      deps.cache.bump(broadcast),
     ]);
     if (done.deleted < BATCH) return await finish(false);
   }
@@ -64,6 +77,7 @@ export async function runCleanup(
       cutoff: new Date(cutoff).toISOString(),
       more,
       webhookAttemptsPruned,
+      slotFailuresPruned,
     };
     if (deleted > 0) {
       await emitEvent(deps, {

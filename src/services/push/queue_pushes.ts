@@ -36,7 +36,7 @@ export interface Delivered {
  * (a Worker request holds 6 outgoing connections), so 50 take about eight
  * round trips to the push services: well inside one callback.
  */
-export const PUSH_BATCH = 50;
+const PUSH_BATCH = 50;
 
 type PushItem = PushBody["items"][number];
 

@@ -31,7 +31,7 @@ type Deps = Pick<
 >;
 
 /** A Worker request holds at most 6 outgoing connections at once. */
-export const PUSH_CONCURRENCY = 6;
+const PUSH_CONCURRENCY = 6;
 
 type PushItem = PushBody["items"][number];
 

@@ -28,7 +28,7 @@ export interface SlotSync {
 }
 
 /** A holder that dies keeps a slot's lease this long at most. */
-const LEASE_MS = 30_000;
+const SLOT_LEASE_MS = 30_000;
 /** Rounds one holder makes while members keep joining and leaving. */
 const MAX_ROUNDS = 16;
 /** Slots failing on QStash in a row that end a sweep early. */
@@ -97,11 +97,16 @@ async function syncSlot(
     slot,
     leaseId,
     now,
-    leaseMs: LEASE_MS,
+    leaseMs: SLOT_LEASE_MS,
   });
   if (!lease) return;
   try {
-    await holdUntilSettled(deps, slot, leaseId, lease.inDoubt, done);
+    await holdUntilSettled(deps, {
+      slot,
+      leaseId,
+      inDoubt: lease.inDoubt,
+      done,
+    });
   } catch (error) {
     await releaseInDoubt(deps.db, slot, leaseId);
     throw error;
@@ -110,11 +115,9 @@ async function syncSlot(
 
 async function holdUntilSettled(
   deps: Deps,
-  slot: string,
-  leaseId: string,
-  inDoubt: boolean,
-  done: SlotSync,
+  held: { slot: string; leaseId: string; inDoubt: boolean; done: SlotSync },
 ): Promise<void> {
+  const { slot, leaseId, inDoubt, done } = held;
   const id = slotScheduleId(slot);
   let doubt = inDoubt;
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -128,7 +131,12 @@ async function holdUntilSettled(
       await deps.scheduler.upsertSchedule(spec);
       // Made while the scheduler is stopped: paused, as every other is.
       const paused = await pauseTracker(deps).afterUpsert(id);
-      await recordSlotHeldQuery(deps.db, spec, slot, deps.now(), paused);
+      await recordSlotHeldQuery(deps.db, {
+        schedule: spec,
+        slot,
+        now: deps.now(),
+        paused,
+      });
       done.created.push(id);
       deps.log.info("schedule.created", { schedule: id, reason: "slot" });
     } else if (!wanted && (doubt || held.length > 0)) {

@@ -111,14 +111,17 @@ export async function leaseOperation(
   return rows[0] ?? null;
 }
 
-/** Saves a page's progress and extends the lease. */
+/** Saves a page's progress and extends the lease by `leaseMs` from `now`. */
 export async function recordPage(
   db: Database,
-  id: string,
-  page: { phase: string; cursor: string | null; counts: PageCounts },
-  now: number,
-  leaseMs: number,
+  progress: {
+    id: string;
+    page: { phase: string; cursor: string | null; counts: PageCounts };
+    now: number;
+    leaseMs: number;
+  },
 ): Promise<Operation | null> {
+  const { id, page, now, leaseMs } = progress;
   const add = (column: SQLiteColumn, by = 0) => sql`${column} + ${by}`;
   const c = page.counts;
   const rows = await db.update(ops).set({

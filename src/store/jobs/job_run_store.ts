@@ -136,11 +136,9 @@ export async function recordUserDelivered(
 /** A user's attempt failed (QStash retries it); counted once per user. */
 export async function recordUserFailed(
   db: Database,
-  runId: string,
-  userId: string,
-  error: string,
-  now: number,
+  failure: { runId: string; userId: string; error: string; now: number },
 ): Promise<void> {
+  const { runId, userId, error, now } = failure;
   await db.batch([
     db.update(runs).set({ failed: sql`${runs.failed} + 1` }).where(and(
       eq(runs.id, runId),

@@ -1,5 +1,5 @@
 import { and, eq, gte, sql } from "drizzle-orm";
-import { channelName } from "../../domain/delivery/channel.ts";
+import { userAudience } from "../../domain/delivery/audience.ts";
 import type { Database } from "../database.ts";
 import { schema } from "../database.ts";
 
@@ -17,7 +17,7 @@ const { memberships, notificationAudiences } = schema;
  * table's, because drizzle refers to a CTE's columns unqualified.
  */
 export function heldAudiencesSql(userId: string) {
-  const own = channelName({ kind: "user", name: userId });
+  const own = userAudience(userId);
   return sql`select ${own} as held_audience, 0 as held_since
     union all
     select ${memberships.channel}, ${memberships.joinedAt} from ${memberships}
@@ -31,7 +31,7 @@ export function heldAudiencesSql(userId: string) {
  */
 export function heldAudiencesOfSql(userIds: readonly string[]) {
   const ids = JSON.stringify(userIds);
-  const own = channelName({ kind: "user", name: "" });
+  const own = userAudience("");
   return sql`select value as held_user, ${own} || value as held_audience,
       0 as held_since from json_each(${ids})
     union all

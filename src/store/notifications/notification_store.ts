@@ -1,3 +1,4 @@
+import { userAudience } from "../../domain/delivery/audience.ts";
 import { and, desc, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type {
   NotificationView,
@@ -61,14 +62,19 @@ export interface StoredNotification extends NewNotification {
  */
 export async function insertNotification(
   db: Database,
-  n: NewNotification,
-  audiences: readonly string[],
-  /** When the sweep may take over the fan-out if the caller has not finished it. */
-  fanoutRetryAt: number,
-  unreadOf: string | null = null,
+  stored: {
+    notification: NewNotification;
+    audiences: readonly string[];
+    /** When the sweep may take over the fan-out if the caller has not finished it. */
+    fanoutRetryAt: number;
+    /** The one user whose unread count the batch also reads. */
+    unreadOf?: string | null;
+  },
 ): Promise<
   { notification: StoredNotification; created: boolean; unread: number | null }
 > {
+  const { notification: n, audiences, fanoutRetryAt } = stored;
+  const unreadOf = stored.unreadOf ?? null;
   const row = { ...n, data: n.data ? JSON.stringify(n.data) : null };
   const expiresAt = n.expiresAt ?? null;
   // Audience and outbox rows only follow a notification row that this very
@@ -149,7 +155,7 @@ export async function insertUserNotifications(
     hash: n.requestHash ?? null,
     at: n.createdAt,
     expires: n.expiresAt ?? null,
-    audience: `user:${userId}`,
+    audience: userAudience(userId),
   })));
   const field = (name: string) => sql.raw(`json_extract(value, '$.${name}')`);
   const inserted = sql`exists (select 1 from ${notifications}
@@ -224,7 +230,7 @@ function countIn(rows: readonly unknown[]): number | null {
   return Number.isSafeInteger(n) && n >= 0 ? n : null;
 }
 
-export async function findByIdempotencyKey(
+async function findByIdempotencyKey(
   db: Database,
   key: string,
 ): Promise<StoredNotification | null> {
@@ -547,7 +553,7 @@ export async function reviseNotification(
     notification: {
       ...row,
       data: parseData(row.data),
-      audiences: [`user:${r.userId}`],
+      audiences: [userAudience(r.userId)],
     },
     unread: unreadCounts([r.userId], counted).get(r.userId) ?? 0,
   };

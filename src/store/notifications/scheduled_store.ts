@@ -11,7 +11,7 @@ import { schema } from "../database.ts";
 const { scheduledSends, scheduledInstants } = schema;
 
 /** The notification a send makes at each instant. */
-export const sendContentSchema = z.object({
+const sendContentSchema = z.object({
   type: z.string(),
   title: z.string(),
   body: z.string(),

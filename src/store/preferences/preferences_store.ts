@@ -136,7 +136,7 @@ export function activeOf(doc: SQL): SQL<boolean> {
  * for the user whose overrides are `doc`: critical, or notifications on and
  * the type on by the user's say or else by the type's default.
  */
-export function typeOn(doc: SQL, id: SQL, definition: SQL): SQL<boolean> {
+function typeOn(doc: SQL, id: SQL, definition: SQL): SQL<boolean> {
   return sql<boolean>`(
     json_extract(${definition}, '$.critical') = 1
     or (

@@ -53,11 +53,14 @@ export function recordHeldQuery(
 /** Records a slot's schedule (no user; type "slot", its UTC "HH:MM"). */
 export function recordSlotHeldQuery(
   db: Database,
-  s: { id: string; cron: string; destination: string; body: string },
-  slot: string,
-  now: number,
-  paused: boolean,
+  held: {
+    schedule: { id: string; cron: string; destination: string; body: string };
+    slot: string;
+    now: number;
+    paused: boolean;
+  },
 ) {
+  const { schedule: s, slot, now, paused } = held;
   const row = {
     cron: s.cron,
     destination: s.destination,

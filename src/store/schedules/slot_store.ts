@@ -16,7 +16,7 @@ import type { Membership } from "../../domain/schedules/slot_plan.ts";
 import type { Database } from "../database.ts";
 import { schema } from "../database.ts";
 
-const { slotMembers, slots, slotFailures, schedules } = schema;
+const { slotMembers, slots, schedules } = schema;
 
 /** A member as stored, with its public id. */
 export interface StoredMember extends Membership {
@@ -197,12 +197,6 @@ export function outOfStepSlots(rows: unknown): string[] {
 
 const outOfStepRows = z.array(z.object({ slot: z.string() }));
 
-/** Every member, counted (restart and status figures). */
-export async function countMembers(db: Database): Promise<number> {
-  const rows = await db.select({ n: sql<number>`count(*)` }).from(slotMembers);
-  return Number(rows[0]?.n ?? 0);
-}
-
 /**
  * Takes a slot's lease when nobody holds it (or the holder's ran out); the
  * row is made on first use. Answers whether the slot was in doubt (see
@@ -282,38 +276,6 @@ export async function dropSlotLease(
 ): Promise<void> {
   await db.update(slots).set({ leaseId: null, leaseUntil: null })
     .where(and(eq(slots.slot, slot), eq(slots.leaseId, leaseId)));
-}
-
-/** Records a member a firing could not serve (once per firing). */
-export function slotFailureQuery(
-  db: Database,
-  f: {
-    slot: string;
-    firedAt: number;
-    memberId: string;
-    error: string;
-    at: number;
-  },
-) {
-  return db.insert(slotFailures).values(f).onConflictDoUpdate({
-    target: [slotFailures.slot, slotFailures.firedAt, slotFailures.memberId],
-    set: { error: f.error, at: f.at },
-  });
-}
-
-/** Failures recorded for one firing of a slot. */
-export async function slotFailuresOf(
-  db: Database,
-  slot: string,
-  firedAt: number,
-): Promise<{ memberId: string; error: string }[]> {
-  return await db.select({
-    memberId: slotFailures.memberId,
-    error: slotFailures.error,
-  }).from(slotFailures).where(and(
-    eq(slotFailures.slot, slot),
-    eq(slotFailures.firedAt, firedAt),
-  ));
 }
 
 /** Members per slot, for the slots' load (console heat map). */
