@@ -232,6 +232,13 @@ Deno.test({
         /failed: webhook answered 500/,
       );
       await shoot("jobs");
+      // The overview's last errors name it too.
+      await page.goto(`${stack.url}/console#overview`);
+      await ready(page, "overview");
+      assert.match(
+        await page.innerText("#last-errors"),
+        /job Broken export[\s\S]*webhook answered 500/,
+      );
 
       // Schedules: the heat map, then pause — every slot shows paused.
       await page.goto(`${stack.url}/console#schedules`);

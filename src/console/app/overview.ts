@@ -27,9 +27,16 @@ interface Realtime {
   subscribers: number;
   pendingFanouts: number;
 }
+interface SlotFailure {
+  slot: string;
+  firedAt: string;
+  at: string;
+  error: string;
+}
 interface Status {
   running: boolean;
   activeJobs: number;
+  slotFailures: { lastDay: number; latest: SlotFailure | null };
   operation: { kind: string; status: string; phase: string } | null;
 }
 interface JobRun {
@@ -75,7 +82,7 @@ export function overviewPage(root: HTMLElement, signal: AbortSignal) {
       healthPanel(health, readings.at(-1)?.samples ?? []),
       livePanel(realtime, status),
       ...chartPanels(readings),
-      errorsPanel(jobs),
+      errorsPanel(jobs, status),
     );
     root.dataset.ready = "true";
   };
@@ -251,21 +258,32 @@ function chartPanels(readings: readonly Reading[]): HTMLElement[] {
   ];
 }
 
-function errorsPanel(jobs: Jobs): HTMLElement {
+/**
+ * What Herald recorded failing: each job whose last run failed, and the
+ * slot firings that could not serve a member in the last day (the latest
+ * with its error).
+ */
+function errorsPanel(jobs: Jobs, status: Status): HTMLElement {
   const failures = jobs.jobs.filter((j) => j.lastRun?.status === "failed");
-  return panel(
-    "Last errors",
-    failures.length === 0
-      ? h("p", { class: "meta" }, "No job's last run failed.")
-      : table(
-        ["job", "when", "error"],
-        failures.map((
-          j,
-        ) => [
-          j.name,
-          when(j.lastRun?.startedAt ?? null),
-          j.lastRun?.error ?? "",
-        ]),
-      ),
-  );
+  const rows = failures.map((j) => [
+    `job ${j.name}`,
+    when(j.lastRun?.startedAt ?? null),
+    j.lastRun?.error ?? "",
+  ]);
+  const { lastDay, latest } = status.slotFailures;
+  if (latest) {
+    rows.push([
+      `slot ${latest.slot.slice(0, 2)}:${latest.slot.slice(2)} UTC`,
+      when(latest.at),
+      `${latest.error} (${lastDay} member${
+        lastDay === 1 ? "" : "s"
+      } not served in the last day)`,
+    ]);
+  }
+  const errors = rows.length === 0
+    ? h("p", { class: "meta" }, "No job's last run failed; no slot failed.")
+    : table(["what", "when", "error"], rows);
+  const section = panel("Last errors", errors);
+  section.id = "last-errors";
+  return section;
 }
