@@ -5,18 +5,17 @@ import { errorBody } from "../support/bodies.ts";
 import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { advanceToNextRun } from "../support/placement.ts";
 import { advanceClock, qstashDrained } from "../support/qstash.ts";
+import {
+  type BrowserSubscription,
+  expireAtStandIn,
+  standInMessages,
+  standInSubscription,
+} from "../support/push_standin.ts";
 import { SseStream } from "../support/sse.ts";
 import { integrationSuite } from "../support/suite.ts";
 
 const suite = integrationSuite("web push");
 const { test } = suite;
-
-const browserSubscription = z.object({
-  endpoint: z.string(),
-  expirationTime: z.number().nullable(),
-  keys: z.object({ p256dh: z.string(), auth: z.string() }),
-});
-type BrowserSubscription = z.infer<typeof browserSubscription>;
 
 const subscriptionView = z.strictObject({
   endpointOrigin: z.string(),
@@ -27,15 +26,8 @@ const subscriptionView = z.strictObject({
 });
 
 /** What a browser's pushManager.subscribe() would give, from the stand-in. */
-async function subscribe(): Promise<BrowserSubscription> {
-  const { stack } = suite;
-  const res = await fetch(`${stack.standIns.pushUrl}/subscribe`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ applicationServerKey: stack.vapidPublicKey }),
-  });
-  assert.equal(res.status, 201);
-  return browserSubscription.parse(await res.json());
+function subscribe(): Promise<BrowserSubscription> {
+  return standInSubscription(suite.stack);
 }
 
 async function asUser(
@@ -161,16 +153,6 @@ test("another user's JWT is a 403; the admin key may manage anyone's", async () 
   assert.equal((await listed("eve")).length, 1);
 });
 
-const received = z.object({
-  messages: z.array(z.object({
-    endpoint: z.string(),
-    payload: z.string(),
-    ttl: z.number(),
-    urgency: z.string().nullable(),
-    topic: z.string().nullable(),
-    claims: z.object({ aud: z.string(), exp: z.number(), sub: z.string() }),
-  })),
-});
 const pushPayload = z.strictObject({
   id: z.string(),
   type: z.string(),
@@ -184,13 +166,8 @@ const pushPayload = z.strictObject({
 });
 
 /** What the stand-in accepted for one endpoint, decrypted. */
-async function messagesAt(endpoint: string) {
-  const res = await fetch(
-    `${suite.stack.standIns.pushUrl}/messages?endpoint=${
-      encodeURIComponent(endpoint)
-    }`,
-  );
-  return received.parse(await res.json()).messages;
+function messagesAt(endpoint: string) {
+  return standInMessages(suite.stack, endpoint);
 }
 
 /** A user with one device subscribed and saved in Herald. */
@@ -331,13 +308,7 @@ test("no push field is no push, and a catalogue type refuses one", async () => {
 
 test("a 410 from the push service deletes the subscription", async () => {
   const sub = await subscribedUser("jo");
-  const res = await fetch(`${suite.stack.standIns.pushUrl}/expire`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ endpoint: sub.endpoint }),
-  });
-  assert.equal(res.status, 200);
-  await res.body?.cancel();
+  await expireAtStandIn(suite.stack, sub.endpoint);
   await send({ userId: "jo", push: "offline" });
   await eventually(
     "the subscription to be removed",
