@@ -24,6 +24,8 @@ import {
   subscriptionsAt,
 } from "../../store/push/subscription_store.ts";
 import { publishPushes } from "./queue_pushes.ts";
+import { emitEvents } from "../webhooks/emit_event.ts";
+import { subscriptionRemovedEvents } from "../../domain/webhooks/push_events.ts";
 
 type Deps = Pick<
   AppDeps,
@@ -51,6 +53,8 @@ export interface PushBatchResult {
  * the title alone; 429, 5xx or no answer queue the push again, delayed by
  * its `Retry-After` or a doubling backoff, until MAX_PUSH_ATTEMPTS; 400,
  * 401 and 403 are counted, logged once per batch and status, and dropped.
+ * A removed subscription is told to the host app
+ * (`push.subscription.removed`, reason `404` or `410`).
  */
 export async function sendPushes(
   deps: Deps,
@@ -113,7 +117,8 @@ export async function sendPushes(
   await atMostAtOnce(indices, PUSH_CONCURRENCY, async (i) => {
     answers[i] = await sendOne(body.items[i]);
   });
-  const gone: string[] = [];
+  // Endpoints the push service said are gone, by the status that said so.
+  const gone = new Map<string, "404" | "410">();
   const again: PushItem[] = [];
   let delay = 0;
   const rejected = new Map<string, number>();
@@ -135,7 +140,7 @@ export async function sendPushes(
         Math.max(0, deps.now() - outcome.createdAt) / 1000,
       );
     } else if (verdict === "gone") {
-      gone.push(item.endpoint);
+      gone.set(item.endpoint, answer.status === 404 ? "404" : "410");
     } else if (verdict === "retry" && body.attempt + 1 < MAX_PUSH_ATTEMPTS) {
       again.push(item);
       delay = Math.max(delay, retryDelayMs(body.attempt, answer.retryAfter));
@@ -151,12 +156,22 @@ export async function sendPushes(
   for (const [status, count] of rejected) {
     deps.log.warn("push.failed", { status, count, attempt: body.attempt });
   }
-  if (gone.length > 0) {
-    result.removed = await removeEndpoints(deps.db, gone);
+  if (gone.size > 0) {
+    const removed = await removeEndpoints(deps.db, [...gone.keys()]);
+    result.removed = removed.length;
     deps.metrics.count(
       "herald_push_subscriptions_removed_total",
       { reason: "gone" },
       result.removed,
+    );
+    await emitEvents(
+      deps,
+      (["404", "410"] as const).flatMap((status) =>
+        subscriptionRemovedEvents(
+          removed.filter((r) => gone.get(r.endpoint) === status),
+          status,
+        )
+      ),
     );
   }
   if (again.length > 0) {
