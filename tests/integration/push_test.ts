@@ -189,9 +189,13 @@ async function send(body: Record<string, unknown>) {
   ).notification.id;
 }
 
-async function openStream(userId: string): Promise<SseStream> {
+async function openStream(
+  userId: string,
+  roles?: string[],
+): Promise<SseStream> {
+  const token = await suite.stack.userToken(userId, roles);
   const stream = await SseStream.open(`${suite.stack.url}/v1/stream`, {
-    headers: { authorization: `Bearer ${await suite.stack.userToken(userId)}` },
+    headers: { authorization: `Bearer ${token}` },
   });
   assert.equal((await stream.next()).event, "connected");
   return stream;
@@ -439,6 +443,88 @@ test("quiet hours hold the push (not the inbox row) until the window ends", asyn
     return m.length > 0 ? m : null;
   });
   assert.equal(pushPayload.parse(JSON.parse(got[0]!.payload)).id, id);
+});
+
+const inboxItem = z.object({
+  id: z.string(),
+  channels: z.object({ live: z.number(), push: z.number() }).optional(),
+});
+
+/** A user's inbox, read with their own token holding `roles` (which records them). */
+async function ownInbox(userId: string, roles: string[]) {
+  const res = await fetch(
+    `${suite.stack.url}/v1/users/${userId}/notifications`,
+    {
+      headers: {
+        authorization: `Bearer ${await suite.stack.userToken(userId, roles)}`,
+      },
+    },
+  );
+  assert.equal(res.status, 200);
+  return z.object({ items: z.array(inboxItem) }).parse(await res.json()).items;
+}
+
+test("a role broadcast pushes each offline member once, not one it reached live nor one who switched push off", async () => {
+  const roles = ["rb-ops", "rb-support"];
+  // Members Herald knows: each has read their inbox with their token.
+  const both = await subscribedUser("rb-both");
+  const live = await subscribedUser("rb-live");
+  const off = await subscribedUser("rb-off");
+  const late = await subscribedUser("rb-late");
+  await ownInbox("rb-both", roles);
+  await ownInbox("rb-live", ["rb-ops"]);
+  await ownInbox("rb-off", ["rb-support"]);
+  await adminJson("/v1/users/rb-off/preferences", "PATCH", {
+    channels: { push: false },
+  });
+  const stream = await openStream("rb-live", ["rb-ops"]);
+  try {
+    const id = await send({ roles, title: "All hands", push: "offline" });
+    await stream.until("notification");
+    // Joined after it was sent: not theirs (the inbox's rule), no push.
+    await ownInbox("rb-late", ["rb-ops"]);
+    const [message] = await eventually("the member's push", async () => {
+      const got = await messagesAt(both.endpoint);
+      return got.length > 0 ? got : null;
+    });
+    assert.equal(pushPayload.parse(JSON.parse(message!.payload)).id, id);
+    await qstashDrained(suite.stack);
+    // A member of both roles is pushed once.
+    assert.equal((await messagesAt(both.endpoint)).length, 1);
+    for (const sub of [live, off, late]) {
+      assert.equal((await messagesAt(sub.endpoint)).length, 0);
+    }
+    // The operator's inbox view says how far it went; a member's does not.
+    const res = await suite.stack.admin("/v1/users/rb-both/notifications");
+    const items = z.object({ items: z.array(inboxItem) }).parse(
+      await res.json(),
+    ).items;
+    assert.deepEqual(items.find((i) => i.id === id)?.channels, {
+      live: 1,
+      push: 1,
+    });
+    const own = await ownInbox("rb-both", roles);
+    assert.equal(own.find((i) => i.id === id)?.channels, undefined);
+  } finally {
+    await stream.close();
+  }
+});
+
+test("a role broadcast whose policy is always pushes a member it reached live too", async () => {
+  const sub = await subscribedUser("ra-live");
+  await ownInbox("ra-live", ["ra-ops"]);
+  const stream = await openStream("ra-live", ["ra-ops"]);
+  try {
+    const id = await send({ roles: ["ra-ops"], title: "Both", push: "always" });
+    await stream.until("notification");
+    const [message] = await eventually("the push", async () => {
+      const got = await messagesAt(sub.endpoint);
+      return got.length > 0 ? got : null;
+    });
+    assert.equal(pushPayload.parse(JSON.parse(message!.payload)).id, id);
+  } finally {
+    await stream.close();
+  }
 });
 
 // Last: it moves the clock two months on.

@@ -9,6 +9,7 @@ import {
   expireAtStandIn,
   standInSubscription,
 } from "../support/push_standin.ts";
+import { SseStream } from "../support/sse.ts";
 import { integrationSuite } from "../support/suite.ts";
 
 // The host app's receiver on loopback: every call recorded, answered as
@@ -313,6 +314,69 @@ test("push.subscription.removed says why — 404, 410, replaced, expired — wit
       assert.ok(!call.raw.includes(sub.keys.auth));
     }
   }
+});
+
+test("notification.delivered counts the live connections and the pushes queued, a role broadcast's once its member pages are done", async () => {
+  const { stack } = suite;
+  const made = await endpoint("delivered", ["notification.delivered"]);
+  const put = async (userId: string) => {
+    const sub = await standInSubscription(stack);
+    const res = await stack.admin(
+      `/v1/users/${userId}/push-subscriptions`,
+      json("PUT", sub),
+    );
+    assert.equal(res.status, 200, await res.clone().text());
+    await res.body?.cancel();
+  };
+  const send = async (body: Record<string, unknown>) => {
+    const res = await stack.admin(
+      "/v1/notifications",
+      json("POST", { type: "orders.new", title: "Hi", ...body }),
+    );
+    assert.equal(res.status, 201, await res.clone().text());
+    return (await read(
+      res,
+      z.object({ notification: z.object({ id: z.string() }) }),
+    )).notification.id;
+  };
+  await put("wh-dl");
+  await put("wh-dm");
+  // The member is known: their token named the role on an inbox read.
+  const inbox = await fetch(`${stack.url}/v1/users/wh-dm/notifications`, {
+    headers: {
+      authorization: `Bearer ${await stack.userToken("wh-dm", ["wh-crew"])}`,
+    },
+  });
+  assert.equal(inbox.status, 200);
+  await inbox.body?.cancel();
+  // Another user's stream: wh-dl stays offline throughout.
+  const stream = await SseStream.open(`${stack.url}/v1/stream`, {
+    headers: { authorization: `Bearer ${await stack.userToken("wh-dk")}` },
+  });
+  try {
+    assert.equal((await stream.next()).event, "connected");
+    const seenLive = await send({ userId: "wh-dk", push: "always" });
+    await stream.until("notification");
+    const pushed = await send({ userId: "wh-dl", push: "always" });
+    const quiet = await send({ userId: "wh-dl" });
+    const role = await send({ roles: ["wh-crew"], push: "offline" });
+    await eventually("four delivered events", () => reached("delivered", 4));
+    await qstashDrained(stack);
+    const channels = new Map(
+      verified("delivered", made.secret).map((e) => [
+        e.data.notificationId,
+        e.data.channels,
+      ]),
+    );
+    // wh-dk has no device: live, and no push to queue.
+    assert.deepEqual(channels.get(seenLive), { live: 1, push: 0 });
+    assert.deepEqual(channels.get(pushed), { live: 0, push: 1 });
+    assert.deepEqual(channels.get(quiet), { live: 0, push: 0 });
+    assert.deepEqual(channels.get(role), { live: 0, push: 1 });
+  } finally {
+    await stream.close();
+  }
+  assert.equal(callsTo("delivered").length, 4);
 });
 
 test("a fan-out run sends one job.run.completed, once its last page is out", async () => {

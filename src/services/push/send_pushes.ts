@@ -16,6 +16,7 @@ import { issuePushActionToken } from "../../http/auth.ts";
 import { observe } from "../../ports/metrics.ts";
 import type { PushAnswer } from "../../ports/push_service.ts";
 import {
+  addPushCounts,
   countUnreadOf,
   notificationsByIds,
 } from "../../store/notifications/notification_store.ts";
@@ -53,7 +54,8 @@ export interface PushBatchResult {
  * the title alone; 429, 5xx or no answer queue the push again, delayed by
  * its `Retry-After` or a doubling backoff, until MAX_PUSH_ATTEMPTS; 400,
  * 401 and 403 are counted, logged once per batch and status, and dropped.
- * A removed subscription is told to the host app
+ * Accepted pushes are added to their notifications' counts (the inbox's
+ * `channels.push`); a removed subscription is told to the host app
  * (`push.subscription.removed`, reason `404` or `410`).
  */
 export async function sendPushes(
@@ -122,6 +124,8 @@ export async function sendPushes(
   const again: PushItem[] = [];
   let delay = 0;
   const rejected = new Map<string, number>();
+  // Accepted pushes per notification: its inbox view's `channels.push`.
+  const accepted = new Map<string, number>();
   body.items.forEach((item, i) => {
     const outcome = answers[i];
     if (!outcome) {
@@ -132,6 +136,10 @@ export async function sendPushes(
     const verdict: PushVerdict = verdictOf(answer.status);
     if (verdict === "sent") {
       result.sent++;
+      accepted.set(
+        item.notificationId,
+        (accepted.get(item.notificationId) ?? 0) + 1,
+      );
       deps.metrics.count("herald_push_sent_total");
       observe(
         deps.metrics,
@@ -156,6 +164,7 @@ export async function sendPushes(
   for (const [status, count] of rejected) {
     deps.log.warn("push.failed", { status, count, attempt: body.attempt });
   }
+  await addPushCounts(deps.db, accepted);
   if (gone.size > 0) {
     const removed = await removeEndpoints(deps.db, [...gone.keys()]);
     result.removed = removed.length;
