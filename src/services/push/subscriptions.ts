@@ -86,6 +86,11 @@ export async function putSubscription(
     origin: new URL(row.endpoint).origin,
   });
   if (replaced.length > 0) {
+    deps.metrics.count(
+      "herald_push_subscriptions_removed_total",
+      { reason: "replaced" },
+      replaced.length,
+    );
     background(
       emitEvents(deps, subscriptionRemovedEvents(replaced, "replaced")),
     );
