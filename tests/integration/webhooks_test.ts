@@ -360,8 +360,11 @@ test("notification.delivered counts the live connections and the pushes queued, 
     const pushed = await send({ userId: "wh-dl", push: "always" });
     const quiet = await send({ userId: "wh-dl" });
     const role = await send({ roles: ["wh-crew"], push: "offline" });
-    await eventually("four delivered events", () => reached("delivered", 4));
+    // One notification for two users: one event, their pushes summed.
+    const both = await send({ userIds: ["wh-dl", "wh-dm"], push: "always" });
+    await eventually("five delivered events", () => reached("delivered", 5));
     await qstashDrained(stack);
+    assert.equal(callsTo("delivered").length, 5);
     const channels = new Map(
       verified("delivered", made.secret).map((e) => [
         e.data.notificationId,
@@ -373,10 +376,10 @@ test("notification.delivered counts the live connections and the pushes queued, 
     assert.deepEqual(channels.get(pushed), { live: 0, push: 1 });
     assert.deepEqual(channels.get(quiet), { live: 0, push: 0 });
     assert.deepEqual(channels.get(role), { live: 0, push: 1 });
+    assert.deepEqual(channels.get(both), { live: 0, push: 2 });
   } finally {
     await stream.close();
   }
-  assert.equal(callsTo("delivered").length, 4);
 });
 
 test("a fan-out run sends one job.run.completed, once its last page is out", async () => {

@@ -166,9 +166,13 @@ async function pushThenTell(
       error: error instanceof Error ? error.name : "unknown",
     });
   }
+  // One pair per notification, however many users it is for.
+  const notifications = new Map(
+    delivered.map(({ notification: n }) => [n.id, n]),
+  );
   await emitEvents(
     deps,
-    delivered.flatMap(({ notification: n }) => [
+    [...notifications.values()].flatMap((n) => [
       notificationCreated(n),
       notificationDelivered(n, {
         live: live.get(n.id) ?? 0,
