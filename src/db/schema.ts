@@ -81,6 +81,10 @@ export const notifications = sqliteTable("notifications", {
   createdAt: integer("created_at").notNull(),
   /** After this instant the inbox, the count and replay leave it out. */
   expiresAt: integer("expires_at"),
+  /** Live connections its publish was written to (recorded after it). */
+  liveCount: integer("live_count").notNull().default(0),
+  /** Pushes a push service accepted for it (2xx), counted as they land. */
+  pushCount: integer("push_count").notNull().default(0),
 }, (t) => [
   // Retention clean-up and daily stats read notifications by age.
   index("notifications_created_idx").on(t.createdAt),
@@ -127,8 +131,20 @@ export const memberships = sqliteTable("memberships", {
   joinedAt: integer("joined_at").notNull(),
 }, (t) => [
   primaryKey({ columns: [t.userId, t.channel] }),
-  index("memberships_channel_idx").on(t.channel),
+  // A channel's members in id order: a broadcast's pages read a range.
+  index("memberships_channel_idx").on(t.channel, t.userId),
 ]);
+
+/**
+ * The members a role or topic broadcast reached live (a connection holding
+ * the channel just after its publish), kept while its pushes are paged
+ * through QStash so an `offline` policy skips them; deleted by the last
+ * page, or with the notification.
+ */
+export const broadcastReached = sqliteTable("broadcast_reached", {
+  notificationId: text("notification_id").notNull(),
+  userId: text("user_id").notNull(),
+}, (t) => [primaryKey({ columns: [t.notificationId, t.userId] })]);
 
 /**
  * Accepted notifications not yet handed to every channel. Written in the

@@ -55,6 +55,19 @@ const notificationView = z.object({
     description: "Only on a notification that expires: after it, it " +
       "leaves the inbox, the unread count and replay.",
   }),
+  channels: z.object({
+    live: z.number().int().openapi({
+      description: "Live connections (SSE or WebSocket) its publish was " +
+        "written to: for a role or topic, every member's together.",
+    }),
+    push: z.number().int().openapi({
+      description: "Web Pushes a push service accepted for it (2xx), " +
+        "counted as they land: quiet hours and retries add later.",
+    }),
+  }).optional().openapi({
+    description: "Only in an inbox read with the admin key: how far the " +
+      "notification went, per channel.",
+  }),
 }).openapi("Notification");
 
 const unread = z.object({ unread: z.number().int() }).openapi("UnreadCount");
@@ -366,6 +379,7 @@ export const notificationRoutes = openApiRoutes()
       cursor: q.cursor ?? null,
       limit: q.limit,
       unreadOnly: q.unread === "true",
+      withChannels: c.get("principal").kind === "admin",
     });
     return c.json(page, 200);
   })

@@ -174,6 +174,7 @@ export const pushRoutes = openApiRoutes()
       c.get("deps"),
       c.req.valid("param").userId,
       c.req.valid("json"),
+      c.get("background"),
     );
     return c.json(view, 200);
   })

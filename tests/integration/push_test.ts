@@ -5,18 +5,17 @@ import { errorBody } from "../support/bodies.ts";
 import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
 import { advanceToNextRun } from "../support/placement.ts";
 import { advanceClock, qstashDrained } from "../support/qstash.ts";
+import {
+  type BrowserSubscription,
+  expireAtStandIn,
+  standInMessages,
+  standInSubscription,
+} from "../support/push_standin.ts";
 import { SseStream } from "../support/sse.ts";
 import { integrationSuite } from "../support/suite.ts";
 
 const suite = integrationSuite("web push");
 const { test } = suite;
-
-const browserSubscription = z.object({
-  endpoint: z.string(),
-  expirationTime: z.number().nullable(),
-  keys: z.object({ p256dh: z.string(), auth: z.string() }),
-});
-type BrowserSubscription = z.infer<typeof browserSubscription>;
 
 const subscriptionView = z.strictObject({
   endpointOrigin: z.string(),
@@ -27,15 +26,8 @@ const subscriptionView = z.strictObject({
 });
 
 /** What a browser's pushManager.subscribe() would give, from the stand-in. */
-async function subscribe(): Promise<BrowserSubscription> {
-  const { stack } = suite;
-  const res = await fetch(`${stack.standIns.pushUrl}/subscribe`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ applicationServerKey: stack.vapidPublicKey }),
-  });
-  assert.equal(res.status, 201);
-  return browserSubscription.parse(await res.json());
+function subscribe(): Promise<BrowserSubscription> {
+  return standInSubscription(suite.stack);
 }
 
 async function asUser(
@@ -161,16 +153,6 @@ test("another user's JWT is a 403; the admin key may manage anyone's", async () 
   assert.equal((await listed("eve")).length, 1);
 });
 
-const received = z.object({
-  messages: z.array(z.object({
-    endpoint: z.string(),
-    payload: z.string(),
-    ttl: z.number(),
-    urgency: z.string().nullable(),
-    topic: z.string().nullable(),
-    claims: z.object({ aud: z.string(), exp: z.number(), sub: z.string() }),
-  })),
-});
 const pushPayload = z.strictObject({
   id: z.string(),
   type: z.string(),
@@ -184,13 +166,8 @@ const pushPayload = z.strictObject({
 });
 
 /** What the stand-in accepted for one endpoint, decrypted. */
-async function messagesAt(endpoint: string) {
-  const res = await fetch(
-    `${suite.stack.standIns.pushUrl}/messages?endpoint=${
-      encodeURIComponent(endpoint)
-    }`,
-  );
-  return received.parse(await res.json()).messages;
+function messagesAt(endpoint: string) {
+  return standInMessages(suite.stack, endpoint);
 }
 
 /** A user with one device subscribed and saved in Herald. */
@@ -212,9 +189,13 @@ async function send(body: Record<string, unknown>) {
   ).notification.id;
 }
 
-async function openStream(userId: string): Promise<SseStream> {
+async function openStream(
+  userId: string,
+  roles?: string[],
+): Promise<SseStream> {
+  const token = await suite.stack.userToken(userId, roles);
   const stream = await SseStream.open(`${suite.stack.url}/v1/stream`, {
-    headers: { authorization: `Bearer ${await suite.stack.userToken(userId)}` },
+    headers: { authorization: `Bearer ${token}` },
   });
   assert.equal((await stream.next()).event, "connected");
   return stream;
@@ -331,13 +312,7 @@ test("no push field is no push, and a catalogue type refuses one", async () => {
 
 test("a 410 from the push service deletes the subscription", async () => {
   const sub = await subscribedUser("jo");
-  const res = await fetch(`${suite.stack.standIns.pushUrl}/expire`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ endpoint: sub.endpoint }),
-  });
-  assert.equal(res.status, 200);
-  await res.body?.cancel();
+  await expireAtStandIn(suite.stack, sub.endpoint);
   await send({ userId: "jo", push: "offline" });
   await eventually(
     "the subscription to be removed",
@@ -468,6 +443,88 @@ test("quiet hours hold the push (not the inbox row) until the window ends", asyn
     return m.length > 0 ? m : null;
   });
   assert.equal(pushPayload.parse(JSON.parse(got[0]!.payload)).id, id);
+});
+
+const inboxItem = z.object({
+  id: z.string(),
+  channels: z.object({ live: z.number(), push: z.number() }).optional(),
+});
+
+/** A user's inbox, read with their own token holding `roles` (which records them). */
+async function ownInbox(userId: string, roles: string[]) {
+  const res = await fetch(
+    `${suite.stack.url}/v1/users/${userId}/notifications`,
+    {
+      headers: {
+        authorization: `Bearer ${await suite.stack.userToken(userId, roles)}`,
+      },
+    },
+  );
+  assert.equal(res.status, 200);
+  return z.object({ items: z.array(inboxItem) }).parse(await res.json()).items;
+}
+
+test("a role broadcast pushes each offline member once, not one it reached live nor one who switched push off", async () => {
+  const roles = ["rb-ops", "rb-support"];
+  // Members Herald knows: each has read their inbox with their token.
+  const both = await subscribedUser("rb-both");
+  const live = await subscribedUser("rb-live");
+  const off = await subscribedUser("rb-off");
+  const late = await subscribedUser("rb-late");
+  await ownInbox("rb-both", roles);
+  await ownInbox("rb-live", ["rb-ops"]);
+  await ownInbox("rb-off", ["rb-support"]);
+  await adminJson("/v1/users/rb-off/preferences", "PATCH", {
+    channels: { push: false },
+  });
+  const stream = await openStream("rb-live", ["rb-ops"]);
+  try {
+    const id = await send({ roles, title: "All hands", push: "offline" });
+    await stream.until("notification");
+    // Joined after it was sent: not theirs (the inbox's rule), no push.
+    await ownInbox("rb-late", ["rb-ops"]);
+    const [message] = await eventually("the member's push", async () => {
+      const got = await messagesAt(both.endpoint);
+      return got.length > 0 ? got : null;
+    });
+    assert.equal(pushPayload.parse(JSON.parse(message!.payload)).id, id);
+    await qstashDrained(suite.stack);
+    // A member of both roles is pushed once.
+    assert.equal((await messagesAt(both.endpoint)).length, 1);
+    for (const sub of [live, off, late]) {
+      assert.equal((await messagesAt(sub.endpoint)).length, 0);
+    }
+    // The operator's inbox view says how far it went; a member's does not.
+    const res = await suite.stack.admin("/v1/users/rb-both/notifications");
+    const items = z.object({ items: z.array(inboxItem) }).parse(
+      await res.json(),
+    ).items;
+    assert.deepEqual(items.find((i) => i.id === id)?.channels, {
+      live: 1,
+      push: 1,
+    });
+    const own = await ownInbox("rb-both", roles);
+    assert.equal(own.find((i) => i.id === id)?.channels, undefined);
+  } finally {
+    await stream.close();
+  }
+});
+
+test("a role broadcast whose policy is always pushes a member it reached live too", async () => {
+  const sub = await subscribedUser("ra-live");
+  await ownInbox("ra-live", ["ra-ops"]);
+  const stream = await openStream("ra-live", ["ra-ops"]);
+  try {
+    const id = await send({ roles: ["ra-ops"], title: "Both", push: "always" });
+    await stream.until("notification");
+    const [message] = await eventually("the push", async () => {
+      const got = await messagesAt(sub.endpoint);
+      return got.length > 0 ? got : null;
+    });
+    assert.equal(pushPayload.parse(JSON.parse(message!.payload)).id, id);
+  } finally {
+    await stream.close();
+  }
 });
 
 // Last: it moves the clock two months on.

@@ -5,6 +5,11 @@ import { eventually } from "@herald/testing";
 import { read } from "../support/bodies.ts";
 import { heraldNow } from "../support/placement.ts";
 import { advanceClock, qstashDrained } from "../support/qstash.ts";
+import {
+  expireAtStandIn,
+  standInSubscription,
+} from "../support/push_standin.ts";
+import { SseStream } from "../support/sse.ts";
 import { integrationSuite } from "../support/suite.ts";
 
 // The host app's receiver on loopback: every call recorded, answered as
@@ -226,6 +231,154 @@ test("each event arrives once per endpoint whose filter asks for it, verified, n
       method: "DELETE",
     });
     await res.body?.cancel();
+  }
+});
+
+test("push.subscription.removed says why — 404, 410, replaced, expired — with the endpoint's origin, never its path or keys", async () => {
+  const { stack } = suite;
+  const made = await endpoint("removed", ["push.subscription.removed"]);
+  const put = async (userId: string, body: Record<string, unknown>) => {
+    const res = await stack.admin(
+      `/v1/users/${userId}/push-subscriptions`,
+      json("PUT", body),
+    );
+    assert.equal(res.status, 200, await res.clone().text());
+    await res.body?.cancel();
+  };
+  const subs = [];
+  // A device the push service forgot (410), and one it never knew (404).
+  const gone = await standInSubscription(stack);
+  await expireAtStandIn(stack, gone.endpoint);
+  await put("wh-pa", { ...gone, label: "Old phone" });
+  const keysOf = await standInSubscription(stack);
+  const unknown = {
+    ...keysOf,
+    endpoint: `${stack.standIns.pushUrl}/push/never-issued`,
+  };
+  await put("wh-pa", unknown);
+  subs.push(gone, keysOf);
+  const sent = await stack.admin(
+    "/v1/notifications",
+    json("POST", {
+      userId: "wh-pa",
+      type: "orders.new",
+      title: "Hi",
+      push: "always",
+    }),
+  );
+  assert.equal(sent.status, 201, await sent.clone().text());
+  await sent.body?.cancel();
+  // A rotation (oldEndpoint) replaces a device, and so does a 21st.
+  const before = await standInSubscription(stack);
+  const after = await standInSubscription(stack);
+  await put("wh-pb", { ...before, label: "Rotated" });
+  await put("wh-pb", { ...after, oldEndpoint: before.endpoint });
+  subs.push(before, after);
+  for (let i = 0; i < 21; i++) {
+    const sub = await standInSubscription(stack);
+    subs.push(sub);
+    await put("wh-pc", { ...sub, label: `device ${i}` });
+  }
+  // One the browser said expires: the cron sweep's.
+  const expiring = await standInSubscription(stack);
+  subs.push(expiring);
+  await put("wh-pd", { ...expiring, expirationTime: Date.now() - 1000 });
+  await stack.runCron();
+
+  await eventually("five removals told", () => reached("removed", 5));
+  await qstashDrained(stack);
+  const origin = new URL(stack.standIns.pushUrl).origin;
+  const told = verified("removed", made.secret).map((e) => {
+    assert.equal(e.type, "push.subscription.removed");
+    const data = z.object({
+      userId: z.string(),
+      endpointOrigin: z.string(),
+      label: z.string().nullable(),
+      reason: z.enum(["404", "410", "expired", "replaced"]),
+      sequence: z.number(),
+    }).parse(e.data);
+    assert.equal(data.endpointOrigin, origin);
+    return [data.userId, data.reason, data.label];
+  }).sort((a, b) => String(a).localeCompare(String(b)));
+  assert.deepEqual(told, [
+    ["wh-pa", "404", null],
+    ["wh-pa", "410", "Old phone"],
+    ["wh-pb", "replaced", "Rotated"],
+    ["wh-pc", "replaced", "device 0"],
+    ["wh-pd", "expired", null],
+  ]);
+  for (const call of callsTo("removed")) {
+    for (const sub of [...subs, unknown]) {
+      assert.ok(!call.raw.includes(new URL(sub.endpoint).pathname));
+      assert.ok(!call.raw.includes(sub.keys.p256dh));
+      assert.ok(!call.raw.includes(sub.keys.auth));
+    }
+  }
+});
+
+test("notification.delivered counts the live connections and the pushes queued, a role broadcast's once its member pages are done", async () => {
+  const { stack } = suite;
+  const made = await endpoint("delivered", ["notification.delivered"]);
+  const put = async (userId: string) => {
+    const sub = await standInSubscription(stack);
+    const res = await stack.admin(
+      `/v1/users/${userId}/push-subscriptions`,
+      json("PUT", sub),
+    );
+    assert.equal(res.status, 200, await res.clone().text());
+    await res.body?.cancel();
+  };
+  const send = async (body: Record<string, unknown>) => {
+    const res = await stack.admin(
+      "/v1/notifications",
+      json("POST", { type: "orders.new", title: "Hi", ...body }),
+    );
+    assert.equal(res.status, 201, await res.clone().text());
+    return (await read(
+      res,
+      z.object({ notification: z.object({ id: z.string() }) }),
+    )).notification.id;
+  };
+  await put("wh-dl");
+  await put("wh-dm");
+  // The member is known: their token named the role on an inbox read.
+  const inbox = await fetch(`${stack.url}/v1/users/wh-dm/notifications`, {
+    headers: {
+      authorization: `Bearer ${await stack.userToken("wh-dm", ["wh-crew"])}`,
+    },
+  });
+  assert.equal(inbox.status, 200);
+  await inbox.body?.cancel();
+  // Another user's stream: wh-dl stays offline throughout.
+  const stream = await SseStream.open(`${stack.url}/v1/stream`, {
+    headers: { authorization: `Bearer ${await stack.userToken("wh-dk")}` },
+  });
+  try {
+    assert.equal((await stream.next()).event, "connected");
+    const seenLive = await send({ userId: "wh-dk", push: "always" });
+    await stream.until("notification");
+    const pushed = await send({ userId: "wh-dl", push: "always" });
+    const quiet = await send({ userId: "wh-dl" });
+    const role = await send({ roles: ["wh-crew"], push: "offline" });
+    // One notification for two users: one event, their pushes summed.
+    const both = await send({ userIds: ["wh-dl", "wh-dm"], push: "always" });
+    await eventually("five delivered events", () => reached("delivered", 5));
+    await qstashDrained(stack);
+    assert.equal(callsTo("delivered").length, 5);
+    const channels = new Map(
+      verified("delivered", made.secret).map((e) => [
+        e.data.notificationId,
+        e.data.channels,
+      ]),
+    );
+    // wh-dk has no device: live, and no push to queue.
+    assert.deepEqual(channels.get(seenLive), { live: 1, push: 0 });
+    assert.deepEqual(channels.get(pushed), { live: 0, push: 1 });
+    assert.deepEqual(channels.get(quiet), { live: 0, push: 0 });
+    assert.deepEqual(channels.get(role), { live: 0, push: 1 });
+    assert.deepEqual(channels.get(both), { live: 0, push: 2 });
+  } finally {
+    await stream.close();
   }
 });
 

@@ -52,4 +52,6 @@ export interface Notification {
   severity: string;
   createdAt: string;
   readAt: string | null;
+  /** In the admin key's inbox read: live connections and pushes accepted. */
+  channels?: { live: number; push: number };
 }

@@ -317,7 +317,7 @@ async function inboxPanel(base: string): Promise<HTMLElement> {
   return panel(
     `Inbox (${unread} unread)`,
     items.length === 0 ? h("p", { class: "meta" }, "Empty.") : table(
-      ["when", "type", "title", "read"],
+      ["when", "type", "title", "read", "live", "pushed"],
       items.map((
         n,
       ) => [
@@ -325,6 +325,8 @@ async function inboxPanel(base: string): Promise<HTMLElement> {
         n.type,
         n.title,
         n.readAt ? "read" : "unread",
+        String(n.channels?.live ?? "–"),
+        String(n.channels?.push ?? "–"),
       ]),
     ),
   );

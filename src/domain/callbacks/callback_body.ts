@@ -83,6 +83,18 @@ export const callbackBodySchema = z.discriminatedUnion("kind", [
     timestamp: z.string().min(1),
     data: z.record(z.string(), z.unknown()),
   }),
+  // One page of a role's or topic's pushes (services/push/push_members.ts):
+  // the members after `after` of its `channel`-th channel; `live` and
+  // `queued` carry what its `notification.delivered` will say.
+  z.object({
+    kind: z.literal("member-push"),
+    notificationId: z.string().min(1),
+    channel: z.number().int().min(0),
+    after: z.string().min(1).nullable(),
+    page: z.number().int().min(0),
+    live: z.number().int().min(0),
+    queued: z.number().int().min(0),
+  }),
   // A batch of Web Pushes: each a notification for one user's device
   // (services/push/send_pushes.ts); `attempt` 0 first, more on a retry.
   z.object({
@@ -110,6 +122,8 @@ export type SlotBody = Extract<CallbackBody, { kind: "slot" | "slot-page" }>;
 export type WebhookBody = Extract<CallbackBody, { kind: "webhook" }>;
 /** A batch of Web Pushes. */
 export type PushBody = Extract<CallbackBody, { kind: "push" }>;
+/** A page of a broadcast's member pushes. */
+export type MemberPushBody = Extract<CallbackBody, { kind: "member-push" }>;
 /** One instant of a `deliverAt` send. */
 export type ScheduledSendBody = Extract<
   CallbackBody,
@@ -126,6 +140,7 @@ export type SystemBody = Exclude<
   | SlotBody
   | WebhookBody
   | PushBody
+  | MemberPushBody
   | ScheduledSendBody
   | ExpiryBody
   | DigestCloseBody

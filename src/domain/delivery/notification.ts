@@ -117,4 +117,15 @@ export interface NotificationView {
   readAt: string | null;
   /** Only on a notification that expires. */
   expiresAt?: string;
+  /**
+   * Only for the operator (the admin key's inbox read): live connections
+   * its publish was written to, and pushes a push service accepted.
+   */
+  channels?: ChannelCounts;
+}
+
+/** How far a notification went, per channel. */
+export interface ChannelCounts {
+  live: number;
+  push: number;
 }

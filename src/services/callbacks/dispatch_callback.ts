@@ -10,6 +10,7 @@ import { closeDigest } from "../delivery/digest_notification.ts";
 import { deliverSlotPage } from "../delivery/deliver_slot.ts";
 import { deliverWebhook } from "../webhooks/deliver_webhook.ts";
 import { sendPushes } from "../push/send_pushes.ts";
+import { pushMemberPage } from "../push/push_members.ts";
 import { handleSystemCallback } from "./handle_system_callback.ts";
 
 /** What QStash's headers say about the message being delivered. */
@@ -54,6 +55,8 @@ export async function dispatchCallback(
       return await deliverWebhook(deps, body, { retried: message.retried });
     case "push":
       return { ...await sendPushes(deps, body) };
+    case "member-push":
+      return { ...await pushMemberPage(deps, body) };
     case "scheduled-send":
       return await deliverScheduled(deps, body, background);
     case "digest-close":

@@ -5,9 +5,13 @@ import {
 } from "../../domain/delivery/audience.ts";
 import type { AppDeps, Background } from "../../deps.ts";
 import type { Addressed, PublishResult } from "../../ports/channels.ts";
-import { notificationEvents } from "../../domain/webhooks/notification_events.ts";
+import {
+  notificationCreated,
+  notificationDelivered,
+} from "../../domain/webhooks/notification_events.ts";
 import { emitEvents } from "../webhooks/emit_event.ts";
 import { type Delivered, queuePushes } from "../push/queue_pushes.ts";
+import { pushToMembers } from "../push/push_members.ts";
 import { notificationExpiryBody } from "../../domain/callbacks/callback_body.ts";
 import {
   clearOutbox,
@@ -48,7 +52,13 @@ const EXPIRY_BATCH = 100;
  * was counted in the insert's own batch) travels with its `count` event in
  * the same request. The outbox row is cleared, and other counts pushed, in
  * the background: the caller's answer waits for neither, and should the
- * clearing be lost, the sweep's retry publishes nothing twice.
+ * clearing be lost, the sweep's retry publishes nothing twice. Clearing
+ * records the live connections it reached (the operator's `channels.live`).
+ *
+ * Pushes follow the publish: a user's from what their own result says
+ * (queue_pushes.ts), a broadcast's from the members online once it is out
+ * — the same list its counts go to — paged through QStash
+ * (push_members.ts).
  *
  * A broadcast's counts go only to the members online (each shard says
  * who, once the broadcast is out): counted in pages of one query each, and
@@ -94,21 +104,19 @@ export async function fanOut(
     deps.channels.publish(events),
   ]);
   // A repeat (a finished half-done fan-out) published nothing new.
-  if (!published.slice(0, refs.length).every((r) => r.duplicate)) {
-    background(
-      emitEvents(deps, notificationEvents(n, liveOf(published, refs.length))),
-    );
+  const fresh = !published.slice(0, refs.length).every((r) => r.duplicate);
+  const live = liveOf(published, refs.length);
+  if (fresh && broadcast.length === 0) {
     // Each user audience's own result says whether it was reached live.
-    const delivered: Delivered[] = refs.flatMap((to, i) =>
-      to.kind === "user"
-        ? [{
-          notification: n,
-          userId: to.name,
-          live: published[i]?.delivered ?? 0,
-        }]
-        : []
-    );
-    background(queuePushes(deps, delivered));
+    const delivered: Delivered[] = refs.map((to, i) => ({
+      notification: n,
+      userId: to.name,
+      live: published[i]?.delivered ?? 0,
+    }));
+    background(pushThenTell(deps, delivered, new Map([[n.id, live]])));
+  } else if (fresh) {
+    // A broadcast's delivered event waits for its member pages' pushes.
+    background(emitEvents(deps, [notificationCreated(n)]));
   }
   deps.log.info("notification.sent", {
     notification: n.id,
@@ -117,10 +125,54 @@ export async function fanOut(
   });
   background(scheduleExpiries(deps, [n]));
   background((async () => {
-    await clearOutbox(deps.db, n.id);
+    await clearOutbox(
+      deps.db,
+      n.id,
+      fresh ? new Map([[n.id, live]]) : undefined,
+    );
     const online = await deps.channels.online(broadcast);
-    await pushCounts(deps, countKnown ? online : [...users, ...online]);
+    await Promise.all([
+      pushCounts(deps, countKnown ? online : [...users, ...online]),
+      fresh && broadcast.length > 0
+        ? pushToMembers(deps, n, { reached: online, live })
+        : undefined,
+    ]);
   })());
+}
+
+/**
+ * Notifications to users: their pushes queued, then the host app told
+ * `notification.created` and `notification.delivered` — after the pushes,
+ * so `channels.push` counts them (0 when queuing failed: logged).
+ */
+async function pushThenTell(
+  deps: Deps,
+  delivered: readonly Delivered[],
+  live: ReadonlyMap<string, number>,
+): Promise<void> {
+  let queued = new Map<string, number>();
+  try {
+    queued = await queuePushes(deps, delivered);
+  } catch (error) {
+    deps.log.warn("push.unqueued", {
+      notifications: delivered.length,
+      error: error instanceof Error ? error.name : "unknown",
+    });
+  }
+  // One pair per notification, however many users it is for.
+  const notifications = new Map(
+    delivered.map(({ notification: n }) => [n.id, n]),
+  );
+  await emitEvents(
+    deps,
+    [...notifications.values()].flatMap((n) => [
+      notificationCreated(n),
+      notificationDelivered(n, {
+        live: live.get(n.id) ?? 0,
+        push: queued.get(n.id) ?? 0,
+      }),
+    ]),
+  );
 }
 
 /** A stored notification for one user, with their unread count if known. */
@@ -172,19 +224,14 @@ export async function fanOutToUsers(
       liveTo(events, published, n.id),
     ]),
   );
-  background(emitEvents(
-    deps,
-    items.flatMap(({ notification: n }) =>
-      notificationEvents(n, live.get(n.id) ?? 0)
-    ),
-  ));
-  background(queuePushes(
+  background(pushThenTell(
     deps,
     items.map(({ notification, userId }) => ({
       notification,
       userId,
       live: live.get(notification.id) ?? 0,
     })),
+    live,
   ));
   for (const { notification: n } of items) {
     deps.log.info("notification.sent", {
@@ -196,7 +243,7 @@ export async function fanOutToUsers(
   background(scheduleExpiries(deps, items.map((i) => i.notification)));
   const uncounted = items.filter((i) => i.unread === null).map((i) => i.userId);
   background((async () => {
-    await clearOutbox(deps.db, items.map((i) => i.notification.id));
+    await clearOutbox(deps.db, items.map((i) => i.notification.id), live);
     await pushCounts(deps, uncounted);
   })());
 }

@@ -35,6 +35,8 @@ export interface InboxQuery {
   cursor: string | null;
   limit: number;
   unreadOnly: boolean;
+  /** The operator's read: each item says how far it went (`channels`). */
+  withChannels?: boolean;
 }
 
 export interface InboxPageView {
@@ -66,6 +68,7 @@ export async function listNotifications(
     before: q.cursor === null ? null : positionOf(q.cursor),
     limit: q.limit,
     now: deps.now(),
+    withChannels: q.withChannels ?? false,
   });
   return {
     items: page.items,

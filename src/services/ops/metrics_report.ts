@@ -49,7 +49,7 @@ const COUNTERS: Record<string, string> = {
   herald_push_failed_total:
     "Web Pushes given up on, by status (400/401/403: configuration; others: retries spent).",
   herald_push_subscriptions_removed_total:
-    "Push subscriptions removed, by reason (gone: 404/410; expired; unseen: 60 days).",
+    "Push subscriptions removed, by reason (gone: 404/410; expired; unseen: 60 days; replaced: a rotation or a 21st device).",
   herald_outbox_kept_total:
     "QStash messages kept in libSQL because QStash did not take them, by kind (webhook, push).",
   herald_outbox_published_total:

@@ -41,7 +41,7 @@ const PUSH_BATCH = 50;
 type PushItem = PushBody["items"][number];
 
 /** What a notification's type says about pushing it. */
-function typeRuleOf(n: StoredNotification, catalogue: Catalogue) {
+export function typeRuleOf(n: StoredNotification, catalogue: Catalogue) {
   const type = catalogue.get(n.type);
   if (type) {
     return {
@@ -54,21 +54,57 @@ function typeRuleOf(n: StoredNotification, catalogue: Catalogue) {
 }
 
 /**
+ * Whether a notification may be pushed to anyone: push is on, and it is a
+ * catalogue type (whose users may switch its push on) or an ad hoc one
+ * whose `push` is not `off`. Nobody's preferences are read.
+ */
+export async function mayPush(
+  deps: Pick<Deps, "config" | "catalogue">,
+  n: StoredNotification,
+): Promise<boolean> {
+  if (!deps.config.push) return false;
+  const rule = typeRuleOf(n, await deps.catalogue());
+  return rule.typeId !== null || rule.policy !== "off";
+}
+
+/**
  * Hands the pushes of notifications just published to QStash, as batches
  * of callbacks to Herald (services/push/send_pushes.ts): never a fetch per
- * push in the request that delivered them. Who is pushed is decided per
- * user from what the publish already knows — `offline` only to the users
- * no live connection took it — and one query reads the remaining users'
- * devices with their preferences. A user inside their quiet hours gets
- * the push at the window's end (QStash's notBefore); a critical type's is
- * never held. Push off (no VAPID keys): nothing.
- * Answers how many pushes were queued.
+ * push in the request that delivered them (`planPushes`, then
+ * `publishPlanned`). Answers how many pushes were queued for each
+ * notification (one per device).
  */
 export async function queuePushes(
   deps: Deps,
   delivered: readonly Delivered[],
-): Promise<number> {
-  if (!deps.config.push || delivered.length === 0) return 0;
+): Promise<Map<string, number>> {
+  const plan = await planPushes(deps, delivered);
+  await publishPlanned(deps, plan);
+  return plan.queued;
+}
+
+/** Pushes decided and not yet queued. */
+export interface PushPlan {
+  /** By when they may go: now (undefined), or a quiet-hours end. */
+  byTime: Map<number | undefined, PushItem[]>;
+  /** Pushes per notification (one per device). */
+  queued: Map<string, number>;
+}
+
+/**
+ * Who is pushed, decided per user from what the publish already knows —
+ * `offline` only to the users no live connection took it — with one query
+ * reading the remaining users' devices and their preferences. A user
+ * inside their quiet hours gets the push at the window's end (QStash's
+ * notBefore); a critical type's is never held. Push off (no VAPID keys):
+ * nothing.
+ */
+export async function planPushes(
+  deps: Deps,
+  delivered: readonly Delivered[],
+): Promise<PushPlan> {
+  const plan: PushPlan = { byTime: new Map(), queued: new Map() };
+  if (!deps.config.push || delivered.length === 0) return plan;
   const catalogue = await deps.catalogue();
   const candidates = delivered.flatMap((d) => {
     const rule = typeRuleOf(d.notification, catalogue);
@@ -79,7 +115,7 @@ export async function queuePushes(
     if (rule.policy !== "always" && d.live > 0) return [];
     return [{ ...d, rule }];
   });
-  if (candidates.length === 0) return 0;
+  if (candidates.length === 0) return plan;
   const devices = await devicesOf(deps.db, [
     ...new Set(candidates.map((c) => c.userId)),
   ]);
@@ -98,10 +134,7 @@ export async function queuePushes(
     }
     entry.endpoints.push(device.endpoint);
   }
-  // Pushes by when they may go: now, or at the end of a user's quiet hours.
-  const byTime = new Map<number | undefined, PushItem[]>();
   const now = deps.now();
-  let queued = 0;
   for (const { notification, userId, live, rule } of candidates) {
     const user = byUser.get(userId);
     if (!user) continue;
@@ -115,7 +148,7 @@ export async function queuePushes(
     });
     if (!pushes(policy, live)) continue;
     const at = rule.critical ? undefined : quietUntil(user.overrides, now);
-    const list = byTime.get(at) ?? [];
+    const list = plan.byTime.get(at) ?? [];
     for (const endpoint of user.endpoints) {
       list.push({
         notificationId: notification.id,
@@ -124,13 +157,34 @@ export async function queuePushes(
         withBody: true,
       });
     }
-    byTime.set(at, list);
-    queued += user.endpoints.length;
+    plan.byTime.set(at, list);
+    plan.queued.set(
+      notification.id,
+      (plan.queued.get(notification.id) ?? 0) + user.endpoints.length,
+    );
   }
-  for (const [notBefore, items] of byTime) {
-    await publishPushes(deps, items, { attempt: 0, notBefore });
+  return plan;
+}
+
+/**
+ * Queues a plan's pushes. With `deduplicationId`, each QStash message
+ * carries that prefix, its time and its place, so publishing the same plan
+ * again (a redelivered page) queues nothing twice.
+ */
+export async function publishPlanned(
+  deps: Pick<Deps, "db" | "config" | "scheduler" | "metrics" | "now" | "log">,
+  plan: PushPlan,
+  opts: { deduplicationId?: string } = {},
+): Promise<void> {
+  for (const [notBefore, items] of plan.byTime) {
+    await publishPushes(deps, items, {
+      attempt: 0,
+      notBefore,
+      ...(opts.deduplicationId === undefined ? {} : {
+        deduplicationId: `${opts.deduplicationId}-${notBefore ?? "now"}`,
+      }),
+    });
   }
-  return queued;
 }
 
 /**
@@ -152,12 +206,17 @@ function quietUntil(o: PreferenceOverrides, now: number): number | undefined {
 
 /**
  * Queues pushes in batches of PUSH_BATCH, as few QStash calls as it takes;
- * what QStash does not take waits in the outbox for the next minute.
+ * what QStash does not take waits in the outbox for the next minute. With
+ * `deduplicationId`, the n-th message carries `<id>-<n>`.
  */
 export async function publishPushes(
   deps: Pick<Deps, "db" | "config" | "scheduler" | "metrics" | "now" | "log">,
   items: readonly PushItem[],
-  at: { attempt: number; notBefore: number | undefined },
+  at: {
+    attempt: number;
+    notBefore: number | undefined;
+    deduplicationId?: string;
+  },
 ): Promise<void> {
   const specs: MessageSpec[] = [];
   for (let i = 0; i < items.length; i += PUSH_BATCH) {
@@ -170,6 +229,9 @@ export async function publishPushes(
       destination: deps.config.callbackUrl,
       body: JSON.stringify(body),
       ...(at.notBefore === undefined ? {} : { notBefore: at.notBefore }),
+      ...(at.deduplicationId === undefined
+        ? {}
+        : { deduplicationId: `${at.deduplicationId}-${i / PUSH_BATCH}` }),
     });
   }
   await publishOrKeep(deps, "push", specs);

@@ -16,6 +16,7 @@ import { issuePushActionToken } from "../../http/auth.ts";
 import { observe } from "../../ports/metrics.ts";
 import type { PushAnswer } from "../../ports/push_service.ts";
 import {
+  addPushCounts,
   countUnreadOf,
   notificationsByIds,
 } from "../../store/notifications/notification_store.ts";
@@ -24,6 +25,8 @@ import {
   subscriptionsAt,
 } from "../../store/push/subscription_store.ts";
 import { publishPushes } from "./queue_pushes.ts";
+import { emitEvents } from "../webhooks/emit_event.ts";
+import { subscriptionRemovedEvents } from "../../domain/webhooks/push_events.ts";
 
 type Deps = Pick<
   AppDeps,
@@ -51,6 +54,9 @@ export interface PushBatchResult {
  * the title alone; 429, 5xx or no answer queue the push again, delayed by
  * its `Retry-After` or a doubling backoff, until MAX_PUSH_ATTEMPTS; 400,
  * 401 and 403 are counted, logged once per batch and status, and dropped.
+ * Accepted pushes are added to their notifications' counts (the inbox's
+ * `channels.push`); a removed subscription is told to the host app
+ * (`push.subscription.removed`, reason `404` or `410`).
  */
 export async function sendPushes(
   deps: Deps,
@@ -113,10 +119,13 @@ export async function sendPushes(
   await atMostAtOnce(indices, PUSH_CONCURRENCY, async (i) => {
     answers[i] = await sendOne(body.items[i]);
   });
-  const gone: string[] = [];
+  // Endpoints the push service said are gone, by the status that said so.
+  const gone = new Map<string, "404" | "410">();
   const again: PushItem[] = [];
   let delay = 0;
   const rejected = new Map<string, number>();
+  // Accepted pushes per notification: its inbox view's `channels.push`.
+  const accepted = new Map<string, number>();
   body.items.forEach((item, i) => {
     const outcome = answers[i];
     if (!outcome) {
@@ -127,6 +136,10 @@ export async function sendPushes(
     const verdict: PushVerdict = verdictOf(answer.status);
     if (verdict === "sent") {
       result.sent++;
+      accepted.set(
+        item.notificationId,
+        (accepted.get(item.notificationId) ?? 0) + 1,
+      );
       deps.metrics.count("herald_push_sent_total");
       observe(
         deps.metrics,
@@ -135,7 +148,7 @@ export async function sendPushes(
         Math.max(0, deps.now() - outcome.createdAt) / 1000,
       );
     } else if (verdict === "gone") {
-      gone.push(item.endpoint);
+      gone.set(item.endpoint, answer.status === 404 ? "404" : "410");
     } else if (verdict === "retry" && body.attempt + 1 < MAX_PUSH_ATTEMPTS) {
       again.push(item);
       delay = Math.max(delay, retryDelayMs(body.attempt, answer.retryAfter));
@@ -151,12 +164,23 @@ export async function sendPushes(
   for (const [status, count] of rejected) {
     deps.log.warn("push.failed", { status, count, attempt: body.attempt });
   }
-  if (gone.length > 0) {
-    result.removed = await removeEndpoints(deps.db, gone);
+  await addPushCounts(deps.db, accepted);
+  if (gone.size > 0) {
+    const removed = await removeEndpoints(deps.db, [...gone.keys()]);
+    result.removed = removed.length;
     deps.metrics.count(
       "herald_push_subscriptions_removed_total",
       { reason: "gone" },
       result.removed,
+    );
+    await emitEvents(
+      deps,
+      (["404", "410"] as const).flatMap((status) =>
+        subscriptionRemovedEvents(
+          removed.filter((r) => gone.get(r.endpoint) === status),
+          status,
+        )
+      ),
     );
   }
   if (again.length > 0) {

@@ -3,7 +3,9 @@ import {
   MAX_SUBSCRIPTIONS_PER_USER,
   type SubscriptionPut,
 } from "../../domain/push/subscription.ts";
-import type { AppDeps } from "../../deps.ts";
+import type { AppDeps, Background } from "../../deps.ts";
+import { subscriptionRemovedEvents } from "../../domain/webhooks/push_events.ts";
+import { emitEvents } from "../webhooks/emit_event.ts";
 import { AppError } from "../../errors.ts";
 import { validationError } from "../../http/validation.ts";
 import {
@@ -13,7 +15,10 @@ import {
   type SubscriptionRow,
 } from "../../store/push/subscription_store.ts";
 
-type Deps = Pick<AppDeps, "db" | "now" | "config" | "log">;
+type Deps = Pick<
+  AppDeps,
+  "db" | "now" | "config" | "log" | "scheduler" | "metrics"
+>;
 
 /** What the API shows of a subscription: never its keys. */
 export interface SubscriptionView {
@@ -50,18 +55,22 @@ function requirePush(deps: Deps): void {
  * `PUT /v1/users/{userId}/push-subscriptions`: one browser's subscription,
  * keyed by its endpoint (a repeat refreshes it: every page load says "last
  * seen"). An endpoint that is not https is a 400 and nothing is stored.
+ * The devices it replaces (the `oldEndpoint`, the least recently seen past
+ * 20) are told to the host app in the background: `push.subscription.removed`
+ * with reason `replaced`.
  */
 export async function putSubscription(
   deps: Deps,
   userId: string,
   input: SubscriptionPut,
+  background: Background,
 ): Promise<SubscriptionView> {
   requirePush(deps);
   const problem = endpointProblem(input.endpoint, deps.config.pushDevOrigin);
   if (problem) {
     throw validationError([{ path: ["endpoint"], message: problem }]);
   }
-  const row = await saveSubscription(deps.db, {
+  const { row, replaced } = await saveSubscription(deps.db, {
     userId,
     endpoint: input.endpoint,
     p256dh: input.keys.p256dh,
@@ -76,6 +85,16 @@ export async function putSubscription(
     userId,
     origin: new URL(row.endpoint).origin,
   });
+  if (replaced.length > 0) {
+    deps.metrics.count(
+      "herald_push_subscriptions_removed_total",
+      { reason: "replaced" },
+      replaced.length,
+    );
+    background(
+      emitEvents(deps, subscriptionRemovedEvents(replaced, "replaced")),
+    );
+  }
   return toView(row);
 }
 

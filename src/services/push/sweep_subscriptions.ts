@@ -1,14 +1,20 @@
 import { SUBSCRIPTION_UNSEEN_MS } from "../../domain/push/subscription.ts";
 import type { AppDeps } from "../../deps.ts";
 import { removeStaleSubscriptions } from "../../store/push/subscription_store.ts";
+import { subscriptionRemovedEvents } from "../../domain/webhooks/push_events.ts";
+import { emitEvents } from "../webhooks/emit_event.ts";
 
-type Deps = Pick<AppDeps, "db" | "now" | "metrics" | "log">;
+type Deps = Pick<
+  AppDeps,
+  "db" | "now" | "metrics" | "log" | "scheduler" | "config"
+>;
 
 /**
  * The cron trigger's clean-up of push subscriptions that will never take
  * a push again: past the browser's `expirationTime`, or refreshed by no
  * page for 60 days (Apple answers 200 for dead endpoints, so no 410 ever
- * tells). Herald's clock, like every "last seen".
+ * tells). Herald's clock, like every "last seen". Each is told to the host
+ * app as `push.subscription.removed` with reason `expired`.
  */
 export async function sweepSubscriptions(deps: Deps): Promise<number> {
   const now = deps.now();
@@ -16,16 +22,22 @@ export async function sweepSubscriptions(deps: Deps): Promise<number> {
     now,
     seenBefore: now - SUBSCRIPTION_UNSEEN_MS,
   });
-  for (const [reason, count] of Object.entries(removed)) {
-    if (count > 0) {
+  for (const [reason, rows] of Object.entries(removed)) {
+    if (rows.length > 0) {
       deps.metrics.count(
         "herald_push_subscriptions_removed_total",
         { reason },
-        count,
+        rows.length,
       );
     }
   }
-  const total = removed.expired + removed.unseen;
-  if (total > 0) deps.log.info("push.swept", removed);
-  return total;
+  const swept = [...removed.expired, ...removed.unseen];
+  if (swept.length > 0) {
+    deps.log.info("push.swept", {
+      expired: removed.expired.length,
+      unseen: removed.unseen.length,
+    });
+    await emitEvents(deps, subscriptionRemovedEvents(swept, "expired"));
+  }
+  return swept.length;
 }

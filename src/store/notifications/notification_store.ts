@@ -334,6 +334,8 @@ export async function listInbox(
     limit: number;
     /** Herald's clock: what has expired by then is left out. */
     now: number;
+    /** Each item with its `channels` counts (the operator's view). */
+    withChannels?: boolean;
   },
 ): Promise<InboxPage> {
   const a = notificationAudiences;
@@ -367,9 +369,12 @@ export async function listInbox(
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   return {
-    items: page.map(({ n, readAt }) =>
-      toView({ ...n, data: parseData(n.data) }, readAt)
-    ),
+    items: page.map(({ n, readAt }) => {
+      const view = toView({ ...n, data: parseData(n.data) }, readAt);
+      return q.withChannels
+        ? { ...view, channels: { live: n.liveCount, push: n.pushCount } }
+        : view;
+    }),
     next: rows.length > q.limit && last
       ? { createdAt: last.n.createdAt, id: last.n.id }
       : null,
@@ -488,14 +493,40 @@ export async function outboxSize(db: Database): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
+/**
+ * A fan-out is done: its outbox rows go, and in the same batch each
+ * notification records the live connections its publish reached
+ * (`liveCount`; only those that reached any are written, so an hour of
+ * offline users costs no more than before).
+ */
 export async function clearOutbox(
   db: Database,
   ids: string | readonly string[],
+  live: ReadonlyMap<string, number> = new Map(),
 ): Promise<void> {
   const list = typeof ids === "string" ? [ids] : [...ids];
   if (list.length === 0) return;
-  await db.delete(fanoutOutbox)
+  const clear = db.delete(fanoutOutbox)
     .where(inArray(fanoutOutbox.notificationId, list));
+  const counts = [...live].filter(([, n]) => n > 0).map(([id, n]) =>
+    db.update(notifications).set({ liveCount: n })
+      .where(eq(notifications.id, id))
+  );
+  await db.batch([clear, ...counts]);
+}
+
+/** Adds pushes a push service accepted to their notifications' counts. */
+export async function addPushCounts(
+  db: Database,
+  accepted: ReadonlyMap<string, number>,
+): Promise<void> {
+  const updates = [...accepted].filter(([, n]) => n > 0).map(([id, n]) =>
+    db.update(notifications)
+      .set({ pushCount: sql`${notifications.pushCount} + ${n}` })
+      .where(eq(notifications.id, id))
+  );
+  const [first, ...rest] = updates;
+  if (first) await db.batch([first, ...rest]);
 }
 
 export async function postponeOutbox(

@@ -7,11 +7,14 @@ const {
   notificationAudiences,
   notificationReads,
   fanoutOutbox,
+  broadcastReached,
 } = schema;
 
 /**
  * Deletes up to `limit` notifications created before `cut.createdBefore`
- * or expired (`expiresAt`) before `cut.expiredBefore`, oldest first, with their audiences, reads and outbox rows, in one batch (one
+ * or expired (`expiresAt`) before `cut.expiredBefore`, oldest first, with
+ * their audiences, reads, outbox rows and the members a broadcast's pushes
+ * skip (left by a page chain that died), in one batch (one
  * transaction). Returns the audiences they had, for cache invalidation.
  */
 export async function deleteExpiredNotifications(
@@ -37,6 +40,8 @@ export async function deleteExpiredNotifications(
     db.delete(notificationAudiences)
       .where(inArray(notificationAudiences.notificationId, ids)),
     db.delete(fanoutOutbox).where(inArray(fanoutOutbox.notificationId, ids)),
+    db.delete(broadcastReached)
+      .where(inArray(broadcastReached.notificationId, ids)),
     db.delete(notifications).where(inArray(notifications.id, ids)),
   ]);
   return { deleted: ids.length, audiences: audiences.map((a) => a.audience) };

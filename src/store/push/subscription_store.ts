@@ -30,16 +30,30 @@ export interface SubscriptionWrite {
   keep: number;
 }
 
+/** What is said of a subscription once it is gone: never its keys. */
+export interface RemovedSubscription {
+  endpoint: string;
+  userId: string;
+  label: string | null;
+}
+
+const removedColumns = {
+  endpoint: subs.endpoint,
+  userId: subs.userId,
+  label: subs.label,
+};
+
 /**
  * Saves one subscription in one batch: the rotated-away endpoint deleted,
  * the endpoint upserted (a repeat refreshes keys and last seen, keeps its
  * label unless a new one is given, and moves it to this user), and the
- * user's rows beyond `keep` — the least recently seen — deleted.
+ * user's rows beyond `keep` — the least recently seen — deleted. Answers
+ * the row and those the write replaced (the rotated-away one, the trimmed).
  */
 export async function saveSubscription(
   db: Database,
   w: SubscriptionWrite,
-): Promise<SubscriptionRow> {
+): Promise<{ row: SubscriptionRow; replaced: RemovedSubscription[] }> {
   const upsert = db.insert(subs).values({
     endpoint: w.endpoint,
     userId: w.userId,
@@ -66,21 +80,21 @@ export async function saveSubscription(
     .orderBy(desc(subs.lastSeenAt), sql`rowid desc`).limit(w.keep);
   const trim = db.delete(subs).where(
     and(eq(subs.userId, w.userId), notInArray(subs.endpoint, kept)),
-  );
-  const [, saved] = await db.batch([
+  ).returning(removedColumns);
+  const [rotated, saved, trimmed] = await db.batch([
     db.delete(subs).where(
       and(
         eq(subs.userId, w.userId),
         eq(subs.endpoint, w.oldEndpoint ?? ""),
         sql`${subs.endpoint} <> ${w.endpoint}`,
       ),
-    ),
+    ).returning(removedColumns),
     upsert,
     trim,
   ]);
   const [row] = saved;
   if (!row) throw new Error("The subscription upsert returned nothing");
-  return row;
+  return { row, replaced: [...rotated, ...trimmed] };
 }
 
 /** A user's subscriptions, most recently seen first. */
@@ -133,32 +147,31 @@ export async function subscriptionsAt(
     .where(inArray(subs.endpoint, [...endpoints]));
 }
 
-/** Endpoints the push service said are gone (404/410). */
+/** Endpoints the push service said are gone (404/410): the rows removed. */
 export async function removeEndpoints(
   db: Database,
   endpoints: readonly string[],
-): Promise<number> {
-  if (endpoints.length === 0) return 0;
-  const rows = await db.delete(subs)
+): Promise<RemovedSubscription[]> {
+  if (endpoints.length === 0) return [];
+  return await db.delete(subs)
     .where(inArray(subs.endpoint, [...endpoints]))
-    .returning({ endpoint: subs.endpoint });
-  return rows.length;
+    .returning(removedColumns);
 }
 
 /**
  * The cron sweep in one batch: subscriptions the browser said expire by
- * `now`, then those unseen since `seenBefore`; how many of each went.
+ * `now`, then those unseen since `seenBefore`; the rows each removed.
  */
 export async function removeStaleSubscriptions(
   db: Database,
   o: { now: number; seenBefore: number },
-): Promise<{ expired: number; unseen: number }> {
+): Promise<{ expired: RemovedSubscription[]; unseen: RemovedSubscription[] }> {
   const [expired, unseen] = await db.batch([
     db.delete(subs).where(
       and(isNotNull(subs.expirationTime), lte(subs.expirationTime, o.now)),
-    ).returning({ endpoint: subs.endpoint }),
+    ).returning(removedColumns),
     db.delete(subs).where(lt(subs.lastSeenAt, o.seenBefore))
-      .returning({ endpoint: subs.endpoint }),
+      .returning(removedColumns),
   ]);
-  return { expired: expired.length, unseen: unseen.length };
+  return { expired, unseen };
 }
