@@ -105,8 +105,8 @@ export interface ReconcileOptions {
   held?: readonly HeldWithPause[];
 }
 
-/** A holder that dies keeps the lease this long at most. */
-export const LEASE_MS = 30_000;
+/** A user's reconcile lease: a holder that dies keeps it this long at most. */
+export const USER_RECONCILE_LEASE_MS = 30_000;
 /** Rounds one caller makes while newer versions keep arriving. */
 const MAX_ROUNDS = 64;
 
@@ -304,7 +304,7 @@ async function leaseRound(
       userId,
       leaseId,
       now: deps.now(),
-      leaseMs: LEASE_MS,
+      leaseMs: USER_RECONCILE_LEASE_MS,
     }),
     heldQuery(deps.db, userId),
     membersOfUserQuery(deps.db, userId),
