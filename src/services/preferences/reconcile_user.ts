@@ -2,6 +2,10 @@ import type { HeldWithPause } from "../../domain/schedules/drift.ts";
 import type { Preferences } from "../../domain/preferences/preferences.ts";
 import { diffSchedules } from "../../domain/schedules/reconcile_diff.ts";
 import {
+  pendingOutcome,
+  type ReconcileOutcome,
+} from "../../domain/schedules/reconcile_outcome.ts";
+import {
   type DesiredSchedule,
   planUserSchedules,
 } from "../../domain/schedules/schedule_plan.ts";
@@ -48,30 +52,6 @@ import {
   criticalTypes,
   decodeStoredPreferences,
 } from "../schedules/stored_preferences.ts";
-
-export interface ReconcileOutcome {
-  status: "synced" | "pending";
-  created: string[];
-  updated: string[];
-  deleted: string[];
-  unchanged: string[];
-  /** Why the outcome is pending, when it is. */
-  reason?: "scheduler_unavailable" | "database_unavailable" | "in_progress";
-}
-
-/** A reconcile that has changed nothing (yet), pending for `reason`. */
-export function pendingOutcome(
-  reason?: ReconcileOutcome["reason"],
-): ReconcileOutcome {
-  return {
-    status: "pending",
-    created: [],
-    updated: [],
-    deleted: [],
-    unchanged: [],
-    ...(reason ? { reason } : {}),
-  };
-}
 
 export type ReconcileDeps = Pick<
   AppDeps,

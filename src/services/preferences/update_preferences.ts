@@ -33,9 +33,8 @@ import { membersOfUserQuery } from "../../store/schedules/slot_store.ts";
 import {
   pendingOutcome,
   type ReconcileOutcome,
-  reconcileUser,
-  USER_RECONCILE_LEASE_MS,
-} from "./reconcile_user.ts";
+} from "../../domain/schedules/reconcile_outcome.ts";
+import { reconcileUser, USER_RECONCILE_LEASE_MS } from "./reconcile_user.ts";
 import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 
 export type PreferencesUpdate =
