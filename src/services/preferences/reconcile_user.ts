@@ -12,6 +12,7 @@ import {
 import type { AppDeps } from "../../deps.ts";
 import { databaseOutageOf } from "../../store/database_outage.ts";
 import { shortId } from "../../domain/codecs/log_redaction.ts";
+import { atMostAtOnce } from "../../domain/concurrency/at_most_at_once.ts";
 import {
   acquireLeaseQuery,
   markPending,
@@ -478,7 +479,7 @@ async function applyOnce(round: Round): Promise<Applied> {
         })
       ),
   ];
-  await inSmallGroups(calls);
+  await fewAtOnce(calls);
   const touched = new Set([...outcome.created, ...outcome.updated]);
   for (const id of diff.unchanged) {
     if (!touched.has(id)) note(outcome.unchanged, id);
@@ -488,26 +489,27 @@ async function applyOnce(round: Round): Promise<Applied> {
 }
 
 /**
- * One user's QStash calls, a few at a time: a one-slot change (delete the
- * old slot, create the new) costs one round trip instead of two, while
- * QStash's burst limit on its management API is never pushed (a restart
- * reconciles users one after another). Every call is allowed to finish, so
- * each confirmed one reaches the ledger even when another failed; then the
+ * One user's QStash calls, a few at a time (`atMostAtOnce`, the one
+ * limiter): a one-slot change (delete the old slot, create the new) costs
+ * one round trip instead of two, while QStash's burst limit on its
+ * management API is never pushed (a restart reconciles users one after
+ * another). Once a call fails no other starts, but every call under way is
+ * allowed to finish, so each confirmed one reaches the ledger; then the
  * first failure is thrown.
  */
 const CALLS_AT_ONCE = 4;
 
-async function inSmallGroups(calls: (() => Promise<void>)[]): Promise<void> {
-  let failure: unknown = null;
-  for (let i = 0; i < calls.length; i += CALLS_AT_ONCE) {
-    const settled = await Promise.allSettled(
-      calls.slice(i, i + CALLS_AT_ONCE).map((call) => call()),
-    );
-    for (const result of settled) {
-      if (result.status === "rejected") failure ??= result.reason;
+async function fewAtOnce(calls: (() => Promise<void>)[]): Promise<void> {
+  const failures: unknown[] = [];
+  await atMostAtOnce(calls, CALLS_AT_ONCE, async (call) => {
+    if (failures.length) return;
+    try {
+      await call();
+    } catch (error) {
+      failures.push(error);
     }
-    if (failure !== null) throw failure;
-  }
+  });
+  if (failures.length) throw failures[0];
 }
 
 function note(list: string[], id: string) {
