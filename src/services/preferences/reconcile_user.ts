@@ -5,10 +5,7 @@ import {
   pendingOutcome,
   type ReconcileOutcome,
 } from "../../domain/schedules/reconcile_outcome.ts";
-import {
-  type DesiredSchedule,
-  planUserSchedules,
-} from "../../domain/schedules/schedule_plan.ts";
+import type { DesiredSchedule } from "../../domain/schedules/schedule_plan.ts";
 import type { AppDeps } from "../../deps.ts";
 import { databaseOutageOf } from "../../store/database_outage.ts";
 import { shortId } from "../../domain/codecs/log_redaction.ts";
@@ -43,16 +40,10 @@ import {
   slotsOutOfStepQuery,
   type StoredMember,
 } from "../../store/schedules/slot_store.ts";
-import {
-  membershipId,
-  planMemberships,
-} from "../../domain/schedules/slot_plan.ts";
 import { syncSlots } from "../schedules/slot_schedules.ts";
 import { type PauseTracker, pauseTracker } from "../schedules/pause_tracker.ts";
-import {
-  criticalTypes,
-  decodeStoredPreferences,
-} from "../schedules/stored_preferences.ts";
+import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
+import { planUser, type UserPlan } from "../schedules/user_plan.ts";
 
 export type ReconcileDeps = Pick<
   AppDeps,
@@ -150,15 +141,20 @@ async function reconcileRounds(
     // Never older than the lease's read: a type changed a moment ago in
     // another isolate is planned as it is now.
     const catalogue = await deps.catalogue(start.catalogueRevision);
-    const critical = criticalTypes(catalogue);
     const prefs = start.preferences ??
       decodeStoredPreferences(row.data, catalogue);
+    const plan = planUser(
+      deps,
+      { userId: row.userId, prefs },
+      catalogue,
+      deps.now(),
+    );
     const runningAtStart = start.running;
     const truth = round === 0 ? opts.held : undefined;
     // Members are libSQL rows: their writes go out with the release below.
     const members = memberChanges(
       deps,
-      { userId: row.userId, prefs, critical },
+      { userId: row.userId, desired: plan.members },
       start.members,
     );
     members.note(outcome);
@@ -171,8 +167,7 @@ async function reconcileRounds(
       applied = await applyOnce({
         deps,
         userId: row.userId,
-        prefs,
-        critical,
+        desired: plan.schedules,
         held: truth ?? ledger,
         heldIsTruth: truth !== undefined,
         runningAtStart,
@@ -319,19 +314,15 @@ interface MemberChanges {
 
 /**
  * The shared placement's half of a reconcile: the user's members as the
- * preferences want them now (none under per-user placement, which is how
- * switching placement empties them), as writes for the release batch.
+ * plan wants them (none under per-user placement, which is how switching
+ * placement empties them), as writes for the release batch.
  */
 function memberChanges(
   deps: ReconcileDeps,
-  user: { userId: string; prefs: Preferences; critical: ReadonlySet<string> },
+  user: { userId: string; desired: UserPlan["members"] },
   stored: readonly StoredMember[],
 ): MemberChanges {
-  const { userId } = user;
-  const desired = deps.config.schedulePlacement === "slots"
-    ? planMemberships(userId, user.prefs, deps.now(), user.critical)
-      .map((m) => ({ ...m, id: membershipId(m) }))
-    : [];
+  const { userId, desired } = user;
   const before = new Map(stored.map((m) => [m.id, m]));
   const wanted = new Set(desired.map((m) => m.id));
   const remove = stored.filter((m) => !wanted.has(m.id));
@@ -414,8 +405,8 @@ function retryAt(deps: ReconcileDeps) {
 interface Round {
   deps: ReconcileDeps;
   userId: string;
-  prefs: Preferences;
-  critical: ReadonlySet<string>;
+  /** The plan's per-user schedules (none under the shared placement). */
+  desired: DesiredSchedule[];
   /** The ledger, or QStash's own answer when `heldIsTruth`. */
   held: readonly HeldWithPause[];
   heldIsTruth: boolean;
@@ -428,27 +419,20 @@ interface Round {
 
 /**
  * The per-user placement's half of a round: one QStash schedule per type
- * and time (none under the shared placement, which is how switching to it
- * deletes them).
+ * and time as planned (none under the shared placement, which is how
+ * switching to it deletes them).
  */
 async function applyOnce(round: Round): Promise<Applied> {
   const {
     deps,
     userId,
-    prefs,
+    desired,
     held,
     heldIsTruth,
     runningAtStart,
     outcome,
     writes,
   } = round;
-  const desired = deps.config.schedulePlacement === "per-user"
-    ? planUserSchedules(userId, prefs, {
-      destination: deps.config.callbackUrl,
-      now: deps.now(),
-      critical: round.critical,
-    })
-    : [];
   const diff = diffSchedules(desired, held);
   const pauses = pauseTracker(deps, runningAtStart);
   // With QStash's own list as the truth every kept schedule's paused state
