@@ -1,8 +1,12 @@
 import { encodeBase64Url } from "../../domain/codecs/base64url.ts";
 import { deferredBody } from "../../domain/callbacks/callback_body.ts";
-import type { DueOccurrence } from "../../domain/delivery/due_occurrence.ts";
 import {
-  inQuietHours,
+  type DueOccurrence,
+  type PlacedDue,
+  routeDues,
+} from "../../domain/delivery/due_occurrence.ts";
+import type { QuietHours } from "../../domain/preferences/preferences.ts";
+import {
   occurrenceKey,
   quietHoursEnd,
 } from "../../domain/schedules/occurrence.ts";
@@ -10,7 +14,10 @@ import { atMostAtOnce } from "../../domain/concurrency/at_most_at_once.ts";
 import { zonedInstant } from "../../domain/time/zoned_time.ts";
 import type { AppDeps, Background } from "../../deps.ts";
 import { shortId } from "../../domain/codecs/log_redaction.ts";
-import { findByIdempotencyKeys } from "../../store/notifications/notification_store.ts";
+import {
+  findByIdempotencyKeys,
+  type StoredNotification,
+} from "../../store/notifications/notification_store.ts";
 import { recordDeliveryLag } from "./delivery_lag.ts";
 import { type Content, renderContent } from "./render_content.ts";
 import { finishFanOut, storeAndNotifyUsers } from "./create_notification.ts";
@@ -61,6 +68,12 @@ export interface FailedDelivery {
 const AT_ONCE = 16;
 const BATCH_CALL = 100;
 
+/** One step's answer for the due occurrence at `at`. */
+export interface Answer {
+  at: number;
+  outcome: DeliveryOutcome | FailedDelivery;
+}
+
 /**
  * Delivers due occurrences, each exactly once, at a cost that does not grow
  * with their number in round trips: one lookup finds those already stored
@@ -77,114 +90,122 @@ export async function deliverDueMany(
   dues: readonly DueOccurrence[],
   background: Background,
 ): Promise<(DeliveryOutcome | FailedDelivery)[]> {
-  const keys = dues.map((due) => occurrenceKey(due.occurrence));
-  const outcomes: (DeliveryOutcome | FailedDelivery | null)[] = dues.map(
-    () => null,
-  );
   // Looked up first so a repeat neither defers nor calls the content webhook.
-  const earlier = await findByIdempotencyKeys(deps.db, keys);
-  const repeats: number[] = [];
-  const deferrals: number[] = [];
-  const fresh: number[] = [];
-  dues.forEach((due, i) => {
-    const { occurrence, prefs } = due;
-    if (earlier.has(keys[i] ?? "")) repeats.push(i);
-    else if (
-      due.deferrable && prefs.quietHours &&
-      inQuietHours(occurrence.localTime, prefs.quietHours)
-    ) deferrals.push(i);
-    else fresh.push(i);
-  });
+  const earlier = await findByIdempotencyKeys(
+    deps.db,
+    dues.map((due) => occurrenceKey(due.occurrence)),
+  );
+  const routes = routeDues(dues, earlier);
+  const answers = [
+    ...await finishRepeats(deps, routes.repeats, background),
+    ...await deferDues(deps, routes.deferrals),
+    ...await sendFresh(deps, routes.fresh, background),
+  ];
+  return inOrder(dues.length, answers);
+}
 
-  await atMostAtOnce(repeats, AT_ONCE, async (i) => {
-    const stored = earlier.get(keys[i] ?? "");
-    const due = dues[i];
-    if (!stored || !due) return;
+/** Repeats: a half-done fan-out is finished, and the stored one answered. */
+export async function finishRepeats(
+  deps: Deps,
+  repeats: readonly (PlacedDue & { stored: StoredNotification })[],
+  background: Background,
+): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  await atMostAtOnce(repeats, AT_ONCE, async ({ at, due, stored }) => {
     await finishFanOut(deps, stored, background);
     deps.log.info("delivery.duplicate", {
       user: shortId(due.occurrence.userId),
       notification: stored.id,
     });
-    outcomes[i] = { status: "duplicate", notificationId: stored.id };
-  });
-
-  for (let start = 0; start < deferrals.length; start += BATCH_CALL) {
-    const group = deferrals.slice(start, start + BATCH_CALL);
-    const messages = group.flatMap((i) => {
-      const due = dues[i];
-      const quiet = due?.prefs.quietHours;
-      if (!due || !quiet) return [];
-      const { occurrence, prefs } = due;
-      const until = quietHoursEnd(occurrence, quiet, prefs.timezone);
-      return [{ i, until, occurrence }];
+    answers.push({
+      at,
+      outcome: { status: "duplicate", notificationId: stored.id },
     });
+  });
+  return answers;
+}
+
+/**
+ * Occurrences inside quiet hours, as QStash messages for the hours' end
+ * (deduplicated by the occurrence's key), 100 to a batch call. A call
+ * QStash refuses fails the occurrences it carried, and only those.
+ */
+export async function deferDues(
+  deps: Pick<Deps, "scheduler" | "config" | "log">,
+  deferrals: readonly (PlacedDue & { quietHours: QuietHours })[],
+): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  for (let start = 0; start < deferrals.length; start += BATCH_CALL) {
+    const group = deferrals.slice(start, start + BATCH_CALL).map((d) => ({
+      at: d.at,
+      occurrence: d.due.occurrence,
+      until: quietHoursEnd(
+        d.due.occurrence,
+        d.quietHours,
+        d.due.prefs.timezone,
+      ),
+    }));
     try {
-      await deps.scheduler.publishBatch(messages.map((m) => ({
+      await deps.scheduler.publishBatch(group.map((m) => ({
         destination: deps.config.callbackUrl,
         body: deferredBody(m.occurrence),
         notBefore: m.until,
         deduplicationId: dedupId(occurrenceKey(m.occurrence)),
       })));
-      for (const m of messages) {
-        deps.log.info("delivery.deferred", {
-          user: shortId(m.occurrence.userId),
-          type: m.occurrence.type,
-        });
-        outcomes[m.i] = {
-          status: "deferred",
-          until: new Date(m.until).toISOString(),
-        };
-      }
     } catch (error) {
-      for (const m of messages) outcomes[m.i] = { status: "failed", error };
+      answers.push(...group.map(({ at }) => ({
+        at,
+        outcome: { status: "failed" as const, error },
+      })));
+      continue;
+    }
+    for (const { at, occurrence, until } of group) {
+      deps.log.info("delivery.deferred", {
+        user: shortId(occurrence.userId),
+        type: occurrence.type,
+      });
+      answers.push({
+        at,
+        outcome: { status: "deferred", until: new Date(until).toISOString() },
+      });
     }
   }
+  return answers;
+}
 
-  const contents: (Content | null)[] = dues.map(() => null);
-  await atMostAtOnce(fresh, AT_ONCE, async (i) => {
-    const due = dues[i];
-    if (due) contents[i] = await renderContent(deps, due);
-  });
-  const toStore = fresh.flatMap((i) => {
-    const due = dues[i];
-    const content = contents[i];
-    return due && content ? [{ i, due, content }] : [];
-  });
+/**
+ * The rest, delivered now: content rendered (content webhooks a few at a
+ * time), then all stored and sent together (`storeAndNotifyUsers`). One a
+ * concurrent delivery stored first is a duplicate.
+ */
+export async function sendFresh(
+  deps: Deps,
+  fresh: readonly PlacedDue[],
+  background: Background,
+): Promise<Answer[]> {
+  const rendered = await renderAll(deps, fresh);
   const stored = await storeAndNotifyUsers(
     deps,
-    toStore.map(({ due, content }) => ({
+    rendered.map(({ due, content }) => ({
       userId: due.occurrence.userId,
-      content: {
-        type: due.occurrence.type,
-        title: content.title,
-        body: content.body,
-        severity: due.type.severity,
-        data: {
-          ...content.data,
-          occurrence: {
-            localDate: due.occurrence.localDate,
-            localTime: due.occurrence.localTime,
-            timezone: due.prefs.timezone,
-          },
-        },
-        source: "schedule",
-        idempotencyKey: occurrenceKey(due.occurrence),
-      },
+      content: notificationOf(due, content),
     })),
     background,
   );
   const now = deps.now();
-  toStore.forEach(({ i, due }, k) => {
+  return rendered.flatMap(({ at, due }, k): Answer[] => {
     const result = stored[k];
-    if (!result) return;
+    if (!result) return [];
     const { notification, created } = result;
     if (!created) {
       deps.log.info("delivery.duplicate", {
         user: shortId(due.occurrence.userId),
         notification: notification.id,
       });
-      outcomes[i] = { status: "duplicate", notificationId: notification.id };
-      return;
+      return [{
+        at,
+        outcome: { status: "duplicate", notificationId: notification.id },
+      }];
     }
     if (due.deferrable) {
       // Published to the user's channel by now (storeAndNotifyUsers awaits
@@ -193,10 +214,59 @@ export async function deliverDueMany(
       const firedAt = zonedInstant(localDate, localTime, due.prefs.timezone);
       recordDeliveryLag(deps.metrics, firedAt, now, "published");
     }
-    outcomes[i] = { status: "sent", notificationId: notification.id };
+    return [{
+      at,
+      outcome: { status: "sent", notificationId: notification.id },
+    }];
   });
-  return outcomes.map((o) =>
-    o ?? { status: "failed", error: new Error("Not delivered") }
+}
+
+/** Each occurrence with its content, in the order given. */
+async function renderAll(
+  deps: Deps,
+  fresh: readonly PlacedDue[],
+): Promise<(PlacedDue & { content: Content })[]> {
+  const contents = new Map<PlacedDue, Content>();
+  await atMostAtOnce(fresh, AT_ONCE, async (placed) => {
+    contents.set(placed, await renderContent(deps, placed.due));
+  });
+  return fresh.flatMap((placed) => {
+    const content = contents.get(placed);
+    return content ? [{ ...placed, content }] : [];
+  });
+}
+
+/** The inbox notification an occurrence becomes, keyed by the occurrence. */
+function notificationOf(due: DueOccurrence, content: Content) {
+  return {
+    type: due.occurrence.type,
+    title: content.title,
+    body: content.body,
+    severity: due.type.severity,
+    data: {
+      ...content.data,
+      occurrence: {
+        localDate: due.occurrence.localDate,
+        localTime: due.occurrence.localTime,
+        timezone: due.prefs.timezone,
+      },
+    },
+    source: "schedule" as const,
+    idempotencyKey: occurrenceKey(due.occurrence),
+  };
+}
+
+/** The steps' answers in the order of the dues; one left out was not delivered. */
+function inOrder(
+  count: number,
+  answers: readonly Answer[],
+): (DeliveryOutcome | FailedDelivery)[] {
+  const byPlace = new Map(answers.map((a) => [a.at, a.outcome]));
+  return Array.from(
+    { length: count },
+    (_, at) =>
+      byPlace.get(at) ??
+        { status: "failed", error: new Error("Not delivered") },
   );
 }
 
