@@ -8,8 +8,11 @@ import {
   quietHoursEnd,
 } from "../../src/domain/schedules/occurrence.ts";
 import {
+  deferDues,
   deliverDue,
   deliverDueMany,
+  finishRepeats,
+  sendFresh,
 } from "../../src/services/delivery/deliver_due.ts";
 import { SchedulerError } from "../../src/ports/scheduler.ts";
 import { findByIdempotencyKeys } from "../../src/store/notifications/notification_store.ts";
@@ -234,5 +237,68 @@ Deno.test("deliverDue() throws the error of a deferral QStash refused", async ()
       deliverDue(s.deps, late, s.background),
       (error) => error instanceof SchedulerError && error.status === 500,
     );
+  });
+});
+
+// The steps, each on its own.
+
+Deno.test("deferDues() answers each deferral at its place; a batch call QStash refuses fails only the deferrals it carried", async () => {
+  await withDeps(async (s) => {
+    s.scheduler.fail({ method: "publishBatch", times: 1 });
+    const deferrals = await Promise.all(
+      Array.from({ length: 150 }, async (_, i) => ({
+        at: 1000 + i,
+        due: await due(s, `u${i}`, { localTime: "23:00", quietHours: NIGHT }),
+        quietHours: NIGHT,
+      })),
+    );
+    const answers = await deferDues(s.deps, deferrals);
+    assert.deepEqual(
+      answers.map((a) => a.at),
+      deferrals.map((d) => d.at),
+    );
+    const failed = answers.filter((a) => a.outcome.status === "failed");
+    assert.deepEqual(
+      failed.map((a) => a.at),
+      deferrals.slice(0, 100).map((d) => d.at),
+    );
+    assert.equal(s.scheduler.messages.length, 50, "the second call's");
+  });
+});
+
+Deno.test("sendFresh() answers sent for what it stored, and duplicate for one stored first by another delivery", async () => {
+  await withDeps(async (s) => {
+    const ada = { at: 7, due: await due(s, "ada") };
+    const [first] = await sendFresh(s.deps, [ada], s.background);
+    const [second] = await sendFresh(s.deps, [ada], s.background);
+    assert.equal(first?.at, 7);
+    assert.equal(first?.outcome.status, "sent");
+    const id = first?.outcome.status === "sent"
+      ? first.outcome.notificationId
+      : "";
+    assert.deepEqual(second, {
+      at: 7,
+      outcome: { status: "duplicate", notificationId: id },
+    });
+  });
+});
+
+Deno.test("finishRepeats() answers each repeat with the notification stored for it", async () => {
+  await withDeps(async (s) => {
+    const ada = await due(s, "ada");
+    await deliverDueMany(s.deps, [ada], s.background);
+    const notification = (await stored(s, [ada])).get(
+      occurrenceKey(ada.occurrence),
+    );
+    if (!notification) throw new Error("ada's occurrence is stored");
+    const answers = await finishRepeats(s.deps, [{
+      at: 3,
+      due: ada,
+      stored: notification,
+    }], s.background);
+    assert.deepEqual(answers, [{
+      at: 3,
+      outcome: { status: "duplicate", notificationId: notification.id },
+    }]);
   });
 });
