@@ -72,6 +72,15 @@ async function row(s: ServiceDeps) {
   return found;
 }
 
+const DIGEST = {
+  userId: "ada",
+  type: "morningDigest",
+  localTime: "09:30",
+  slot: "0930",
+};
+/** Ada's 09:30 digest as a slot member (shared placement). */
+const DIGEST_MEMBER = { ...DIGEST, id: membershipId(DIGEST) };
+
 const noMembers = (s: ServiceDeps) =>
   memberQueries(s.deps.db, "ada", memberChanges([], []), s.clock.now);
 
@@ -173,14 +182,7 @@ Deno.test("releaseRound() from QStash's own answer makes the plan the user's who
 
 Deno.test("releaseRound() writes the members with the release and names the slots QStash does not follow yet", async () => {
   await withLeasedUser(async (s) => {
-    const membership = {
-      userId: "ada",
-      type: "morningDigest",
-      localTime: "09:30",
-      slot: "0930",
-    };
-    const id = membershipId(membership);
-    const members = memberChanges([], [{ ...membership, id }]);
+    const members = memberChanges([], [DIGEST_MEMBER]);
     const released = await releaseRound(s.deps, {
       lease: { userId: "ada", leaseId: LEASE, version: 1 },
       runningAtStart: true,
@@ -191,7 +193,7 @@ Deno.test("releaseRound() writes the members with the release and names the slot
     assert.deepEqual(released, { status: "synced", outOfStep: ["0930"] });
     assert.deepEqual(
       (await membersOfUserQuery(s.deps.db, "ada")).map((m) => m.id),
-      [id],
+      [DIGEST_MEMBER.id],
     );
   });
 });
@@ -239,16 +241,7 @@ Deno.test("releaseFailed() records an error that is not the scheduler's as inter
 
 Deno.test("slotsFollowed() makes the slot's schedule, or marks the user pending when QStash refuses", async () => {
   await withLeasedUser(async (s) => {
-    const membership = {
-      userId: "ada",
-      type: "morningDigest",
-      localTime: "09:30",
-      slot: "0930",
-    };
-    const members = memberChanges([], [{
-      ...membership,
-      id: membershipId(membership),
-    }]);
+    const members = memberChanges([], [DIGEST_MEMBER]);
     const [first, ...rest] = memberQueries(
       s.deps.db,
       "ada",
