@@ -9,10 +9,8 @@ import { dependencyUnavailable } from "../../errors.ts";
 import { shortId } from "../../domain/codecs/log_redaction.ts";
 import { forgetHeld } from "../../store/schedules/schedule_ledger.ts";
 import { readSchedulerRunning } from "../../store/control/scheduler_state_store.ts";
-import {
-  type ReconcileOutcome,
-  reconcileUser,
-} from "../preferences/reconcile_user.ts";
+import type { ReconcileOutcome } from "../../domain/schedules/reconcile_outcome.ts";
+import { reconcileUser } from "../preferences/reconcile_user.ts";
 import { type UserTruth, userTruth } from "../schedules/user_truth.ts";
 
 type Deps = Pick<

@@ -21,7 +21,7 @@ import { preferencesOfUsers } from "../../store/preferences/preferences_store.ts
 import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 import { emitEvents } from "../webhooks/emit_event.ts";
 import { storeAndNotify, storeAndNotifyUsers } from "./create_notification.ts";
-import type { DeliveryDeps } from "./deliver_occurrence.ts";
+import type { DeliveryDeps } from "./deliver_due.ts";
 import { scheduledMessage } from "./scheduled_message.ts";
 
 type Deps = DeliveryDeps;

@@ -22,13 +22,13 @@ import {
   type StoredMember,
 } from "../../store/schedules/slot_store.ts";
 import { slotFailureQuery } from "../../store/schedules/slot_failure_store.ts";
+import type { DueOccurrence } from "../../domain/delivery/due_occurrence.ts";
 import {
   deliverDueMany,
   type DeliveryDeps,
   type DeliveryOutcome,
-  type DueOccurrence,
-  stillWanted,
-} from "./deliver_occurrence.ts";
+} from "./deliver_due.ts";
+import { stillWanted } from "./deliver_occurrence.ts";
 import { slotsOutOfStep, syncSlots } from "../schedules/slot_schedules.ts";
 import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 

@@ -2,10 +2,9 @@ import { duePendingUsers } from "../../store/preferences/preferences_store.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
 import {
   pendingOutcome,
-  type ReconcileDeps,
   type ReconcileOutcome,
-  reconcileUser,
-} from "./reconcile_user.ts";
+} from "../../domain/schedules/reconcile_outcome.ts";
+import { type ReconcileDeps, reconcileUser } from "./reconcile_user.ts";
 import { userTruth } from "../schedules/user_truth.ts";
 
 export interface PendingSweep {

@@ -1,28 +1,20 @@
 import type { HeldWithPause } from "../../domain/schedules/drift.ts";
 import type { Preferences } from "../../domain/preferences/preferences.ts";
-import { diffSchedules } from "../../domain/schedules/reconcile_diff.ts";
+import { memberChanges } from "../../domain/schedules/member_changes.ts";
 import {
-  type DesiredSchedule,
-  planUserSchedules,
-} from "../../domain/schedules/schedule_plan.ts";
+  pendingOutcome,
+  type ReconcileOutcome,
+  sortedOutcome,
+  withChanges,
+} from "../../domain/schedules/reconcile_outcome.ts";
 import type { AppDeps } from "../../deps.ts";
 import { databaseOutageOf } from "../../store/database_outage.ts";
 import { shortId } from "../../domain/codecs/log_redaction.ts";
 import {
   acquireLeaseQuery,
-  markPending,
-  releaseLeaseFailed,
-  releaseLeaseSynced,
-  releaseSyncedQuery,
   type StoredPreferences,
 } from "../../store/preferences/preferences_store.ts";
-import {
-  forgetHeldQuery,
-  heldQuery,
-  recordHeldQuery,
-  replaceLedgerQueries,
-} from "../../store/schedules/schedule_ledger.ts";
-import { SchedulerError } from "../../ports/scheduler.ts";
+import { heldQuery } from "../../store/schedules/schedule_ledger.ts";
 import {
   catalogueRevisionOf,
   catalogueRevisionQuery,
@@ -33,45 +25,17 @@ import {
 } from "../../store/control/scheduler_state_store.ts";
 import {
   membersOfUserQuery,
-  memberWrites,
-  outOfStepSlots,
-  slotsOutOfStepQuery,
   type StoredMember,
 } from "../../store/schedules/slot_store.ts";
+import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
+import { planUser } from "../schedules/user_plan.ts";
+import { callScheduler, changesOf } from "./schedule_calls.ts";
 import {
-  membershipId,
-  planMemberships,
-} from "../../domain/schedules/slot_plan.ts";
-import { syncSlots } from "../schedules/slot_schedules.ts";
-import { type PauseTracker, pauseTracker } from "../schedules/pause_tracker.ts";
-import {
-  criticalTypes,
-  decodeStoredPreferences,
-} from "../schedules/stored_preferences.ts";
-
-export interface ReconcileOutcome {
-  status: "synced" | "pending";
-  created: string[];
-  updated: string[];
-  deleted: string[];
-  unchanged: string[];
-  /** Why the outcome is pending, when it is. */
-  reason?: "scheduler_unavailable" | "database_unavailable" | "in_progress";
-}
-
-/** A reconcile that has changed nothing (yet), pending for `reason`. */
-export function pendingOutcome(
-  reason?: ReconcileOutcome["reason"],
-): ReconcileOutcome {
-  return {
-    status: "pending",
-    created: [],
-    updated: [],
-    deleted: [],
-    unchanged: [],
-    ...(reason ? { reason } : {}),
-  };
-}
+  memberQueries,
+  releaseFailed,
+  releaseRound,
+  slotsFollowed,
+} from "./reconcile_release.ts";
 
 export type ReconcileDeps = Pick<
   AppDeps,
@@ -105,15 +69,10 @@ export interface ReconcileOptions {
   held?: readonly HeldWithPause[];
 }
 
-/** A holder that dies keeps the lease this long at most. */
-export const LEASE_MS = 30_000;
+/** A user's reconcile lease: a holder that dies keeps it this long at most. */
+export const USER_RECONCILE_LEASE_MS = 30_000;
 /** Rounds one caller makes while newer versions keep arriving. */
 const MAX_ROUNDS = 64;
-
-/** Retry delay after the n-th failed attempt: 5 s doubling up to 10 min. */
-export function retryDelayMs(attempts: number): number {
-  return Math.min(600_000, 5_000 * 2 ** Math.max(0, attempts - 1));
-}
 
 /**
  * Brings QStash to the user's latest saved preferences: creates, updates and
@@ -124,173 +83,119 @@ export function retryDelayMs(attempts: number): number {
  * QStash failure the row stays pending with a retry time (the cron trigger
  * picks it up), and nothing saved is lost; the same when libSQL itself
  * cannot be reached midway (`reason: "database_unavailable"`).
+ *
+ * Each round is a few steps, each answering with what it did: the lease's
+ * read, the plan (`planUser`), the members' changes, QStash's calls
+ * (`callScheduler`), and the release (`releaseRound`); the outcome is what
+ * the rounds' steps answered, added up (`withChanges`).
  */
 export async function reconcileUser(
   deps: ReconcileDeps,
   userId: string,
   opts: ReconcileOptions = {},
 ): Promise<ReconcileOutcome> {
-  const outcome = pendingOutcome();
-  try {
-    return await reconcileRounds(deps, userId, opts, outcome);
-  } catch (error) {
-    // A preference write that gets here is saved, and marked pending,
-    // already: losing libSQL now must not make its answer say it failed.
-    // The lease it may hold runs out and the cron trigger finishes the job;
-    // callers with nothing saved turn this into their own 503.
-    if (!databaseOutageOf(error)) throw error;
-    deps.log.warn("reconcile.pending", {
-      user: shortId(userId),
-      reason: "database_unavailable",
-    });
-    return { ...outcome, status: "pending", reason: "database_unavailable" };
-  }
-}
-
-async function reconcileRounds(
-  deps: ReconcileDeps,
-  userId: string,
-  opts: ReconcileOptions,
-  outcome: ReconcileOutcome,
-): Promise<ReconcileOutcome> {
   const leaseId = opts.leased?.leaseId ?? crypto.randomUUID();
   // Logged with the outcome; herald_reconcile_duration_seconds reads it.
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const start = round === 0 && opts.leased
-      ? opts.leased
-      : await leaseRound(deps, userId, leaseId);
-    if (!start) {
-      deps.log.info("reconcile.busy", { user: shortId(userId), ms: ms() });
-      return { ...outcome, reason: "in_progress" };
-    }
-    const { row, ledger } = start;
-    // Never older than the lease's read: a type changed a moment ago in
-    // another isolate is planned as it is now.
-    const catalogue = await deps.catalogue(start.catalogueRevision);
-    const critical = criticalTypes(catalogue);
-    const prefs = start.preferences ??
-      decodeStoredPreferences(row.data, catalogue);
-    const runningAtStart = start.running;
-    const truth = round === 0 ? opts.held : undefined;
-    // Members are libSQL rows: their writes go out with the release below.
-    const members = memberChanges(
-      deps,
-      { userId: row.userId, prefs, critical },
-      start.members,
-    );
-    members.note(outcome);
-    // Ledger writes wait for the end of the round and go out in one batch.
-    // Until then the ledger may trail QStash, which only ever costs a
-    // repeated upsert or a delete of something already gone.
-    const writes: LedgerWrite[] = [];
-    let applied: Applied;
-    try {
-      applied = await applyOnce({
+  const user = shortId(userId);
+  let outcome = pendingOutcome();
+  try {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const start = round === 0 && opts.leased
+        ? opts.leased
+        : await leaseRound(deps, userId, leaseId);
+      if (!start) {
+        deps.log.info("reconcile.busy", { user, ms: ms() });
+        return { ...outcome, reason: "in_progress" };
+      }
+      const { row } = start;
+      const lease = { userId, leaseId, version: row.version };
+      const truth = round === 0 ? opts.held : undefined;
+      // Never older than the lease's read: a type changed a moment ago in
+      // another isolate is planned as it is now.
+      const catalogue = await deps.catalogue(start.catalogueRevision);
+      const prefs = start.preferences ??
+        decodeStoredPreferences(row.data, catalogue);
+      const now = deps.now();
+      const plan = planUser(
+        deps,
+        { userId: row.userId, prefs },
+        catalogue,
+        now,
+      );
+      const members = memberChanges(start.members, plan.members);
+      outcome = withChanges(outcome, members.changes);
+      const calls = await callScheduler({
         deps,
         userId: row.userId,
-        prefs,
-        critical,
-        held: truth ?? ledger,
+        desired: plan.schedules,
+        held: truth ?? start.ledger,
         heldIsTruth: truth !== undefined,
-        runningAtStart,
-        outcome,
-        writes,
+        runningAtStart: start.running,
       });
-    } catch (error) {
-      await flush(deps, writes);
-      const message = error instanceof SchedulerError
-        ? error.message
-        : "internal";
-      await releaseLeaseFailed(deps.db, {
-        userId,
-        leaseId,
-        error: message,
-        retryAt: retryAt(deps),
-      });
-      if (!(error instanceof SchedulerError)) throw error;
-      deps.log.warn("reconcile.pending", {
-        user: shortId(userId),
-        status: error.status ?? null,
-        ms: ms(),
-      });
-      return { ...outcome, status: "pending", reason: "scheduler_unavailable" };
-    }
-    const ledgerTruth = () =>
-      truth === undefined ? [] : replaceLedgerQueries(
-        deps.db,
-        userId,
-        applied.desired.map((schedule) => ({
-          schedule,
-          paused: applied.pauses.pausedOf(schedule.id) ?? false,
-        })),
-        deps.now(),
-      );
-    let status: "synced" | "pending" | "lost" | undefined;
-    let outOfStep: string[] = [];
-    if (applied.pauses.needsMove(runningAtStart)) {
-      // Rare (drift repair, a stop racing this write): schedules in the
-      // wrong paused state. Ledger first, then move them, then release.
-      await flush(deps, writes);
-      await applied.pauses.settle();
-      const [released, ...rest] = await deps.db.batch([
-        releaseSyncedQuery(deps.db, { userId, leaseId, version: row.version }),
-        ...ledgerTruth(),
-        ...members.writes,
-        ...members.check,
-      ]);
-      status = released[0]?.syncStatus ?? "lost";
-      outOfStep = members.outOfStep(rest);
-    } else {
-      // The common path: ledger writes and the release in one round trip.
-      // The release is conditional on the scheduler's state being what this
-      // round saw; if a stop or start landed meanwhile, settle and release.
-      const [released, ...rest] = await deps.db.batch([
-        releaseSyncedQuery(deps.db, {
-          userId,
-          leaseId,
-          version: row.version,
-          whenRunning: applied.pauses.tracking ? runningAtStart : undefined,
-        }),
-        ...writes,
-        ...ledgerTruth(),
-        ...members.writes,
-        ...members.check,
-      ]);
-      status = released[0]?.syncStatus;
-      outOfStep = members.outOfStep(rest);
-      if (status === undefined && applied.pauses.tracking) {
-        await applied.pauses.settle();
-        status = await releaseLeaseSynced(deps.db, {
-          userId,
-          leaseId,
-          version: row.version,
+      outcome = withChanges(outcome, changesOf(calls));
+      if (calls.failure) {
+        const error = await releaseFailed(deps, {
+          lease,
+          confirmed: calls.confirmed,
+          error: calls.failure.error,
         });
+        deps.log.warn("reconcile.pending", {
+          user,
+          status: error.status ?? null,
+          ms: ms(),
+        });
+        return {
+          ...outcome,
+          status: "pending",
+          reason: "scheduler_unavailable",
+        };
       }
-    }
-    if (outOfStep.length && !await slotsFollowed(deps, userId, outOfStep)) {
-      return { ...outcome, status: "pending", reason: "scheduler_unavailable" };
-    }
-    if (status === "synced") {
-      outcome.status = "synced";
-      deps.log.info("reconcile.synced", {
-        user: shortId(userId),
-        created: outcome.created.length,
-        updated: outcome.updated.length,
-        deleted: outcome.deleted.length,
-        ms: ms(),
+      outcome = sortedOutcome(outcome);
+      const released = await releaseRound(deps, {
+        lease,
+        runningAtStart: start.running,
+        calls,
+        truth: truth === undefined ? null : plan.schedules,
+        members: memberQueries(deps.db, userId, members, now),
       });
-      return outcome;
+      if (
+        released.outOfStep.length &&
+        !await slotsFollowed(deps, userId, released.outOfStep)
+      ) {
+        return {
+          ...outcome,
+          status: "pending",
+          reason: "scheduler_unavailable",
+        };
+      }
+      if (released.status === "synced") {
+        deps.log.info("reconcile.synced", {
+          user,
+          created: outcome.created.length,
+          updated: outcome.updated.length,
+          deleted: outcome.deleted.length,
+          ms: ms(),
+        });
+        return { ...outcome, status: "synced" };
+      }
+      // A newer version was saved while we worked: go round again for it.
     }
-    // A newer version was saved while we worked: go round again for it.
+    return { ...outcome, reason: "in_progress" };
+  } catch (error) {
+    // A preference write that gets here is saved, and marked pending,
+    // already: losing libSQL now must not make its answer say it failed.
+    // The lease it may hold runs out and the cron trigger finishes the job;
+    // callers with nothing saved turn this into their own 503. The outcome
+    // says what the steps did before it.
+    if (!databaseOutageOf(error)) throw error;
+    deps.log.warn("reconcile.pending", {
+      user,
+      reason: "database_unavailable",
+    });
+    return { ...outcome, status: "pending", reason: "database_unavailable" };
   }
-  return { ...outcome, reason: "in_progress" };
-}
-
-interface Applied {
-  pauses: PauseTracker;
-  desired: DesiredSchedule[];
 }
 
 /** One round trip: the lease, the ledger, members and the scheduler's state. */
@@ -304,7 +209,7 @@ async function leaseRound(
       userId,
       leaseId,
       now: deps.now(),
-      leaseMs: LEASE_MS,
+      leaseMs: USER_RECONCILE_LEASE_MS,
     }),
     heldQuery(deps.db, userId),
     membersOfUserQuery(deps.db, userId),
@@ -322,223 +227,4 @@ async function leaseRound(
       catalogueRevision: catalogueRevisionOf(revision),
     }
     : null;
-}
-
-interface MemberChanges {
-  writes: ReturnType<typeof memberWrites>;
-  /**
-   * Closes the release batch: which of the slots this user is in, joined
-   * or left disagree with the ledger once the members are written.
-   */
-  check: ReturnType<typeof slotsOutOfStepQuery>[];
-  /** Reads the check's answer from the end of the batch's results. */
-  outOfStep(results: readonly unknown[]): string[];
-  note(outcome: ReconcileOutcome): void;
-}
-
-/**
- * The shared placement's half of a reconcile: the user's members as the
- * preferences want them now (none under per-user placement, which is how
- * switching placement empties them), as writes for the release batch.
- */
-function memberChanges(
-  deps: ReconcileDeps,
-  user: { userId: string; prefs: Preferences; critical: ReadonlySet<string> },
-  stored: readonly StoredMember[],
-): MemberChanges {
-  const { userId } = user;
-  const desired = deps.config.schedulePlacement === "slots"
-    ? planMemberships(userId, user.prefs, deps.now(), user.critical)
-      .map((m) => ({ ...m, id: membershipId(m) }))
-    : [];
-  const before = new Map(stored.map((m) => [m.id, m]));
-  const wanted = new Set(desired.map((m) => m.id));
-  const remove = stored.filter((m) => !wanted.has(m.id));
-  const put = desired.filter((m) => before.get(m.id)?.slot !== m.slot);
-  const touched = new Set<string>();
-  for (const m of remove) touched.add(m.slot);
-  for (const m of put) {
-    touched.add(m.slot);
-    const old = before.get(m.id);
-    if (old) touched.add(old.slot);
-  }
-  // Every slot the user is in is checked, not only those that changed: a
-  // retry after QStash failed changes no member, and must still finish.
-  for (const m of desired) touched.add(m.slot);
-  const check = touched.size
-    ? [slotsOutOfStepQuery(deps.db, [...touched].sort(), deps.now())]
-    : [];
-  return {
-    writes: memberWrites(deps.db, userId, {
-      remove: remove.map((m) => m.id),
-      put,
-      now: deps.now(),
-    }),
-    check,
-    outOfStep: (results) => check.length ? outOfStepSlots(results.at(-1)) : [],
-    note(outcome) {
-      for (const m of remove) note(outcome.deleted, m.id);
-      for (const m of put) {
-        note(before.has(m.id) ? outcome.updated : outcome.created, m.id);
-      }
-      const changed = new Set([...outcome.created, ...outcome.updated]);
-      for (const m of desired) {
-        if (!changed.has(m.id)) note(outcome.unchanged, m.id);
-      }
-    },
-  };
-}
-
-/**
- * After members joined or left slots: the slots out of step with QStash
- * are synced (a first member creates the schedule, a last one leaving
- * deletes it). When QStash cannot be reached the members stay saved and
- * the user is marked pending, so the cron trigger comes back (and the
- * maintenance sweep makes the slots follow in any case).
- */
-async function slotsFollowed(
-  deps: ReconcileDeps,
-  userId: string,
-  out: readonly string[],
-): Promise<boolean> {
-  try {
-    await syncSlots(deps, out);
-    return true;
-  } catch (error) {
-    if (!(error instanceof SchedulerError)) throw error;
-    await markPending(deps.db, userId, error.message, retryAt(deps));
-    deps.log.warn("reconcile.pending", {
-      user: shortId(userId),
-      status: error.status ?? null,
-    });
-    return false;
-  }
-}
-
-type LedgerWrite =
-  | ReturnType<typeof recordHeldQuery>
-  | ReturnType<typeof forgetHeldQuery>
-  | ReturnType<typeof replaceLedgerQueries>[number];
-
-async function flush(deps: ReconcileDeps, writes: LedgerWrite[]) {
-  const [first, ...rest] = writes;
-  if (first) await deps.db.batch([first, ...rest]);
-}
-
-function retryAt(deps: ReconcileDeps) {
-  return (attempts: number) => deps.now() + retryDelayMs(attempts);
-}
-
-/** What one round's QStash calls work from, and where they report. */
-interface Round {
-  deps: ReconcileDeps;
-  userId: string;
-  prefs: Preferences;
-  critical: ReadonlySet<string>;
-  /** The ledger, or QStash's own answer when `heldIsTruth`. */
-  held: readonly HeldWithPause[];
-  heldIsTruth: boolean;
-  runningAtStart: boolean;
-  /** Filled in as calls are confirmed. */
-  outcome: ReconcileOutcome;
-  /** Ledger writes for the release batch, added as calls are confirmed. */
-  writes: LedgerWrite[];
-}
-
-/**
- * The per-user placement's half of a round: one QStash schedule per type
- * and time (none under the shared placement, which is how switching to it
- * deletes them).
- */
-async function applyOnce(round: Round): Promise<Applied> {
-  const {
-    deps,
-    userId,
-    prefs,
-    held,
-    heldIsTruth,
-    runningAtStart,
-    outcome,
-    writes,
-  } = round;
-  const desired = deps.config.schedulePlacement === "per-user"
-    ? planUserSchedules(userId, prefs, {
-      destination: deps.config.callbackUrl,
-      now: deps.now(),
-      critical: round.critical,
-    })
-    : [];
-  const diff = diffSchedules(desired, held);
-  const pauses = pauseTracker(deps, runningAtStart);
-  // With QStash's own list as the truth every kept schedule's paused state
-  // is checked; with the ledger, only those it says are paused (running
-  // schedules of a stopped scheduler are the stop operation's job).
-  const unchanged = new Set(diff.unchanged);
-  for (const h of held) {
-    if (unchanged.has(h.id) && (heldIsTruth || h.paused)) {
-      pauses.track(h.id, h.paused);
-    }
-  }
-  const user = shortId(userId);
-  const calls: (() => Promise<void>)[] = [
-    ...diff.delete.map((schedule) => async () => {
-      await deps.scheduler.deleteSchedule(schedule.id);
-      writes.push(forgetHeldQuery(deps.db, schedule.id));
-      note(outcome.deleted, schedule.id);
-      deps.log.info("schedule.deleted", { user, schedule: schedule.id });
-    }),
-    ...([[diff.create, "created"], [diff.update, "updated"]] as const)
-      .flatMap(([list, kind]) =>
-        list.map((schedule) => async () => {
-          await deps.scheduler.upsertSchedule(schedule);
-          const paused = await pauses.afterUpsert(schedule.id);
-          writes.push(recordHeldQuery(deps.db, schedule, deps.now(), paused));
-          note(outcome[kind], schedule.id);
-          deps.log.info(`schedule.${kind}`, { user, schedule: schedule.id });
-        })
-      ),
-  ];
-  await inSmallGroups(calls);
-  const touched = new Set([...outcome.created, ...outcome.updated]);
-  for (const id of diff.unchanged) {
-    if (!touched.has(id)) note(outcome.unchanged, id);
-  }
-  for (const list of Object.values(lists(outcome))) list.sort();
-  return { pauses, desired };
-}
-
-/**
- * One user's QStash calls, a few at a time: a one-slot change (delete the
- * old slot, create the new) costs one round trip instead of two, while
- * QStash's burst limit on its management API is never pushed (a restart
- * reconciles users one after another). Every call is allowed to finish, so
- * each confirmed one reaches the ledger even when another failed; then the
- * first failure is thrown.
- */
-const CALLS_AT_ONCE = 4;
-
-async function inSmallGroups(calls: (() => Promise<void>)[]): Promise<void> {
-  let failure: unknown = null;
-  for (let i = 0; i < calls.length; i += CALLS_AT_ONCE) {
-    const settled = await Promise.allSettled(
-      calls.slice(i, i + CALLS_AT_ONCE).map((call) => call()),
-    );
-    for (const result of settled) {
-      if (result.status === "rejected") failure ??= result.reason;
-    }
-    if (failure !== null) throw failure;
-  }
-}
-
-function note(list: string[], id: string) {
-  if (!list.includes(id)) list.push(id);
-}
-
-function lists(o: ReconcileOutcome) {
-  return {
-    created: o.created,
-    updated: o.updated,
-    deleted: o.deleted,
-    unchanged: o.unchanged,
-  };
 }

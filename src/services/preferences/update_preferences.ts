@@ -31,11 +31,10 @@ import {
 } from "../../store/control/scheduler_state_store.ts";
 import { membersOfUserQuery } from "../../store/schedules/slot_store.ts";
 import {
-  LEASE_MS,
   pendingOutcome,
   type ReconcileOutcome,
-  reconcileUser,
-} from "./reconcile_user.ts";
+} from "../../domain/schedules/reconcile_outcome.ts";
+import { reconcileUser, USER_RECONCILE_LEASE_MS } from "./reconcile_user.ts";
 import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 
 export type PreferencesUpdate =
@@ -96,7 +95,7 @@ export async function updatePreferences(
             json: encodeOverrides(putOverrides(update.put, catalogue)),
           }
           : { mode: "merge", patch: encodePatch(update.patch) },
-        lease: { id: leaseId, until: now + LEASE_MS },
+        lease: { id: leaseId, until: now + USER_RECONCILE_LEASE_MS },
         now,
       }),
       readPreferencesQuery(deps.db, userId),
