@@ -63,13 +63,12 @@ Deno.test("zonedInstant() takes the first of the two instants in a fall-back ove
 
 Deno.test("occurrenceAt() names the latest local occurrence at or before now", () => {
   const at = (s: string) =>
-    occurrenceAt(
-      Date.parse(s),
-      "ada",
-      "morningDigest",
-      "09:30",
-      "Europe/Paris",
-    );
+    occurrenceAt(Date.parse(s), {
+      userId: "ada",
+      type: "morningDigest",
+      localTime: "09:30",
+      timeZone: "Europe/Paris",
+    });
   assert.equal(at("2026-07-01T07:30:02Z").localDate, "2026-07-01");
   // A retry two hours later is still the same occurrence.
   assert.equal(at("2026-07-01T09:40:00Z").localDate, "2026-07-01");
@@ -128,20 +127,18 @@ Deno.test("renderTemplate() fills placeholders and blanks unknown ones", () => {
 Deno.test("occurrenceAt() gives a fall-back hour's two firings one key", () => {
   // New York repeats 01:00–02:00 on 2026-11-01: 01:30 happens at 05:30Z and
   // again at 06:30Z. Both deliveries name the same occurrence.
-  const first = occurrenceAt(
-    Date.parse("2026-11-01T05:30:00Z"),
-    "ada",
-    "taskReminder",
-    "01:30",
-    "America/New_York",
-  );
-  const second = occurrenceAt(
-    Date.parse("2026-11-01T06:30:00Z"),
-    "ada",
-    "taskReminder",
-    "01:30",
-    "America/New_York",
-  );
+  const first = occurrenceAt(Date.parse("2026-11-01T05:30:00Z"), {
+    userId: "ada",
+    type: "taskReminder",
+    localTime: "01:30",
+    timeZone: "America/New_York",
+  });
+  const second = occurrenceAt(Date.parse("2026-11-01T06:30:00Z"), {
+    userId: "ada",
+    type: "taskReminder",
+    localTime: "01:30",
+    timeZone: "America/New_York",
+  });
   assert.equal(occurrenceKey(first), occurrenceKey(second));
   assert.equal(first.localDate, "2026-11-01");
 });

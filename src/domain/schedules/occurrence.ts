@@ -25,11 +25,9 @@ export function occurrenceKey(o: Occurrence): string {
  */
 export function occurrenceAt(
   now: number,
-  userId: string,
-  type: string,
-  localTime: string,
-  timeZone: string,
+  of: { userId: string; type: string; localTime: string; timeZone: string },
 ): Occurrence {
+  const { userId, type, localTime, timeZone } = of;
   const early = 5 * 60_000;
   const today = localParts(now + early, timeZone);
   const localDate = today.time >= localTime

@@ -76,13 +76,14 @@ async function deliverOnce(
     return skip(typeof typePrefs === "string" ? typePrefs : "unknown type");
   }
 
-  const occurrence: Occurrence = body.kind === "deferred" ? body : occurrenceAt(
-    firedAt,
-    body.userId,
-    body.type,
-    body.localTime,
-    prefs.timezone,
-  );
+  const occurrence: Occurrence = body.kind === "deferred"
+    ? body
+    : occurrenceAt(firedAt, {
+      userId: body.userId,
+      type: body.type,
+      localTime: body.localTime,
+      timeZone: prefs.timezone,
+    });
   const weekday = localParts(
     zonedInstant(occurrence.localDate, occurrence.localTime, prefs.timezone),
     prefs.timezone,
