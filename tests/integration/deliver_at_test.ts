@@ -8,9 +8,14 @@ import {
 import { errorBody, read } from "../support/bodies.ts";
 import { heraldNow } from "../support/placement.ts";
 import {
+  qstashClient,
   qstashDrained,
   setClock as setQStashClock,
 } from "../support/qstash.ts";
+import {
+  instantKey,
+  instantMessageName,
+} from "../../src/services/delivery/scheduled_message.ts";
 import { integrationSuite } from "../support/suite.ts";
 import { eventually } from "../../testing/eventually.ts";
 
@@ -287,6 +292,34 @@ test("cancel partly through: what went out is reported, the rest never arrives",
   await setClock(zonedInstant(date, "09:00", "America/New_York") + HOUR);
   assert.equal((await deliveries(paris)).length, 1);
   assert.deepEqual(await deliveries(ny), []);
+});
+
+test("a cancel removes the QStash messages of the instants it cancelled, and no others", async () => {
+  const client = qstashClient(suite.stack);
+  /** Cancels, through QStash itself, the messages left for an instant. */
+  const leftFor = async (send: Scheduled, at: string) =>
+    (await client.messages.cancel({
+      filter: {
+        label: instantMessageName(send.id, instantKey(Date.parse(at))),
+      },
+    })).cancelled;
+  const now = await heraldNow(suite.stack);
+  const [kept, gone] = [newUser("msg-kept"), newUser("msg-gone")];
+  const control = await schedule({ userId: kept, deliverAt: iso(now + HOUR) });
+  const send = await schedule({
+    userIds: [gone, newUser("msg-gone")],
+    deliverAt: iso(now + 2 * HOUR),
+  });
+  const res = await cancel(send.id);
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+  const [instant] = send.instants;
+  assert.ok(instant);
+  assert.equal(await leftFor(send, instant.at), 0, "cancelled: gone");
+  // The label does name a live message: the control send's is still held.
+  assert.equal(await leftFor(control, control.instants[0]?.at ?? ""), 1);
+  await setClock(now + 3 * HOUR);
+  assert.deepEqual(await deliveries(gone), []);
 });
 
 test("cancel after delivery is a 409 that names the instants that went out", async () => {

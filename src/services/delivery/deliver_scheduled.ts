@@ -165,7 +165,7 @@ function isCritical(catalogue: Catalogue, content: SendContent): boolean {
 /**
  * Users inside quiet hours become new instants of the send at each end of
  * quiet hours (not deferred again), each with its own message. Cancelling
- * the send cancels them too.
+ * the send cancels them too; a send cancelled meanwhile gets none.
  */
 async function deferQuiet(
   deps: Deps,
@@ -188,7 +188,7 @@ async function deferQuiet(
       recipients,
       quiet: false,
     };
-    await addInstant(deps.db, p.sendId, instant);
+    if (!(await addInstant(deps.db, p.sendId, instant))) return;
     await deps.scheduler.publishMessage(
       scheduledMessage(deps, { sendId: p.sendId, instant, now: p.now }),
     );

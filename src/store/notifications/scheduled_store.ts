@@ -171,18 +171,29 @@ export async function claimInstant(
   return { state: "again", instant: toInstant(row) };
 }
 
-/** Adds an instant to a send (quiet hours' deferral); a repeat adds nothing. */
+/**
+ * Adds an instant to a send (quiet hours' deferral); a repeat adds nothing.
+ * False when the send was cancelled meanwhile: nothing is added, since the
+ * cancel could not have stopped an instant that did not exist yet.
+ */
 export async function addInstant(
   db: Database,
   sendId: string,
   instant: NewInstant,
-): Promise<void> {
-  await db.insert(scheduledInstants).values({
-    sendId,
-    ...instant,
-    recipients: JSON.stringify(instant.recipients),
-    status: "pending",
-  }).onConflictDoNothing();
+): Promise<boolean> {
+  const [, sends] = await db.batch([
+    db.run(sql`insert into ${scheduledInstants}
+      (send_id, key, at, recipients, quiet, status)
+      select ${sendId}, ${instant.key}, ${instant.at},
+        ${JSON.stringify(instant.recipients)}, ${instant.quiet ? 1 : 0},
+        'pending'
+      where not exists (select 1 from ${scheduledSends}
+        where id = ${sendId} and cancelled_at is not null)
+      on conflict do nothing`),
+    db.select({ cancelledAt: scheduledSends.cancelledAt }).from(scheduledSends)
+      .where(eq(scheduledSends.id, sendId)),
+  ]);
+  return sends[0]?.cancelledAt == null;
 }
 
 /**
