@@ -16,7 +16,9 @@ import {
   instantKey,
   instantMessageName,
 } from "../../src/services/delivery/scheduled_message.ts";
+import { runCleanupJob } from "../support/cleanup_job.ts";
 import { integrationSuite } from "../support/suite.ts";
+import { createClient } from "@libsql/client/web";
 import { eventually } from "../../testing/eventually.ts";
 
 /**
@@ -422,6 +424,51 @@ test("New York's spring-forward day with 02:30 delivers once, at 03:30", async (
   assert.deepEqual(await deliveries(user), []);
   await setClock(at + 3 * HOUR);
   assert.deepEqual((await deliveries(user)).map(minuteOf), [at]);
+});
+
+// Last: it moves the clock days on.
+test("cleanup prunes sends finished before the retention, with their instants; a pending or lately delivered one stays", async () => {
+  const user = newUser("prune");
+  const now = await heraldNow(suite.stack);
+  const done = await schedule({ userId: user, deliverAt: iso(now + MINUTE) });
+  const cancelled = await schedule({
+    userId: user,
+    deliverAt: iso(now + HOUR),
+  });
+  const res = await cancel(cancelled.id);
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+  const later = await schedule({ userId: user, deliverAt: iso(now + 3 * DAY) });
+  await setClock(now + 2 * MINUTE);
+  assert.equal((await show(done.id)).status, "delivered");
+  const status = async (id: string) => {
+    const res = await suite.stack.admin(`/v1/notifications/scheduled/${id}`);
+    await res.body?.cancel();
+    return res.status;
+  };
+  await setClock(now + DAY + HOUR);
+  const first = await runCleanupJob(suite.stack, 1);
+  assert.ok(first.scheduledSendsPruned >= 2, JSON.stringify(first));
+  assert.deepEqual(
+    [await status(done.id), await status(cancelled.id), await status(later.id)],
+    [404, 404, 200],
+  );
+  const db = createClient({ url: suite.stack.standIns.libsqlUrl });
+  try {
+    const left = await db.execute({
+      sql:
+        "select count(*) as n from scheduled_instants where send_id in (?, ?)",
+      args: [done.id, cancelled.id],
+    });
+    assert.equal(Number(left.rows[0]?.n), 0, "their instants went too");
+  } finally {
+    db.close();
+  }
+  // Made over a day ago, but delivered just now: kept for the retention.
+  await setClock(now + 3 * DAY + MINUTE);
+  assert.equal((await show(later.id)).status, "delivered");
+  await runCleanupJob(suite.stack, 1);
+  assert.equal(await status(later.id), 200);
 });
 
 suite.run();

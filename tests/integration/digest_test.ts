@@ -4,7 +4,9 @@ import { errorBody, read } from "../support/bodies.ts";
 import { heraldNow } from "../support/placement.ts";
 import { setClock as setQStashClock } from "../support/qstash.ts";
 import { SseStream } from "../support/sse.ts";
+import { runCleanupJob } from "../support/cleanup_job.ts";
 import { integrationSuite } from "../support/suite.ts";
+import { createClient } from "@libsql/client/web";
 
 /**
  * Digests: posts with the same user, type and `digestKey` inside the
@@ -15,6 +17,7 @@ const { test } = suite;
 const setClock = (at: number) => setQStashClock(suite.stack, at);
 
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 
 const item = z.object({
   id: z.string(),
@@ -190,6 +193,33 @@ test("refused: digestKey for a type with no digest, for roles, with an Idempoten
     assert.equal(res.status, 400, JSON.stringify(body));
     const { error } = errorBody.parse(await res.json());
     assert.match(error.message, /digest|Idempotency/i);
+  }
+});
+
+// Last: it moves the clock a day on.
+test("cleanup prunes digests whose window ended before the retention; an open one stays", async () => {
+  const old = newUser();
+  await comment(old, "comments", 1);
+  await setClock((await heraldNow(suite.stack)) + DAY + 11 * MINUTE);
+  const fresh = newUser();
+  await comment(fresh, "comments", 1);
+  const db = createClient({ url: suite.stack.standIns.libsqlUrl });
+  const digestsOf = async (user: string) =>
+    Number(
+      (await db.execute({
+        sql: "select count(*) as n from digests where user_id = ?",
+        args: [user],
+      })).rows[0]?.n,
+    );
+  try {
+    assert.deepEqual([await digestsOf(old), await digestsOf(fresh)], [1, 1]);
+    const result = await runCleanupJob(suite.stack, 1);
+    assert.ok(result.digestsPruned >= 1, JSON.stringify(result));
+    assert.deepEqual([await digestsOf(old), await digestsOf(fresh)], [0, 1]);
+    // The open one still takes joins.
+    assert.equal((await comment(fresh, "comments", 2)).joined, true);
+  } finally {
+    db.close();
   }
 });
 

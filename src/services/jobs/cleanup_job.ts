@@ -1,5 +1,7 @@
 import type { AppDeps } from "../../deps.ts";
 import { deleteExpiredNotifications } from "../../store/notifications/retention_store.ts";
+import { pruneDigests } from "../../store/notifications/digest_store.ts";
+import { pruneScheduledSends } from "../../store/notifications/scheduled_store.ts";
 import { pruneSignedDeliveries } from "../../store/jobs/signed_delivery_store.ts";
 import { pruneDeliveries } from "../../store/webhooks/webhook_store.ts";
 import { DELIVERY_RETENTION_MS } from "../../domain/webhooks/delivery_policy.ts";
@@ -17,7 +19,11 @@ export interface CleanupResult {
   cutoff: string;
   /** Event webhook delivery attempts older than their retention, pruned. */
   webhookAttemptsPruned: number;
-  /** True when more expired notifications remain for the next run. */
+  /** `deliverAt` sends finished before the cutoff, with their instants. */
+  scheduledSendsPruned: number;
+  /** Digests whose window ended before the cutoff. */
+  digestsPruned: number;
+  /** True when more expired rows remain for the next run. */
   more: boolean;
 }
 
@@ -25,10 +31,11 @@ export interface CleanupResult {
  * The `cleanup` built-in: deletes notifications older than the retention,
  * and those expired (`expiresAt`) over a day ago — nothing shows them any
  * more; the day keeps them for the `stats` job's count of their day —
- * with their audiences, reads and outbox rows, in bounded batches. Channel
- * replay logs bound themselves; unread-count caches of the affected
- * audiences are invalidated, since an expired unread notification no
- * longer counts.
+ * with their audiences, reads and outbox rows, in bounded batches; and
+ * `deliverAt` sends finished, and digests whose window ended, before the
+ * same cutoff. Channel replay logs bound themselves; unread-count caches
+ * of the affected audiences are invalidated, since an expired unread
+ * notification no longer counts.
  */
 export async function runCleanup(
   deps: Deps,
@@ -40,6 +47,12 @@ export async function runCleanup(
   const webhookAttemptsPruned = await pruneDeliveries(
     deps.db,
     deps.now() - DELIVERY_RETENTION_MS,
+  );
+  const scheduledSendsPruned = await inBatches(
+    (limit) => pruneScheduledSends(deps.db, cutoff, limit),
+  );
+  const digestsPruned = await inBatches(
+    (limit) => pruneDigests(deps.db, cutoff, limit),
   );
   let deleted = 0;
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
@@ -62,8 +75,10 @@ export async function runCleanup(
     const result = {
       deleted,
       cutoff: new Date(cutoff).toISOString(),
-      more,
+      more: more || scheduledSendsPruned.more || digestsPruned.more,
       webhookAttemptsPruned,
+      scheduledSendsPruned: scheduledSendsPruned.pruned,
+      digestsPruned: digestsPruned.pruned,
     };
     if (deleted > 0) {
       await emitEvent(deps, {
@@ -73,4 +88,17 @@ export async function runCleanup(
     }
     return result;
   }
+}
+
+/** Runs `prune` batch after batch until one comes back short, or MAX_BATCHES. */
+async function inBatches(
+  prune: (limit: number) => Promise<number>,
+): Promise<{ pruned: number; more: boolean }> {
+  let pruned = 0;
+  for (let batch = 0; batch < MAX_BATCHES; batch++) {
+    const done = await prune(BATCH);
+    pruned += done;
+    if (done < BATCH) return { pruned, more: false };
+  }
+  return { pruned, more: true };
 }

@@ -1,4 +1,4 @@
-import { and, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt } from "drizzle-orm";
 import { z } from "zod";
 import {
   type DigestItem,
@@ -91,4 +91,22 @@ export async function closeDigestRow(
     .where(and(eq(digests.id, id), eq(digests.status, "open")))
     .returning();
   return rows[0] ? toDigest(rows[0]) : null;
+}
+
+/**
+ * Deletes up to `limit` digests whose window ended before `before` (closed,
+ * or open with its close message lost: nobody joins it any more), oldest
+ * first. Answers how many went.
+ */
+export async function pruneDigests(
+  db: Database,
+  before: number,
+  limit: number,
+): Promise<number> {
+  const old = db.select({ id: digests.id }).from(digests)
+    .where(and(lt(digests.openedAt, before), lt(digests.closesAt, before)))
+    .orderBy(asc(digests.openedAt)).limit(limit);
+  const rows = await db.delete(digests).where(inArray(digests.id, old))
+    .returning({ id: digests.id });
+  return rows.length;
 }

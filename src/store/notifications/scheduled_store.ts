@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type {
   IfPast,
@@ -219,4 +219,31 @@ export async function cancelPendingInstants(
         where send_id = ${sendId} and status = 'cancelled')`),
   ]);
   return cancelled.map(toInstant);
+}
+
+/**
+ * Deletes up to `limit` sends, oldest first, made before `before` and
+ * finished before it too: no instant still pending, none delivered or
+ * cancelled since (a send made long ago may have delivered only lately).
+ * Answers how many went.
+ */
+export async function pruneScheduledSends(
+  db: Database,
+  before: number,
+  limit: number,
+): Promise<number> {
+  const rows = await db.select({ id: scheduledSends.id }).from(scheduledSends)
+    .where(sql`${scheduledSends.createdAt} < ${before} and not exists (
+      select 1 from ${scheduledInstants}
+      where ${scheduledInstants.sendId} = ${scheduledSends.id}
+        and (${scheduledInstants.status} = 'pending'
+          or ${scheduledInstants.doneAt} >= ${before}))`)
+    .orderBy(asc(scheduledSends.createdAt)).limit(limit);
+  const ids = rows.map((r) => r.id);
+  if (ids.length === 0) return 0;
+  await db.batch([
+    db.delete(scheduledInstants).where(inArray(scheduledInstants.sendId, ids)),
+    db.delete(scheduledSends).where(inArray(scheduledSends.id, ids)),
+  ]);
+  return ids.length;
 }
