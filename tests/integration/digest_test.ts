@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { errorBody, read } from "../support/bodies.ts";
 import { heraldNow } from "../support/placement.ts";
-import { setClock as setQStashClock } from "../support/qstash.ts";
+import {
+  qstashDrained,
+  setClock as setQStashClock,
+} from "../support/qstash.ts";
+import { eventually } from "@herald/testing";
 import { SseStream } from "../support/sse.ts";
 import { runCleanupJob } from "../support/cleanup_job.ts";
 import { integrationSuite } from "../support/suite.ts";
@@ -41,7 +45,11 @@ const unread = z.object({ unread: z.number() });
 let n = 0;
 const newUser = () => `dig-${++n}`;
 
-async function makeType(id: string, digest: unknown) {
+async function makeType(
+  id: string,
+  digest: unknown,
+  channels = { push: "off" },
+) {
   const res = await suite.stack.admin("/v1/types", {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -52,6 +60,7 @@ async function makeType(id: string, digest: unknown) {
       times: ["09:00"],
       template: { title: "{{digest.count}} new comments", body: "On 42" },
       digest,
+      channels,
     }),
   });
   assert.equal(res.status, 201, await res.clone().text());
@@ -92,6 +101,7 @@ async function inboxOf(user: string) {
 test("setup: digest types", async () => {
   await makeType("comments", { window: "10m", max: 50 });
   await makeType("plain", null);
+  await makeType("pushed", { window: "10m", max: 50 }, { push: "offline" });
 });
 
 test("30 posts in the window are one inbox item with count 30, unread counted once, updated live 30 times", async () => {
@@ -194,6 +204,72 @@ test("refused: digestKey for a type with no digest, for roles, with an Idempoten
     const { error } = errorBody.parse(await res.json());
     assert.match(error.message, /digest|Idempotency/i);
   }
+});
+
+/** A device of the user's, subscribed at the push stand-in and saved. */
+async function subscribedDevice(user: string): Promise<string> {
+  const { stack } = suite;
+  const sub = await fetch(`${stack.standIns.pushUrl}/subscribe`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ applicationServerKey: stack.vapidPublicKey }),
+  });
+  assert.equal(sub.status, 201);
+  const subscription = await sub.json();
+  const put = await stack.admin(`/v1/users/${user}/push-subscriptions`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(subscription),
+  });
+  assert.equal(put.status, 200, await put.clone().text());
+  await put.body?.cancel();
+  return z.object({ endpoint: z.string() }).parse(subscription).endpoint;
+}
+
+/** The pushes the stand-in accepted for one endpoint: title and body. */
+async function pushesTo(endpoint: string) {
+  const res = await fetch(
+    `${suite.stack.standIns.pushUrl}/messages?endpoint=${
+      encodeURIComponent(endpoint)
+    }`,
+  );
+  const { messages } = z.object({
+    messages: z.array(z.object({ payload: z.string() })),
+  }).parse(await res.json());
+  return messages.map((m) =>
+    z.object({ id: z.string(), title: z.string(), body: z.string() })
+      .parse(JSON.parse(m.payload))
+  );
+}
+
+test("30 posts push nothing until the window closes, then once, with the count", async () => {
+  const user = newUser();
+  const device = await subscribedDevice(user);
+  let id = "";
+  for (let i = 1; i <= 30; i++) {
+    id = (await comment(user, "pushed", i)).notification.id;
+  }
+  const now = await heraldNow(suite.stack);
+  await setClock(now + 10 * MINUTE + 1_000);
+  await eventually(
+    "the digest's push",
+    async () => (await pushesTo(device)).length > 0 ? true : null,
+  );
+  await qstashDrained(suite.stack);
+  assert.deepEqual(await pushesTo(device), [
+    { id, title: "30 new comments", body: "On 42" },
+  ]);
+});
+
+test("max closes a digest early, and that close pushes at once", async () => {
+  const user = newUser();
+  const device = await subscribedDevice(user);
+  for (let i = 1; i <= 50; i++) await comment(user, "pushed", i);
+  const [only] = await eventually("the push at max", async () => {
+    const got = await pushesTo(device);
+    return got.length > 0 ? got : null;
+  });
+  assert.equal(only?.title, "50 new comments");
 });
 
 // Last: it moves the clock a day on.

@@ -70,6 +70,16 @@ function newNotification(
 /** Marks the end of a phase of a request (for its Server-Timing). */
 export type MarkPhase = (phase: string) => void;
 
+export interface StoreOptions {
+  mark?: MarkPhase;
+  /**
+   * False: no push now (a digest's item, pushed once when the digest
+   * closes). A fan-out the sweep finishes pushes as usual: a second push
+   * then carries the same Topic, and replaces the first on the device.
+   */
+  push?: boolean;
+}
+
 /**
  * Stores a notification for its audiences and notifies every live
  * connection. With an idempotency key the same notification comes back
@@ -86,8 +96,9 @@ export async function storeAndNotify(
   content: NotificationContent,
   audiences: readonly string[],
   background: Background,
-  mark: MarkPhase = () => {},
+  opts: StoreOptions = {},
 ): Promise<{ notification: StoredNotification; created: boolean }> {
+  const { mark = () => {} } = opts;
   const now = deps.now();
   const [only] = audiences;
   const oneUser = audiences.length === 1 && only?.startsWith("user:")
@@ -102,7 +113,10 @@ export async function storeAndNotify(
   );
   mark("store");
   if (result.created) {
-    await fanOut(deps, result.notification, background, result.unread);
+    await fanOut(deps, result.notification, background, {
+      unread: result.unread,
+      push: opts.push,
+    });
     mark("notify");
   } else if (await finishFanOut(deps, result.notification, background)) {
     mark("notify");
@@ -266,7 +280,7 @@ export async function createNotification(
     },
     audiences,
     background,
-    mark,
+    { mark },
   );
   if (!created) {
     // A row from before fingerprints were kept has none: it is answered.

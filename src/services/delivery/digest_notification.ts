@@ -17,9 +17,11 @@ import {
   updateDigest,
 } from "../../store/notifications/digest_store.ts";
 import {
+  getNotification,
   reviseNotification,
   toView,
 } from "../../store/notifications/notification_store.ts";
+import { queuePushes } from "../push/queue_pushes.ts";
 import { digestCloseBody } from "../../domain/callbacks/callback_body.ts";
 import {
   type Created,
@@ -86,7 +88,7 @@ export async function postToDigest(
       });
       if (!won) continue;
       const revised = await revise(deps, { digest: open, state, type, input });
-      if (close) digestClosed(deps, { ...open, ...state });
+      if (close) background(digestClosed(deps, { ...open, ...state }));
       return { notification: revised, created: false, joined: true };
     }
     const digest: Digest = {
@@ -114,6 +116,7 @@ export async function postToDigest(
       },
       [`user:${input.userId}`],
       background,
+      { push: false },
     );
     await deps.scheduler.publishMessage({
       destination: deps.config.callbackUrl,
@@ -184,20 +187,38 @@ export async function closeDigest(
 ): Promise<Record<string, unknown>> {
   const closed = await closeDigestRow(deps.db, digestId);
   if (!closed) return { status: "skipped", reason: "already closed" };
-  digestClosed(deps, closed);
-  return { status: "closed", count: closed.count };
+  const pushes = await digestClosed(deps, closed);
+  return { status: "closed", count: closed.count, pushes };
 }
 
 /**
  * A digest is complete — its window ended, or `max` items closed it: the
- * one moment to tell the user about the whole of it at once. The push
- * channel sends its single push ("30 new comments") from here, not per
- * item.
+ * one moment to tell the user about the whole of it at once. Its item is
+ * pushed from here, once ("30 new comments"), never per post: as any
+ * notification of its type, by the user's push policy — `offline` when
+ * no connection of theirs is live now (each revision reached those live),
+ * held by quiet hours. A failure to queue it is logged, not retried: the
+ * digest is closed already, and the inbox has it all.
  */
-function digestClosed(deps: Deps, digest: Digest): void {
+async function digestClosed(deps: Deps, digest: Digest): Promise<number> {
   deps.log.info("digest.closed", {
     digest: digest.id,
     notification: digest.notificationId,
     count: digest.count,
   });
+  try {
+    const [notification, online] = await Promise.all([
+      getNotification(deps.db, digest.notificationId),
+      deps.channels.online([{ kind: "user", name: digest.userId }]),
+    ]);
+    if (!notification) return 0;
+    return await queuePushes(deps, [{
+      notification,
+      userId: digest.userId,
+      live: online.length,
+    }]);
+  } catch {
+    deps.log.warn("digest.push_failed", { digest: digest.id });
+    return 0;
+  }
 }

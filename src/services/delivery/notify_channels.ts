@@ -66,8 +66,9 @@ export async function fanOut(
   deps: Deps,
   n: StoredNotification,
   background: Background,
-  unread: number | null = null,
+  opts: { unread?: number | null; push?: boolean } = {},
 ): Promise<void> {
+  const { unread = null, push = true } = opts;
   const view = toView(n, null);
   const refs = n.audiences.map(parseAudience);
   const events: Addressed[] = refs.map((to) => ({
@@ -113,7 +114,7 @@ export async function fanOut(
         }]
         : []
     );
-    background(queuePushes(deps, delivered));
+    if (push) background(queuePushes(deps, delivered));
   }
   deps.log.info("notification.sent", {
     notification: n.id,
