@@ -168,6 +168,23 @@ test("a digest item read and joined again is unread again", async () => {
   assert.equal(items[0]?.title, "2 new comments");
 });
 
+test("joins at once all land, and the item shows the last of them", async () => {
+  const user = newUser();
+  await comment(user, "comments", 0);
+  const answers = await Promise.all(
+    [1, 2, 3, 4, 5].map((i) => comment(user, "comments", i)),
+  );
+  assert.ok(answers.every((a) => a.joined));
+  const { items } = await inboxOf(user);
+  assert.equal(items.length, 1);
+  assert.equal(items[0]?.title, "6 new comments");
+  assert.equal(items[0]?.data.digest.count, 6);
+  assert.deepEqual(
+    items[0]?.data.digest.items.map((i) => i.title).sort(),
+    [0, 1, 2, 3, 4, 5].map((i) => `comment ${i}`),
+  );
+});
+
 test("60 posts with max 50 are two items: 50 and 10", async () => {
   const user = newUser();
   for (let i = 1; i <= 60; i++) await comment(user, "comments", i);

@@ -14,11 +14,10 @@ import {
   type Digest,
   findOpenDigest,
   insertDigest,
-  updateDigest,
+  joinAndRevise,
 } from "../../store/notifications/digest_store.ts";
 import {
   getNotification,
-  reviseNotification,
   toView,
 } from "../../store/notifications/notification_store.ts";
 import { queuePushes } from "../push/queue_pushes.ts";
@@ -79,17 +78,30 @@ export async function postToDigest(
     if (open) {
       const state = joinDigest(open, item);
       const close = state.count >= rule.max;
-      const won = await updateDigest(deps.db, {
+      const revised = await joinAndRevise(deps.db, {
         id: open.id,
         fromCount: open.count,
         count: state.count,
         items: state.items,
         close,
+      }, {
+        id: open.notificationId,
+        userId: open.userId,
+        ...contentOf(type, input, state),
+        at: now,
       });
-      if (!won) continue;
-      const revised = await revise(deps, { digest: open, state, type, input });
+      if (!revised) continue;
+      await publishRevision(deps, {
+        ...revised,
+        userId: open.userId,
+        revision: state.count,
+      });
       if (close) background(digestClosed(deps, { ...open, ...state }));
-      return { notification: revised, created: false, joined: true };
+      return {
+        notification: toView(revised.notification, null),
+        created: false,
+        joined: true,
+      };
     }
     const digest: Digest = {
       id: `dig_${newNotificationId(now).slice(4)}`,
@@ -153,31 +165,6 @@ function contentOf(
     body: renderTemplate(type.template.body, vars, data),
     data: { ...data, digest: { count: state.count, items: state.items } },
   };
-}
-
-async function revise(
-  deps: Deps,
-  r: {
-    digest: Digest;
-    state: DigestState;
-    type: NotificationType;
-    input: DigestInput;
-  },
-) {
-  const content = contentOf(r.type, r.input, r.state);
-  const revised = await reviseNotification(deps.db, {
-    id: r.digest.notificationId,
-    userId: r.digest.userId,
-    ...content,
-    at: deps.now(),
-  });
-  if (!revised) throw new Error("A digest's notification is missing");
-  await publishRevision(deps, {
-    ...revised,
-    userId: r.digest.userId,
-    revision: r.state.count,
-  });
-  return toView(revised.notification, null);
 }
 
 /** The window of a digest ended (its QStash message): it closes. */
