@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import type {
   IfPast,
@@ -8,7 +8,7 @@ import { SEVERITIES } from "../../domain/delivery/notification.ts";
 import type { Database } from "../database.ts";
 import { schema } from "../database.ts";
 
-const { scheduledSends, scheduledInstants } = schema;
+const { scheduledSends, scheduledInstants, scheduledRecipients } = schema;
 
 /** The notification a send makes at each instant. */
 export const sendContentSchema = z.object({
@@ -74,12 +74,13 @@ export async function insertScheduledSend(
       content: JSON.stringify(send.content),
       skipped: JSON.stringify(send.skipped),
     }).onConflictDoNothing(),
-    ...instants.map((i) =>
+    ...instants.flatMap((i) => [
       db.run(sql`insert into ${scheduledInstants}
         (send_id, key, at, recipients, quiet, status)
         select ${send.id}, ${i.key}, ${i.at}, ${JSON.stringify(i.recipients)},
-          ${i.quiet ? 1 : 0}, 'pending' where ${exists}`)
-    ),
+          ${i.quiet ? 1 : 0}, 'pending' where ${exists}`),
+      recipientRows(db, send.id, i),
+    ]),
   ]);
   if (inserted.rowsAffected === 0 && send.idempotencyKey !== null) {
     const rows = await db.select({ id: scheduledSends.id })
@@ -91,15 +92,68 @@ export async function insertScheduledSend(
   return { send: { ...send, cancelledAt: null }, created: true };
 }
 
+/**
+ * An instant's user recipients as rows of `scheduled_recipients`, written
+ * while the instant exists (one statement, the list read in SQL).
+ */
+function recipientRows(db: Database, sendId: string, i: NewInstant) {
+  return db.run(sql`insert into ${scheduledRecipients}
+    (user_id, at, send_id, key)
+    select substr(value, 6), ${i.at}, ${sendId}, ${i.key}
+    from json_each(${JSON.stringify(i.recipients)})
+    where value like 'user:%' and exists (select 1 from ${scheduledInstants}
+      where send_id = ${sendId} and key = ${i.key})
+    on conflict do nothing`);
+}
+
 /** Removes a send whose messages could not be published. */
 export async function deleteScheduledSend(
   db: Database,
   id: string,
 ): Promise<void> {
   await db.batch([
+    db.delete(scheduledRecipients).where(eq(scheduledRecipients.sendId, id)),
     db.delete(scheduledInstants).where(eq(scheduledInstants.sendId, id)),
     db.delete(scheduledSends).where(eq(scheduledSends.id, id)),
   ]);
+}
+
+/** One instant still to deliver to a user, with what it sends. */
+export interface PendingForUser {
+  sendId: string;
+  at: number;
+  quiet: boolean;
+  content: SendContent;
+}
+
+/**
+ * The instants still pending for one user up to `until`, earliest first
+ * (one still pending past its time is late, not gone: it is listed too).
+ */
+export async function pendingForUser(
+  db: Database,
+  q: { userId: string; until: number },
+): Promise<PendingForUser[]> {
+  const r = scheduledRecipients;
+  const i = scheduledInstants;
+  const rows = await db.select({
+    sendId: r.sendId,
+    at: r.at,
+    quiet: i.quiet,
+    content: scheduledSends.content,
+  }).from(r)
+    .innerJoin(i, and(eq(i.sendId, r.sendId), eq(i.key, r.key)))
+    .innerJoin(scheduledSends, eq(scheduledSends.id, r.sendId))
+    .where(and(
+      eq(r.userId, q.userId),
+      lte(r.at, q.until),
+      eq(i.status, "pending"),
+    ))
+    .orderBy(asc(r.at));
+  return rows.map((row) => ({
+    ...row,
+    content: sendContentSchema.parse(JSON.parse(row.content)),
+  }));
 }
 
 /** A send with its instants, earliest first; null when there is none. */
@@ -181,7 +235,7 @@ export async function addInstant(
   sendId: string,
   instant: NewInstant,
 ): Promise<boolean> {
-  const [, sends] = await db.batch([
+  const [, , sends] = await db.batch([
     db.run(sql`insert into ${scheduledInstants}
       (send_id, key, at, recipients, quiet, status)
       select ${sendId}, ${instant.key}, ${instant.at},
@@ -190,6 +244,7 @@ export async function addInstant(
       where not exists (select 1 from ${scheduledSends}
         where id = ${sendId} and cancelled_at is not null)
       on conflict do nothing`),
+    recipientRows(db, sendId, instant),
     db.select({ cancelledAt: scheduledSends.cancelledAt }).from(scheduledSends)
       .where(eq(scheduledSends.id, sendId)),
   ]);
@@ -242,6 +297,8 @@ export async function pruneScheduledSends(
   const ids = rows.map((r) => r.id);
   if (ids.length === 0) return 0;
   await db.batch([
+    db.delete(scheduledRecipients)
+      .where(inArray(scheduledRecipients.sendId, ids)),
     db.delete(scheduledInstants).where(inArray(scheduledInstants.sendId, ids)),
     db.delete(scheduledSends).where(inArray(scheduledSends.id, ids)),
   ]);
