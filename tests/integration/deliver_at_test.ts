@@ -48,6 +48,11 @@ const scheduledBody = z.object({
   }),
 });
 type Scheduled = z.infer<typeof scheduledBody>["scheduled"];
+const upcomingBody = z.object({
+  items: z.array(
+    z.object({ at: z.string(), scheduledId: z.string().nullable() }),
+  ),
+});
 const inbox = z.object({
   items: z.array(z.object({ id: z.string(), createdAt: z.string() })),
 });
@@ -130,6 +135,16 @@ test("users in Paris, New York, Kathmandu and Chatham each get one notification 
     users.map((u, i) => [iso(expected[i] ?? 0), [u]])
       .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
   );
+  // Each user's upcoming lists their own instant of it, and only that.
+  for (const [i, user] of users.entries()) {
+    const res = await suite.stack.admin(`/v1/users/${user}/upcoming?days=3`);
+    const { items } = await read(res, upcomingBody);
+    assert.deepEqual(
+      items.filter((o) => o.scheduledId === send.id).map((o) => o.at),
+      [iso(expected[i] ?? 0)],
+      user,
+    );
+  }
   const order = users.map((user, i) => ({ user, at: expected[i] ?? 0 }))
     .sort((a, b) => a.at - b.at);
   for (const { user, at } of order) {

@@ -74,13 +74,13 @@ export async function insertScheduledSend(
       content: JSON.stringify(send.content),
       skipped: JSON.stringify(send.skipped),
     }).onConflictDoNothing(),
-    ...instants.flatMap((i) => [
+    ...instants.map((i) =>
       db.run(sql`insert into ${scheduledInstants}
         (send_id, key, at, recipients, quiet, status)
         select ${send.id}, ${i.key}, ${i.at}, ${JSON.stringify(i.recipients)},
-          ${i.quiet ? 1 : 0}, 'pending' where ${exists}`),
-      recipientRows(db, send.id, i),
-    ]),
+          ${i.quiet ? 1 : 0}, 'pending' where ${exists}`)
+    ),
+    recipientRows(db, send.id, instants),
   ]);
   if (inserted.rowsAffected === 0 && send.idempotencyKey !== null) {
     const rows = await db.select({ id: scheduledSends.id })
@@ -93,16 +93,24 @@ export async function insertScheduledSend(
 }
 
 /**
- * An instant's user recipients as rows of `scheduled_recipients`, written
- * while the instant exists (one statement, the list read in SQL).
+ * The user recipients of a send's instants as rows of
+ * `scheduled_recipients`: one statement for them all (the lists read in
+ * SQL), writing only the instants that exist.
  */
-function recipientRows(db: Database, sendId: string, i: NewInstant) {
+function recipientRows(
+  db: Database,
+  sendId: string,
+  instants: readonly NewInstant[],
+) {
+  const list = JSON.stringify(
+    instants.map((i) => ({ key: i.key, at: i.at, to: i.recipients })),
+  );
   return db.run(sql`insert into ${scheduledRecipients}
     (user_id, at, send_id, key)
-    select substr(value, 6), ${i.at}, ${sendId}, ${i.key}
-    from json_each(${JSON.stringify(i.recipients)})
-    where value like 'user:%' and exists (select 1 from ${scheduledInstants}
-      where send_id = ${sendId} and key = ${i.key})
+    select substr(r.value, 6), i.value ->> 'at', ${sendId}, i.value ->> 'key'
+    from json_each(${list}) i, json_each(i.value -> 'to') r
+    where r.value like 'user:%' and exists (select 1 from ${scheduledInstants}
+      where send_id = ${sendId} and key = i.value ->> 'key')
     on conflict do nothing`);
 }
 
@@ -244,7 +252,7 @@ export async function addInstant(
       where not exists (select 1 from ${scheduledSends}
         where id = ${sendId} and cancelled_at is not null)
       on conflict do nothing`),
-    recipientRows(db, sendId, instant),
+    recipientRows(db, sendId, [instant]),
     db.select({ cancelledAt: scheduledSends.cancelledAt }).from(scheduledSends)
       .where(eq(scheduledSends.id, sendId)),
   ]);
