@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type {
   IfPast,
@@ -80,7 +80,7 @@ export async function insertScheduledSend(
         select ${send.id}, ${i.key}, ${i.at}, ${JSON.stringify(i.recipients)},
           ${i.quiet ? 1 : 0}, 'pending' where ${exists}`)
     ),
-    recipientRows(db, send.id, instants),
+    recipientRows(db, send.id, instants, exists),
   ]);
   if (inserted.rowsAffected === 0 && send.idempotencyKey !== null) {
     const rows = await db.select({ id: scheduledSends.id })
@@ -95,12 +95,13 @@ export async function insertScheduledSend(
 /**
  * The user recipients of a send's instants as rows of
  * `scheduled_recipients`: one statement for them all (the lists read in
- * SQL), writing only the instants that exist.
+ * SQL), written only while `guard` holds — checked once, not per row.
  */
 function recipientRows(
   db: Database,
   sendId: string,
   instants: readonly NewInstant[],
+  guard: SQL,
 ) {
   const list = JSON.stringify(
     instants.map((i) => ({ key: i.key, at: i.at, to: i.recipients })),
@@ -109,8 +110,7 @@ function recipientRows(
     (user_id, at, send_id, key)
     select substr(r.value, 6), i.value ->> 'at', ${sendId}, i.value ->> 'key'
     from json_each(${list}) i, json_each(i.value -> 'to') r
-    where r.value like 'user:%' and exists (select 1 from ${scheduledInstants}
-      where send_id = ${sendId} and key = i.value ->> 'key')
+    where r.value like 'user:%' and ${guard}
     on conflict do nothing`);
 }
 
@@ -252,7 +252,13 @@ export async function addInstant(
       where not exists (select 1 from ${scheduledSends}
         where id = ${sendId} and cancelled_at is not null)
       on conflict do nothing`),
-    recipientRows(db, sendId, [instant]),
+    recipientRows(
+      db,
+      sendId,
+      [instant],
+      sql`exists (select 1 from ${scheduledInstants}
+        where send_id = ${sendId} and key = ${instant.key})`,
+    ),
     db.select({ cancelledAt: scheduledSends.cancelledAt }).from(scheduledSends)
       .where(eq(scheduledSends.id, sendId)),
   ]);
