@@ -40,6 +40,7 @@ export function countedScheduler(
   return {
     publishMessage: counted("publish", (s) => inner.publishMessage(s)),
     publishBatch: counted("batch", (s) => inner.publishBatch(s)),
+    cancelLabelled: counted("cancel", (l) => inner.cancelLabelled(l)),
     upsertSchedule: counted("upsert", (s) => inner.upsertSchedule(s)),
     deleteSchedule: counted("delete", (id) => inner.deleteSchedule(id)),
     pauseSchedule: counted("pause", (id) => inner.pauseSchedule(id)),

@@ -37,6 +37,7 @@ function messageRequest(spec: MessageSpec) {
       : Math.ceil(spec.notBefore / 1000),
     deduplicationId: spec.deduplicationId,
     flowControl: spec.flowControl,
+    label: spec.label,
   };
 }
 
@@ -101,6 +102,15 @@ export function createQStashScheduler(
         messageId: "messageId" in result ? result.messageId : "",
         deduplicated: "deduplicated" in result && result.deduplicated === true,
       }));
+    },
+    async cancelLabelled(labels: readonly string[]) {
+      // An empty filter would cancel every message QStash holds.
+      if (labels.length === 0) return 0;
+      const { cancelled } = await call(
+        "cancel messages",
+        () => client.messages.cancel({ filter: { label: [...labels] } }),
+      );
+      return cancelled;
     },
     async upsertSchedule(spec: ScheduleSpec) {
       await call("create schedule", () =>

@@ -470,6 +470,22 @@ export const scheduledInstants = sqliteTable("scheduled_instants", {
 }, (t) => [primaryKey({ columns: [t.sendId, t.key] })]);
 
 /**
+ * Each user recipient of an instant, by user and time: how a user's own
+ * one-off sends are found (`GET /v1/users/{id}/upcoming`) without reading
+ * every instant's recipient list. Written with its instant, removed with
+ * its send.
+ */
+export const scheduledRecipients = sqliteTable("scheduled_recipients", {
+  userId: text("user_id").notNull(),
+  at: integer("at").notNull(),
+  sendId: text("send_id").notNull(),
+  key: text("key").notNull(),
+}, (t) => [
+  primaryKey({ columns: [t.userId, t.at, t.sendId, t.key] }),
+  index("scheduled_recipients_send_idx").on(t.sendId),
+]);
+
+/**
  * An open or closed digest (services/delivery/digest_notification.ts): the
  * inbox item posts with the same user, type and key join while it is open
  * — until `closesAt`, or `max` items. `count` doubles as the version a

@@ -122,6 +122,7 @@ export interface ChannelsPort {
    * The users with a live connection holding any of `audiences` (roles,
    * topics), each once: where a broadcast's new unread counts go. One
    * request per shard, asked after the broadcast, off its delivery path.
+   * A user's own audience asks their shard only (is that user online?).
    */
   online(audiences: readonly ChannelRef[]): Promise<string[]>;
   status(): Promise<RealtimeStatus>;

@@ -29,6 +29,8 @@ export interface MessageSpec {
    * attempt, and QStash's delay expression (ms, over `retried`).
    */
   retry?: { retries: number; delay: string };
+  /** A name it can be found and cancelled by (`cancelLabelled`). */
+  label?: string;
 }
 
 export interface SchedulerPort {
@@ -41,6 +43,12 @@ export interface SchedulerPort {
   publishBatch(
     specs: readonly MessageSpec[],
   ): Promise<{ messageId: string; deduplicated: boolean }[]>;
+  /**
+   * Cancels every message not yet delivered that carries any of `labels`
+   * (up to 50), in one call; answers how many. A message being delivered
+   * right now may still arrive: its handler decides whether it counts.
+   */
+  cancelLabelled(labels: readonly string[]): Promise<number>;
   /** Creates or overwrites (unpaused, as QStash does) a schedule. */
   upsertSchedule(spec: ScheduleSpec): Promise<void>;
   /** Deleting a schedule that is already gone succeeds. */

@@ -27,6 +27,13 @@ const upcomingItem = z.object({
     }),
   }),
   deferredBy: z.enum(["quietHours"]).nullable(),
+  scheduledId: z.string().nullable().openapi({
+    example: "sch_mxp6ugafcf3810fb1f994a40",
+    description: "The one-off send (`deliverAt`, " +
+      "`/v1/notifications/scheduled/{id}`) this item is an instant of; " +
+      "null for a recurring occurrence. `localDate` and `localTime` then " +
+      "name the instant in the user's zone.",
+  }),
 }).openapi("UpcomingOccurrence");
 
 const upcomingBody = z.object({ items: z.array(upcomingItem) }).openapi(
@@ -40,9 +47,11 @@ const read = createRoute({
   tags: ["Preferences"],
   summary: "What a user will be sent next",
   description: "The user's next occurrences, in delivery order, worked out " +
-    "by the planner that delivery uses (DST-exact). Switched-off types are " +
-    "absent; nothing is listed before a first save or while the scheduler " +
-    "is stopped.",
+    "by the planner that delivery uses (DST-exact), and the instants of " +
+    "their one-off `deliverAt` sends still to come (`scheduledId`), by the " +
+    "rules their delivery applies. Switched-off types are absent; no " +
+    "recurring occurrence is listed before a first save or while the " +
+    "scheduler is stopped.",
   security: adminOrUser,
   middleware: [authenticate, requireSelfOrAdmin],
   request: {

@@ -8,10 +8,17 @@ import {
 import { errorBody, read } from "../support/bodies.ts";
 import { heraldNow } from "../support/placement.ts";
 import {
+  qstashClient,
   qstashDrained,
   setClock as setQStashClock,
 } from "../support/qstash.ts";
+import {
+  instantKey,
+  instantMessageName,
+} from "../../src/services/delivery/scheduled_message.ts";
+import { runCleanupJob } from "../support/cleanup_job.ts";
 import { integrationSuite } from "../support/suite.ts";
+import { createClient } from "@libsql/client/web";
 import { eventually } from "../../testing/eventually.ts";
 
 /**
@@ -41,6 +48,11 @@ const scheduledBody = z.object({
   }),
 });
 type Scheduled = z.infer<typeof scheduledBody>["scheduled"];
+const upcomingBody = z.object({
+  items: z.array(
+    z.object({ at: z.string(), scheduledId: z.string().nullable() }),
+  ),
+});
 const inbox = z.object({
   items: z.array(z.object({ id: z.string(), createdAt: z.string() })),
 });
@@ -123,6 +135,16 @@ test("users in Paris, New York, Kathmandu and Chatham each get one notification 
     users.map((u, i) => [iso(expected[i] ?? 0), [u]])
       .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
   );
+  // Each user's upcoming lists their own instant of it, and only that.
+  for (const [i, user] of users.entries()) {
+    const res = await suite.stack.admin(`/v1/users/${user}/upcoming?days=3`);
+    const { items } = await read(res, upcomingBody);
+    assert.deepEqual(
+      items.filter((o) => o.scheduledId === send.id).map((o) => o.at),
+      [iso(expected[i] ?? 0)],
+      user,
+    );
+  }
   const order = users.map((user, i) => ({ user, at: expected[i] ?? 0 }))
     .sort((a, b) => a.at - b.at);
   for (const { user, at } of order) {
@@ -289,6 +311,34 @@ test("cancel partly through: what went out is reported, the rest never arrives",
   assert.deepEqual(await deliveries(ny), []);
 });
 
+test("a cancel removes the QStash messages of the instants it cancelled, and no others", async () => {
+  const client = qstashClient(suite.stack);
+  /** Cancels, through QStash itself, the messages left for an instant. */
+  const leftFor = async (send: Scheduled, at: string) =>
+    (await client.messages.cancel({
+      filter: {
+        label: instantMessageName(send.id, instantKey(Date.parse(at))),
+      },
+    })).cancelled;
+  const now = await heraldNow(suite.stack);
+  const [kept, gone] = [newUser("msg-kept"), newUser("msg-gone")];
+  const control = await schedule({ userId: kept, deliverAt: iso(now + HOUR) });
+  const send = await schedule({
+    userIds: [gone, newUser("msg-gone")],
+    deliverAt: iso(now + 2 * HOUR),
+  });
+  const res = await cancel(send.id);
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+  const [instant] = send.instants;
+  assert.ok(instant);
+  assert.equal(await leftFor(send, instant.at), 0, "cancelled: gone");
+  // The label does name a live message: the control send's is still held.
+  assert.equal(await leftFor(control, control.instants[0]?.at ?? ""), 1);
+  await setClock(now + 3 * HOUR);
+  assert.deepEqual(await deliveries(gone), []);
+});
+
 test("cancel after delivery is a 409 that names the instants that went out", async () => {
   const user = newUser("cancel-after");
   const now = await heraldNow(suite.stack);
@@ -389,6 +439,51 @@ test("New York's spring-forward day with 02:30 delivers once, at 03:30", async (
   assert.deepEqual(await deliveries(user), []);
   await setClock(at + 3 * HOUR);
   assert.deepEqual((await deliveries(user)).map(minuteOf), [at]);
+});
+
+// Last: it moves the clock days on.
+test("cleanup prunes sends finished before the retention, with their instants; a pending or lately delivered one stays", async () => {
+  const user = newUser("prune");
+  const now = await heraldNow(suite.stack);
+  const done = await schedule({ userId: user, deliverAt: iso(now + MINUTE) });
+  const cancelled = await schedule({
+    userId: user,
+    deliverAt: iso(now + HOUR),
+  });
+  const res = await cancel(cancelled.id);
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+  const later = await schedule({ userId: user, deliverAt: iso(now + 3 * DAY) });
+  await setClock(now + 2 * MINUTE);
+  assert.equal((await show(done.id)).status, "delivered");
+  const status = async (id: string) => {
+    const res = await suite.stack.admin(`/v1/notifications/scheduled/${id}`);
+    await res.body?.cancel();
+    return res.status;
+  };
+  await setClock(now + DAY + HOUR);
+  const first = await runCleanupJob(suite.stack, 1);
+  assert.ok(first.scheduledSendsPruned >= 2, JSON.stringify(first));
+  assert.deepEqual(
+    [await status(done.id), await status(cancelled.id), await status(later.id)],
+    [404, 404, 200],
+  );
+  const db = createClient({ url: suite.stack.standIns.libsqlUrl });
+  try {
+    const left = await db.execute({
+      sql:
+        "select count(*) as n from scheduled_instants where send_id in (?, ?)",
+      args: [done.id, cancelled.id],
+    });
+    assert.equal(Number(left.rows[0]?.n), 0, "their instants went too");
+  } finally {
+    db.close();
+  }
+  // Made over a day ago, but delivered just now: kept for the retention.
+  await setClock(now + 3 * DAY + MINUTE);
+  assert.equal((await show(later.id)).status, "delivered");
+  await runCleanupJob(suite.stack, 1);
+  assert.equal(await status(later.id), 200);
 });
 
 suite.run();

@@ -27,6 +27,7 @@ const upcomingBody = z.object({
     timezone: z.string(),
     channels: z.object({ push: z.boolean() }),
     deferredBy: z.enum(["quietHours"]).nullable(),
+    scheduledId: z.string().nullable(),
   })),
 });
 
@@ -194,6 +195,76 @@ suite.test("across New York's fall-back, a repeated 01:30 is listed and delivere
   // The first 01:30 is EDT: 05:30Z.
   assert.equal(night?.at.slice(11, 16), "05:30");
   assert.deepEqual(await playWeek(user, start), named(items));
+});
+
+suite.test("one-off sends are listed among the occurrences until delivered or cancelled; a switched-off type's is not", async () => {
+  const user = `up-once-${suite.placement}`;
+  const now = await heraldNow(suite.stack);
+  await save(user, {
+    enabled: true,
+    timezone: ZONE,
+    types: {
+      morningDigest: { enabled: true, times: ["08:00"] },
+      taskReminder: { enabled: false },
+    },
+  });
+  const date = new Date(now + 2 * DAY).toISOString().slice(0, 10);
+  const send = async (type: string, time: string) => {
+    const res = await suite.stack.admin("/v1/notifications", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        userId: user,
+        type,
+        title: "Once",
+        deliverAt: `${date}T${time}`,
+      }),
+    });
+    assert.equal(res.status, 202, await res.clone().text());
+    return z.object({ scheduled: z.object({ id: z.string() }) })
+      .parse(await res.json()).scheduled.id;
+  };
+  const noon = await send("orders.new", "12:00");
+  const ten = await send("orders.new", "10:00");
+  const off = await send("taskReminder", "11:00");
+  const items = await upcoming(user, 3);
+  const onDate = items.filter((i) => i.localDate === date);
+  assert.deepEqual(
+    onDate.map((i) => [i.localTime, i.type, i.scheduledId, i.timezone]),
+    [
+      ["08:00", "morningDigest", null, ZONE],
+      ["10:00", "orders.new", ten, ZONE],
+      ["12:00", "orders.new", noon, ZONE],
+    ],
+    `${off} (switched off) is absent`,
+  );
+  named(items);
+  const cancel = await suite.stack.admin(
+    `/v1/notifications/scheduled/${ten}`,
+    { method: "DELETE" },
+  );
+  assert.equal(cancel.status, 200);
+  await cancel.body?.cancel();
+  const noonAt = Date.parse(
+    onDate.find((i) => i.scheduledId === noon)?.at ?? "",
+  );
+  assert.deepEqual(
+    (await upcoming(user, 3)).filter((i) => i.scheduledId !== null)
+      .map((i) => i.scheduledId),
+    [noon],
+  );
+  await setClock(noonAt + 60_000);
+  assert.ok(
+    !(await upcoming(user, 3)).some((i) => i.scheduledId !== null),
+    "delivered: no longer upcoming",
+  );
+  const inbox = await suite.stack.admin(`/v1/users/${user}/notifications`);
+  const delivered = z.object({
+    items: z.array(z.object({ type: z.string(), createdAt: z.string() })),
+  }).parse(await inbox.json()).items.filter((i) => i.type === "orders.new");
+  assert.deepEqual(delivered.map((i) => minute(i.createdAt)), [
+    minute(new Date(noonAt).toISOString()),
+  ]);
 });
 
 suite.run();

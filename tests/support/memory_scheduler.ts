@@ -87,6 +87,24 @@ export class MemoryScheduler implements SchedulerPort {
     );
   }
 
+  /** Drops the messages carrying any of `labels`, as QStash cancels them. */
+  cancelLabelled(labels: readonly string[]): Promise<number> {
+    return this.#call(
+      { method: "cancelLabelled", id: labels.join() },
+      () => {
+        let cancelled = 0;
+        for (let i = this.messages.length - 1; i >= 0; i--) {
+          const label = this.messages[i]?.label;
+          if (label !== undefined && labels.includes(label)) {
+            this.messages.splice(i, 1);
+            cancelled++;
+          }
+        }
+        return cancelled;
+      },
+    );
+  }
+
   upsertSchedule(spec: ScheduleSpec): Promise<void> {
     return this.#call({ method: "upsertSchedule", id: spec.id }, () => {
       this.schedules.set(spec.id, { ...spec, paused: false, nextRun: null });

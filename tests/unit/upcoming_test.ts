@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import type { Preferences } from "../../src/domain/preferences/preferences.ts";
 import {
+  mergeUpcoming,
   pushChosen,
   upcomingOccurrences,
+  upcomingSends,
 } from "../../src/domain/schedules/upcoming.ts";
 import { nextOccurrence } from "../../src/domain/schedules/slot_plan.ts";
 
@@ -113,4 +115,101 @@ Deno.test("upcomingOccurrences() finds what nextOccurrence() finds, one after an
       a[1] - b[1] || a[0].localeCompare(b[0]);
     assert.deepEqual(got, want.sort(order));
   }
+});
+
+Deno.test("upcomingSends() drops a switched-off type, lists one in quiet hours at their end, and names each instant locally", () => {
+  const quiet = { ...prefs, quietHours: { start: "22:00", end: "07:00" } };
+  const sends = [
+    // 09:00 EST: delivered as sent.
+    {
+      sendId: "sch_a",
+      type: "digest",
+      at: at("2027-01-05T14:00:00Z"),
+      quiet: true,
+    },
+    // Switched off: absent.
+    {
+      sendId: "sch_b",
+      type: "alert",
+      at: at("2027-01-05T14:00:00Z"),
+      quiet: true,
+    },
+    // 23:00 EST, inside quiet hours: at 07:00 EST the next day.
+    {
+      sendId: "sch_c",
+      type: "digest",
+      at: at("2027-01-06T04:00:00Z"),
+      quiet: true,
+    },
+    // Deferred once already: not again.
+    {
+      sendId: "sch_d",
+      type: "digest",
+      at: at("2027-01-06T05:00:00Z"),
+      quiet: false,
+    },
+  ];
+  const items = upcomingSends(quiet, sends, {
+    timezone: quiet.timezone,
+    critical: new Set(),
+    typePush: () => true,
+  });
+  assert.deepEqual(
+    items.map((
+      i,
+    ) => [i.scheduledId, i.localDate, i.localTime, i.at, i.deferredBy]),
+    [
+      ["sch_a", "2027-01-05", "09:00", at("2027-01-05T14:00:00Z"), null],
+      ["sch_d", "2027-01-06", "00:00", at("2027-01-06T05:00:00Z"), null],
+      [
+        "sch_c",
+        "2027-01-05",
+        "23:00",
+        at("2027-01-06T12:00:00Z"),
+        "quietHours",
+      ],
+    ],
+  );
+  assert.ok(items.every((i) => i.channels.push === false), "digest: push off");
+});
+
+Deno.test("upcomingSends() for a user who never saved: delivered as sent, in the default zone, pushed by the type", () => {
+  const items = upcomingSends(null, [
+    {
+      sendId: "sch_a",
+      type: "alert",
+      at: at("2027-01-05T14:00:00Z"),
+      quiet: true,
+    },
+  ], {
+    timezone: "Europe/Paris",
+    critical: new Set(),
+    typePush: (t) => t === "alert",
+  });
+  assert.deepEqual(
+    items.map((i) => [i.localTime, i.timezone, i.channels.push]),
+    [
+      ["15:00", "Europe/Paris", true],
+    ],
+  );
+});
+
+Deno.test("mergeUpcoming() interleaves recurring occurrences and one-off sends by delivery", () => {
+  const recurring = upcomingOccurrences(prefs, {
+    from: at("2027-01-04T12:00:00Z"),
+    until: at("2027-01-06T12:00:00Z"),
+    critical: new Set(),
+  });
+  const oneOff = upcomingSends(prefs, [
+    {
+      sendId: "sch_a",
+      type: "digest",
+      at: at("2027-01-05T02:00:00Z"),
+      quiet: true,
+    },
+  ], { timezone: prefs.timezone, critical: new Set(), typePush: () => false });
+  assert.deepEqual(
+    mergeUpcoming(recurring, oneOff).map((i) => [i.localDate, i.scheduledId]),
+    [["2027-01-04", null], ["2027-01-04", "sch_a"], ["2027-01-05", null]],
+  );
 });

@@ -2,6 +2,7 @@ import type { Preferences } from "../preferences/preferences.ts";
 import { weekdayOf } from "../time/weekday.ts";
 import { addDays, localParts, zonedInstant } from "../time/zoned_time.ts";
 import { inQuietHours, quietHoursEnd } from "./occurrence.ts";
+import { sendFate } from "../delivery/send_fate.ts";
 import { wantedTypes } from "./schedule_plan.ts";
 
 /** One occurrence a user will be sent, as `GET …/upcoming` lists it. */
@@ -15,6 +16,8 @@ export interface UpcomingOccurrence {
   timezone: string;
   channels: { push: boolean };
   deferredBy: "quietHours" | null;
+  /** The one-off (`deliverAt`) send it belongs to; null for a recurring one. */
+  scheduledId: string | null;
 }
 
 export interface UpcomingWindow {
@@ -70,11 +73,72 @@ export function upcomingOccurrences(
           timezone: zone,
           channels: { push },
           deferredBy: quiet ? "quietHours" : null,
+          scheduledId: null,
         });
       }
     }
   }
   return out.sort(byDelivery);
+}
+
+/** One instant of a one-off send still to deliver to the user. */
+export interface PendingSend {
+  sendId: string;
+  type: string;
+  at: number;
+  /** False once quiet hours deferred it (it is not deferred again). */
+  quiet: boolean;
+}
+
+/**
+ * A user's one-off sends still to come, as upcoming items, by the rule
+ * their delivery applies (`sendFate`): a type they switched off is absent,
+ * one inside their quiet hours is listed at their end. Named by the
+ * instant's local date and time in the user's zone. `prefs` null: never
+ * saved (delivered as sent; `timezone` is then the default zone, and
+ * `typePush` the type's own push policy).
+ */
+export function upcomingSends(
+  prefs: Preferences | null,
+  sends: readonly PendingSend[],
+  o: {
+    timezone: string;
+    critical: ReadonlySet<string>;
+    typePush: (type: string) => boolean;
+  },
+): UpcomingOccurrence[] {
+  return sends.flatMap((send): UpcomingOccurrence[] => {
+    const fate = sendFate(prefs, {
+      type: send.type,
+      critical: o.critical.has(send.type),
+      quiet: send.quiet,
+      instant: send.at,
+    });
+    if (fate.kind === "skip") return [];
+    const local = localParts(send.at, o.timezone);
+    return [{
+      type: send.type,
+      at: fate.kind === "defer" ? fate.until : send.at,
+      localDate: local.date,
+      localTime: local.time,
+      timezone: o.timezone,
+      channels: {
+        push: prefs
+          ? pushChosen(prefs, send.type, o.critical)
+          : o.typePush(send.type),
+      },
+      deferredBy: fate.kind === "defer" ? "quietHours" : null,
+      scheduledId: send.sendId,
+    }];
+  }).sort(byDelivery);
+}
+
+/** Two delivery-ordered lists as one, in delivery order. */
+export function mergeUpcoming(
+  a: readonly UpcomingOccurrence[],
+  b: readonly UpcomingOccurrence[],
+): UpcomingOccurrence[] {
+  return [...a, ...b].sort(byDelivery);
 }
 
 function byDelivery(a: UpcomingOccurrence, b: UpcomingOccurrence): number {

@@ -179,10 +179,19 @@ export function createDurableChannels(
     },
 
     async online(refs: readonly ChannelRef[]): Promise<string[]> {
-      if (refs.length === 0) return [];
-      const audiences = refs.map(audienceOf);
+      // A user's connections live in their own shard; a role's or a
+      // topic's members' in any.
+      const byShard = new Map<string, string[]>();
+      for (const ref of refs) {
+        const targets = ref.kind === "user"
+          ? [shardOf(ref.name, shards)]
+          : allShards(shards);
+        for (const shard of targets) {
+          byShard.set(shard, [...byShard.get(shard) ?? [], audienceOf(ref)]);
+        }
+      }
       const lists = await Promise.all(
-        allShards(shards).map((name) =>
+        [...byShard].map(([name, audiences]) =>
           call(
             "online",
             async () => onlineReply.parse(await stub(name).online(audiences)),

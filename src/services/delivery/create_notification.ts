@@ -74,6 +74,16 @@ function newNotification(
 /** Marks the end of a phase of a request (for its Server-Timing). */
 export type MarkPhase = (phase: string) => void;
 
+export interface StoreOptions {
+  mark?: MarkPhase;
+  /**
+   * False: no push now (a digest's item, pushed once when the digest
+   * closes). A fan-out the sweep finishes pushes as usual: a second push
+   * then carries the same Topic, and replaces the first on the device.
+   */
+  push?: boolean;
+}
+
 /**
  * Stores a notification for its audiences and notifies every live
  * connection. With an idempotency key the same notification comes back
@@ -87,11 +97,10 @@ export type MarkPhase = (phase: string) => void;
  */
 export async function storeAndNotify(
   deps: Deps,
-  request: {
+  request: StoreOptions & {
     content: NotificationContent;
     audiences: readonly string[];
     background: Background;
-    mark?: MarkPhase;
   },
 ): Promise<{ notification: StoredNotification; created: boolean }> {
   const { content, audiences, background, mark = () => {} } = request;
@@ -108,7 +117,10 @@ export async function storeAndNotify(
   });
   mark("store");
   if (result.created) {
-    await fanOut(deps, result.notification, background, result.unread);
+    await fanOut(deps, result.notification, background, {
+      unread: result.unread,
+      push: request.push,
+    });
     mark("notify");
   } else if (await finishFanOut(deps, result.notification, background)) {
     mark("notify");

@@ -3,12 +3,7 @@ import {
   userAudience,
 } from "../../domain/delivery/audience.ts";
 import type { ScheduledSendBody } from "../../domain/callbacks/callback_body.ts";
-import type { Catalogue } from "../../domain/catalogue/catalogue.ts";
-import {
-  inQuietHours,
-  quietHoursEnd,
-} from "../../domain/schedules/occurrence.ts";
-import { localParts } from "../../domain/time/zoned_time.ts";
+import { type SendFate, sendFate } from "../../domain/delivery/send_fate.ts";
 import type { Background } from "../../deps.ts";
 import {
   addInstant,
@@ -26,11 +21,7 @@ import { scheduledMessage } from "./scheduled_message.ts";
 
 type Deps = DeliveryDeps;
 
-/** What became of one recipient of an instant. */
-type Fate =
-  | { kind: "deliver" }
-  | { kind: "skip" }
-  | { kind: "defer"; until: number };
+type Fate = SendFate;
 
 /**
  * Delivers one instant of a `deliverAt` send, once: the instant is claimed
@@ -115,10 +106,7 @@ export async function deliverScheduled(
   };
 }
 
-/**
- * Each user's fate by their saved preferences (none saved: delivered). A
- * critical type is delivered whatever they switched off, and at once.
- */
+/** Each user's fate by their saved preferences (`sendFate`), now. */
 async function fatesOf(
   deps: Deps,
   p: {
@@ -132,41 +120,24 @@ async function fatesOf(
     preferencesOfUsers(deps.db, p.users),
     deps.catalogue(),
   ]);
-  const fates = new Map<string, Fate>(
-    p.users.map((u) => [u, { kind: "deliver" }]),
+  const saved = new Map(
+    stored.map((s) => [s.userId, decodeStoredPreferences(s.data, catalogue)]),
   );
-  const critical = isCritical(catalogue, p.content);
-  if (critical) return fates;
-  for (const { userId, data } of stored) {
-    const prefs = decodeStoredPreferences(data, catalogue);
-    if (!prefs.enabled || prefs.types[p.content.type]?.enabled === false) {
-      fates.set(userId, { kind: "skip" });
-      continue;
-    }
-    const quiet = prefs.quietHours;
-    if (!p.instant.quiet || !quiet) continue;
-    const local = localParts(p.now, prefs.timezone);
-    if (!inQuietHours(local.time, quiet)) continue;
-    fates.set(userId, {
-      kind: "defer",
-      until: quietHoursEnd(
-        { localDate: local.date, localTime: local.time },
-        quiet,
-        prefs.timezone,
-      ),
-    });
-  }
-  return fates;
-}
-
-function isCritical(catalogue: Catalogue, content: SendContent): boolean {
-  return catalogue.get(content.type)?.critical === true;
+  const at = {
+    type: p.content.type,
+    critical: catalogue.get(p.content.type)?.critical === true,
+    quiet: p.instant.quiet,
+    instant: p.now,
+  };
+  return new Map(
+    p.users.map((u) => [u, sendFate(saved.get(u) ?? null, at)]),
+  );
 }
 
 /**
  * Users inside quiet hours become new instants of the send at each end of
  * quiet hours (not deferred again), each with its own message. Cancelling
- * the send cancels them too.
+ * the send cancels them too; a send cancelled meanwhile gets none.
  */
 async function deferQuiet(
   deps: Deps,
@@ -192,7 +163,7 @@ async function deferQuiet(
       recipients,
       quiet: false,
     };
-    await addInstant(deps.db, p.sendId, instant);
+    if (!(await addInstant(deps.db, p.sendId, instant))) return;
     await deps.scheduler.publishMessage(
       scheduledMessage(deps, { sendId: p.sendId, instant, now: p.now }),
     );

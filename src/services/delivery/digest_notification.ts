@@ -15,12 +15,13 @@ import {
   type Digest,
   findOpenDigest,
   insertDigest,
-  updateDigest,
+  joinAndRevise,
 } from "../../store/notifications/digest_store.ts";
 import {
-  reviseNotification,
+  getNotification,
   toView,
 } from "../../store/notifications/notification_store.ts";
+import { queuePushes } from "../push/queue_pushes.ts";
 import { digestCloseBody } from "../../domain/callbacks/callback_body.ts";
 import {
   type Created,
@@ -78,17 +79,30 @@ export async function postToDigest(
     if (open) {
       const state = joinDigest(open, item);
       const close = state.count >= rule.max;
-      const won = await updateDigest(deps.db, {
+      const revised = await joinAndRevise(deps.db, {
         id: open.id,
         fromCount: open.count,
         count: state.count,
         items: state.items,
         close,
+      }, {
+        id: open.notificationId,
+        userId: open.userId,
+        ...contentOf(type, input, state),
+        at: now,
       });
-      if (!won) continue;
-      const revised = await revise(deps, { digest: open, state, type, input });
-      if (close) digestClosed(deps, { ...open, ...state });
-      return { notification: revised, created: false, joined: true };
+      if (!revised) continue;
+      await publishRevision(deps, {
+        ...revised,
+        userId: open.userId,
+        revision: state.count,
+      });
+      if (close) background(digestClosed(deps, { ...open, ...state }));
+      return {
+        notification: toView(revised.notification, null),
+        created: false,
+        joined: true,
+      };
     }
     const digest: Digest = {
       id: `dig_${newNotificationId(now).slice(4)}`,
@@ -114,6 +128,7 @@ export async function postToDigest(
       },
       audiences: [userAudience(input.userId)],
       background,
+      push: false,
     });
     await deps.scheduler.publishMessage({
       destination: deps.config.callbackUrl,
@@ -152,31 +167,6 @@ function contentOf(
   };
 }
 
-async function revise(
-  deps: Deps,
-  r: {
-    digest: Digest;
-    state: DigestState;
-    type: NotificationType;
-    input: DigestInput;
-  },
-) {
-  const content = contentOf(r.type, r.input, r.state);
-  const revised = await reviseNotification(deps.db, {
-    id: r.digest.notificationId,
-    userId: r.digest.userId,
-    ...content,
-    at: deps.now(),
-  });
-  if (!revised) throw new Error("A digest's notification is missing");
-  await publishRevision(deps, {
-    ...revised,
-    userId: r.digest.userId,
-    revision: r.state.count,
-  });
-  return toView(revised.notification, null);
-}
-
 /** The window of a digest ended (its QStash message): it closes. */
 export async function closeDigest(
   deps: Deps,
@@ -184,20 +174,39 @@ export async function closeDigest(
 ): Promise<Record<string, unknown>> {
   const closed = await closeDigestRow(deps.db, digestId);
   if (!closed) return { status: "skipped", reason: "already closed" };
-  digestClosed(deps, closed);
-  return { status: "closed", count: closed.count };
+  const pushes = await digestClosed(deps, closed);
+  return { status: "closed", count: closed.count, pushes };
 }
 
 /**
  * A digest is complete — its window ended, or `max` items closed it: the
- * one moment to tell the user about the whole of it at once. The push
- * channel sends its single push ("30 new comments") from here, not per
- * item.
+ * one moment to tell the user about the whole of it at once. Its item is
+ * pushed from here, once ("30 new comments"), never per post: as any
+ * notification of its type, by the user's push policy — `offline` when
+ * no connection of theirs is live now (each revision reached those live),
+ * held by quiet hours. A failure to queue it is logged, not retried: the
+ * digest is closed already, and the inbox has it all.
  */
-function digestClosed(deps: Deps, digest: Digest): void {
+async function digestClosed(deps: Deps, digest: Digest): Promise<number> {
   deps.log.info("digest.closed", {
     digest: digest.id,
     notification: digest.notificationId,
     count: digest.count,
   });
+  try {
+    const [notification, online] = await Promise.all([
+      getNotification(deps.db, digest.notificationId),
+      deps.channels.online([{ kind: "user", name: digest.userId }]),
+    ]);
+    if (!notification) return 0;
+    const queued = await queuePushes(deps, [{
+      notification,
+      userId: digest.userId,
+      live: online.length,
+    }]);
+    return queued.get(notification.id) ?? 0;
+  } catch {
+    deps.log.warn("digest.push_failed", { digest: digest.id });
+    return 0;
+  }
 }

@@ -71,8 +71,9 @@ export async function fanOut(
   deps: Deps,
   n: StoredNotification,
   background: Background,
-  unread: number | null = null,
+  opts: { unread?: number | null; push?: boolean } = {},
 ): Promise<void> {
+  const { unread = null, push = true } = opts;
   const view = toView(n, null);
   const refs = n.audiences.map(parseAudience);
   const users = refs.filter((r) => r.kind === "user").map((r) => r.name);
@@ -113,7 +114,9 @@ export async function fanOut(
       userId: to.name,
       live: published[i]?.delivered ?? 0,
     }));
-    background(pushThenTell(deps, delivered, new Map([[n.id, live]])));
+    background(
+      pushThenTell(deps, delivered, new Map([[n.id, live]]), { push }),
+    );
   } else if (fresh) {
     // A broadcast's delivered event waits for its member pages' pushes.
     background(emitEvents(deps, [notificationCreated(n)]));
@@ -133,7 +136,7 @@ export async function fanOut(
     const online = await deps.channels.online(broadcast);
     await Promise.all([
       pushCounts(deps, countKnown ? online : [...users, ...online]),
-      fresh && broadcast.length > 0
+      fresh && push && broadcast.length > 0
         ? pushToMembers(deps, n, { reached: online, live })
         : undefined,
     ]);
@@ -149,10 +152,12 @@ async function pushThenTell(
   deps: Deps,
   delivered: readonly Delivered[],
   live: ReadonlyMap<string, number>,
+  opts: { push: boolean } = { push: true },
 ): Promise<void> {
   let queued = new Map<string, number>();
   try {
-    queued = await queuePushes(deps, delivered);
+    // No push now (a digest's item): the digest pushes once when it closes.
+    if (opts.push) queued = await queuePushes(deps, delivered);
   } catch (error) {
     deps.log.warn("push.unqueued", {
       notifications: delivered.length,

@@ -33,7 +33,11 @@ import {
 import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 import { expiryOf, requestExpiry } from "./create_notification.ts";
 import { emitEvents } from "../webhooks/emit_event.ts";
-import { scheduledMessage } from "./scheduled_message.ts";
+import {
+  instantKey,
+  instantMessageName,
+  scheduledMessage,
+} from "./scheduled_message.ts";
 
 type Deps = Pick<
   AppDeps,
@@ -56,6 +60,8 @@ export interface ScheduledView {
 
 /** QStash's batch call takes up to 100 messages. */
 const BATCH = 100;
+/** Labels one QStash cancel names (they travel in its query string). */
+const CANCEL_BATCH = 50;
 
 /** A `POST /v1/notifications` body with a `deliverAt`. */
 export type ScheduleInput = CreateNotificationInput & { deliverAt: string };
@@ -101,7 +107,7 @@ export async function scheduleSend(
     ? null
     : await requestFingerprint(input);
   const instants: NewInstant[] = plan.instants.map((i) => ({
-    key: `i${i.at.toString(36)}`,
+    key: instantKey(i.at),
     at: i.at,
     recipients: i.recipients,
     quiet: true,
@@ -228,7 +234,9 @@ export async function viewOf(deps: Pick<Deps, "db">, id: string) {
 /**
  * `DELETE /v1/notifications/scheduled/{id}`: cancels every instant not
  * yet delivered (one conditional update, so an instant whose delivery
- * claimed it first went out and is reported so). Cancelling again answers
+ * claimed it first went out and is reported so), then removes the QStash
+ * messages of the instants it cancelled — only those: a claimed instant's
+ * message may still be retrying its delivery. Cancelling again answers
  * the same; a send that had nothing left to cancel — all delivered — is a
  * 409 naming its instants.
  */
@@ -254,6 +262,7 @@ export async function cancelSend(
       scheduled: id,
       instants: cancelled.length,
     });
+    await cancelMessages(deps, id, cancelled);
     background(emitEvents(
       deps,
       cancelled.map((i) => ({
@@ -268,4 +277,27 @@ export async function cancelSend(
     ));
   }
   return view;
+}
+
+/**
+ * Removes the QStash messages of cancelled instants. Should QStash not
+ * answer, they stay and are delivered: their instants are cancelled, so
+ * they make nothing, at the cost of one callback each.
+ */
+async function cancelMessages(
+  deps: Deps,
+  sendId: string,
+  instants: readonly ScheduledInstant[],
+): Promise<void> {
+  const labels = instants.map((i) => instantMessageName(sendId, i.key));
+  try {
+    for (let i = 0; i < labels.length; i += CANCEL_BATCH) {
+      await deps.scheduler.cancelLabelled(labels.slice(i, i + CANCEL_BATCH));
+    }
+  } catch {
+    deps.log.warn("schedule.messages_kept", {
+      scheduled: sendId,
+      instants: labels.length,
+    });
+  }
 }

@@ -1,6 +1,8 @@
 import { splitAudiences } from "../../domain/delivery/audience.ts";
 import type { AppDeps } from "../../deps.ts";
 import { deleteExpiredNotifications } from "../../store/notifications/retention_store.ts";
+import { pruneDigests } from "../../store/notifications/digest_store.ts";
+import { pruneScheduledSends } from "../../store/notifications/scheduled_store.ts";
 import { pruneSignedDeliveries } from "../../store/jobs/signed_delivery_store.ts";
 import { pruneDeliveries } from "../../store/webhooks/webhook_store.ts";
 import { pruneSlotFailures } from "../../store/schedules/slot_failure_store.ts";
@@ -26,7 +28,11 @@ export interface CleanupResult {
   webhookAttemptsPruned: number;
   /** Slot failures older than `SLOT_FAILURE_RETENTION_MS`, pruned. */
   slotFailuresPruned: number;
-  /** True when more expired notifications remain for the next run. */
+  /** `deliverAt` sends finished before the cutoff, with their instants. */
+  scheduledSendsPruned: number;
+  /** Digests whose window ended before the cutoff. */
+  digestsPruned: number;
+  /** True when more expired rows remain for the next run. */
   more: boolean;
 }
 
@@ -34,11 +40,12 @@ export interface CleanupResult {
  * The `cleanup` built-in: deletes notifications older than the retention,
  * and those expired (`expiresAt`) over a day ago — nothing shows them any
  * more; the day keeps them for the `stats` job's count of their day —
- * with their audiences, reads and outbox rows, in bounded batches. Channel
- * replay logs bound themselves; unread-count caches of the affected
- * audiences are invalidated, since an expired unread notification no
- * longer counts. Event webhook attempts and slot failures past their
- * retention go too.
+ * with their audiences, reads and outbox rows, in bounded batches; and
+ * `deliverAt` sends finished, and digests whose window ended, before the
+ * same cutoff. Channel replay logs bound themselves; unread-count caches
+ * of the affected audiences are invalidated, since an expired unread
+ * notification no longer counts. Event webhook attempts and slot failures
+ * past their retention go too.
  */
 export async function runCleanup(
   deps: Deps,
@@ -54,6 +61,12 @@ export async function runCleanup(
   const slotFailuresPruned = await pruneSlotFailures(
     deps.db,
     deps.now() - SLOT_FAILURE_RETENTION_MS,
+  );
+  const scheduledSendsPruned = await inBatches(
+    (limit) => pruneScheduledSends(deps.db, cutoff, limit),
+  );
+  const digestsPruned = await inBatches(
+    (limit) => pruneDigests(deps.db, cutoff, limit),
   );
   let deleted = 0;
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
@@ -75,9 +88,11 @@ export async function runCleanup(
     const result = {
       deleted,
       cutoff: new Date(cutoff).toISOString(),
-      more,
+      more: more || scheduledSendsPruned.more || digestsPruned.more,
       webhookAttemptsPruned,
       slotFailuresPruned,
+      scheduledSendsPruned: scheduledSendsPruned.pruned,
+      digestsPruned: digestsPruned.pruned,
     };
     if (deleted > 0) {
       await emitEvent(deps, {
@@ -87,4 +102,17 @@ export async function runCleanup(
     }
     return result;
   }
+}
+
+/** Runs `prune` batch after batch until one comes back short, or MAX_BATCHES. */
+async function inBatches(
+  prune: (limit: number) => Promise<number>,
+): Promise<{ pruned: number; more: boolean }> {
+  let pruned = 0;
+  for (let batch = 0; batch < MAX_BATCHES; batch++) {
+    const done = await prune(BATCH);
+    pruned += done;
+    if (done < BATCH) return { pruned, more: false };
+  }
+  return { pruned, more: true };
 }

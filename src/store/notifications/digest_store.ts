@@ -1,4 +1,4 @@
-import { and, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import {
   type DigestItem,
@@ -6,6 +6,12 @@ import {
 } from "../../domain/delivery/digest.ts";
 import type { Database } from "../database.ts";
 import { schema } from "../database.ts";
+import {
+  revisedOf,
+  type Revision,
+  revisionStatements,
+  type StoredNotification,
+} from "./notification_store.ts";
 
 const { digests } = schema;
 const itemList = z.array(digestItemSchema);
@@ -57,10 +63,14 @@ export async function insertDigest(
 }
 
 /**
- * Stores a join made from the digest as it stood at `fromCount`; false
- * when another join (or a close) got there first: read it again.
+ * Stores a join made from the digest as it stood at `fromCount` and
+ * revises its item, in one batch (one transaction, one round trip): the
+ * digest's conditional update, then the item's revision guarded on that
+ * update having landed — the digest holding this join's count and items,
+ * which a join that lost the race never wrote. Null when another join (or
+ * a close) got there first: read it again.
  */
-export async function updateDigest(
+export async function joinAndRevise(
   db: Database,
   u: {
     id: string;
@@ -69,17 +79,28 @@ export async function updateDigest(
     items: readonly DigestItem[];
     close: boolean;
   },
-): Promise<boolean> {
-  const rows = await db.update(digests).set({
-    count: u.count,
-    items: JSON.stringify(u.items),
-    ...(u.close ? { status: "closed" as const } : {}),
-  }).where(and(
-    eq(digests.id, u.id),
-    eq(digests.count, u.fromCount),
-    eq(digests.status, "open"),
-  )).returning({ id: digests.id });
-  return rows.length === 1;
+  revision: Revision,
+): Promise<{ notification: StoredNotification; unread: number } | null> {
+  const items = JSON.stringify(u.items);
+  const landed = sql`exists (select 1 from ${digests}
+    where ${digests.id} = ${u.id} and ${digests.count} = ${u.count}
+      and ${digests.items} = ${items})`;
+  const [won, ...revised] = await db.batch([
+    db.update(digests).set({
+      count: u.count,
+      items,
+      ...(u.close ? { status: "closed" as const } : {}),
+    }).where(and(
+      eq(digests.id, u.id),
+      eq(digests.count, u.fromCount),
+      eq(digests.status, "open"),
+    )).returning({ id: digests.id }),
+    ...revisionStatements(db, revision, landed),
+  ]);
+  if (won.length !== 1) return null;
+  const done = revisedOf(revision, revised);
+  if (!done) throw new Error("A digest's notification is missing");
+  return done;
 }
 
 /** Closes an open digest (its window ended); null when it was not open. */
@@ -91,4 +112,22 @@ export async function closeDigestRow(
     .where(and(eq(digests.id, id), eq(digests.status, "open")))
     .returning();
   return rows[0] ? toDigest(rows[0]) : null;
+}
+
+/**
+ * Deletes up to `limit` digests whose window ended before `before` (closed,
+ * or open with its close message lost: nobody joins it any more), oldest
+ * first. Answers how many went.
+ */
+export async function pruneDigests(
+  db: Database,
+  before: number,
+  limit: number,
+): Promise<number> {
+  const old = db.select({ id: digests.id }).from(digests)
+    .where(and(lt(digests.openedAt, before), lt(digests.closesAt, before)))
+    .orderBy(asc(digests.openedAt)).limit(limit);
+  const rows = await db.delete(digests).where(inArray(digests.id, old))
+    .returning({ id: digests.id });
+  return rows.length;
 }

@@ -1,5 +1,16 @@
 import { userAudience } from "../../domain/delivery/audience.ts";
-import { and, desc, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import {
+  and,
+  desc,
+  eq,
+  gt,
+  inArray,
+  isNull,
+  lt,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import type {
   NotificationView,
   Severity,
@@ -546,38 +557,58 @@ export async function isInOutbox(db: Database, id: string): Promise<boolean> {
   return rows.length > 0;
 }
 
+/** A digest's item as a revision rewrites it. */
+export interface Revision {
+  id: string;
+  userId: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  at: number;
+}
+
 /**
- * A digest's item updated in place (the same id): its new content, made
- * at `at` — so it lists among the newest — and unread again for its user.
- * One batch, which also answers the stored item and the user's new unread
- * count (null when the item is gone).
+ * The statements that update a digest's item in place (the same id), for
+ * the caller's own batch: its new content, made at `at` — so it lists among
+ * the newest — and unread again for its user, each applied only while
+ * `guard` holds; then the user's unread count. `revisedOf` reads the
+ * answers.
  */
-export async function reviseNotification(
-  db: Database,
-  r: {
-    id: string;
-    userId: string;
-    title: string;
-    body: string;
-    data: Record<string, unknown>;
-    at: number;
-  },
-): Promise<{ notification: StoredNotification; unread: number } | null> {
-  const [rows, , , counted] = await db.batch([
+export function revisionStatements(db: Database, r: Revision, guard: SQL) {
+  return [
     db.update(notifications).set({
       title: r.title,
       body: r.body,
       data: JSON.stringify(r.data),
       createdAt: r.at,
-    }).where(eq(notifications.id, r.id)).returning(),
+    }).where(and(eq(notifications.id, r.id), guard)).returning(),
     db.update(notificationAudiences).set({ createdAt: r.at })
-      .where(eq(notificationAudiences.notificationId, r.id)),
+      .where(and(eq(notificationAudiences.notificationId, r.id), guard)),
     db.delete(notificationReads).where(and(
       eq(notificationReads.notificationId, r.id),
       eq(notificationReads.userId, r.userId),
+      guard,
     )),
     unreadOfQuery(db, [r.userId], r.at),
-  ]);
+  ] as const;
+}
+
+type RevisionResults = [
+  (typeof notifications.$inferSelect)[],
+  unknown,
+  unknown,
+  Awaited<ReturnType<typeof unreadOfQuery>>,
+];
+
+/**
+ * The revised item and its user's new unread count, from the answers of
+ * `revisionStatements`; null when nothing was revised (the guard failed,
+ * or the item is gone).
+ */
+export function revisedOf(
+  r: Revision,
+  [rows, , , counted]: RevisionResults,
+): { notification: StoredNotification; unread: number } | null {
   const row = rows[0];
   if (!row) return null;
   return {

@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type {
   IfPast,
@@ -8,7 +8,7 @@ import { SEVERITIES } from "../../domain/delivery/notification.ts";
 import type { Database } from "../database.ts";
 import { schema } from "../database.ts";
 
-const { scheduledSends, scheduledInstants } = schema;
+const { scheduledSends, scheduledInstants, scheduledRecipients } = schema;
 
 /** The notification a send makes at each instant. */
 const sendContentSchema = z.object({
@@ -80,6 +80,7 @@ export async function insertScheduledSend(
         select ${send.id}, ${i.key}, ${i.at}, ${JSON.stringify(i.recipients)},
           ${i.quiet ? 1 : 0}, 'pending' where ${exists}`)
     ),
+    recipientRows(db, send.id, instants, exists),
   ]);
   if (inserted.rowsAffected === 0 && send.idempotencyKey !== null) {
     const rows = await db.select({ id: scheduledSends.id })
@@ -91,15 +92,76 @@ export async function insertScheduledSend(
   return { send: { ...send, cancelledAt: null }, created: true };
 }
 
+/**
+ * The user recipients of a send's instants as rows of
+ * `scheduled_recipients`: one statement for them all (the lists read in
+ * SQL), written only while `guard` holds — checked once, not per row.
+ */
+function recipientRows(
+  db: Database,
+  sendId: string,
+  instants: readonly NewInstant[],
+  guard: SQL,
+) {
+  const list = JSON.stringify(
+    instants.map((i) => ({ key: i.key, at: i.at, to: i.recipients })),
+  );
+  return db.run(sql`insert into ${scheduledRecipients}
+    (user_id, at, send_id, key)
+    select substr(r.value, 6), i.value ->> 'at', ${sendId}, i.value ->> 'key'
+    from json_each(${list}) i, json_each(i.value -> 'to') r
+    where r.value like 'user:%' and ${guard}
+    on conflict do nothing`);
+}
+
 /** Removes a send whose messages could not be published. */
 export async function deleteScheduledSend(
   db: Database,
   id: string,
 ): Promise<void> {
   await db.batch([
+    db.delete(scheduledRecipients).where(eq(scheduledRecipients.sendId, id)),
     db.delete(scheduledInstants).where(eq(scheduledInstants.sendId, id)),
     db.delete(scheduledSends).where(eq(scheduledSends.id, id)),
   ]);
+}
+
+/** One instant still to deliver to a user, with what it sends. */
+export interface PendingForUser {
+  sendId: string;
+  at: number;
+  quiet: boolean;
+  content: SendContent;
+}
+
+/**
+ * The instants still pending for one user up to `until`, earliest first
+ * (one still pending past its time is late, not gone: it is listed too).
+ */
+export async function pendingForUser(
+  db: Database,
+  q: { userId: string; until: number },
+): Promise<PendingForUser[]> {
+  const r = scheduledRecipients;
+  const i = scheduledInstants;
+  const rows = await db.select({
+    sendId: r.sendId,
+    at: r.at,
+    quiet: i.quiet,
+    content: scheduledSends.content,
+  }).from(r)
+    .innerJoin(i, and(eq(i.sendId, r.sendId), eq(i.key, r.key)))
+    .innerJoin(scheduledSends, eq(scheduledSends.id, r.sendId))
+    .where(and(
+      eq(r.userId, q.userId),
+      lte(r.at, q.until),
+      eq(i.status, "pending"),
+    ))
+    .orderBy(asc(r.at));
+  return rows.map((row) => ({
+    ...row,
+    content: sendContentSchema.parse(JSON.parse(row.content)),
+  }));
 }
 
 /** A send with its instants, earliest first; null when there is none. */
@@ -171,18 +233,36 @@ export async function claimInstant(
   return { state: "again", instant: toInstant(row) };
 }
 
-/** Adds an instant to a send (quiet hours' deferral); a repeat adds nothing. */
+/**
+ * Adds an instant to a send (quiet hours' deferral); a repeat adds nothing.
+ * False when the send was cancelled meanwhile: nothing is added, since the
+ * cancel could not have stopped an instant that did not exist yet.
+ */
 export async function addInstant(
   db: Database,
   sendId: string,
   instant: NewInstant,
-): Promise<void> {
-  await db.insert(scheduledInstants).values({
-    sendId,
-    ...instant,
-    recipients: JSON.stringify(instant.recipients),
-    status: "pending",
-  }).onConflictDoNothing();
+): Promise<boolean> {
+  const [, , sends] = await db.batch([
+    db.run(sql`insert into ${scheduledInstants}
+      (send_id, key, at, recipients, quiet, status)
+      select ${sendId}, ${instant.key}, ${instant.at},
+        ${JSON.stringify(instant.recipients)}, ${instant.quiet ? 1 : 0},
+        'pending'
+      where not exists (select 1 from ${scheduledSends}
+        where id = ${sendId} and cancelled_at is not null)
+      on conflict do nothing`),
+    recipientRows(
+      db,
+      sendId,
+      [instant],
+      sql`exists (select 1 from ${scheduledInstants}
+        where send_id = ${sendId} and key = ${instant.key})`,
+    ),
+    db.select({ cancelledAt: scheduledSends.cancelledAt }).from(scheduledSends)
+      .where(eq(scheduledSends.id, sendId)),
+  ]);
+  return sends[0]?.cancelledAt == null;
 }
 
 /**
@@ -208,4 +288,33 @@ export async function cancelPendingInstants(
         where send_id = ${sendId} and status = 'cancelled')`),
   ]);
   return cancelled.map(toInstant);
+}
+
+/**
+ * Deletes up to `limit` sends, oldest first, made before `before` and
+ * finished before it too: no instant still pending, none delivered or
+ * cancelled since (a send made long ago may have delivered only lately).
+ * Answers how many went.
+ */
+export async function pruneScheduledSends(
+  db: Database,
+  before: number,
+  limit: number,
+): Promise<number> {
+  const rows = await db.select({ id: scheduledSends.id }).from(scheduledSends)
+    .where(sql`${scheduledSends.createdAt} < ${before} and not exists (
+      select 1 from ${scheduledInstants}
+      where ${scheduledInstants.sendId} = ${scheduledSends.id}
+        and (${scheduledInstants.status} = 'pending'
+          or ${scheduledInstants.doneAt} >= ${before}))`)
+    .orderBy(asc(scheduledSends.createdAt)).limit(limit);
+  const ids = rows.map((r) => r.id);
+  if (ids.length === 0) return 0;
+  await db.batch([
+    db.delete(scheduledRecipients)
+      .where(inArray(scheduledRecipients.sendId, ids)),
+    db.delete(scheduledInstants).where(inArray(scheduledInstants.sendId, ids)),
+    db.delete(scheduledSends).where(inArray(scheduledSends.id, ids)),
+  ]);
+  return ids.length;
 }
