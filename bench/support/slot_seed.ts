@@ -1,5 +1,7 @@
 import type { Client, InStatement } from "@libsql/client/web";
 import type { Client as QStashClient } from "@upstash/qstash";
+import { z } from "zod";
+import { atMostAtOnce } from "../../src/domain/concurrency/at_most_at_once.ts";
 import { encodeOverrides } from "../../src/domain/preferences/preference_overrides.ts";
 import {
   membershipId,
@@ -96,4 +98,55 @@ export async function seedSlotSchedule(
     ],
   });
   return { id: spec.id };
+}
+
+/**
+ * One push subscription per user, from the push stand-in (`POST /subscribe`
+ * as a browser's PushManager would, 50 at once) and written straight into
+ * libSQL, 250 rows a statement — not through Herald's API, whose PUT is
+ * one batch per device. Answers the endpoints in the order of `userIds`.
+ */
+export async function seedPushSubscriptions(
+  db: Client,
+  o: {
+    pushUrl: string;
+    applicationServerKey: string;
+    userIds: readonly string[];
+  },
+): Promise<string[]> {
+  const subscription = z.object({
+    endpoint: z.string(),
+    keys: z.object({ p256dh: z.string(), auth: z.string() }),
+  });
+  const subs: z.infer<typeof subscription>[] = [];
+  const indices = o.userIds.map((_, i) => i);
+  await atMostAtOnce(indices, 50, async (i) => {
+    const res = await fetch(`${o.pushUrl}/subscribe`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ applicationServerKey: o.applicationServerKey }),
+    });
+    if (res.status !== 201) throw new Error(`subscribe: ${res.status}`);
+    subs[i] = subscription.parse(await res.json());
+  });
+  const now = Date.now();
+  for (let start = 0; start < subs.length; start += ROWS_A_STATEMENT) {
+    const rows = subs.slice(start, start + ROWS_A_STATEMENT);
+    await db.execute({
+      sql: `insert into push_subscriptions (endpoint, user_id, p256dh, auth,
+              label, expiration_time, created_at, last_seen_at)
+            values ${
+        rows.map(() => "(?, ?, ?, ?, 'bench', null, ?, ?)").join(",")
+      }`,
+      args: rows.flatMap((s, k) => [
+        s.endpoint,
+        o.userIds[start + k]!,
+        s.keys.p256dh,
+        s.keys.auth,
+        now,
+        now,
+      ]),
+    });
+  }
+  return subs.map((s) => s.endpoint);
 }
