@@ -92,6 +92,7 @@ const sides: Side[] = [
   },
 ];
 
+/** Seeds a side's members; answers their endpoints, member by member. */
 async function seed(side: Side, applicationServerKey: string) {
   const userIds = Array.from({ length: MEMBERS }, (_, i) => side.userId(i));
   await seedSlotMembers(db, {
@@ -99,11 +100,33 @@ async function seed(side: Side, applicationServerKey: string) {
     localTime: side.localTime,
     slot: side.slot,
   });
-  await seedPushSubscriptions(db, {
+  return await seedPushSubscriptions(db, {
     pushUrl: stack.pushUrl,
     applicationServerKey,
     userIds,
   });
+}
+
+/**
+ * Every offline member of the push side got exactly one push a round, and
+ * no live member (nor any floor member) got any.
+ */
+async function checkRecipients(endpoints: Map<Side["name"], string[]>) {
+  const shown = z.object({
+    messages: z.array(z.object({ endpoint: z.string() })),
+  })
+    .parse(await (await fetch(`${stack.pushUrl}/messages`)).json());
+  const got = new Map<string, number>();
+  for (const m of shown.messages) {
+    got.set(m.endpoint, (got.get(m.endpoint) ?? 0) + 1);
+  }
+  const wrong = [
+    ...(endpoints.get("push") ?? []).map((e, i) =>
+      (got.get(e) ?? 0) !== (i < LIVE ? 0 : ROUNDS)
+    ),
+    ...(endpoints.get("floor") ?? []).map((e) => got.has(e)),
+  ].filter(Boolean).length;
+  if (wrong > 0) throw new Error(`${wrong} devices got the wrong pushes`);
 }
 
 /** The first LIVE members, one SSE stream each, on their side's Worker. */
@@ -219,7 +242,10 @@ try {
     await (await fetch(`${stack.url}/v1/push/vapid-key`)).json(),
   );
   const seedStart = performance.now();
-  for (const side of sides) await seed(side, publicKey);
+  const endpoints = new Map<Side["name"], string[]>();
+  for (const side of sides) {
+    endpoints.set(side.name, await seed(side, publicKey));
+  }
   const seedMs = performance.now() - seedStart;
   console.error(
     `seeded ${2 * MEMBERS} members and subscriptions in ${
@@ -249,6 +275,7 @@ try {
       }
     }
   }
+  await checkRecipients(endpoints);
   const median = (xs: number[]) => summarize(xs).p50;
   const floorMs = median(rounds.floor.map((r) => r.ms));
   const pushMs = median(rounds.push.map((r) => r.ms));
@@ -266,6 +293,8 @@ try {
     members: MEMBERS,
     live: LIVE,
     offlinePushed: OFFLINE,
+    recipientsChecked:
+      "each offline member one push a round, live and floor members none",
     rounds: ROUNDS,
     seeding: {
       members: 2 * MEMBERS,
