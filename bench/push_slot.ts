@@ -3,6 +3,8 @@ import { Client } from "@upstash/qstash";
 import { sign } from "hono/jwt";
 import { z } from "zod";
 import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
+import { fileURLToPath } from "node:url";
+import { startChild } from "./support/child_process.ts";
 import { ensureFileLimit } from "./support/file_limit.ts";
 import { cpuMs } from "./support/processes.ts";
 import { type RemoteWorker, startRemoteStack } from "./support/remote_stack.ts";
@@ -28,9 +30,9 @@ import { report, summarize } from "./stats.ts";
  * from there QStash's real-time loop delivers the pages and the pushes as
  * they are published, as in production. Setup writes preferences, members
  * and subscriptions straight into libSQL (support/slot_seed.ts). The
- * stand-ins (QStash, libSQL, Redis, push) share one process, each Worker
- * has its own workerd; CPU per round comes from /proc. Needs
- * `deno task build`.
+ * stand-ins (QStash, libSQL, Redis) share one process, the push stand-in
+ * has one of its own, each Worker its own workerd; CPU per round comes
+ * from /proc. Needs `deno task build`.
  */
 const MEMBERS = Number(Deno.env.get("BENCH_MEMBERS") ?? 10_000);
 const LIVE = Math.min(MEMBERS, Number(Deno.env.get("BENCH_LIVE") ?? 1_000));
@@ -41,8 +43,19 @@ const DAY = 86_400_000;
 const TIMEOUT_MS = 600_000;
 
 await ensureFileLimit(LIVE * 4 + 1_000);
-const stack = await startRemoteStack();
+// The push stand-in in a process of its own: its CPU (the receiving end's
+// checks and decryption) is then a figure of its own.
+const pushStandIn = await startChild(
+  fileURLToPath(
+    new URL("./support/push_standin_process.ts", import.meta.url),
+  ),
+  [],
+  z.object({ url: z.string() }),
+);
+const pushUrl = pushStandIn.info.url;
+const stack = await startRemoteStack({ PUSH_DEV_ORIGIN: pushUrl });
 const off = await stack.startWorker({
+  PUSH_DEV_ORIGIN: pushUrl,
   VAPID_PUBLIC_KEY: "",
   VAPID_PRIVATE_KEY: "",
   VAPID_SUBJECT: "",
@@ -63,7 +76,7 @@ const qstashStats = async () =>
     .parse(await (await dev("/v2/dev/stats")).json());
 const pushAccepted = async () =>
   z.object({ accepted: z.number() })
-    .parse(await (await fetch(`${stack.pushUrl}/dev/stats`)).json()).accepted;
+    .parse(await (await fetch(`${pushUrl}/dev/stats`)).json()).accepted;
 
 interface Side {
   name: "floor" | "push";
@@ -101,7 +114,7 @@ async function seed(side: Side, applicationServerKey: string) {
     slot: side.slot,
   });
   return await seedPushSubscriptions(db, {
-    pushUrl: stack.pushUrl,
+    pushUrl,
     applicationServerKey,
     userIds,
   });
@@ -115,7 +128,7 @@ async function checkRecipients(endpoints: Map<Side["name"], string[]>) {
   const shown = z.object({
     messages: z.array(z.object({ endpoint: z.string() })),
   })
-    .parse(await (await fetch(`${stack.pushUrl}/messages`)).json());
+    .parse(await (await fetch(`${pushUrl}/messages`)).json());
   const got = new Map<string, number>();
   for (const m of shown.messages) {
     got.set(m.endpoint, (got.get(m.endpoint) ?? 0) + 1);
@@ -171,7 +184,7 @@ interface Round {
   liveMs: number;
   pushes: number;
   qstashAttempts: number;
-  cpuMs: { workerd: number; standIns: number };
+  cpuMs: { workerd: number; standIns: number; pushStandIn: number };
 }
 
 async function fire(side: Side, at: number): Promise<Round> {
@@ -186,6 +199,7 @@ async function fire(side: Side, at: number): Promise<Round> {
   const cpu0 = {
     workerd: cpuMs(side.worker.workerdPid()),
     standIns: cpuMs(stack.pids().standIns),
+    pushStandIn: cpuMs(pushStandIn.pid),
   };
   const live = side.fleet!.expect("event: notification", null, TIMEOUT_MS);
   const t0 = performance.now();
@@ -226,6 +240,7 @@ async function fire(side: Side, at: number): Promise<Round> {
     cpuMs: {
       workerd: cpuMs(side.worker.workerdPid()) - cpu0.workerd,
       standIns: cpuMs(stack.pids().standIns) - cpu0.standIns,
+      pushStandIn: cpuMs(pushStandIn.pid) - cpu0.pushStandIn,
     },
   };
 }
@@ -287,6 +302,7 @@ try {
       qstashAttempts: median(rs.map((r) => r.qstashAttempts)),
       workerdCpuMs: median(rs.map((r) => r.cpuMs.workerd)),
       standInsCpuMs: median(rs.map((r) => r.cpuMs.standIns)),
+      pushStandInCpuMs: median(rs.map((r) => r.cpuMs.pushStandIn)),
     };
   };
   await report("push_slot", {
@@ -314,4 +330,5 @@ try {
   db.close();
   await off.close();
   await stack.close();
+  await pushStandIn.stop();
 }
