@@ -7,6 +7,7 @@ import {
   seedOccurrenceUsers,
 } from "./support/occurrence_callbacks.ts";
 import { PRICE, PRICES } from "./support/prices.ts";
+import { measurePushCost } from "./support/push_cost.ts";
 import { cpuMs } from "./support/processes.ts";
 import { type RemoteStack, startRemoteStack } from "./support/remote_stack.ts";
 import { round2 } from "./support/rounds.ts";
@@ -16,27 +17,31 @@ import { report } from "./stats.ts";
 /**
  * The counts behind README's cost model, measured on the dev process
  * layout: what one scheduled notification, one role broadcast, one
- * connection and one idle connection-hour cost in Worker requests, Worker
- * CPU, shard (Durable Object) requests, shard wall time and wakes, and
- * QStash calls — read from Herald's own counters (`/metrics`:
- * herald_shard_requests_total, herald_shard_request_ms_total,
- * herald_shard_wakes_total), workerd's CPU time (/proc) and the QStash
- * stand-in's call count. Then the month the issue describes — 100,000
- * users, 10,000 online 8 h a day, 3 scheduled notifications per user a
- * day, 10 role broadcasts a day — priced from bench/results/cost.json by
- * README (prices: bench/support/prices.ts, each with its vendor page and
- * date).
+ * connection, one idle connection-hour and one push to an offline user
+ * cost in Worker requests, Worker CPU, shard (Durable Object) requests,
+ * shard wall time and wakes, and QStash calls — read from Herald's own
+ * counters (`/metrics`: herald_shard_requests_total,
+ * herald_shard_request_ms_total, herald_shard_wakes_total), workerd's CPU
+ * time (/proc) and the QStash stand-in's call and delivery counts
+ * (support/push_cost.ts for the pushes). Then the month the issue
+ * describes — 100,000 users, 10,000 online 8 h a day, 3 scheduled
+ * notifications per user a day, 90% of them offline at their times and
+ * pushed (one device each), 10 role broadcasts a day — priced from
+ * bench/results/cost.json by README (prices: bench/support/prices.ts, each
+ * with its vendor page and date).
  *
  * workerd runs the Worker and its Durable Objects in one process, so its
  * CPU time per event is an upper bound on the Worker's billed CPU.
  * Needs `deno task build`. Env: BENCH_USERS (400 online, half SSE, half
  * WebSocket, all holding role "everyone"), BENCH_EVENTS (300),
- * BENCH_BROADCASTS (5), BENCH_IDLE_SECONDS (60).
+ * BENCH_BROADCASTS (5), BENCH_IDLE_SECONDS (60), BENCH_PUSH_MEMBERS (1,000
+ * offline members a firing).
  */
 const USERS = Number(Deno.env.get("BENCH_USERS") ?? 400);
 const EVENTS = Number(Deno.env.get("BENCH_EVENTS") ?? 300);
 const BROADCASTS = Number(Deno.env.get("BENCH_BROADCASTS") ?? 5);
 const IDLE_SECONDS = Number(Deno.env.get("BENCH_IDLE_SECONDS") ?? 60);
+const PUSH_MEMBERS = Number(Deno.env.get("BENCH_PUSH_MEMBERS") ?? 1_000);
 const HEARTBEAT_MS = 15_000;
 const WOKEN_EVENTS = 3;
 /** Past workerd's eviction of an idle object (~10 s). */
@@ -68,6 +73,12 @@ const MONTH = {
   perUserSchedules: 258_963,
   slotSchedules: 96,
   slotPageSize: 250,
+  /** Issue 21: at their times 90% have no tab open and are pushed. */
+  offlineAtTheirTimes: 0.9,
+  /** Assumed: one push subscription (device) each. */
+  pushDevicesPerUser: 1,
+  /** Pushes a QStash message carries (services/push/queue_pushes.ts). */
+  pushBatch: 50,
 };
 
 await ensureFileLimit(USERS * 2 + 500);
@@ -197,6 +208,11 @@ try {
     sse.close();
     ws.close();
   }
+  // Last: it moves the dev clock a day on.
+  phases.push = await measurePushCost(stack, workerd, {
+    members: PUSH_MEMBERS,
+    idle,
+  });
 } finally {
   await stack.close();
 }
@@ -376,13 +392,25 @@ function priceMonth(measured: Record<string, unknown>) {
   // counted per notification as the per-user callback measured it (one
   // request each): an upper bound, since a page stores and sends its
   // members together.
-  const slotMessages = M.days * (M.slotSchedules +
-    Math.ceil(M.users * M.scheduledPerUserPerDay / M.slotPageSize));
+  const pagesPerDay = Math.ceil(
+    M.users * M.scheduledPerUserPerDay / M.slotPageSize,
+  );
+  const slotMessages = M.days * (M.slotSchedules + pagesPerDay);
+  // Pushes: each page queues its offline members' devices, 50 a QStash
+  // message; each message is one Worker request (the batch's callback)
+  // and touches no shard. CPU is what a push added to its firing, measured.
+  const pushes = scheduled * M.offlineAtTheirTimes * M.pushDevicesPerUser;
+  const pushMessages = M.days * pagesPerDay *
+    Math.ceil(
+      M.slotPageSize * M.offlineAtTheirTimes * M.pushDevicesPerUser /
+        M.pushBatch,
+    );
+  const pushCpu = pushes * num("push.workerdCpuMsPerPush");
   const base = {
-    workerRequests: slotMessages + connections + broadcasts,
+    workerRequests: slotMessages + pushMessages + connections + broadcasts,
     cpu: scheduled * num("scheduled.workerdCpuMs") +
       connections * num("connect.workerdCpuMs") +
-      broadcasts * broadcastCpu,
+      broadcasts * broadcastCpu + pushCpu,
     doRequests: slotMessages * M.shards * perEventRequests +
       connections * 2 + // open, and the close event
       broadcasts * broadcastRequests,
@@ -398,7 +426,7 @@ function priceMonth(measured: Record<string, unknown>) {
       connectionHours * num("idle.cpuMsPerConnectionHour.sse"),
     doRequests: base.doRequests,
     doGbS: gbS(base.doMs),
-    qstashMessages: slotMessages,
+    qstashMessages: slotMessages + pushMessages,
     qstashSchedules: M.slotSchedules,
   };
   const websocket: Month = {
@@ -409,9 +437,10 @@ function priceMonth(measured: Record<string, unknown>) {
     doRequests: base.doRequests + pings / PRICE.doWsMessagesPerRequest,
   };
   const today: Month = {
-    // One QStash delivery, so one Worker request, per notification.
+    // One QStash delivery, so one Worker request, per notification (it
+    // had no push).
     workerRequests: scheduled + connections + broadcasts,
-    workerCpuMs: sse.workerCpuMs,
+    workerCpuMs: sse.workerCpuMs - pushCpu,
     // Per connection: its user channel and one role channel subscribed;
     // each live channel reported every 30 s; per notification a publish
     // and a count publish; per broadcast 8 shard publishes and a count
@@ -426,9 +455,28 @@ function priceMonth(measured: Record<string, unknown>) {
     Object.fromEntries(
       Object.entries(m).map(([k, v]) => [k, Math.round(v)]),
     );
+  // Push's share of the new design's month: its dollars are the month's
+  // with push less the month's without (what is past the plan's included
+  // requests and CPU-ms is what it adds).
+  const withoutPush: Month = {
+    ...sse,
+    workerRequests: sse.workerRequests - pushMessages,
+    workerCpuMs: sse.workerCpuMs - pushCpu,
+    qstashMessages: sse.qstashMessages - pushMessages,
+  };
+  const added = (key: "workers" | "qstashMessages") =>
+    round2(dollars(sse)[key] - dollars(withoutPush)[key]);
+  const push = {
+    pushes: Math.round(pushes),
+    workerRequests: pushMessages,
+    workerCpuMs: Math.round(pushCpu),
+    qstashMessages: pushMessages,
+    dollars: { workers: added("workers"), qstash: added("qstashMessages") },
+  };
   return {
     scenario: M,
     prices: PRICES,
+    push,
     perMonth: {
       newSse: { counts: round(sse), dollars: dollars(sse) },
       newWebSocket: { counts: round(websocket), dollars: dollars(websocket) },
@@ -439,7 +487,8 @@ function priceMonth(measured: Record<string, unknown>) {
       "Shard wall time is each request as the Worker timed it (loopback hop included): an upper bound on billed duration; an idle shard is not billed.",
       "QStash: the design replaced had one schedule per user, type and time and one delivered message per notification; the new one has shared slots: a firing per slot and a message per 250 members (bench/slot_count.ts counts the schedules).",
       "Scheduled notifications' CPU is the per-user callback's, per notification: an upper bound for slot pages.",
-      "Today's Worker CPU is not re-measured (taken as the new design's); its duration dominates.",
+      "Today's Worker CPU is not re-measured (taken as the new design's, less push); its duration dominates.",
+      "Push: 90% of scheduled notifications pushed to one device each, 50 a QStash message (one Worker request each, no shard request); each push's CPU is what it added to a slot firing (support/push_cost.ts). The design replaced had no push.",
     ],
   };
 }

@@ -24,6 +24,8 @@ const BENCHES = [
   "digest_join.ts",
   "upcoming.ts",
   "console_tti.ts",
+  "push_crypto.ts",
+  "push_slot.ts",
 ];
 const only = Deno.args.length ? Deno.args : BENCHES;
 

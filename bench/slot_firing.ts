@@ -1,16 +1,11 @@
-import { createClient, type InStatement } from "@libsql/client/web";
+import { createClient } from "@libsql/client/web";
 import { Client } from "@upstash/qstash";
 import { sign } from "hono/jwt";
 import { z } from "zod";
 import { DEV_QSTASH_TOKEN } from "@herald/standin-qstash";
-import { encodeOverrides } from "../src/domain/preferences/preference_overrides.ts";
-import {
-  membershipId,
-  slotSchedule,
-} from "../src/domain/schedules/slot_plan.ts";
-import { WEEKDAYS } from "../src/domain/time/weekday.ts";
 import { ensureFileLimit } from "./support/file_limit.ts";
 import { startRemoteStack } from "./support/remote_stack.ts";
+import { seedSlotMembers, seedSlotSchedule } from "./support/slot_seed.ts";
 import { SseFleet } from "./support/sse_fleet.ts";
 import { report } from "./stats.ts";
 
@@ -21,7 +16,7 @@ import { report } from "./stats.ts";
  * them (BENCH_LIVE, one SSE stream each, opened beforehand), and how many
  * QStash messages the firing spent (the schedule's own, then one per page).
  * Goal: ≤ 30 s on the local stack. Setup writes preferences and members
- * straight into libSQL. Needs `deno task build`.
+ * straight into libSQL (support/slot_seed.ts). Needs `deno task build`.
  */
 const MEMBERS = Number(Deno.env.get("BENCH_MEMBERS") ?? 10_000);
 const LIVE = Math.min(MEMBERS, Number(Deno.env.get("BENCH_LIVE") ?? 1_000));
@@ -40,62 +35,15 @@ let fleet: SseFleet | null = null;
 
 try {
   const now = Date.now();
-  const overrides = encodeOverrides({
-    enabled: true,
-    timezone: "UTC",
-    types: {
-      morningDigest: { enabled: false },
-      taskReminder: { enabled: true, times: ["10:00"], days: [...WEEKDAYS] },
-      weeklyReport: { enabled: false },
-    },
+  await seedSlotMembers(db, {
+    userIds: Array.from({ length: MEMBERS }, (_, i) => userId(i)),
+    localTime: "10:00",
+    slot: SLOT,
   });
-  for (let start = 0; start < MEMBERS; start += 250) {
-    const ids = Array.from(
-      { length: Math.min(250, MEMBERS - start) },
-      (_, k) => userId(start + k),
-    );
-    const statements: InStatement[] = [
-      {
-        sql: `insert into preferences (user_id, version, data, active,
-                updated_at, synced_version, sync_status)
-              values ${
-          ids.map(() => "(?, 1, ?, 1, ?, 1, 'synced')").join(",")
-        }`,
-        args: ids.flatMap((id) => [id, overrides, now]),
-      },
-      {
-        sql:
-          `insert into slot_members (id, user_id, type, local_time, slot, since)
-              values ${
-            ids.map(() => "(?, ?, 'taskReminder', '10:00', ?, ?)").join(",")
-          }`,
-        args: ids.flatMap((id) => [
-          membershipId({
-            userId: id,
-            type: "taskReminder",
-            localTime: "10:00",
-          }),
-          id,
-          SLOT,
-          now,
-        ]),
-      },
-    ];
-    await db.batch(statements, "write");
-  }
-  const spec = slotSchedule(SLOT, `${stack.url}/v1/qstash/callback`);
-  await qstash.schedules.create({
-    scheduleId: spec.id,
-    destination: spec.destination,
-    cron: spec.cron,
-    body: spec.body,
-    headers: { "Content-Type": "application/json" },
-  });
-  await db.execute({
-    sql: `insert into schedules (id, user_id, type, local_time, cron,
-            destination, body, paused, updated_at)
-          values (?, null, 'slot', '10:00', ?, ?, ?, 0, ?)`,
-    args: [spec.id, spec.cron, spec.destination, spec.body, now],
+  const spec = await seedSlotSchedule(db, qstash, {
+    slot: SLOT,
+    localTime: "10:00",
+    callbackUrl: `${stack.url}/v1/qstash/callback`,
   });
 
   // Live subscribers: the first LIVE members, one stream each.

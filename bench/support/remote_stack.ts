@@ -8,6 +8,33 @@ import { childPids } from "./processes.ts";
 const script = (name: string) =>
   fileURLToPath(new URL(`./${name}`, import.meta.url));
 
+const workerInfo = z.object({
+  url: z.string(),
+  apiKey: z.string(),
+  jwtSecret: z.string(),
+});
+
+function withKey(
+  worker: { url: string; apiKey: string },
+  path: string,
+  init: RequestInit = {},
+): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${worker.apiKey}`);
+  return fetch(`${worker.url}${path}`, { ...init, headers });
+}
+
+/** A Worker in a workerd process of its own, on the stack's stand-ins. */
+export interface RemoteWorker {
+  url: string;
+  /** fetch against the Worker with the admin key. */
+  admin(path: string, init?: RequestInit): Promise<Response>;
+  jwtSecret: string;
+  /** Its workerd process, for /proc figures. */
+  workerdPid(): number;
+  close(): Promise<void>;
+}
+
 export interface RemoteStack {
   url: string;
   /** The stand-ins' env (LIBSQL_URL, QSTASH_URL, …). */
@@ -31,6 +58,13 @@ export interface RemoteStack {
   qstashUrl: string;
   /** The libSQL dev server's URL, to seed state straight into it. */
   libsqlUrl: string;
+  /** The Web Push stand-in's origin (`/subscribe`, `/dev/stats`). */
+  pushUrl: string;
+  /**
+   * Another Worker on the same stand-ins, in its own workerd (a floor with
+   * other vars, e.g. push off); closed by the caller.
+   */
+  startWorker(vars?: Record<string, string>): Promise<RemoteWorker>;
   /** Signs user tokens. */
   jwtSecret: string;
   close(): Promise<void>;
@@ -49,23 +83,29 @@ export async function startRemoteStack(
   const standIns = await startChild(
     script("standins_process.ts"),
     [],
-    z.record(z.string(), z.string()),
+    z.object({ env: z.record(z.string(), z.string()), pushUrl: z.string() }),
   );
+  const { env, pushUrl } = standIns.info;
+  // The push stand-in's endpoints are http on loopback, as in the tests.
+  const workerVars = (extra: Record<string, string>) => ({
+    PUSH_DEV_ORIGIN: pushUrl,
+    ...extra,
+  });
   const worker = await startChild(
     script("stack_process.ts"),
-    [JSON.stringify(standIns.info), JSON.stringify(vars)],
-    z.object({ url: z.string(), apiKey: z.string(), jwtSecret: z.string() }),
+    [JSON.stringify(env), JSON.stringify(workerVars(vars))],
+    workerInfo,
   ).catch(async (error) => {
     await standIns.stop();
     throw error;
   });
   const { url, apiKey, jwtSecret } = worker.info;
-  const qstashUrl = z.string().parse(standIns.info.QSTASH_URL);
-  const libsqlUrl = z.string().parse(standIns.info.LIBSQL_URL);
+  const qstashUrl = z.string().parse(env.QSTASH_URL);
+  const libsqlUrl = z.string().parse(env.LIBSQL_URL);
   return {
     url,
     apiKey,
-    standInsEnv: standIns.info,
+    standInsEnv: env,
     userToken(userId, claims = {}) {
       const now = Math.floor(Date.now() / 1000);
       return sign(
@@ -81,12 +121,29 @@ export async function startRemoteStack(
     },
     qstashUrl,
     libsqlUrl,
+    pushUrl,
     jwtSecret,
-    admin(path, init = {}) {
-      const headers = new Headers(init.headers);
-      headers.set("authorization", `Bearer ${apiKey}`);
-      return fetch(`${url}${path}`, { ...init, headers });
+    async startWorker(extra = {}) {
+      const other = await startChild(
+        script("stack_process.ts"),
+        [JSON.stringify(env), JSON.stringify(workerVars(extra))],
+        workerInfo,
+      );
+      return {
+        url: other.info.url,
+        jwtSecret: other.info.jwtSecret,
+        admin: (path, init) => withKey(other.info, path, init),
+        workerdPid() {
+          const [workerd] = childPids(other.pid, "workerd");
+          if (workerd === undefined) {
+            throw new Error("No workerd process found");
+          }
+          return workerd;
+        },
+        close: () => other.stop(),
+      };
     },
+    admin: (path, init) => withKey({ url, apiKey }, path, init),
     async qstashCalls() {
       const res = await fetch(`${qstashUrl}/v2/dev/stats`, {
         headers: { authorization: `Bearer ${DEV_QSTASH_TOKEN}` },

@@ -8,54 +8,79 @@ import {
   type VapidKeys,
   vapidSigningInput,
 } from "../domain/push/vapid.ts";
-import type { PushServicePort } from "../ports/push_service.ts";
+import type {
+  PushMessage,
+  PushServicePort,
+  PushTarget,
+} from "../ports/push_service.ts";
 
 /** A push service that has not answered by then is retried later. */
 const SEND_TIMEOUT_MS = 10_000;
 
+/** One push as it goes on the wire: its headers and encrypted body. */
+export interface SealedPush {
+  headers: Record<string, string>;
+  body: Uint8Array<ArrayBuffer>;
+}
+
 /**
- * Web Push with WebCrypto alone: `@block65/webcrypto-web-push` encrypts
- * (its `vapidHeaders()` refuses the local stack's http endpoints, so the
- * VAPID token is signed here, ES256 over the same claims), on the wall
- * clock whatever Herald's own clock says — the push service checks `exp`
- * against real time.
+ * Encrypts and signs pushes with Herald's VAPID key: the payload by
+ * `@block65/webcrypto-web-push` (RFC 8291), the VAPID token (RFC 8292)
+ * here, ES256 over the same claims its `vapidHeaders()` would sign (which
+ * refuses the local stack's http endpoints), on the wall clock whatever
+ * Herald's own clock says — the push service checks `exp` against real
+ * time. The signing key is imported once, not per push.
  */
-export function createWebPushClient(keys: VapidKeys): PushServicePort {
+export function createPushSealer(
+  keys: VapidKeys,
+): (to: PushTarget, message: PushMessage) => Promise<SealedPush> {
   let signingKey: Promise<CryptoKey> | null = null;
   const key = () => signingKey ??= importSigningKey(keys);
+  return async (to, message) => {
+    const claims = vapidClaims({
+      endpoint: to.endpoint,
+      subject: keys.subject,
+      nowMs: Date.now(),
+    });
+    const input = vapidSigningInput(claims);
+    const [signature, body] = await Promise.all([
+      key().then((k) =>
+        crypto.subtle.sign(
+          { name: "ECDSA", hash: "SHA-256" },
+          k,
+          new TextEncoder().encode(input),
+        )
+      ),
+      encryptNotification(
+        { endpoint: to.endpoint, expirationTime: null, keys: to },
+        new TextEncoder().encode(message.payload),
+      ),
+    ]);
+    const jwt = `${input}.${encodeBase64UrlBytes(new Uint8Array(signature))}`;
+    return {
+      headers: {
+        authorization: `vapid t=${jwt}, k=${keys.publicKey}`,
+        "content-encoding": "aes128gcm",
+        "content-type": "application/octet-stream",
+        ttl: String(message.ttl),
+        urgency: message.urgency,
+        topic: message.topic,
+      },
+      body,
+    };
+  };
+}
+
+/** Web Push with WebCrypto alone: each push sealed, then POSTed. */
+export function createWebPushClient(keys: VapidKeys): PushServicePort {
+  const seal = createPushSealer(keys);
   return {
     async send(to, message) {
-      const claims = vapidClaims({
-        endpoint: to.endpoint,
-        subject: keys.subject,
-        nowMs: Date.now(),
-      });
-      const input = vapidSigningInput(claims);
-      const [signature, body] = await Promise.all([
-        key().then((k) =>
-          crypto.subtle.sign(
-            { name: "ECDSA", hash: "SHA-256" },
-            k,
-            new TextEncoder().encode(input),
-          )
-        ),
-        encryptNotification(
-          { endpoint: to.endpoint, expirationTime: null, keys: to },
-          new TextEncoder().encode(message.payload),
-        ),
-      ]);
-      const jwt = `${input}.${encodeBase64UrlBytes(new Uint8Array(signature))}`;
+      const { headers, body } = await seal(to, message);
       try {
         const res = await fetch(to.endpoint, {
           method: "POST",
-          headers: {
-            authorization: `vapid t=${jwt}, k=${keys.publicKey}`,
-            "content-encoding": "aes128gcm",
-            "content-type": "application/octet-stream",
-            ttl: String(message.ttl),
-            urgency: message.urgency,
-            topic: message.topic,
-          },
+          headers,
           body,
           redirect: "manual",
           signal: AbortSignal.timeout(SEND_TIMEOUT_MS),

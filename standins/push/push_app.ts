@@ -2,8 +2,8 @@
  * The push service's HTTP face: `POST /subscribe` (what a browser's
  * PushManager.subscribe() obtains), `POST /push/:id` (RFC 8030 §5, checked
  * and decrypted as a real service would), and the dev controls to see and
- * steer what arrived: `/messages`, `/expire`, `/dev/rate-limit`,
- * `/dev/faults`.
+ * steer what arrived: `/messages`, `/expire`, `/dev/stats`,
+ * `/dev/rate-limit`, `/dev/faults`.
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -142,6 +142,10 @@ export function createPushApp(deps: PushAppDeps): Hono {
     deps.log(`push: ${body.data.endpoint} expired`);
     return c.json({ endpoint: body.data.endpoint, expired: true });
   });
+
+  // How many pushes arrived so far, without reading them all: a benchmark
+  // waits on it.
+  app.get("/dev/stats", (c) => c.json(registry.stats()));
 
   app.get("/dev/rate-limit", (c) => c.json(deps.rateLimit.status()));
   app.post("/dev/rate-limit", async (c) => {

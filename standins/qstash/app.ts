@@ -38,13 +38,16 @@ export function createQStashDevApp(
   });
 
   // Dev-only: how many API calls were answered, so tests and benchmarks can
-  // assert "zero QStash calls" instead of guessing, and how many messages
-  // are still to be delivered (queued, retrying or in flight), so they can
-  // wait until everything sent has landed.
-  app.get(
-    "/v2/dev/stats",
-    (c) => c.json({ ...calls.snapshot(), pending: deps.state.messages.size }),
-  );
+  // assert "zero QStash calls" instead of guessing, how many messages are
+  // still to be delivered (queued, retrying or in flight), so they can wait
+  // until everything sent has landed, and how many delivery attempts were
+  // made (the messages a run spent, retries included).
+  app.get("/v2/dev/stats", (c) =>
+    c.json({
+      ...calls.snapshot(),
+      pending: deps.state.messages.size,
+      attempts: deps.dispatcher.attempts,
+    }));
 
   // The SDK's dev-mode health check expects exactly these two keys.
   app.get("/v2/keys", (c) =>

@@ -80,9 +80,18 @@ export class Dispatcher {
   #paused = false;
   #advances: Promise<unknown> = Promise.resolve();
   #closed = false;
+  #attempts = 0;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
+  }
+
+  /**
+   * Delivery attempts started so far, retries included: what QStash bills
+   * as messages (its FAQ counts each retry as one).
+   */
+  get attempts(): number {
+    return this.#attempts;
   }
 
   /** Starts the real-time loop. */
@@ -220,6 +229,7 @@ export class Dispatcher {
   ): Promise<DeliveryReport> {
     const { state, signingKey, log } = this.#deps;
     this.#busy.add(message.messageId);
+    this.#attempts++;
     const retried = message.retried;
     try {
       const result = await attemptDelivery(message, {

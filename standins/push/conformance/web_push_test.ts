@@ -137,7 +137,7 @@ Deno.test("a push from web-push is accepted (201 with a Location) and read back 
   });
 });
 
-Deno.test("pushes arrive in order, per endpoint and all together; DELETE /messages clears them", async () => {
+Deno.test("pushes arrive in order, per endpoint and all together; DELETE /messages clears them, /dev/stats still counts them", async () => {
   await withPushService(async (standIn) => {
     const vapid = webpush.generateVAPIDKeys();
     const a = await subscribe(standIn, vapid.publicKey);
@@ -163,6 +163,9 @@ Deno.test("pushes arrive in order, per endpoint and all together; DELETE /messag
     assert.equal(cleared.status, 200);
     await cleared.body?.cancel();
     assert.deepEqual(await messages(standIn), []);
+    // What arrived is still counted once the messages are cleared.
+    const stats = await fetch(`${standIn.url}/dev/stats`);
+    assert.deepEqual(await stats.json(), { subscriptions: 2, accepted: 3 });
   });
 });
 

@@ -133,6 +133,13 @@ export class DevControls {
     );
   }
 
+  /** `GET /v2/dev/stats`: delivery attempts so far and messages pending. */
+  async stats(): Promise<{ attempts: number; pending: number }> {
+    return z.object({ attempts: z.number(), pending: z.number() }).parse(
+      await this.#call("GET", "/v2/dev/stats"),
+    );
+  }
+
   async fire(
     scheduleId: string,
   ): Promise<{ messageId: string; status: number }> {

@@ -205,7 +205,7 @@ Deno.test("a deduplication id answers 202 with the original id and delivers once
   });
 });
 
-Deno.test("retries follow Upstash-Retry-Delay and count Upstash-Retried up", async () => {
+Deno.test("retries follow Upstash-Retry-Delay, count Upstash-Retried up, and each is an attempt in /v2/dev/stats", async () => {
   const reply = (_: unknown, index: number) =>
     new Response(index < 2 ? "not yet" : "ok", {
       status: index < 2 ? 500 : 200,
@@ -236,6 +236,8 @@ Deno.test("retries follow Upstash-Retry-Delay and count Upstash-Retried up", asy
       destination.deliveries.map((d) => d.headers.get("upstash-retried")),
       ["0", "1", "2"],
     );
+    // Every attempt counts, as QStash bills each retry.
+    assert.deepEqual(await dev.stats(), { attempts: 3, pending: 0 });
   }, { reply });
 });
 
