@@ -62,6 +62,15 @@ for (const transport of ["sse", "websocket"] as const) {
         await page.click("#connect");
         await waitForState(page, "open");
         assert.equal(await page.textContent("#user"), user);
+        // The bell has its own stream: it is open before anything is sent,
+        // so what follows tests the stream, not a polling fallback's timer.
+        await page.waitForFunction(
+          () =>
+            document.querySelector<HTMLElement>("herald-inbox")?.dataset
+              .connection === "open",
+          undefined,
+          { timeout: 15_000 },
+        );
 
         await send(stack, user, "First live one");
         await page.locator("#notifications li", { hasText: "First live one" })
