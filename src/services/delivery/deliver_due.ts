@@ -1,3 +1,4 @@
+import type { FanOutDeps } from "./notify_channels.ts";
 import { encodeBase64Url } from "../../domain/codecs/base64url.ts";
 import { deferredBody } from "../../domain/callbacks/callback_body.ts";
 import {
@@ -28,19 +29,8 @@ export type DeliveryOutcome =
   | { status: "deferred"; until: string }
   | { status: "skipped"; reason: string };
 
-export type DeliveryDeps = Pick<
-  AppDeps,
-  | "db"
-  | "cache"
-  | "channels"
-  | "log"
-  | "now"
-  | "config"
-  | "scheduler"
-  | "webhooks"
-  | "metrics"
-  | "catalogue"
->;
+/** What fanning out needs, and the content webhooks a type may name. */
+export type DeliveryDeps = FanOutDeps & Pick<AppDeps, "webhooks">;
 type Deps = DeliveryDeps;
 
 /**
