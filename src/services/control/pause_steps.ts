@@ -2,11 +2,11 @@ import { setLedgerPaused } from "../../store/schedules/schedule_ledger.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
 import {
   DONE,
-  type OperationContext,
   type OperationDeps,
+  type OperationSnapshot,
   type PageResult,
   type PageStep,
-} from "./operation_context.ts";
+} from "./operation_snapshot.ts";
 
 /**
  * Stop and start: walk every schedule QStash holds under Herald's prefixes,
@@ -17,28 +17,30 @@ import {
  */
 export const PAUSE_FIRST_PHASE = "schedules";
 
-export const pauseStep: PageStep = async (deps, ctx, at, pageSize) => {
+export const pauseStep: PageStep = async (deps, snapshot, at, pageSize) => {
   if (at.phase !== PAUSE_FIRST_PHASE) {
     return { phase: DONE, cursor: null, counts: {} };
   }
-  return await togglePage(deps, ctx, at.cursor, pageSize);
+  return await togglePage(deps, snapshot, at.cursor, pageSize);
 };
 
 async function togglePage(
   deps: OperationDeps,
-  ctx: OperationContext,
+  snapshot: OperationSnapshot,
   after: string | null,
   pageSize: number,
 ): Promise<PageResult> {
-  const start = after === null ? 0 : ctx.held.findIndex((s) => s.id > after);
-  const page = start < 0 ? [] : ctx.held.slice(start, start + pageSize);
+  const start = after === null
+    ? 0
+    : snapshot.held.findIndex((s) => s.id > after);
+  const page = start < 0 ? [] : snapshot.held.slice(start, start + pageSize);
   const last = page[page.length - 1];
   if (!last) return { phase: DONE, cursor: null, counts: {} };
   let toggled = 0;
   for (const schedule of page) {
-    if (schedule.paused === ctx.wantPaused) continue;
+    if (schedule.paused === snapshot.wantPaused) continue;
     try {
-      if (ctx.wantPaused) await deps.scheduler.pauseSchedule(schedule.id);
+      if (snapshot.wantPaused) await deps.scheduler.pauseSchedule(schedule.id);
       else await deps.scheduler.resumeSchedule(schedule.id);
     } catch (error) {
       // Deleted since the list was read (a user switched it off): done.
@@ -46,14 +48,17 @@ async function togglePage(
       throw error;
     }
     toggled++;
-    deps.log.info(ctx.wantPaused ? "schedule.paused" : "schedule.resumed", {
-      schedule: schedule.id,
-    });
+    deps.log.info(
+      snapshot.wantPaused ? "schedule.paused" : "schedule.resumed",
+      {
+        schedule: schedule.id,
+      },
+    );
   }
-  await setLedgerPaused(deps.db, page.map((s) => s.id), ctx.wantPaused);
+  await setLedgerPaused(deps.db, page.map((s) => s.id), snapshot.wantPaused);
   return {
     phase: PAUSE_FIRST_PHASE,
     cursor: last.id,
-    counts: ctx.wantPaused ? { paused: toggled } : { resumed: toggled },
+    counts: snapshot.wantPaused ? { paused: toggled } : { resumed: toggled },
   };
 }

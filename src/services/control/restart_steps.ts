@@ -36,12 +36,12 @@ import { shortId } from "../../domain/codecs/log_redaction.ts";
 import { syncJobSchedule } from "../jobs/job_schedule_sync.ts";
 import {
   DONE,
-  type OperationContext,
   type OperationDeps,
+  type OperationSnapshot,
   type PageResult,
   type PageStep,
-} from "./operation_context.ts";
-import { reconcileCounted } from "./operation_context.ts";
+} from "./operation_snapshot.ts";
+import { reconcileCounted } from "./operation_snapshot.ts";
 import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 
 /**
@@ -53,16 +53,16 @@ import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
  * itself drifted). Pages read preferences and ledger rows in one query
  * each, never one round trip per user.
  */
-export const restartStep: PageStep = (deps, ctx, at, pageSize) => {
+export const restartStep: PageStep = (deps, snapshot, at, pageSize) => {
   switch (at.phase) {
     case "jobs":
-      return restartJobs(deps, ctx);
+      return restartJobs(deps, snapshot);
     case "users":
-      return restartUsers(deps, ctx, at.cursor, pageSize);
+      return restartUsers(deps, snapshot, at.cursor, pageSize);
     case "slots":
-      return restartSlots(deps, ctx);
+      return restartSlots(deps, snapshot);
     case "orphans":
-      return removeOrphans(deps, ctx, pageSize);
+      return removeOrphans(deps, snapshot, pageSize);
     default:
       return Promise.resolve({ phase: DONE, cursor: null, counts: {} });
   }
@@ -72,7 +72,7 @@ export const RESTART_FIRST_PHASE = "jobs";
 
 async function restartJobs(
   deps: OperationDeps,
-  ctx: OperationContext,
+  snapshot: OperationSnapshot,
 ): Promise<PageResult> {
   const counts = { created: 0, updated: 0, unchanged: 0 };
   for (const row of await listJobs(deps.db)) {
@@ -80,7 +80,7 @@ async function restartJobs(
     const sync = await syncJobSchedule(
       deps,
       job,
-      ctx.index.jobs.get(job.id) ?? null,
+      snapshot.index.jobs.get(job.id) ?? null,
     );
     counts[sync]++;
   }
@@ -89,7 +89,7 @@ async function restartJobs(
 
 async function restartUsers(
   deps: OperationDeps,
-  ctx: OperationContext,
+  snapshot: OperationSnapshot,
   after: string | null,
   pageSize: number,
 ): Promise<PageResult> {
@@ -123,12 +123,12 @@ async function restartUsers(
     ledgerFixed: 0,
   };
   for (const row of rows) {
-    const truth = ctx.index.users.get(row.userId) ?? [];
+    const truth = snapshot.index.users.get(row.userId) ?? [];
     const plan = planOrSkip(deps, row, catalogue);
     if (!plan) continue;
     const desired = plan.schedules;
     const matches = isNoop(diffSchedules(desired, truth)) &&
-      truth.every((s) => s.paused === ctx.wantPaused) &&
+      truth.every((s) => s.paused === snapshot.wantPaused) &&
       sameMembers(plan.members, members.get(row.userId) ?? []);
     if (matches && row.syncStatus === "synced") {
       counts.unchanged += desired.length;
@@ -136,7 +136,10 @@ async function restartUsers(
         await replaceLedgerOf(
           deps.db,
           row.userId,
-          desired.map((schedule) => ({ schedule, paused: ctx.wantPaused })),
+          desired.map((schedule) => ({
+            schedule,
+            paused: snapshot.wantPaused,
+          })),
           deps.now(),
         );
         counts.ledgerFixed++;
@@ -196,7 +199,7 @@ function sameMembers(
  */
 async function restartSlots(
   deps: OperationDeps,
-  ctx: OperationContext,
+  snapshot: OperationSnapshot,
 ): Promise<PageResult> {
   const [occupied, ledgerRows] = await Promise.all([
     occupiedSlots(deps.db),
@@ -207,7 +210,7 @@ async function restartSlots(
   const toSync: string[] = [];
   for (const slot of occupied) {
     const spec = slotSchedule(slot, deps.config.callbackUrl);
-    const held = ctx.index.slots.get(slot);
+    const held = snapshot.index.slots.get(slot);
     if (
       !held || held.cron !== spec.cron || held.body !== spec.body ||
       held.destination !== spec.destination
@@ -217,22 +220,22 @@ async function restartSlots(
       toSync.push(slot);
       continue;
     }
-    if (held.paused !== ctx.wantPaused) {
-      if (ctx.wantPaused) await deps.scheduler.pauseSchedule(spec.id);
+    if (held.paused !== snapshot.wantPaused) {
+      if (snapshot.wantPaused) await deps.scheduler.pauseSchedule(spec.id);
       else await deps.scheduler.resumeSchedule(spec.id);
     }
-    if (ledger.get(spec.id)?.paused !== ctx.wantPaused) {
+    if (ledger.get(spec.id)?.paused !== snapshot.wantPaused) {
       await recordSlotHeldQuery(deps.db, {
         schedule: spec,
         slot,
         now: deps.now(),
-        paused: ctx.wantPaused,
+        paused: snapshot.wantPaused,
       });
       counts.ledgerFixed++;
     }
     counts.unchanged++;
   }
-  for (const [slot, held] of ctx.index.slots) {
+  for (const [slot, held] of snapshot.index.slots) {
     if (occupied.has(slot)) continue;
     // Recorded first, so the sync deletes it.
     await recordSlotHeldQuery(deps.db, {
@@ -256,28 +259,30 @@ async function restartSlots(
  */
 async function removeOrphans(
   deps: OperationDeps,
-  ctx: OperationContext,
+  snapshot: OperationSnapshot,
   pageSize: number,
 ): Promise<PageResult> {
   const orphans: string[] = [];
-  for (const ids of chunk([...ctx.index.users.keys()], 500)) {
+  for (const ids of chunk([...snapshot.index.users.keys()], 500)) {
     const known = await usersWithPreferences(deps.db, ids);
     for (const userId of ids) {
       if (known.has(userId)) continue;
-      for (const s of ctx.index.users.get(userId) ?? []) orphans.push(s.id);
+      for (const s of snapshot.index.users.get(userId) ?? []) {
+        orphans.push(s.id);
+      }
     }
   }
   const jobIds = new Set((await listJobs(deps.db)).map((j) => j.id));
-  for (const jobId of ctx.index.jobs.keys()) {
+  for (const jobId of snapshot.index.jobs.keys()) {
     if (!jobIds.has(jobId)) orphans.push(jobScheduleId(jobId));
   }
   // This call's list still shows what earlier pages deleted.
-  const left = orphans.filter((id) => !ctx.removed.has(id)).sort();
+  const left = orphans.filter((id) => !snapshot.removed.has(id)).sort();
   const page = left.slice(0, pageSize);
   for (const id of page) {
     await deps.scheduler.deleteSchedule(id);
     await forgetHeld(deps.db, id);
-    ctx.removed.add(id);
+    snapshot.removed.add(id);
     deps.log.info("schedule.deleted", { schedule: id, reason: "orphan" });
   }
   if (left.length > page.length) {

@@ -8,7 +8,7 @@ import {
   type OperationDeps,
   type PageResult,
   reconcileCounted,
-} from "./operation_context.ts";
+} from "./operation_snapshot.ts";
 
 export const RETYPE_FIRST_PHASE = "users";
 

@@ -18,10 +18,10 @@ import { writeSchedulerRunning } from "../../store/control/scheduler_state_store
 import { operationBody } from "../../domain/callbacks/callback_body.ts";
 import {
   DONE,
-  loadContext,
+  loadSnapshot,
   type OperationDeps,
   type PageResult,
-} from "./operation_context.ts";
+} from "./operation_snapshot.ts";
 import { type OperationView, viewOf } from "./operation_view.ts";
 import { PAUSE_FIRST_PHASE, pauseStep } from "./pause_steps.ts";
 import { RESTART_FIRST_PHASE, restartStep } from "./restart_steps.ts";
@@ -65,22 +65,22 @@ const KINDS: Record<
   restart: {
     first: RESTART_FIRST_PHASE,
     prepare: async (deps) => {
-      const ctx = await loadContext(deps);
-      return (at, size) => restartStep(deps, ctx, at, size);
+      const snapshot = await loadSnapshot(deps);
+      return (at, size) => restartStep(deps, snapshot, at, size);
     },
   },
   stop: {
     first: PAUSE_FIRST_PHASE,
     prepare: async (deps) => {
-      const ctx = await loadContext(deps);
-      return (at, size) => pauseStep(deps, ctx, at, size);
+      const snapshot = await loadSnapshot(deps);
+      return (at, size) => pauseStep(deps, snapshot, at, size);
     },
   },
   start: {
     first: PAUSE_FIRST_PHASE,
     prepare: async (deps) => {
-      const ctx = await loadContext(deps);
-      return (at, size) => pauseStep(deps, ctx, at, size);
+      const snapshot = await loadSnapshot(deps);
+      return (at, size) => pauseStep(deps, snapshot, at, size);
     },
   },
   retype: {

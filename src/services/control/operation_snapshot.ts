@@ -24,7 +24,7 @@ export type OperationDeps = Pick<
  * per call (one API read however many users there are), and the state the
  * schedules should be in.
  */
-export interface OperationContext {
+export interface OperationSnapshot {
   /** Herald's schedules as QStash holds them, sorted by id. */
   held: HeldScheduleInfo[];
   index: HeldIndex;
@@ -33,9 +33,9 @@ export interface OperationContext {
   removed: Set<string>;
 }
 
-export async function loadContext(
+export async function loadSnapshot(
   deps: OperationDeps,
-): Promise<OperationContext> {
+): Promise<OperationSnapshot> {
   const running = await readSchedulerRunning(deps.db);
   const held = (await deps.scheduler.listSchedules())
     .filter((s) => isHeraldSchedule(s.id))
@@ -57,7 +57,7 @@ export interface PageResult {
 
 export type PageStep = (
   deps: OperationDeps,
-  ctx: OperationContext,
+  snapshot: OperationSnapshot,
   at: { phase: string; cursor: string | null },
   pageSize: number,
 ) => Promise<PageResult>;
