@@ -1,6 +1,8 @@
 import type { Context } from "hono";
 import type { AppDeps, Background } from "./deps.ts";
-import { withLogger } from "./compose.ts";
+import type { Logger } from "./ports/logger.ts";
+import { serviceContext } from "./context.ts";
+import { serverTiming } from "./http/server_timing.ts";
 import type { HonoEnv } from "./http/env.ts";
 import { handleError } from "./http/errors.ts";
 import { unmatchedRequest } from "./http/allowed_methods.ts";
@@ -97,22 +99,27 @@ export function createApp(source: DepsSource) {
     const requestId = c.req.header("x-request-id")?.slice(0, 64) ||
       crypto.randomUUID();
     // Every log line of this request carries its id.
-    const deps = withLogger(shared, shared.log.child({ requestId }));
+    const log = shared.log.child({ requestId });
+    const timing = serverTiming();
+    const ctx = serviceContext(shared, {
+      log,
+      background: backgroundFor(c, log),
+      mark: timing.mark,
+    });
     c.set("requestId", requestId);
-    c.set("deps", deps);
-    const background = backgroundFor(c, deps);
-    c.set("background", background);
+    c.set("ctx", ctx);
+    c.set("timing", timing);
     c.header("x-request-id", requestId);
     // Wall time, not Herald's clock (the local stack's may jump).
     const started = performance.now();
     await next();
-    deps.metrics.count("herald_http_requests_total", {
+    ctx.metrics.count("herald_http_requests_total", {
       status: `${Math.floor(c.res.status / 100)}xx`,
     });
-    recordRequest(deps.metrics, c, (performance.now() - started) / 1000);
+    recordRequest(ctx.metrics, c, (performance.now() - started) / 1000);
     // Counters reach libSQL off the response path (adapters/metrics_recorder.ts).
-    if (deps.metrics.flushDue(deps.now())) {
-      background(deps.metrics.flush(deps.db, deps.now()));
+    if (ctx.metrics.flushDue(ctx.now())) {
+      ctx.background(ctx.metrics.flush(ctx.db, ctx.now()));
     }
   });
   app.use(bodyLimit(MAX_BODY_BYTES));
@@ -151,7 +158,7 @@ export type App = ReturnType<typeof createApp>;
  * `waitUntil`; Deno has no execution context and keeps the promise alive
  * itself. Either way a failure is logged, never unhandled.
  */
-function backgroundFor(c: Context<HonoEnv>, deps: AppDeps): Background {
+function backgroundFor(c: Context<HonoEnv>, log: Logger): Background {
   let waitUntil: ((p: Promise<unknown>) => void) | null = null;
   try {
     const ctx = c.executionCtx;
@@ -161,7 +168,7 @@ function backgroundFor(c: Context<HonoEnv>, deps: AppDeps): Background {
   }
   return (task) => {
     const guarded = task.catch((error: unknown) => {
-      deps.log.error("background.failed", {
+      log.error("background.failed", {
         error: error instanceof Error ? error.name : "unknown",
       });
     });

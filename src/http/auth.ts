@@ -180,7 +180,7 @@ export async function pushActionUser(
 export const authenticate: MiddlewareHandler<HonoEnv> = async (c, next) => {
   const token = bearer(c.req.header("authorization"));
   if (!token) throw new AppError("unauthorized", "Missing bearer token");
-  const { config } = c.get("deps");
+  const { config } = c.get("ctx");
   const principal = await principalFromToken(
     token,
     config.apiKey,

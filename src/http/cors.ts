@@ -7,7 +7,7 @@ import type { HonoEnv } from "./env.ts";
  * any). With none configured, no CORS headers are sent at all.
  */
 export const corsMiddleware: MiddlewareHandler<HonoEnv> = async (c, next) => {
-  const origins = c.get("deps").config.corsOrigins;
+  const origins = c.get("ctx").config.corsOrigins;
   // The SSE route sets its own CORS headers: its response may be a Durable
   // Object's, passed through with headers that cannot be changed.
   const isStream = c.req.method === "GET" && c.req.path === "/v1/stream";

@@ -1,4 +1,5 @@
-import type { AppDeps, Background } from "../deps.ts";
+import type { ServiceContext } from "../context.ts";
+import type { ServerTiming } from "./server_timing.ts";
 import type { InboxOwner } from "../services/inbox/unread_count.ts";
 
 export type Principal =
@@ -8,9 +9,11 @@ export type Principal =
 export interface HonoEnv {
   Variables: {
     requestId: string;
-    deps: AppDeps;
+    /** The request's service context, built once by the first middleware. */
+    ctx: ServiceContext;
+    /** The request's Server-Timing, whose marks are `ctx.mark`. */
+    timing: ServerTiming;
     principal: Principal;
-    background: Background;
     /** Set on a user's inbox routes: whose inbox, and what they belong to. */
     inboxOwner: InboxOwner;
   };

@@ -28,7 +28,7 @@ export function handleError(err: Error, c: Context<HonoEnv>): Response {
   const requestId = c.get("requestId") ?? "unknown";
   const outage = databaseOutageOf(err);
   if (outage) {
-    c.get("deps")?.log.warn("dependency.unavailable", {
+    c.get("ctx")?.log.warn("dependency.unavailable", {
       requestId,
       dependency: "libsql",
       reason: outage.reason,
@@ -56,7 +56,7 @@ export function handleError(err: Error, c: Context<HonoEnv>): Response {
       statusOf(code),
     );
   }
-  c.get("deps")?.log.error("request.failed", {
+  c.get("ctx")?.log.error("request.failed", {
     requestId,
     path: c.req.path,
     error: err.name,

@@ -4,7 +4,12 @@
  * I/O, which is exactly where these phases end, so the figures hold there
  * too. Durations only; nothing about the request's content.
  */
-export function serverTiming() {
+export interface ServerTiming {
+  mark(phase: string): void;
+  header(): string;
+}
+
+export function serverTiming(): ServerTiming {
   const started = performance.now();
   let last = started;
   const phases: string[] = [];

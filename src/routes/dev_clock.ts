@@ -16,7 +16,7 @@ const announcement = z.object({ now: z.number().int().nonnegative() });
  */
 export const devClockRoutes = new Hono<HonoEnv>()
   .post("/v1/dev/clock", async (c) => {
-    const deps = c.get("deps");
+    const deps = c.get("ctx");
     if (!deps.devClock) throw new AppError("not_found", "No such route");
     const raw = await c.req.text();
     await verifyQStashSignature(

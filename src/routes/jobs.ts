@@ -157,17 +157,17 @@ const failures = createRoute({
  */
 export const jobRoutes = openApiRoutes()
   .openapi(list, async (c) => {
-    return c.json({ jobs: await listJobViews(c.get("deps")) }, 200);
+    return c.json({ jobs: await listJobViews(c.get("ctx")) }, 200);
   })
   .openapi(read, async (c) => {
     const { id } = c.req.valid("param");
-    const deps = c.get("deps");
+    const deps = c.get("ctx");
     const found = await jobWithRuns(deps, id);
     if (!found) throw new AppError("not_found", `No job "${id}"`);
     return c.json(found, 200);
   })
   .openapi(put, async (c) => {
-    const deps = c.get("deps");
+    const deps = c.get("ctx");
     const definition = settleDefinition(
       c.req.valid("param").id,
       c.req.valid("json"),
@@ -177,13 +177,13 @@ export const jobRoutes = openApiRoutes()
     return created ? c.json({ job }, 201) : c.json({ job }, 200);
   })
   .openapi(remove, async (c) => {
-    const deps = c.get("deps");
+    const deps = c.get("ctx");
     const { id } = c.req.valid("param");
     await orUnavailable(() => removeJob(deps, id));
     return c.json({ deleted: id }, 200);
   })
   .openapi(trigger, async (c) => {
-    const deps = c.get("deps");
+    const deps = c.get("ctx");
     const { id } = c.req.valid("param");
     const run = await runJobById(deps, id, newRunId(deps.now()), "manual");
     if (!run) throw new AppError("not_found", `No job "${id}"`);
@@ -191,13 +191,13 @@ export const jobRoutes = openApiRoutes()
   })
   .openapi(run, async (c) => {
     const { id, runId } = c.req.valid("param");
-    const run = await runOfJob(c.get("deps"), id, runId);
+    const run = await runOfJob(c.get("ctx"), id, runId);
     if (!run) throw new AppError("not_found", "No such run");
     return c.json({ run }, 200);
   })
   .openapi(failures, async (c) => {
     const { runId } = c.req.valid("param");
     return c.json({
-      failures: await failuresOfRun(c.get("deps"), runId),
+      failures: await failuresOfRun(c.get("ctx"), runId),
     }, 200);
   });

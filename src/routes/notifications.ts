@@ -20,7 +20,6 @@ import {
   jsonRequest,
   openApiRoutes,
 } from "../http/openapi.ts";
-import { serverTiming } from "../http/server_timing.ts";
 import { createNotification } from "../services/delivery/create_notification.ts";
 import { postToDigest } from "../services/delivery/digest_notification.ts";
 import {
@@ -127,7 +126,7 @@ const inboxOwner: MiddlewareHandler<HonoEnv> = async (c, next) => {
   if (userId === undefined) throw new Error("No :userId in the inbox path");
   if (principal.kind === "user") {
     const memberships = claimedChannels(principal.roles, principal.topics);
-    await syncMemberships(c.get("deps"), principal.userId, memberships);
+    await syncMemberships(c.get("ctx"), principal.userId, memberships);
     c.set("inboxOwner", { userId, memberships });
   } else {
     c.set("inboxOwner", { userId });
@@ -306,6 +305,8 @@ const readOne = createRoute({
 /** Create-and-notify, and each user's inbox. */
 export const notificationRoutes = openApiRoutes()
   .openapi(send, async (c) => {
+    // Server-Timing: what came before the handler (auth, the body) apart.
+    c.get("ctx").mark("request");
     const header = c.req.header("idempotency-key");
     if (header !== undefined && !idempotencyKey.safeParse(header).success) {
       throw new AppError(
@@ -318,7 +319,7 @@ export const notificationRoutes = openApiRoutes()
     const { deliverAt } = input;
     if (deliverAt !== undefined) {
       const scheduled = await scheduleSend(
-        c.get("deps"),
+        c.get("ctx"),
         { ...input, deliverAt },
         header ?? null,
       );
@@ -340,42 +341,41 @@ export const notificationRoutes = openApiRoutes()
         );
       }
       const posted = await postToDigest(
-        c.get("deps"),
+        c.get("ctx"),
         { ...input, digestKey, userId },
-        c.get("background"),
+        c.get("ctx").background,
       );
       return posted.created ? c.json(posted, 201) : c.json(posted, 200);
     }
-    const timing = serverTiming();
     const { notification, created } = await createNotification(
-      c.get("deps"),
+      c.get("ctx"),
       {
         input,
         idempotencyKey: header ?? null,
-        background: c.get("background"),
-        mark: timing.mark,
+        background: c.get("ctx").background,
+        mark: c.get("ctx").mark,
       },
     );
-    c.header("Server-Timing", timing.header());
+    c.header("Server-Timing", c.get("timing").header());
     return created
       ? c.json({ notification, created }, 201)
       : c.json({ notification, created }, 200);
   })
   .openapi(showScheduled, async (c) => {
-    const scheduled = await viewOf(c.get("deps"), c.req.valid("param").id);
+    const scheduled = await viewOf(c.get("ctx"), c.req.valid("param").id);
     return c.json({ scheduled }, 200);
   })
   .openapi(cancelScheduled, async (c) => {
     const scheduled = await cancelSend(
-      c.get("deps"),
+      c.get("ctx"),
       c.req.valid("param").id,
-      c.get("background"),
+      c.get("ctx").background,
     );
     return c.json({ scheduled }, 200);
   })
   .openapi(list, async (c) => {
     const q = c.req.valid("query");
-    const page = await listNotifications(c.get("deps"), c.get("inboxOwner"), {
+    const page = await listNotifications(c.get("ctx"), c.get("inboxOwner"), {
       cursor: q.cursor ?? null,
       limit: q.limit,
       unreadOnly: q.unread === "true",
@@ -384,30 +384,30 @@ export const notificationRoutes = openApiRoutes()
     return c.json(page, 200);
   })
   .openapi(count, async (c) => {
-    const unread = await unreadCount(c.get("deps"), c.get("inboxOwner"));
+    const unread = await unreadCount(c.get("ctx"), c.get("inboxOwner"));
     return c.json({ unread }, 200);
   })
   .openapi(readAll, async (c) => {
     const result = await readAllNotifications(
-      c.get("deps"),
+      c.get("ctx"),
       c.get("inboxOwner"),
-      c.get("background"),
+      c.get("ctx").background,
     );
     return c.json(result, 200);
   })
   .openapi(refresh, async (c) => {
     const result = await refreshUnreadCount(
-      c.get("deps"),
+      c.get("ctx"),
       c.get("inboxOwner"),
     );
     return c.json(result, 200);
   })
   .openapi(readOne, async (c) => {
     const result = await readNotification(
-      c.get("deps"),
+      c.get("ctx"),
       c.get("inboxOwner"),
       c.req.valid("param").id,
-      c.get("background"),
+      c.get("ctx").background,
     );
     return c.json(result, 200);
   });

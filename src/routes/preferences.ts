@@ -157,23 +157,23 @@ const merge = createRoute({
 export const preferencesRoutes = openApiRoutes()
   .openapi(read, async (c) => {
     const { userId } = c.req.valid("param");
-    return c.json(await readPreferences(c.get("deps"), userId), 200);
+    return c.json(await readPreferences(c.get("ctx"), userId), 200);
   })
   .openapi(replace, async (c) => {
     const result = await updatePreferences(
-      c.get("deps"),
+      c.get("ctx"),
       c.req.valid("param").userId,
       { mode: "replace", put: c.req.valid("json") },
-      c.get("background"),
+      c.get("ctx").background,
     );
     return c.json(result, 200);
   })
   .openapi(merge, async (c) => {
     const result = await updatePreferences(
-      c.get("deps"),
+      c.get("ctx"),
       c.req.valid("param").userId,
       { mode: "merge", patch: c.req.valid("json") },
-      c.get("background"),
+      c.get("ctx").background,
     );
     return c.json(result, 200);
   });

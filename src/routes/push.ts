@@ -160,7 +160,7 @@ const readByAction = createRoute({
 /** Web Push: the VAPID key, each user's devices, and the click path. */
 export const pushRoutes = openApiRoutes()
   .openapi(vapidKey, (c) => {
-    const { push } = c.get("deps").config;
+    const { push } = c.get("ctx").config;
     if (!push) {
       throw new AppError(
         "not_found",
@@ -171,30 +171,30 @@ export const pushRoutes = openApiRoutes()
   })
   .openapi(put, async (c) => {
     const view = await putSubscription(
-      c.get("deps"),
+      c.get("ctx"),
       c.req.valid("param").userId,
       c.req.valid("json"),
-      c.get("background"),
+      c.get("ctx").background,
     );
     return c.json(view, 200);
   })
   .openapi(list, async (c) => {
     const items = await listSubscriptionViews(
-      c.get("deps"),
+      c.get("ctx"),
       c.req.valid("param").userId,
     );
     return c.json({ items }, 200);
   })
   .openapi(remove, async (c) => {
     await removeSubscription(
-      c.get("deps"),
+      c.get("ctx"),
       c.req.valid("param").userId,
       c.req.valid("query").endpoint,
     );
     return c.body(null, 204);
   })
   .openapi(readByAction, async (c) => {
-    const deps = c.get("deps");
+    const deps = c.get("ctx");
     const { id } = c.req.valid("param");
     const userId = await pushActionUser(
       c.req.valid("query").token,
@@ -211,7 +211,7 @@ export const pushRoutes = openApiRoutes()
       deps,
       { userId },
       id,
-      c.get("background"),
+      c.get("ctx").background,
     );
     return c.json(result, 200);
   });

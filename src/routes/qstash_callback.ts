@@ -56,7 +56,7 @@ const callback = createRoute({
 export const qstashCallbackRoutes = openApiRoutes()
   .openapi(callback, async (c) => {
     try {
-      const deps = c.get("deps");
+      const deps = c.get("ctx");
       const raw = await c.req.text();
       const signed = await verifyQStashSignature(
         deps.config.qstash,
@@ -85,7 +85,7 @@ export const qstashCallbackRoutes = openApiRoutes()
           scheduleId,
           retried,
           signed,
-          background: c.get("background"),
+          background: c.get("ctx").background,
         }),
         200,
       );

@@ -213,7 +213,7 @@ async function operate(
   kind: (typeof operations)[number],
   q: z.output<typeof operationQuery>,
 ) {
-  const operation = await startOperation(c.get("deps"), kind, {
+  const operation = await startOperation(c.get("ctx"), kind, {
     ...DEFAULT_OPERATION_OPTIONS,
     ...paceOf(q),
   });
@@ -233,7 +233,7 @@ export const schedulerRoutes = openApiRoutes()
   .openapi(status, async (c) => {
     const q = c.req.valid("query");
     return c.json(
-      await schedulerStatus(c.get("deps"), {
+      await schedulerStatus(c.get("ctx"), {
         userId: q.userId ?? null,
         cursor: q.cursor ?? null,
         limit: q.limit,
@@ -253,17 +253,17 @@ export const schedulerRoutes = openApiRoutes()
     operationRoute("restart"),
     (c) => operate(c, "restart", c.req.valid("query")),
   )
-  .openapi(slots, async (c) => c.json(await slotLoad(c.get("deps")), 200))
+  .openapi(slots, async (c) => c.json(await slotLoad(c.get("ctx")), 200))
   .openapi(operation, async (c) => {
     const operation = await readOperation(
-      c.get("deps"),
+      c.get("ctx"),
       c.req.valid("param").id,
     );
     if (!operation) throw new AppError("not_found", "No such operation");
     return c.json({ operation }, 200);
   })
   .openapi(reconcileUser, async (c) => {
-    const deps = c.get("deps");
+    const deps = c.get("ctx");
     const id = userId.safeParse(c.req.valid("param").userId);
     if (!id.success) throw new AppError("validation_failed", "Invalid user id");
     return c.json(
@@ -272,7 +272,7 @@ export const schedulerRoutes = openApiRoutes()
     );
   })
   .openapi(drift, async (c) => {
-    const deps = c.get("deps");
+    const deps = c.get("ctx");
     const q = c.req.valid("query");
     return c.json(
       await orUnavailable(() =>
@@ -282,13 +282,13 @@ export const schedulerRoutes = openApiRoutes()
     );
   })
   .openapi(schedulerHealth, async (c) => {
-    const result = await checkHealth(c.get("deps"));
+    const result = await checkHealth(c.get("ctx"));
     return result.status === "down" ? c.json(result, 503) : c.json(result, 200);
   })
   .openapi(usersCount, async (c) => {
-    return c.json({ count: await activeUserCount(c.get("deps")) }, 200);
+    return c.json({ count: await activeUserCount(c.get("ctx")) }, 200);
   })
   .openapi(stats, async (c) => {
-    const days = await statsByDay(c.get("deps"));
+    const days = await statsByDay(c.get("ctx"));
     return c.json({ days }, 200);
   });

@@ -34,7 +34,7 @@ export const streamRoutes = new Hono<HonoEnv>()
         "Stream tokens are issued to users, not the admin key",
       );
     }
-    const deps = c.get("deps");
+    const deps = c.get("ctx");
     // The wall clock, never the dev clock: verifiers check `exp` against it.
     const issued = await issueStreamToken(
       principal,
@@ -48,7 +48,7 @@ export const streamRoutes = new Hono<HonoEnv>()
     });
   })
   .get("/v1/stream", async (c) => {
-    const deps = c.get("deps");
+    const deps = c.get("ctx");
     const principal = await streamPrincipal(
       c.req.header("authorization"),
       c.req.query("token"),

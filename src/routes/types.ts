@@ -210,15 +210,15 @@ function pace(q: z.output<typeof operationQuery>) {
 /** The operator's catalogue of notification types (admin key). */
 export const typeRoutes = openApiRoutes()
   .openapi(list, async (c) => {
-    return c.json({ types: await listTypeViews(c.get("deps")) }, 200);
+    return c.json({ types: await listTypeViews(c.get("ctx")) }, 200);
   })
   .openapi(read, async (c) => {
-    const type = await getTypeView(c.get("deps"), c.req.valid("param").id);
+    const type = await getTypeView(c.get("ctx"), c.req.valid("param").id);
     return c.json({ type }, 200);
   })
   .openapi(create, async (c) => {
     const result = await createType(
-      c.get("deps"),
+      c.get("ctx"),
       c.req.valid("json"),
       pace(c.req.valid("query")),
     );
@@ -226,7 +226,7 @@ export const typeRoutes = openApiRoutes()
   })
   .openapi(put, async (c) => {
     const { created, ...result } = await putType(
-      c.get("deps"),
+      c.get("ctx"),
       c.req.valid("param").id,
       c.req.valid("json"),
       pace(c.req.valid("query")),
@@ -235,7 +235,7 @@ export const typeRoutes = openApiRoutes()
   })
   .openapi(patch, async (c) => {
     const result = await patchType(
-      c.get("deps"),
+      c.get("ctx"),
       c.req.valid("param").id,
       c.req.valid("json"),
       pace(c.req.valid("query")),
@@ -244,7 +244,7 @@ export const typeRoutes = openApiRoutes()
   })
   .openapi(remove, async (c) => {
     const result = await removeType(
-      c.get("deps"),
+      c.get("ctx"),
       c.req.valid("param").id,
       pace(c.req.valid("query")),
     );

@@ -77,7 +77,7 @@ const read = createRoute({
 export const upcomingRoutes = openApiRoutes().openapi(read, async (c) => {
   const { userId } = c.req.valid("param");
   const { days } = c.req.valid("query");
-  const items = await upcomingFor(c.get("deps"), { userId, days });
+  const items = await upcomingFor(c.get("ctx"), { userId, days });
   return c.json({
     items: items.map((o) => ({ ...o, at: new Date(o.at).toISOString() })),
   }, 200);

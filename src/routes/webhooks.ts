@@ -204,23 +204,23 @@ const deliveries = createRoute({
 export const webhookRoutes = openApiRoutes()
   .openapi(create, async (c) => {
     return c.json(
-      await createEndpoint(c.get("deps"), c.req.valid("json")),
+      await createEndpoint(c.get("ctx"), c.req.valid("json")),
       201,
     );
   })
   .openapi(list, async (c) => {
-    return c.json({ webhooks: await listEndpointViews(c.get("deps")) }, 200);
+    return c.json({ webhooks: await listEndpointViews(c.get("ctx")) }, 200);
   })
   .openapi(read, async (c) => {
     return c.json(
-      await getEndpointView(c.get("deps"), c.req.valid("param").id),
+      await getEndpointView(c.get("ctx"), c.req.valid("param").id),
       200,
     );
   })
   .openapi(patch, async (c) => {
     return c.json(
       await patchEndpoint(
-        c.get("deps"),
+        c.get("ctx"),
         c.req.valid("param").id,
         c.req.valid("json"),
       ),
@@ -229,25 +229,25 @@ export const webhookRoutes = openApiRoutes()
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
-    await removeEndpoint(c.get("deps"), id);
+    await removeEndpoint(c.get("ctx"), id);
     return c.json({ deleted: id }, 200);
   })
   .openapi(rotate, async (c) => {
     return c.json(
-      await rotateEndpointSecret(c.get("deps"), c.req.valid("param").id),
+      await rotateEndpointSecret(c.get("ctx"), c.req.valid("param").id),
       200,
     );
   })
   .openapi(test, async (c) => {
     return c.json(
-      await testEndpoint(c.get("deps"), c.req.valid("param").id),
+      await testEndpoint(c.get("ctx"), c.req.valid("param").id),
       202,
     );
   })
   .openapi(deliveries, async (c) => {
     return c.json({
       deliveries: await listDeliveries(
-        c.get("deps"),
+        c.get("ctx"),
         c.req.valid("param").id,
         c.req.valid("query").limit,
       ),
