@@ -13,6 +13,7 @@ import { createLocalLimiter } from "./adapters/refresh_limiter.ts";
 import { createCatalogueCache } from "./store/catalogue/catalogue_store.ts";
 import { MissedBumps } from "./adapters/redis_unread_cache.ts";
 import { createInProcessChannels } from "./realtime/hub/in_process_channels.ts";
+import { serviceContext } from "./context.ts";
 import { runMaintenance } from "./services/ops/maintenance.ts";
 import { runStartupJobs } from "./services/jobs/startup_jobs.ts";
 import { ASSETS_DIR } from "./static_assets.ts";
@@ -67,21 +68,25 @@ const deps = composeDeps({
   devClock,
 });
 const app = createApp(deps);
+// Work no request started: the start-up jobs and the every-minute sweep.
+const detached = serviceContext(deps, {
+  background: (task) => {
+    task.catch(() => log.error("background.failed", {}));
+  },
+});
 
 // Start-up jobs: once per deployment on Deno Deploy (every isolate shares
 // DENO_DEPLOYMENT_ID), once per process start elsewhere.
 const deployment = Deno.env.get("DENO_DEPLOYMENT_ID");
-runStartupJobs(
-  deps,
-  deployment ? `deno:${deployment}` : `deno:${crypto.randomUUID()}`,
-).catch(() => log.error("startup.failed", {}));
+runStartupJobs({
+  ctx: detached,
+  marker: deployment ? `deno:${deployment}` : `deno:${crypto.randomUUID()}`,
+}).catch(() => log.error("startup.failed", {}));
 
 // The Worker's cron trigger, here: every minute.
 const sweep = setInterval(async () => {
   await devClock?.follow().catch(() => {});
-  void runMaintenance(deps, (task) => {
-    task.catch(() => log.error("background.failed", {}));
-  });
+  void runMaintenance({ ctx: detached });
 }, 60_000);
 
 const port = Number(Deno.env.get("PORT") ?? 8000);

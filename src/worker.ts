@@ -21,6 +21,7 @@ import { createCatalogueCache } from "./store/catalogue/catalogue_store.ts";
 import { MissedBumps } from "./adapters/redis_unread_cache.ts";
 import { createDurableChannels } from "./realtime/worker/durable_channels.ts";
 import type { ChannelShard } from "./realtime/object/shard_object.ts";
+import { serviceContext } from "./context.ts";
 import { runMaintenance } from "./services/ops/maintenance.ts";
 import { runStartupJobs } from "./services/jobs/startup_jobs.ts";
 
@@ -111,9 +112,10 @@ function checkStartup(b: Built, ctx: ExecutionContext): void {
     return;
   }
   ctx.waitUntil(
-    runStartupJobs(deps, `worker:${version.data.id}`).catch(() =>
-      deps.log.error("startup.failed", {})
-    ),
+    runStartupJobs({
+      ctx: serviceContext(deps, { background: (task) => ctx.waitUntil(task) }),
+      marker: `worker:${version.data.id}`,
+    }).catch(() => deps.log.error("startup.failed", {})),
   );
 }
 
@@ -160,6 +162,9 @@ export default {
     // As for a request: a QStash that is down must not stop the sweep.
     await deps.devClock?.follow().catch(() => {});
     checkStartup(b, ctx);
-    ctx.waitUntil(runMaintenance(deps, (task) => ctx.waitUntil(task)));
+    const background = (task: Promise<unknown>) => ctx.waitUntil(task);
+    ctx.waitUntil(
+      runMaintenance({ ctx: serviceContext(deps, { background }) }),
+    );
   },
 };

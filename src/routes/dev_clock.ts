@@ -16,19 +16,19 @@ const announcement = z.object({ now: z.number().int().nonnegative() });
  */
 export const devClockRoutes = new Hono<HonoEnv>()
   .post("/v1/dev/clock", async (c) => {
-    const deps = c.get("ctx");
-    if (!deps.devClock) throw new AppError("not_found", "No such route");
+    const ctx = c.get("ctx");
+    if (!ctx.devClock) throw new AppError("not_found", "No such route");
     const raw = await c.req.text();
     await verifyQStashSignature(
-      deps.config.qstash,
+      ctx.config.qstash,
       c.req.header("upstash-signature"),
       raw,
-      devClockUrl(deps.config.publicUrl),
+      devClockUrl(ctx.config.publicUrl),
     );
     const parsed = announcement.safeParse(jsonOrNull(raw));
     if (!parsed.success) {
       throw new AppError("bad_request", 'Expected {"now": <ms>}');
     }
-    deps.devClock.set(parsed.data.now);
-    return c.json({ now: deps.now() });
+    ctx.devClock.set(parsed.data.now);
+    return c.json({ now: ctx.now() });
   });

@@ -22,6 +22,6 @@ const liveness = createRoute({
 /** Public liveness: which parts Herald reached, and how fast. */
 export const healthRoutes = openApiRoutes()
   .openapi(liveness, async (c) => {
-    const result = await checkHealth(c.get("ctx"));
+    const result = await checkHealth({ ctx: c.get("ctx") });
     return result.status === "down" ? c.json(result, 503) : c.json(result, 200);
   });

@@ -157,47 +157,52 @@ const failures = createRoute({
  */
 export const jobRoutes = openApiRoutes()
   .openapi(list, async (c) => {
-    return c.json({ jobs: await listJobViews(c.get("ctx")) }, 200);
+    return c.json({ jobs: await listJobViews({ ctx: c.get("ctx") }) }, 200);
   })
   .openapi(read, async (c) => {
     const { id } = c.req.valid("param");
-    const deps = c.get("ctx");
-    const found = await jobWithRuns(deps, id);
+    const ctx = c.get("ctx");
+    const found = await jobWithRuns({ ctx, jobId: id });
     if (!found) throw new AppError("not_found", `No job "${id}"`);
     return c.json(found, 200);
   })
   .openapi(put, async (c) => {
-    const deps = c.get("ctx");
+    const ctx = c.get("ctx");
     const definition = settleDefinition(
       c.req.valid("param").id,
       c.req.valid("json"),
-      deps.config.defaultTimezone,
+      ctx.config.defaultTimezone,
     );
-    const { job, created } = await putJob(deps, definition);
+    const { job, created } = await putJob({ ctx, job: definition });
     return created ? c.json({ job }, 201) : c.json({ job }, 200);
   })
   .openapi(remove, async (c) => {
-    const deps = c.get("ctx");
+    const ctx = c.get("ctx");
     const { id } = c.req.valid("param");
-    await orUnavailable(() => removeJob(deps, id));
+    await orUnavailable(() => removeJob({ ctx, id }));
     return c.json({ deleted: id }, 200);
   })
   .openapi(trigger, async (c) => {
-    const deps = c.get("ctx");
+    const ctx = c.get("ctx");
     const { id } = c.req.valid("param");
-    const run = await runJobById(deps, id, newRunId(deps.now()), "manual");
+    const run = await runJobById({
+      ctx,
+      jobId: id,
+      runId: newRunId(ctx.now()),
+      trigger: "manual",
+    });
     if (!run) throw new AppError("not_found", `No job "${id}"`);
     return c.json({ run }, 200);
   })
   .openapi(run, async (c) => {
     const { id, runId } = c.req.valid("param");
-    const run = await runOfJob(c.get("ctx"), id, runId);
+    const run = await runOfJob({ ctx: c.get("ctx"), jobId: id, runId });
     if (!run) throw new AppError("not_found", "No such run");
     return c.json({ run }, 200);
   })
   .openapi(failures, async (c) => {
     const { runId } = c.req.valid("param");
     return c.json({
-      failures: await failuresOfRun(c.get("ctx"), runId),
+      failures: await failuresOfRun({ ctx: c.get("ctx"), runId }),
     }, 200);
   });

@@ -28,6 +28,6 @@ const scrape = createRoute({
 /** `GET /metrics` (admin key): Prometheus text format. */
 export const metricsRoutes = openApiRoutes()
   .openapi(scrape, async (c) => {
-    const text = await prometheusText(c.get("ctx"));
+    const text = await prometheusText({ ctx: c.get("ctx") });
     return c.text(text, 200, { "content-type": PROMETHEUS_TEXT });
   });

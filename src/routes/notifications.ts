@@ -126,7 +126,11 @@ const inboxOwner: MiddlewareHandler<HonoEnv> = async (c, next) => {
   if (userId === undefined) throw new Error("No :userId in the inbox path");
   if (principal.kind === "user") {
     const memberships = claimedChannels(principal.roles, principal.topics);
-    await syncMemberships(c.get("ctx"), principal.userId, memberships);
+    await syncMemberships({
+      ctx: c.get("ctx"),
+      userId: principal.userId,
+      channels: memberships,
+    });
     c.set("inboxOwner", { userId, memberships });
   } else {
     c.set("inboxOwner", { userId });
@@ -319,9 +323,11 @@ export const notificationRoutes = openApiRoutes()
     const { deliverAt } = input;
     if (deliverAt !== undefined) {
       const scheduled = await scheduleSend(
-        c.get("ctx"),
-        { ...input, deliverAt },
-        header ?? null,
+        {
+          ctx: c.get("ctx"),
+          input: { ...input, deliverAt },
+          idempotencyKey: header ?? null,
+        },
       );
       return c.json({ scheduled }, 202);
     }
@@ -341,20 +347,12 @@ export const notificationRoutes = openApiRoutes()
         );
       }
       const posted = await postToDigest(
-        c.get("ctx"),
-        { ...input, digestKey, userId },
-        c.get("ctx").background,
+        { ctx: c.get("ctx"), input: { ...input, digestKey, userId } },
       );
       return posted.created ? c.json(posted, 201) : c.json(posted, 200);
     }
     const { notification, created } = await createNotification(
-      c.get("ctx"),
-      {
-        input,
-        idempotencyKey: header ?? null,
-        background: c.get("ctx").background,
-        mark: c.get("ctx").mark,
-      },
+      { ctx: c.get("ctx"), input, idempotencyKey: header ?? null },
     );
     c.header("Server-Timing", c.get("timing").header());
     return created
@@ -362,52 +360,58 @@ export const notificationRoutes = openApiRoutes()
       : c.json({ notification, created }, 200);
   })
   .openapi(showScheduled, async (c) => {
-    const scheduled = await viewOf(c.get("ctx"), c.req.valid("param").id);
+    const scheduled = await viewOf({
+      ctx: c.get("ctx"),
+      id: c.req.valid("param").id,
+    });
     return c.json({ scheduled }, 200);
   })
   .openapi(cancelScheduled, async (c) => {
     const scheduled = await cancelSend(
-      c.get("ctx"),
-      c.req.valid("param").id,
-      c.get("ctx").background,
+      { ctx: c.get("ctx"), id: c.req.valid("param").id },
     );
     return c.json({ scheduled }, 200);
   })
   .openapi(list, async (c) => {
     const q = c.req.valid("query");
-    const page = await listNotifications(c.get("ctx"), c.get("inboxOwner"), {
-      cursor: q.cursor ?? null,
-      limit: q.limit,
-      unreadOnly: q.unread === "true",
-      withChannels: c.get("principal").kind === "admin",
+    const page = await listNotifications({
+      ctx: c.get("ctx"),
+      owner: c.get("inboxOwner"),
+      q: {
+        cursor: q.cursor ?? null,
+        limit: q.limit,
+        unreadOnly: q.unread === "true",
+        withChannels: c.get("principal").kind === "admin",
+      },
     });
     return c.json(page, 200);
   })
   .openapi(count, async (c) => {
-    const unread = await unreadCount(c.get("ctx"), c.get("inboxOwner"));
+    const unread = await unreadCount({
+      ctx: c.get("ctx"),
+      owner: c.get("inboxOwner"),
+    });
     return c.json({ unread }, 200);
   })
   .openapi(readAll, async (c) => {
     const result = await readAllNotifications(
-      c.get("ctx"),
-      c.get("inboxOwner"),
-      c.get("ctx").background,
+      { ctx: c.get("ctx"), owner: c.get("inboxOwner") },
     );
     return c.json(result, 200);
   })
   .openapi(refresh, async (c) => {
     const result = await refreshUnreadCount(
-      c.get("ctx"),
-      c.get("inboxOwner"),
+      { ctx: c.get("ctx"), owner: c.get("inboxOwner") },
     );
     return c.json(result, 200);
   })
   .openapi(readOne, async (c) => {
     const result = await readNotification(
-      c.get("ctx"),
-      c.get("inboxOwner"),
-      c.req.valid("param").id,
-      c.get("ctx").background,
+      {
+        ctx: c.get("ctx"),
+        owner: c.get("inboxOwner"),
+        notificationId: c.req.valid("param").id,
+      },
     );
     return c.json(result, 200);
   });

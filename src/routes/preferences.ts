@@ -157,23 +157,25 @@ const merge = createRoute({
 export const preferencesRoutes = openApiRoutes()
   .openapi(read, async (c) => {
     const { userId } = c.req.valid("param");
-    return c.json(await readPreferences(c.get("ctx"), userId), 200);
+    return c.json(await readPreferences({ ctx: c.get("ctx"), userId }), 200);
   })
   .openapi(replace, async (c) => {
     const result = await updatePreferences(
-      c.get("ctx"),
-      c.req.valid("param").userId,
-      { mode: "replace", put: c.req.valid("json") },
-      c.get("ctx").background,
+      {
+        ctx: c.get("ctx"),
+        userId: c.req.valid("param").userId,
+        update: { mode: "replace", put: c.req.valid("json") },
+      },
     );
     return c.json(result, 200);
   })
   .openapi(merge, async (c) => {
     const result = await updatePreferences(
-      c.get("ctx"),
-      c.req.valid("param").userId,
-      { mode: "merge", patch: c.req.valid("json") },
-      c.get("ctx").background,
+      {
+        ctx: c.get("ctx"),
+        userId: c.req.valid("param").userId,
+        update: { mode: "merge", patch: c.req.valid("json") },
+      },
     );
     return c.json(result, 200);
   });

@@ -171,35 +171,37 @@ export const pushRoutes = openApiRoutes()
   })
   .openapi(put, async (c) => {
     const view = await putSubscription(
-      c.get("ctx"),
-      c.req.valid("param").userId,
-      c.req.valid("json"),
-      c.get("ctx").background,
+      {
+        ctx: c.get("ctx"),
+        userId: c.req.valid("param").userId,
+        input: c.req.valid("json"),
+      },
     );
     return c.json(view, 200);
   })
   .openapi(list, async (c) => {
     const items = await listSubscriptionViews(
-      c.get("ctx"),
-      c.req.valid("param").userId,
+      { ctx: c.get("ctx"), userId: c.req.valid("param").userId },
     );
     return c.json({ items }, 200);
   })
   .openapi(remove, async (c) => {
     await removeSubscription(
-      c.get("ctx"),
-      c.req.valid("param").userId,
-      c.req.valid("query").endpoint,
+      {
+        ctx: c.get("ctx"),
+        userId: c.req.valid("param").userId,
+        endpoint: c.req.valid("query").endpoint,
+      },
     );
     return c.body(null, 204);
   })
   .openapi(readByAction, async (c) => {
-    const deps = c.get("ctx");
+    const ctx = c.get("ctx");
     const { id } = c.req.valid("param");
     const userId = await pushActionUser(
       c.req.valid("query").token,
       id,
-      deps.config.jwtSecret,
+      ctx.config.jwtSecret,
     );
     if (userId === null) {
       throw new AppError(
@@ -208,10 +210,7 @@ export const pushRoutes = openApiRoutes()
       );
     }
     const result = await readNotification(
-      deps,
-      { userId },
-      id,
-      c.get("ctx").background,
+      { ctx, owner: { userId }, notificationId: id },
     );
     return c.json(result, 200);
   });

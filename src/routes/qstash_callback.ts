@@ -56,19 +56,19 @@ const callback = createRoute({
 export const qstashCallbackRoutes = openApiRoutes()
   .openapi(callback, async (c) => {
     try {
-      const deps = c.get("ctx");
+      const ctx = c.get("ctx");
       const raw = await c.req.text();
       const signed = await verifyQStashSignature(
-        deps.config.qstash,
+        ctx.config.qstash,
         c.req.header("upstash-signature"),
         raw,
-        deps.config.callbackUrl,
+        ctx.config.callbackUrl,
       );
 
       const messageId = c.req.header("upstash-message-id") ?? null;
       const scheduleId = c.req.header("upstash-schedule-id") ?? null;
       const retried = Number(c.req.header("upstash-retried") ?? 0) || 0;
-      deps.log.info("delivery.received", {
+      ctx.log.info("delivery.received", {
         requestId: c.get("requestId"),
         messageId,
         scheduleId,
@@ -80,12 +80,15 @@ export const qstashCallbackRoutes = openApiRoutes()
         throw new AppError("bad_request", "Unrecognised callback body");
       }
       return c.json(
-        await dispatchCallback(deps, body.data, {
-          messageId,
-          scheduleId,
-          retried,
-          signed,
-          background: c.get("ctx").background,
+        await dispatchCallback({
+          ctx,
+          body: body.data,
+          message: {
+            messageId,
+            scheduleId,
+            retried,
+            signed,
+          },
         }),
         200,
       );

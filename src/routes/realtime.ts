@@ -9,5 +9,5 @@ export const realtimeRoutes = new Hono<HonoEnv>()
     "/v1/realtime/status",
     authenticate,
     requireAdmin,
-    async (c) => c.json(await realtimeStatus(c.get("ctx"))),
+    async (c) => c.json(await realtimeStatus({ ctx: c.get("ctx") })),
   );

@@ -213,9 +213,13 @@ async function operate(
   kind: (typeof operations)[number],
   q: z.output<typeof operationQuery>,
 ) {
-  const operation = await startOperation(c.get("ctx"), kind, {
-    ...DEFAULT_OPERATION_OPTIONS,
-    ...paceOf(q),
+  const operation = await startOperation({
+    ctx: c.get("ctx"),
+    kind,
+    options: {
+      ...DEFAULT_OPERATION_OPTIONS,
+      ...paceOf(q),
+    },
   });
   // 503 for a failed one (resumable: POST again), 202 while it goes on.
   if (operation.status === "failed") return c.json({ operation }, 503);
@@ -233,10 +237,13 @@ export const schedulerRoutes = openApiRoutes()
   .openapi(status, async (c) => {
     const q = c.req.valid("query");
     return c.json(
-      await schedulerStatus(c.get("ctx"), {
-        userId: q.userId ?? null,
-        cursor: q.cursor ?? null,
-        limit: q.limit,
+      await schedulerStatus({
+        ctx: c.get("ctx"),
+        query: {
+          userId: q.userId ?? null,
+          cursor: q.cursor ?? null,
+          limit: q.limit,
+        },
       }),
       200,
     );
@@ -253,42 +260,46 @@ export const schedulerRoutes = openApiRoutes()
     operationRoute("restart"),
     (c) => operate(c, "restart", c.req.valid("query")),
   )
-  .openapi(slots, async (c) => c.json(await slotLoad(c.get("ctx")), 200))
+  .openapi(
+    slots,
+    async (c) => c.json(await slotLoad({ ctx: c.get("ctx") }), 200),
+  )
   .openapi(operation, async (c) => {
     const operation = await readOperation(
-      c.get("ctx"),
-      c.req.valid("param").id,
+      { ctx: c.get("ctx"), id: c.req.valid("param").id },
     );
     if (!operation) throw new AppError("not_found", "No such operation");
     return c.json({ operation }, 200);
   })
   .openapi(reconcileUser, async (c) => {
-    const deps = c.get("ctx");
+    const ctx = c.get("ctx");
     const id = userId.safeParse(c.req.valid("param").userId);
     if (!id.success) throw new AppError("validation_failed", "Invalid user id");
     return c.json(
-      await orUnavailable(() => forceReconcile(deps, id.data)),
+      await orUnavailable(() => forceReconcile({ ctx, userId: id.data })),
       200,
     );
   })
   .openapi(drift, async (c) => {
-    const deps = c.get("ctx");
+    const ctx = c.get("ctx");
     const q = c.req.valid("query");
     return c.json(
       await orUnavailable(() =>
-        q.userId === undefined ? allDrift(deps) : userDrift(deps, q.userId)
+        q.userId === undefined
+          ? allDrift({ ctx })
+          : userDrift({ ctx, userId: q.userId })
       ),
       200,
     );
   })
   .openapi(schedulerHealth, async (c) => {
-    const result = await checkHealth(c.get("ctx"));
+    const result = await checkHealth({ ctx: c.get("ctx") });
     return result.status === "down" ? c.json(result, 503) : c.json(result, 200);
   })
   .openapi(usersCount, async (c) => {
-    return c.json({ count: await activeUserCount(c.get("ctx")) }, 200);
+    return c.json({ count: await activeUserCount({ ctx: c.get("ctx") }) }, 200);
   })
   .openapi(stats, async (c) => {
-    const days = await statsByDay(c.get("ctx"));
+    const days = await statsByDay({ ctx: c.get("ctx") });
     return c.json({ days }, 200);
   });

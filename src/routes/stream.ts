@@ -34,25 +34,25 @@ export const streamRoutes = new Hono<HonoEnv>()
         "Stream tokens are issued to users, not the admin key",
       );
     }
-    const deps = c.get("ctx");
+    const ctx = c.get("ctx");
     // The wall clock, never the dev clock: verifiers check `exp` against it.
     const issued = await issueStreamToken(
       principal,
-      deps.config.jwtSecret,
+      ctx.config.jwtSecret,
       Date.now(),
       STREAM_TOKEN_TTL_SECONDS,
     );
     return c.json({
       ...issued,
-      url: `${deps.config.publicUrl}/v1/stream?token=${issued.token}`,
+      url: `${ctx.config.publicUrl}/v1/stream?token=${issued.token}`,
     });
   })
   .get("/v1/stream", async (c) => {
-    const deps = c.get("ctx");
+    const ctx = c.get("ctx");
     const principal = await streamPrincipal(
       c.req.header("authorization"),
       c.req.query("token"),
-      deps.config,
+      ctx.config,
     );
     if (principal.kind !== "user") {
       throw new AppError(
@@ -62,18 +62,19 @@ export const streamRoutes = new Hono<HonoEnv>()
     }
     const memberships = claimedChannels(principal.roles, principal.topics);
     const joinedAt = await syncMemberships(
-      deps,
-      principal.userId,
-      memberships,
+      { ctx, userId: principal.userId, channels: memberships },
     );
     // Counts are sent live only, never replayed: every (re)connect starts
     // from the current one instead.
-    const unread = await unreadCount(deps, {
-      userId: principal.userId,
-      memberships,
+    const unread = await unreadCount({
+      ctx,
+      owner: {
+        userId: principal.userId,
+        memberships,
+      },
     });
     const upgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
-    return await deps.channels.openStream({
+    return await ctx.channels.openStream({
       userId: principal.userId,
       roles: principal.roles,
       topics: principal.topics,
@@ -83,13 +84,13 @@ export const streamRoutes = new Hono<HonoEnv>()
         c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? null,
       ),
       unread,
-      now: deps.now(),
-      heartbeatMs: deps.config.heartbeatMs,
+      now: ctx.now(),
+      heartbeatMs: ctx.config.heartbeatMs,
       transport: upgrade
         ? { kind: "websocket", upgrade: c.req.raw }
         : { kind: "sse" },
       headers: {
-        ...corsHeadersFor(c.req.header("origin"), deps.config.corsOrigins),
+        ...corsHeadersFor(c.req.header("origin"), ctx.config.corsOrigins),
         "X-Request-Id": c.get("requestId"),
       },
     });

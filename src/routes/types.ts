@@ -210,43 +210,54 @@ function pace(q: z.output<typeof operationQuery>) {
 /** The operator's catalogue of notification types (admin key). */
 export const typeRoutes = openApiRoutes()
   .openapi(list, async (c) => {
-    return c.json({ types: await listTypeViews(c.get("ctx")) }, 200);
+    return c.json({ types: await listTypeViews({ ctx: c.get("ctx") }) }, 200);
   })
   .openapi(read, async (c) => {
-    const type = await getTypeView(c.get("ctx"), c.req.valid("param").id);
+    const type = await getTypeView({
+      ctx: c.get("ctx"),
+      id: c.req.valid("param").id,
+    });
     return c.json({ type }, 200);
   })
   .openapi(create, async (c) => {
     const result = await createType(
-      c.get("ctx"),
-      c.req.valid("json"),
-      pace(c.req.valid("query")),
+      {
+        ctx: c.get("ctx"),
+        type: c.req.valid("json"),
+        pace: pace(c.req.valid("query")),
+      },
     );
     return c.json(result, 201);
   })
   .openapi(put, async (c) => {
     const { created, ...result } = await putType(
-      c.get("ctx"),
-      c.req.valid("param").id,
-      c.req.valid("json"),
-      pace(c.req.valid("query")),
+      {
+        ctx: c.get("ctx"),
+        id: c.req.valid("param").id,
+        definition: c.req.valid("json"),
+        pace: pace(c.req.valid("query")),
+      },
     );
     return created ? c.json(result, 201) : c.json(result, 200);
   })
   .openapi(patch, async (c) => {
     const result = await patchType(
-      c.get("ctx"),
-      c.req.valid("param").id,
-      c.req.valid("json"),
-      pace(c.req.valid("query")),
+      {
+        ctx: c.get("ctx"),
+        id: c.req.valid("param").id,
+        patch: c.req.valid("json"),
+        pace: pace(c.req.valid("query")),
+      },
     );
     return c.json(result, 200);
   })
   .openapi(remove, async (c) => {
     const result = await removeType(
-      c.get("ctx"),
-      c.req.valid("param").id,
-      pace(c.req.valid("query")),
+      {
+        ctx: c.get("ctx"),
+        id: c.req.valid("param").id,
+        pace: pace(c.req.valid("query")),
+      },
     );
     return c.json(result, 200);
   });

@@ -77,7 +77,10 @@ const read = createRoute({
 export const upcomingRoutes = openApiRoutes().openapi(read, async (c) => {
   const { userId } = c.req.valid("param");
   const { days } = c.req.valid("query");
-  const items = await upcomingFor(c.get("ctx"), { userId, days });
+  const items = await upcomingFor({
+    ctx: c.get("ctx"),
+    query: { userId, days },
+  });
   return c.json({
     items: items.map((o) => ({ ...o, at: new Date(o.at).toISOString() })),
   }, 200);

@@ -204,52 +204,61 @@ const deliveries = createRoute({
 export const webhookRoutes = openApiRoutes()
   .openapi(create, async (c) => {
     return c.json(
-      await createEndpoint(c.get("ctx"), c.req.valid("json")),
+      await createEndpoint({ ctx: c.get("ctx"), input: c.req.valid("json") }),
       201,
     );
   })
   .openapi(list, async (c) => {
-    return c.json({ webhooks: await listEndpointViews(c.get("ctx")) }, 200);
+    return c.json({
+      webhooks: await listEndpointViews({ ctx: c.get("ctx") }),
+    }, 200);
   })
   .openapi(read, async (c) => {
     return c.json(
-      await getEndpointView(c.get("ctx"), c.req.valid("param").id),
+      await getEndpointView({ ctx: c.get("ctx"), id: c.req.valid("param").id }),
       200,
     );
   })
   .openapi(patch, async (c) => {
     return c.json(
       await patchEndpoint(
-        c.get("ctx"),
-        c.req.valid("param").id,
-        c.req.valid("json"),
+        {
+          ctx: c.get("ctx"),
+          id: c.req.valid("param").id,
+          input: c.req.valid("json"),
+        },
       ),
       200,
     );
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid("param");
-    await removeEndpoint(c.get("ctx"), id);
+    await removeEndpoint({ ctx: c.get("ctx"), id });
     return c.json({ deleted: id }, 200);
   })
   .openapi(rotate, async (c) => {
     return c.json(
-      await rotateEndpointSecret(c.get("ctx"), c.req.valid("param").id),
+      await rotateEndpointSecret({
+        ctx: c.get("ctx"),
+        id: c.req.valid("param").id,
+      }),
       200,
     );
   })
   .openapi(test, async (c) => {
     return c.json(
-      await testEndpoint(c.get("ctx"), c.req.valid("param").id),
+      await testEndpoint({ ctx: c.get("ctx"), id: c.req.valid("param").id }),
       202,
     );
   })
   .openapi(deliveries, async (c) => {
     return c.json({
       deliveries: await listDeliveries(
-        c.get("ctx"),
-        c.req.valid("param").id,
-        c.req.valid("query").limit,
+        {
+          ctx: c.get("ctx"),
+          id: c.req.valid("param").id,
+          limit: c.req.valid("query").limit,
+        },
       ),
     }, 200);
   });

@@ -39,11 +39,16 @@ Deno.test("slot and occurrence delivery in process: one notification per occurre
 
     await t.step("a slot's firing notifies each member once", async () => {
       const report = await deliverSlotPage(
-        stack.deps,
-        { kind: "slot", slot: "0930" },
         {
-          firedAt: () => firedAt(stack.deps, { messageId: null, retried: 0 }),
-          background: stack.background,
+          ctx: stack.ctx,
+          body: { kind: "slot", slot: "0930" },
+          via: {
+            firedAt: () =>
+              firedAt({
+                ctx: stack.ctx,
+                message: { messageId: null, retried: 0 },
+              }),
+          },
         },
       );
       await stack.settled();
@@ -59,11 +64,16 @@ Deno.test("slot and occurrence delivery in process: one notification per occurre
       "the same firing again makes duplicates, not notifications",
       async () => {
         const report = await deliverSlotPage(
-          stack.deps,
-          { kind: "slot", slot: "0930" },
           {
-            firedAt: () => firedAt(stack.deps, { messageId: null, retried: 0 }),
-            background: stack.background,
+            ctx: stack.ctx,
+            body: { kind: "slot", slot: "0930" },
+            via: {
+              firedAt: () =>
+                firedAt({
+                  ctx: stack.ctx,
+                  message: { messageId: null, retried: 0 },
+                }),
+            },
           },
         );
         await stack.settled();
@@ -86,9 +96,8 @@ Deno.test("slot and occurrence delivery in process: one notification per occurre
         const via = {
           scheduleId: null,
           firedAt: MONDAY_0930,
-          background: stack.background,
         };
-        const outcome = await deliverOccurrence(stack.deps, body, via);
+        const outcome = await deliverOccurrence({ ctx: stack.ctx, body, via });
         await stack.settled();
         assert.equal(outcome.status, "duplicate");
         assert.equal((await inboxOf("grace")).length, 1);
@@ -108,10 +117,9 @@ Deno.test("slot and occurrence delivery in process: one notification per occurre
         const via = {
           scheduleId: null,
           firedAt: stack.clock.now,
-          background: stack.background,
         };
-        const first = await deliverOccurrence(stack.deps, body, via);
-        const again = await deliverOccurrence(stack.deps, body, via);
+        const first = await deliverOccurrence({ ctx: stack.ctx, body, via });
+        const again = await deliverOccurrence({ ctx: stack.ctx, body, via });
         await stack.settled();
         assert.equal(first.status, "sent");
         assert.deepEqual(again, {

@@ -54,7 +54,7 @@ Deno.test("reconcileUser() in process: a write makes its slot's QStash schedule,
       "reconciling a user already in step is all unchanged and calls QStash not at all",
       async () => {
         const before = await stack.qstash.calls();
-        const outcome = await reconcileUser(stack.deps, "ada");
+        const outcome = await reconcileUser({ ctx: stack.ctx, userId: "ada" });
         assert.equal(outcome.status, "synced");
         assert.deepEqual(
           [outcome.created, outcome.updated, outcome.deleted],

@@ -25,11 +25,11 @@ type Stack = Awaited<ReturnType<typeof startInProcessStack>>;
  * global drift is clean. QStash's schedules are returned.
  */
 async function sweptUntilClean(stack: Stack, slot: string) {
-  await runMaintenance(stack.deps, stack.background);
+  await runMaintenance({ ctx: stack.ctx });
   await stack.settled();
   const held = await stack.qstash.schedules();
   assert.ok(!held.has(slot), `${slot} is still held: ${[...held.keys()]}`);
-  const { summary } = await allDrift(stack.deps);
+  const { summary } = await allDrift({ ctx: stack.ctx });
   assert.deepEqual(summary, {
     ...summary,
     missing: 0,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createClient } from "@libsql/client/web";
 import { composeDeps } from "../../src/compose.ts";
+import { serviceContext } from "../../src/context.ts";
 import { parseConfig } from "../../src/config.ts";
 import { parseStoredJob } from "../../src/domain/jobs/job_definition.ts";
 import { scheduleIdFor } from "../../src/domain/schedules/schedule_plan.ts";
@@ -91,10 +92,14 @@ test("a failed job run is logged once, as a warning that says why", async () => 
     const row = await getJob(deps.db, "failing");
     assert.ok(row);
     const run = await runJob(
-      deps,
-      parseStoredJob(row),
-      newRunId(now()),
-      "manual",
+      {
+        ctx: serviceContext(deps, {
+          background: (task) => void task.catch(() => {}),
+        }),
+        job: parseStoredJob(row),
+        runId: newRunId(now()),
+        trigger: "manual",
+      },
     );
     assert.equal(run.status, "failed");
   } finally {

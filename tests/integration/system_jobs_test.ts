@@ -4,7 +4,13 @@ import { z } from "zod";
 import { parseConfig } from "../../src/config.ts";
 import { openDatabase } from "../../src/store/database.ts";
 import { createLogger } from "../../src/adapters/json_logger.ts";
-import { createQStashScheduler } from "../../src/adapters/qstash_scheduler.ts";
+import { composeDeps } from "../../src/compose.ts";
+import { serviceContext } from "../../src/context.ts";
+import { createMetricsRecorder } from "../../src/adapters/metrics_recorder.ts";
+import { createLocalLimiter } from "../../src/adapters/refresh_limiter.ts";
+import { createCatalogueCache } from "../../src/store/catalogue/catalogue_store.ts";
+import { MissedBumps } from "../../src/adapters/redis_unread_cache.ts";
+import { createInProcessChannels } from "../../src/realtime/hub/in_process_channels.ts";
 import { runStartupJobs } from "../../src/services/jobs/startup_jobs.ts";
 import { errorBody, read } from "../support/bodies.ts";
 import { deliver, signedDelivery } from "../support/deliveries.ts";
@@ -460,16 +466,35 @@ test("start-up jobs run once per deployment marker, through QStash", async () =>
     PUBLIC_URL: suite.stack.url,
   });
   const client = createClient({ url: suite.stack.standIns.libsqlUrl });
-  const deps = {
+  const now = () => Date.now();
+  const deps = composeDeps({
     config,
     db: openDatabase(client),
-    scheduler: createQStashScheduler(config.qstash),
+    redis: () => null,
+    channels: createInProcessChannels(),
+    metrics: createMetricsRecorder(),
     log: createLogger(() => {}),
-    now: () => Date.now(),
-  };
+    localLimiter: createLocalLimiter(now),
+    catalogueCache: createCatalogueCache(),
+    missedBumps: new MissedBumps(),
+    now,
+    devClock: null,
+  });
+  // Start-up jobs hand nothing to the background: a task there is a bug.
+  const ctx = serviceContext(deps, {
+    background: () => {
+      throw new Error("runStartupJobs handed work to the background");
+    },
+  });
   try {
-    assert.equal(await runStartupJobs(deps, "test-deployment-1"), 1);
-    assert.equal(await runStartupJobs(deps, "test-deployment-1"), 0);
+    assert.equal(
+      await runStartupJobs({ ctx, marker: "test-deployment-1" }),
+      1,
+    );
+    assert.equal(
+      await runStartupJobs({ ctx, marker: "test-deployment-1" }),
+      0,
+    );
     const run = await eventually("the start-up run", async () => {
       const res = await suite.stack.admin("/v1/scheduler/jobs/warmup");
       const { job } = await read(res, z.object({ job: jobView }));

@@ -4,6 +4,7 @@ import { DEMO_SEED } from "@herald/dev";
 import { applyMigrations } from "../../scripts/migrate.ts";
 import { parseConfig } from "../../src/config.ts";
 import type { AppDeps, Background } from "../../src/deps.ts";
+import { type ServiceContext, serviceContext } from "../../src/context.ts";
 import { createLogger } from "../../src/adapters/json_logger.ts";
 import { createMetricsRecorder } from "../../src/adapters/metrics_recorder.ts";
 import { createLocalLimiter } from "../../src/adapters/refresh_limiter.ts";
@@ -32,13 +33,12 @@ export interface LoggedEvent {
  * clock is `clock.now`, moved only by the test.
  */
 export interface ServiceDeps {
-  deps: AppDeps;
+  /** What a request would hand a verb; its `background` is tracked below. */
+  ctx: ServiceContext;
   scheduler: MemoryScheduler;
   clock: { now: number };
   /** What the services logged so far, in order. */
   logged: LoggedEvent[];
-  /** Hands a service the `background` a request would; see `settled()`. */
-  background: Background;
   /** Resolves once every background task handed over so far has settled. */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -97,11 +97,10 @@ export async function startServiceDeps(
     while (pending.size > 0) await Promise.all(pending);
   };
   return {
-    deps,
+    ctx: serviceContext(deps, { background }),
     scheduler,
     clock,
     logged,
-    background,
     settled,
     async close() {
       await settled();

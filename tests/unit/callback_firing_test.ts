@@ -27,30 +27,45 @@ function deps(answer: "known" | "unknown" | "down") {
 
 Deno.test("firedAt() names a first attempt by its arrival, without asking QStash", async () => {
   const d = deps("known");
-  assert.equal(await firedAt(d, { messageId: "msg_1", retried: 0 }), NOW);
+  assert.equal(
+    await firedAt({ ctx: d, message: { messageId: "msg_1", retried: 0 } }),
+    NOW,
+  );
   assert.deepEqual(d.calls, []);
 });
 
 Deno.test("firedAt() names a retry by when QStash made its message", async () => {
   const d = deps("known");
-  assert.equal(await firedAt(d, { messageId: "msg_1", retried: 2 }), CREATED);
+  assert.equal(
+    await firedAt({ ctx: d, message: { messageId: "msg_1", retried: 2 } }),
+    CREATED,
+  );
   assert.deepEqual(d.calls, ["msg_1"]);
 });
 
 Deno.test("firedAt() falls back to the arrival when QStash does not know the message", async () => {
   const d = deps("unknown");
-  assert.equal(await firedAt(d, { messageId: "msg_1", retried: 1 }), NOW);
+  assert.equal(
+    await firedAt({ ctx: d, message: { messageId: "msg_1", retried: 1 } }),
+    NOW,
+  );
   assert.deepEqual(d.warnings, []);
 });
 
 Deno.test("firedAt() falls back to the arrival, and says so, when QStash does not answer", async () => {
   const d = deps("down");
-  assert.equal(await firedAt(d, { messageId: "msg_1", retried: 1 }), NOW);
+  assert.equal(
+    await firedAt({ ctx: d, message: { messageId: "msg_1", retried: 1 } }),
+    NOW,
+  );
   assert.deepEqual(d.warnings, ["callback.firing_unknown"]);
 });
 
 Deno.test("firedAt() without a message id is the arrival", async () => {
   const d = deps("known");
-  assert.equal(await firedAt(d, { messageId: null, retried: 3 }), NOW);
+  assert.equal(
+    await firedAt({ ctx: d, message: { messageId: null, retried: 3 } }),
+    NOW,
+  );
   assert.deepEqual(d.calls, []);
 });

@@ -51,7 +51,7 @@ async function due(
     webhook?: string;
   } = {},
 ): Promise<DueOccurrence> {
-  const catalogue = await s.deps.catalogue();
+  const catalogue = await s.ctx.catalogue();
   const type = catalogue.get("morningDigest");
   if (!type) throw new Error("the demo catalogue has morningDigest");
   return {
@@ -73,7 +73,7 @@ async function due(
 
 async function stored(s: ServiceDeps, dues: readonly DueOccurrence[]) {
   return await findByIdempotencyKeys(
-    s.deps.db,
+    s.ctx.db,
     dues.map((d) => occurrenceKey(d.occurrence)),
   );
 }
@@ -81,7 +81,7 @@ async function stored(s: ServiceDeps, dues: readonly DueOccurrence[]) {
 Deno.test("deliverDueMany() stores each fresh occurrence once in its user's inbox and answers sent, in the order of the dues", async () => {
   await withDeps(async (s) => {
     const dues = [await due(s, "ada"), await due(s, "bob")];
-    const outcomes = await deliverDueMany(s.deps, dues, s.background);
+    const outcomes = await deliverDueMany({ ctx: s.ctx, dues });
     const found = await stored(s, dues);
     assert.deepEqual(
       outcomes,
@@ -105,13 +105,13 @@ Deno.test("deliverDueMany() answers a repeat duplicate with the stored id, and d
   const posts: string[] = [];
   await withDeps(async (s) => {
     const first = await due(s, "ada", { webhook: "https://host.example/c" });
-    const [sent] = await deliverDueMany(s.deps, [first], s.background);
+    const [sent] = await deliverDueMany({ ctx: s.ctx, dues: [first] });
     assert.equal(posts.length, 1);
     const again = await due(s, "ada", {
       webhook: "https://host.example/c",
       quietHours: { start: "09:00", end: "10:00" },
     });
-    const [repeat] = await deliverDueMany(s.deps, [again], s.background);
+    const [repeat] = await deliverDueMany({ ctx: s.ctx, dues: [again] });
     assert.equal(sent?.status, "sent");
     assert.deepEqual(repeat, {
       status: "duplicate",
@@ -132,7 +132,7 @@ Deno.test("deliverDueMany() answers a repeat duplicate with the stored id, and d
 Deno.test("deliverDueMany() turns an occurrence inside quiet hours into a QStash message for their end, deduplicated by its key", async () => {
   await withDeps(async (s) => {
     const late = await due(s, "ada", { localTime: "23:00", quietHours: NIGHT });
-    const [outcome] = await deliverDueMany(s.deps, [late], s.background);
+    const [outcome] = await deliverDueMany({ ctx: s.ctx, dues: [late] });
     const until = quietHoursEnd(late.occurrence, NIGHT, "UTC");
     assert.deepEqual(outcome, {
       status: "deferred",
@@ -140,7 +140,7 @@ Deno.test("deliverDueMany() turns an occurrence inside quiet hours into a QStash
     });
     const [message] = s.scheduler.messages;
     assert.equal(message?.notBefore, until);
-    assert.equal(message?.destination, s.deps.config.callbackUrl);
+    assert.equal(message?.destination, s.ctx.config.callbackUrl);
     const dedup = message?.deduplicationId ?? "";
     assert.ok(dedup.startsWith("occ-"));
     assert.equal(
@@ -158,7 +158,7 @@ Deno.test("deliverDueMany() delivers an occurrence already deferred once, quiet 
       quietHours: NIGHT,
       deferrable: false,
     });
-    const [outcome] = await deliverDueMany(s.deps, [back], s.background);
+    const [outcome] = await deliverDueMany({ ctx: s.ctx, dues: [back] });
     assert.equal(outcome?.status, "sent");
     assert.equal(s.scheduler.messages.length, 0);
   });
@@ -172,9 +172,7 @@ Deno.test("deliverDueMany() fails only the occurrences whose deferral QStash ref
       await due(s, "bob"),
     ];
     const [deferral, fresh] = await deliverDueMany(
-      s.deps,
-      dues,
-      s.background,
+      { ctx: s.ctx, dues },
     );
     assert.equal(deferral?.status, "failed");
     assert.ok(
@@ -192,7 +190,7 @@ Deno.test("deliverDueMany() defers in QStash batch calls of 100", async () => {
         (_, i) => due(s, `u${i}`, { localTime: "23:00", quietHours: NIGHT }),
       ),
     );
-    const outcomes = await deliverDueMany(s.deps, dues, s.background);
+    const outcomes = await deliverDueMany({ ctx: s.ctx, dues });
     assert.ok(outcomes.every((o) => o.status === "deferred"));
     assert.equal(s.scheduler.callsOf("publishBatch").length, 2);
     assert.equal(s.scheduler.messages.length, 150);
@@ -205,7 +203,7 @@ Deno.test("deliverDueMany() fills the notification from the content webhook's re
       await due(s, "ada", { webhook: "https://host.example/ok" }),
       await due(s, "bob", { webhook: "https://host.example/down" }),
     ];
-    await deliverDueMany(s.deps, dues, s.background);
+    await deliverDueMany({ ctx: s.ctx, dues });
     const found = await stored(s, dues);
     const ada = found.get(occurrenceKey(dues[0]!.occurrence));
     const bob = found.get(occurrenceKey(dues[1]!.occurrence));
@@ -234,7 +232,7 @@ Deno.test("deliverDue() throws the error of a deferral QStash refused", async ()
     s.scheduler.fail({ method: "publishBatch", status: 500 });
     const late = await due(s, "ada", { localTime: "23:00", quietHours: NIGHT });
     await assert.rejects(
-      deliverDue(s.deps, late, s.background),
+      deliverDue({ ctx: s.ctx, due: late }),
       (error) => error instanceof SchedulerError && error.status === 500,
     );
   });
@@ -252,7 +250,7 @@ Deno.test("deferDues() answers each deferral at its place; a batch call QStash r
         quietHours: NIGHT,
       })),
     );
-    const answers = await deferDues(s.deps, deferrals);
+    const answers = await deferDues({ ctx: s.ctx, deferrals });
     assert.deepEqual(
       answers.map((a) => a.at),
       deferrals.map((d) => d.at),
@@ -269,8 +267,8 @@ Deno.test("deferDues() answers each deferral at its place; a batch call QStash r
 Deno.test("sendFresh() answers sent for what it stored, and duplicate for one stored first by another delivery", async () => {
   await withDeps(async (s) => {
     const ada = { at: 7, due: await due(s, "ada") };
-    const [first] = await sendFresh(s.deps, [ada], s.background);
-    const [second] = await sendFresh(s.deps, [ada], s.background);
+    const [first] = await sendFresh({ ctx: s.ctx, fresh: [ada] });
+    const [second] = await sendFresh({ ctx: s.ctx, fresh: [ada] });
     assert.equal(first?.at, 7);
     assert.equal(first?.outcome.status, "sent");
     const id = first?.outcome.status === "sent"
@@ -286,16 +284,19 @@ Deno.test("sendFresh() answers sent for what it stored, and duplicate for one st
 Deno.test("finishRepeats() answers each repeat with the notification stored for it", async () => {
   await withDeps(async (s) => {
     const ada = await due(s, "ada");
-    await deliverDueMany(s.deps, [ada], s.background);
+    await deliverDueMany({ ctx: s.ctx, dues: [ada] });
     const notification = (await stored(s, [ada])).get(
       occurrenceKey(ada.occurrence),
     );
     if (!notification) throw new Error("ada's occurrence is stored");
-    const answers = await finishRepeats(s.deps, [{
-      at: 3,
-      due: ada,
-      stored: notification,
-    }], s.background);
+    const answers = await finishRepeats({
+      ctx: s.ctx,
+      repeats: [{
+        at: 3,
+        due: ada,
+        stored: notification,
+      }],
+    });
     assert.deepEqual(answers, [{
       at: 3,
       outcome: { status: "duplicate", notificationId: notification.id },

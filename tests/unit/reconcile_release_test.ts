@@ -57,7 +57,7 @@ async function withLeasedUser(fn: (s: ServiceDeps) => Promise<void>) {
 
 /** A new version of ada's row; the lease is LEASE's while it lasts. */
 async function save(s: ServiceDeps, json: string) {
-  await savePreferencesQuery(s.deps.db, {
+  await savePreferencesQuery(s.ctx.db, {
     userId: "ada",
     write: { mode: "replace", json },
     lease: { id: LEASE, until: s.clock.now + 30_000 },
@@ -66,7 +66,7 @@ async function save(s: ServiceDeps, json: string) {
 }
 
 async function row(s: ServiceDeps) {
-  const [found] = await s.deps.db.select().from(schema.preferences)
+  const [found] = await s.ctx.db.select().from(schema.preferences)
     .where(eq(schema.preferences.userId, "ada"));
   if (!found) throw new Error("ada has no row");
   return found;
@@ -82,11 +82,11 @@ const DIGEST = {
 const DIGEST_MEMBER = { ...DIGEST, id: membershipId(DIGEST) };
 
 const noMembers = (s: ServiceDeps) =>
-  memberQueries(s.deps.db, "ada", memberChanges([], []), s.clock.now);
+  memberQueries(s.ctx.db, "ada", memberChanges([], []), s.clock.now);
 
 function create(s: ServiceDeps, desired: DesiredSchedule[]) {
   return callScheduler({
-    deps: s.deps,
+    ctx: s.ctx,
     userId: "ada",
     desired,
     held: [],
@@ -100,12 +100,15 @@ function release(
   calls: ScheduleCalls,
   more: { leaseId?: string; truth?: DesiredSchedule[] } = {},
 ) {
-  return releaseRound(s.deps, {
-    lease: { userId: "ada", leaseId: more.leaseId ?? LEASE, version: 1 },
-    runningAtStart: true,
-    calls,
-    truth: more.truth ?? null,
-    members: noMembers(s),
+  return releaseRound({
+    ctx: s.ctx,
+    round: {
+      lease: { userId: "ada", leaseId: more.leaseId ?? LEASE, version: 1 },
+      runningAtStart: true,
+      calls,
+      truth: more.truth ?? null,
+      members: noMembers(s),
+    },
   });
 }
 
@@ -115,7 +118,7 @@ Deno.test("releaseRound() writes the confirmed calls to the ledger and lets go o
     const released = await release(s, calls);
     assert.deepEqual(released, { status: "synced", outOfStep: [] });
     assert.deepEqual(
-      (await heldSchedulesOf(s.deps.db, "ada")).map((h) => h.id),
+      (await heldSchedulesOf(s.ctx.db, "ada")).map((h) => h.id),
       [at("07:00").id],
     );
     const after = await row(s);
@@ -151,13 +154,13 @@ Deno.test("releaseRound() pauses what the round wrote when a stop landed meanwhi
   await withLeasedUser(async (s) => {
     const seven = at("07:00");
     const calls = await create(s, [seven]);
-    await writeSchedulerRunning(s.deps.db, false, s.clock.now);
+    await writeSchedulerRunning(s.ctx.db, false, s.clock.now);
     const released = await release(s, calls);
     assert.equal(released.status, "synced");
     assert.deepEqual(s.scheduler.callsOf("pauseSchedule"), [seven.id]);
     assert.equal(s.scheduler.schedules.get(seven.id)?.paused, true);
     assert.deepEqual(
-      (await heldSchedulesOf(s.deps.db, "ada")).map((h) => h.paused),
+      (await heldSchedulesOf(s.ctx.db, "ada")).map((h) => h.paused),
       [true],
     );
   });
@@ -166,15 +169,15 @@ Deno.test("releaseRound() pauses what the round wrote when a stop landed meanwhi
 Deno.test("releaseRound() from QStash's own answer makes the plan the user's whole ledger", async () => {
   await withLeasedUser(async (s) => {
     const stale = at("06:00");
-    await s.deps.db.batch([
-      recordHeldQuery(s.deps.db, stale, s.clock.now, false),
+    await s.ctx.db.batch([
+      recordHeldQuery(s.ctx.db, stale, s.clock.now, false),
     ]);
     const seven = at("07:00");
     const calls = await create(s, [seven]);
     const released = await release(s, calls, { truth: [seven] });
     assert.equal(released.status, "synced");
     assert.deepEqual(
-      (await heldSchedulesOf(s.deps.db, "ada")).map((h) => h.id),
+      (await heldSchedulesOf(s.ctx.db, "ada")).map((h) => h.id),
       [seven.id],
     );
   });
@@ -183,16 +186,19 @@ Deno.test("releaseRound() from QStash's own answer makes the plan the user's who
 Deno.test("releaseRound() writes the members with the release and names the slots QStash does not follow yet", async () => {
   await withLeasedUser(async (s) => {
     const members = memberChanges([], [DIGEST_MEMBER]);
-    const released = await releaseRound(s.deps, {
-      lease: { userId: "ada", leaseId: LEASE, version: 1 },
-      runningAtStart: true,
-      calls: await create(s, []),
-      truth: null,
-      members: memberQueries(s.deps.db, "ada", members, s.clock.now),
+    const released = await releaseRound({
+      ctx: s.ctx,
+      round: {
+        lease: { userId: "ada", leaseId: LEASE, version: 1 },
+        runningAtStart: true,
+        calls: await create(s, []),
+        truth: null,
+        members: memberQueries(s.ctx.db, "ada", members, s.clock.now),
+      },
     });
     assert.deepEqual(released, { status: "synced", outOfStep: ["0930"] });
     assert.deepEqual(
-      (await membersOfUserQuery(s.deps.db, "ada")).map((m) => m.id),
+      (await membersOfUserQuery(s.ctx.db, "ada")).map((m) => m.id),
       [DIGEST_MEMBER.id],
     );
   });
@@ -203,14 +209,17 @@ Deno.test("releaseFailed() keeps what QStash confirmed, leaves the row pending w
     const seven = at("07:00");
     const calls = await create(s, [seven]);
     const refused = new SchedulerError("QStash answered 429", 429);
-    const error = await releaseFailed(s.deps, {
-      lease: { userId: "ada", leaseId: LEASE },
-      confirmed: calls.confirmed,
-      error: refused,
+    const error = await releaseFailed({
+      ctx: s.ctx,
+      failed: {
+        lease: { userId: "ada", leaseId: LEASE },
+        confirmed: calls.confirmed,
+        error: refused,
+      },
     });
     assert.equal(error, refused);
     assert.deepEqual(
-      (await heldSchedulesOf(s.deps.db, "ada")).map((h) => h.id),
+      (await heldSchedulesOf(s.ctx.db, "ada")).map((h) => h.id),
       [seven.id],
     );
     const after = await row(s);
@@ -226,10 +235,13 @@ Deno.test("releaseFailed() records an error that is not the scheduler's as inter
   await withLeasedUser(async (s) => {
     const bug = new TypeError("a bug");
     await assert.rejects(
-      releaseFailed(s.deps, {
-        lease: { userId: "ada", leaseId: LEASE },
-        confirmed: [],
-        error: bug,
+      releaseFailed({
+        ctx: s.ctx,
+        failed: {
+          lease: { userId: "ada", leaseId: LEASE },
+          confirmed: [],
+          error: bug,
+        },
       }),
       (thrown) => thrown === bug,
     );
@@ -243,22 +255,28 @@ Deno.test("slotsFollowed() makes the slot's schedule, or marks the user pending 
   await withLeasedUser(async (s) => {
     const members = memberChanges([], [DIGEST_MEMBER]);
     const [first, ...rest] = memberQueries(
-      s.deps.db,
+      s.ctx.db,
       "ada",
       members,
       s.clock.now,
     ).writes;
     if (!first) throw new Error("one member to write");
-    await s.deps.db.batch([first, ...rest]);
+    await s.ctx.db.batch([first, ...rest]);
 
     s.scheduler.fail({ method: "upsertSchedule" });
-    assert.equal(await slotsFollowed(s.deps, "ada", ["0930"]), false);
+    assert.equal(
+      await slotsFollowed({ ctx: s.ctx, userId: "ada", out: ["0930"] }),
+      false,
+    );
     const after = await row(s);
     assert.equal(after.syncStatus, "pending");
     assert.equal(after.nextSyncAt, s.clock.now + 5_000);
 
     s.scheduler.heal();
-    assert.equal(await slotsFollowed(s.deps, "ada", ["0930"]), true);
+    assert.equal(
+      await slotsFollowed({ ctx: s.ctx, userId: "ada", out: ["0930"] }),
+      true,
+    );
     assert.ok(s.scheduler.schedules.has(slotScheduleId("0930")));
   });
 });

@@ -38,15 +38,16 @@ async function withDeps(
 
 function save(s: ServiceDeps, userId: string, put: unknown) {
   return updatePreferences(
-    s.deps,
-    userId,
-    { mode: "replace", put: preferencesPutSchema.parse(put) },
-    s.background,
+    {
+      ctx: s.ctx,
+      userId,
+      update: { mode: "replace", put: preferencesPutSchema.parse(put) },
+    },
   );
 }
 
 async function syncRow(s: ServiceDeps, userId: string) {
-  const [row] = await s.deps.db.select({
+  const [row] = await s.ctx.db.select({
     status: schema.preferences.syncStatus,
     error: schema.preferences.syncError,
     nextSyncAt: schema.preferences.nextSyncAt,
@@ -70,7 +71,7 @@ Deno.test("reconcileUser() per user: a write creates one schedule per time, reco
       unchanged: [],
     });
     assert.deepEqual([...s.scheduler.schedules.keys()].sort(), ids);
-    const ledger = await heldSchedulesOf(s.deps.db, "ada");
+    const ledger = await heldSchedulesOf(s.ctx.db, "ada");
     assert.deepEqual(ledger.map((h) => [h.id, h.paused]), [
       [ids[0], false],
       [ids[1], false],
@@ -83,7 +84,7 @@ Deno.test("reconcileUser() per user: a user already in step is all unchanged and
   await withDeps("per-user", async (s) => {
     await save(s, "ada", digestAt("07:00"));
     const before = s.scheduler.calls.length;
-    const outcome = await reconcileUser(s.deps, "ada");
+    const outcome = await reconcileUser({ ctx: s.ctx, userId: "ada" });
     assert.deepEqual(outcome, {
       status: "synced",
       created: [],
@@ -107,7 +108,7 @@ Deno.test("reconcileUser() per user: a moved time deletes the old schedule and c
       unchanged: [digest("ada", "09:00")],
     });
     assert.deepEqual(
-      (await heldSchedulesOf(s.deps.db, "ada")).map((h) => h.id),
+      (await heldSchedulesOf(s.ctx.db, "ada")).map((h) => h.id),
       [digest("ada", "08:00"), digest("ada", "09:00")],
     );
   });
@@ -125,7 +126,7 @@ Deno.test("reconcileUser() per user: a refused call leaves the confirmed ones in
       digest("ada", "09:00"),
     ]);
     assert.deepEqual(
-      (await heldSchedulesOf(s.deps.db, "ada")).map((h) => h.id),
+      (await heldSchedulesOf(s.ctx.db, "ada")).map((h) => h.id),
       [digest("ada", "08:00"), digest("ada", "09:00")],
     );
     const row = await syncRow(s, "ada");
@@ -135,7 +136,7 @@ Deno.test("reconcileUser() per user: a refused call leaves the confirmed ones in
     assert.equal(row?.nextSyncAt, s.clock.now + 5_000);
 
     s.scheduler.heal();
-    const retried = await reconcileUser(s.deps, "ada");
+    const retried = await reconcileUser({ ctx: s.ctx, userId: "ada" });
     assert.equal(retried.status, "synced");
     assert.deepEqual(retried.created, [failing]);
     assert.deepEqual(retried.unchanged, [
@@ -149,7 +150,7 @@ Deno.test("reconcileUser() per user: a second failure in a row waits twice as lo
   await withDeps("per-user", async (s) => {
     s.scheduler.fail({ method: "upsertSchedule" });
     await save(s, "ada", digestAt("07:00"));
-    const again = await reconcileUser(s.deps, "ada");
+    const again = await reconcileUser({ ctx: s.ctx, userId: "ada" });
     assert.equal(again.reason, "scheduler_unavailable");
     assert.equal((await syncRow(s, "ada"))?.nextSyncAt, s.clock.now + 10_000);
   });
@@ -166,13 +167,13 @@ Deno.test("reconcileUser() per user: QStash is asked at most four calls at once"
 
 Deno.test("reconcileUser() per user: a schedule written while the scheduler is stopped is paused, in QStash and the ledger", async () => {
   await withDeps("per-user", async (s) => {
-    await writeSchedulerRunning(s.deps.db, false, s.clock.now);
+    await writeSchedulerRunning(s.ctx.db, false, s.clock.now);
     await save(s, "ada", digestAt("07:00"));
     const id = digest("ada", "07:00");
     assert.deepEqual(s.scheduler.callsOf("pauseSchedule"), [id]);
     assert.equal(s.scheduler.schedules.get(id)?.paused, true);
     assert.deepEqual(
-      (await heldSchedulesOf(s.deps.db, "ada")).map((h) => h.paused),
+      (await heldSchedulesOf(s.ctx.db, "ada")).map((h) => h.paused),
       [true],
     );
   });
@@ -182,9 +183,13 @@ Deno.test("reconcileUser() with QStash's own answer as the truth resumes a kept 
   await withDeps("per-user", async (s) => {
     await save(s, "ada", digestAt("07:00"));
     const id = digest("ada", "07:00");
-    await s.deps.scheduler.pauseSchedule(id);
-    const held = await s.deps.scheduler.listSchedules();
-    const outcome = await reconcileUser(s.deps, "ada", { held });
+    await s.ctx.scheduler.pauseSchedule(id);
+    const held = await s.ctx.scheduler.listSchedules();
+    const outcome = await reconcileUser({
+      ctx: s.ctx,
+      userId: "ada",
+      opts: { held },
+    });
     assert.equal(outcome.status, "synced");
     assert.deepEqual(outcome.unchanged, [id]);
     assert.deepEqual(s.scheduler.callsOf("resumeSchedule"), [id]);
@@ -197,12 +202,12 @@ Deno.test("reconcileUser() answers in_progress and calls nothing while another h
     s.scheduler.fail({ method: "upsertSchedule" });
     await save(s, "ada", digestAt("07:00"));
     s.scheduler.heal();
-    await s.deps.db.update(schema.preferences).set({
+    await s.ctx.db.update(schema.preferences).set({
       leaseId: "someone-else",
       leaseUntil: s.clock.now + 30_000,
     }).where(eq(schema.preferences.userId, "ada"));
     const before = s.scheduler.calls.length;
-    const outcome = await reconcileUser(s.deps, "ada");
+    const outcome = await reconcileUser({ ctx: s.ctx, userId: "ada" });
     assert.deepEqual(outcome, {
       status: "pending",
       created: [],
@@ -233,7 +238,7 @@ Deno.test("reconcileUser() in slots: a write joins the slot's members and makes 
     assert.deepEqual([...s.scheduler.schedules.keys()], [
       slotScheduleId("0930"),
     ]);
-    const members = await membersOfUserQuery(s.deps.db, "ada");
+    const members = await membersOfUserQuery(s.ctx.db, "ada");
     assert.deepEqual(members.map((m) => [m.id, m.slot]), [[member, "0930"]]);
   });
 });
@@ -244,13 +249,13 @@ Deno.test("reconcileUser() in slots: a slot QStash refuses keeps the members and
     const saved = await save(s, "ada", digestAt("09:30"));
     assert.equal(saved.reconcile.status, "pending");
     assert.equal(saved.reconcile.reason, "scheduler_unavailable");
-    assert.equal((await membersOfUserQuery(s.deps.db, "ada")).length, 1);
+    assert.equal((await membersOfUserQuery(s.ctx.db, "ada")).length, 1);
     const row = await syncRow(s, "ada");
     assert.equal(row?.status, "pending");
     assert.equal(row?.nextSyncAt, s.clock.now + 5_000);
 
     s.scheduler.heal();
-    const retried = await reconcileUser(s.deps, "ada");
+    const retried = await reconcileUser({ ctx: s.ctx, userId: "ada" });
     assert.equal(retried.status, "synced");
     assert.ok(s.scheduler.schedules.has(slotScheduleId("0930")));
   });

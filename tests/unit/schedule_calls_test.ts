@@ -49,7 +49,7 @@ function input(
   more: Partial<ScheduleCallsInput>,
 ): ScheduleCallsInput {
   return {
-    deps: s.deps,
+    ctx: s.ctx,
     userId: "ada",
     desired: [],
     held: [],
@@ -160,18 +160,18 @@ Deno.test("ledgerWrites() record each confirmed create and forget each confirmed
   await withDeps(async (s) => {
     const six = at("06:00");
     const seven = at("07:00");
-    const writes = ledgerWrites(s.deps.db, [
+    const writes = ledgerWrites(s.ctx.db, [
       { kind: "created", schedule: six, paused: false, at: 1 },
       { kind: "created", schedule: seven, paused: true, at: 1 },
     ]);
     const [first, ...rest] = writes;
     if (!first) throw new Error("two writes");
-    await s.deps.db.batch([first, ...rest]);
-    const [forget] = ledgerWrites(s.deps.db, [{ kind: "deleted", id: six.id }]);
+    await s.ctx.db.batch([first, ...rest]);
+    const [forget] = ledgerWrites(s.ctx.db, [{ kind: "deleted", id: six.id }]);
     if (!forget) throw new Error("one write");
-    await s.deps.db.batch([forget]);
+    await s.ctx.db.batch([forget]);
     assert.deepEqual(
-      (await heldSchedulesOf(s.deps.db, "ada")).map((h) => [h.id, h.paused]),
+      (await heldSchedulesOf(s.ctx.db, "ada")).map((h) => [h.id, h.paused]),
       [[seven.id, true]],
     );
   });

@@ -12,12 +12,17 @@ import { startServiceDeps } from "../support/service_deps.ts";
 async function planFor(placement: Placement) {
   const s = await startServiceDeps({ placement });
   try {
-    const catalogue = await s.deps.catalogue();
+    const catalogue = await s.ctx.catalogue();
     const prefs = effectivePreferences({
       timezone: "UTC",
       types: { morningDigest: { times: ["09:30"] } },
     }, catalogue);
-    return planUser(s.deps, { userId: "ada", prefs }, catalogue, s.clock.now);
+    return planUser({
+      ctx: s.ctx,
+      user: { userId: "ada", prefs },
+      catalogue,
+      now: s.clock.now,
+    });
   } finally {
     await s.close();
   }

@@ -1,5 +1,5 @@
+import type { ServiceContext } from "../../context.ts";
 import type { CallbackBody } from "../../domain/callbacks/callback_body.ts";
-import type { AppDeps, Background } from "../../deps.ts";
 import type { SignatureClaims } from "../../http/qstash_signature.ts";
 import type { Logger } from "../../ports/logger.ts";
 import type { SchedulerPort } from "../../ports/scheduler.ts";
@@ -21,7 +21,6 @@ export interface CallbackMessage {
   retried: number;
   /** What the verified signature says about itself (its id, its expiry). */
   signed: SignatureClaims;
-  background: Background;
 }
 
 /**
@@ -29,42 +28,54 @@ export interface CallbackMessage {
  * a slot's firing or page, an event webhook's attempt, or a system callback. Its answer is the route's
  * 200 body.
  */
-export async function dispatchCallback(
-  deps: AppDeps,
-  body: CallbackBody,
-  message: CallbackMessage,
-): Promise<Record<string, unknown>> {
-  const { background } = message;
+export async function dispatchCallback({ ctx, body, message }: {
+  ctx: ServiceContext;
+  body: CallbackBody;
+  message: CallbackMessage;
+}): Promise<Record<string, unknown>> {
   switch (body.kind) {
     case "user-schedule":
     case "deferred":
-      return await deliverOccurrence(deps, body, {
-        scheduleId: message.scheduleId,
-        firedAt: await firedAt(deps, message),
-        background,
+      return await deliverOccurrence({
+        ctx,
+        body,
+        via: {
+          scheduleId: message.scheduleId,
+          firedAt: await firedAt({ ctx, message }),
+        },
       });
     case "slot":
     case "slot-page":
       return {
-        ...await deliverSlotPage(deps, body, {
-          firedAt: () => firedAt(deps, message),
-          background,
+        ...await deliverSlotPage({
+          ctx,
+          body,
+          via: {
+            firedAt: () => firedAt({ ctx, message }),
+          },
         }),
       };
     case "webhook":
-      return await deliverWebhook(deps, body, { retried: message.retried });
+      return await deliverWebhook({
+        ctx,
+        body,
+        message: { retried: message.retried },
+      });
     case "push":
-      return { ...await sendPushes(deps, body) };
+      return { ...await sendPushes({ ctx, body }) };
     case "member-push":
-      return { ...await pushMemberPage(deps, body) };
+      return { ...await pushMemberPage({ ctx, ref: body }) };
     case "scheduled-send":
-      return await deliverScheduled(deps, body, background);
+      return await deliverScheduled({ ctx, body });
     case "digest-close":
-      return await closeDigest(deps, body.digestId);
+      return await closeDigest({ ctx, digestId: body.digestId });
     case "notification-expiry":
-      return await expireNotification(deps, body.notificationId, background);
+      return await expireNotification({
+        ctx,
+        notificationId: body.notificationId,
+      });
     default:
-      return await handleSystemCallback(deps, body, message);
+      return await handleSystemCallback({ ctx, body, message });
   }
 }
 
@@ -74,22 +85,22 @@ export async function dispatchCallback(
  * retry (a minute, a night or a day later) asks QStash when it made the
  * message — that is the firing. When QStash cannot say, the arrival it is.
  */
-export async function firedAt(
-  deps: {
+export async function firedAt({ ctx, message }: {
+  ctx: {
     now: () => number;
     scheduler: Pick<SchedulerPort, "messageCreatedAt">;
     log: Pick<Logger, "warn">;
-  },
-  message: { messageId: string | null; retried: number },
-): Promise<number> {
-  if (message.retried === 0 || message.messageId === null) return deps.now();
+  };
+  message: { messageId: string | null; retried: number };
+}): Promise<number> {
+  if (message.retried === 0 || message.messageId === null) return ctx.now();
   try {
-    return await deps.scheduler.messageCreatedAt(message.messageId) ??
-      deps.now();
+    return await ctx.scheduler.messageCreatedAt(message.messageId) ??
+      ctx.now();
   } catch {
-    deps.log.warn("callback.firing_unknown", {
+    ctx.log.warn("callback.firing_unknown", {
       reason: "QStash did not answer",
     });
-    return deps.now();
+    return ctx.now();
   }
 }

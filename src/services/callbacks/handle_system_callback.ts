@@ -1,5 +1,5 @@
+import type { ServiceContext } from "../../context.ts";
 import type { SystemBody } from "../../domain/callbacks/callback_body.ts";
-import type { AppDeps, Background } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import type { SignatureClaims } from "../../http/qstash_signature.ts";
 import { claimSignedDelivery } from "../../store/jobs/signed_delivery_store.ts";
@@ -16,15 +16,14 @@ import { continueOperation } from "../control/scheduler_operations.ts";
  * QStash should retry is answered 503; one it should not (the job is gone)
  * is answered 200 with what happened.
  */
-export async function handleSystemCallback(
-  deps: AppDeps,
-  body: SystemBody,
+export async function handleSystemCallback({ ctx, body, message }: {
+  ctx: ServiceContext;
+  body: SystemBody;
   message: {
     messageId: string | null;
     signed: SignatureClaims;
-    background: Background;
-  },
-): Promise<Record<string, unknown>> {
+  };
+}): Promise<Record<string, unknown>> {
   switch (body.kind) {
     case "job-run": {
       // Named after the message, so QStash's retry (signed afresh) finds
@@ -39,12 +38,17 @@ export async function handleSystemCallback(
           "A job run needs its Upstash-Message-Id and a signature with an id and an expiry",
         );
       }
-      const runId = await claimSignedDelivery(deps.db, {
+      const runId = await claimSignedDelivery(ctx.db, {
         jti: signed.jti,
         runId: `run_${messageId}`,
         expiresAt: signed.expiresAt,
       });
-      const run = await runJobById(deps, body.jobId, runId, body.trigger);
+      const run = await runJobById({
+        ctx,
+        jobId: body.jobId,
+        runId,
+        trigger: body.trigger,
+      });
       if (!run) return { status: "skipped", reason: "no such job" };
       if (run.status === "failed") {
         throw new AppError("unavailable", "The job run failed; retry later");
@@ -52,11 +56,11 @@ export async function handleSystemCallback(
       return { ...run };
     }
     case "job-page":
-      return await handleBroadcastPage(deps, body);
+      return await handleBroadcastPage({ ctx, ref: body });
     case "job-user":
-      return await handleBroadcastUser(deps, body, message.background);
+      return await handleBroadcastUser({ ctx, msg: body });
     case "scheduler-op": {
-      const op = await continueOperation(deps, body.operationId);
+      const op = await continueOperation({ ctx, id: body.operationId });
       if (op?.status === "failed") {
         throw new AppError("unavailable", "The operation failed; retry later");
       }

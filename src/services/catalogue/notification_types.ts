@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import type { NotificationType } from "../../domain/catalogue/catalogue.ts";
 import { parseStoredJob } from "../../domain/jobs/job_definition.ts";
 import {
@@ -10,7 +11,6 @@ import {
   shapeOf,
   type TypeChange,
 } from "../../domain/catalogue/type_change.ts";
-import type { AppDeps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { validationError } from "../../http/validation.ts";
 import {
@@ -29,17 +29,6 @@ import {
   type OperationOptions,
   startRetype,
 } from "../control/scheduler_operations.ts";
-
-/**
- * The catalogue as an admin edits it (`/v1/types`). A change is saved
- * first, with the catalogue's revision, then the users it moves are walked
- * (a `retype` operation: paged, resumable, continued through QStash), so
- * the change stands even when QStash is down and the walk catches up.
- */
-type Deps = Pick<
-  AppDeps,
-  "db" | "scheduler" | "log" | "now" | "config" | "catalogue"
->;
 
 export interface TypeView extends NotificationType {
   /** 1 when made, one more with every change. */
@@ -64,70 +53,75 @@ export function typeView(stored: StoredType): TypeView {
   };
 }
 
-export async function listTypeViews(deps: Deps): Promise<TypeView[]> {
-  return (await listTypes(deps.db)).map(typeView);
+export async function listTypeViews({
+  ctx,
+}: { ctx: ServiceContext }): Promise<TypeView[]> {
+  return (await listTypes(ctx.db)).map(typeView);
 }
 
-export async function getTypeView(deps: Deps, id: string): Promise<TypeView> {
-  return typeView(await mustGet(deps, id));
+export async function getTypeView({ ctx, id }: {
+  ctx: ServiceContext;
+  id: string;
+}): Promise<TypeView> {
+  return typeView(await mustGet(ctx, id));
 }
 
 /** `POST /v1/types`: a new type; its id must be free. */
-export async function createType(
-  deps: Deps,
-  type: NotificationType,
-  pace: OperationOptions = RETYPE_PACE,
-): Promise<TypeChangeResult> {
-  const written = await insertType(deps.db, type, deps.now());
+export async function createType({ ctx, type, pace = RETYPE_PACE }: {
+  ctx: ServiceContext;
+  type: NotificationType;
+  pace?: OperationOptions;
+}): Promise<TypeChangeResult> {
+  const written = await insertType(ctx.db, type, ctx.now());
   if (!written) {
     throw new AppError("conflict", `Type "${type.id}" already exists`, {
       type: type.id,
     });
   }
-  deps.log.info("type.created", { type: type.id });
-  return await follow(deps, written, { before: null, pace });
+  ctx.log.info("type.created", { type: type.id });
+  return await follow(ctx, written, { before: null, pace });
 }
 
 /** `PUT /v1/types/{id}`: makes the type, or replaces its definition. */
-export async function putType(
-  deps: Deps,
-  id: string,
-  definition: TypeDefinition,
-  pace: OperationOptions = RETYPE_PACE,
-): Promise<TypeChangeResult & { created: boolean }> {
+export async function putType({ ctx, id, definition, pace = RETYPE_PACE }: {
+  ctx: ServiceContext;
+  id: string;
+  definition: TypeDefinition;
+  pace?: OperationOptions;
+}): Promise<TypeChangeResult & { created: boolean }> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await getType(deps.db, id);
+    const current = await getType(ctx.db, id);
     if (!current) {
       const written = await insertType(
-        deps.db,
+        ctx.db,
         { id, ...definition },
-        deps.now(),
+        ctx.now(),
       );
       if (!written) continue; // Made meanwhile: replace it instead.
-      deps.log.info("type.created", { type: id });
+      ctx.log.info("type.created", { type: id });
       return {
-        ...await follow(deps, written, { before: null, pace }),
+        ...await follow(ctx, written, { before: null, pace }),
         created: true,
       };
     }
-    const result = await replace(deps, current, { id, ...definition }, pace);
+    const result = await replace(ctx, current, { id, ...definition }, pace);
     if (result) return { ...result, created: false };
   }
   throw busy(id);
 }
 
 /** `PATCH /v1/types/{id}`: the fields given, checked as a whole again. */
-export async function patchType(
-  deps: Deps,
-  id: string,
-  patch: TypePatch,
-  pace: OperationOptions = RETYPE_PACE,
-): Promise<TypeChangeResult> {
+export async function patchType({ ctx, id, patch, pace = RETYPE_PACE }: {
+  ctx: ServiceContext;
+  id: string;
+  patch: TypePatch;
+  pace?: OperationOptions;
+}): Promise<TypeChangeResult> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await mustGet(deps, id);
+    const current = await mustGet(ctx, id);
     const next = patchedType(current, patch);
     if (!next.success) throw validationError(next.error.issues);
-    const result = await replace(deps, current, { id, ...next.data }, pace);
+    const result = await replace(ctx, current, { id, ...next.data }, pace);
     if (result) return result;
   }
   throw busy(id);
@@ -139,12 +133,12 @@ export async function patchType(
  * own choices about it are kept, ignored, and apply again if a type of that
  * id is made later. A fan-out job that sends it must go or change first.
  */
-export async function removeType(
-  deps: Deps,
-  id: string,
-  pace: OperationOptions = RETYPE_PACE,
-): Promise<{ deleted: string; operation: OperationView | null }> {
-  const users = (await listJobs(deps.db)).map(parseStoredJob).filter((job) =>
+export async function removeType({ ctx, id, pace = RETYPE_PACE }: {
+  ctx: ServiceContext;
+  id: string;
+  pace?: OperationOptions;
+}): Promise<{ deleted: string; operation: OperationView | null }> {
+  const users = (await listJobs(ctx.db)).map(parseStoredJob).filter((job) =>
     "builtin" in job.target && job.target.builtin === "fanout" &&
     job.target.type === id
   );
@@ -158,11 +152,11 @@ export async function removeType(
     );
   }
   for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await mustGet(deps, id);
-    const written = await deleteType(deps.db, id, current.version);
+    const current = await mustGet(ctx, id);
+    const written = await deleteType(ctx.db, id, current.version);
     if (!written) continue;
-    deps.log.info("type.deleted", { type: id });
-    const { operation } = await follow(deps, written, {
+    ctx.log.info("type.deleted", { type: id });
+    const { operation } = await follow(ctx, written, {
       before: current,
       after: null,
       pace,
@@ -174,23 +168,23 @@ export async function removeType(
 
 /** Saves `next` over `current` if nobody changed it meanwhile; else null. */
 async function replace(
-  deps: Deps,
+  ctx: ServiceContext,
   current: StoredType,
   next: NotificationType,
   pace: OperationOptions,
 ): Promise<TypeChangeResult | null> {
   const written = await updateType(
-    deps.db,
+    ctx.db,
     next,
     current.version,
-    deps.now(),
+    ctx.now(),
   );
   if (!written) return null;
-  deps.log.info("type.changed", {
+  ctx.log.info("type.changed", {
     type: next.id,
     version: written.type.version,
   });
-  return await follow(deps, written, { before: current, pace });
+  return await follow(ctx, written, { before: current, pace });
 }
 
 /**
@@ -199,7 +193,7 @@ async function replace(
  * here, for as long as its pace allows; QStash carries the rest.
  */
 async function follow(
-  deps: Deps,
+  ctx: ServiceContext,
   written: TypeWrite,
   at: {
     before: NotificationType | null;
@@ -207,7 +201,7 @@ async function follow(
     pace: OperationOptions;
   },
 ): Promise<TypeChangeResult> {
-  await deps.catalogue(written.revision);
+  await ctx.catalogue(written.revision);
   const change: TypeChange = {
     type: written.type.id,
     before: shapeOf(at.before),
@@ -215,9 +209,7 @@ async function follow(
   };
   const operation = movesAnyone(change)
     ? await startRetype(
-      deps,
-      JSON.stringify(change),
-      at.pace,
+      { ctx, params: JSON.stringify(change), options: at.pace },
     )
     : null;
   return { type: typeView(written.type), operation };
@@ -229,8 +221,8 @@ export const RETYPE_PACE: OperationOptions = {
   budgetMs: 5_000,
 };
 
-async function mustGet(deps: Deps, id: string): Promise<StoredType> {
-  const type = await getType(deps.db, id);
+async function mustGet(ctx: ServiceContext, id: string): Promise<StoredType> {
+  const type = await getType(ctx.db, id);
   if (!type) throw new AppError("not_found", `No type "${id}"`);
   return type;
 }

@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   compareHeld,
   compareMembers,
@@ -11,7 +12,6 @@ import {
   isHeraldSchedule,
   planJobSchedule,
 } from "../../domain/jobs/job_schedule.ts";
-import type { AppDeps } from "../../deps.ts";
 import { listJobs } from "../../store/jobs/job_store.ts";
 import { preferencesPage } from "../../store/preferences/preferences_store.ts";
 import { readSchedulerRunning } from "../../store/control/scheduler_state_store.ts";
@@ -24,11 +24,6 @@ import {
 } from "../../store/schedules/slot_store.ts";
 import { slotSchedule } from "../../domain/schedules/slot_plan.ts";
 import { planUser } from "../schedules/user_plan.ts";
-
-type Deps = Pick<
-  AppDeps,
-  "db" | "scheduler" | "now" | "config" | "catalogue"
->;
 
 export interface DriftReport {
   scope: { userId: string } | "all";
@@ -45,13 +40,13 @@ const PAGE = 1_000;
 const MAX_LISTED = 500;
 
 /** `GET /v1/scheduler/drift?userId=`: gets per id, no full listing. */
-export async function userDrift(
-  deps: Deps,
-  userId: string,
-): Promise<DriftReport> {
+export async function userDrift({ ctx, userId }: {
+  ctx: ServiceContext;
+  userId: string;
+}): Promise<DriftReport> {
   const [truth, running] = await Promise.all([
-    userTruth(deps, userId),
-    readSchedulerRunning(deps.db),
+    userTruth({ ctx, userId }),
+    readSchedulerRunning(ctx.db),
   ]);
   const entries = userEntries(truth, !running);
   return {
@@ -60,7 +55,7 @@ export async function userDrift(
     summary: summarize(entries),
     schedules: entries.map((e) => ({ ...e, userId })),
     truncated: false,
-    checkedAt: new Date(deps.now()).toISOString(),
+    checkedAt: new Date(ctx.now()).toISOString(),
   };
 }
 
@@ -89,11 +84,13 @@ export function userEntries(
  * user's plan (preferences read a page at a time), plus what QStash holds
  * under Herald's prefixes that nobody wants. Read-only.
  */
-export async function allDrift(deps: Deps): Promise<DriftReport> {
+export async function allDrift({
+  ctx,
+}: { ctx: ServiceContext }): Promise<DriftReport> {
   const [list, running, jobRows] = await Promise.all([
-    deps.scheduler.listSchedules(),
-    readSchedulerRunning(deps.db),
-    listJobs(deps.db),
+    ctx.scheduler.listSchedules(),
+    readSchedulerRunning(ctx.db),
+    listJobs(ctx.db),
   ]);
   const index = indexHeld(list.filter((s) => isHeraldSchedule(s.id)));
   const wantPaused = !running;
@@ -114,32 +111,34 @@ export async function allDrift(deps: Deps): Promise<DriftReport> {
     index.jobs.delete(job.id);
     note(
       compareHeld(
-        [planJobSchedule(job, deps.config.callbackUrl)],
+        [planJobSchedule(job, ctx.config.callbackUrl)],
         held ? [held] : [],
         wantPaused,
       ),
       { jobId: job.id },
     );
   }
-  const catalogue = await deps.catalogue();
+  const catalogue = await ctx.catalogue();
   for (let after: string | null = null;;) {
-    const rows = await preferencesPage(deps.db, after, PAGE);
+    const rows = await preferencesPage(ctx.db, after, PAGE);
     const last = rows.at(-1);
     const members = new Map<string, StoredMember[]>();
     if (last) {
-      for (const m of await membersOfUserRange(deps.db, after, last.userId)) {
+      for (const m of await membersOfUserRange(ctx.db, after, last.userId)) {
         members.set(m.userId, [...(members.get(m.userId) ?? []), m]);
       }
     }
     for (const row of rows) {
       const plan = planUser(
-        deps,
         {
-          userId: row.userId,
-          prefs: decodeStoredPreferences(row.data, catalogue),
+          ctx,
+          user: {
+            userId: row.userId,
+            prefs: decodeStoredPreferences(row.data, catalogue),
+          },
+          catalogue,
+          now: ctx.now(),
         },
-        catalogue,
-        deps.now(),
       );
       const held = index.users.get(row.userId) ?? [];
       index.users.delete(row.userId);
@@ -152,8 +151,8 @@ export async function allDrift(deps: Deps): Promise<DriftReport> {
     after = last.userId;
   }
   // Every slot with members has its schedule; none without.
-  const slotSpecs = [...await occupiedSlots(deps.db)].sort()
-    .map((slot) => slotSchedule(slot, deps.config.callbackUrl));
+  const slotSpecs = [...await occupiedSlots(ctx.db)].sort()
+    .map((slot) => slotSchedule(slot, ctx.config.callbackUrl));
   note(compareHeld(slotSpecs, [...index.slots.values()], wantPaused), {});
   // Left in the index: held under Herald's prefixes, wanted by nobody.
   for (const [userId, held] of index.users) {
@@ -168,6 +167,6 @@ export async function allDrift(deps: Deps): Promise<DriftReport> {
     summary: summarize(all),
     schedules: drifted.slice(0, MAX_LISTED),
     truncated: drifted.length > MAX_LISTED,
-    checkedAt: new Date(deps.now()).toISOString(),
+    checkedAt: new Date(ctx.now()).toISOString(),
   };
 }

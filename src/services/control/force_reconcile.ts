@@ -1,10 +1,10 @@
+import type { ServiceContext } from "../../context.ts";
 import { compareHeld, type DriftEntry } from "../../domain/schedules/drift.ts";
 import { slotOfScheduleId } from "../../domain/schedules/slot_plan.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
 import { userEntries } from "./drift_report.ts";
 import { syncSlots } from "../schedules/slot_schedules.ts";
 import { memberWrites } from "../../store/schedules/slot_store.ts";
-import type { AppDeps } from "../../deps.ts";
 import { dependencyUnavailable } from "../../errors.ts";
 import { shortId } from "../../domain/codecs/log_redaction.ts";
 import { forgetHeld } from "../../store/schedules/schedule_ledger.ts";
@@ -12,11 +12,6 @@ import { readSchedulerRunning } from "../../store/control/scheduler_state_store.
 import type { ReconcileOutcome } from "../../domain/schedules/reconcile_outcome.ts";
 import { reconcileUser } from "../preferences/reconcile_user.ts";
 import { type UserTruth, userTruth } from "../schedules/user_truth.ts";
-
-type Deps = Pick<
-  AppDeps,
-  "db" | "scheduler" | "log" | "now" | "config" | "catalogue"
->;
 
 export interface ForcedReconcile {
   userId: string;
@@ -33,40 +28,40 @@ export interface ForcedReconcile {
  * without preferences has nothing wanted: whatever QStash holds under their
  * ids is deleted.
  */
-export async function forceReconcile(
-  deps: Deps,
-  userId: string,
-): Promise<ForcedReconcile> {
+export async function forceReconcile({ ctx, userId }: {
+  ctx: ServiceContext;
+  userId: string;
+}): Promise<ForcedReconcile> {
   const [truth, running] = await Promise.all([
-    userTruth(deps, userId),
-    readSchedulerRunning(deps.db),
+    userTruth({ ctx, userId }),
+    readSchedulerRunning(ctx.db),
   ]);
   const drift = userEntries(truth, !running);
-  deps.log.info("reconcile.forced", {
+  ctx.log.info("reconcile.forced", {
     user: shortId(userId),
     drifted: drift.filter((e) => e.state !== "ok").length,
   });
   if (!truth.known) {
     const deleted: string[] = [];
     for (const s of truth.held) {
-      await deps.scheduler.deleteSchedule(s.id);
-      await forgetHeld(deps.db, s.id);
+      await ctx.scheduler.deleteSchedule(s.id);
+      await forgetHeld(ctx.db, s.id);
       deleted.push(s.id);
-      deps.log.info("schedule.deleted", {
+      ctx.log.info("schedule.deleted", {
         user: shortId(userId),
         schedule: s.id,
       });
     }
     // Members left behind by a user who has no preferences any more.
     const members = truth.storedMembers;
-    const [first, ...rest] = memberWrites(deps.db, userId, {
+    const [first, ...rest] = memberWrites(ctx.db, userId, {
       remove: members.map((m) => m.id),
       put: [],
-      now: deps.now(),
+      now: ctx.now(),
     });
-    if (first) await deps.db.batch([first, ...rest]);
+    if (first) await ctx.db.batch([first, ...rest]);
     deleted.push(...members.map((m) => m.id));
-    const synced = await syncSlots(deps, members.map((m) => m.slot));
+    const synced = await syncSlots({ ctx, slots: members.map((m) => m.slot) });
     return {
       slots: [...synced.created, ...synced.deleted].sort(),
       userId,
@@ -80,14 +75,18 @@ export async function forceReconcile(
       },
     };
   }
-  const reconcile = await reconcileUser(deps, userId, { held: truth.held });
+  const reconcile = await reconcileUser({
+    ctx,
+    userId,
+    opts: { held: truth.held },
+  });
   if (reconcile.reason === "scheduler_unavailable") {
     throw dependencyUnavailable("qstash");
   }
   if (reconcile.reason === "database_unavailable") {
     throw dependencyUnavailable("libsql");
   }
-  const slots = await healSlots(deps, truth, !running);
+  const slots = await healSlots(ctx, truth, !running);
   return { userId, drift, reconcile, slots };
 }
 
@@ -96,7 +95,7 @@ export async function forceReconcile(
  * Herald's back: forgotten in the ledger, so the slot sync makes them again.
  */
 async function healSlots(
-  deps: Deps,
+  ctx: ServiceContext,
   truth: UserTruth,
   wantPaused: boolean,
 ): Promise<string[]> {
@@ -106,13 +105,13 @@ async function healSlots(
     return !have || compareHeld([want], [have], wantPaused)[0]?.state !==
         "ok";
   });
-  for (const spec of broken) await forgetHeld(deps.db, spec.id);
+  for (const spec of broken) await forgetHeld(ctx.db, spec.id);
   const slots = broken.flatMap((s) => {
     const slot = slotOfScheduleId(s.id);
     return slot === null ? [] : [slot];
   });
   try {
-    const synced = await syncSlots(deps, slots);
+    const synced = await syncSlots({ ctx, slots });
     return [...synced.created, ...synced.deleted].sort();
   } catch (error) {
     if (error instanceof SchedulerError) throw dependencyUnavailable("qstash");

@@ -1,9 +1,9 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   type HeldIndex,
   indexHeld,
 } from "../../domain/schedules/held_index.ts";
 import { isHeraldSchedule } from "../../domain/jobs/job_schedule.ts";
-import type { AppDeps } from "../../deps.ts";
 import type { PageCounts } from "../../store/control/operation_store.ts";
 import type { HeldScheduleInfo } from "../../ports/scheduler.ts";
 import { DatabaseUnavailableError } from "../../store/database_outage.ts";
@@ -13,11 +13,6 @@ import {
   type ReconcileOptions,
   reconcileUser,
 } from "../preferences/reconcile_user.ts";
-
-export type OperationDeps = Pick<
-  AppDeps,
-  "db" | "scheduler" | "log" | "now" | "config" | "catalogue"
->;
 
 /**
  * What every page of one operation call shares: QStash's list, read once
@@ -34,10 +29,10 @@ export interface OperationSnapshot {
 }
 
 export async function loadSnapshot(
-  deps: OperationDeps,
+  { ctx }: { ctx: ServiceContext },
 ): Promise<OperationSnapshot> {
-  const running = await readSchedulerRunning(deps.db);
-  const held = (await deps.scheduler.listSchedules())
+  const running = await readSchedulerRunning(ctx.db);
+  const held = (await ctx.scheduler.listSchedules())
     .filter((s) => isHeraldSchedule(s.id))
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return {
@@ -56,7 +51,7 @@ export interface PageResult {
 }
 
 export type PageStep = (
-  deps: OperationDeps,
+  ctx: ServiceContext,
   snapshot: OperationSnapshot,
   at: { phase: string; cursor: string | null },
   pageSize: number,
@@ -68,18 +63,18 @@ export const DONE = "done";
  * One user's reconcile inside an operation, added to the page's counts. A
  * QStash failure fails the operation here, so it resumes from this page.
  */
-export async function reconcileCounted(
-  deps: OperationDeps,
-  userId: string,
+export async function reconcileCounted({ ctx, userId, counts, opts = {} }: {
+  ctx: ServiceContext;
+  userId: string;
   counts: {
     created: number;
     updated: number;
     deleted: number;
     unchanged: number;
-  },
-  opts: ReconcileOptions = {},
-): Promise<void> {
-  const outcome = await reconcileUser(deps, userId, opts);
+  };
+  opts?: ReconcileOptions;
+}): Promise<void> {
+  const outcome = await reconcileUser({ ctx, userId, opts });
   if (outcome.reason === "scheduler_unavailable") {
     throw new SchedulerError("QStash failed during the operation");
   }

@@ -1,4 +1,4 @@
-import type { AppDeps } from "../../deps.ts";
+import type { ServiceContext } from "../../context.ts";
 import {
   getOperation,
   type Operation,
@@ -62,10 +62,10 @@ export function viewOf(
 }
 
 /** `GET /v1/scheduler/operations/{id}`: one operation, or null. */
-export async function readOperation(
-  deps: Pick<AppDeps, "db">,
-  id: string,
-): Promise<OperationView | null> {
-  const op = await getOperation(deps.db, id);
+export async function readOperation({ ctx, id }: {
+  ctx: ServiceContext;
+  id: string;
+}): Promise<OperationView | null> {
+  const op = await getOperation(ctx.db, id);
   return op ? viewOf(op) : null;
 }

@@ -1,8 +1,8 @@
+import type { ServiceContext } from "../../context.ts";
 import { setLedgerPaused } from "../../store/schedules/schedule_ledger.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
 import {
   DONE,
-  type OperationDeps,
   type OperationSnapshot,
   type PageResult,
   type PageStep,
@@ -17,15 +17,15 @@ import {
  */
 export const PAUSE_FIRST_PHASE = "schedules";
 
-export const pauseStep: PageStep = async (deps, snapshot, at, pageSize) => {
+export const pauseStep: PageStep = async (ctx, snapshot, at, pageSize) => {
   if (at.phase !== PAUSE_FIRST_PHASE) {
     return { phase: DONE, cursor: null, counts: {} };
   }
-  return await togglePage(deps, snapshot, at.cursor, pageSize);
+  return await togglePage(ctx, snapshot, at.cursor, pageSize);
 };
 
 async function togglePage(
-  deps: OperationDeps,
+  ctx: ServiceContext,
   snapshot: OperationSnapshot,
   after: string | null,
   pageSize: number,
@@ -40,22 +40,22 @@ async function togglePage(
   for (const schedule of page) {
     if (schedule.paused === snapshot.wantPaused) continue;
     try {
-      if (snapshot.wantPaused) await deps.scheduler.pauseSchedule(schedule.id);
-      else await deps.scheduler.resumeSchedule(schedule.id);
+      if (snapshot.wantPaused) await ctx.scheduler.pauseSchedule(schedule.id);
+      else await ctx.scheduler.resumeSchedule(schedule.id);
     } catch (error) {
       // Deleted since the list was read (a user switched it off): done.
       if (error instanceof SchedulerError && error.status === 404) continue;
       throw error;
     }
     toggled++;
-    deps.log.info(
+    ctx.log.info(
       snapshot.wantPaused ? "schedule.paused" : "schedule.resumed",
       {
         schedule: schedule.id,
       },
     );
   }
-  await setLedgerPaused(deps.db, page.map((s) => s.id), snapshot.wantPaused);
+  await setLedgerPaused(ctx.db, page.map((s) => s.id), snapshot.wantPaused);
   return {
     phase: PAUSE_FIRST_PHASE,
     cursor: last.id,

@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   diffSchedules,
   isNoop,
@@ -36,7 +37,6 @@ import { shortId } from "../../domain/codecs/log_redaction.ts";
 import { syncJobSchedule } from "../jobs/job_schedule_sync.ts";
 import {
   DONE,
-  type OperationDeps,
   type OperationSnapshot,
   type PageResult,
   type PageStep,
@@ -53,16 +53,16 @@ import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
  * itself drifted). Pages read preferences and ledger rows in one query
  * each, never one round trip per user.
  */
-export const restartStep: PageStep = (deps, snapshot, at, pageSize) => {
+export const restartStep: PageStep = (ctx, snapshot, at, pageSize) => {
   switch (at.phase) {
     case "jobs":
-      return restartJobs(deps, snapshot);
+      return restartJobs(ctx, snapshot);
     case "users":
-      return restartUsers(deps, snapshot, at.cursor, pageSize);
+      return restartUsers(ctx, snapshot, at.cursor, pageSize);
     case "slots":
-      return restartSlots(deps, snapshot);
+      return restartSlots(ctx, snapshot);
     case "orphans":
-      return removeOrphans(deps, snapshot, pageSize);
+      return removeOrphans(ctx, snapshot, pageSize);
     default:
       return Promise.resolve({ phase: DONE, cursor: null, counts: {} });
   }
@@ -71,16 +71,14 @@ export const restartStep: PageStep = (deps, snapshot, at, pageSize) => {
 export const RESTART_FIRST_PHASE = "jobs";
 
 async function restartJobs(
-  deps: OperationDeps,
+  ctx: ServiceContext,
   snapshot: OperationSnapshot,
 ): Promise<PageResult> {
   const counts = { created: 0, updated: 0, unchanged: 0 };
-  for (const row of await listJobs(deps.db)) {
+  for (const row of await listJobs(ctx.db)) {
     const job = parseStoredJob(row);
     const sync = await syncJobSchedule(
-      deps,
-      job,
-      snapshot.index.jobs.get(job.id) ?? null,
+      { ctx, job, held: snapshot.index.jobs.get(job.id) ?? null },
     );
     counts[sync]++;
   }
@@ -88,18 +86,18 @@ async function restartJobs(
 }
 
 async function restartUsers(
-  deps: OperationDeps,
+  ctx: ServiceContext,
   snapshot: OperationSnapshot,
   after: string | null,
   pageSize: number,
 ): Promise<PageResult> {
-  const rows = await preferencesPage(deps.db, after, pageSize);
+  const rows = await preferencesPage(ctx.db, after, pageSize);
   const last = rows[rows.length - 1];
   if (!last) return { phase: "slots", cursor: null, counts: {} };
-  const catalogue = await deps.catalogue();
+  const catalogue = await ctx.catalogue();
   const [ledgerRows, memberRows] = await Promise.all([
-    ledgerOfUserRange(deps.db, after, last.userId),
-    membersOfUserRange(deps.db, after, last.userId),
+    ledgerOfUserRange(ctx.db, after, last.userId),
+    membersOfUserRange(ctx.db, after, last.userId),
   ]);
   const ledger = new Map<string, HeldWithPause[]>();
   for (const row of ledgerRows) {
@@ -124,7 +122,7 @@ async function restartUsers(
   };
   for (const row of rows) {
     const truth = snapshot.index.users.get(row.userId) ?? [];
-    const plan = planOrSkip(deps, row, catalogue);
+    const plan = planOrSkip(ctx, row, catalogue);
     if (!plan) continue;
     const desired = plan.schedules;
     const matches = isNoop(diffSchedules(desired, truth)) &&
@@ -134,19 +132,24 @@ async function restartUsers(
       counts.unchanged += desired.length;
       if (!sameHeld(ledger.get(row.userId) ?? [], truth)) {
         await replaceLedgerOf(
-          deps.db,
+          ctx.db,
           row.userId,
           desired.map((schedule) => ({
             schedule,
             paused: snapshot.wantPaused,
           })),
-          deps.now(),
+          ctx.now(),
         );
         counts.ledgerFixed++;
       }
       continue;
     }
-    await reconcileCounted(deps, row.userId, counts, { held: truth });
+    await reconcileCounted({
+      ctx,
+      userId: row.userId,
+      counts,
+      opts: { held: truth },
+    });
   }
   return { phase: "users", cursor: last.userId, counts };
 }
@@ -157,22 +160,24 @@ async function restartUsers(
  * that cannot be read is logged and left alone, not fatal to all.
  */
 function planOrSkip(
-  deps: OperationDeps,
+  ctx: ServiceContext,
   row: { userId: string; data: string },
   catalogue: Catalogue,
 ): UserPlan | null {
   try {
     return planUser(
-      deps,
       {
-        userId: row.userId,
-        prefs: decodeStoredPreferences(row.data, catalogue),
+        ctx,
+        user: {
+          userId: row.userId,
+          prefs: decodeStoredPreferences(row.data, catalogue),
+        },
+        catalogue,
+        now: ctx.now(),
       },
-      catalogue,
-      deps.now(),
     );
   } catch {
-    deps.log.warn("restart.skipped", {
+    ctx.log.warn("restart.skipped", {
       user: shortId(row.userId),
       reason: "unreadable preferences",
     });
@@ -198,37 +203,37 @@ function sameMembers(
  * writing meanwhile cannot be left without a schedule.
  */
 async function restartSlots(
-  deps: OperationDeps,
+  ctx: ServiceContext,
   snapshot: OperationSnapshot,
 ): Promise<PageResult> {
   const [occupied, ledgerRows] = await Promise.all([
-    occupiedSlots(deps.db),
-    heldSlotsQuery(deps.db, []),
+    occupiedSlots(ctx.db),
+    heldSlotsQuery(ctx.db, []),
   ]);
   const ledger = new Map(ledgerRows.map((row) => [row.id, row]));
   const counts = { created: 0, deleted: 0, unchanged: 0, ledgerFixed: 0 };
   const toSync: string[] = [];
   for (const slot of occupied) {
-    const spec = slotSchedule(slot, deps.config.callbackUrl);
+    const spec = slotSchedule(slot, ctx.config.callbackUrl);
     const held = snapshot.index.slots.get(slot);
     if (
       !held || held.cron !== spec.cron || held.body !== spec.body ||
       held.destination !== spec.destination
     ) {
       // Forgotten first, so the sync makes it again.
-      await forgetHeld(deps.db, spec.id);
+      await forgetHeld(ctx.db, spec.id);
       toSync.push(slot);
       continue;
     }
     if (held.paused !== snapshot.wantPaused) {
-      if (snapshot.wantPaused) await deps.scheduler.pauseSchedule(spec.id);
-      else await deps.scheduler.resumeSchedule(spec.id);
+      if (snapshot.wantPaused) await ctx.scheduler.pauseSchedule(spec.id);
+      else await ctx.scheduler.resumeSchedule(spec.id);
     }
     if (ledger.get(spec.id)?.paused !== snapshot.wantPaused) {
-      await recordSlotHeldQuery(deps.db, {
+      await recordSlotHeldQuery(ctx.db, {
         schedule: spec,
         slot,
-        now: deps.now(),
+        now: ctx.now(),
         paused: snapshot.wantPaused,
       });
       counts.ledgerFixed++;
@@ -238,15 +243,15 @@ async function restartSlots(
   for (const [slot, held] of snapshot.index.slots) {
     if (occupied.has(slot)) continue;
     // Recorded first, so the sync deletes it.
-    await recordSlotHeldQuery(deps.db, {
+    await recordSlotHeldQuery(ctx.db, {
       schedule: held,
       slot,
-      now: deps.now(),
+      now: ctx.now(),
       paused: held.paused,
     });
     toSync.push(slot);
   }
-  const done = await syncSlots(deps, toSync);
+  const done = await syncSlots({ ctx, slots: toSync });
   counts.created += done.created.length;
   counts.deleted += done.deleted.length;
   return { phase: "orphans", cursor: null, counts };
@@ -258,13 +263,13 @@ async function restartSlots(
  * The list is re-read on every call, so deleting is safe to repeat.
  */
 async function removeOrphans(
-  deps: OperationDeps,
+  ctx: ServiceContext,
   snapshot: OperationSnapshot,
   pageSize: number,
 ): Promise<PageResult> {
   const orphans: string[] = [];
   for (const ids of chunk([...snapshot.index.users.keys()], 500)) {
-    const known = await usersWithPreferences(deps.db, ids);
+    const known = await usersWithPreferences(ctx.db, ids);
     for (const userId of ids) {
       if (known.has(userId)) continue;
       for (const s of snapshot.index.users.get(userId) ?? []) {
@@ -272,7 +277,7 @@ async function removeOrphans(
       }
     }
   }
-  const jobIds = new Set((await listJobs(deps.db)).map((j) => j.id));
+  const jobIds = new Set((await listJobs(ctx.db)).map((j) => j.id));
   for (const jobId of snapshot.index.jobs.keys()) {
     if (!jobIds.has(jobId)) orphans.push(jobScheduleId(jobId));
   }
@@ -280,15 +285,15 @@ async function removeOrphans(
   const left = orphans.filter((id) => !snapshot.removed.has(id)).sort();
   const page = left.slice(0, pageSize);
   for (const id of page) {
-    await deps.scheduler.deleteSchedule(id);
-    await forgetHeld(deps.db, id);
+    await ctx.scheduler.deleteSchedule(id);
+    await forgetHeld(ctx.db, id);
     snapshot.removed.add(id);
-    deps.log.info("schedule.deleted", { schedule: id, reason: "orphan" });
+    ctx.log.info("schedule.deleted", { schedule: id, reason: "orphan" });
   }
   if (left.length > page.length) {
     return { phase: "orphans", cursor: null, counts: { deleted: page.length } };
   }
-  const forgotten = await forgetUnownedLedgerRows(deps.db);
+  const forgotten = await forgetUnownedLedgerRows(ctx.db);
   return {
     phase: DONE,
     cursor: null,

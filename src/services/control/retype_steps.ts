@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import { typeChangeSchema } from "../../domain/catalogue/type_change.ts";
 import {
   markMovedQuery,
@@ -5,7 +6,6 @@ import {
 } from "../../store/preferences/preferences_store.ts";
 import {
   DONE,
-  type OperationDeps,
   type PageResult,
   reconcileCounted,
 } from "./operation_snapshot.ts";
@@ -22,10 +22,10 @@ export const RETYPE_FIRST_PHASE = "users";
  * Users who chose the changed fields themselves are never read, let alone
  * written.
  */
-export function retypeStepFor(
-  deps: OperationDeps,
-  params: string | null,
-): (
+export function retypeStepFor({ ctx, params }: {
+  ctx: ServiceContext;
+  params: string | null;
+}): (
   at: { phase: string; cursor: string | null },
   pageSize: number,
 ) => Promise<PageResult> {
@@ -34,10 +34,10 @@ export function retypeStepFor(
     if (at.phase !== RETYPE_FIRST_PHASE) {
       return { phase: DONE, cursor: null, counts: {} };
     }
-    const users = await usersMovedPage(deps.db, change, at.cursor, pageSize);
+    const users = await usersMovedPage(ctx.db, change, at.cursor, pageSize);
     const last = users.at(-1);
     if (last === undefined) return { phase: DONE, cursor: null, counts: {} };
-    await markMovedQuery(deps.db, users);
+    await markMovedQuery(ctx.db, users);
     const counts = {
       users: users.length,
       created: 0,
@@ -47,7 +47,7 @@ export function retypeStepFor(
     };
     // A failure leaves the page marked: each of its users stays pending,
     // and the cron trigger retries them even before the walk resumes.
-    for (const userId of users) await reconcileCounted(deps, userId, counts);
+    for (const userId of users) await reconcileCounted({ ctx, userId, counts });
     return { phase: RETYPE_FIRST_PHASE, cursor: last, counts };
   };
 }

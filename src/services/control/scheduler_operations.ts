@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
 import {
   finishOperation,
@@ -16,12 +17,7 @@ import {
 import { SchedulerError } from "../../ports/scheduler.ts";
 import { writeSchedulerRunning } from "../../store/control/scheduler_state_store.ts";
 import { operationBody } from "../../domain/callbacks/callback_body.ts";
-import {
-  DONE,
-  loadSnapshot,
-  type OperationDeps,
-  type PageResult,
-} from "./operation_snapshot.ts";
+import { DONE, loadSnapshot, type PageResult } from "./operation_snapshot.ts";
 import { type OperationView, viewOf } from "./operation_view.ts";
 import { PAUSE_FIRST_PHASE, pauseStep } from "./pause_steps.ts";
 import { RESTART_FIRST_PHASE, restartStep } from "./restart_steps.ts";
@@ -60,32 +56,36 @@ type Pages = (
 
 const KINDS: Record<
   OperationKind,
-  { first: string; prepare(deps: OperationDeps, op: Operation): Promise<Pages> }
+  {
+    first: string;
+    prepare(ctx: ServiceContext, op: Operation): Promise<Pages>;
+  }
 > = {
   restart: {
     first: RESTART_FIRST_PHASE,
-    prepare: async (deps) => {
-      const snapshot = await loadSnapshot(deps);
-      return (at, size) => restartStep(deps, snapshot, at, size);
+    prepare: async (ctx) => {
+      const snapshot = await loadSnapshot({ ctx });
+      return (at, size) => restartStep(ctx, snapshot, at, size);
     },
   },
   stop: {
     first: PAUSE_FIRST_PHASE,
-    prepare: async (deps) => {
-      const snapshot = await loadSnapshot(deps);
-      return (at, size) => pauseStep(deps, snapshot, at, size);
+    prepare: async (ctx) => {
+      const snapshot = await loadSnapshot({ ctx });
+      return (at, size) => pauseStep(ctx, snapshot, at, size);
     },
   },
   start: {
     first: PAUSE_FIRST_PHASE,
-    prepare: async (deps) => {
-      const snapshot = await loadSnapshot(deps);
-      return (at, size) => pauseStep(deps, snapshot, at, size);
+    prepare: async (ctx) => {
+      const snapshot = await loadSnapshot({ ctx });
+      return (at, size) => pauseStep(ctx, snapshot, at, size);
     },
   },
   retype: {
     first: RETYPE_FIRST_PHASE,
-    prepare: (deps, op) => Promise.resolve(retypeStepFor(deps, op.params)),
+    prepare: (ctx, op) =>
+      Promise.resolve(retypeStepFor({ ctx, params: op.params })),
   },
 };
 
@@ -94,13 +94,13 @@ const KINDS: Record<
  * operation of the same kind; supersedes one of another kind (a stop makes
  * a half-done start moot); refuses while another runner holds the lease.
  */
-export async function startOperation(
-  deps: OperationDeps,
-  kind: SchedulerOperationKind,
-  options: OperationOptions,
-): Promise<OperationView> {
-  const now = deps.now();
-  const open = await latestUnfinished(deps.db);
+export async function startOperation({ ctx, kind, options }: {
+  ctx: ServiceContext;
+  kind: SchedulerOperationKind;
+  options: OperationOptions;
+}): Promise<OperationView> {
+  const now = ctx.now();
+  const open = await latestUnfinished(ctx.db);
   if (open && open.leaseUntil !== null && open.leaseUntil >= now) {
     throw new AppError(
       "conflict",
@@ -114,9 +114,9 @@ export async function startOperation(
     id = open.id;
     resumed = true;
   } else {
-    if (open) await supersede(deps.db, open.id, now);
+    if (open) await supersede(ctx.db, open.id, now);
     id = `op_${now.toString(36)}${crypto.randomUUID().slice(0, 8)}`;
-    await insertOperation(deps.db, {
+    await insertOperation(ctx.db, {
       id,
       kind,
       phase: KINDS[kind].first,
@@ -126,23 +126,25 @@ export async function startOperation(
   // The state goes first: from here on every reconcile writes schedules in
   // the new state, and the walk below catches those written before.
   if (kind !== "restart") {
-    await writeSchedulerRunning(deps.db, kind === "start", now);
-    deps.log.info(kind === "stop" ? "scheduler.stopped" : "scheduler.started");
+    await writeSchedulerRunning(ctx.db, kind === "start", now);
+    ctx.log.info(kind === "stop" ? "scheduler.stopped" : "scheduler.started");
   }
-  return await runOperation(deps, id, options, resumed);
+  return await runOperation(ctx, id, options, resumed);
 }
 
 /** The `scheduler-op` continuation message, or the maintenance sweep. */
 export async function continueOperation(
-  deps: OperationDeps,
-  id: string,
-  options: OperationOptions = DEFAULT_OPERATION_OPTIONS,
+  { ctx, id, options = DEFAULT_OPERATION_OPTIONS }: {
+    ctx: ServiceContext;
+    id: string;
+    options?: OperationOptions;
+  },
 ): Promise<OperationView | null> {
-  const op = await getOperation(deps.db, id);
+  const op = await getOperation(ctx.db, id);
   if (!op || (op.status !== "running" && op.status !== "failed")) {
     return op ? viewOf(op) : null;
   }
-  return await runOperation(deps, id, options, true);
+  return await runOperation(ctx, id, options, true);
 }
 
 /**
@@ -151,41 +153,43 @@ export async function continueOperation(
  * reconcile has its own lease), and like them continues through QStash.
  */
 export async function startRetype(
-  deps: OperationDeps,
-  params: string,
-  options: OperationOptions = DEFAULT_OPERATION_OPTIONS,
+  { ctx, params, options = DEFAULT_OPERATION_OPTIONS }: {
+    ctx: ServiceContext;
+    params: string;
+    options?: OperationOptions;
+  },
 ): Promise<OperationView> {
-  const now = deps.now();
+  const now = ctx.now();
   const id = `op_${now.toString(36)}${crypto.randomUUID().slice(0, 8)}`;
-  await insertOperation(deps.db, {
+  await insertOperation(ctx.db, {
     id,
     kind: "retype",
     phase: RETYPE_FIRST_PHASE,
     now,
     params,
   });
-  return await runOperation(deps, id, options, false);
+  return await runOperation(ctx, id, options, false);
 }
 
 /** Picks up operations whose runner died (their lease ran out). */
 export async function resumeStalledOperations(
-  deps: OperationDeps,
+  { ctx }: { ctx: ServiceContext },
 ): Promise<void> {
-  for (const op of await stalledOperations(deps.db, deps.now())) {
-    await continueOperation(deps, op.id);
+  for (const op of await stalledOperations(ctx.db, ctx.now())) {
+    await continueOperation({ ctx, id: op.id });
   }
 }
 
 async function runOperation(
-  deps: OperationDeps,
+  ctx: ServiceContext,
   id: string,
   options: OperationOptions,
   resumed: boolean,
 ): Promise<OperationView> {
   const started = performance.now();
-  let op = await leaseOperation(deps.db, id, deps.now(), OPERATION_LEASE_MS);
+  let op = await leaseOperation(ctx.db, id, ctx.now(), OPERATION_LEASE_MS);
   if (!op) {
-    const current = await getOperation(deps.db, id);
+    const current = await getOperation(ctx.db, id);
     if (!current) throw new AppError("not_found", "No such operation");
     throw new AppError(
       "conflict",
@@ -194,30 +198,30 @@ async function runOperation(
     );
   }
   try {
-    const step = await KINDS[op.kind].prepare(deps, op);
+    const step = await KINDS[op.kind].prepare(ctx, op);
     let pages = 0;
     while (op.phase !== DONE) {
       if (
         pages >= options.maxPages ||
         performance.now() - started > options.budgetMs
       ) {
-        return await handOver(deps, op, resumed);
+        return await handOver(ctx, op, resumed);
       }
       const result = await step(
         { phase: op.phase, cursor: op.cursor },
         options.pageSize,
       );
-      op = await recordPage(deps.db, {
+      op = await recordPage(ctx.db, {
         id,
         page: result,
-        now: deps.now(),
+        now: ctx.now(),
         leaseMs: OPERATION_LEASE_MS,
       }) ?? op;
       pages++;
     }
-    op = await finishOperation(deps.db, id, { status: "done" }, deps.now()) ??
+    op = await finishOperation(ctx.db, id, { status: "done" }, ctx.now()) ??
       op;
-    deps.log.info("scheduler.operation", {
+    ctx.log.info("scheduler.operation", {
       operation: id,
       kind: op.kind,
       status: "done",
@@ -229,12 +233,12 @@ async function runOperation(
       ? error.message
       : "Internal error";
     op = await finishOperation(
-      deps.db,
+      ctx.db,
       id,
       { status: "failed", error: message },
-      deps.now(),
+      ctx.now(),
     ) ?? op;
-    deps.log.warn("scheduler.operation", {
+    ctx.log.warn("scheduler.operation", {
       operation: id,
       kind: op.kind,
       status: "failed",
@@ -247,18 +251,18 @@ async function runOperation(
 
 /** Frees the lease and asks QStash to call back for the next pages. */
 async function handOver(
-  deps: OperationDeps,
+  ctx: ServiceContext,
   op: Operation,
   resumed: boolean,
 ): Promise<OperationView> {
-  await releaseOperation(deps.db, op.id, deps.now());
-  await deps.scheduler.publishMessage({
-    destination: deps.config.callbackUrl,
+  await releaseOperation(ctx.db, op.id, ctx.now());
+  await ctx.scheduler.publishMessage({
+    destination: ctx.config.callbackUrl,
     body: operationBody(op.id),
     // One continuation per point of progress, however often this is retried.
     deduplicationId: `herald-op-${op.id}-${op.pages}`,
   });
-  deps.log.info("scheduler.operation", {
+  ctx.log.info("scheduler.operation", {
     operation: op.id,
     kind: op.kind,
     status: "continuing",

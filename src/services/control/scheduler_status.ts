@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import { parseStoredJob } from "../../domain/jobs/job_definition.ts";
 import { jobOwner } from "../../domain/jobs/job_schedule.ts";
 import { nextRunAt, splitCron } from "../../domain/jobs/next_run.ts";
@@ -21,7 +22,6 @@ import {
 import { stillWanted } from "../delivery/deliver_occurrence.ts";
 import type { Catalogue } from "../../domain/catalogue/catalogue.ts";
 import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
-import type { AppDeps } from "../../deps.ts";
 import { listJobs } from "../../store/jobs/job_store.ts";
 import { latestUnfinished } from "../../store/control/operation_store.ts";
 import {
@@ -33,8 +33,6 @@ import { readSchedulerRunning } from "../../store/control/scheduler_state_store.
 import { recentSlotFailures } from "../../store/schedules/slot_failure_store.ts";
 import type { JobDefinition } from "../../domain/jobs/job_definition.ts";
 import { type OperationView, viewOf } from "./operation_view.ts";
-
-type Deps = Pick<AppDeps, "db" | "now" | "config" | "catalogue">;
 
 /** How far back status counts the members slot firings could not serve. */
 const SLOT_FAILURE_WINDOW_MS = 86_400_000;
@@ -101,19 +99,19 @@ function afterOf(cursor: string | null): string | null {
  * stays cheap with any number of users. Next runs are computed by croner
  * in each schedule's own zone.
  */
-export async function schedulerStatus(
-  deps: Deps,
-  query: { userId: string | null; cursor: string | null; limit: number },
-): Promise<SchedulerStatus> {
+export async function schedulerStatus({ ctx, query }: {
+  ctx: ServiceContext;
+  query: { userId: string | null; cursor: string | null; limit: number };
+}): Promise<SchedulerStatus> {
   const q = { ...query, after: afterOf(query.cursor) };
   const [running, activeJobs, rows, members, open, failures] = await Promise
     .all([
-      readSchedulerRunning(deps.db),
-      countActiveSchedules(deps.db),
-      ledgerPage(deps.db, { ...q, limit: q.limit + 1 }),
-      memberPage(deps.db, { ...q, limit: q.limit + 1 }),
-      latestUnfinished(deps.db),
-      recentSlotFailures(deps.db, deps.now() - SLOT_FAILURE_WINDOW_MS),
+      readSchedulerRunning(ctx.db),
+      countActiveSchedules(ctx.db),
+      ledgerPage(ctx.db, { ...q, limit: q.limit + 1 }),
+      memberPage(ctx.db, { ...q, limit: q.limit + 1 }),
+      latestUnfinished(ctx.db),
+      recentSlotFailures(ctx.db, ctx.now() - SLOT_FAILURE_WINDOW_MS),
     ]);
   // Schedules and slot members, merged in id order into one page.
   const merged: Listed[] = [
@@ -127,17 +125,17 @@ export async function schedulerStatus(
   );
   const [jobs, prefs] = await Promise.all([
     listedRows.some((row) => row.type === "job")
-      ? listJobs(deps.db).then((all) =>
+      ? listJobs(ctx.db).then((all) =>
         new Map(all.map((r) => [r.id, parseStoredJob(r)]))
       )
       : new Map<string, JobDefinition>(),
-    preferencesOfUsers(deps.db, [
+    preferencesOfUsers(ctx.db, [
       ...new Set(listedMembers.map((m) => m.userId)),
     ]),
   ]);
   const prefsOf = new Map(prefs.map((p) => [p.userId, p.data]));
-  const catalogue = await deps.catalogue();
-  const now = deps.now();
+  const catalogue = await ctx.catalogue();
+  const now = ctx.now();
   const entries = page.items.map((item) =>
     "row" in item
       ? statusJob(item.row, jobs, running, now)
@@ -154,7 +152,7 @@ export async function schedulerStatus(
     jobIds: entries.map((e) => e.id),
     jobs: entries,
     nextCursor: page.nextCursor,
-    defaultTimezone: deps.config.defaultTimezone,
+    defaultTimezone: ctx.config.defaultTimezone,
     operation: open ? viewOf(open) : null,
     slotFailures: {
       lastDay: failures.count,

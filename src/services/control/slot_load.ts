@@ -1,6 +1,6 @@
+import type { ServiceContext } from "../../context.ts";
 import { nextRunAt } from "../../domain/jobs/next_run.ts";
 import { slotAt, slotOfScheduleId } from "../../domain/schedules/slot_plan.ts";
-import type { AppDeps } from "../../deps.ts";
 import { readSchedulerRunning } from "../../store/control/scheduler_state_store.ts";
 import {
   heldSlotsQuery,
@@ -23,13 +23,13 @@ export interface SlotLoad {
  * minute of their next run (one read of every per-user ledger row).
  */
 export async function slotLoad(
-  deps: Pick<AppDeps, "db" | "now" | "config">,
+  { ctx }: { ctx: ServiceContext },
 ): Promise<SlotLoad> {
-  const placement = deps.config.schedulePlacement;
-  const now = deps.now();
+  const placement = ctx.config.schedulePlacement;
+  const now = ctx.now();
   const [running, slots] = await Promise.all([
-    readSchedulerRunning(deps.db),
-    placement === "slots" ? sharedSlots(deps) : perUserSlots(deps, now),
+    readSchedulerRunning(ctx.db),
+    placement === "slots" ? sharedSlots(ctx) : perUserSlots(ctx, now),
   ]);
   return {
     placement,
@@ -40,10 +40,10 @@ export async function slotLoad(
   };
 }
 
-async function sharedSlots(deps: Pick<AppDeps, "db">) {
+async function sharedSlots(ctx: ServiceContext) {
   const [members, held] = await Promise.all([
-    membersBySlot(deps.db),
-    heldSlotsQuery(deps.db, []),
+    membersBySlot(ctx.db),
+    heldSlotsQuery(ctx.db, []),
   ]);
   const paused = new Set(
     held.filter((h) => h.paused).map((h) => slotOfScheduleId(h.id)),
@@ -51,9 +51,9 @@ async function sharedSlots(deps: Pick<AppDeps, "db">) {
   return members.map((m) => ({ ...m, paused: paused.has(m.slot) }));
 }
 
-async function perUserSlots(deps: Pick<AppDeps, "db">, now: number) {
+async function perUserSlots(ctx: ServiceContext, now: number) {
   const bySlot = new Map<string, { members: number; paused: number }>();
-  for (const row of await userScheduleTimings(deps.db)) {
+  for (const row of await userScheduleTimings(ctx.db)) {
     const next = nextRunAt(row.cron, now);
     if (next === null) continue;
     const slot = slotAt(next);

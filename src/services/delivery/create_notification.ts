@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   formatAudience,
   userAudience,
@@ -8,7 +9,6 @@ import type {
   NotificationView,
 } from "../../domain/delivery/notification.ts";
 import { audiencesOf } from "../../domain/delivery/notification.ts";
-import type { Background } from "../../deps.ts";
 import { requestFingerprint } from "../../domain/codecs/request_fingerprint.ts";
 import {
   type Expiry,
@@ -27,15 +27,7 @@ import {
   toView,
   type UserNotification,
 } from "../../store/notifications/notification_store.ts";
-import {
-  fanOut,
-  FANOUT_GRACE_MS,
-  type FanOutDeps,
-  fanOutToUsers,
-} from "./notify_channels.ts";
-
-/** Storing a notification needs what fanning it out needs. */
-type Deps = FanOutDeps;
+import { fanOut, FANOUT_GRACE_MS, fanOutToUsers } from "./notify_channels.ts";
 
 export function newNotificationId(now: number): string {
   // Time-ordered (base36 ms) then random, so ids sort roughly by creation.
@@ -71,11 +63,7 @@ function newNotification(
   };
 }
 
-/** Marks the end of a phase of a request (for its Server-Timing). */
-export type MarkPhase = (phase: string) => void;
-
 export interface StoreOptions {
-  mark?: MarkPhase;
   /**
    * False: no push now (a digest's item, pushed once when the digest
    * closes). A fan-out the sweep finishes pushes as usual: a second push
@@ -96,34 +84,36 @@ export interface StoreOptions {
  * in one request; the cached count invalidated).
  */
 export async function storeAndNotify(
-  deps: Deps,
-  request: StoreOptions & {
+  { ctx, content, audiences, push }: StoreOptions & {
+    ctx: ServiceContext;
     content: NotificationContent;
     audiences: readonly string[];
-    background: Background;
   },
 ): Promise<{ notification: StoredNotification; created: boolean }> {
-  const { content, audiences, background, mark = () => {} } = request;
-  const now = deps.now();
+  const now = ctx.now();
   const [only] = audiences;
   const oneUser = audiences.length === 1 && only !== undefined
     ? userOfAudience(only)
     : null;
-  const result = await insertNotification(deps.db, {
+  const result = await insertNotification(ctx.db, {
     notification: newNotification(content, now),
     audiences,
     fanoutRetryAt: now + FANOUT_GRACE_MS,
     unreadOf: oneUser,
   });
-  mark("store");
+  ctx.mark("store");
   if (result.created) {
-    await fanOut(deps, result.notification, background, {
-      unread: result.unread,
-      push: request.push,
+    await fanOut({
+      ctx,
+      n: result.notification,
+      opts: {
+        unread: result.unread,
+        push,
+      },
     });
-    mark("notify");
-  } else if (await finishFanOut(deps, result.notification, background)) {
-    mark("notify");
+    ctx.mark("notify");
+  } else if (await finishFanOut({ ctx, notification: result.notification })) {
+    ctx.mark("notify");
   }
   return result;
 }
@@ -142,24 +132,23 @@ export interface ForUser {
  * answers the earlier notification with `created: false`, its half-done
  * fan-out finished. Answers in the order of `items`.
  */
-export async function storeAndNotifyUsers(
-  deps: Deps,
-  items: readonly ForUser[],
-  background: Background,
-): Promise<{ notification: StoredNotification; created: boolean }[]> {
-  const now = deps.now();
+export async function storeAndNotifyUsers({ ctx, items }: {
+  ctx: ServiceContext;
+  items: readonly ForUser[];
+}): Promise<{ notification: StoredNotification; created: boolean }[]> {
+  const now = ctx.now();
   const rows: UserNotification[] = items.map(({ content, userId }) => ({
     notification: newNotification(content, now),
     userId,
   }));
   const { created, unread } = await insertUserNotifications(
-    deps.db,
+    ctx.db,
     rows,
     now + FANOUT_GRACE_MS,
   );
   const lost = rows.filter((r) => !created.has(r.notification.id));
   const earlier = await findByIdempotencyKeys(
-    deps.db,
+    ctx.db,
     lost.flatMap((r) => r.notification.idempotencyKey ?? []),
   );
   const stored = rows.map(({ notification, userId }) => {
@@ -178,16 +167,17 @@ export async function storeAndNotifyUsers(
   });
   await Promise.all([
     fanOutToUsers(
-      deps,
-      stored.filter((s) => s.created).map((s) => ({
-        notification: s.notification,
-        userId: s.userId,
-        unread: unread.get(s.userId) ?? null,
-      })),
-      background,
+      {
+        ctx,
+        items: stored.filter((s) => s.created).map((s) => ({
+          notification: s.notification,
+          userId: s.userId,
+          unread: unread.get(s.userId) ?? null,
+        })),
+      },
     ),
     ...stored.filter((s) => !s.created).map((s) =>
-      finishFanOut(deps, s.notification, background)
+      finishFanOut({ ctx, notification: s.notification })
     ),
   ]);
   return stored.map(({ notification, created }) => ({ notification, created }));
@@ -199,13 +189,12 @@ export async function storeAndNotifyUsers(
  * outbox row says so — finish it now; shards drop what they already have.
  * True when there was something to finish.
  */
-export async function finishFanOut(
-  deps: Deps,
-  notification: StoredNotification,
-  background: Background,
-): Promise<boolean> {
-  if (!(await isInOutbox(deps.db, notification.id))) return false;
-  await fanOut(deps, notification, background);
+export async function finishFanOut({ ctx, notification }: {
+  ctx: ServiceContext;
+  notification: StoredNotification;
+}): Promise<boolean> {
+  if (!(await isInOutbox(ctx.db, notification.id))) return false;
+  await fanOut({ ctx, n: notification });
   return true;
 }
 
@@ -249,18 +238,13 @@ export function expiryOf(
  * index decides which of two concurrent requests creates: the other finds
  * the winner's row and its fingerprint, so never are both created.
  */
-export async function createNotification(
-  deps: Deps,
-  request: {
-    input: CreateNotificationInput;
-    /** The request's `Idempotency-Key`, if it sent one. */
-    idempotencyKey: string | null;
-    background: Background;
-    mark?: MarkPhase;
-  },
-): Promise<Created> {
-  const { input, idempotencyKey, background, mark } = request;
-  if (input.push !== undefined && (await deps.catalogue()).get(input.type)) {
+export async function createNotification({ ctx, input, idempotencyKey }: {
+  ctx: ServiceContext;
+  input: CreateNotificationInput;
+  /** The request's `Idempotency-Key`, if it sent one. */
+  idempotencyKey: string | null;
+}): Promise<Created> {
+  if (input.push !== undefined && (await ctx.catalogue()).get(input.type)) {
     throw validationError([{
       path: ["push"],
       message: `"${input.type}" is a catalogue type: its own channels.push ` +
@@ -268,11 +252,12 @@ export async function createNotification(
     }]);
   }
   const audiences = audiencesOf(input).map(formatAudience);
-  const expires = expiryOf(input, deps.now());
+  const expires = expiryOf(input, ctx.now());
   const requestHash = idempotencyKey === null
     ? null
     : await requestFingerprint(input);
-  const { notification, created } = await storeAndNotify(deps, {
+  const { notification, created } = await storeAndNotify({
+    ctx,
     content: {
       type: input.type,
       title: input.title,
@@ -286,14 +271,12 @@ export async function createNotification(
       expires,
     },
     audiences,
-    background,
-    mark,
   });
   if (!created) {
     // A row from before fingerprints were kept has none: it is answered.
     const stored = notification.requestHash ?? requestHash;
     if (stored !== requestHash) {
-      deps.log.info("notification.key_reused", {
+      ctx.log.info("notification.key_reused", {
         notification: notification.id,
       });
       throw new AppError(
@@ -303,7 +286,7 @@ export async function createNotification(
           "this one with a new key",
       );
     }
-    deps.log.info("notification.duplicate", { notification: notification.id });
+    ctx.log.info("notification.duplicate", { notification: notification.id });
   }
   return { notification: toView(notification, null), created };
 }

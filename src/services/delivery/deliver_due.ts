@@ -1,4 +1,4 @@
-import type { FanOutDeps } from "./notify_channels.ts";
+import type { ServiceContext } from "../../context.ts";
 import { encodeBase64Url } from "../../domain/codecs/base64url.ts";
 import { deferredBody } from "../../domain/callbacks/callback_body.ts";
 import {
@@ -13,7 +13,6 @@ import {
 } from "../../domain/schedules/occurrence.ts";
 import { atMostAtOnce } from "../../domain/concurrency/at_most_at_once.ts";
 import { zonedInstant } from "../../domain/time/zoned_time.ts";
-import type { AppDeps, Background } from "../../deps.ts";
 import { shortId } from "../../domain/codecs/log_redaction.ts";
 import {
   findByIdempotencyKeys,
@@ -29,20 +28,15 @@ export type DeliveryOutcome =
   | { status: "deferred"; until: string }
   | { status: "skipped"; reason: string };
 
-/** What fanning out needs, and the content webhooks a type may name. */
-export type DeliveryDeps = FanOutDeps & Pick<AppDeps, "webhooks">;
-type Deps = DeliveryDeps;
-
 /**
  * Delivers one due occurrence, exactly once: `deliverDueMany` for one. A
  * failure to defer it is thrown.
  */
-export async function deliverDue(
-  deps: Deps,
-  due: DueOccurrence,
-  background: Background,
-): Promise<DeliveryOutcome> {
-  const [outcome] = await deliverDueMany(deps, [due], background);
+export async function deliverDue({ ctx, due }: {
+  ctx: ServiceContext;
+  due: DueOccurrence;
+}): Promise<DeliveryOutcome> {
+  const [outcome] = await deliverDueMany({ ctx, dues: [due] });
   if (!outcome) throw new Error("No outcome for a due occurrence");
   if (outcome.status === "failed") throw outcome.error;
   return outcome;
@@ -75,35 +69,33 @@ export interface Answer {
  * A store that fails throws for all; a deferral that fails is that
  * occurrence's failure. Answers in the order of `dues`.
  */
-export async function deliverDueMany(
-  deps: Deps,
-  dues: readonly DueOccurrence[],
-  background: Background,
-): Promise<(DeliveryOutcome | FailedDelivery)[]> {
+export async function deliverDueMany({ ctx, dues }: {
+  ctx: ServiceContext;
+  dues: readonly DueOccurrence[];
+}): Promise<(DeliveryOutcome | FailedDelivery)[]> {
   // Looked up first so a repeat neither defers nor calls the content webhook.
   const earlier = await findByIdempotencyKeys(
-    deps.db,
+    ctx.db,
     dues.map((due) => occurrenceKey(due.occurrence)),
   );
   const routes = routeDues(dues, earlier);
   const answers = [
-    ...await finishRepeats(deps, routes.repeats, background),
-    ...await deferDues(deps, routes.deferrals),
-    ...await sendFresh(deps, routes.fresh, background),
+    ...await finishRepeats({ ctx, repeats: routes.repeats }),
+    ...await deferDues({ ctx, deferrals: routes.deferrals }),
+    ...await sendFresh({ ctx, fresh: routes.fresh }),
   ];
   return inOrder(dues.length, answers);
 }
 
 /** Repeats: a half-done fan-out is finished, and the stored one answered. */
-export async function finishRepeats(
-  deps: Deps,
-  repeats: readonly (PlacedDue & { stored: StoredNotification })[],
-  background: Background,
-): Promise<Answer[]> {
+export async function finishRepeats({ ctx, repeats }: {
+  ctx: ServiceContext;
+  repeats: readonly (PlacedDue & { stored: StoredNotification })[];
+}): Promise<Answer[]> {
   const answers: Answer[] = [];
   await atMostAtOnce(repeats, AT_ONCE, async ({ at, due, stored }) => {
-    await finishFanOut(deps, stored, background);
-    deps.log.info("delivery.duplicate", {
+    await finishFanOut({ ctx, notification: stored });
+    ctx.log.info("delivery.duplicate", {
       user: shortId(due.occurrence.userId),
       notification: stored.id,
     });
@@ -120,10 +112,10 @@ export async function finishRepeats(
  * (deduplicated by the occurrence's key), 100 to a batch call. A call
  * QStash refuses fails the occurrences it carried, and only those.
  */
-export async function deferDues(
-  deps: Pick<Deps, "scheduler" | "config" | "log">,
-  deferrals: readonly (PlacedDue & { quietHours: QuietHours })[],
-): Promise<Answer[]> {
+export async function deferDues({ ctx, deferrals }: {
+  ctx: ServiceContext;
+  deferrals: readonly (PlacedDue & { quietHours: QuietHours })[];
+}): Promise<Answer[]> {
   const answers: Answer[] = [];
   for (let start = 0; start < deferrals.length; start += BATCH_CALL) {
     const group = deferrals.slice(start, start + BATCH_CALL).map((d) => ({
@@ -136,8 +128,8 @@ export async function deferDues(
       ),
     }));
     try {
-      await deps.scheduler.publishBatch(group.map((m) => ({
-        destination: deps.config.callbackUrl,
+      await ctx.scheduler.publishBatch(group.map((m) => ({
+        destination: ctx.config.callbackUrl,
         body: deferredBody(m.occurrence),
         notBefore: m.until,
         deduplicationId: dedupId(occurrenceKey(m.occurrence)),
@@ -150,7 +142,7 @@ export async function deferDues(
       continue;
     }
     for (const { at, occurrence, until } of group) {
-      deps.log.info("delivery.deferred", {
+      ctx.log.info("delivery.deferred", {
         user: shortId(occurrence.userId),
         type: occurrence.type,
       });
@@ -168,27 +160,27 @@ export async function deferDues(
  * time), then all stored and sent together (`storeAndNotifyUsers`). One a
  * concurrent delivery stored first is a duplicate.
  */
-export async function sendFresh(
-  deps: Deps,
-  fresh: readonly PlacedDue[],
-  background: Background,
-): Promise<Answer[]> {
-  const rendered = await renderAll(deps, fresh);
+export async function sendFresh({ ctx, fresh }: {
+  ctx: ServiceContext;
+  fresh: readonly PlacedDue[];
+}): Promise<Answer[]> {
+  const rendered = await renderAll(ctx, fresh);
   const stored = await storeAndNotifyUsers(
-    deps,
-    rendered.map(({ due, content }) => ({
-      userId: due.occurrence.userId,
-      content: notificationOf(due, content),
-    })),
-    background,
+    {
+      ctx,
+      items: rendered.map(({ due, content }) => ({
+        userId: due.occurrence.userId,
+        content: notificationOf(due, content),
+      })),
+    },
   );
-  const now = deps.now();
+  const now = ctx.now();
   return rendered.flatMap(({ at, due }, k): Answer[] => {
     const result = stored[k];
     if (!result) return [];
     const { notification, created } = result;
     if (!created) {
-      deps.log.info("delivery.duplicate", {
+      ctx.log.info("delivery.duplicate", {
         user: shortId(due.occurrence.userId),
         notification: notification.id,
       });
@@ -202,7 +194,7 @@ export async function sendFresh(
       // it); a deferred occurrence was late on purpose, so it is not measured.
       const { localDate, localTime } = due.occurrence;
       const firedAt = zonedInstant(localDate, localTime, due.prefs.timezone);
-      recordDeliveryLag(deps.metrics, firedAt, now, "published");
+      recordDeliveryLag(ctx.metrics, firedAt, now, "published");
     }
     return [{
       at,
@@ -213,12 +205,12 @@ export async function sendFresh(
 
 /** Each occurrence with its content, in the order given. */
 async function renderAll(
-  deps: Deps,
+  ctx: ServiceContext,
   fresh: readonly PlacedDue[],
 ): Promise<(PlacedDue & { content: Content })[]> {
   const contents = new Map<PlacedDue, Content>();
   await atMostAtOnce(fresh, AT_ONCE, async (placed) => {
-    contents.set(placed, await renderContent(deps, placed.due));
+    contents.set(placed, await renderContent({ ctx, due: placed.due }));
   });
   return fresh.flatMap((placed) => {
     const content = contents.get(placed);

@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import type { OccurrenceBody } from "../../domain/callbacks/callback_body.ts";
 import type { NotificationType } from "../../domain/catalogue/catalogue.ts";
 import {
@@ -9,19 +10,12 @@ import type {
   TypePreference,
 } from "../../domain/preferences/preferences.ts";
 import { localParts, zonedInstant } from "../../domain/time/zoned_time.ts";
-import type { Background } from "../../deps.ts";
 import { shortId } from "../../domain/codecs/log_redaction.ts";
 import { readStoredPreferences } from "../../store/preferences/preferences_store.ts";
 import { isGapTwinId } from "../../domain/schedules/schedule_plan.ts";
 import { reconcileUser } from "../preferences/reconcile_user.ts";
 import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
-import {
-  deliverDue,
-  type DeliveryDeps,
-  type DeliveryOutcome,
-} from "./deliver_due.ts";
-
-type Deps = DeliveryDeps;
+import { deliverDue, type DeliveryOutcome } from "./deliver_due.ts";
 
 /**
  * Turns a fired per-user schedule (or a deferred occurrence) into exactly
@@ -32,41 +26,40 @@ type Deps = DeliveryDeps;
  * re-read: a type or user switched off since produces nothing; quiet hours
  * defer to their end.
  */
-export async function deliverOccurrence(
-  deps: Deps,
-  body: OccurrenceBody,
-  via: { scheduleId: string | null; firedAt: number; background: Background },
-): Promise<DeliveryOutcome> {
+export async function deliverOccurrence({ ctx, body, via }: {
+  ctx: ServiceContext;
+  body: OccurrenceBody;
+  via: { scheduleId: string | null; firedAt: number };
+}): Promise<DeliveryOutcome> {
   // A DST gap twin fires once, on its date: plan again so it moves to the
   // next gap (the planner only looks ahead of now), whatever comes of the
   // delivery. Awaited beside it, so the callback's answer means it is done.
   const twin = via.scheduleId !== null && isGapTwinId(via.scheduleId);
   const [outcome] = await Promise.all([
-    deliverOnce(deps, body, via.firedAt, via.background),
-    twin ? replan(deps, body.userId) : null,
+    deliverOnce(ctx, body, via.firedAt),
+    twin ? replan(ctx, body.userId) : null,
   ]);
   return outcome;
 }
 
 /** A failed re-plan leaves the user pending; the cron trigger retries it. */
-async function replan(deps: Deps, userId: string): Promise<void> {
+async function replan(ctx: ServiceContext, userId: string): Promise<void> {
   try {
-    await reconcileUser(deps, userId);
+    await reconcileUser({ ctx, userId });
   } catch {
-    deps.log.error("reconcile.failed", { user: shortId(userId) });
+    ctx.log.error("reconcile.failed", { user: shortId(userId) });
   }
 }
 
 async function deliverOnce(
-  deps: Deps,
+  ctx: ServiceContext,
   body: OccurrenceBody,
   firedAt: number,
-  background: Background,
 ): Promise<DeliveryOutcome> {
-  const skip = skipper(deps, body);
+  const skip = skipper(ctx, body);
   const [stored, catalogue] = await Promise.all([
-    readStoredPreferences(deps.db, body.userId),
-    deps.catalogue(),
+    readStoredPreferences(ctx.db, body.userId),
+    ctx.catalogue(),
   ]);
   if (!stored) return skip("no preferences saved");
   const prefs = decodeStoredPreferences(stored.data, catalogue);
@@ -89,13 +82,16 @@ async function deliverOnce(
     prefs.timezone,
   ).weekday;
   if (!typePrefs.days.includes(weekday)) return skip("day removed");
-  return await deliverDue(deps, {
-    occurrence,
-    prefs,
-    type,
-    weekday,
-    deferrable: body.kind === "user-schedule",
-  }, background);
+  return await deliverDue({
+    ctx,
+    due: {
+      occurrence,
+      prefs,
+      type,
+      weekday,
+      deferrable: body.kind === "user-schedule",
+    },
+  });
 }
 
 /**
@@ -117,9 +113,9 @@ export function stillWanted(
   return typePrefs;
 }
 
-function skipper(deps: Deps, o: { userId: string; type: string }) {
+function skipper(ctx: ServiceContext, o: { userId: string; type: string }) {
   return (reason: string): DeliveryOutcome => {
-    deps.log.info("delivery.skipped", {
+    ctx.log.info("delivery.skipped", {
       user: shortId(o.userId),
       type: o.type,
       reason,

@@ -1,10 +1,10 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   splitAudiences,
   userAudience,
 } from "../../domain/delivery/audience.ts";
 import type { ScheduledSendBody } from "../../domain/callbacks/callback_body.ts";
 import { type SendFate, sendFate } from "../../domain/delivery/send_fate.ts";
-import type { Background } from "../../deps.ts";
 import {
   addInstant,
   claimInstant,
@@ -16,10 +16,7 @@ import { preferencesOfUsers } from "../../store/preferences/preferences_store.ts
 import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 import { emitEvents } from "../webhooks/emit_event.ts";
 import { storeAndNotify, storeAndNotifyUsers } from "./create_notification.ts";
-import type { DeliveryDeps } from "./deliver_due.ts";
 import { scheduledMessage } from "./scheduled_message.ts";
-
-type Deps = DeliveryDeps;
 
 type Fate = SendFate;
 
@@ -33,29 +30,28 @@ type Fate = SendFate;
  * and user so a retried message makes nothing twice. A role or topic
  * instant is one broadcast. `schedule.sent` is emitted by the claim only.
  */
-export async function deliverScheduled(
-  deps: Deps,
-  body: Pick<ScheduledSendBody, "sendId" | "key">,
-  background: Background,
-): Promise<Record<string, unknown>> {
-  const now = deps.now();
-  const claim = await claimInstant(deps.db, { ...body, now });
+export async function deliverScheduled({ ctx, body }: {
+  ctx: ServiceContext;
+  body: Pick<ScheduledSendBody, "sendId" | "key">;
+}): Promise<Record<string, unknown>> {
+  const now = ctx.now();
+  const claim = await claimInstant(ctx.db, { ...body, now });
   if (claim.state === "cancelled" || claim.state === "missing") {
-    deps.log.info("schedule.not_delivered", {
+    ctx.log.info("schedule.not_delivered", {
       scheduled: body.sendId,
       reason: claim.state,
     });
     return { status: "skipped", reason: claim.state };
   }
-  const found = await getScheduledSend(deps.db, body.sendId);
+  const found = await getScheduledSend(ctx.db, body.sendId);
   if (!found) return { status: "skipped", reason: "missing" };
   const { content } = found.send;
   const { instant } = claim;
   const { users, broadcast } = splitAudiences(instant.recipients);
-  const fates = await fatesOf(deps, { users, content, instant, now });
+  const fates = await fatesOf(ctx, { users, content, instant, now });
   // A cancel after this claim stops what quiet hours would have deferred.
   if (found.send.cancelledAt === null) {
-    await deferQuiet(deps, { sendId: body.sendId, instant, fates, now });
+    await deferQuiet(ctx, { sendId: body.sendId, instant, fates, now });
   }
   const due = users.filter((u) => fates.get(u)?.kind === "deliver");
   const notification = {
@@ -69,32 +65,36 @@ export async function deliverScheduled(
   };
   await Promise.all([
     storeAndNotifyUsers(
-      deps,
-      due.map((userId) => ({
-        userId,
-        content: {
-          ...notification,
-          idempotencyKey: `sched:${body.sendId}:${userId}`,
-        },
-      })),
-      background,
+      {
+        ctx,
+        items: due.map((userId) => ({
+          userId,
+          content: {
+            ...notification,
+            idempotencyKey: `sched:${body.sendId}:${userId}`,
+          },
+        })),
+      },
     ),
-    broadcast.length === 0 ? null : storeAndNotify(deps, {
+    broadcast.length === 0 ? null : storeAndNotify({
+      ctx,
       content: { ...notification, idempotencyKey: `sched:${body.sendId}` },
       audiences: broadcast,
-      background,
     }),
   ]);
   if (claim.state === "claimed") {
-    background(emitEvents(deps, [{
-      type: "schedule.sent",
-      data: {
-        scheduledId: body.sendId,
-        at: new Date(instant.at).toISOString(),
-        status: "sent",
-        recipients: instant.recipients.length,
-      },
-    }]));
+    ctx.background(emitEvents({
+      ctx,
+      events: [{
+        type: "schedule.sent",
+        data: {
+          scheduledId: body.sendId,
+          at: new Date(instant.at).toISOString(),
+          status: "sent",
+          recipients: instant.recipients.length,
+        },
+      }],
+    }));
   }
   const count = (kind: Fate["kind"]) =>
     [...fates.values()].filter((f) => f.kind === kind).length;
@@ -108,7 +108,7 @@ export async function deliverScheduled(
 
 /** Each user's fate by their saved preferences (`sendFate`), now. */
 async function fatesOf(
-  deps: Deps,
+  ctx: ServiceContext,
   p: {
     users: readonly string[];
     content: SendContent;
@@ -117,8 +117,8 @@ async function fatesOf(
   },
 ): Promise<Map<string, Fate>> {
   const [stored, catalogue] = await Promise.all([
-    preferencesOfUsers(deps.db, p.users),
-    deps.catalogue(),
+    preferencesOfUsers(ctx.db, p.users),
+    ctx.catalogue(),
   ]);
   const saved = new Map(
     stored.map((s) => [s.userId, decodeStoredPreferences(s.data, catalogue)]),
@@ -140,7 +140,7 @@ async function fatesOf(
  * the send cancels them too; a send cancelled meanwhile gets none.
  */
 async function deferQuiet(
-  deps: Deps,
+  ctx: ServiceContext,
   p: {
     sendId: string;
     instant: ScheduledInstant;
@@ -163,9 +163,9 @@ async function deferQuiet(
       recipients,
       quiet: false,
     };
-    if (!(await addInstant(deps.db, p.sendId, instant))) return;
-    await deps.scheduler.publishMessage(
-      scheduledMessage(deps, { sendId: p.sendId, instant, now: p.now }),
+    if (!(await addInstant(ctx.db, p.sendId, instant))) return;
+    await ctx.scheduler.publishMessage(
+      scheduledMessage({ ctx, m: { sendId: p.sendId, instant, now: p.now } }),
     );
   }
 }

@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   type SlotBody,
   slotPageBody,
@@ -13,7 +14,6 @@ import {
   slotAt,
   slotFiring,
 } from "../../domain/schedules/slot_plan.ts";
-import type { Background } from "../../deps.ts";
 import { shortId } from "../../domain/codecs/log_redaction.ts";
 import { preferencesOfUsers } from "../../store/preferences/preferences_store.ts";
 import {
@@ -23,11 +23,7 @@ import {
 } from "../../store/schedules/slot_store.ts";
 import { slotFailureQuery } from "../../store/schedules/slot_failure_store.ts";
 import type { DueOccurrence } from "../../domain/delivery/due_occurrence.ts";
-import {
-  deliverDueMany,
-  type DeliveryDeps,
-  type DeliveryOutcome,
-} from "./deliver_due.ts";
+import { deliverDueMany, type DeliveryOutcome } from "./deliver_due.ts";
 import { stillWanted } from "./deliver_occurrence.ts";
 import { slotsOutOfStep, syncSlots } from "../schedules/slot_schedules.ts";
 import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
@@ -63,17 +59,17 @@ export interface SlotPageReport {
  * next occurrence falls in another slot (their zone changed its offset)
  * moves there.
  */
-export async function deliverSlotPage(
-  deps: DeliveryDeps,
-  body: SlotBody,
-  via: { firedAt: () => Promise<number>; background: Background },
-): Promise<SlotPageReport> {
+export async function deliverSlotPage({ ctx, body, via }: {
+  ctx: ServiceContext;
+  body: SlotBody;
+  via: { firedAt: () => Promise<number> };
+}): Promise<SlotPageReport> {
   const firedAt = body.kind === "slot-page"
     ? body.firedAt
     : slotFiring(body.slot, await via.firedAt());
   const after = body.kind === "slot-page" ? body.after : null;
   const rows = await slotMemberPage(
-    deps.db,
+    ctx.db,
     body.slot,
     after,
     SLOT_PAGE_SIZE + 1,
@@ -82,8 +78,8 @@ export async function deliverSlotPage(
   const last = page.at(-1);
   const more = rows.length > SLOT_PAGE_SIZE && last !== undefined;
   if (more) {
-    await deps.scheduler.publishMessage({
-      destination: deps.config.callbackUrl,
+    await ctx.scheduler.publishMessage({
+      destination: ctx.config.callbackUrl,
       body: slotPageBody({ slot: body.slot, firedAt, after: last.id }),
       deduplicationId: await pageDedupId(body.slot, firedAt, last.id),
     });
@@ -100,18 +96,18 @@ export async function deliverSlotPage(
     moved: 0,
     more,
   };
-  const catalogue = await deps.catalogue();
-  const prefs = await preferencesByUser(deps, page, catalogue);
+  const catalogue = await ctx.catalogue();
+  const prefs = await preferencesByUser(ctx, page, catalogue);
   const unreadable = new Error("unreadable preferences");
   const moves: { id: string; from: string; to: string }[] = [];
   const failures: ReturnType<typeof slotFailureQuery>[] = [];
   const fail = (member: StoredMember, error: unknown) => {
     report.failed++;
-    deps.log.warn("slot.member_failed", {
+    ctx.log.warn("slot.member_failed", {
       user: shortId(member.userId),
       slot: body.slot,
     });
-    failures.push(slotFailureQuery(deps.db, {
+    failures.push(slotFailureQuery(ctx.db, {
       slot: body.slot,
       firedAt,
       memberId: member.id,
@@ -121,11 +117,11 @@ export async function deliverSlotPage(
         : error instanceof Error
         ? error.name
         : "unknown",
-      at: deps.now(),
+      at: ctx.now(),
     }));
   };
   // A late firing must not move anyone back to an occurrence already past.
-  const movesFrom = Math.max(firedAt, deps.now());
+  const movesFrom = Math.max(firedAt, ctx.now());
   const due: { member: StoredMember; occurrence: DueOccurrence }[] = [];
   for (const member of page) {
     const p = prefs.get(member.userId);
@@ -145,9 +141,7 @@ export async function deliverSlotPage(
   // Every due member together: a store that fails fails the page, which
   // QStash retries (what was stored is then found, never doubled).
   const outcomes = await deliverDueMany(
-    deps,
-    due.map((d) => d.occurrence),
-    via.background,
+    { ctx, dues: due.map((d) => d.occurrence) },
   );
   outcomes.forEach((outcome, i) => {
     const member = due[i]?.member;
@@ -155,12 +149,12 @@ export async function deliverSlotPage(
     if (outcome.status === "failed") fail(member, outcome.error);
     else count(report, outcome);
   });
-  const writes = [...moveMemberQueries(deps.db, moves), ...failures];
+  const writes = [...moveMemberQueries(ctx.db, moves), ...failures];
   const [first, ...rest] = writes;
-  if (first) await deps.db.batch([first, ...rest]);
+  if (first) await ctx.db.batch([first, ...rest]);
   report.moved = moves.length;
-  if (moves.length) await followMoves(deps, body.slot, moves);
-  deps.log.info("slot.page", {
+  if (moves.length) await followMoves(ctx, body.slot, moves);
+  ctx.log.info("slot.page", {
     slot: body.slot,
     members: report.members,
     sent: report.sent,
@@ -226,17 +220,20 @@ function nextSlot(
 
 /** Slots that gained their first member or lost their last follow. */
 async function followMoves(
-  deps: DeliveryDeps,
+  ctx: ServiceContext,
   slot: string,
   moves: readonly { to: string }[],
 ): Promise<void> {
-  const out = await slotsOutOfStep(deps, [slot, ...moves.map((m) => m.to)]);
+  const out = await slotsOutOfStep({
+    ctx,
+    slots: [slot, ...moves.map((m) => m.to)],
+  });
   if (out.length === 0) return;
   try {
-    await syncSlots(deps, out);
+    await syncSlots({ ctx, slots: out });
   } catch {
     // The members moved; the maintenance sweep makes the schedules follow.
-    deps.log.warn("slot.pending", { slots: out.length });
+    ctx.log.warn("slot.pending", { slots: out.length });
   }
 }
 
@@ -246,11 +243,11 @@ async function followMoves(
  * for a user with none (a member left behind: nothing to deliver).
  */
 async function preferencesByUser(
-  deps: DeliveryDeps,
+  ctx: ServiceContext,
   members: readonly StoredMember[],
   catalogue: Catalogue,
 ): Promise<Map<string, Preferences | null>> {
-  const rows = await preferencesOfUsers(deps.db, [
+  const rows = await preferencesOfUsers(ctx.db, [
     ...new Set(members.map((m) => m.userId)),
   ]);
   const out = new Map<string, Preferences | null>();

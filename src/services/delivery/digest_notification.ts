@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import { userAudience } from "../../domain/delivery/audience.ts";
 import type { NotificationType } from "../../domain/catalogue/catalogue.ts";
 import {
@@ -8,7 +9,6 @@ import {
 } from "../../domain/delivery/digest.ts";
 import type { CreateNotificationInput } from "../../domain/delivery/notification.ts";
 import { renderTemplate } from "../../domain/delivery/template.ts";
-import type { AppDeps, Background } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import {
   closeDigestRow,
@@ -29,9 +29,7 @@ import {
   requestExpiry,
   storeAndNotify,
 } from "./create_notification.ts";
-import { type FanOutDeps, publishRevision } from "./notify_channels.ts";
-
-type Deps = FanOutDeps & Pick<AppDeps, "catalogue">;
+import { publishRevision } from "./notify_channels.ts";
 
 /** Joins that lost a race to another join read the digest again, this often. */
 const ATTEMPTS = 5;
@@ -51,12 +49,11 @@ export type DigestInput = CreateNotificationInput & {
  * to live streams with the same id. `max` items close it early; the
  * window's end closes it by a QStash message (`closeDigest`).
  */
-export async function postToDigest(
-  deps: Deps,
-  input: DigestInput,
-  background: Background,
-): Promise<Created & { joined: boolean }> {
-  const type = (await deps.catalogue()).get(input.type);
+export async function postToDigest({ ctx, input }: {
+  ctx: ServiceContext;
+  input: DigestInput;
+}): Promise<Created & { joined: boolean }> {
+  const type = (await ctx.catalogue()).get(input.type);
   const rule = type?.digest;
   const window = rule ? windowMs(rule.window) : null;
   if (!type || !rule || window === null) {
@@ -67,7 +64,7 @@ export async function postToDigest(
     );
   }
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const now = deps.now();
+    const now = ctx.now();
     const item: DigestItem = {
       title: input.title,
       body: input.body,
@@ -75,11 +72,11 @@ export async function postToDigest(
       createdAt: new Date(now).toISOString(),
     };
     const key = { userId: input.userId, type: type.id, key: input.digestKey };
-    const open = await findOpenDigest(deps.db, { ...key, now });
+    const open = await findOpenDigest(ctx.db, { ...key, now });
     if (open) {
       const state = joinDigest(open, item);
       const close = state.count >= rule.max;
-      const revised = await joinAndRevise(deps.db, {
+      const revised = await joinAndRevise(ctx.db, {
         id: open.id,
         fromCount: open.count,
         count: state.count,
@@ -92,12 +89,15 @@ export async function postToDigest(
         at: now,
       });
       if (!revised) continue;
-      await publishRevision(deps, {
-        ...revised,
-        userId: open.userId,
-        revision: state.count,
+      await publishRevision({
+        ctx,
+        r: {
+          ...revised,
+          userId: open.userId,
+          revision: state.count,
+        },
       });
-      if (close) background(digestClosed(deps, { ...open, ...state }));
+      if (close) ctx.background(digestClosed(ctx, { ...open, ...state }));
       return {
         notification: toView(revised.notification, null),
         created: false,
@@ -114,9 +114,10 @@ export async function postToDigest(
       openedAt: now,
       closesAt: now + window,
     };
-    if (!(await insertDigest(deps.db, digest))) continue;
+    if (!(await insertDigest(ctx.db, digest))) continue;
     const content = contentOf(type, input, digest);
-    const { notification } = await storeAndNotify(deps, {
+    const { notification } = await storeAndNotify({
+      ctx,
       content: {
         ...content,
         id: digest.notificationId,
@@ -127,11 +128,10 @@ export async function postToDigest(
         expires: requestExpiry(input),
       },
       audiences: [userAudience(input.userId)],
-      background,
       push: false,
     });
-    await deps.scheduler.publishMessage({
-      destination: deps.config.callbackUrl,
+    await ctx.scheduler.publishMessage({
+      destination: ctx.config.callbackUrl,
       body: digestCloseBody(digest.id),
       notBefore: digest.closesAt,
       deduplicationId: `dig-${digest.id}`,
@@ -168,13 +168,13 @@ function contentOf(
 }
 
 /** The window of a digest ended (its QStash message): it closes. */
-export async function closeDigest(
-  deps: Deps,
-  digestId: string,
-): Promise<Record<string, unknown>> {
-  const closed = await closeDigestRow(deps.db, digestId);
+export async function closeDigest({ ctx, digestId }: {
+  ctx: ServiceContext;
+  digestId: string;
+}): Promise<Record<string, unknown>> {
+  const closed = await closeDigestRow(ctx.db, digestId);
   if (!closed) return { status: "skipped", reason: "already closed" };
-  const pushes = await digestClosed(deps, closed);
+  const pushes = await digestClosed(ctx, closed);
   return { status: "closed", count: closed.count, pushes };
 }
 
@@ -187,26 +187,32 @@ export async function closeDigest(
  * held by quiet hours. A failure to queue it is logged, not retried: the
  * digest is closed already, and the inbox has it all.
  */
-async function digestClosed(deps: Deps, digest: Digest): Promise<number> {
-  deps.log.info("digest.closed", {
+async function digestClosed(
+  ctx: ServiceContext,
+  digest: Digest,
+): Promise<number> {
+  ctx.log.info("digest.closed", {
     digest: digest.id,
     notification: digest.notificationId,
     count: digest.count,
   });
   try {
     const [notification, online] = await Promise.all([
-      getNotification(deps.db, digest.notificationId),
-      deps.channels.online([{ kind: "user", name: digest.userId }]),
+      getNotification(ctx.db, digest.notificationId),
+      ctx.channels.online([{ kind: "user", name: digest.userId }]),
     ]);
     if (!notification) return 0;
-    const queued = await queuePushes(deps, [{
-      notification,
-      userId: digest.userId,
-      live: online.length,
-    }]);
+    const queued = await queuePushes({
+      ctx,
+      delivered: [{
+        notification,
+        userId: digest.userId,
+        live: online.length,
+      }],
+    });
     return queued.get(notification.id) ?? 0;
   } catch {
-    deps.log.warn("digest.push_failed", { digest: digest.id });
+    ctx.log.warn("digest.push_failed", { digest: digest.id });
     return 0;
   }
 }

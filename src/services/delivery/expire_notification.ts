@@ -1,9 +1,7 @@
-import type { Background } from "../../deps.ts";
+import type { ServiceContext } from "../../context.ts";
 import { getNotification } from "../../store/notifications/notification_store.ts";
 import { emitEvents } from "../webhooks/emit_event.ts";
-import { type FanOutDeps, recountExpired } from "./notify_channels.ts";
-
-type Deps = FanOutDeps;
+import { recountExpired } from "./notify_channels.ts";
 
 /**
  * A notification's expiry came (its QStash message): the inbox, the count
@@ -12,25 +10,27 @@ type Deps = FanOutDeps;
  * (`recountExpired`) — and `notification.expired` for the host app. One
  * already deleted, or not yet expired, does nothing.
  */
-export async function expireNotification(
-  deps: Deps,
-  notificationId: string,
-  background: Background,
-): Promise<Record<string, unknown>> {
-  const n = await getNotification(deps.db, notificationId);
-  if (!n || n.expiresAt == null || n.expiresAt > deps.now()) {
+export async function expireNotification({ ctx, notificationId }: {
+  ctx: ServiceContext;
+  notificationId: string;
+}): Promise<Record<string, unknown>> {
+  const n = await getNotification(ctx.db, notificationId);
+  if (!n || n.expiresAt == null || n.expiresAt > ctx.now()) {
     return { status: "skipped", reason: n ? "not expired" : "gone" };
   }
-  await recountExpired(deps, n);
-  background(emitEvents(deps, [{
-    type: "notification.expired",
-    data: {
-      notificationId: n.id,
-      type: n.type,
-      audiences: n.audiences,
-      expiresAt: new Date(n.expiresAt).toISOString(),
-    },
-  }]));
-  deps.log.info("notification.expired", { notification: n.id });
+  await recountExpired({ ctx, n });
+  ctx.background(emitEvents({
+    ctx,
+    events: [{
+      type: "notification.expired",
+      data: {
+        notificationId: n.id,
+        type: n.type,
+        audiences: n.audiences,
+        expiresAt: new Date(n.expiresAt).toISOString(),
+      },
+    }],
+  }));
+  ctx.log.info("notification.expired", { notification: n.id });
   return { status: "expired" };
 }

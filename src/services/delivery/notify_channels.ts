@@ -1,9 +1,9 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   type ChannelRef,
   formatAudience,
   parseAudience,
 } from "../../domain/delivery/audience.ts";
-import type { AppDeps, Background } from "../../deps.ts";
 import type { Addressed, PublishResult } from "../../ports/channels.ts";
 import {
   notificationCreated,
@@ -22,21 +22,6 @@ import {
   type StoredNotification,
   toView,
 } from "../../store/notifications/notification_store.ts";
-
-/** What fanning a notification out needs. */
-export type FanOutDeps = Pick<
-  AppDeps,
-  | "db"
-  | "cache"
-  | "channels"
-  | "log"
-  | "now"
-  | "scheduler"
-  | "config"
-  | "metrics"
-  | "catalogue"
->;
-type Deps = FanOutDeps;
 
 /** How long an in-flight fan-out owns its outbox row before the sweep may. */
 export const FANOUT_GRACE_MS = 30_000;
@@ -67,12 +52,11 @@ const EXPIRY_BATCH = 100;
  * others read their count when they next look (one INCR invalidated every
  * member's cached count).
  */
-export async function fanOut(
-  deps: Deps,
-  n: StoredNotification,
-  background: Background,
-  opts: { unread?: number | null; push?: boolean } = {},
-): Promise<void> {
+export async function fanOut({ ctx, n, opts = {} }: {
+  ctx: ServiceContext;
+  n: StoredNotification;
+  opts?: { unread?: number | null; push?: boolean };
+}): Promise<void> {
   const { unread = null, push = true } = opts;
   const view = toView(n, null);
   const refs = n.audiences.map(parseAudience);
@@ -100,9 +84,9 @@ export async function fanOut(
   // Cached counts are invalidated alongside the publish, and both are done
   // before the caller answers, so a count read after it is never stale.
   const [, , published] = await Promise.all([
-    deps.cache.invalidate(users),
-    deps.cache.bump(broadcast.map(formatAudience)),
-    deps.channels.publish(events),
+    ctx.cache.invalidate(users),
+    ctx.cache.bump(broadcast.map(formatAudience)),
+    ctx.channels.publish(events),
   ]);
   // A repeat (a finished half-done fan-out) published nothing new.
   const fresh = !published.slice(0, refs.length).every((r) => r.duplicate);
@@ -114,30 +98,30 @@ export async function fanOut(
       userId: to.name,
       live: published[i]?.delivered ?? 0,
     }));
-    background(
-      pushThenTell(deps, delivered, new Map([[n.id, live]]), { push }),
+    ctx.background(
+      pushThenTell(ctx, delivered, new Map([[n.id, live]]), { push }),
     );
   } else if (fresh) {
     // A broadcast's delivered event waits for its member pages' pushes.
-    background(emitEvents(deps, [notificationCreated(n)]));
+    ctx.background(emitEvents({ ctx, events: [notificationCreated(n)] }));
   }
-  deps.log.info("notification.sent", {
+  ctx.log.info("notification.sent", {
     notification: n.id,
     type: n.type,
     audiences: refs.length,
   });
-  background(scheduleExpiries(deps, [n]));
-  background((async () => {
+  ctx.background(scheduleExpiries(ctx, [n]));
+  ctx.background((async () => {
     await clearOutbox(
-      deps.db,
+      ctx.db,
       n.id,
       fresh ? new Map([[n.id, live]]) : undefined,
     );
-    const online = await deps.channels.online(broadcast);
+    const online = await ctx.channels.online(broadcast);
     await Promise.all([
-      pushCounts(deps, countKnown ? online : [...users, ...online]),
+      pushCounts(ctx, countKnown ? online : [...users, ...online]),
       fresh && push && broadcast.length > 0
-        ? pushToMembers(deps, n, { reached: online, live })
+        ? pushToMembers({ ctx, n, o: { reached: online, live } })
         : undefined,
     ]);
   })());
@@ -149,7 +133,7 @@ export async function fanOut(
  * so `channels.push` counts them (0 when queuing failed: logged).
  */
 async function pushThenTell(
-  deps: Deps,
+  ctx: ServiceContext,
   delivered: readonly Delivered[],
   live: ReadonlyMap<string, number>,
   opts: { push: boolean } = { push: true },
@@ -157,9 +141,9 @@ async function pushThenTell(
   let queued = new Map<string, number>();
   try {
     // No push now (a digest's item): the digest pushes once when it closes.
-    if (opts.push) queued = await queuePushes(deps, delivered);
+    if (opts.push) queued = await queuePushes({ ctx, delivered });
   } catch (error) {
-    deps.log.warn("push.unqueued", {
+    ctx.log.warn("push.unqueued", {
       notifications: delivered.length,
       error: error instanceof Error ? error.name : "unknown",
     });
@@ -169,14 +153,16 @@ async function pushThenTell(
     delivered.map(({ notification: n }) => [n.id, n]),
   );
   await emitEvents(
-    deps,
-    [...notifications.values()].flatMap((n) => [
-      notificationCreated(n),
-      notificationDelivered(n, {
-        live: live.get(n.id) ?? 0,
-        push: queued.get(n.id) ?? 0,
-      }),
-    ]),
+    {
+      ctx,
+      events: [...notifications.values()].flatMap((n) => [
+        notificationCreated(n),
+        notificationDelivered(n, {
+          live: live.get(n.id) ?? 0,
+          push: queued.get(n.id) ?? 0,
+        }),
+      ]),
+    },
   );
 }
 
@@ -194,11 +180,10 @@ export interface ToUser {
  * Redis call invalidating every count, and one statement clearing every
  * outbox row in the background. Counts not known are pushed after.
  */
-export async function fanOutToUsers(
-  deps: Deps,
-  items: readonly ToUser[],
-  background: Background,
-): Promise<void> {
+export async function fanOutToUsers({ ctx, items }: {
+  ctx: ServiceContext;
+  items: readonly ToUser[];
+}): Promise<void> {
   if (items.length === 0) return;
   const events: Addressed[] = items.flatMap(
     ({ notification: n, userId, unread }): Addressed[] => {
@@ -220,8 +205,8 @@ export async function fanOutToUsers(
     },
   );
   const [, published] = await Promise.all([
-    deps.cache.invalidate([...new Set(items.map((i) => i.userId))]),
-    deps.channels.publish(events),
+    ctx.cache.invalidate([...new Set(items.map((i) => i.userId))]),
+    ctx.channels.publish(events),
   ]);
   const live = new Map(
     items.map(({ notification: n }) => [
@@ -229,8 +214,8 @@ export async function fanOutToUsers(
       liveTo(events, published, n.id),
     ]),
   );
-  background(pushThenTell(
-    deps,
+  ctx.background(pushThenTell(
+    ctx,
     items.map(({ notification, userId }) => ({
       notification,
       userId,
@@ -239,17 +224,17 @@ export async function fanOutToUsers(
     live,
   ));
   for (const { notification: n } of items) {
-    deps.log.info("notification.sent", {
+    ctx.log.info("notification.sent", {
       notification: n.id,
       type: n.type,
       audiences: 1,
     });
   }
-  background(scheduleExpiries(deps, items.map((i) => i.notification)));
+  ctx.background(scheduleExpiries(ctx, items.map((i) => i.notification)));
   const uncounted = items.filter((i) => i.unread === null).map((i) => i.userId);
-  background((async () => {
-    await clearOutbox(deps.db, items.map((i) => i.notification.id), live);
-    await pushCounts(deps, uncounted);
+  ctx.background((async () => {
+    await clearOutbox(ctx.db, items.map((i) => i.notification.id), live);
+    await pushCounts(ctx, uncounted);
   })());
 }
 
@@ -266,15 +251,15 @@ function expiring(n: StoredNotification): { expiresAt?: number } {
  * cached counts then heal within their TTL.
  */
 async function scheduleExpiries(
-  deps: Deps,
+  ctx: ServiceContext,
   notifications: readonly StoredNotification[],
 ): Promise<void> {
   const expiring = notifications.filter((n) => n.expiresAt != null);
   try {
     for (let i = 0; i < expiring.length; i += EXPIRY_BATCH) {
-      await deps.scheduler.publishBatch(
+      await ctx.scheduler.publishBatch(
         expiring.slice(i, i + EXPIRY_BATCH).map((n) => ({
-          destination: deps.config.callbackUrl,
+          destination: ctx.config.callbackUrl,
           body: notificationExpiryBody(n.id),
           notBefore: n.expiresAt ?? undefined,
           deduplicationId: `exp-${n.id}`,
@@ -282,7 +267,7 @@ async function scheduleExpiries(
       );
     }
   } catch {
-    deps.log.warn("expiry.unscheduled", { notifications: expiring.length });
+    ctx.log.warn("expiry.unscheduled", { notifications: expiring.length });
   }
 }
 
@@ -291,19 +276,19 @@ async function scheduleExpiries(
  * miss (its users' versions moved, its roles' and topics' bumped), and its
  * users and the members online get their new count.
  */
-export async function recountExpired(
-  deps: Deps,
-  n: StoredNotification,
-): Promise<void> {
+export async function recountExpired({ ctx, n }: {
+  ctx: ServiceContext;
+  n: StoredNotification;
+}): Promise<void> {
   const refs = n.audiences.map(parseAudience);
   const users = refs.filter((r) => r.kind === "user").map((r) => r.name);
   const broadcast = refs.filter((r) => r.kind !== "user");
   await Promise.all([
-    deps.cache.invalidate(users),
-    deps.cache.bump(broadcast.map(formatAudience)),
+    ctx.cache.invalidate(users),
+    ctx.cache.bump(broadcast.map(formatAudience)),
   ]);
-  const online = await deps.channels.online(broadcast);
-  await pushCounts(deps, [...users, ...online]);
+  const online = await ctx.channels.online(broadcast);
+  await pushCounts(ctx, [...users, ...online]);
 }
 
 /**
@@ -312,21 +297,21 @@ export async function recountExpired(
  * same id and the new content — keyed by the revision, so the shard logs
  * it as a new event rather than dropping it as a repeat — and their count.
  */
-export async function publishRevision(
-  deps: Deps,
+export async function publishRevision({ ctx, r }: {
+  ctx: ServiceContext;
   r: {
     notification: StoredNotification;
     userId: string;
     revision: number;
     unread: number;
-  },
-): Promise<void> {
+  };
+}): Promise<void> {
   const { notification: n, userId, unread } = r;
   const to: ChannelRef = { kind: "user", name: userId };
   // Both before the caller answers, so a count read after it is fresh.
   await Promise.all([
-    deps.cache.invalidate([userId]),
-    deps.channels.publish([
+    ctx.cache.invalidate([userId]),
+    ctx.channels.publish([
       {
         to,
         event: {
@@ -363,15 +348,18 @@ function liveTo(
 }
 
 /** Sends each user their unread count: a page of users per query. */
-async function pushCounts(deps: Deps, userIds: string[]): Promise<void> {
+async function pushCounts(
+  ctx: ServiceContext,
+  userIds: string[],
+): Promise<void> {
   const distinct = [...new Set(userIds)];
   for (let i = 0; i < distinct.length; i += COUNT_PAGE) {
     const counts = await countUnreadOf(
-      deps.db,
+      ctx.db,
       distinct.slice(i, i + COUNT_PAGE),
-      deps.now(),
+      ctx.now(),
     );
-    await deps.channels.publish(
+    await ctx.channels.publish(
       [...counts].map(([name, unread]) => ({
         to: { kind: "user", name },
         event: { event: "count", data: { unread }, ephemeral: true },
@@ -384,25 +372,24 @@ async function pushCounts(deps: Deps, userIds: string[]): Promise<void> {
  * Finishes fan-outs whose request died before clearing the outbox (run by
  * the cron trigger). Each is retried with backoff; nothing is sent twice.
  */
-export async function retryFanOuts(
-  deps: Deps,
-  background: Background,
-  limit = 100,
-): Promise<number> {
-  const ids = await dueOutbox(deps.db, deps.now(), limit);
+export async function retryFanOuts({ ctx, limit = 100 }: {
+  ctx: ServiceContext;
+  limit?: number;
+}): Promise<number> {
+  const ids = await dueOutbox(ctx.db, ctx.now(), limit);
   let done = 0;
   for (const id of ids) {
-    const n = await getNotification(deps.db, id);
+    const n = await getNotification(ctx.db, id);
     if (!n) {
-      await clearOutbox(deps.db, id);
+      await clearOutbox(ctx.db, id);
       continue;
     }
     try {
-      await fanOut(deps, n, background);
+      await fanOut({ ctx, n });
       done++;
     } catch {
-      deps.log.warn("fanout.retry_failed", { notification: id });
-      await postponeOutbox(deps.db, id, deps.now() + FANOUT_GRACE_MS);
+      ctx.log.warn("fanout.retry_failed", { notification: id });
+      await postponeOutbox(ctx.db, id, ctx.now() + FANOUT_GRACE_MS);
     }
   }
   return done;

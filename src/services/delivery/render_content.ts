@@ -1,6 +1,6 @@
+import type { ServiceContext } from "../../context.ts";
 import { z } from "zod";
 import { renderTemplate } from "../../domain/delivery/template.ts";
-import type { AppDeps } from "../../deps.ts";
 import { WebhookError } from "../../ports/webhook_client.ts";
 import type { DueOccurrence } from "../../domain/delivery/due_occurrence.ts";
 
@@ -26,16 +26,16 @@ export interface Content {
  * title or body wins). A webhook that fails, times out or answers nonsense
  * leaves the templates alone, with nothing for `{{data.…}}`.
  */
-export async function renderContent(
-  deps: Pick<AppDeps, "webhooks" | "log" | "config">,
-  due: DueOccurrence,
-): Promise<Content> {
+export async function renderContent({ ctx, due }: {
+  ctx: ServiceContext;
+  due: DueOccurrence;
+}): Promise<Content> {
   const { occurrence: o, prefs, type } = due;
   let reply: z.output<typeof webhookReply> = {};
   if (type.webhook) {
     try {
       reply = webhookReply.parse(
-        await deps.webhooks.post(type.webhook, {
+        await ctx.webhooks.post(type.webhook, {
           userId: o.userId,
           type: o.type,
           occurrence: {
@@ -43,10 +43,10 @@ export async function renderContent(
             localTime: o.localTime,
             timezone: prefs.timezone,
           },
-        }, deps.config.contentWebhookTimeoutMs),
+        }, ctx.config.contentWebhookTimeoutMs),
       );
     } catch (error) {
-      deps.log.warn("content.fallback", {
+      ctx.log.warn("content.fallback", {
         type: o.type,
         // Our own messages only: a zod error could quote the reply.
         reason: error instanceof WebhookError ? error.message : "invalid reply",

@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   beyondHorizon,
   type DeliverAt,
@@ -17,7 +18,6 @@ import {
   type CreateNotificationInput,
 } from "../../domain/delivery/notification.ts";
 import { requestFingerprint } from "../../domain/codecs/request_fingerprint.ts";
-import type { AppDeps, Background } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { preferencesOfUsers } from "../../store/preferences/preferences_store.ts";
 import {
@@ -38,11 +38,6 @@ import {
   instantMessageName,
   scheduledMessage,
 } from "./scheduled_message.ts";
-
-type Deps = Pick<
-  AppDeps,
-  "db" | "scheduler" | "config" | "metrics" | "now" | "log" | "catalogue"
->;
 
 /** A send as the API shows it (`{"scheduled": …}`). */
 export interface ScheduledView {
@@ -75,19 +70,19 @@ export type ScheduleInput = CreateNotificationInput & { deliverAt: string };
  * (deliver_scheduled.ts). The same Idempotency-Key with the same request
  * answers the first send; with another request it is a 422.
  */
-export async function scheduleSend(
-  deps: Deps,
-  input: ScheduleInput,
-  idempotencyKey: string | null,
-): Promise<ScheduledView> {
+export async function scheduleSend({ ctx, input, idempotencyKey }: {
+  ctx: ServiceContext;
+  input: ScheduleInput;
+  idempotencyKey: string | null;
+}): Promise<ScheduledView> {
   const deliverAt = parseDeliverAt(input.deliverAt);
   if (!deliverAt) throw new Error("deliverAt passed validation unparsed");
   const ifPast = input.ifPast ?? "now";
-  const now = deps.now();
+  const now = ctx.now();
   const plan = planDelivery({
     deliverAt,
     ifPast,
-    recipients: await recipientsOf(deps, input, deliverAt),
+    recipients: await recipientsOf(ctx, input, deliverAt),
     now,
   });
   const late = beyondHorizon(plan, now);
@@ -112,7 +107,7 @@ export async function scheduleSend(
     recipients: i.recipients,
     quiet: true,
   }));
-  const { send, created } = await insertScheduledSend(deps.db, {
+  const { send, created } = await insertScheduledSend(ctx.db, {
     id: newSendId(now),
     deliverAt: input.deliverAt,
     ifPast,
@@ -131,26 +126,26 @@ export async function scheduleSend(
           "with a new key",
       );
     }
-    return await viewOf(deps, send.id);
+    return await viewOf({ ctx, id: send.id });
   }
   try {
     for (let i = 0; i < instants.length; i += BATCH) {
-      await deps.scheduler.publishBatch(
+      await ctx.scheduler.publishBatch(
         instants.slice(i, i + BATCH).map((instant) =>
-          scheduledMessage(deps, { sendId: send.id, instant, now })
+          scheduledMessage({ ctx, m: { sendId: send.id, instant, now } })
         ),
       );
     }
   } catch (error) {
     // Messages already out find no send and deliver nothing.
-    await deleteScheduledSend(deps.db, send.id);
+    await deleteScheduledSend(ctx.db, send.id);
     throw error;
   }
-  deps.log.info("schedule.created", {
+  ctx.log.info("schedule.created", {
     scheduled: send.id,
     instants: instants.length,
   });
-  return await viewOf(deps, send.id);
+  return await viewOf({ ctx, id: send.id });
 }
 
 /**
@@ -159,19 +154,19 @@ export async function scheduleSend(
  * only an instant reaches them (the request schema refuses a local time).
  */
 async function recipientsOf(
-  deps: Deps,
+  ctx: ServiceContext,
   input: CreateNotificationInput,
   deliverAt: DeliverAt,
 ): Promise<{ userId: string; timeZone: string }[]> {
   const channels = audiencesOf(input);
-  const zone = deps.config.defaultTimezone;
+  const zone = ctx.config.defaultTimezone;
   if (deliverAt.kind === "instant") {
     return channels.map((c) => ({ userId: formatAudience(c), timeZone: zone }));
   }
   const users = channels.map((c) => c.name);
   const [stored, catalogue] = await Promise.all([
-    preferencesOfUsers(deps.db, users),
-    deps.catalogue(),
+    preferencesOfUsers(ctx.db, users),
+    ctx.catalogue(),
   ]);
   const zones = new Map(
     stored.map((s) => [
@@ -225,8 +220,11 @@ function toView(
 }
 
 /** `GET /v1/notifications/scheduled/{id}`. */
-export async function viewOf(deps: Pick<Deps, "db">, id: string) {
-  const found = await getScheduledSend(deps.db, id);
+export async function viewOf({ ctx, id }: {
+  ctx: ServiceContext;
+  id: string;
+}) {
+  const found = await getScheduledSend(ctx.db, id);
   if (!found) throw new AppError("not_found", `No scheduled send "${id}"`);
   return toView(found.send, found.instants);
 }
@@ -240,16 +238,15 @@ export async function viewOf(deps: Pick<Deps, "db">, id: string) {
  * the same; a send that had nothing left to cancel — all delivered — is a
  * 409 naming its instants.
  */
-export async function cancelSend(
-  deps: Deps,
-  id: string,
-  background: Background,
-): Promise<ScheduledView> {
-  if (!(await getScheduledSend(deps.db, id))) {
+export async function cancelSend({ ctx, id }: {
+  ctx: ServiceContext;
+  id: string;
+}): Promise<ScheduledView> {
+  if (!(await getScheduledSend(ctx.db, id))) {
     throw new AppError("not_found", `No scheduled send "${id}"`);
   }
-  const cancelled = await cancelPendingInstants(deps.db, id, deps.now());
-  const view = await viewOf(deps, id);
+  const cancelled = await cancelPendingInstants(ctx.db, id, ctx.now());
+  const view = await viewOf({ ctx, id });
   if (view.status === "delivered") {
     throw new AppError(
       "conflict",
@@ -258,22 +255,24 @@ export async function cancelSend(
     );
   }
   if (cancelled.length > 0) {
-    deps.log.info("schedule.cancelled", {
+    ctx.log.info("schedule.cancelled", {
       scheduled: id,
       instants: cancelled.length,
     });
-    await cancelMessages(deps, id, cancelled);
-    background(emitEvents(
-      deps,
-      cancelled.map((i) => ({
-        type: "schedule.sent",
-        data: {
-          scheduledId: id,
-          at: new Date(i.at).toISOString(),
-          status: "cancelled",
-          recipients: i.recipients.length,
-        },
-      })),
+    await cancelMessages(ctx, id, cancelled);
+    ctx.background(emitEvents(
+      {
+        ctx,
+        events: cancelled.map((i) => ({
+          type: "schedule.sent",
+          data: {
+            scheduledId: id,
+            at: new Date(i.at).toISOString(),
+            status: "cancelled",
+            recipients: i.recipients.length,
+          },
+        })),
+      },
     ));
   }
   return view;
@@ -285,17 +284,17 @@ export async function cancelSend(
  * they make nothing, at the cost of one callback each.
  */
 async function cancelMessages(
-  deps: Deps,
+  ctx: ServiceContext,
   sendId: string,
   instants: readonly ScheduledInstant[],
 ): Promise<void> {
   const labels = instants.map((i) => instantMessageName(sendId, i.key));
   try {
     for (let i = 0; i < labels.length; i += CANCEL_BATCH) {
-      await deps.scheduler.cancelLabelled(labels.slice(i, i + CANCEL_BATCH));
+      await ctx.scheduler.cancelLabelled(labels.slice(i, i + CANCEL_BATCH));
     }
   } catch {
-    deps.log.warn("schedule.messages_kept", {
+    ctx.log.warn("schedule.messages_kept", {
       scheduled: sendId,
       instants: labels.length,
     });

@@ -1,5 +1,5 @@
+import type { ServiceContext } from "../../context.ts";
 import { scheduledSendBody } from "../../domain/callbacks/callback_body.ts";
-import type { AppDeps } from "../../deps.ts";
 import type { MessageSpec } from "../../ports/scheduler.ts";
 import type { NewInstant } from "../../store/notifications/scheduled_store.ts";
 
@@ -9,13 +9,13 @@ import type { NewInstant } from "../../store/notifications/scheduled_store.ts";
  * retried publish sends nothing twice, and labelled the same, so a cancel
  * removes the messages of exactly the instants it cancelled.
  */
-export function scheduledMessage(
-  deps: Pick<AppDeps, "config">,
-  m: { sendId: string; instant: Pick<NewInstant, "key" | "at">; now: number },
-): MessageSpec {
+export function scheduledMessage({ ctx, m }: {
+  ctx: Pick<ServiceContext, "config">;
+  m: { sendId: string; instant: Pick<NewInstant, "key" | "at">; now: number };
+}): MessageSpec {
   const name = instantMessageName(m.sendId, m.instant.key);
   return {
-    destination: deps.config.callbackUrl,
+    destination: ctx.config.callbackUrl,
     body: scheduledSendBody({ sendId: m.sendId, key: m.instant.key }),
     ...(m.instant.at > m.now ? { notBefore: m.instant.at } : {}),
     deduplicationId: name,

@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   decodeInboxCursor,
   encodeInboxCursor,
@@ -5,7 +6,6 @@ import {
 } from "../../domain/inbox/inbox_cursor.ts";
 import type { NotificationView } from "../../domain/delivery/notification.ts";
 import { AppError } from "../../errors.ts";
-import type { AppDeps, Background } from "../../deps.ts";
 import { emitEvent } from "../webhooks/emit_event.ts";
 import {
   listInbox,
@@ -17,19 +17,6 @@ import {
   pushUnreadCount,
   unreadCount,
 } from "./unread_count.ts";
-
-type Deps = Pick<
-  AppDeps,
-  | "db"
-  | "cache"
-  | "channels"
-  | "refreshLimiter"
-  | "log"
-  | "now"
-  | "scheduler"
-  | "config"
-  | "metrics"
->;
 
 export interface InboxQuery {
   cursor: string | null;
@@ -57,17 +44,17 @@ function positionOf(cursor: string): InboxPosition {
   );
 }
 
-export async function listNotifications(
-  deps: Deps,
-  owner: InboxOwner,
-  q: InboxQuery,
-): Promise<InboxPageView> {
-  const page = await listInbox(deps.db, {
+export async function listNotifications({ ctx, owner, q }: {
+  ctx: ServiceContext;
+  owner: InboxOwner;
+  q: InboxQuery;
+}): Promise<InboxPageView> {
+  const page = await listInbox(ctx.db, {
     userId: owner.userId,
     unreadOnly: q.unreadOnly,
     before: q.cursor === null ? null : positionOf(q.cursor),
     limit: q.limit,
-    now: deps.now(),
+    now: ctx.now(),
     withChannels: q.withChannels ?? false,
   });
   return {
@@ -77,17 +64,16 @@ export async function listNotifications(
 }
 
 /** Marks one read; pushes the new count when something changed. */
-export async function readNotification(
-  deps: Deps,
-  owner: InboxOwner,
-  notificationId: string,
-  background: Background,
-): Promise<{ unread: number }> {
+export async function readNotification({ ctx, owner, notificationId }: {
+  ctx: ServiceContext;
+  owner: InboxOwner;
+  notificationId: string;
+}): Promise<{ unread: number }> {
   const result = await markRead(
-    deps.db,
+    ctx.db,
     owner.userId,
     notificationId,
-    deps.now(),
+    ctx.now(),
   );
   if (!result.found) {
     throw new AppError(
@@ -95,43 +81,48 @@ export async function readNotification(
       `No notification "${notificationId}" for this user`,
     );
   }
-  if (!result.changed) return { unread: await unreadCount(deps, owner) };
-  const unread = await pushUnreadCount(deps, owner);
+  if (!result.changed) return { unread: await unreadCount({ ctx, owner }) };
+  const unread = await pushUnreadCount({ ctx, owner });
   // After the request's own work, so it never competes with it.
-  background(emitEvent(deps, {
-    type: "notification.read",
-    data: { userId: owner.userId, notificationId, all: false },
+  ctx.background(emitEvent({
+    ctx,
+    event: {
+      type: "notification.read",
+      data: { userId: owner.userId, notificationId, all: false },
+    },
   }));
   return { unread };
 }
 
-export async function readAllNotifications(
-  deps: Deps,
-  owner: InboxOwner,
-  background: Background,
-): Promise<{ marked: number; unread: number }> {
-  const marked = await markAllRead(deps.db, owner.userId, deps.now());
-  const unread = await pushUnreadCount(deps, owner);
+export async function readAllNotifications({ ctx, owner }: {
+  ctx: ServiceContext;
+  owner: InboxOwner;
+}): Promise<{ marked: number; unread: number }> {
+  const marked = await markAllRead(ctx.db, owner.userId, ctx.now());
+  const unread = await pushUnreadCount({ ctx, owner });
   // After the request's own work, so it never competes with it.
   if (marked > 0) {
-    background(emitEvent(deps, {
-      type: "notification.read",
-      data: { userId: owner.userId, all: true, marked },
+    ctx.background(emitEvent({
+      ctx,
+      event: {
+        type: "notification.read",
+        data: { userId: owner.userId, all: true, marked },
+      },
     }));
   }
   return { marked, unread };
 }
 
 /** A forced recount, pushed to the user's streams; rate limited. */
-export async function refreshUnreadCount(
-  deps: Deps,
-  owner: InboxOwner,
-): Promise<{ unread: number }> {
-  const limit = await deps.refreshLimiter.limit(owner.userId);
+export async function refreshUnreadCount({ ctx, owner }: {
+  ctx: ServiceContext;
+  owner: InboxOwner;
+}): Promise<{ unread: number }> {
+  const limit = await ctx.refreshLimiter.limit(owner.userId);
   if (!limit.allowed) {
     throw new AppError("rate_limited", "Too many refreshes; try again later", {
       retryAfter: limit.retryAfter,
     });
   }
-  return { unread: await pushUnreadCount(deps, owner) };
+  return { unread: await pushUnreadCount({ ctx, owner }) };
 }

@@ -1,5 +1,5 @@
+import type { ServiceContext } from "../../context.ts";
 import { formatAudience } from "../../domain/delivery/audience.ts";
-import type { AppDeps } from "../../deps.ts";
 import {
   joinTimesOf,
   replaceMemberships,
@@ -25,19 +25,19 @@ export function claimedChannels(
  * are not theirs), one no longer named is left. Answers when each of
  * `channels` was joined — what a stream replays of it starts there.
  */
-export async function syncMemberships(
-  deps: Pick<AppDeps, "db" | "cache" | "now">,
-  userId: string,
-  channels: readonly string[],
-): Promise<Record<string, number>> {
-  const current = await joinTimesOf(deps.db, userId);
+export async function syncMemberships({ ctx, userId, channels }: {
+  ctx: ServiceContext;
+  userId: string;
+  channels: readonly string[];
+}): Promise<Record<string, number>> {
+  const current = await joinTimesOf(ctx.db, userId);
   if ([...current.keys()].join("\n") === channels.join("\n")) {
     return Object.fromEntries(current);
   }
-  const now = deps.now();
-  await replaceMemberships(deps.db, userId, channels, now);
+  const now = ctx.now();
+  await replaceMemberships(ctx.db, userId, channels, now);
   // Their inbox just changed shape: the cached count is wrong now.
-  await deps.cache.invalidate([userId]);
+  await ctx.cache.invalidate([userId]);
   // A channel another request joined meanwhile keeps that earlier time;
   // `now` is later, so a stream replays less of it, never more.
   return Object.fromEntries(

@@ -1,9 +1,7 @@
+import type { ServiceContext } from "../../context.ts";
 import { userAudience } from "../../domain/delivery/audience.ts";
-import type { AppDeps } from "../../deps.ts";
 import { membershipsOf } from "../../store/notifications/membership_store.ts";
 import { countUnread } from "../../store/notifications/notification_store.ts";
-
-type Deps = Pick<AppDeps, "db" | "cache" | "now">;
 
 /**
  * Whose inbox, and the role and topic channels they belong to when the
@@ -19,36 +17,36 @@ export interface InboxOwner {
 }
 
 async function membershipsFor(
-  deps: Pick<AppDeps, "db">,
+  ctx: ServiceContext,
   owner: InboxOwner,
 ): Promise<readonly string[]> {
-  return owner.memberships ?? await membershipsOf(deps.db, owner.userId);
+  return owner.memberships ?? await membershipsOf(ctx.db, owner.userId);
 }
 
 /**
  * Counts in libSQL, stamped with the user's channel versions read before
  * the count, so any change racing the count makes the stored value a miss.
  */
-async function freshCount(deps: Deps, owner: InboxOwner) {
+async function freshCount(ctx: ServiceContext, owner: InboxOwner) {
   const { userId } = owner;
-  const memberships = await membershipsFor(deps, owner);
-  const stamp = await deps.cache.versions([
+  const memberships = await membershipsFor(ctx, owner);
+  const stamp = await ctx.cache.versions([
     userAudience(userId),
     ...memberships,
   ]);
-  const count = await countUnread(deps.db, userId, deps.now());
+  const count = await countUnread(ctx.db, userId, ctx.now());
   return { count, stamp };
 }
 
 /** The unread count, from Redis when cached, else counted in libSQL. */
-export async function unreadCount(
-  deps: Deps,
-  owner: InboxOwner,
-): Promise<number> {
-  const cached = await deps.cache.get(owner.userId);
+export async function unreadCount({ ctx, owner }: {
+  ctx: ServiceContext;
+  owner: InboxOwner;
+}): Promise<number> {
+  const cached = await ctx.cache.get(owner.userId);
   if (cached !== null) return cached;
-  const { count, stamp } = await freshCount(deps, owner);
-  await deps.cache.fill(owner.userId, count, stamp);
+  const { count, stamp } = await freshCount(ctx, owner);
+  await ctx.cache.fill(owner.userId, count, stamp);
   return count;
 }
 
@@ -56,13 +54,13 @@ export async function unreadCount(
  * After a change: counts afresh, stores it over whatever was cached, and
  * pushes it as a `count` event so no client needs to poll.
  */
-export async function pushUnreadCount(
-  deps: Pick<AppDeps, "db" | "cache" | "channels" | "now">,
-  owner: InboxOwner,
-): Promise<number> {
-  const { count, stamp } = await freshCount(deps, owner);
-  await deps.cache.put(owner.userId, count, stamp);
-  await deps.channels.publish([{
+export async function pushUnreadCount({ ctx, owner }: {
+  ctx: ServiceContext;
+  owner: InboxOwner;
+}): Promise<number> {
+  const { count, stamp } = await freshCount(ctx, owner);
+  await ctx.cache.put(owner.userId, count, stamp);
+  await ctx.channels.publish([{
     to: { kind: "user", name: owner.userId },
     event: { event: "count", data: { unread: count }, ephemeral: true },
   }]);

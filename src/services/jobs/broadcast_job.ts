@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import { userAudience } from "../../domain/delivery/audience.ts";
 import { z } from "zod";
 import { encodeBase64Url } from "../../domain/codecs/base64url.ts";
@@ -7,7 +8,6 @@ import {
 } from "../../domain/jobs/job_definition.ts";
 import { chunk, QSTASH_BATCH_LIMIT } from "../../domain/codecs/paging.ts";
 import { renderTemplate } from "../../domain/delivery/template.ts";
-import type { AppDeps, Background } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { getJob } from "../../store/jobs/job_store.ts";
 import {
@@ -22,33 +22,6 @@ import { usersWithTypeOnPage } from "../../store/preferences/preferences_store.t
 import { WebhookError } from "../../ports/webhook_client.ts";
 import { storeAndNotify } from "../delivery/create_notification.ts";
 import { emitEvent } from "../webhooks/emit_event.ts";
-
-/**
- * The `fanout` built-in job, a broadcast: "for every user who has type T
- * on, do X". No request loops over everybody. A page reads the next
- * `pageSize` of them, first
- * publishes the page after it (a QStash message to Herald itself), then one
- * message per user in batch calls of ≤100, and records the page. Each user
- * message creates that user's notification when QStash delivers it, under
- * flow control so the host app and libSQL see at most `parallelism` at once.
- *
- * Retries double nobody: page and user messages carry deduplication ids
- * (run + page, run + user), and the notification's idempotency key is
- * run + user, which holds even after QStash's deduplication window.
- */
-type Deps = Pick<
-  AppDeps,
-  | "db"
-  | "metrics"
-  | "scheduler"
-  | "cache"
-  | "channels"
-  | "log"
-  | "now"
-  | "config"
-  | "webhooks"
-  | "catalogue"
->;
 
 export interface PageRef {
   jobId: string;
@@ -70,13 +43,13 @@ function userDedupId(runId: string, userId: string): string {
   return `herald-ju-${runId}-${encodeBase64Url(userId)}`;
 }
 
-export async function publishBroadcastPage(
-  deps: Deps,
-  target: FanoutTarget,
-  ref: PageRef,
-): Promise<JobRun | null> {
+export async function publishBroadcastPage({ ctx, target, ref }: {
+  ctx: ServiceContext;
+  target: FanoutTarget;
+  ref: PageRef;
+}): Promise<JobRun | null> {
   const users = await usersWithTypeOnPage(
-    deps.db,
+    ctx.db,
     target.type,
     ref.after,
     target.pageSize + 1,
@@ -86,8 +59,8 @@ export async function publishBroadcastPage(
   const more = users.length > target.pageSize && last !== undefined;
   if (more) {
     // The next page first: pages then overlap their batch calls.
-    await deps.scheduler.publishMessage({
-      destination: deps.config.callbackUrl,
+    await ctx.scheduler.publishMessage({
+      destination: ctx.config.callbackUrl,
       body: pageBody({ ...ref, page: ref.page + 1, after: last }),
       deduplicationId: `herald-jp-${ref.runId}-${ref.page + 1}`,
     });
@@ -98,15 +71,15 @@ export async function publishBroadcastPage(
   };
   let duplicates = 0;
   for (const group of chunk(mine, QSTASH_BATCH_LIMIT)) {
-    const results = await deps.scheduler.publishBatch(group.map((userId) => ({
-      destination: deps.config.callbackUrl,
+    const results = await ctx.scheduler.publishBatch(group.map((userId) => ({
+      destination: ctx.config.callbackUrl,
       body: userBody(ref.jobId, ref.runId, userId),
       deduplicationId: userDedupId(ref.runId, userId),
       flowControl,
     })));
     duplicates += results.filter((r) => r.deduplicated).length;
   }
-  deps.log.info("job.page", {
+  ctx.log.info("job.page", {
     job: ref.jobId,
     run: ref.runId,
     page: ref.page,
@@ -114,23 +87,26 @@ export async function publishBroadcastPage(
     duplicates,
     last: !more,
   });
-  const { run, finished } = await recordRunPage(deps.db, {
+  const { run, finished } = await recordRunPage(ctx.db, {
     runId: ref.runId,
     page: ref.page,
     users: mine.length,
     last: !more,
-  }, deps.now());
+  }, ctx.now());
   if (finished && run) {
     // Every page is out: the run is done as a job run (its users' own
     // messages go on, each retried alone).
-    await emitEvent(deps, {
-      type: "job.run.completed",
-      data: {
-        jobId: run.jobId,
-        runId: run.id,
-        trigger: run.trigger,
-        pages: run.pages,
-        published: run.published,
+    await emitEvent({
+      ctx,
+      event: {
+        type: "job.run.completed",
+        data: {
+          jobId: run.jobId,
+          runId: run.id,
+          trigger: run.trigger,
+          pages: run.pages,
+          published: run.published,
+        },
       },
     });
   }
@@ -138,13 +114,13 @@ export async function publishBroadcastPage(
 }
 
 /** A `job-page` message: the job is re-read, a deleted one stops the run. */
-export async function handleBroadcastPage(
-  deps: Deps,
-  ref: PageRef,
-): Promise<{ status: string; page: number }> {
-  const target = await fanoutTargetOf(deps, ref.jobId);
+export async function handleBroadcastPage({ ctx, ref }: {
+  ctx: ServiceContext;
+  ref: PageRef;
+}): Promise<{ status: string; page: number }> {
+  const target = await fanoutTargetOf(ctx, ref.jobId);
   if (!target) return { status: "skipped", page: ref.page };
-  await publishBroadcastPage(deps, target, ref);
+  await publishBroadcastPage({ ctx, target, ref });
   return { status: "published", page: ref.page };
 }
 
@@ -159,16 +135,15 @@ const generated = z.object({
  * (the generation webhook down) is recorded and answered with 503 so QStash
  * retries this user alone; everyone else goes on.
  */
-export async function handleBroadcastUser(
-  deps: Deps,
-  msg: { jobId: string; runId: string; userId: string },
-  background: Background,
-): Promise<
+export async function handleBroadcastUser({ ctx, msg }: {
+  ctx: ServiceContext;
+  msg: { jobId: string; runId: string; userId: string };
+}): Promise<
   { status: "sent" | "duplicate" | "skipped"; notificationId?: string }
 > {
   const [target, run] = await Promise.all([
-    fanoutTargetOf(deps, msg.jobId),
-    getRun(deps.db, msg.runId),
+    fanoutTargetOf(ctx, msg.jobId),
+    getRun(ctx.db, msg.runId),
   ]);
   if (!target || !run) return { status: "skipped" };
   const date = new Date(run.startedAt).toISOString().slice(0, 10);
@@ -181,12 +156,12 @@ export async function handleBroadcastUser(
   if (target.webhook) {
     try {
       const reply = generated.parse(
-        await deps.webhooks.post(target.webhook, {
+        await ctx.webhooks.post(target.webhook, {
           jobId: msg.jobId,
           runId: msg.runId,
           userId: msg.userId,
           date,
-        }, deps.config.contentWebhookTimeoutMs),
+        }, ctx.config.contentWebhookTimeoutMs),
       );
       content = {
         title: reply.title ?? content.title,
@@ -198,13 +173,13 @@ export async function handleBroadcastUser(
       const reason = error instanceof WebhookError
         ? `webhook ${error.message}`
         : "webhook answered an invalid reply";
-      await recordUserFailed(deps.db, {
+      await recordUserFailed(ctx.db, {
         runId: msg.runId,
         userId: msg.userId,
         error: reason,
-        now: deps.now(),
+        now: ctx.now(),
       });
-      deps.log.warn("job.user_failed", {
+      ctx.log.warn("job.user_failed", {
         job: msg.jobId,
         run: msg.runId,
         user: shortId(msg.userId),
@@ -213,7 +188,8 @@ export async function handleBroadcastUser(
       throw new AppError("unavailable", "This user's run failed; retry later");
     }
   }
-  const { notification, created } = await storeAndNotify(deps, {
+  const { notification, created } = await storeAndNotify({
+    ctx,
     content: {
       type: target.type,
       title: content.title,
@@ -224,24 +200,23 @@ export async function handleBroadcastUser(
       idempotencyKey: `job:${msg.runId}:${msg.userId}`,
     },
     audiences: [userAudience(msg.userId)],
-    background,
   });
   if (!created) {
-    deps.log.info("delivery.duplicate", {
+    ctx.log.info("delivery.duplicate", {
       user: shortId(msg.userId),
       notification: notification.id,
     });
     return { status: "duplicate", notificationId: notification.id };
   }
-  await recordUserDelivered(deps.db, msg.runId, msg.userId);
+  await recordUserDelivered(ctx.db, msg.runId, msg.userId);
   return { status: "sent", notificationId: notification.id };
 }
 
 async function fanoutTargetOf(
-  deps: Pick<AppDeps, "db">,
+  ctx: ServiceContext,
   jobId: string,
 ): Promise<FanoutTarget | null> {
-  const row = await getJob(deps.db, jobId);
+  const row = await getJob(ctx.db, jobId);
   if (!row) return null;
   const { target } = parseStoredJob(row);
   return "builtin" in target && target.builtin === "fanout" ? target : null;

@@ -1,5 +1,5 @@
+import type { ServiceContext } from "../../context.ts";
 import { splitAudiences } from "../../domain/delivery/audience.ts";
-import type { AppDeps } from "../../deps.ts";
 import { deleteExpiredNotifications } from "../../store/notifications/retention_store.ts";
 import { pruneDigests } from "../../store/notifications/digest_store.ts";
 import { pruneScheduledSends } from "../../store/notifications/scheduled_store.ts";
@@ -7,9 +7,7 @@ import { pruneSignedDeliveries } from "../../store/jobs/signed_delivery_store.ts
 import { pruneDeliveries } from "../../store/webhooks/webhook_store.ts";
 import { pruneSlotFailures } from "../../store/schedules/slot_failure_store.ts";
 import { DELIVERY_RETENTION_MS } from "../../domain/webhooks/delivery_policy.ts";
-import { type EmitDeps, emitEvent } from "../webhooks/emit_event.ts";
-
-type Deps = Pick<AppDeps, "cache"> & EmitDeps;
+import { emitEvent } from "../webhooks/emit_event.ts";
 
 const DAY_MS = 86_400_000;
 const BATCH = 500;
@@ -47,38 +45,38 @@ export interface CleanupResult {
  * notification no longer counts. Event webhook attempts and slot failures
  * past their retention go too.
  */
-export async function runCleanup(
-  deps: Deps,
-  retentionDays: number,
-): Promise<CleanupResult> {
-  const cutoff = deps.now() - retentionDays * DAY_MS;
+export async function runCleanup({ ctx, retentionDays }: {
+  ctx: ServiceContext;
+  retentionDays: number;
+}): Promise<CleanupResult> {
+  const cutoff = ctx.now() - retentionDays * DAY_MS;
   // Signatures expire on the wall clock (their `exp`), not on Herald's.
-  await pruneSignedDeliveries(deps.db, Date.now());
+  await pruneSignedDeliveries(ctx.db, Date.now());
   const webhookAttemptsPruned = await pruneDeliveries(
-    deps.db,
-    deps.now() - DELIVERY_RETENTION_MS,
+    ctx.db,
+    ctx.now() - DELIVERY_RETENTION_MS,
   );
   const slotFailuresPruned = await pruneSlotFailures(
-    deps.db,
-    deps.now() - SLOT_FAILURE_RETENTION_MS,
+    ctx.db,
+    ctx.now() - SLOT_FAILURE_RETENTION_MS,
   );
   const scheduledSendsPruned = await inBatches(
-    (limit) => pruneScheduledSends(deps.db, cutoff, limit),
+    (limit) => pruneScheduledSends(ctx.db, cutoff, limit),
   );
   const digestsPruned = await inBatches(
-    (limit) => pruneDigests(deps.db, cutoff, limit),
+    (limit) => pruneDigests(ctx.db, cutoff, limit),
   );
   let deleted = 0;
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
-    const done = await deleteExpiredNotifications(deps.db, {
+    const done = await deleteExpiredNotifications(ctx.db, {
       createdBefore: cutoff,
-      expiredBefore: deps.now() - DAY_MS,
+      expiredBefore: ctx.now() - DAY_MS,
     }, BATCH);
     deleted += done.deleted;
     const { users, broadcast } = splitAudiences(done.audiences);
     await Promise.all([
-      deps.cache.invalidate(users),
-      deps.cache.bump(broadcast),
+      ctx.cache.invalidate(users),
+      ctx.cache.bump(broadcast),
     ]);
     if (done.deleted < BATCH) return await finish(false);
   }
@@ -95,9 +93,12 @@ export async function runCleanup(
       digestsPruned: digestsPruned.pruned,
     };
     if (deleted > 0) {
-      await emitEvent(deps, {
-        type: "notification.expired",
-        data: { expired: deleted, createdBefore: result.cutoff },
+      await emitEvent({
+        ctx,
+        event: {
+          type: "notification.expired",
+          data: { expired: deleted, createdBefore: result.cutoff },
+        },
       });
     }
     return result;

@@ -1,9 +1,9 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   type JobDefinition,
   parseStoredJob,
 } from "../../domain/jobs/job_definition.ts";
 import { triggerZone } from "../../domain/jobs/job_trigger.ts";
-import type { AppDeps } from "../../deps.ts";
 import {
   claimRun,
   finishRun,
@@ -18,20 +18,6 @@ import { runCleanup } from "./cleanup_job.ts";
 import { publishBroadcastPage } from "./broadcast_job.ts";
 import { runStats } from "./stats_job.ts";
 import { emitEvent } from "../webhooks/emit_event.ts";
-
-type Deps = Pick<
-  AppDeps,
-  | "db"
-  | "metrics"
-  | "scheduler"
-  | "cache"
-  | "channels"
-  | "log"
-  | "now"
-  | "config"
-  | "webhooks"
-  | "catalogue"
->;
 
 /** A run whose holder vanished may be taken over after this. */
 const RUN_LEASE_MS = 5 * 60_000;
@@ -96,14 +82,16 @@ export function newRunId(now: number): string {
  * Runs the stored job `jobId` once (see `runJob`), or answers null when
  * there is no such job: a manual run and a scheduled one take this path.
  */
-export async function runJobById(
-  deps: Deps,
-  jobId: string,
-  runId: string,
-  trigger: RunTrigger,
-): Promise<JobRunView | null> {
-  const row = await getJob(deps.db, jobId);
-  return row ? await runJob(deps, parseStoredJob(row), runId, trigger) : null;
+export async function runJobById({ ctx, jobId, runId, trigger }: {
+  ctx: ServiceContext;
+  jobId: string;
+  runId: string;
+  trigger: RunTrigger;
+}): Promise<JobRunView | null> {
+  const row = await getJob(ctx.db, jobId);
+  return row
+    ? await runJob({ ctx, job: parseStoredJob(row), runId, trigger })
+    : null;
 }
 
 /**
@@ -112,21 +100,21 @@ export async function runJobById(
  * failed run is taken over and tried again). A fan-out publishes its first
  * page here and hands the rest to its page messages.
  */
-export async function runJob(
-  deps: Deps,
-  job: JobDefinition,
-  runId: string,
-  trigger: RunTrigger,
-): Promise<JobRunView> {
+export async function runJob({ ctx, job, runId, trigger }: {
+  ctx: ServiceContext;
+  job: JobDefinition;
+  runId: string;
+  trigger: RunTrigger;
+}): Promise<JobRunView> {
   const claimed = await claimRun(
-    deps.db,
+    ctx.db,
     { id: runId, jobId: job.id, trigger },
-    deps.now(),
+    ctx.now(),
     RUN_LEASE_MS,
   );
   if (!claimed) {
-    const existing = await getRun(deps.db, runId);
-    deps.log.info("job.duplicate", { job: job.id, run: runId });
+    const existing = await getRun(ctx.db, runId);
+    ctx.log.info("job.duplicate", { job: job.id, run: runId });
     if (!existing) throw new Error(`Run "${runId}" vanished`);
     return runView(existing, true);
   }
@@ -134,14 +122,18 @@ export async function runJob(
   const target = job.target;
   try {
     if ("builtin" in target && target.builtin === "fanout") {
-      const run = await publishBroadcastPage(deps, target, {
-        jobId: job.id,
-        runId,
-        page: 0,
-        after: null,
+      const run = await publishBroadcastPage({
+        ctx,
+        target,
+        ref: {
+          jobId: job.id,
+          runId,
+          page: 0,
+          after: null,
+        },
       });
-      await handOverRun(deps.db, runId);
-      logRun(deps, {
+      await handOverRun(ctx.db, runId);
+      logRun(ctx, {
         job,
         runId,
         status: run?.status ?? "running",
@@ -151,26 +143,33 @@ export async function runJob(
     }
     const result = "webhook" in target
       ? capped(
-        await deps.webhooks.post(target.webhook, {
+        await ctx.webhooks.post(target.webhook, {
           jobId: job.id,
           runId,
           trigger,
-          at: new Date(deps.now()).toISOString(),
+          at: new Date(ctx.now()).toISOString(),
         }, target.timeoutMs),
       )
       : target.builtin === "cleanup"
-      ? await runCleanup(deps, target.retentionDays)
-      : await runStats(deps, target.day, triggerZone(job.trigger));
+      ? await runCleanup({ ctx, retentionDays: target.retentionDays })
+      : await runStats({
+        ctx,
+        which: target.day,
+        timezone: triggerZone(job.trigger),
+      });
     const run = await finishRun(
-      deps.db,
+      ctx.db,
       runId,
       { status: "succeeded", result },
-      deps.now(),
+      ctx.now(),
     );
-    logRun(deps, { job, runId, status: "succeeded", started });
-    await emitEvent(deps, {
-      type: "job.run.completed",
-      data: { jobId: job.id, runId, trigger },
+    logRun(ctx, { job, runId, status: "succeeded", started });
+    await emitEvent({
+      ctx,
+      event: {
+        type: "job.run.completed",
+        data: { jobId: job.id, runId, trigger },
+      },
     });
     return runView(run ?? claimed);
   } catch (error) {
@@ -181,15 +180,18 @@ export async function runJob(
       ? error.name
       : "unknown error";
     const run = await finishRun(
-      deps.db,
+      ctx.db,
       runId,
       { status: "failed", error: reason },
-      deps.now(),
+      ctx.now(),
     );
-    logRun(deps, { job, runId, status: "failed", started, reason });
-    await emitEvent(deps, {
-      type: "job.run.failed",
-      data: { jobId: job.id, runId, trigger, error: reason },
+    logRun(ctx, { job, runId, status: "failed", started, reason });
+    await emitEvent({
+      ctx,
+      event: {
+        type: "job.run.failed",
+        data: { jobId: job.id, runId, trigger, error: reason },
+      },
     });
     return runView(run ?? claimed);
   }
@@ -197,7 +199,7 @@ export async function runJob(
 
 /** One line per run: a failed run is a warning and says why. */
 function logRun(
-  deps: Pick<AppDeps, "log">,
+  ctx: Pick<ServiceContext, "log">,
   { job, runId, status, started, reason }: {
     job: JobDefinition;
     runId: string;
@@ -207,7 +209,7 @@ function logRun(
     reason?: string;
   },
 ) {
-  deps.log.log(status === "failed" ? "warn" : "info", "job.run", {
+  ctx.log.log(status === "failed" ? "warn" : "info", "job.run", {
     job: job.id,
     run: runId,
     status,

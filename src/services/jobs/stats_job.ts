@@ -1,16 +1,14 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   addDays,
   localParts,
   zonedInstant,
 } from "../../domain/time/zoned_time.ts";
-import type { AppDeps } from "../../deps.ts";
 import {
   countDay,
   saveDay,
   type TypeCounts,
 } from "../../store/metrics/stats_store.ts";
-
-type Deps = Pick<AppDeps, "db" | "now">;
 
 export interface StatsResult {
   day: string;
@@ -25,17 +23,17 @@ export interface StatsResult {
  * day is the job's zone's, so "yesterday" at 00:00 in that zone is the day
  * that just ended there.
  */
-export async function runStats(
-  deps: Deps,
-  which: "yesterday" | "today",
-  timezone: string,
-): Promise<StatsResult> {
-  const today = localParts(deps.now(), timezone).date;
+export async function runStats({ ctx, which, timezone }: {
+  ctx: ServiceContext;
+  which: "yesterday" | "today";
+  timezone: string;
+}): Promise<StatsResult> {
+  const today = localParts(ctx.now(), timezone).date;
   const day = which === "today" ? today : addDays(today, -1);
   const start = zonedInstant(day, "00:00", timezone);
   const end = zonedInstant(addDays(day, 1), "00:00", timezone);
-  const counts = await countDay(deps.db, start, end);
-  await saveDay(deps.db, day, counts, deps.now());
+  const counts = await countDay(ctx.db, start, end);
+  await saveDay(ctx.db, day, counts, ctx.now());
   const total = { sent: 0, read: 0 };
   for (const c of counts.values()) {
     total.sent += c.sent;

@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   type JobDefinition,
   type JobPut,
@@ -6,7 +7,6 @@ import {
 import { jobScheduleId } from "../../domain/jobs/job_schedule.ts";
 import { triggerCron, triggerZone } from "../../domain/jobs/job_trigger.ts";
 import { nextRunAt } from "../../domain/jobs/next_run.ts";
-import type { AppDeps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import {
   deleteJob,
@@ -22,11 +22,6 @@ import { jobLedger } from "../../store/schedules/schedule_ledger.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
 import { deleteJobSchedule, syncJobSchedule } from "./job_schedule_sync.ts";
 import { type JobRunView, runView } from "./run_job.ts";
-
-type Deps = Pick<
-  AppDeps,
-  "db" | "scheduler" | "log" | "now" | "config" | "catalogue"
->;
 
 export interface JobView extends JobDefinition {
   scheduleId: string;
@@ -74,31 +69,34 @@ export function settleDefinition(
  * QStash schedule in line at once (only if the timing changed). If QStash
  * is down the job stays pending and the maintenance sweep retries it.
  */
-export async function putJob(
-  deps: Deps,
-  job: JobDefinition,
-): Promise<{ job: JobView; created: boolean }> {
+export async function putJob({ ctx, job }: {
+  ctx: ServiceContext;
+  job: JobDefinition;
+}): Promise<{ job: JobView; created: boolean }> {
   if ("builtin" in job.target && job.target.builtin === "fanout") {
-    await mustBeInCatalogue(deps, job.target.type);
+    await mustBeInCatalogue(ctx, job.target.type);
   }
-  const { created } = await saveJob(deps.db, {
+  const { created } = await saveJob(ctx.db, {
     id: job.id,
     name: job.name,
     trigger: JSON.stringify(job.trigger),
     target: JSON.stringify(job.target),
     runAtStartup: job.runAtStartup,
-  }, deps.now());
-  deps.log.info("job.saved", { job: job.id, created });
-  await syncSaved(deps, job.id);
-  const view = await getJobView(deps, job.id);
+  }, ctx.now());
+  ctx.log.info("job.saved", { job: job.id, created });
+  await syncSaved(ctx, job.id);
+  const view = await getJobView({ ctx, id: job.id });
   if (!view) throw new AppError("not_found", `No job "${job.id}"`);
   return { job: view, created };
 }
 
 /** A fan-out sends one of the catalogue's types (its audience has it on). */
-async function mustBeInCatalogue(deps: Deps, type: string): Promise<void> {
-  if ((await deps.catalogue()).get(type)) return;
-  if ((await deps.catalogue("latest")).get(type)) return;
+async function mustBeInCatalogue(
+  ctx: ServiceContext,
+  type: string,
+): Promise<void> {
+  if ((await ctx.catalogue()).get(type)) return;
+  if ((await ctx.catalogue("latest")).get(type)) return;
   const message = `No type "${type}" in the catalogue (see /v1/types)`;
   throw new AppError("validation_failed", `"target.type": ${message}`, {
     fields: [{ path: "target.type", message }],
@@ -110,63 +108,70 @@ async function mustBeInCatalogue(deps: Deps, type: string): Promise<void> {
  * changed it meanwhile, goes round, so the last save always reaches QStash
  * last and "synced" is only ever set for the trigger QStash holds.
  */
-async function syncSaved(deps: Deps, id: string): Promise<void> {
+async function syncSaved(ctx: ServiceContext, id: string): Promise<void> {
   for (let round = 0; round < 5; round++) {
-    const row = await getJob(deps.db, id);
+    const row = await getJob(ctx.db, id);
     if (!row) return;
-    const held = (await jobLedger(deps.db))
+    const held = (await jobLedger(ctx.db))
       .find((r) => r.id === jobScheduleId(id)) ?? null;
     try {
-      await syncJobSchedule(deps, parseStoredJob(row), held);
+      await syncJobSchedule({ ctx, job: parseStoredJob(row), held });
     } catch (error) {
       if (!(error instanceof SchedulerError)) throw error;
-      deps.log.warn("job.pending", { job: id, status: error.status ?? null });
+      ctx.log.warn("job.pending", { job: id, status: error.status ?? null });
       return;
     }
-    if ((await getJob(deps.db, id))?.trigger === row.trigger) {
-      await markJobSynced(deps.db, id, row.trigger);
+    if ((await getJob(ctx.db, id))?.trigger === row.trigger) {
+      await markJobSynced(ctx.db, id, row.trigger);
       return;
     }
   }
 }
 
 /** Retries jobs whose schedule QStash has not confirmed (cron sweep). */
-export async function syncPendingJobs(deps: Deps): Promise<void> {
-  for (const row of await pendingJobs(deps.db)) await syncSaved(deps, row.id);
+export async function syncPendingJobs({
+  ctx,
+}: { ctx: ServiceContext }): Promise<void> {
+  for (const row of await pendingJobs(ctx.db)) await syncSaved(ctx, row.id);
 }
 
-export async function removeJob(deps: Deps, id: string): Promise<void> {
-  if (!(await getJob(deps.db, id))) {
+export async function removeJob({ ctx, id }: {
+  ctx: ServiceContext;
+  id: string;
+}): Promise<void> {
+  if (!(await getJob(ctx.db, id))) {
     throw new AppError("not_found", `No job "${id}"`);
   }
   // The schedule first: a job row without a schedule is harmless, a
   // schedule without its job would fire into nothing until a restart.
-  await deleteJobSchedule(deps, id);
-  await deleteJob(deps.db, id);
-  deps.log.info("job.deleted", { job: id });
+  await deleteJobSchedule({ ctx, jobId: id });
+  await deleteJob(ctx.db, id);
+  ctx.log.info("job.deleted", { job: id });
 }
 
-export async function listJobViews(deps: Deps): Promise<JobView[]> {
+export async function listJobViews(
+  { ctx }: { ctx: ServiceContext },
+): Promise<JobView[]> {
   const [rows, ledger] = await Promise.all([
-    listJobs(deps.db),
-    jobLedger(deps.db),
+    listJobs(ctx.db),
+    jobLedger(ctx.db),
   ]);
   const held = new Map(ledger.map((row) => [row.id, row]));
-  return await Promise.all(rows.map((row) => viewOf(deps, row, held)));
+  return await Promise.all(rows.map((row) => viewOf(ctx, row, held)));
 }
 
-export async function getJobView(
-  deps: Deps,
-  id: string,
-): Promise<JobView | null> {
-  const row = await getJob(deps.db, id);
+export async function getJobView({ ctx, id }: {
+  ctx: ServiceContext;
+  id: string;
+}): Promise<JobView | null> {
+  const row = await getJob(ctx.db, id);
   if (!row) return null;
-  const held = new Map((await jobLedger(deps.db)).map((r) => [r.id, r]));
-  return await viewOf(deps, row, held);
+  const held = new Map((await jobLedger(ctx.db)).map((r) => [r.id, r]));
+  return await viewOf(ctx, row, held);
 }
 
 async function viewOf(
-  deps: Deps,
+  ctx: ServiceContext,
   row: JobRow,
   held: ReadonlyMap<string, { paused: boolean }>,
 ): Promise<JobView> {
@@ -174,8 +179,8 @@ async function viewOf(
   const cron = triggerCron(job.trigger);
   const scheduleId = jobScheduleId(job.id);
   const paused = held.get(scheduleId)?.paused ?? false;
-  const next = cron.ok && !paused ? nextRunAt(cron.cron, deps.now()) : null;
-  const [last] = await recentRuns(deps.db, job.id, 1);
+  const next = cron.ok && !paused ? nextRunAt(cron.cron, ctx.now()) : null;
+  const [last] = await recentRuns(ctx.db, job.id, 1);
   return {
     ...job,
     scheduleId,

@@ -1,5 +1,5 @@
+import type { ServiceContext } from "../../context.ts";
 import { sql } from "drizzle-orm";
-import type { AppDeps } from "../../deps.ts";
 import { databaseOutageOf } from "../../store/database_outage.ts";
 
 export interface PartHealth {
@@ -24,11 +24,11 @@ const DEFAULT_TIMEOUT_MS = 2_000;
  * libSQL and QStash are required ("down" without them); Redis only
  * accelerates, so losing it is "degraded".
  */
-export async function checkHealth(
-  deps: Pick<AppDeps, "db" | "scheduler" | "redis" | "now" | "config">,
-  timeoutMs = DEFAULT_TIMEOUT_MS,
-): Promise<Health> {
-  const { db, scheduler, redis } = deps;
+export async function checkHealth({ ctx, timeoutMs = DEFAULT_TIMEOUT_MS }: {
+  ctx: ServiceContext;
+  timeoutMs?: number;
+}): Promise<Health> {
+  const { db, scheduler, redis } = ctx;
   const [libsql, qstash, redisCheck] = await Promise.all([
     probe(timeoutMs, async () => {
       await db.run(sql`select 1`);
@@ -53,8 +53,8 @@ export async function checkHealth(
   return {
     status,
     checks: { libsql, qstash, redis: redisCheck },
-    push: deps.config.push ? "on" : "off",
-    checkedAt: new Date(deps.now()).toISOString(),
+    push: ctx.config.push ? "on" : "off",
+    checkedAt: new Date(ctx.now()).toISOString(),
   };
 }
 

@@ -1,5 +1,5 @@
+import type { ServiceContext } from "../../context.ts";
 import { sweepSubscriptions } from "../push/sweep_subscriptions.ts";
-import type { AppDeps, Background } from "../../deps.ts";
 import { retryFanOuts } from "../delivery/notify_channels.ts";
 import { reconcilePending } from "../preferences/reconcile_pending.ts";
 import { resumeStalledOperations } from "../control/scheduler_operations.ts";
@@ -16,22 +16,21 @@ import { drainOutbox } from "../outbox/publish_outbox.ts";
  * while QStash was down, and this isolate's counters. Each part runs even if another fails.
  */
 export async function runMaintenance(
-  deps: AppDeps,
-  background: Background,
+  { ctx }: { ctx: ServiceContext },
 ): Promise<void> {
   const results = await Promise.allSettled([
-    reconcilePending(deps),
-    retryFanOuts(deps, background),
-    syncPendingJobs(deps),
-    resumeStalledOperations(deps),
-    sweepSlots(deps),
-    sweepSubscriptions(deps),
-    drainOutbox(deps),
-    deps.metrics.flush(deps.db, deps.now()),
+    reconcilePending({ ctx }),
+    retryFanOuts({ ctx }),
+    syncPendingJobs({ ctx }),
+    resumeStalledOperations({ ctx }),
+    sweepSlots({ ctx }),
+    sweepSubscriptions({ ctx }),
+    drainOutbox({ ctx }),
+    ctx.metrics.flush(ctx.db, ctx.now()),
   ]);
   for (const result of results) {
     if (result.status === "rejected") {
-      deps.log.error("maintenance.failed", {
+      ctx.log.error("maintenance.failed", {
         error: result.reason instanceof Error ? result.reason.name : "unknown",
       });
     }

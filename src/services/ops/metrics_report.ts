@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   histogramFamily,
   HISTOGRAMS,
@@ -8,10 +9,7 @@ import {
   type MetricFamily,
   type Sample,
 } from "../../domain/metrics/prometheus.ts";
-import type { AppDeps } from "../../deps.ts";
 import { readCounters } from "../../store/metrics/metrics_store.ts";
-
-type Deps = Pick<AppDeps, "db" | "metrics" | "channels" | "now" | "log">;
 
 /** Every counter Herald keeps, with its help text (see metrics_logger.ts). */
 const COUNTERS: Record<string, string> = {
@@ -61,12 +59,14 @@ const COUNTERS: Record<string, string> = {
  * it just counted is included; then libSQL's totals (every isolate's and
  * process's) plus the live gauges read from the channels.
  */
-export async function prometheusText(deps: Deps): Promise<string> {
-  await deps.metrics.flush(deps.db, deps.now());
+export async function prometheusText({
+  ctx,
+}: { ctx: ServiceContext }): Promise<string> {
+  await ctx.metrics.flush(ctx.db, ctx.now());
   const [stored, live] = await Promise.all([
-    readCounters(deps.db),
-    deps.channels.status().catch(() => {
-      deps.log.warn("metrics.channels_unavailable");
+    readCounters(ctx.db),
+    ctx.channels.status().catch(() => {
+      ctx.log.warn("metrics.channels_unavailable");
       return null;
     }),
   ]);

@@ -1,4 +1,4 @@
-import type { AppDeps } from "../../deps.ts";
+import type { ServiceContext } from "../../context.ts";
 import type { RealtimeStatus } from "../../ports/channels.ts";
 import { outboxSize } from "../../store/notifications/notification_store.ts";
 
@@ -7,15 +7,15 @@ import { outboxSize } from "../../store/notifications/notification_store.ts";
  * notifications still wait in the outbox to reach them.
  */
 export async function realtimeStatus(
-  deps: Pick<AppDeps, "channels" | "db" | "now">,
+  { ctx }: { ctx: ServiceContext },
 ): Promise<RealtimeStatus & { pendingFanouts: number; checkedAt: string }> {
   const [status, pendingFanouts] = await Promise.all([
-    deps.channels.status(),
-    outboxSize(deps.db),
+    ctx.channels.status(),
+    outboxSize(ctx.db),
   ]);
   return {
     ...status,
     pendingFanouts,
-    checkedAt: new Date(deps.now()).toISOString(),
+    checkedAt: new Date(ctx.now()).toISOString(),
   };
 }

@@ -1,4 +1,4 @@
-import type { AppDeps } from "../../deps.ts";
+import type { ServiceContext } from "../../context.ts";
 import type { MessageSpec } from "../../ports/scheduler.ts";
 import {
   countFailedPublish,
@@ -7,8 +7,6 @@ import {
   oldestKept,
 } from "../../store/outbox/outbox_store.ts";
 import { encodeBase64UrlBytes } from "../../domain/codecs/base64url.ts";
-
-type Deps = Pick<AppDeps, "db" | "scheduler" | "metrics" | "now" | "log">;
 
 /** QStash's batch call takes up to 100 messages. */
 const BATCH = 100;
@@ -24,25 +22,25 @@ const DRAIN_BATCHES = 5;
  * but the answer was lost): callers give messages a deduplication id, or
  * are idempotent at the receiving end.
  */
-export async function publishOrKeep(
-  deps: Deps,
-  kind: string,
-  specs: readonly MessageSpec[],
-): Promise<{ kept: number }> {
+export async function publishOrKeep({ ctx, kind, specs }: {
+  ctx: ServiceContext;
+  kind: string;
+  specs: readonly MessageSpec[];
+}): Promise<{ kept: number }> {
   let kept = 0;
   for (let i = 0; i < specs.length; i += BATCH) {
     const batch = specs.slice(i, i + BATCH);
     try {
-      await deps.scheduler.publishBatch(batch);
+      await ctx.scheduler.publishBatch(batch);
     } catch (error) {
-      deps.log.warn("outbox.kept", {
+      ctx.log.warn("outbox.kept", {
         kind,
         messages: batch.length,
         error: error instanceof Error ? error.name : "unknown",
       });
-      const createdAt = deps.now();
+      const createdAt = ctx.now();
       await keepMessages(
-        deps.db,
+        ctx.db,
         batch.map((spec) => ({
           id: `out_${
             encodeBase64UrlBytes(crypto.getRandomValues(new Uint8Array(12)))
@@ -53,7 +51,7 @@ export async function publishOrKeep(
           createdAt,
         })),
       );
-      deps.metrics.count("herald_outbox_kept_total", { kind }, batch.length);
+      ctx.metrics.count("herald_outbox_kept_total", { kind }, batch.length);
       kept += batch.length;
     }
   }
@@ -66,24 +64,24 @@ export async function publishOrKeep(
  * the next minute tries again) or after a few batches.
  */
 export async function drainOutbox(
-  deps: Deps,
+  { ctx }: { ctx: ServiceContext },
 ): Promise<{ published: number; left: boolean }> {
   let published = 0;
   for (let b = 0; b < DRAIN_BATCHES; b++) {
-    const rows = await oldestKept(deps.db, BATCH);
+    const rows = await oldestKept(ctx.db, BATCH);
     if (rows.length === 0) return { published, left: false };
     const ids = rows.map((r) => r.id);
     try {
-      await deps.scheduler.publishBatch(
+      await ctx.scheduler.publishBatch(
         rows.map((r) => JSON.parse(r.spec) as MessageSpec),
       );
     } catch {
-      await countFailedPublish(deps.db, ids);
+      await countFailedPublish(ctx.db, ids);
       return { published, left: true };
     }
-    await forgetKept(deps.db, ids);
+    await forgetKept(ctx.db, ids);
     for (const kind of new Set(rows.map((r) => r.kind))) {
-      deps.metrics.count(
+      ctx.metrics.count(
         "herald_outbox_published_total",
         { kind },
         rows.filter((r) => r.kind === kind).length,

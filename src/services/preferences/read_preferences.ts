@@ -1,8 +1,8 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   defaultPreferences,
   type Preferences,
 } from "../../domain/preferences/preferences.ts";
-import type { AppDeps } from "../../deps.ts";
 import { readStoredPreferences } from "../../store/preferences/preferences_store.ts";
 import { decodeStoredPreferences } from "../schedules/stored_preferences.ts";
 
@@ -22,13 +22,13 @@ export interface PreferencesView {
   };
 }
 
-export async function readPreferences(
-  deps: Pick<AppDeps, "db" | "catalogue">,
-  userId: string,
-): Promise<PreferencesView> {
+export async function readPreferences({ ctx, userId }: {
+  ctx: ServiceContext;
+  userId: string;
+}): Promise<PreferencesView> {
   const [stored, catalogue] = await Promise.all([
-    readStoredPreferences(deps.db, userId),
-    deps.catalogue(),
+    readStoredPreferences(ctx.db, userId),
+    ctx.catalogue(),
   ]);
   if (!stored) {
     return {

@@ -1,10 +1,11 @@
+import type { ServiceContext } from "../../context.ts";
 import { duePendingUsers } from "../../store/preferences/preferences_store.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
 import {
   pendingOutcome,
   type ReconcileOutcome,
 } from "../../domain/schedules/reconcile_outcome.ts";
-import { type ReconcileDeps, reconcileUser } from "./reconcile_user.ts";
+import { reconcileUser } from "./reconcile_user.ts";
 import { userTruth } from "../schedules/user_truth.ts";
 
 export interface PendingSweep {
@@ -18,17 +19,17 @@ export interface PendingSweep {
  * a holder that died). Run by the Worker's cron trigger and by the Deno
  * entry's timer; sequential, like every reconcile.
  */
-export async function reconcilePending(
-  deps: ReconcileDeps,
-  limit = 200,
-): Promise<PendingSweep> {
-  const users = await duePendingUsers(deps.db, deps.now(), limit);
+export async function reconcilePending({ ctx, limit = 200 }: {
+  ctx: ServiceContext;
+  limit?: number;
+}): Promise<PendingSweep> {
+  const users = await duePendingUsers(ctx.db, ctx.now(), limit);
   let synced = 0;
   let attempted = 0;
   let unavailableInARow = 0;
   for (const user of users) {
     attempted++;
-    const outcome = await retry(deps, user);
+    const outcome = await retry(ctx, user);
     if (outcome.status === "synced") synced++;
     const unavailable = outcome.reason === "scheduler_unavailable" ||
       outcome.reason === "database_unavailable";
@@ -42,7 +43,7 @@ export async function reconcilePending(
     synced,
     stillPending: users.length - synced,
   };
-  if (users.length) deps.log.info("reconcile.sweep", { ...sweep });
+  if (users.length) ctx.log.info("reconcile.sweep", { ...sweep });
   return sweep;
 }
 
@@ -62,16 +63,19 @@ const GIVE_UP_AFTER = 3;
  * the ledger is enough there.
  */
 async function retry(
-  deps: ReconcileDeps,
-  { userId, interrupted }: { userId: string; interrupted: boolean },
+  ctx: ServiceContext,
+  {
+    userId,
+    interrupted,
+  }: { userId: string; interrupted: boolean },
 ): Promise<ReconcileOutcome> {
-  if (!interrupted || deps.config.schedulePlacement !== "per-user") {
+  if (!interrupted || ctx.config.schedulePlacement !== "per-user") {
     // A released failure flushed its ledger writes first: the ledger holds.
-    return await reconcileUser(deps, userId);
+    return await reconcileUser({ ctx, userId });
   }
   try {
-    const { held } = await userTruth(deps, userId);
-    return await reconcileUser(deps, userId, { held });
+    const { held } = await userTruth({ ctx, userId });
+    return await reconcileUser({ ctx, userId, opts: { held } });
   } catch (error) {
     if (!(error instanceof SchedulerError)) throw error;
     return pendingOutcome("scheduler_unavailable");

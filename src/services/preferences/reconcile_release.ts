@@ -1,7 +1,7 @@
+import type { ServiceContext } from "../../context.ts";
 import type { MemberChanges } from "../../domain/schedules/member_changes.ts";
 import type { DesiredSchedule } from "../../domain/schedules/schedule_plan.ts";
 import { shortId } from "../../domain/codecs/log_redaction.ts";
-import type { AppDeps } from "../../deps.ts";
 import { SchedulerError } from "../../ports/scheduler.ts";
 import type { Database } from "../../store/database.ts";
 import {
@@ -24,11 +24,6 @@ import {
   ledgerWrites,
   type ScheduleCalls,
 } from "./schedule_calls.ts";
-
-export type ReleaseDeps = Pick<
-  AppDeps,
-  "db" | "scheduler" | "log" | "now" | "config"
->;
 
 /** The user's members after a round, as statements for its release batch. */
 export interface MemberQueries {
@@ -92,30 +87,30 @@ export interface Released {
  * racing this write), or a stop or start landed meanwhile, they are moved
  * first and the lease let go after.
  */
-export async function releaseRound(
-  deps: ReleaseDeps,
-  round: RoundRelease,
-): Promise<Released> {
+export async function releaseRound({ ctx, round }: {
+  ctx: ServiceContext;
+  round: RoundRelease;
+}): Promise<Released> {
   const { lease, calls, members } = round;
   const { pauses } = calls;
-  const writes = ledgerWrites(deps.db, calls.confirmed);
+  const writes = ledgerWrites(ctx.db, calls.confirmed);
   // Read once the pauses settled: they say what the truth now holds.
   const truth = () =>
     round.truth === null ? [] : replaceLedgerQueries(
-      deps.db,
+      ctx.db,
       lease.userId,
       round.truth.map((schedule) => ({
         schedule,
         paused: pauses.pausedOf(schedule.id) ?? false,
       })),
-      deps.now(),
+      ctx.now(),
     );
   if (pauses.needsMove(round.runningAtStart)) {
     // Rare: ledger first, then move them, then release.
-    await flush(deps.db, writes);
+    await flush(ctx.db, writes);
     await pauses.settle();
-    const [released, ...rest] = await deps.db.batch([
-      releaseSyncedQuery(deps.db, lease),
+    const [released, ...rest] = await ctx.db.batch([
+      releaseSyncedQuery(ctx.db, lease),
       ...truth(),
       ...members.writes,
       ...members.check,
@@ -125,8 +120,8 @@ export async function releaseRound(
       outOfStep: members.outOfStep(rest),
     };
   }
-  const [released, ...rest] = await deps.db.batch([
-    releaseSyncedQuery(deps.db, {
+  const [released, ...rest] = await ctx.db.batch([
+    releaseSyncedQuery(ctx.db, {
       ...lease,
       whenRunning: pauses.tracking ? round.runningAtStart : undefined,
     }),
@@ -139,7 +134,7 @@ export async function releaseRound(
   let status: Released["status"] = released[0]?.syncStatus;
   if (status === undefined && pauses.tracking) {
     await pauses.settle();
-    status = await releaseLeaseSynced(deps.db, lease);
+    status = await releaseLeaseSynced(ctx.db, lease);
   }
   return { status, outOfStep };
 }
@@ -149,21 +144,21 @@ export async function releaseRound(
  * the ledger first, then the row stays pending with a retry time (the cron
  * trigger picks it up). Answers the scheduler's error; any other is thrown.
  */
-export async function releaseFailed(
-  deps: ReleaseDeps,
+export async function releaseFailed({ ctx, failed }: {
+  ctx: ServiceContext;
   failed: {
     lease: UserLease;
     confirmed: readonly ConfirmedCall[];
     error: unknown;
-  },
-): Promise<SchedulerError> {
+  };
+}): Promise<SchedulerError> {
   const { lease, error } = failed;
-  await flush(deps.db, ledgerWrites(deps.db, failed.confirmed));
-  await releaseLeaseFailed(deps.db, {
+  await flush(ctx.db, ledgerWrites(ctx.db, failed.confirmed));
+  await releaseLeaseFailed(ctx.db, {
     userId: lease.userId,
     leaseId: lease.leaseId,
     error: error instanceof SchedulerError ? error.message : "internal",
-    retryAt: retryAt(deps),
+    retryAt: retryAt(ctx),
   });
   if (!(error instanceof SchedulerError)) throw error;
   return error;
@@ -176,18 +171,18 @@ export async function releaseFailed(
  * the user is marked pending, so the cron trigger comes back (and the
  * maintenance sweep makes the slots follow in any case).
  */
-export async function slotsFollowed(
-  deps: ReleaseDeps,
-  userId: string,
-  out: readonly string[],
-): Promise<boolean> {
+export async function slotsFollowed({ ctx, userId, out }: {
+  ctx: ServiceContext;
+  userId: string;
+  out: readonly string[];
+}): Promise<boolean> {
   try {
-    await syncSlots(deps, out);
+    await syncSlots({ ctx, slots: out });
     return true;
   } catch (error) {
     if (!(error instanceof SchedulerError)) throw error;
-    await markPending(deps.db, userId, error.message, retryAt(deps));
-    deps.log.warn("reconcile.pending", {
+    await markPending(ctx.db, userId, error.message, retryAt(ctx));
+    ctx.log.warn("reconcile.pending", {
       user: shortId(userId),
       status: error.status ?? null,
     });
@@ -205,6 +200,6 @@ function retryDelayMs(attempts: number): number {
   return Math.min(600_000, 5_000 * 2 ** Math.max(0, attempts - 1));
 }
 
-function retryAt(deps: Pick<AppDeps, "now">) {
-  return (attempts: number) => deps.now() + retryDelayMs(attempts);
+function retryAt(ctx: Pick<ServiceContext, "now">) {
+  return (attempts: number) => ctx.now() + retryDelayMs(attempts);
 }

@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import type { HeldWithPause } from "../../domain/schedules/drift.ts";
 import type { Preferences } from "../../domain/preferences/preferences.ts";
 import { memberChanges } from "../../domain/schedules/member_changes.ts";
@@ -7,7 +8,6 @@ import {
   sortedOutcome,
   withChanges,
 } from "../../domain/schedules/reconcile_outcome.ts";
-import type { AppDeps } from "../../deps.ts";
 import { databaseOutageOf } from "../../store/database_outage.ts";
 import { shortId } from "../../domain/codecs/log_redaction.ts";
 import {
@@ -36,11 +36,6 @@ import {
   releaseRound,
   slotsFollowed,
 } from "./reconcile_release.ts";
-
-export type ReconcileDeps = Pick<
-  AppDeps,
-  "db" | "scheduler" | "log" | "now" | "config" | "catalogue"
->;
 
 /** A first round already leased by the caller, with what it read. */
 export interface LeasedStart {
@@ -89,11 +84,11 @@ const MAX_ROUNDS = 64;
  * (`callScheduler`), and the release (`releaseRound`); the outcome is what
  * the rounds' steps answered, added up (`withChanges`).
  */
-export async function reconcileUser(
-  deps: ReconcileDeps,
-  userId: string,
-  opts: ReconcileOptions = {},
-): Promise<ReconcileOutcome> {
+export async function reconcileUser({ ctx, userId, opts = {} }: {
+  ctx: ServiceContext;
+  userId: string;
+  opts?: ReconcileOptions;
+}): Promise<ReconcileOutcome> {
   const leaseId = opts.leased?.leaseId ?? crypto.randomUUID();
   // Logged with the outcome; herald_reconcile_duration_seconds reads it.
   const started = performance.now();
@@ -104,9 +99,9 @@ export async function reconcileUser(
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const start = round === 0 && opts.leased
         ? opts.leased
-        : await leaseRound(deps, userId, leaseId);
+        : await leaseRound(ctx, userId, leaseId);
       if (!start) {
-        deps.log.info("reconcile.busy", { user, ms: ms() });
+        ctx.log.info("reconcile.busy", { user, ms: ms() });
         return { ...outcome, reason: "in_progress" };
       }
       const { row } = start;
@@ -114,20 +109,17 @@ export async function reconcileUser(
       const truth = round === 0 ? opts.held : undefined;
       // Never older than the lease's read: a type changed a moment ago in
       // another isolate is planned as it is now.
-      const catalogue = await deps.catalogue(start.catalogueRevision);
+      const catalogue = await ctx.catalogue(start.catalogueRevision);
       const prefs = start.preferences ??
         decodeStoredPreferences(row.data, catalogue);
-      const now = deps.now();
+      const now = ctx.now();
       const plan = planUser(
-        deps,
-        { userId: row.userId, prefs },
-        catalogue,
-        now,
+        { ctx, user: { userId: row.userId, prefs }, catalogue, now },
       );
       const members = memberChanges(start.members, plan.members);
       outcome = withChanges(outcome, members.changes);
       const calls = await callScheduler({
-        deps,
+        ctx,
         userId: row.userId,
         desired: plan.schedules,
         held: truth ?? start.ledger,
@@ -136,12 +128,15 @@ export async function reconcileUser(
       });
       outcome = withChanges(outcome, changesOf(calls));
       if (calls.failure) {
-        const error = await releaseFailed(deps, {
-          lease,
-          confirmed: calls.confirmed,
-          error: calls.failure.error,
+        const error = await releaseFailed({
+          ctx,
+          failed: {
+            lease,
+            confirmed: calls.confirmed,
+            error: calls.failure.error,
+          },
         });
-        deps.log.warn("reconcile.pending", {
+        ctx.log.warn("reconcile.pending", {
           user,
           status: error.status ?? null,
           ms: ms(),
@@ -153,16 +148,19 @@ export async function reconcileUser(
         };
       }
       outcome = sortedOutcome(outcome);
-      const released = await releaseRound(deps, {
-        lease,
-        runningAtStart: start.running,
-        calls,
-        truth: truth === undefined ? null : plan.schedules,
-        members: memberQueries(deps.db, userId, members, now),
+      const released = await releaseRound({
+        ctx,
+        round: {
+          lease,
+          runningAtStart: start.running,
+          calls,
+          truth: truth === undefined ? null : plan.schedules,
+          members: memberQueries(ctx.db, userId, members, now),
+        },
       });
       if (
         released.outOfStep.length &&
-        !await slotsFollowed(deps, userId, released.outOfStep)
+        !await slotsFollowed({ ctx, userId, out: released.outOfStep })
       ) {
         return {
           ...outcome,
@@ -171,7 +169,7 @@ export async function reconcileUser(
         };
       }
       if (released.status === "synced") {
-        deps.log.info("reconcile.synced", {
+        ctx.log.info("reconcile.synced", {
           user,
           created: outcome.created.length,
           updated: outcome.updated.length,
@@ -190,7 +188,7 @@ export async function reconcileUser(
     // callers with nothing saved turn this into their own 503. The outcome
     // says what the steps did before it.
     if (!databaseOutageOf(error)) throw error;
-    deps.log.warn("reconcile.pending", {
+    ctx.log.warn("reconcile.pending", {
       user,
       reason: "database_unavailable",
     });
@@ -200,21 +198,21 @@ export async function reconcileUser(
 
 /** One round trip: the lease, the ledger, members and the scheduler's state. */
 async function leaseRound(
-  deps: ReconcileDeps,
+  ctx: ServiceContext,
   userId: string,
   leaseId: string,
 ): Promise<LeasedStart | null> {
-  const [leased, ledger, members, state, revision] = await deps.db.batch([
-    acquireLeaseQuery(deps.db, {
+  const [leased, ledger, members, state, revision] = await ctx.db.batch([
+    acquireLeaseQuery(ctx.db, {
       userId,
       leaseId,
-      now: deps.now(),
+      now: ctx.now(),
       leaseMs: USER_RECONCILE_LEASE_MS,
     }),
-    heldQuery(deps.db, userId),
-    membersOfUserQuery(deps.db, userId),
-    runningQuery(deps.db),
-    catalogueRevisionQuery(deps.db),
+    heldQuery(ctx.db, userId),
+    membersOfUserQuery(ctx.db, userId),
+    runningQuery(ctx.db),
+    catalogueRevisionQuery(ctx.db),
   ]);
   const row = leased[0];
   return row

@@ -1,10 +1,10 @@
+import type { ServiceContext } from "../../context.ts";
 import type { HeldWithPause } from "../../domain/schedules/drift.ts";
 import { diffSchedules } from "../../domain/schedules/reconcile_diff.ts";
 import type { OutcomeChanges } from "../../domain/schedules/reconcile_outcome.ts";
 import type { DesiredSchedule } from "../../domain/schedules/schedule_plan.ts";
 import { atMostAtOnce } from "../../domain/concurrency/at_most_at_once.ts";
 import { shortId } from "../../domain/codecs/log_redaction.ts";
-import type { AppDeps } from "../../deps.ts";
 import type { Database } from "../../store/database.ts";
 import {
   forgetHeldQuery,
@@ -13,14 +13,9 @@ import {
 } from "../../store/schedules/schedule_ledger.ts";
 import { type PauseTracker, pauseTracker } from "../schedules/pause_tracker.ts";
 
-export type ScheduleCallDeps = Pick<
-  AppDeps,
-  "db" | "scheduler" | "log" | "now"
->;
-
 /** What one round's QStash calls work from. */
 export interface ScheduleCallsInput {
-  deps: ScheduleCallDeps;
+  ctx: ServiceContext;
   userId: string;
   /** The plan's per-user schedules (none under the shared placement). */
   desired: readonly DesiredSchedule[];
@@ -65,9 +60,12 @@ export interface ScheduleCalls {
 export async function callScheduler(
   input: ScheduleCallsInput,
 ): Promise<ScheduleCalls> {
-  const { deps, held, heldIsTruth } = input;
+  const { ctx, held, heldIsTruth } = input;
   const diff = diffSchedules(input.desired, held);
-  const pauses = pauseTracker(deps, input.runningAtStart);
+  const pauses = pauseTracker({
+    ctx,
+    runningAtStart: input.runningAtStart,
+  });
   // With QStash's own list as the truth every kept schedule's paused state
   // is checked; with the ledger, only those it says are paused (running
   // schedules of a stopped scheduler are the stop operation's job).
@@ -80,17 +78,17 @@ export async function callScheduler(
   const user = shortId(input.userId);
   const calls: (() => Promise<ConfirmedCall>)[] = [
     ...diff.delete.map(({ id }) => async (): Promise<ConfirmedCall> => {
-      await deps.scheduler.deleteSchedule(id);
-      deps.log.info("schedule.deleted", { user, schedule: id });
+      await ctx.scheduler.deleteSchedule(id);
+      ctx.log.info("schedule.deleted", { user, schedule: id });
       return { kind: "deleted", id };
     }),
     ...([[diff.create, "created"], [diff.update, "updated"]] as const)
       .flatMap(([list, kind]) =>
         list.map((schedule) => async (): Promise<ConfirmedCall> => {
-          await deps.scheduler.upsertSchedule(schedule);
+          await ctx.scheduler.upsertSchedule(schedule);
           const paused = await pauses.afterUpsert(schedule.id);
-          const at = deps.now();
-          deps.log.info(`schedule.${kind}`, { user, schedule: schedule.id });
+          const at = ctx.now();
+          ctx.log.info(`schedule.${kind}`, { user, schedule: schedule.id });
           return { kind, schedule, paused, at };
         })
       ),

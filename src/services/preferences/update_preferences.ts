@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   effectivePreferences,
   encodeOverrides,
@@ -13,7 +14,6 @@ import {
   putOverrides,
 } from "../../domain/preferences/preferences.ts";
 import { validationError } from "../../http/validation.ts";
-import type { AppDeps, Background } from "../../deps.ts";
 import { emitEvent } from "../webhooks/emit_event.ts";
 import {
   catalogueRevisionOf,
@@ -49,11 +49,6 @@ export interface PreferencesUpdateResult {
   reconcile: ReconcileOutcome;
 }
 
-type Deps = Pick<
-  AppDeps,
-  "db" | "scheduler" | "log" | "now" | "config" | "catalogue" | "metrics"
->;
-
 /**
  * Saves a user's preferences (replace, or a field-by-field merge) as a new
  * version, then reconciles that user's schedules at once. The save is one
@@ -64,19 +59,18 @@ type Deps = Pick<
  * checked against the live catalogue first: an unknown one, or a critical
  * one switched off, is a 400 and nothing is written.
  */
-export async function updatePreferences(
-  deps: Deps,
-  userId: string,
-  update: PreferencesUpdate,
-  background: Background,
-): Promise<PreferencesUpdateResult> {
+export async function updatePreferences({ ctx, userId, update }: {
+  ctx: ServiceContext;
+  userId: string;
+  update: PreferencesUpdate;
+}): Promise<PreferencesUpdateResult> {
   const named = update.mode === "replace"
     ? update.put.types
     : update.patch.types;
-  let catalogue = await deps.catalogue();
+  let catalogue = await ctx.catalogue();
   if (checkTypes(named, catalogue).length) {
     // Maybe a type made a moment ago elsewhere: judge by the latest.
-    catalogue = await deps.catalogue("latest");
+    catalogue = await ctx.catalogue("latest");
     const issues = checkTypes(named, catalogue);
     if (issues.length) throw validationError(issues);
   }
@@ -84,10 +78,10 @@ export async function updatePreferences(
   // (for a write that changed nothing); the ledger and the scheduler's
   // state: one round trip.
   const leaseId = crypto.randomUUID();
-  const now = deps.now();
-  const [saved, current, ledger, members, state, revision] = await deps.db
+  const now = ctx.now();
+  const [saved, current, ledger, members, state, revision] = await ctx.db
     .batch([
-      savePreferencesQuery(deps.db, {
+      savePreferencesQuery(ctx.db, {
         userId,
         write: update.mode === "replace"
           ? {
@@ -98,14 +92,14 @@ export async function updatePreferences(
         lease: { id: leaseId, until: now + USER_RECONCILE_LEASE_MS },
         now,
       }),
-      readPreferencesQuery(deps.db, userId),
-      heldQuery(deps.db, userId),
-      membersOfUserQuery(deps.db, userId),
-      runningQuery(deps.db),
-      catalogueRevisionQuery(deps.db),
+      readPreferencesQuery(ctx.db, userId),
+      heldQuery(ctx.db, userId),
+      membersOfUserQuery(ctx.db, userId),
+      runningQuery(ctx.db),
+      catalogueRevisionQuery(ctx.db),
     ]);
   // The catalogue as of the write (a change since the check is read now).
-  catalogue = await deps.catalogue(catalogueRevisionOf(revision));
+  catalogue = await ctx.catalogue(catalogueRevisionOf(revision));
   const row = current[0];
   if (!row) throw new Error("A saved preferences row vanished");
 
@@ -114,7 +108,7 @@ export async function updatePreferences(
     // Nothing changed. Still unsynced from an earlier write? Finish that.
     const reconcile = row.syncStatus === "synced"
       ? unchangedOutcome([...ledger, ...members])
-      : await reconcileUser(deps, userId);
+      : await reconcileUser({ ctx, userId });
     return {
       userId,
       preferences: decodeStoredPreferences(row.data, catalogue),
@@ -129,11 +123,14 @@ export async function updatePreferences(
     : decodeStoredPreferences(written.previousData, catalogue);
   const next = decodeStoredPreferences(written.data, catalogue);
   const changes = comparePreferences(before, next);
-  background(emitEvent(deps, {
-    type: "preferences.updated",
-    data: { userId, version: written.version, changes },
+  ctx.background(emitEvent({
+    ctx,
+    event: {
+      type: "preferences.updated",
+      data: { userId, version: written.version, changes },
+    },
   }));
-  deps.log.info("preferences.updated", {
+  ctx.log.info("preferences.updated", {
     user: shortId(userId),
     version: written.version,
     changes: changes.length,
@@ -141,15 +138,19 @@ export async function updatePreferences(
   // Someone else holds the lease: they go round again for this version
   // before they let go (see reconcileUser), so there is nothing to wait for.
   const reconcile: ReconcileOutcome = written.leaseId === leaseId
-    ? await reconcileUser(deps, userId, {
-      leased: {
-        leaseId,
-        row: written,
-        ledger,
-        members,
-        running: runningOf(state),
-        catalogueRevision: catalogueRevisionOf(revision),
-        preferences: next,
+    ? await reconcileUser({
+      ctx,
+      userId,
+      opts: {
+        leased: {
+          leaseId,
+          row: written,
+          ledger,
+          members,
+          running: runningOf(state),
+          catalogueRevision: catalogueRevisionOf(revision),
+          preferences: next,
+        },
       },
     })
     : pendingOutcome("in_progress");

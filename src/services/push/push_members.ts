@@ -1,7 +1,7 @@
+import type { ServiceContext } from "../../context.ts";
 import type { MemberPushBody } from "../../domain/callbacks/callback_body.ts";
 import { userOfAudience } from "../../domain/delivery/audience.ts";
 import { notificationDelivered } from "../../domain/webhooks/notification_events.ts";
-import type { AppDeps } from "../../deps.ts";
 import {
   getNotification,
   type StoredNotification,
@@ -18,11 +18,6 @@ import {
   publishPlanned,
   typeRuleOf,
 } from "./queue_pushes.ts";
-
-type Deps = Pick<
-  AppDeps,
-  "db" | "config" | "scheduler" | "metrics" | "log" | "catalogue" | "now"
->;
 
 /**
  * Members one page reads (one index range), whose devices one query finds
@@ -49,28 +44,35 @@ function channelsOf(n: StoredNotification): string[] {
  * pushes counted. Nothing may be pushed (push off, an ad hoc `off`): it is
  * told at once.
  */
-export async function pushToMembers(
-  deps: Deps,
-  n: StoredNotification,
-  o: { reached: readonly string[]; live: number },
-): Promise<void> {
-  if (!(await mayPush(deps, n))) {
-    await emitEvent(deps, notificationDelivered(n, { live: o.live, push: 0 }));
+export async function pushToMembers({ ctx, n, o }: {
+  ctx: ServiceContext;
+  n: StoredNotification;
+  o: { reached: readonly string[]; live: number };
+}): Promise<void> {
+  if (!(await mayPush({ ctx, n }))) {
+    await emitEvent({
+      ctx,
+      event: notificationDelivered(n, { live: o.live, push: 0 }),
+    });
     return;
   }
-  const { policy } = typeRuleOf(n, await deps.catalogue());
+  const { policy } = typeRuleOf(n, await ctx.catalogue());
   if (policy !== "always" && o.reached.length > 0) {
-    await recordReached(deps.db, n.id, o.reached);
+    await recordReached(ctx.db, n.id, o.reached);
   }
-  await pushMemberPage(deps, {
-    kind: "member-push",
-    notificationId: n.id,
-    channel: 0,
-    after: null,
-    page: 0,
-    live: o.live,
-    queued: 0,
-  }, n);
+  await pushMemberPage({
+    ctx,
+    ref: {
+      kind: "member-push",
+      notificationId: n.id,
+      channel: 0,
+      after: null,
+      page: 0,
+      live: o.live,
+      queued: 0,
+    },
+    known: n,
+  });
 }
 
 /**
@@ -80,18 +82,18 @@ export async function pushToMembers(
  * page, so a redelivered page doubles nothing. A notification gone or
  * expired pushes no more.
  */
-export async function pushMemberPage(
-  deps: Deps,
-  ref: MemberPushBody,
-  known: StoredNotification | null = null,
-): Promise<{ page: number; members: number; queued: number; last: boolean }> {
-  const n = known ?? await getNotification(deps.db, ref.notificationId);
+export async function pushMemberPage({ ctx, ref, known = null }: {
+  ctx: ServiceContext;
+  ref: MemberPushBody;
+  known?: StoredNotification | null;
+}): Promise<{ page: number; members: number; queued: number; last: boolean }> {
+  const n = known ?? await getNotification(ctx.db, ref.notificationId);
   const channels = n ? channelsOf(n) : [];
   const channel = channels[ref.channel];
   const current = n !== null && channel !== undefined &&
-    (n.expiresAt == null || n.expiresAt > deps.now());
+    (n.expiresAt == null || n.expiresAt > ctx.now());
   const rows = n && current && channel !== undefined
-    ? await memberPage(deps.db, {
+    ? await memberPage(ctx.db, {
       notificationId: n.id,
       createdAt: n.createdAt,
       channel,
@@ -108,14 +110,16 @@ export async function pushMemberPage(
     ? { channel: ref.channel + 1, after: null }
     : null;
   const plan = await planPushes(
-    deps,
-    n
-      ? mine.filter((r) => r.holds).map((r) => ({
-        notification: n,
-        userId: r.userId,
-        live: r.reached ? 1 : 0,
-      }))
-      : [],
+    {
+      ctx,
+      delivered: n
+        ? mine.filter((r) => r.holds).map((r) => ({
+          notification: n,
+          userId: r.userId,
+          live: r.reached ? 1 : 0,
+        }))
+        : [],
+    },
   );
   const queued = plan.queued.get(ref.notificationId) ?? 0;
   const total = ref.queued + queued;
@@ -128,28 +132,34 @@ export async function pushMemberPage(
       page: ref.page + 1,
       queued: total,
     };
-    await deps.scheduler.publishMessage({
-      destination: deps.config.callbackUrl,
+    await ctx.scheduler.publishMessage({
+      destination: ctx.config.callbackUrl,
       body: JSON.stringify(body),
       deduplicationId: `herald-pm-${ref.notificationId}-${ref.page + 1}`,
     });
   }
-  await publishPlanned(deps, plan, {
-    deduplicationId: `herald-pp-${ref.notificationId}-${ref.page}`,
+  await publishPlanned({
+    ctx,
+    plan,
+    opts: {
+      deduplicationId: `herald-pp-${ref.notificationId}-${ref.page}`,
+    },
   });
   if (!next) {
     // Done with. (An earlier page retried after this — its pushes failed
     // to queue once its successor was out — would now push the reached
     // too: QStash retries it within seconds, rarely after the chain ends.)
-    await forgetReached(deps.db, [ref.notificationId]);
+    await forgetReached(ctx.db, [ref.notificationId]);
     if (n) {
       await emitEvent(
-        deps,
-        notificationDelivered(n, { live: ref.live, push: total }),
+        {
+          ctx,
+          event: notificationDelivered(n, { live: ref.live, push: total }),
+        },
       );
     }
   }
-  deps.log.info("push.members_page", {
+  ctx.log.info("push.members_page", {
     notification: ref.notificationId,
     page: ref.page,
     members: mine.length,

@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import type { Catalogue } from "../../domain/catalogue/catalogue.ts";
 import { decodeOverrides } from "../../domain/preferences/preference_overrides.ts";
 import type { PreferenceOverrides } from "../../domain/preferences/preferences.ts";
@@ -7,7 +8,6 @@ import {
   pushPolicyFor,
 } from "../../domain/push/push_policy.ts";
 import type { PushBody } from "../../domain/callbacks/callback_body.ts";
-import type { AppDeps } from "../../deps.ts";
 import type { MessageSpec } from "../../ports/scheduler.ts";
 import type { StoredNotification } from "../../store/notifications/notification_store.ts";
 import { devicesOf } from "../../store/push/subscription_store.ts";
@@ -17,11 +17,6 @@ import {
 } from "../../domain/schedules/occurrence.ts";
 import { localParts } from "../../domain/time/zoned_time.ts";
 import { publishOrKeep } from "../outbox/publish_outbox.ts";
-
-type Deps = Pick<
-  AppDeps,
-  "db" | "config" | "scheduler" | "metrics" | "log" | "catalogue" | "now"
->;
 
 /** One notification in one user's inbox, and the live connections it reached. */
 export interface Delivered {
@@ -58,12 +53,12 @@ export function typeRuleOf(n: StoredNotification, catalogue: Catalogue) {
  * catalogue type (whose users may switch its push on) or an ad hoc one
  * whose `push` is not `off`. Nobody's preferences are read.
  */
-export async function mayPush(
-  deps: Pick<Deps, "config" | "catalogue">,
-  n: StoredNotification,
-): Promise<boolean> {
-  if (!deps.config.push) return false;
-  const rule = typeRuleOf(n, await deps.catalogue());
+export async function mayPush({ ctx, n }: {
+  ctx: ServiceContext;
+  n: StoredNotification;
+}): Promise<boolean> {
+  if (!ctx.config.push) return false;
+  const rule = typeRuleOf(n, await ctx.catalogue());
   return rule.typeId !== null || rule.policy !== "off";
 }
 
@@ -74,12 +69,12 @@ export async function mayPush(
  * `publishPlanned`). Answers how many pushes were queued for each
  * notification (one per device).
  */
-export async function queuePushes(
-  deps: Deps,
-  delivered: readonly Delivered[],
-): Promise<Map<string, number>> {
-  const plan = await planPushes(deps, delivered);
-  await publishPlanned(deps, plan);
+export async function queuePushes({ ctx, delivered }: {
+  ctx: ServiceContext;
+  delivered: readonly Delivered[];
+}): Promise<Map<string, number>> {
+  const plan = await planPushes({ ctx, delivered });
+  await publishPlanned({ ctx, plan });
   return plan.queued;
 }
 
@@ -99,13 +94,13 @@ export interface PushPlan {
  * notBefore); a critical type's is never held. Push off (no VAPID keys):
  * nothing.
  */
-export async function planPushes(
-  deps: Deps,
-  delivered: readonly Delivered[],
-): Promise<PushPlan> {
+export async function planPushes({ ctx, delivered }: {
+  ctx: ServiceContext;
+  delivered: readonly Delivered[];
+}): Promise<PushPlan> {
   const plan: PushPlan = { byTime: new Map(), queued: new Map() };
-  if (!deps.config.push || delivered.length === 0) return plan;
-  const catalogue = await deps.catalogue();
+  if (!ctx.config.push || delivered.length === 0) return plan;
+  const catalogue = await ctx.catalogue();
   const candidates = delivered.flatMap((d) => {
     const rule = typeRuleOf(d.notification, catalogue);
     // An ad hoc type's push is its own field: off means off. A catalogue
@@ -116,7 +111,7 @@ export async function planPushes(
     return [{ ...d, rule }];
   });
   if (candidates.length === 0) return plan;
-  const devices = await devicesOf(deps.db, [
+  const devices = await devicesOf(ctx.db, [
     ...new Set(candidates.map((c) => c.userId)),
   ]);
   const byUser = new Map<
@@ -127,14 +122,14 @@ export async function planPushes(
     let entry = byUser.get(device.userId);
     if (!entry) {
       entry = {
-        overrides: overridesOf(deps, device.preferences),
+        overrides: overridesOf(ctx, device.preferences),
         endpoints: [],
       };
       byUser.set(device.userId, entry);
     }
     entry.endpoints.push(device.endpoint);
   }
-  const now = deps.now();
+  const now = ctx.now();
   for (const { notification, userId, live, rule } of candidates) {
     const user = byUser.get(userId);
     if (!user) continue;
@@ -171,18 +166,22 @@ export async function planPushes(
  * carries that prefix, its time and its place, so publishing the same plan
  * again (a redelivered page) queues nothing twice.
  */
-export async function publishPlanned(
-  deps: Pick<Deps, "db" | "config" | "scheduler" | "metrics" | "now" | "log">,
-  plan: PushPlan,
-  opts: { deduplicationId?: string } = {},
-): Promise<void> {
+export async function publishPlanned({ ctx, plan, opts = {} }: {
+  ctx: ServiceContext;
+  plan: PushPlan;
+  opts?: { deduplicationId?: string };
+}): Promise<void> {
   for (const [notBefore, items] of plan.byTime) {
-    await publishPushes(deps, items, {
-      attempt: 0,
-      notBefore,
-      ...(opts.deduplicationId === undefined ? {} : {
-        deduplicationId: `${opts.deduplicationId}-${notBefore ?? "now"}`,
-      }),
+    await publishPushes({
+      ctx,
+      items,
+      at: {
+        attempt: 0,
+        notBefore,
+        ...(opts.deduplicationId === undefined ? {} : {
+          deduplicationId: `${opts.deduplicationId}-${notBefore ?? "now"}`,
+        }),
+      },
     });
   }
 }
@@ -209,15 +208,15 @@ function quietUntil(o: PreferenceOverrides, now: number): number | undefined {
  * what QStash does not take waits in the outbox for the next minute. With
  * `deduplicationId`, the n-th message carries `<id>-<n>`.
  */
-export async function publishPushes(
-  deps: Pick<Deps, "db" | "config" | "scheduler" | "metrics" | "now" | "log">,
-  items: readonly PushItem[],
+export async function publishPushes({ ctx, items, at }: {
+  ctx: ServiceContext;
+  items: readonly PushItem[];
   at: {
     attempt: number;
     notBefore: number | undefined;
     deduplicationId?: string;
-  },
-): Promise<void> {
+  };
+}): Promise<void> {
   const specs: MessageSpec[] = [];
   for (let i = 0; i < items.length; i += PUSH_BATCH) {
     const body: PushBody = {
@@ -226,7 +225,7 @@ export async function publishPushes(
       items: items.slice(i, i + PUSH_BATCH),
     };
     specs.push({
-      destination: deps.config.callbackUrl,
+      destination: ctx.config.callbackUrl,
       body: JSON.stringify(body),
       ...(at.notBefore === undefined ? {} : { notBefore: at.notBefore }),
       ...(at.deduplicationId === undefined
@@ -234,9 +233,9 @@ export async function publishPushes(
         : { deduplicationId: `${at.deduplicationId}-${i / PUSH_BATCH}` }),
     });
   }
-  await publishOrKeep(deps, "push", specs);
+  await publishOrKeep({ ctx, kind: "push", specs });
   if (items.length > 0) {
-    deps.metrics.count(
+    ctx.metrics.count(
       at.attempt === 0
         ? "herald_push_queued_total"
         : "herald_push_retried_total",
@@ -248,14 +247,14 @@ export async function publishPushes(
 
 /** A user's stored choices; unreadable ones push as if never chosen. */
 function overridesOf(
-  deps: Pick<Deps, "log">,
+  ctx: Pick<ServiceContext, "log">,
   data: string | null,
 ): PreferenceOverrides {
   if (data === null) return {};
   try {
     return decodeOverrides(data);
   } catch {
-    deps.log.warn("push.preferences_unreadable");
+    ctx.log.warn("push.preferences_unreadable");
     return {};
   }
 }

@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import type { PushBody } from "../../domain/callbacks/callback_body.ts";
 import { PUSH_LATENCY } from "../../domain/metrics/histogram.ts";
 import { atMostAtOnce } from "../../domain/concurrency/at_most_at_once.ts";
@@ -11,7 +12,6 @@ import {
   topicOf,
   verdictOf,
 } from "../../domain/push/push_message.ts";
-import type { AppDeps } from "../../deps.ts";
 import { issuePushActionToken } from "../../http/auth.ts";
 import { observe } from "../../ports/metrics.ts";
 import type { PushAnswer } from "../../ports/push_service.ts";
@@ -27,11 +27,6 @@ import {
 import { publishPushes } from "./queue_pushes.ts";
 import { emitEvents } from "../webhooks/emit_event.ts";
 import { subscriptionRemovedEvents } from "../../domain/webhooks/push_events.ts";
-
-type Deps = Pick<
-  AppDeps,
-  "db" | "config" | "push" | "scheduler" | "metrics" | "log" | "now"
->;
 
 /** A Worker request holds at most 6 outgoing connections at once. */
 const PUSH_CONCURRENCY = 6;
@@ -58,23 +53,23 @@ export interface PushBatchResult {
  * `channels.push`); a removed subscription is told to the host app
  * (`push.subscription.removed`, reason `404` or `410`).
  */
-export async function sendPushes(
-  deps: Deps,
-  body: PushBody,
-): Promise<PushBatchResult> {
+export async function sendPushes({ ctx, body }: {
+  ctx: ServiceContext;
+  body: PushBody;
+}): Promise<PushBatchResult> {
   const result = { sent: 0, removed: 0, retrying: 0, failed: 0, skipped: 0 };
-  const { push } = deps;
-  if (!push || !deps.config.push) {
+  const { push } = ctx;
+  if (!push || !ctx.config.push) {
     result.skipped = body.items.length;
     return result;
   }
   const [subs, notes, unread] = await Promise.all([
-    subscriptionsAt(deps.db, body.items.map((i) => i.endpoint)),
-    notificationsByIds(deps.db, body.items.map((i) => i.notificationId)),
+    subscriptionsAt(ctx.db, body.items.map((i) => i.endpoint)),
+    notificationsByIds(ctx.db, body.items.map((i) => i.notificationId)),
     countUnreadOf(
-      deps.db,
+      ctx.db,
       [...new Set(body.items.map((i) => i.userId))],
-      deps.now(),
+      ctx.now(),
     ),
   ]);
   const subAt = new Map(subs.map((s) => [s.endpoint, s]));
@@ -98,7 +93,7 @@ export async function sendPushes(
       actionToken: await issuePushActionToken({
         userId: item.userId,
         notificationId: n.id,
-        jwtSecret: deps.config.jwtSecret,
+        jwtSecret: ctx.config.jwtSecret,
       }),
       createdAt: new Date(n.createdAt).toISOString(),
     };
@@ -140,12 +135,12 @@ export async function sendPushes(
         item.notificationId,
         (accepted.get(item.notificationId) ?? 0) + 1,
       );
-      deps.metrics.count("herald_push_sent_total");
+      ctx.metrics.count("herald_push_sent_total");
       observe(
-        deps.metrics,
+        ctx.metrics,
         PUSH_LATENCY,
         { attempt: body.attempt === 0 ? "first" : "retry" },
-        Math.max(0, deps.now() - outcome.createdAt) / 1000,
+        Math.max(0, ctx.now() - outcome.createdAt) / 1000,
       );
     } else if (verdict === "gone") {
       gone.set(item.endpoint, answer.status === 404 ? "404" : "410");
@@ -155,42 +150,48 @@ export async function sendPushes(
     } else {
       result.failed++;
       const status = statusLabel(answer);
-      deps.metrics.count("herald_push_failed_total", { status });
+      ctx.metrics.count("herald_push_failed_total", { status });
       rejected.set(status, (rejected.get(status) ?? 0) + 1);
     }
   });
   // One line per status and batch: a misconfiguration shows once, not
   // once per device.
   for (const [status, count] of rejected) {
-    deps.log.warn("push.failed", { status, count, attempt: body.attempt });
+    ctx.log.warn("push.failed", { status, count, attempt: body.attempt });
   }
-  await addPushCounts(deps.db, accepted);
+  await addPushCounts(ctx.db, accepted);
   if (gone.size > 0) {
-    const removed = await removeEndpoints(deps.db, [...gone.keys()]);
+    const removed = await removeEndpoints(ctx.db, [...gone.keys()]);
     result.removed = removed.length;
-    deps.metrics.count(
+    ctx.metrics.count(
       "herald_push_subscriptions_removed_total",
       { reason: "gone" },
       result.removed,
     );
     await emitEvents(
-      deps,
-      (["404", "410"] as const).flatMap((status) =>
-        subscriptionRemovedEvents(
-          removed.filter((r) => gone.get(r.endpoint) === status),
-          status,
-        )
-      ),
+      {
+        ctx,
+        events: (["404", "410"] as const).flatMap((status) =>
+          subscriptionRemovedEvents(
+            removed.filter((r) => gone.get(r.endpoint) === status),
+            status,
+          )
+        ),
+      },
     );
   }
   if (again.length > 0) {
-    await publishPushes(deps, again, {
-      attempt: body.attempt + 1,
-      notBefore: deps.now() + delay,
+    await publishPushes({
+      ctx,
+      items: again,
+      at: {
+        attempt: body.attempt + 1,
+        notBefore: ctx.now() + delay,
+      },
     });
     result.retrying = again.length;
   }
-  deps.log.info("push.batch", { ...result, attempt: body.attempt });
+  ctx.log.info("push.batch", { ...result, attempt: body.attempt });
   return result;
 }
 

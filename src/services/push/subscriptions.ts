@@ -1,9 +1,9 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   endpointProblem,
   MAX_SUBSCRIPTIONS_PER_USER,
   type SubscriptionPut,
 } from "../../domain/push/subscription.ts";
-import type { AppDeps, Background } from "../../deps.ts";
 import { subscriptionRemovedEvents } from "../../domain/webhooks/push_events.ts";
 import { emitEvents } from "../webhooks/emit_event.ts";
 import { AppError } from "../../errors.ts";
@@ -14,11 +14,6 @@ import {
   saveSubscription,
   type SubscriptionRow,
 } from "../../store/push/subscription_store.ts";
-
-type Deps = Pick<
-  AppDeps,
-  "db" | "now" | "config" | "log" | "scheduler" | "metrics"
->;
 
 /** What the API shows of a subscription: never its keys. */
 export interface SubscriptionView {
@@ -42,8 +37,8 @@ function toView(row: SubscriptionRow): SubscriptionView {
 }
 
 /** Push must be on (VAPID keys configured) for anything here. */
-function requirePush(deps: Deps): void {
-  if (!deps.config.push) {
+function requirePush(ctx: ServiceContext): void {
+  if (!ctx.config.push) {
     throw new AppError(
       "not_found",
       "Web Push is off: this Herald has no VAPID keys configured",
@@ -59,18 +54,17 @@ function requirePush(deps: Deps): void {
  * 20) are told to the host app in the background: `push.subscription.removed`
  * with reason `replaced`.
  */
-export async function putSubscription(
-  deps: Deps,
-  userId: string,
-  input: SubscriptionPut,
-  background: Background,
-): Promise<SubscriptionView> {
-  requirePush(deps);
-  const problem = endpointProblem(input.endpoint, deps.config.pushDevOrigin);
+export async function putSubscription({ ctx, userId, input }: {
+  ctx: ServiceContext;
+  userId: string;
+  input: SubscriptionPut;
+}): Promise<SubscriptionView> {
+  requirePush(ctx);
+  const problem = endpointProblem(input.endpoint, ctx.config.pushDevOrigin);
   if (problem) {
     throw validationError([{ path: ["endpoint"], message: problem }]);
   }
-  const { row, replaced } = await saveSubscription(deps.db, {
+  const { row, replaced } = await saveSubscription(ctx.db, {
     userId,
     endpoint: input.endpoint,
     p256dh: input.keys.p256dh,
@@ -78,41 +72,44 @@ export async function putSubscription(
     expirationTime: input.expirationTime,
     label: input.label ?? null,
     oldEndpoint: input.oldEndpoint ?? null,
-    now: deps.now(),
+    now: ctx.now(),
     keep: MAX_SUBSCRIPTIONS_PER_USER,
   });
-  deps.log.info("push.subscribed", {
+  ctx.log.info("push.subscribed", {
     userId,
     origin: new URL(row.endpoint).origin,
   });
   if (replaced.length > 0) {
-    deps.metrics.count(
+    ctx.metrics.count(
       "herald_push_subscriptions_removed_total",
       { reason: "replaced" },
       replaced.length,
     );
-    background(
-      emitEvents(deps, subscriptionRemovedEvents(replaced, "replaced")),
+    ctx.background(
+      emitEvents({
+        ctx,
+        events: subscriptionRemovedEvents(replaced, "replaced"),
+      }),
     );
   }
   return toView(row);
 }
 
-export async function listSubscriptionViews(
-  deps: Deps,
-  userId: string,
-): Promise<SubscriptionView[]> {
-  requirePush(deps);
-  return (await listSubscriptions(deps.db, userId)).map(toView);
+export async function listSubscriptionViews({ ctx, userId }: {
+  ctx: ServiceContext;
+  userId: string;
+}): Promise<SubscriptionView[]> {
+  requirePush(ctx);
+  return (await listSubscriptions(ctx.db, userId)).map(toView);
 }
 
-export async function removeSubscription(
-  deps: Deps,
-  userId: string,
-  endpoint: string,
-): Promise<void> {
-  requirePush(deps);
-  if (!(await deleteSubscription(deps.db, userId, endpoint))) {
+export async function removeSubscription({ ctx, userId, endpoint }: {
+  ctx: ServiceContext;
+  userId: string;
+  endpoint: string;
+}): Promise<void> {
+  requirePush(ctx);
+  if (!(await deleteSubscription(ctx.db, userId, endpoint))) {
     throw new AppError(
       "not_found",
       "This user has no push subscription at that endpoint",

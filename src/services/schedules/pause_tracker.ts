@@ -1,8 +1,6 @@
-import type { AppDeps } from "../../deps.ts";
+import type { ServiceContext } from "../../context.ts";
 import { setLedgerPaused } from "../../store/schedules/schedule_ledger.ts";
 import { readSchedulerRunning } from "../../store/control/scheduler_state_store.ts";
-
-type Deps = Pick<AppDeps, "db" | "scheduler" | "log">;
 
 /**
  * Keeps schedules written while the scheduler is stopped paused. QStash
@@ -30,20 +28,20 @@ export interface PauseTracker {
   pausedOf(id: string): boolean | undefined;
 }
 
-export function pauseTracker(
-  deps: Deps,
+export function pauseTracker({ ctx, runningAtStart }: {
+  ctx: ServiceContext;
   /** The state before the first write, when the caller already read it. */
-  runningAtStart?: boolean,
-): PauseTracker {
+  runningAtStart?: boolean;
+}): PauseTracker {
   let running: boolean | null = runningAtStart ?? null;
   const written = new Map<string, boolean>();
   return {
     async afterUpsert(id) {
-      running ??= await readSchedulerRunning(deps.db);
+      running ??= await readSchedulerRunning(ctx.db);
       const paused = !running;
       if (paused) {
-        await deps.scheduler.pauseSchedule(id);
-        deps.log.info("schedule.paused", { schedule: id });
+        await ctx.scheduler.pauseSchedule(id);
+        ctx.log.info("schedule.paused", { schedule: id });
       }
       written.set(id, paused);
       return paused;
@@ -62,17 +60,17 @@ export function pauseTracker(
     },
     async settle(nowRunning) {
       if (written.size === 0) return;
-      const nowPaused = !(nowRunning ?? await readSchedulerRunning(deps.db));
+      const nowPaused = !(nowRunning ?? await readSchedulerRunning(ctx.db));
       const moved = [...written].filter(([, p]) => p !== nowPaused)
         .map(([id]) => id);
       for (const id of moved) {
-        if (nowPaused) await deps.scheduler.pauseSchedule(id);
-        else await deps.scheduler.resumeSchedule(id);
-        deps.log.info(nowPaused ? "schedule.paused" : "schedule.resumed", {
+        if (nowPaused) await ctx.scheduler.pauseSchedule(id);
+        else await ctx.scheduler.resumeSchedule(id);
+        ctx.log.info(nowPaused ? "schedule.paused" : "schedule.resumed", {
           schedule: id,
         });
       }
-      await setLedgerPaused(deps.db, moved, nowPaused);
+      await setLedgerPaused(ctx.db, moved, nowPaused);
       for (const id of moved) written.set(id, nowPaused);
     },
   };

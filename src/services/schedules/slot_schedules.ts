@@ -1,9 +1,9 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   slotOfScheduleId,
   slotSchedule,
   slotScheduleId,
 } from "../../domain/schedules/slot_plan.ts";
-import type { AppDeps } from "../../deps.ts";
 import {
   forgetHeldQuery,
   heldSlotsQuery,
@@ -19,8 +19,6 @@ import {
   slotsInDoubt,
 } from "../../store/schedules/slot_store.ts";
 import { pauseTracker } from "./pause_tracker.ts";
-
-type Deps = Pick<AppDeps, "db" | "scheduler" | "log" | "now" | "config">;
 
 export interface SlotSync {
   created: string[];
@@ -41,15 +39,15 @@ const GIVE_UP_AFTER = 3;
  * were written; a slot that looks right needs nothing, because a holder
  * still at work re-checks before it lets go (see syncSlots).
  */
-export async function slotsOutOfStep(
-  deps: Pick<AppDeps, "db" | "now">,
-  slots: readonly string[],
-): Promise<string[]> {
+export async function slotsOutOfStep({ ctx, slots }: {
+  ctx: ServiceContext;
+  slots: readonly string[];
+}): Promise<string[]> {
   if (slots.length === 0) return [];
   const [occupied, held, doubted] = await Promise.all([
-    occupiedSlots(deps.db, slots),
-    heldSlotsQuery(deps.db, slots.map(slotScheduleId)),
-    slotsInDoubt(deps.db, deps.now(), slots),
+    occupiedSlots(ctx.db, slots),
+    heldSlotsQuery(ctx.db, slots.map(slotScheduleId)),
+    slotsInDoubt(ctx.db, ctx.now(), slots),
   ]);
   const heldSlots = new Set(held.map((h) => slotOfScheduleId(h.id)));
   const doubt = new Set(doubted);
@@ -75,25 +73,25 @@ export async function slotsOutOfStep(
  * makes the call the members ask for whatever the ledger says (a create
  * overwrites, a delete of nothing is done).
  */
-export async function syncSlots(
-  deps: Deps,
-  slots: Iterable<string>,
-): Promise<SlotSync> {
+export async function syncSlots({ ctx, slots }: {
+  ctx: ServiceContext;
+  slots: Iterable<string>;
+}): Promise<SlotSync> {
   const done: SlotSync = { created: [], deleted: [] };
   for (const slot of [...new Set(slots)].sort()) {
-    await syncSlot(deps, slot, done);
+    await syncSlot(ctx, slot, done);
   }
   return done;
 }
 
 async function syncSlot(
-  deps: Deps,
+  ctx: ServiceContext,
   slot: string,
   done: SlotSync,
 ): Promise<void> {
   const leaseId = crypto.randomUUID();
-  const now = deps.now();
-  const lease = await leaseSlot(deps.db, {
+  const now = ctx.now();
+  const lease = await leaseSlot(ctx.db, {
     slot,
     leaseId,
     now,
@@ -101,55 +99,60 @@ async function syncSlot(
   });
   if (!lease) return;
   try {
-    await holdUntilSettled(deps, {
+    await holdUntilSettled(ctx, {
       slot,
       leaseId,
       inDoubt: lease.inDoubt,
       done,
     });
   } catch (error) {
-    await releaseInDoubt(deps.db, slot, leaseId);
+    await releaseInDoubt(ctx.db, slot, leaseId);
     throw error;
   }
 }
 
 async function holdUntilSettled(
-  deps: Deps,
-  held: { slot: string; leaseId: string; inDoubt: boolean; done: SlotSync },
+  ctx: ServiceContext,
+  held: {
+    slot: string;
+    leaseId: string;
+    inDoubt: boolean;
+    done: SlotSync;
+  },
 ): Promise<void> {
   const { slot, leaseId, inDoubt, done } = held;
   const id = slotScheduleId(slot);
   let doubt = inDoubt;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const [occupied, held] = await Promise.all([
-      occupiedSlots(deps.db, [slot]),
-      heldSlotsQuery(deps.db, [id]),
+      occupiedSlots(ctx.db, [slot]),
+      heldSlotsQuery(ctx.db, [id]),
     ]);
     const wanted = occupied.has(slot);
     if (wanted && (doubt || held.length === 0)) {
-      const spec = slotSchedule(slot, deps.config.callbackUrl);
-      await deps.scheduler.upsertSchedule(spec);
+      const spec = slotSchedule(slot, ctx.config.callbackUrl);
+      await ctx.scheduler.upsertSchedule(spec);
       // Made while the scheduler is stopped: paused, as every other is.
-      const paused = await pauseTracker(deps).afterUpsert(id);
-      await recordSlotHeldQuery(deps.db, {
+      const paused = await pauseTracker({ ctx }).afterUpsert(id);
+      await recordSlotHeldQuery(ctx.db, {
         schedule: spec,
         slot,
-        now: deps.now(),
+        now: ctx.now(),
         paused,
       });
       done.created.push(id);
-      deps.log.info("schedule.created", { schedule: id, reason: "slot" });
+      ctx.log.info("schedule.created", { schedule: id, reason: "slot" });
     } else if (!wanted && (doubt || held.length > 0)) {
-      await deps.scheduler.deleteSchedule(id);
-      await forgetHeldQuery(deps.db, id);
+      await ctx.scheduler.deleteSchedule(id);
+      await forgetHeldQuery(ctx.db, id);
       done.deleted.push(id);
-      deps.log.info("schedule.deleted", { schedule: id, reason: "slot" });
+      ctx.log.info("schedule.deleted", { schedule: id, reason: "slot" });
     }
     doubt = false;
-    if (await releaseSlotIf(deps.db, slot, leaseId, wanted)) return;
+    if (await releaseSlotIf(ctx.db, slot, leaseId, wanted)) return;
   }
   // Still changing under us: let go; the maintenance sweep finishes it.
-  await dropSlotLease(deps.db, slot, leaseId);
+  await dropSlotLease(ctx.db, slot, leaseId);
 }
 
 /**
@@ -159,11 +162,13 @@ async function holdUntilSettled(
  * keeps refusing does not hold back the others. Three refusals in a row
  * end the sweep (QStash is down for everyone); the next one goes on.
  */
-export async function sweepSlots(deps: Deps): Promise<SlotSync> {
+export async function sweepSlots(
+  { ctx }: { ctx: ServiceContext },
+): Promise<SlotSync> {
   const [occupied, held, doubted] = await Promise.all([
-    occupiedSlots(deps.db),
-    heldSlotsQuery(deps.db, []),
-    slotsInDoubt(deps.db, deps.now()),
+    occupiedSlots(ctx.db),
+    heldSlotsQuery(ctx.db, []),
+    slotsInDoubt(ctx.db, ctx.now()),
   ]);
   const heldSlots = new Set(
     held.map((h) => slotOfScheduleId(h.id)).filter((s) => s !== null),
@@ -178,7 +183,7 @@ export async function sweepSlots(deps: Deps): Promise<SlotSync> {
   let lastError: unknown = null;
   for (const slot of [...out].sort()) {
     try {
-      await syncSlot(deps, slot, done);
+      await syncSlot(ctx, slot, done);
       refusedInARow = 0;
     } catch (error) {
       if (!(error instanceof SchedulerError)) throw error;

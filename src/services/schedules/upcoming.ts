@@ -1,10 +1,10 @@
+import type { ServiceContext } from "../../context.ts";
 import {
   mergeUpcoming,
   type UpcomingOccurrence,
   upcomingOccurrences,
   upcomingSends,
 } from "../../domain/schedules/upcoming.ts";
-import type { AppDeps } from "../../deps.ts";
 import { readSchedulerRunning } from "../../store/control/scheduler_state_store.ts";
 import { pendingForUser } from "../../store/notifications/scheduled_store.ts";
 import { readStoredPreferences } from "../../store/preferences/preferences_store.ts";
@@ -24,17 +24,17 @@ const DAY = 86_400_000;
  * out. One-off sends are messages, not schedules: a stop does not hold
  * them.
  */
-export async function upcomingFor(
-  deps: Pick<AppDeps, "db" | "catalogue" | "now" | "config">,
-  query: { userId: string; days: number },
-): Promise<UpcomingOccurrence[]> {
-  const now = deps.now();
+export async function upcomingFor({ ctx, query }: {
+  ctx: ServiceContext;
+  query: { userId: string; days: number };
+}): Promise<UpcomingOccurrence[]> {
+  const now = ctx.now();
   const until = now + query.days * DAY;
   const [stored, catalogue, running, pending] = await Promise.all([
-    readStoredPreferences(deps.db, query.userId),
-    deps.catalogue(),
-    readSchedulerRunning(deps.db),
-    pendingForUser(deps.db, { userId: query.userId, until }),
+    readStoredPreferences(ctx.db, query.userId),
+    ctx.catalogue(),
+    readSchedulerRunning(ctx.db),
+    pendingForUser(ctx.db, { userId: query.userId, until }),
   ]);
   const critical = criticalTypes(catalogue);
   const prefs = stored ? decodeStoredPreferences(stored.data, catalogue) : null;
@@ -45,7 +45,7 @@ export async function upcomingFor(
     prefs,
     pending.map((p) => ({ ...p, type: p.content.type })),
     {
-      timezone: prefs?.timezone ?? deps.config.defaultTimezone,
+      timezone: prefs?.timezone ?? ctx.config.defaultTimezone,
       critical,
       typePush: (type) =>
         (catalogue.get(type)?.channels.push ?? "off") !== "off",

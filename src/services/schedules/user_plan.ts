@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import type { Catalogue } from "../../domain/catalogue/catalogue.ts";
 import type { Preferences } from "../../domain/preferences/preferences.ts";
 import {
@@ -9,7 +10,6 @@ import {
   membershipId,
   planMemberships,
 } from "../../domain/schedules/slot_plan.ts";
-import type { AppDeps } from "../../deps.ts";
 import { criticalTypes } from "./stored_preferences.ts";
 
 /**
@@ -23,17 +23,17 @@ export interface UserPlan {
   members: (Membership & { id: string })[];
 }
 
-export function planUser(
-  deps: Pick<AppDeps, "config">,
-  user: { userId: string; prefs: Preferences },
-  catalogue: Catalogue,
-  now: number,
-): UserPlan {
+export function planUser({ ctx, user, catalogue, now }: {
+  ctx: Pick<ServiceContext, "config">;
+  user: { userId: string; prefs: Preferences };
+  catalogue: Catalogue;
+  now: number;
+}): UserPlan {
   const critical = criticalTypes(catalogue);
-  if (deps.config.schedulePlacement === "per-user") {
+  if (ctx.config.schedulePlacement === "per-user") {
     return {
       schedules: planUserSchedules(user.userId, user.prefs, {
-        destination: deps.config.callbackUrl,
+        destination: ctx.config.callbackUrl,
         now,
         critical,
       }),

@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import type { HeldWithPause } from "../../domain/schedules/drift.ts";
 import type { DesiredSchedule } from "../../domain/schedules/schedule_plan.ts";
 import {
@@ -5,7 +6,6 @@ import {
   slotScheduleId,
 } from "../../domain/schedules/slot_plan.ts";
 import { planUser } from "./user_plan.ts";
-import type { AppDeps } from "../../deps.ts";
 import { readStoredPreferences } from "../../store/preferences/preferences_store.ts";
 import { heldSchedulesOf } from "../../store/schedules/schedule_ledger.ts";
 import {
@@ -13,11 +13,6 @@ import {
   type StoredMember,
 } from "../../store/schedules/slot_store.ts";
 import { decodeStoredPreferences } from "./stored_preferences.ts";
-
-type Deps = Pick<
-  AppDeps,
-  "db" | "scheduler" | "now" | "config" | "catalogue"
->;
 
 export interface UserTruth {
   /** False when the user never saved preferences. */
@@ -43,25 +38,27 @@ export interface UserTruth {
  * behind Herald's back; a stray id neither names is left to restart, which
  * reads the full list.
  */
-export async function userTruth(
-  deps: Deps,
-  userId: string,
-): Promise<UserTruth> {
+export async function userTruth({ ctx, userId }: {
+  ctx: ServiceContext;
+  userId: string;
+}): Promise<UserTruth> {
   const [stored, ledger, storedMembers, catalogue] = await Promise.all([
-    readStoredPreferences(deps.db, userId),
-    heldSchedulesOf(deps.db, userId),
-    membersOfUserQuery(deps.db, userId),
-    deps.catalogue(),
+    readStoredPreferences(ctx.db, userId),
+    heldSchedulesOf(ctx.db, userId),
+    membersOfUserQuery(ctx.db, userId),
+    ctx.catalogue(),
   ]);
   const plan = stored
     ? planUser(
-      deps,
       {
-        userId,
-        prefs: decodeStoredPreferences(stored.data, catalogue),
+        ctx,
+        user: {
+          userId,
+          prefs: decodeStoredPreferences(stored.data, catalogue),
+        },
+        catalogue,
+        now: ctx.now(),
       },
-      catalogue,
-      deps.now(),
     )
     : { schedules: [], members: [] };
   const desired = plan.schedules;
@@ -72,8 +69,8 @@ export async function userTruth(
       [...plannedMembers, ...storedMembers].map((m) => m.slot),
     ),
   ].sort();
-  const held = await heldOf(deps, ids);
-  const heldSlots = await heldOf(deps, slots.map(slotScheduleId));
+  const held = await heldOf(ctx, ids);
+  const heldSlots = await heldOf(ctx, slots.map(slotScheduleId));
   return {
     known: stored !== null,
     desired,
@@ -81,15 +78,15 @@ export async function userTruth(
     plannedMembers,
     storedMembers,
     desiredSlots: [...new Set(plannedMembers.map((m) => m.slot))].sort()
-      .map((slot) => slotSchedule(slot, deps.config.callbackUrl)),
+      .map((slot) => slotSchedule(slot, ctx.config.callbackUrl)),
     heldSlots,
   };
 }
 
-async function heldOf(deps: Deps, ids: readonly string[]) {
+async function heldOf(ctx: ServiceContext, ids: readonly string[]) {
   const held: HeldWithPause[] = [];
   for (const id of ids) {
-    const s = await deps.scheduler.getSchedule(id);
+    const s = await ctx.scheduler.getSchedule(id);
     if (s) {
       held.push({
         id: s.id,

@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import type { WebhookBody } from "../../domain/callbacks/callback_body.ts";
 import {
   ATTEMPT_TIMEOUT_MS,
@@ -6,15 +7,12 @@ import {
   signingSecrets,
   WEBHOOK_RETRIES,
 } from "../../domain/webhooks/delivery_policy.ts";
-import type { AppDeps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import { signStandardWebhook } from "../../adapters/standard_webhook_signer.ts";
 import {
   getEndpoint,
   recordAttempt,
 } from "../../store/webhooks/webhook_store.ts";
-
-type Deps = Pick<AppDeps, "db" | "metrics" | "now" | "log">;
 
 export type WebhookAttemptResult =
   | { status: "delivered"; responseStatus: number }
@@ -31,12 +29,12 @@ export type WebhookAttemptResult =
  * endpoint's `Retry-After` when it gave one — so QStash tries again on the
  * schedule the message was published with.
  */
-export async function deliverWebhook(
-  deps: Deps,
-  body: WebhookBody,
-  message: { retried: number },
-): Promise<WebhookAttemptResult> {
-  const endpoint = await getEndpoint(deps.db, body.endpointId);
+export async function deliverWebhook({ ctx, body, message }: {
+  ctx: ServiceContext;
+  body: WebhookBody;
+  message: { retried: number };
+}): Promise<WebhookAttemptResult> {
+  const endpoint = await getEndpoint(ctx.db, body.endpointId);
   if (!endpoint) return { status: "skipped", reason: "no such endpoint" };
   if (!endpoint.enabled) {
     return { status: "skipped", reason: "endpoint disabled" };
@@ -51,7 +49,7 @@ export async function deliverWebhook(
     // The wall clock, not Herald's: the consumer checks it against its own.
     timestampSeconds: Math.floor(Date.now() / 1000),
     body: payload,
-    secrets: signingSecrets(endpoint, deps.now()),
+    secrets: signingSecrets(endpoint, ctx.now()),
   });
   let status: number | null = null;
   let retryAfter: string | null = null;
@@ -77,7 +75,7 @@ export async function deliverWebhook(
       ? "timed out"
       : "unreachable";
   }
-  const now = deps.now();
+  const now = ctx.now();
   const verdict = judgeAttempt({
     status,
     retryAfter,
@@ -99,26 +97,26 @@ export async function deliverWebhook(
   };
   switch (verdict.outcome) {
     case "delivered":
-      await recordAttempt(deps.db, {
+      await recordAttempt(ctx.db, {
         ...attempt,
         outcome: "delivered",
         nextRetryAt: null,
       }, { change: "succeeded" });
-      deps.metrics.count("herald_webhook_events_delivered_total", labels);
+      ctx.metrics.count("herald_webhook_events_delivered_total", labels);
       return { status: "delivered", responseStatus: status ?? 0 };
     case "disabled":
-      await recordAttempt(deps.db, {
+      await recordAttempt(ctx.db, {
         ...attempt,
         outcome: "disabled",
         nextRetryAt: null,
       }, { change: "disabled", reason: verdict.reason });
-      deps.metrics.count("herald_webhook_attempts_failed_total", labels);
-      deps.metrics.count("herald_webhook_events_failed_total", labels);
-      deps.metrics.count("herald_webhook_endpoints_disabled_total", {
+      ctx.metrics.count("herald_webhook_attempts_failed_total", labels);
+      ctx.metrics.count("herald_webhook_events_failed_total", labels);
+      ctx.metrics.count("herald_webhook_endpoints_disabled_total", {
         endpoint: endpoint.id,
         reason: verdict.reason,
       });
-      deps.log.warn("webhook.disabled", {
+      ctx.log.warn("webhook.disabled", {
         endpoint: endpoint.id,
         reason: verdict.reason,
       });
@@ -127,14 +125,14 @@ export async function deliverWebhook(
       const delay = verdict.retryAfterSeconds !== null
         ? verdict.retryAfterSeconds * 1000
         : retryDelayMs(message.retried);
-      await recordAttempt(deps.db, {
+      await recordAttempt(ctx.db, {
         ...attempt,
         outcome: "failed",
         nextRetryAt: lastAttempt ? null : now + delay,
       }, { change: "failed" });
-      deps.metrics.count("herald_webhook_attempts_failed_total", labels);
+      ctx.metrics.count("herald_webhook_attempts_failed_total", labels);
       if (lastAttempt) {
-        deps.metrics.count("herald_webhook_events_failed_total", labels);
+        ctx.metrics.count("herald_webhook_events_failed_total", labels);
       }
       throw new AppError(
         "unavailable",

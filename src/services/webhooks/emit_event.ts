@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import type { WebhookEvent } from "../../domain/webhooks/event_types.ts";
 import {
   WEBHOOK_RETRIES,
@@ -5,16 +6,10 @@ import {
 } from "../../domain/webhooks/delivery_policy.ts";
 import type { WebhookBody } from "../../domain/callbacks/callback_body.ts";
 import { encodeBase64UrlBytes } from "../../domain/codecs/base64url.ts";
-import type { AppDeps } from "../../deps.ts";
 import type { MessageSpec } from "../../ports/scheduler.ts";
 import { newWebhookMessageId } from "../../adapters/standard_webhook_signer.ts";
 import { takeSequences } from "../../store/webhooks/webhook_store.ts";
 import { publishOrKeep } from "../outbox/publish_outbox.ts";
-
-export type EmitDeps = Pick<
-  AppDeps,
-  "db" | "scheduler" | "config" | "metrics" | "now" | "log"
->;
 
 export interface Emitted {
   eventIds: string[];
@@ -32,18 +27,18 @@ const MAX_PAYLOAD_CHARS = 20_000;
  * endpoint at every attempt (deliver_webhook.ts). Each endpoint numbers its
  * events (`data.sequence`), since retries can reorder them. With no such
  * endpoint this is one libSQL statement per distinct type and no QStash
- * call. Run it off the response path (`background(...)`, a job's own
+ * call. Run it off the response path (`ctx.background(...)`, a job's own
  * time); it never throws: when libSQL fails too, that is logged and the
  * events are not sent.
  *
  * The one function other services call, e.g. a push channel:
- * `background(emitEvent(deps, { type: "push.subscription.removed", data }))`.
+ * `ctx.background(emitEvent({ ctx, event }))`.
  */
-export async function emitEvents(
-  deps: EmitDeps,
-  events: readonly WebhookEvent[],
-  opts: { onlyEndpoint?: string } = {},
-): Promise<Emitted> {
+export async function emitEvents({ ctx, events, opts = {} }: {
+  ctx: ServiceContext;
+  events: readonly WebhookEvent[];
+  opts?: { onlyEndpoint?: string };
+}): Promise<Emitted> {
   const stamped = events.map((event) => ({
     ...event,
     eventId: `evt_${
@@ -52,12 +47,12 @@ export async function emitEvents(
   }));
   const eventIds = stamped.map((e) => e.eventId);
   try {
-    const timestamp = new Date(deps.now()).toISOString();
+    const timestamp = new Date(ctx.now()).toISOString();
     const bodies: WebhookBody[] = [];
     for (const type of new Set(stamped.map((e) => e.type))) {
       const ofType = stamped.filter((e) => e.type === type);
       const targets = await takeSequences(
-        deps.db,
+        ctx.db,
         type,
         ofType.length,
         opts.onlyEndpoint ?? null,
@@ -81,26 +76,26 @@ export async function emitEvents(
       const chars = JSON.stringify({ type: b.type, timestamp, data: b.data })
         .length;
       if (chars <= MAX_PAYLOAD_CHARS) return true;
-      deps.log.error("webhook.oversized", { type: b.type, chars });
+      ctx.log.error("webhook.oversized", { type: b.type, chars });
       return false;
     });
     const specs: MessageSpec[] = sized.map((b) => ({
-      destination: deps.config.callbackUrl,
+      destination: ctx.config.callbackUrl,
       body: JSON.stringify(b),
       // A kept message published twice is still one delivery.
       deduplicationId: b.messageId,
       retry: { retries: WEBHOOK_RETRIES, delay: WEBHOOK_RETRY_DELAY },
     }));
-    await publishOrKeep(deps, "webhook", specs);
+    await publishOrKeep({ ctx, kind: "webhook", specs });
     for (const b of sized) {
-      deps.metrics.count("herald_webhook_events_emitted_total", {
+      ctx.metrics.count("herald_webhook_events_emitted_total", {
         type: b.type,
         endpoint: b.endpointId,
       });
     }
     return { eventIds, messageIds: sized.map((b) => b.messageId) };
   } catch (error) {
-    deps.log.warn("webhook.emit_failed", {
+    ctx.log.warn("webhook.emit_failed", {
       types: [...new Set(events.map((e) => e.type))].join(","),
       error: error instanceof Error ? error.name : "unknown",
     });
@@ -109,10 +104,10 @@ export async function emitEvents(
 }
 
 /** One event (see `emitEvents`). */
-export function emitEvent(
-  deps: EmitDeps,
-  event: WebhookEvent,
-  opts: { onlyEndpoint?: string } = {},
-): Promise<Emitted> {
-  return emitEvents(deps, [event], opts);
+export function emitEvent({ ctx, event, opts = {} }: {
+  ctx: ServiceContext;
+  event: WebhookEvent;
+  opts?: { onlyEndpoint?: string };
+}): Promise<Emitted> {
+  return emitEvents({ ctx, events: [event], opts });
 }

@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context.ts";
 import { z } from "zod";
 import { checkEndpointUrl } from "../../domain/webhooks/endpoint_url.ts";
 import { eventFilterSchema } from "../../domain/webhooks/event_types.ts";
@@ -6,7 +7,6 @@ import {
   ROTATION_OVERLAP_MS,
 } from "../../domain/webhooks/delivery_policy.ts";
 import { encodeBase64UrlBytes } from "../../domain/codecs/base64url.ts";
-import type { AppDeps } from "../../deps.ts";
 import { AppError } from "../../errors.ts";
 import {
   deleteEndpoint,
@@ -18,9 +18,7 @@ import {
   type WebhookDeliveryRow,
   type WebhookEndpointRow,
 } from "../../store/webhooks/webhook_store.ts";
-import { type EmitDeps, emitEvent } from "./emit_event.ts";
-
-type Deps = Pick<AppDeps, "db" | "config" | "now">;
+import { emitEvent } from "./emit_event.ts";
 
 const description = z.string().max(500);
 
@@ -70,9 +68,9 @@ function viewOf(row: WebhookEndpointRow, now: number): EndpointView {
   };
 }
 
-function checkedUrl(deps: Deps, raw: string): string {
+function checkedUrl(ctx: ServiceContext, raw: string): string {
   const verdict = checkEndpointUrl(raw, {
-    allowLoopback: deps.config.webhookAllowLoopback,
+    allowLoopback: ctx.config.webhookAllowLoopback,
   });
   if (verdict.ok) return verdict.url;
   throw new AppError("validation_failed", `"url": ${verdict.reason}`, {
@@ -80,21 +78,24 @@ function checkedUrl(deps: Deps, raw: string): string {
   });
 }
 
-async function existing(deps: Deps, id: string): Promise<WebhookEndpointRow> {
-  const row = await getEndpoint(deps.db, id);
+async function existing(
+  ctx: ServiceContext,
+  id: string,
+): Promise<WebhookEndpointRow> {
+  const row = await getEndpoint(ctx.db, id);
   if (row) return row;
   throw new AppError("not_found", `No webhook endpoint "${id}"`);
 }
 
 /** A new endpoint, with its secret: shown now and on rotation only. */
-export async function createEndpoint(
-  deps: Deps,
-  input: z.output<typeof endpointCreateSchema>,
-): Promise<EndpointView & { secret: string }> {
-  const url = checkedUrl(deps, input.url);
-  const now = deps.now();
+export async function createEndpoint({ ctx, input }: {
+  ctx: ServiceContext;
+  input: z.output<typeof endpointCreateSchema>;
+}): Promise<EndpointView & { secret: string }> {
+  const url = checkedUrl(ctx, input.url);
+  const now = ctx.now();
   const secret = newEndpointSecret();
-  const row = await insertEndpoint(deps.db, {
+  const row = await insertEndpoint(ctx.db, {
     id: `whe_${
       encodeBase64UrlBytes(crypto.getRandomValues(new Uint8Array(12)))
     }`,
@@ -109,28 +110,30 @@ export async function createEndpoint(
   return { ...viewOf(row, now), secret };
 }
 
-export async function listEndpointViews(deps: Deps): Promise<EndpointView[]> {
-  const now = deps.now();
-  return (await listEndpoints(deps.db)).map((row) => viewOf(row, now));
+export async function listEndpointViews(
+  { ctx }: { ctx: ServiceContext },
+): Promise<EndpointView[]> {
+  const now = ctx.now();
+  return (await listEndpoints(ctx.db)).map((row) => viewOf(row, now));
 }
 
-export async function getEndpointView(
-  deps: Deps,
-  id: string,
-): Promise<EndpointView> {
-  return viewOf(await existing(deps, id), deps.now());
+export async function getEndpointView({ ctx, id }: {
+  ctx: ServiceContext;
+  id: string;
+}): Promise<EndpointView> {
+  return viewOf(await existing(ctx, id), ctx.now());
 }
 
 /** `enabled: true` re-enables a disabled endpoint and forgets its failures. */
-export async function patchEndpoint(
-  deps: Deps,
-  id: string,
-  input: z.output<typeof endpointPatchSchema>,
-): Promise<EndpointView> {
-  await existing(deps, id);
-  const url = input.url === undefined ? undefined : checkedUrl(deps, input.url);
-  const now = deps.now();
-  const row = await updateEndpoint(deps.db, id, {
+export async function patchEndpoint({ ctx, id, input }: {
+  ctx: ServiceContext;
+  id: string;
+  input: z.output<typeof endpointPatchSchema>;
+}): Promise<EndpointView> {
+  await existing(ctx, id);
+  const url = input.url === undefined ? undefined : checkedUrl(ctx, input.url);
+  const now = ctx.now();
+  const row = await updateEndpoint(ctx.db, id, {
     url,
     events: input.events === undefined
       ? undefined
@@ -147,8 +150,11 @@ export async function patchEndpoint(
   return viewOf(row, now);
 }
 
-export async function removeEndpoint(deps: Deps, id: string): Promise<void> {
-  if (!(await deleteEndpoint(deps.db, id))) {
+export async function removeEndpoint({ ctx, id }: {
+  ctx: ServiceContext;
+  id: string;
+}): Promise<void> {
+  if (!(await deleteEndpoint(ctx.db, id))) {
     throw new AppError("not_found", `No webhook endpoint "${id}"`);
   }
 }
@@ -158,14 +164,14 @@ export async function removeEndpoint(deps: Deps, id: string): Promise<void> {
  * Herald's clock, so consumers can switch without missing a delivery. A
  * rotation during the overlap drops the oldest secret.
  */
-export async function rotateEndpointSecret(
-  deps: Deps,
-  id: string,
-): Promise<EndpointView & { secret: string }> {
-  const old = await existing(deps, id);
-  const now = deps.now();
+export async function rotateEndpointSecret({ ctx, id }: {
+  ctx: ServiceContext;
+  id: string;
+}): Promise<EndpointView & { secret: string }> {
+  const old = await existing(ctx, id);
+  const now = ctx.now();
   const secret = newEndpointSecret();
-  const row = await updateEndpoint(deps.db, id, {
+  const row = await updateEndpoint(ctx.db, id, {
     secret,
     previousSecret: old.secret,
     previousUntil: now + ROTATION_OVERLAP_MS,
@@ -176,21 +182,25 @@ export async function rotateEndpointSecret(
 }
 
 /** A `webhook.test` event to this endpoint only. */
-export async function testEndpoint(
-  deps: EmitDeps,
-  id: string,
-): Promise<{ eventId: string; messageId: string }> {
-  const row = await existing(deps, id);
+export async function testEndpoint({ ctx, id }: {
+  ctx: ServiceContext;
+  id: string;
+}): Promise<{ eventId: string; messageId: string }> {
+  const row = await existing(ctx, id);
   if (!row.enabled) {
     throw new AppError(
       "conflict",
       `The endpoint "${id}" is disabled; enable it with PATCH first`,
     );
   }
-  const sent = await emitEvent(deps, {
-    type: "webhook.test",
-    data: { endpointId: id },
-  }, { onlyEndpoint: id });
+  const sent = await emitEvent({
+    ctx,
+    event: {
+      type: "webhook.test",
+      data: { endpointId: id },
+    },
+    opts: { onlyEndpoint: id },
+  });
   const [eventId] = sent.eventIds;
   const [messageId] = sent.messageIds;
   if (eventId === undefined || messageId === undefined) {
@@ -211,13 +221,13 @@ export interface DeliveryView {
   nextRetryAt: string | null;
 }
 
-export async function listDeliveries(
-  deps: Deps,
-  id: string,
-  limit: number,
-): Promise<DeliveryView[]> {
-  await existing(deps, id);
-  return (await recentDeliveries(deps.db, id, limit)).map((d) => ({
+export async function listDeliveries({ ctx, id, limit }: {
+  ctx: ServiceContext;
+  id: string;
+  limit: number;
+}): Promise<DeliveryView[]> {
+  await existing(ctx, id);
+  return (await recentDeliveries(ctx.db, id, limit)).map((d) => ({
     eventId: d.eventId,
     messageId: d.messageId,
     type: d.type,

@@ -16,7 +16,8 @@ import {
 import { composeDeps } from "../../../src/compose.ts";
 import { parseConfig } from "../../../src/config.ts";
 import { applyMigrations } from "../../../scripts/migrate.ts";
-import type { AppDeps, Background } from "../../../src/deps.ts";
+import type { AppDeps } from "../../../src/deps.ts";
+import { type ServiceContext, serviceContext } from "../../../src/context.ts";
 import type { SchedulerPort } from "../../../src/ports/scheduler.ts";
 import { createLogger } from "../../../src/adapters/json_logger.ts";
 import { createMetricsRecorder } from "../../../src/adapters/metrics_recorder.ts";
@@ -45,8 +46,8 @@ export interface InProcessStack {
   clock: { now: number };
   /** A request to the app with the admin API key (or `token`). */
   request(path: string, init?: RequestInit, token?: string): Promise<Response>;
-  /** Hands a service the same `background` a request would get. */
-  background: Background;
+  /** What a request would hand a verb: `deps` with the tracked background. */
+  ctx: ServiceContext;
   /** Resolves once every background task handed over so far has settled. */
   settled(): Promise<void>;
   qstash: {
@@ -144,7 +145,7 @@ export async function startInProcessStack(
         app.request(path, { ...init, headers }, {}, executionCtx),
       );
     },
-    background: track,
+    ctx: serviceContext(deps, { background: track }),
     async settled() {
       while (pending.size > 0) await Promise.all(pending);
     },
