@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Redis } from "@upstash/redis";
 import { createClient } from "@libsql/client";
 import { composeDeps, withLogger } from "../../src/compose.ts";
+import { serviceContext } from "../../src/context.ts";
 import { parseConfig } from "../../src/config.ts";
 import { VALID_ENV } from "../support/config_env.ts";
 import { openDatabase } from "../../src/store/database.ts";
@@ -65,6 +66,37 @@ Deno.test("withLogger() swaps the logger and keeps the lazy parts lazy", () => {
     assert.equal(scoped.db, deps.db);
     assert.equal(scoped.redis, deps.redis);
     assert.equal(made(), 1);
+  } finally {
+    close();
+  }
+});
+
+Deno.test("serviceContext() adds the background runner and the marks, swaps the logger and keeps the lazy parts lazy", async () => {
+  const base: string[] = [];
+  const { deps, made, close } = composed(base);
+  try {
+    const request: string[] = [];
+    const handed: Promise<unknown>[] = [];
+    const marks: string[] = [];
+    const ctx = serviceContext(deps, {
+      log: createLogger((line) => request.push(line)),
+      background: (task) => handed.push(task),
+      mark: (phase) => marks.push(phase),
+    });
+    assert.equal(made(), 0);
+    ctx.log.info("scoped.event", {});
+    assert.equal(request.length, 1);
+    assert.equal(base.length, 0);
+    const task = Promise.resolve("done");
+    ctx.background(task);
+    ctx.mark("store");
+    assert.deepEqual(handed, [task]);
+    assert.deepEqual(marks, ["store"]);
+    assert.equal(ctx.db, deps.db);
+    assert.equal(made(), 0);
+    assert.equal(ctx.redis, deps.redis);
+    assert.equal(made(), 1);
+    assert.equal(await handed[0], "done");
   } finally {
     close();
   }
