@@ -82,15 +82,3 @@ export function composeDeps(r: RuntimeParts): AppDeps {
 
 /** Redis only accelerates: one quick retry, so a dead one cannot stall requests. */
 export const REDIS_RETRY = { retries: 1, backoff: () => 50 };
-
-/**
- * The same deps with another logger (a request's, carrying its id). Lazy
- * parts stay lazy: a spread would make every one of them.
- */
-export function withLogger(deps: AppDeps, log: Logger): AppDeps {
-  const copy = Object.getOwnPropertyDescriptors(deps);
-  return Object.defineProperties({} as AppDeps, {
-    ...copy,
-    log: { ...copy.log, value: log },
-  });
-}

@@ -1,5 +1,4 @@
 import type { AppDeps, Background } from "./deps.ts";
-import { withLogger } from "./compose.ts";
 import type { Logger } from "./ports/logger.ts";
 
 /** Marks the end of a phase of a request (for its Server-Timing). */
@@ -20,17 +19,18 @@ export interface ServiceContext extends AppDeps {
 }
 
 /**
- * `deps` as a service context. The lazy parts of `deps` stay lazy (their
- * getters are carried over, not read); `log`, when given, replaces its
- * logger.
+ * `deps` as a service context, in one copy of its property descriptors:
+ * the lazy parts stay lazy (a spread would make every one of them); `log`,
+ * when given, replaces its logger (a request's, carrying its id).
  */
 export function serviceContext(
   deps: AppDeps,
   parts: { background: Background; mark?: MarkPhase; log?: Logger },
 ): ServiceContext {
-  const scoped = parts.log ? withLogger(deps, parts.log) : deps;
+  const own = Object.getOwnPropertyDescriptors(deps);
   return Object.defineProperties({} as ServiceContext, {
-    ...Object.getOwnPropertyDescriptors(scoped),
+    ...own,
+    log: parts.log ? { ...own.log, value: parts.log } : own.log,
     background: { value: parts.background, enumerable: true },
     mark: { value: parts.mark ?? (() => {}), enumerable: true },
   });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Redis } from "@upstash/redis";
 import { createClient } from "@libsql/client";
-import { composeDeps, withLogger } from "../../src/compose.ts";
+import { composeDeps } from "../../src/compose.ts";
 import { serviceContext } from "../../src/context.ts";
 import { parseConfig } from "../../src/config.ts";
 import { VALID_ENV } from "../support/config_env.ts";
@@ -47,24 +47,6 @@ Deno.test("composeDeps() makes the Redis client only for a request that uses it,
     assert.ok(deps.refreshLimiter);
     assert.equal(made(), 1);
     assert.equal(deps.redis, deps.redis);
-    assert.equal(made(), 1);
-  } finally {
-    close();
-  }
-});
-
-Deno.test("withLogger() swaps the logger and keeps the lazy parts lazy", () => {
-  const base: string[] = [];
-  const { deps, made, close } = composed(base);
-  try {
-    const request: string[] = [];
-    const scoped = withLogger(deps, createLogger((line) => request.push(line)));
-    assert.equal(made(), 0);
-    scoped.log.info("scoped.event", {});
-    assert.equal(request.length, 1);
-    assert.equal(base.length, 0);
-    assert.equal(scoped.db, deps.db);
-    assert.equal(scoped.redis, deps.redis);
     assert.equal(made(), 1);
   } finally {
     close();
