@@ -322,13 +322,11 @@ export const notificationRoutes = openApiRoutes()
     const input = c.req.valid("json");
     const { deliverAt } = input;
     if (deliverAt !== undefined) {
-      const scheduled = await scheduleSend(
-        {
-          ctx: c.get("ctx"),
-          input: { ...input, deliverAt },
-          idempotencyKey: header ?? null,
-        },
-      );
+      const scheduled = await scheduleSend({
+        ctx: c.get("ctx"),
+        input: { ...input, deliverAt },
+        idempotencyKey: header ?? null,
+      });
       return c.json({ scheduled }, 202);
     }
     const { digestKey, userId } = input;
@@ -346,14 +344,17 @@ export const notificationRoutes = openApiRoutes()
           },
         );
       }
-      const posted = await postToDigest(
-        { ctx: c.get("ctx"), input: { ...input, digestKey, userId } },
-      );
+      const posted = await postToDigest({
+        ctx: c.get("ctx"),
+        input: { ...input, digestKey, userId },
+      });
       return posted.created ? c.json(posted, 201) : c.json(posted, 200);
     }
-    const { notification, created } = await createNotification(
-      { ctx: c.get("ctx"), input, idempotencyKey: header ?? null },
-    );
+    const { notification, created } = await createNotification({
+      ctx: c.get("ctx"),
+      input,
+      idempotencyKey: header ?? null,
+    });
     c.header("Server-Timing", c.get("timing").header());
     return created
       ? c.json({ notification, created }, 201)
@@ -367,9 +368,10 @@ export const notificationRoutes = openApiRoutes()
     return c.json({ scheduled }, 200);
   })
   .openapi(cancelScheduled, async (c) => {
-    const scheduled = await cancelSend(
-      { ctx: c.get("ctx"), id: c.req.valid("param").id },
-    );
+    const scheduled = await cancelSend({
+      ctx: c.get("ctx"),
+      id: c.req.valid("param").id,
+    });
     return c.json({ scheduled }, 200);
   })
   .openapi(list, async (c) => {
@@ -394,24 +396,24 @@ export const notificationRoutes = openApiRoutes()
     return c.json({ unread }, 200);
   })
   .openapi(readAll, async (c) => {
-    const result = await readAllNotifications(
-      { ctx: c.get("ctx"), owner: c.get("inboxOwner") },
-    );
+    const result = await readAllNotifications({
+      ctx: c.get("ctx"),
+      owner: c.get("inboxOwner"),
+    });
     return c.json(result, 200);
   })
   .openapi(refresh, async (c) => {
-    const result = await refreshUnreadCount(
-      { ctx: c.get("ctx"), owner: c.get("inboxOwner") },
-    );
+    const result = await refreshUnreadCount({
+      ctx: c.get("ctx"),
+      owner: c.get("inboxOwner"),
+    });
     return c.json(result, 200);
   })
   .openapi(readOne, async (c) => {
-    const result = await readNotification(
-      {
-        ctx: c.get("ctx"),
-        owner: c.get("inboxOwner"),
-        notificationId: c.req.valid("param").id,
-      },
-    );
+    const result = await readNotification({
+      ctx: c.get("ctx"),
+      owner: c.get("inboxOwner"),
+      notificationId: c.req.valid("param").id,
+    });
     return c.json(result, 200);
   });

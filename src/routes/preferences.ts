@@ -160,22 +160,18 @@ export const preferencesRoutes = openApiRoutes()
     return c.json(await readPreferences({ ctx: c.get("ctx"), userId }), 200);
   })
   .openapi(replace, async (c) => {
-    const result = await updatePreferences(
-      {
-        ctx: c.get("ctx"),
-        userId: c.req.valid("param").userId,
-        update: { mode: "replace", put: c.req.valid("json") },
-      },
-    );
+    const result = await updatePreferences({
+      ctx: c.get("ctx"),
+      userId: c.req.valid("param").userId,
+      update: { mode: "replace", put: c.req.valid("json") },
+    });
     return c.json(result, 200);
   })
   .openapi(merge, async (c) => {
-    const result = await updatePreferences(
-      {
-        ctx: c.get("ctx"),
-        userId: c.req.valid("param").userId,
-        update: { mode: "merge", patch: c.req.valid("json") },
-      },
-    );
+    const result = await updatePreferences({
+      ctx: c.get("ctx"),
+      userId: c.req.valid("param").userId,
+      update: { mode: "merge", patch: c.req.valid("json") },
+    });
     return c.json(result, 200);
   });

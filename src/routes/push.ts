@@ -170,29 +170,26 @@ export const pushRoutes = openApiRoutes()
     return c.json({ publicKey: push.publicKey }, 200);
   })
   .openapi(put, async (c) => {
-    const view = await putSubscription(
-      {
-        ctx: c.get("ctx"),
-        userId: c.req.valid("param").userId,
-        input: c.req.valid("json"),
-      },
-    );
+    const view = await putSubscription({
+      ctx: c.get("ctx"),
+      userId: c.req.valid("param").userId,
+      input: c.req.valid("json"),
+    });
     return c.json(view, 200);
   })
   .openapi(list, async (c) => {
-    const items = await listSubscriptionViews(
-      { ctx: c.get("ctx"), userId: c.req.valid("param").userId },
-    );
+    const items = await listSubscriptionViews({
+      ctx: c.get("ctx"),
+      userId: c.req.valid("param").userId,
+    });
     return c.json({ items }, 200);
   })
   .openapi(remove, async (c) => {
-    await removeSubscription(
-      {
-        ctx: c.get("ctx"),
-        userId: c.req.valid("param").userId,
-        endpoint: c.req.valid("query").endpoint,
-      },
-    );
+    await removeSubscription({
+      ctx: c.get("ctx"),
+      userId: c.req.valid("param").userId,
+      endpoint: c.req.valid("query").endpoint,
+    });
     return c.body(null, 204);
   })
   .openapi(readByAction, async (c) => {
@@ -209,8 +206,10 @@ export const pushRoutes = openApiRoutes()
         "The action token is invalid, expired, or for another notification",
       );
     }
-    const result = await readNotification(
-      { ctx, owner: { userId }, notificationId: id },
-    );
+    const result = await readNotification({
+      ctx,
+      owner: { userId },
+      notificationId: id,
+    });
     return c.json(result, 200);
   });

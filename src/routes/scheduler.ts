@@ -265,9 +265,10 @@ export const schedulerRoutes = openApiRoutes()
     async (c) => c.json(await slotLoad({ ctx: c.get("ctx") }), 200),
   )
   .openapi(operation, async (c) => {
-    const operation = await readOperation(
-      { ctx: c.get("ctx"), id: c.req.valid("param").id },
-    );
+    const operation = await readOperation({
+      ctx: c.get("ctx"),
+      id: c.req.valid("param").id,
+    });
     if (!operation) throw new AppError("not_found", "No such operation");
     return c.json({ operation }, 200);
   })

@@ -61,9 +61,11 @@ export const streamRoutes = new Hono<HonoEnv>()
       );
     }
     const memberships = claimedChannels(principal.roles, principal.topics);
-    const joinedAt = await syncMemberships(
-      { ctx, userId: principal.userId, channels: memberships },
-    );
+    const joinedAt = await syncMemberships({
+      ctx,
+      userId: principal.userId,
+      channels: memberships,
+    });
     // Counts are sent live only, never replayed: every (re)connect starts
     // from the current one instead.
     const unread = await unreadCount({

@@ -220,44 +220,36 @@ export const typeRoutes = openApiRoutes()
     return c.json({ type }, 200);
   })
   .openapi(create, async (c) => {
-    const result = await createType(
-      {
-        ctx: c.get("ctx"),
-        type: c.req.valid("json"),
-        pace: pace(c.req.valid("query")),
-      },
-    );
+    const result = await createType({
+      ctx: c.get("ctx"),
+      type: c.req.valid("json"),
+      pace: pace(c.req.valid("query")),
+    });
     return c.json(result, 201);
   })
   .openapi(put, async (c) => {
-    const { created, ...result } = await putType(
-      {
-        ctx: c.get("ctx"),
-        id: c.req.valid("param").id,
-        definition: c.req.valid("json"),
-        pace: pace(c.req.valid("query")),
-      },
-    );
+    const { created, ...result } = await putType({
+      ctx: c.get("ctx"),
+      id: c.req.valid("param").id,
+      definition: c.req.valid("json"),
+      pace: pace(c.req.valid("query")),
+    });
     return created ? c.json(result, 201) : c.json(result, 200);
   })
   .openapi(patch, async (c) => {
-    const result = await patchType(
-      {
-        ctx: c.get("ctx"),
-        id: c.req.valid("param").id,
-        patch: c.req.valid("json"),
-        pace: pace(c.req.valid("query")),
-      },
-    );
+    const result = await patchType({
+      ctx: c.get("ctx"),
+      id: c.req.valid("param").id,
+      patch: c.req.valid("json"),
+      pace: pace(c.req.valid("query")),
+    });
     return c.json(result, 200);
   })
   .openapi(remove, async (c) => {
-    const result = await removeType(
-      {
-        ctx: c.get("ctx"),
-        id: c.req.valid("param").id,
-        pace: pace(c.req.valid("query")),
-      },
-    );
+    const result = await removeType({
+      ctx: c.get("ctx"),
+      id: c.req.valid("param").id,
+      pace: pace(c.req.valid("query")),
+    });
     return c.json(result, 200);
   });

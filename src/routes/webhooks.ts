@@ -221,13 +221,11 @@ export const webhookRoutes = openApiRoutes()
   })
   .openapi(patch, async (c) => {
     return c.json(
-      await patchEndpoint(
-        {
-          ctx: c.get("ctx"),
-          id: c.req.valid("param").id,
-          input: c.req.valid("json"),
-        },
-      ),
+      await patchEndpoint({
+        ctx: c.get("ctx"),
+        id: c.req.valid("param").id,
+        input: c.req.valid("json"),
+      }),
       200,
     );
   })
@@ -253,12 +251,10 @@ export const webhookRoutes = openApiRoutes()
   })
   .openapi(deliveries, async (c) => {
     return c.json({
-      deliveries: await listDeliveries(
-        {
-          ctx: c.get("ctx"),
-          id: c.req.valid("param").id,
-          limit: c.req.valid("query").limit,
-        },
-      ),
+      deliveries: await listDeliveries({
+        ctx: c.get("ctx"),
+        id: c.req.valid("param").id,
+        limit: c.req.valid("query").limit,
+      }),
     }, 200);
   });

@@ -38,19 +38,17 @@ Deno.test("slot and occurrence delivery in process: one notification per occurre
     stack.clock.now = MONDAY_0930;
 
     await t.step("a slot's firing notifies each member once", async () => {
-      const report = await deliverSlotPage(
-        {
-          ctx: stack.ctx,
-          body: { kind: "slot", slot: "0930" },
-          via: {
-            firedAt: () =>
-              firedAt({
-                ctx: stack.ctx,
-                message: { messageId: null, retried: 0 },
-              }),
-          },
+      const report = await deliverSlotPage({
+        ctx: stack.ctx,
+        body: { kind: "slot", slot: "0930" },
+        via: {
+          firedAt: () =>
+            firedAt({
+              ctx: stack.ctx,
+              message: { messageId: null, retried: 0 },
+            }),
         },
-      );
+      });
       await stack.settled();
       assert.equal(report.members, 2);
       assert.equal(report.sent, 2);
@@ -63,19 +61,17 @@ Deno.test("slot and occurrence delivery in process: one notification per occurre
     await t.step(
       "the same firing again makes duplicates, not notifications",
       async () => {
-        const report = await deliverSlotPage(
-          {
-            ctx: stack.ctx,
-            body: { kind: "slot", slot: "0930" },
-            via: {
-              firedAt: () =>
-                firedAt({
-                  ctx: stack.ctx,
-                  message: { messageId: null, retried: 0 },
-                }),
-            },
+        const report = await deliverSlotPage({
+          ctx: stack.ctx,
+          body: { kind: "slot", slot: "0930" },
+          via: {
+            firedAt: () =>
+              firedAt({
+                ctx: stack.ctx,
+                message: { messageId: null, retried: 0 },
+              }),
           },
-        );
+        });
         await stack.settled();
         assert.equal(report.sent, 0);
         assert.equal(report.duplicates, 2);

@@ -91,16 +91,14 @@ test("a failed job run is logged once, as a warning that says why", async () => 
   try {
     const row = await getJob(deps.db, "failing");
     assert.ok(row);
-    const run = await runJob(
-      {
-        ctx: serviceContext(deps, {
-          background: (task) => void task.catch(() => {}),
-        }),
-        job: parseStoredJob(row),
-        runId: newRunId(now()),
-        trigger: "manual",
-      },
-    );
+    const run = await runJob({
+      ctx: serviceContext(deps, {
+        background: (task) => void task.catch(() => {}),
+      }),
+      job: parseStoredJob(row),
+      runId: newRunId(now()),
+      trigger: "manual",
+    });
     assert.equal(run.status, "failed");
   } finally {
     client.close();

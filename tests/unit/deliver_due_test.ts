@@ -171,9 +171,7 @@ Deno.test("deliverDueMany() fails only the occurrences whose deferral QStash ref
       await due(s, "ada", { localTime: "23:00", quietHours: NIGHT }),
       await due(s, "bob"),
     ];
-    const [deferral, fresh] = await deliverDueMany(
-      { ctx: s.ctx, dues },
-    );
+    const [deferral, fresh] = await deliverDueMany({ ctx: s.ctx, dues });
     assert.equal(deferral?.status, "failed");
     assert.ok(
       deferral?.status === "failed" && deferral.error instanceof SchedulerError,

@@ -37,13 +37,11 @@ async function withDeps(
 }
 
 function save(s: ServiceDeps, userId: string, put: unknown) {
-  return updatePreferences(
-    {
-      ctx: s.ctx,
-      userId,
-      update: { mode: "replace", put: preferencesPutSchema.parse(put) },
-    },
-  );
+  return updatePreferences({
+    ctx: s.ctx,
+    userId,
+    update: { mode: "replace", put: preferencesPutSchema.parse(put) },
+  });
 }
 
 async function syncRow(s: ServiceDeps, userId: string) {

@@ -208,9 +208,11 @@ async function follow(
     after: at.after === null ? null : shapeOf(written.type),
   };
   const operation = movesAnyone(change)
-    ? await startRetype(
-      { ctx, params: JSON.stringify(change), options: at.pace },
-    )
+    ? await startRetype({
+      ctx,
+      params: JSON.stringify(change),
+      options: at.pace,
+    })
     : null;
   return { type: typeView(written.type), operation };
 }

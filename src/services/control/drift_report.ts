@@ -129,17 +129,15 @@ export async function allDrift({
       }
     }
     for (const row of rows) {
-      const plan = planUser(
-        {
-          ctx,
-          user: {
-            userId: row.userId,
-            prefs: decodeStoredPreferences(row.data, catalogue),
-          },
-          catalogue,
-          now: ctx.now(),
+      const plan = planUser({
+        ctx,
+        user: {
+          userId: row.userId,
+          prefs: decodeStoredPreferences(row.data, catalogue),
         },
-      );
+        catalogue,
+        now: ctx.now(),
+      });
       const held = index.users.get(row.userId) ?? [];
       index.users.delete(row.userId);
       note([

@@ -77,9 +77,11 @@ async function restartJobs(
   const counts = { created: 0, updated: 0, unchanged: 0 };
   for (const row of await listJobs(ctx.db)) {
     const job = parseStoredJob(row);
-    const sync = await syncJobSchedule(
-      { ctx, job, held: snapshot.index.jobs.get(job.id) ?? null },
-    );
+    const sync = await syncJobSchedule({
+      ctx,
+      job,
+      held: snapshot.index.jobs.get(job.id) ?? null,
+    });
     counts[sync]++;
   }
   return { phase: "users", cursor: null, counts };
@@ -165,17 +167,15 @@ function planOrSkip(
   catalogue: Catalogue,
 ): UserPlan | null {
   try {
-    return planUser(
-      {
-        ctx,
-        user: {
-          userId: row.userId,
-          prefs: decodeStoredPreferences(row.data, catalogue),
-        },
-        catalogue,
-        now: ctx.now(),
+    return planUser({
+      ctx,
+      user: {
+        userId: row.userId,
+        prefs: decodeStoredPreferences(row.data, catalogue),
       },
-    );
+      catalogue,
+      now: ctx.now(),
+    });
   } catch {
     ctx.log.warn("restart.skipped", {
       user: shortId(row.userId),

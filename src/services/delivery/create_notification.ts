@@ -166,16 +166,14 @@ export async function storeAndNotifyUsers({ ctx, items }: {
     return { userId, notification: before, created: false };
   });
   await Promise.all([
-    fanOutToUsers(
-      {
-        ctx,
-        items: stored.filter((s) => s.created).map((s) => ({
-          notification: s.notification,
-          userId: s.userId,
-          unread: unread.get(s.userId) ?? null,
-        })),
-      },
-    ),
+    fanOutToUsers({
+      ctx,
+      items: stored.filter((s) => s.created).map((s) => ({
+        notification: s.notification,
+        userId: s.userId,
+        unread: unread.get(s.userId) ?? null,
+      })),
+    }),
     ...stored.filter((s) => !s.created).map((s) =>
       finishFanOut({ ctx, notification: s.notification })
     ),

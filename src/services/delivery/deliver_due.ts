@@ -165,15 +165,13 @@ export async function sendFresh({ ctx, fresh }: {
   fresh: readonly PlacedDue[];
 }): Promise<Answer[]> {
   const rendered = await renderAll(ctx, fresh);
-  const stored = await storeAndNotifyUsers(
-    {
-      ctx,
-      items: rendered.map(({ due, content }) => ({
-        userId: due.occurrence.userId,
-        content: notificationOf(due, content),
-      })),
-    },
-  );
+  const stored = await storeAndNotifyUsers({
+    ctx,
+    items: rendered.map(({ due, content }) => ({
+      userId: due.occurrence.userId,
+      content: notificationOf(due, content),
+    })),
+  });
   const now = ctx.now();
   return rendered.flatMap(({ at, due }, k): Answer[] => {
     const result = stored[k];

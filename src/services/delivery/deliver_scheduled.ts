@@ -64,18 +64,16 @@ export async function deliverScheduled({ ctx, body }: {
     expires: content.expires,
   };
   await Promise.all([
-    storeAndNotifyUsers(
-      {
-        ctx,
-        items: due.map((userId) => ({
-          userId,
-          content: {
-            ...notification,
-            idempotencyKey: `sched:${body.sendId}:${userId}`,
-          },
-        })),
-      },
-    ),
+    storeAndNotifyUsers({
+      ctx,
+      items: due.map((userId) => ({
+        userId,
+        content: {
+          ...notification,
+          idempotencyKey: `sched:${body.sendId}:${userId}`,
+        },
+      })),
+    }),
     broadcast.length === 0 ? null : storeAndNotify({
       ctx,
       content: { ...notification, idempotencyKey: `sched:${body.sendId}` },

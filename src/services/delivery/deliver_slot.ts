@@ -140,9 +140,10 @@ export async function deliverSlotPage({ ctx, body, via }: {
   }
   // Every due member together: a store that fails fails the page, which
   // QStash retries (what was stored is then found, never doubled).
-  const outcomes = await deliverDueMany(
-    { ctx, dues: due.map((d) => d.occurrence) },
-  );
+  const outcomes = await deliverDueMany({
+    ctx,
+    dues: due.map((d) => d.occurrence),
+  });
   outcomes.forEach((outcome, i) => {
     const member = due[i]?.member;
     if (!member) return;

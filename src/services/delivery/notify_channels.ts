@@ -152,18 +152,16 @@ async function pushThenTell(
   const notifications = new Map(
     delivered.map(({ notification: n }) => [n.id, n]),
   );
-  await emitEvents(
-    {
-      ctx,
-      events: [...notifications.values()].flatMap((n) => [
-        notificationCreated(n),
-        notificationDelivered(n, {
-          live: live.get(n.id) ?? 0,
-          push: queued.get(n.id) ?? 0,
-        }),
-      ]),
-    },
-  );
+  await emitEvents({
+    ctx,
+    events: [...notifications.values()].flatMap((n) => [
+      notificationCreated(n),
+      notificationDelivered(n, {
+        live: live.get(n.id) ?? 0,
+        push: queued.get(n.id) ?? 0,
+      }),
+    ]),
+  });
 }
 
 /** A stored notification for one user, with their unread count if known. */

@@ -260,20 +260,18 @@ export async function cancelSend({ ctx, id }: {
       instants: cancelled.length,
     });
     await cancelMessages(ctx, id, cancelled);
-    ctx.background(emitEvents(
-      {
-        ctx,
-        events: cancelled.map((i) => ({
-          type: "schedule.sent",
-          data: {
-            scheduledId: id,
-            at: new Date(i.at).toISOString(),
-            status: "cancelled",
-            recipients: i.recipients.length,
-          },
-        })),
-      },
-    ));
+    ctx.background(emitEvents({
+      ctx,
+      events: cancelled.map((i) => ({
+        type: "schedule.sent",
+        data: {
+          scheduledId: id,
+          at: new Date(i.at).toISOString(),
+          status: "cancelled",
+          recipients: i.recipients.length,
+        },
+      })),
+    }));
   }
   return view;
 }

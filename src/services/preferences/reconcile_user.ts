@@ -113,9 +113,12 @@ export async function reconcileUser({ ctx, userId, opts = {} }: {
       const prefs = start.preferences ??
         decodeStoredPreferences(row.data, catalogue);
       const now = ctx.now();
-      const plan = planUser(
-        { ctx, user: { userId: row.userId, prefs }, catalogue, now },
-      );
+      const plan = planUser({
+        ctx,
+        user: { userId: row.userId, prefs },
+        catalogue,
+        now,
+      });
       const members = memberChanges(start.members, plan.members);
       outcome = withChanges(outcome, members.changes);
       const calls = await callScheduler({

@@ -109,18 +109,16 @@ export async function pushMemberPage({ ctx, ref, known = null }: {
     : current && ref.channel + 1 < channels.length
     ? { channel: ref.channel + 1, after: null }
     : null;
-  const plan = await planPushes(
-    {
-      ctx,
-      delivered: n
-        ? mine.filter((r) => r.holds).map((r) => ({
-          notification: n,
-          userId: r.userId,
-          live: r.reached ? 1 : 0,
-        }))
-        : [],
-    },
-  );
+  const plan = await planPushes({
+    ctx,
+    delivered: n
+      ? mine.filter((r) => r.holds).map((r) => ({
+        notification: n,
+        userId: r.userId,
+        live: r.reached ? 1 : 0,
+      }))
+      : [],
+  });
   const queued = plan.queued.get(ref.notificationId) ?? 0;
   const total = ref.queued + queued;
   if (next) {
@@ -151,12 +149,10 @@ export async function pushMemberPage({ ctx, ref, known = null }: {
     // too: QStash retries it within seconds, rarely after the chain ends.)
     await forgetReached(ctx.db, [ref.notificationId]);
     if (n) {
-      await emitEvent(
-        {
-          ctx,
-          event: notificationDelivered(n, { live: ref.live, push: total }),
-        },
-      );
+      await emitEvent({
+        ctx,
+        event: notificationDelivered(n, { live: ref.live, push: total }),
+      });
     }
   }
   ctx.log.info("push.members_page", {

@@ -168,17 +168,15 @@ export async function sendPushes({ ctx, body }: {
       { reason: "gone" },
       result.removed,
     );
-    await emitEvents(
-      {
-        ctx,
-        events: (["404", "410"] as const).flatMap((status) =>
-          subscriptionRemovedEvents(
-            removed.filter((r) => gone.get(r.endpoint) === status),
-            status,
-          )
-        ),
-      },
-    );
+    await emitEvents({
+      ctx,
+      events: (["404", "410"] as const).flatMap((status) =>
+        subscriptionRemovedEvents(
+          removed.filter((r) => gone.get(r.endpoint) === status),
+          status,
+        )
+      ),
+    });
   }
   if (again.length > 0) {
     await publishPushes({

@@ -49,17 +49,15 @@ export async function userTruth({ ctx, userId }: {
     ctx.catalogue(),
   ]);
   const plan = stored
-    ? planUser(
-      {
-        ctx,
-        user: {
-          userId,
-          prefs: decodeStoredPreferences(stored.data, catalogue),
-        },
-        catalogue,
-        now: ctx.now(),
+    ? planUser({
+      ctx,
+      user: {
+        userId,
+        prefs: decodeStoredPreferences(stored.data, catalogue),
       },
-    )
+      catalogue,
+      now: ctx.now(),
+    })
     : { schedules: [], members: [] };
   const desired = plan.schedules;
   const plannedMembers = plan.members;
